@@ -1,0 +1,4 @@
+//! gameday: a deterministic fault-injection simulator for multi-region architectures.
+//! See DESIGN.md for the architecture; each module's own docs say what it is for.
+
+pub mod engine;
