@@ -2,3 +2,4 @@
 //! See DESIGN.md for the architecture; each module's own docs say what it is for.
 
 pub mod engine;
+pub mod scenario;

@@ -1,0 +1,330 @@
+//! The scenario file as written by a user: serde types that mirror the JSON, with a
+//! default for every optional field and `deny_unknown_fields` everywhere, so a typo is
+//! an error rather than a silently ignored setting. Nothing here is trusted yet:
+//! `validate` turns it into a `Scenario`.
+
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScenarioFile {
+    pub version: u32,
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default = "one")]
+    pub seed: u64,
+    #[serde(default = "d_duration_s")]
+    pub duration_s: f64,
+    pub regions: Vec<RegionFile>,
+    #[serde(default)]
+    pub network: NetworkFile,
+    #[serde(default)]
+    pub design: DesignFile,
+    #[serde(default)]
+    pub workload: WorkloadFile,
+    #[serde(default)]
+    pub faults: Vec<FaultFile>,
+    #[serde(default)]
+    pub limits: LimitsFile,
+    #[serde(default)]
+    pub expect: Option<ExpectFile>,
+}
+
+fn one() -> u64 {
+    1
+}
+fn d_duration_s() -> f64 {
+    60.0
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegionFile {
+    pub name: String,
+    pub role: RoleFile,
+    #[serde(default)]
+    pub clock: ClockFile,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RoleFile {
+    Primary,
+    Standby,
+    ReadReplica,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClockFile {
+    #[serde(default)]
+    pub offset_ms: f64,
+    #[serde(default)]
+    pub drift_ppm: f64,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct NetworkFile {
+    /// Round-trip times keyed "a/b" (either order); pairs not named use `default_rtt_ms`.
+    pub rtt_ms: BTreeMap<String, f64>,
+    pub default_rtt_ms: f64,
+    /// Round trip inside one region.
+    pub local_rtt_ms: f64,
+    /// Mean of the heavy-tailed (Pareto) jitter added to every one-way delay.
+    pub jitter_ms: f64,
+}
+
+impl Default for NetworkFile {
+    fn default() -> Self {
+        NetworkFile {
+            rtt_ms: BTreeMap::new(),
+            default_rtt_ms: 100.0,
+            local_rtt_ms: 1.0,
+            jitter_ms: 1.0,
+        }
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DesignFile {
+    pub topology: TopologyFile,
+    pub replication: ReplicationFile,
+    pub fencing: bool,
+    pub lease: LeaseFile,
+    pub promotion: PromotionFile,
+    pub control_plane: ControlPlaneFile,
+    pub routing: RoutingFile,
+    pub reads: ReadsFile,
+    pub accounts: AccountsFile,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TopologyFile {
+    #[default]
+    ActivePassive,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ReplicationFile {
+    pub mode: ReplicationModeFile,
+    /// Replica acknowledgements a semi-sync write waits for (sync waits for all).
+    pub acks: u32,
+    /// Entries a replica applies per second: lag grows when commits outpace it.
+    pub apply_rate_per_s: f64,
+    /// How long the primary gathers commits before shipping a batch.
+    pub batch_ms: f64,
+    /// How long the primary waits for acknowledgement progress before resending.
+    pub retransmit_ms: f64,
+}
+
+impl Default for ReplicationFile {
+    fn default() -> Self {
+        ReplicationFile {
+            mode: ReplicationModeFile::Async,
+            acks: 1,
+            apply_rate_per_s: 20_000.0,
+            batch_ms: 2.0,
+            retransmit_ms: 500.0,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ReplicationModeFile {
+    Async,
+    SemiSync,
+    Sync,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LeaseFile {
+    pub duration_ms: f64,
+    pub renew_ms: f64,
+    /// The bound on clock disagreement the control plane adds before reusing a lease.
+    pub clock_uncertainty_ms: f64,
+}
+
+impl Default for LeaseFile {
+    fn default() -> Self {
+        LeaseFile { duration_ms: 2_000.0, renew_ms: 500.0, clock_uncertainty_ms: 100.0 }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PromotionFile {
+    pub automated: bool,
+    pub detect_after_ms: f64,
+    pub heartbeat_ms: f64,
+}
+
+impl Default for PromotionFile {
+    fn default() -> Self {
+        PromotionFile { automated: false, detect_after_ms: 3_000.0, heartbeat_ms: 250.0 }
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ControlPlaneFile {
+    pub region: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RoutingFile {
+    /// Extra delay before a router acts on a routing change (DNS TTL, config push).
+    pub propagation_ms: f64,
+    /// How often the control plane republishes the routing table and replica lag.
+    pub refresh_ms: f64,
+}
+
+impl Default for RoutingFile {
+    fn default() -> Self {
+        RoutingFile { propagation_ms: 500.0, refresh_ms: 1_000.0 }
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ReadsFile {
+    /// A replica refuses a bounded read when its own estimate of its lag exceeds the bound.
+    pub replica_checks_staleness: bool,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AccountsFile {
+    pub debit_check: DebitCheckFile,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DebitCheckFile {
+    /// The writer checks the balance inside the commit.
+    #[default]
+    Writer,
+    /// The client checks a balance read from its local replica, then sends a blind debit.
+    LocalRead,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WorkloadFile {
+    pub rate_per_s: f64,
+    /// Share of operations per kind ("register.read", "account.transfer", ...); sums to 1.
+    pub mix: BTreeMap<String, f64>,
+    /// Regions whose clients send traffic; all regions when absent.
+    pub clients: Option<Vec<String>>,
+    pub registers: u32,
+    pub accounts: u32,
+    pub initial_balance: i64,
+    pub amount_max: i64,
+    pub timeout_ms: f64,
+    pub retry: RetryFile,
+    /// Freshness class per read kind; strong when absent.
+    pub read_classes: BTreeMap<String, ReadClassFile>,
+}
+
+impl Default for WorkloadFile {
+    fn default() -> Self {
+        WorkloadFile {
+            rate_per_s: 200.0,
+            mix: BTreeMap::from([
+                ("register.read".to_string(), 0.5),
+                ("register.write".to_string(), 0.3),
+                ("register.cas".to_string(), 0.2),
+            ]),
+            clients: None,
+            registers: 64,
+            accounts: 32,
+            initial_balance: 1_000,
+            amount_max: 100,
+            timeout_ms: 1_000.0,
+            retry: RetryFile::default(),
+            read_classes: BTreeMap::new(),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RetryFile {
+    pub attempts: u32,
+    pub backoff_ms: f64,
+    pub backoff_max_ms: f64,
+}
+
+impl Default for RetryFile {
+    fn default() -> Self {
+        RetryFile { attempts: 3, backoff_ms: 50.0, backoff_max_ms: 2_000.0 }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReadClassFile {
+    pub class: ReadClassKindFile,
+    pub bound_ms: Option<f64>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ReadClassKindFile {
+    Strong,
+    Bounded,
+    Eventual,
+}
+
+/// One fault. Fields are flat so every error can name its exact path; `validate`
+/// checks which fields each kind needs and refuses the ones it would ignore.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FaultFile {
+    pub kind: FaultKindFile,
+    pub at_s: f64,
+    pub for_s: Option<f64>,
+    pub region: Option<String>,
+    pub between: Option<Vec<Vec<String>>>,
+    pub one_way: Option<bool>,
+    pub factor: Option<f64>,
+    pub apply_factor: Option<f64>,
+    pub offset_ms: Option<f64>,
+    pub drift_ppm: Option<f64>,
+    pub fenced: Option<bool>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FaultKindFile {
+    RegionOutage,
+    Partition,
+    LinkLatency,
+    ReplicationStall,
+    ClockSkew,
+    OperatorPromote,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LimitsFile {
+    pub events_max: Option<u64>,
+    pub sim_time_max_s: Option<f64>,
+    /// Bound on the liveness phase after the drill: heal, drain, converge.
+    pub convergence_max_s: Option<f64>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ExpectFile {
+    pub violated: Vec<String>,
+    pub hold: Vec<String>,
+}
