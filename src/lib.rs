@@ -1,5 +1,11 @@
 //! gameday: a deterministic fault-injection simulator for multi-region architectures.
 //! See DESIGN.md for the architecture; each module's own docs say what it is for.
 
+pub mod check;
+pub mod cli;
 pub mod engine;
+pub mod metrics;
+pub mod model;
+pub mod report;
 pub mod scenario;
+pub mod sim;

@@ -2,6 +2,7 @@
 //! streams, the run loop with its limits, and the trace hash. It knows nothing of the
 //! model it drives; it must never read the wall clock or the OS random source.
 
+pub mod phold;
 pub mod queue;
 pub mod rng;
 pub mod run;

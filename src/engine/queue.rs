@@ -14,15 +14,43 @@ struct Entry {
     slot: u32,
 }
 
+impl Entry {
+    /// `(at, seq)` as one number, so that comparing two entries is one 128-bit compare
+    /// (two instructions, no select) on the sift's critical path.
+    #[inline]
+    fn key(&self) -> u128 {
+        (u128::from(self.at) << 64) | u128::from(self.seq)
+    }
+}
+
 impl Ord for Entry {
     /// Reversed, so that `BinaryHeap` (a max-heap) pops the earliest `(at, seq)` first.
     fn cmp(&self, other: &Self) -> Ordering {
-        other.at.cmp(&self.at).then_with(|| other.seq.cmp(&self.seq))
+        other.key().cmp(&self.key())
     }
 }
 impl PartialOrd for Entry {
     fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
         Some(self.cmp(other))
+    }
+    // `BinaryHeap` sifts with `<=` and `<`. The defaults go through `cmp` and an
+    // `Ordering`, which LLVM turns into two compares and a select per step: PHOLD ran
+    // ~25% slower through the engine than on a bare `(u64, u64, u32)` heap.
+    #[inline]
+    fn lt(&self, other: &Self) -> bool {
+        other.key() < self.key()
+    }
+    #[inline]
+    fn le(&self, other: &Self) -> bool {
+        other.key() <= self.key()
+    }
+    #[inline]
+    fn gt(&self, other: &Self) -> bool {
+        other.lt(self)
+    }
+    #[inline]
+    fn ge(&self, other: &Self) -> bool {
+        other.le(self)
     }
 }
 
@@ -55,6 +83,7 @@ impl<E> EventQueue<E> {
     }
 
     /// Schedules `ev` at `at`; returns its sequence number.
+    #[inline]
     pub fn push(&mut self, at: SimTime, ev: E) -> u64 {
         let slot = match self.free.pop() {
             Some(s) => {
@@ -81,6 +110,7 @@ impl<E> EventQueue<E> {
     }
 
     /// Removes and returns the earliest event with its time and sequence number.
+    #[inline]
     pub fn pop(&mut self) -> Option<(SimTime, u64, E)> {
         let e = self.heap.pop()?;
         let ev = self.slots[e.slot as usize].take().expect("heap entry points at an empty slot");

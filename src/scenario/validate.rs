@@ -12,6 +12,12 @@ pub const KNOWN_INVARIANTS: &[&str] =
 
 const REGIONS_MAX: usize = 16;
 const KEYS_MAX: u32 = 1_000_000;
+/// Bounds that keep every derived quantity (microseconds, balances summed over all
+/// accounts) far from integer overflow in the model.
+const SECONDS_MAX: f64 = 1e9;
+const MS_MAX: f64 = SECONDS_MAX * 1e3;
+const CLOCK_OFFSET_MS_MAX: f64 = 86_400_000.0;
+const MONEY_MAX: i64 = 1_000_000_000_000;
 
 /// Reads and validates the scenario at `path`.
 pub fn load(path: &str) -> Result<Scenario, ScenarioError> {
@@ -22,25 +28,234 @@ pub fn load(path: &str) -> Result<Scenario, ScenarioError> {
 
 /// Parses and validates scenario text; `file` names it in errors.
 pub fn from_str(file: &str, text: &str) -> Result<Scenario, ScenarioError> {
-    let de = &mut serde_json::Deserializer::from_str(text);
-    let raw: ScenarioFile = serde_path_to_error::deserialize(de).map_err(|e| {
-        let inner = e.inner();
-        if inner.is_syntax() || inner.is_eof() {
-            let msg = strip_position(&inner.to_string());
-            ScenarioError::Syntax {
-                file: file.to_string(),
-                line: inner.line(),
-                column: inner.column(),
-                msg,
-            }
-        } else {
-            let path = e.path().to_string();
-            let path = if path == "." { "(top level)".to_string() } else { path };
-            ScenarioError::Invalid { file: file.to_string(), path, msg: inner.to_string() }
-        }
-    })?;
-    let mut v = Validator { file, source_hash: fnv1a64(text.as_bytes()) };
+    let source_hash = fnv1a64(text.as_bytes());
+    // Some editors start UTF-8 files with a byte-order mark; it is not JSON, and not an error.
+    let body = text.strip_prefix('\u{feff}').unwrap_or(text);
+    if body.trim().is_empty() {
+        return Err(ScenarioError::Syntax {
+            file: file.to_string(),
+            line: 1,
+            column: 1,
+            msg: "the file is empty; a scenario is a JSON object: {\"version\": 1, \"name\": ..., \"regions\": [...]}".to_string(),
+        });
+    }
+    let raw = parse(file, body)?;
+    let mut v = Validator { file, source_hash };
     v.scenario(raw)
+}
+
+/// JSON text to `ScenarioFile`, with serde's errors rewritten for people who write
+/// scenarios rather than Rust: field paths, JSON type names, and what would be valid.
+fn parse(file: &str, text: &str) -> Result<ScenarioFile, ScenarioError> {
+    let de = &mut serde_json::Deserializer::from_str(text);
+    let raw: ScenarioFile =
+        serde_path_to_error::deserialize(&mut *de).map_err(|e| serde_error(file, text, &e))?;
+    // Without this, anything after the closing brace would be silently ignored.
+    de.end().map_err(|e| syntax_error(file, &e))?;
+    Ok(raw)
+}
+
+fn syntax_error(file: &str, e: &serde_json::Error) -> ScenarioError {
+    let raw = strip_position(&e.to_string());
+    let msg = if let Some(what) = raw.strip_prefix("EOF while parsing ") {
+        let what = if what == "a list" { "an array" } else { what };
+        format!(
+            "unexpected end of file while reading {what}; is the file cut short, or a bracket or quote left open?"
+        )
+    } else {
+        match raw.as_str() {
+            "trailing characters" => {
+                "unexpected text after the scenario's closing brace; a file holds one JSON object"
+                    .to_string()
+            }
+            "trailing comma" => {
+                "trailing comma; JSON allows no comma after the last element".to_string()
+            }
+            "number out of range" => "number too large to represent".to_string(),
+            _ => raw,
+        }
+    };
+    ScenarioError::Syntax { file: file.to_string(), line: e.line(), column: e.column(), msg }
+}
+
+fn serde_error(
+    file: &str,
+    text: &str,
+    e: &serde_path_to_error::Error<serde_json::Error>,
+) -> ScenarioError {
+    use serde_path_to_error::Segment;
+    let inner = e.inner();
+    let segments: Vec<Segment> = e.path().iter().cloned().collect();
+    if inner.is_syntax() || inner.is_eof() {
+        // serde_json reports a non-string where an enum belongs as a syntax error
+        // ("expected value"), though the JSON is fine: tell the two apart.
+        if !inner.is_syntax() || serde_json::from_str::<serde_json::Value>(text).is_err() {
+            return syntax_error(file, inner);
+        }
+        let msg = match enum_expected(text, &segments) {
+            Some((known, got)) => format!("expected a string, one of: {known}; got {got}"),
+            None => "expected a string naming one of the allowed values".to_string(),
+        };
+        return ScenarioError::Invalid {
+            file: file.to_string(),
+            path: path_string(&segments),
+            msg: format!("{msg} (line {}, column {})", inner.line(), inner.column()),
+        };
+    }
+    let raw = strip_position(&inner.to_string());
+    let mut segments = segments;
+    // serde places a missing field at the end of its object, which misleads: the path
+    // says where it belongs.
+    let mut position = inner.line() > 0;
+    let msg = if let Some(rest) = raw.strip_prefix("missing field ") {
+        segments.push(Segment::Map { key: rest.trim_matches('`').to_string() });
+        position = false;
+        "required, but missing".to_string()
+    } else if let Some(rest) = raw.strip_prefix("duplicate field ") {
+        segments.push(Segment::Map { key: rest.trim_matches('`').to_string() });
+        "given twice; keep one".to_string()
+    } else if let Some((what, rest)) = raw
+        .strip_prefix("unknown field ")
+        .map(|r| ("field", r))
+        .or_else(|| raw.strip_prefix("unknown variant ").map(|r| ("value", r)))
+    {
+        // "`bad`, expected one of `a`, `b`": the bad name is the user's and may hold
+        // anything, so split at the last ", expected ", after which only serde's names come.
+        let (bad, known) = match rest.rsplit_once(", expected ") {
+            Some((bad, known)) => (bad, backquoted(known)),
+            None => (rest.split(", there are no ").next().unwrap_or(rest), Vec::new()),
+        };
+        let bad = bad.strip_prefix('`').and_then(|b| b.strip_suffix('`')).unwrap_or(bad);
+        if known.is_empty() {
+            format!("unknown {what} {bad:?}; nothing is allowed here")
+        } else {
+            let mut msg = format!("unknown {what} {bad:?}; known: {}", known.join(", "));
+            if let Some(close) = closest(bad, known.iter().copied()) {
+                msg.push_str(&format!("; did you mean {close:?}?"));
+            }
+            msg
+        }
+    } else if let Some(rest) =
+        raw.strip_prefix("invalid type: ").or_else(|| raw.strip_prefix("invalid value: "))
+    {
+        match rest.rsplit_once(", expected ") {
+            Some((got, expected)) => {
+                format!("expected {}, got {}", json_expected(expected), json_got(got))
+            }
+            None => raw,
+        }
+    } else if let Some(rest) = raw.strip_prefix("invalid length ") {
+        match rest.split_once(", expected ") {
+            Some((_, expected)) => format!("expected {}, got an array", json_expected(expected)),
+            None => raw,
+        }
+    } else {
+        raw
+    };
+    let msg = if position {
+        format!("{msg} (line {}, column {})", inner.line(), inner.column())
+    } else {
+        msg
+    };
+    ScenarioError::Invalid { file: file.to_string(), path: path_string(&segments), msg }
+}
+
+/// A field path as the validator writes it: `faults[1].region`, `workload.mix."account.read"`.
+fn path_string(segments: &[serde_path_to_error::Segment]) -> String {
+    use serde_path_to_error::Segment;
+    let mut out = String::new();
+    for seg in segments {
+        match seg {
+            Segment::Seq { index } => out.push_str(&format!("[{index}]")),
+            Segment::Map { key } | Segment::Enum { variant: key } => {
+                if !out.is_empty() {
+                    out.push('.');
+                }
+                if !key.is_empty() && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+                    out.push_str(key);
+                } else {
+                    out.push_str(&format!("{key:?}"));
+                }
+            }
+            Segment::Unknown => out.push_str(if out.is_empty() { "?" } else { ".?" }),
+        }
+    }
+    if out.is_empty() {
+        "(top level)".to_string()
+    } else {
+        out
+    }
+}
+
+/// The names serde quotes in backticks: the bad one first, then the expected ones.
+fn backquoted(msg: &str) -> Vec<&str> {
+    msg.split('`').skip(1).step_by(2).collect()
+}
+
+/// Serde's and Rust's names for what was expected, as JSON names it.
+fn json_expected(expected: &str) -> String {
+    match expected {
+        "u64" => "a whole number (0 or more)".to_string(),
+        "u32" => format!("a whole number (0 to {})", u32::MAX),
+        "i64" => "a whole number".to_string(),
+        "f64" => "a number".to_string(),
+        "a boolean" => "true or false".to_string(),
+        "a sequence" => "an array".to_string(),
+        "a map" => "an object".to_string(),
+        "variant identifier" | "string or map" => "a string".to_string(),
+        e if e.starts_with("struct ") => "an object".to_string(),
+        e => e.to_string(),
+    }
+}
+
+/// Serde's description of what was found, as JSON names it.
+fn json_got(got: &str) -> String {
+    match got {
+        "sequence" => "an array".to_string(),
+        "map" => "an object".to_string(),
+        "unit value" => "null".to_string(),
+        g => {
+            for prefix in ["floating point ", "integer ", "boolean "] {
+                if let Some(v) = g.strip_prefix(prefix) {
+                    return v.trim_matches('`').to_string();
+                }
+            }
+            g.strip_prefix("string ").unwrap_or(g).to_string()
+        }
+    }
+}
+
+/// For a non-string where an enum belongs: the allowed values, and what was found.
+/// Puts an empty string at that path and lets serde say which values it would take.
+fn enum_expected(
+    text: &str,
+    segments: &[serde_path_to_error::Segment],
+) -> Option<(String, String)> {
+    use serde_path_to_error::Segment;
+    let mut value: serde_json::Value = serde_json::from_str(text).ok()?;
+    let mut slot = &mut value;
+    for seg in segments {
+        slot = match seg {
+            Segment::Seq { index } => slot.get_mut(*index)?,
+            Segment::Map { key } => slot.get_mut(key.as_str())?,
+            Segment::Enum { .. } | Segment::Unknown => return None,
+        };
+    }
+    let got = match &*slot {
+        serde_json::Value::Array(_) => "an array".to_string(),
+        serde_json::Value::Object(_) => "an object".to_string(),
+        v => v.to_string(),
+    };
+    *slot = serde_json::Value::String(String::new());
+    let e = serde_path_to_error::deserialize::<_, ScenarioFile>(value).err()?;
+    let same_place = e.path().iter().count() == segments.len()
+        && e.path().iter().zip(segments).all(|(a, b)| a.to_string() == b.to_string());
+    let msg = e.inner().to_string();
+    if !same_place || !msg.starts_with("unknown variant ") {
+        return None;
+    }
+    let known = msg.rsplit_once(", expected ").map(|(_, k)| backquoted(k).join(", "))?;
+    Some((known, got))
 }
 
 /// serde_json appends " at line L column C"; syntax errors print the position up front.
@@ -48,6 +263,63 @@ fn strip_position(msg: &str) -> String {
     match msg.rfind(" at line ") {
         Some(i) => msg[..i].to_string(),
         None => msg.to_string(),
+    }
+}
+
+/// The known name closest to a misspelt one, if it is close enough to be the likely intent.
+fn closest<'k>(word: &str, known: impl IntoIterator<Item = &'k str>) -> Option<&'k str> {
+    known
+        .into_iter()
+        .map(|k| (edit_distance(word, k), k))
+        .filter(|&(d, k)| d > 0 && d <= (k.chars().count() / 3).max(1))
+        .min_by_key(|&(d, _)| d)
+        .map(|(_, k)| k)
+}
+
+/// Edit distance counting a swap of two neighbours as one edit ("us-esat" is 1 from "us-east").
+fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    // Long inputs are never typos of a short name; keep the table small.
+    if a.len() > 64 || b.len() > 64 {
+        return usize::MAX;
+    }
+    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    for (j, cell) in d[0].iter_mut().enumerate() {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut best = (d[i - 1][j] + 1).min(d[i][j - 1] + 1).min(d[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                best = best.min(d[i - 2][j - 2] + 1);
+            }
+            d[i][j] = best;
+        }
+    }
+    d[a.len()][b.len()]
+}
+
+/// A number as a user would write it: no float noise (0.7 + 0.2 prints 0.9), and
+/// exponent notation for magnitudes no one types out in full.
+fn num(x: f64) -> String {
+    if !x.is_finite() {
+        return x.to_string();
+    }
+    let a = x.abs();
+    if a != 0.0 && !(1e-6..1e15).contains(&a) {
+        return format!("{x:e}");
+    }
+    let s = format!("{x:.9}");
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    if s == "-0" {
+        "0".to_string()
+    } else {
+        s.to_string()
     }
 }
 
@@ -67,25 +339,34 @@ impl Validator<'_> {
         })
     }
 
-    fn positive_ms(&self, path: &str, ms: f64) -> R<SimDuration> {
-        if !ms.is_finite() || ms <= 0.0 {
-            return self.err(path, format!("must be a positive number of milliseconds, got {ms}"));
+    /// Checks a span given in `unit`s: positive (or, with `zero_ok`, zero or more) and
+    /// at most `max`, so that it converts to microseconds without saturating.
+    fn span(&self, path: &str, x: f64, unit: &str, zero_ok: bool, max: f64) -> R<()> {
+        let low = if zero_ok { x < 0.0 } else { x <= 0.0 };
+        if !x.is_finite() || low {
+            let want = if zero_ok { "zero or more" } else { "a positive number of" };
+            return self.err(path, format!("must be {want} {unit}, got {}", num(x)));
         }
+        if x > max {
+            return self.err(path, format!("must be at most {} {unit}, got {}", num(max), num(x)));
+        }
+        Ok(())
+    }
+
+    fn positive_ms(&self, path: &str, ms: f64) -> R<SimDuration> {
+        self.span(path, ms, "milliseconds", false, MS_MAX)?;
         Ok(SimDuration::from_us((ms * 1e3).round().max(1.0) as u64))
     }
 
     fn nonneg_ms(&self, path: &str, ms: f64) -> R<SimDuration> {
-        if !ms.is_finite() || ms < 0.0 {
-            return self.err(path, format!("must be zero or more milliseconds, got {ms}"));
-        }
+        self.span(path, ms, "milliseconds", true, MS_MAX)?;
         Ok(SimDuration::from_us((ms * 1e3).round() as u64))
     }
 
     fn positive_s(&self, path: &str, s: f64) -> R<SimDuration> {
-        if !s.is_finite() || s <= 0.0 {
-            return self.err(path, format!("must be a positive number of seconds, got {s}"));
-        }
-        Ok(SimDuration::from_secs_f64(s))
+        self.span(path, s, "seconds", false, SECONDS_MAX)?;
+        // A positive span never rounds down to nothing.
+        Ok(SimDuration::from_secs_f64(s).max(SimDuration(1)))
     }
 
     fn region(&self, regions: &[RegionSpec], path: &str, name: &str) -> R<RegionId> {
@@ -93,7 +374,11 @@ impl Validator<'_> {
             Some(i) => Ok(RegionId(i as u8)),
             None => {
                 let known: Vec<&str> = regions.iter().map(|r| r.name.as_str()).collect();
-                self.err(path, format!("unknown region \"{name}\"; known: {}", known.join(", ")))
+                let mut msg = format!("unknown region \"{name}\"; known: {}", known.join(", "));
+                if let Some(close) = closest(name, known.iter().copied()) {
+                    msg.push_str(&format!("; did you mean \"{close}\"?"));
+                }
+                self.err(path, msg)
             }
         }
     }
@@ -160,15 +445,8 @@ impl Validator<'_> {
                 return self
                     .err(format!("{path}.name"), format!("region \"{}\" is named twice", r.name));
             }
-            if !r.clock.offset_ms.is_finite()
-                || !r.clock.drift_ppm.is_finite()
-                || r.clock.drift_ppm.abs() >= 1e6
-            {
-                return self.err(
-                    format!("{path}.clock"),
-                    "offset_ms and drift_ppm must be finite; |drift_ppm| below 1000000",
-                );
-            }
+            self.clock_offset(&format!("{path}.clock.offset_ms"), r.clock.offset_ms)?;
+            self.drift(&format!("{path}.clock.drift_ppm"), r.clock.drift_ppm)?;
             let role = match r.role {
                 RoleFile::Primary => Role::Primary,
                 RoleFile::Standby => Role::Standby,
@@ -181,11 +459,50 @@ impl Validator<'_> {
                 drift_ppm: r.clock.drift_ppm,
             });
         }
-        let primaries = out.iter().filter(|r| r.role == Role::Primary).count();
-        if primaries != 1 {
-            return self.err("regions", format!("an active-passive design needs exactly one region with role \"primary\", found {primaries}"));
+        let mut primaries = out.iter().enumerate().filter(|(_, r)| r.role == Role::Primary);
+        let Some((_, first)) = primaries.next() else {
+            return self.err(
+                "regions",
+                "no region has role \"primary\"; an active-passive design needs exactly one",
+            );
+        };
+        if let Some((i, second)) = primaries.next() {
+            return self.err(
+                format!("regions[{i}].role"),
+                format!(
+                    "\"{}\" is a second primary after \"{}\"; an active-passive design has exactly one (the others are \"standby\" or \"read-replica\")",
+                    second.name, first.name
+                ),
+            );
         }
         Ok(out)
+    }
+
+    fn clock_offset(&self, path: &str, ms: f64) -> R<()> {
+        if !ms.is_finite() || ms.abs() > CLOCK_OFFSET_MS_MAX {
+            return self.err(
+                path,
+                format!(
+                    "a clock offset is between -{0} and {0} milliseconds (one day), got {1}",
+                    num(CLOCK_OFFSET_MS_MAX),
+                    num(ms)
+                ),
+            );
+        }
+        Ok(())
+    }
+
+    fn drift(&self, path: &str, ppm: f64) -> R<()> {
+        if !ppm.is_finite() || ppm.abs() >= 1e6 {
+            return self.err(
+                path,
+                format!(
+                    "a clock drift is strictly between -1000000 and 1000000 ppm, got {}",
+                    num(ppm)
+                ),
+            );
+        }
+        Ok(())
     }
 
     fn network(&self, n: &NetworkFile, regions: &[RegionSpec]) -> R<(Vec<Vec<u64>>, u64)> {
@@ -225,8 +542,20 @@ impl Validator<'_> {
             ReplicationModeFile::Async => ReplicationMode::Async,
             ReplicationModeFile::Sync => ReplicationMode::Sync,
             ReplicationModeFile::SemiSync => {
+                if replicas == 0 {
+                    return self.err(
+                        "design.replication.mode",
+                        "semi-sync needs a replica region to acknowledge writes; with one region use \"async\"",
+                    );
+                }
                 if r.acks == 0 || r.acks > replicas {
-                    return self.err("design.replication.acks", format!("semi-sync needs between 1 and {replicas} replica acks (the replicas there are), got {}", r.acks));
+                    return self.err(
+                        "design.replication.acks",
+                        format!(
+                            "semi-sync waits for 1 to {replicas} replica acknowledgements (there are {replicas} replica regions), got {}",
+                            r.acks
+                        ),
+                    );
                 }
                 ReplicationMode::SemiSync { acks: r.acks }
             }
@@ -234,7 +563,7 @@ impl Validator<'_> {
         if !r.apply_rate_per_s.is_finite() || r.apply_rate_per_s <= 0.0 {
             return self.err(
                 "design.replication.apply_rate_per_s",
-                format!("must be a positive rate, got {}", r.apply_rate_per_s),
+                format!("must be a positive rate, got {}", num(r.apply_rate_per_s)),
             );
         }
         let control_region = match &d.control_plane.region {
@@ -244,7 +573,13 @@ impl Validator<'_> {
         let lease = self.positive_ms("design.lease.duration_ms", d.lease.duration_ms)?;
         let lease_renew = self.positive_ms("design.lease.renew_ms", d.lease.renew_ms)?;
         if lease_renew >= lease {
-            return self.err("design.lease.renew_ms", format!("must be shorter than design.lease.duration_ms ({} ms), or the lease lapses between renewals", d.lease.duration_ms));
+            return self.err(
+                "design.lease.renew_ms",
+                format!(
+                    "must be shorter than design.lease.duration_ms ({} ms), or the lease lapses between renewals",
+                    num(d.lease.duration_ms)
+                ),
+            );
         }
         Ok(Design {
             replication,
@@ -278,7 +613,7 @@ impl Validator<'_> {
         if !w.rate_per_s.is_finite() || w.rate_per_s <= 0.0 || w.rate_per_s > 10_000_000.0 {
             return self.err(
                 "workload.rate_per_s",
-                format!("must be a positive rate up to 10000000, got {}", w.rate_per_s),
+                format!("must be a positive rate up to 10000000, got {}", num(w.rate_per_s)),
             );
         }
         let mix = self.mix(&w.mix)?;
@@ -309,15 +644,17 @@ impl Validator<'_> {
         if w.accounts < 2 && mix.iter().any(|(k, _)| *k == OpKind::AccountTransfer) {
             return self.err("workload.accounts", "account.transfer needs at least 2 accounts");
         }
-        if w.initial_balance < 0 {
+        if !(0..=MONEY_MAX).contains(&w.initial_balance) {
             return self.err(
                 "workload.initial_balance",
-                format!("must be zero or more, got {}", w.initial_balance),
+                format!("must be between 0 and {MONEY_MAX}, got {}", w.initial_balance),
             );
         }
-        if w.amount_max < 1 {
-            return self
-                .err("workload.amount_max", format!("must be at least 1, got {}", w.amount_max));
+        if !(1..=MONEY_MAX).contains(&w.amount_max) {
+            return self.err(
+                "workload.amount_max",
+                format!("must be between 1 and {MONEY_MAX}, got {}", w.amount_max),
+            );
         }
         if w.retry.attempts == 0 || w.retry.attempts > 100 {
             return self.err(
@@ -379,10 +716,17 @@ impl Validator<'_> {
             let path = format!("workload.mix.\"{key}\"");
             let Some(kind) = OpKind::parse(key) else {
                 let known: Vec<&str> = OpKind::ALL.iter().map(|k| k.name()).collect();
-                return self.err(path, format!("unknown operation; known: {}", known.join(", ")));
+                let mut msg = format!("unknown operation \"{key}\"; known: {}", known.join(", "));
+                if let Some(close) = closest(key, known.iter().copied()) {
+                    msg.push_str(&format!("; did you mean \"{close}\"?"));
+                }
+                return self.err(path, msg);
             };
             if !p.is_finite() || !(0.0..=1.0).contains(p) {
-                return self.err(path, format!("a share must be between 0 and 1, got {p}"));
+                return self.err(
+                    path,
+                    format!("a share is a probability between 0 and 1, got {}", num(*p)),
+                );
             }
             sum += p;
             cumulative += (p * 1e6).round() as u32;
@@ -391,7 +735,11 @@ impl Validator<'_> {
             }
         }
         if (sum - 1.0).abs() > 1e-6 {
-            return self.err("workload.mix", format!("shares must sum to 1, they sum to {sum}"));
+            let shares: Vec<String> = mix.iter().map(|(k, p)| format!("{k} {}", num(*p))).collect();
+            return self.err(
+                "workload.mix",
+                format!("shares must sum to 1, they sum to {} ({})", num(sum), shares.join(" + ")),
+            );
         }
         // Rounding may leave the last bucket a few ppm short; the last entry closes the range.
         if let Some(last) = out.last_mut() {
@@ -425,10 +773,15 @@ impl Validator<'_> {
         design: &Design,
     ) -> R<Fault> {
         use FaultKindFile as K;
+        let kind_name = fault_kind_name(f.kind);
+        let run_s = num(duration.as_secs_f64());
         if !f.at_s.is_finite() || f.at_s < 0.0 {
             return self.err(
                 format!("{path}.at_s"),
-                format!("must be zero or more seconds, got {}", f.at_s),
+                format!(
+                    "must be zero or more seconds, before the run ends at {run_s} s, got {}",
+                    num(f.at_s)
+                ),
             );
         }
         let at = SimTime::ZERO + SimDuration::from_secs_f64(f.at_s);
@@ -436,9 +789,8 @@ impl Validator<'_> {
             return self.err(
                 format!("{path}.at_s"),
                 format!(
-                    "{} s is outside the run, which lasts {} s",
-                    f.at_s,
-                    duration.as_secs_f64()
+                    "{} s is outside the run, which lasts {run_s} s (duration_s); a fault must start before the run ends",
+                    num(f.at_s)
                 ),
             );
         }
@@ -466,7 +818,7 @@ impl Validator<'_> {
                 return self.err(
                     format!("{path}.{name}"),
                     format!(
-                        "not a field of this kind of fault; it takes: at_s, {}",
+                        "not a field of a fault of kind \"{kind_name}\", which takes: kind, at_s, {}",
                         allowed.join(", ")
                     ),
                 );
@@ -481,24 +833,35 @@ impl Validator<'_> {
                     return self.err(
                         format!("{path}.for_s"),
                         format!(
-                            "the fault would end at {} s, after the run ends at {} s",
-                            f.at_s + s,
-                            duration.as_secs_f64()
+                            "the fault would end at {} s, after the run ends at {run_s} s; starting at {} s, it can last at most {} s",
+                            num(f.at_s + s),
+                            num(f.at_s),
+                            num((SimTime::ZERO + duration).since(at).as_secs_f64())
                         ),
                     );
                 }
                 Some(until)
             }
             None if needs_window => {
-                return self
-                    .err(format!("{path}.for_s"), "required: how long the fault lasts, in seconds")
+                return self.err(
+                    format!("{path}.for_s"),
+                    format!(
+                    "required for a fault of kind \"{kind_name}\": how long it lasts, in seconds"
+                ),
+                )
             }
             None => None,
         };
         let region = |v: &Self| -> R<RegionId> {
             match &f.region {
                 Some(name) => v.region(regions, &format!("{path}.region"), name),
-                None => v.err(format!("{path}.region"), "required: the region the fault targets"),
+                None => v.err(
+                    format!("{path}.region"),
+                    format!(
+                        "required for a fault of kind \"{kind_name}\": the region it targets; known: {}",
+                        region_names(regions)
+                    ),
+                ),
             }
         };
         let kind = match f.kind {
@@ -510,17 +873,17 @@ impl Validator<'_> {
             K::LinkLatency => {
                 let (from, to) = self.between(path, f, regions)?;
                 let factor = match f.factor {
-                    Some(x) if x.is_finite() && x >= 1.0 && x <= 10_000.0 => x,
+                    Some(x) if (1.0..=10_000.0).contains(&x) => x,
                     Some(x) => {
                         return self.err(
                             format!("{path}.factor"),
-                            format!("a latency factor is between 1 and 10000, got {x}"),
+                            format!("a latency factor is between 1 and 10000, got {}", num(x)),
                         )
                     }
                     None => {
                         return self.err(
                             format!("{path}.factor"),
-                            "required: how many times slower the link gets",
+                            "required for a fault of kind \"link_latency\": how many times slower the link gets (1 to 10000)",
                         )
                     }
                 };
@@ -539,7 +902,8 @@ impl Validator<'_> {
                     return self.err(
                         format!("{path}.apply_factor"),
                         format!(
-                            "must be between 0 (stalled) and 1 (full speed), got {apply_factor}"
+                            "must be between 0 (stalled) and 1 (full speed), got {}",
+                            num(apply_factor)
                         ),
                     );
                 }
@@ -548,12 +912,13 @@ impl Validator<'_> {
             K::ClockSkew => {
                 let offset_ms = f.offset_ms.unwrap_or(0.0);
                 let drift_ppm = f.drift_ppm.unwrap_or(0.0);
-                if !offset_ms.is_finite()
-                    || !drift_ppm.is_finite()
-                    || drift_ppm.abs() >= 1e6
-                    || (offset_ms == 0.0 && drift_ppm == 0.0)
-                {
-                    return self.err(path.to_string(), "a clock skew needs offset_ms (a jump) or drift_ppm (a rate error below 1000000), or both");
+                self.clock_offset(&format!("{path}.offset_ms"), offset_ms)?;
+                self.drift(&format!("{path}.drift_ppm"), drift_ppm)?;
+                if offset_ms == 0.0 && drift_ppm == 0.0 {
+                    return self.err(
+                        path.to_string(),
+                        "a fault of kind \"clock_skew\" needs a non-zero offset_ms (a jump), drift_ppm (a rate error), or both",
+                    );
                 }
                 FaultKind::ClockSkew {
                     region: region(self)?,
@@ -583,7 +948,13 @@ impl Validator<'_> {
     ) -> R<(Vec<RegionId>, Vec<RegionId>)> {
         let p = format!("{path}.between");
         let Some(b) = &f.between else {
-            return self.err(p, "required: two sets of regions, as [[\"a\"], [\"b\", \"c\"]]");
+            return self.err(
+                p,
+                format!(
+                    "required for a fault of kind \"{}\": two sets of regions, as [[\"a\"], [\"b\", \"c\"]]",
+                    fault_kind_name(f.kind)
+                ),
+            );
         };
         if b.len() != 2 || b[0].is_empty() || b[1].is_empty() {
             return self
@@ -619,12 +990,25 @@ impl Validator<'_> {
                 if d < duration {
                     return self.err(
                         "limits.sim_time_max_s",
-                        format!("must be at least duration_s ({} s)", duration.as_secs_f64()),
+                        format!("must be at least duration_s ({} s)", num(duration.as_secs_f64())),
                     );
                 }
                 d
             }
-            None => SimDuration(crate::engine::run::SIM_TIME_MAX_US),
+            None => {
+                let d = SimDuration(crate::engine::run::SIM_TIME_MAX_US);
+                if d < duration {
+                    return self.err(
+                        "duration_s",
+                        format!(
+                            "{} s is longer than the default limit on simulated time ({} s); raise limits.sim_time_max_s to run this long",
+                            num(duration.as_secs_f64()),
+                            num(d.as_secs_f64())
+                        ),
+                    );
+                }
+                d
+            }
         };
         Ok((events_max, sim_time_max, convergence_max))
     }
@@ -633,13 +1017,14 @@ impl Validator<'_> {
         for (field, ids) in [("violated", &e.violated), ("hold", &e.hold)] {
             for (i, id) in ids.iter().enumerate() {
                 if !KNOWN_INVARIANTS.contains(&id.as_str()) {
-                    return self.err(
-                        format!("expect.{field}[{i}]"),
-                        format!(
-                            "unknown invariant \"{id}\"; known: {}",
-                            KNOWN_INVARIANTS.join(", ")
-                        ),
+                    let mut msg = format!(
+                        "unknown invariant \"{id}\"; known: {}",
+                        KNOWN_INVARIANTS.join(", ")
                     );
+                    if let Some(close) = closest(id, KNOWN_INVARIANTS.iter().copied()) {
+                        msg.push_str(&format!("; did you mean \"{close}\"?"));
+                    }
+                    return self.err(format!("expect.{field}[{i}]"), msg);
                 }
                 if field == "hold" && e.violated.contains(id) {
                     return self.err(
@@ -658,4 +1043,19 @@ impl Validator<'_> {
 fn default_control_region(regions: &[RegionSpec]) -> RegionId {
     let i = regions.iter().position(|r| r.role == Role::Standby).unwrap_or(0);
     RegionId(i as u8)
+}
+
+fn fault_kind_name(k: FaultKindFile) -> &'static str {
+    match k {
+        FaultKindFile::RegionOutage => "region_outage",
+        FaultKindFile::Partition => "partition",
+        FaultKindFile::LinkLatency => "link_latency",
+        FaultKindFile::ReplicationStall => "replication_stall",
+        FaultKindFile::ClockSkew => "clock_skew",
+        FaultKindFile::OperatorPromote => "operator_promote",
+    }
+}
+
+fn region_names(regions: &[RegionSpec]) -> String {
+    regions.iter().map(|r| r.name.as_str()).collect::<Vec<_>>().join(", ")
 }

@@ -1,0 +1,259 @@
+//! Invariant checkers. Each sees every observation the model produces, right after the
+//! event that produced it, and may read the world; none can change it. Each invariant
+//! lives in its own file, keeps incremental state (no rescans of history), and reports
+//! its first violation with a trail: the recent notable events that led to it.
+
+mod acked_durability;
+mod domain;
+mod fenced_writes;
+mod freshness;
+mod single_writer;
+
+use crate::engine::SimTime;
+use crate::model::types::Obs;
+use crate::model::World;
+use crate::scenario::{FaultKind, RegionId, Scenario};
+use serde::Serialize;
+use std::collections::VecDeque;
+
+/// Notable events remembered for trails.
+const TRAIL_RECENT_MAX: usize = 64;
+/// Notable events shown in one trail, before the offending one.
+const TRAIL_SHOWN_MAX: usize = 8;
+
+/// A violation as a checker reports it.
+#[derive(Clone, Debug)]
+pub struct Finding {
+    pub at: SimTime,
+    pub what: String,
+    /// Regions involved: the trail keeps notable events that concern them.
+    pub regions: Vec<RegionId>,
+}
+
+/// One invariant. `observe` runs after every event, once per observation.
+pub trait Invariant {
+    fn id(&self) -> &'static str;
+    fn observe(&mut self, obs: &Obs, w: &World, found: &mut Vec<Finding>);
+    /// Periodic upkeep (every sample tick), for bounded memory.
+    fn sample(&mut self, _w: &World) {}
+    /// Checks that need the converged end state.
+    fn finish(&mut self, _w: &World, _found: &mut Vec<Finding>) {}
+    /// Figures beyond held/violated (RPO, staleness...), for the summary.
+    fn details(&self) -> serde_json::Value {
+        serde_json::Value::Null
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct TrailStep {
+    pub at_us: u64,
+    pub event: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct InvariantReport {
+    pub id: &'static str,
+    pub status: &'static str,
+    pub first_at_us: Option<u64>,
+    pub count: u64,
+    pub trail: Vec<TrailStep>,
+    #[serde(skip_serializing_if = "serde_json::Value::is_null")]
+    pub details: serde_json::Value,
+}
+
+struct Notable {
+    at: SimTime,
+    regions: Vec<RegionId>,
+    text: String,
+}
+
+struct Slot {
+    inv: Box<dyn Invariant>,
+    first: Option<(SimTime, Vec<TrailStep>)>,
+    count: u64,
+}
+
+/// All checkers of a run, plus the memory of notable events that trails are cut from.
+pub struct Checkers {
+    slots: Vec<Slot>,
+    recent: VecDeque<Notable>,
+    found: Vec<Finding>,
+}
+
+impl Checkers {
+    pub fn new(s: &Scenario) -> Self {
+        let invs: Vec<Box<dyn Invariant>> = vec![
+            Box::new(single_writer::SingleWriter::new(s)),
+            Box::new(fenced_writes::FencedWrites::default()),
+            Box::new(acked_durability::AckedDurability::default()),
+            Box::new(freshness::Freshness::new(s)),
+            Box::new(domain::Domain::new(s)),
+        ];
+        debug_assert_eq!(invs.len(), crate::scenario::KNOWN_INVARIANTS.len());
+        Checkers {
+            slots: invs.into_iter().map(|inv| Slot { inv, first: None, count: 0 }).collect(),
+            recent: VecDeque::new(),
+            found: Vec::new(),
+        }
+    }
+
+    pub fn observe(&mut self, obs: &Obs, w: &World) {
+        if let Some(n) = notable(obs, w) {
+            if self.recent.len() == TRAIL_RECENT_MAX {
+                self.recent.pop_front();
+            }
+            self.recent.push_back(n);
+        }
+        for i in 0..self.slots.len() {
+            self.slots[i].inv.observe(obs, w, &mut self.found);
+            self.record(i);
+        }
+    }
+
+    pub fn sample(&mut self, w: &World) {
+        for s in &mut self.slots {
+            s.inv.sample(w);
+        }
+    }
+
+    pub fn finish(&mut self, w: &World) {
+        for i in 0..self.slots.len() {
+            self.slots[i].inv.finish(w, &mut self.found);
+            self.record(i);
+        }
+    }
+
+    fn record(&mut self, i: usize) {
+        if self.found.is_empty() {
+            return;
+        }
+        let slot = &mut self.slots[i];
+        slot.count += self.found.len() as u64;
+        if slot.first.is_none() {
+            let f = &self.found[0];
+            let mut trail: Vec<TrailStep> = self
+                .recent
+                .iter()
+                .filter(|n| {
+                    n.at <= f.at
+                        && (n.regions.is_empty() || n.regions.iter().any(|r| f.regions.contains(r)))
+                })
+                .map(|n| TrailStep { at_us: n.at.as_us(), event: n.text.clone() })
+                .collect();
+            if trail.len() > TRAIL_SHOWN_MAX {
+                trail.drain(..trail.len() - TRAIL_SHOWN_MAX);
+            }
+            trail.push(TrailStep { at_us: f.at.as_us(), event: f.what.clone() });
+            slot.first = Some((f.at, trail));
+        }
+        self.found.clear();
+    }
+
+    pub fn reports(&self) -> Vec<InvariantReport> {
+        self.slots
+            .iter()
+            .map(|s| InvariantReport {
+                id: s.inv.id(),
+                status: if s.count > 0 { "violated" } else { "held" },
+                first_at_us: s.first.as_ref().map(|f| f.0.as_us()),
+                count: s.count,
+                trail: s.first.as_ref().map(|f| f.1.clone()).unwrap_or_default(),
+                details: s.inv.details(),
+            })
+            .collect()
+    }
+}
+
+/// Describes the observations worth a place in a trail: faults and changes of who
+/// writes, who routes where, and what was thrown away.
+fn notable(obs: &Obs, w: &World) -> Option<Notable> {
+    let name = |r: RegionId| w.s.region_name(r).to_string();
+    let (regions, text) = match obs {
+        Obs::FaultStarted { index } | Obs::FaultEnded { index } => {
+            let f = &w.s.faults[*index];
+            if matches!(f.kind, FaultKind::OperatorPromote { .. }) {
+                // The promotion it causes is notable on its own (EpochGranted).
+                return None;
+            }
+            let verb = if matches!(obs, Obs::FaultStarted { .. }) { "starts" } else { "heals" };
+            (
+                fault_regions(&f.kind),
+                format!("fault {} ({}) {verb}", f.kind.name(), describe_fault(&f.kind, w)),
+            )
+        }
+        Obs::EpochGranted { epoch, region, fenced, by_operator } => {
+            let who = if *by_operator { "operator" } else { "control plane" };
+            let how = if *fenced { "fenced" } else { "unfenced" };
+            (vec![], format!("{who} promotes {} to writer at epoch {epoch} ({how})", name(*region)))
+        }
+        Obs::RoleChange { region, primary, epoch } => {
+            let what = if *primary { "becomes primary" } else { "steps down" };
+            (vec![*region], format!("{} {what} (epoch {epoch})", name(*region)))
+        }
+        Obs::LeaseLapsed { region } => {
+            (vec![*region], format!("{}'s lease runs out on its own clock", name(*region)))
+        }
+        Obs::RoutingChanged { region, writer, epoch } => (
+            vec![*region, *writer],
+            format!(
+                "router in {} now sends writes to {} (epoch {epoch})",
+                name(*region),
+                name(*writer)
+            ),
+        ),
+        Obs::Discarded { region, entries, .. } => (
+            vec![*region],
+            format!(
+                "{} discards {} divergent log entries on rejoining",
+                name(*region),
+                entries.len()
+            ),
+        ),
+        _ => return None,
+    };
+    Some(Notable { at: w.now, regions, text })
+}
+
+fn fault_regions(k: &FaultKind) -> Vec<RegionId> {
+    match k {
+        FaultKind::RegionOutage { region }
+        | FaultKind::ReplicationStall { region, .. }
+        | FaultKind::ClockSkew { region, .. }
+        | FaultKind::OperatorPromote { region, .. } => vec![*region],
+        // A partition or a slow link concerns everyone: it changes who can talk to whom.
+        FaultKind::Partition { .. } | FaultKind::LinkLatency { .. } => vec![],
+    }
+}
+
+/// One line describing a fault, with region names.
+pub fn describe_fault(k: &FaultKind, w: &World) -> String {
+    let names =
+        |rs: &[RegionId]| rs.iter().map(|r| w.s.region_name(*r)).collect::<Vec<_>>().join(", ");
+    match k {
+        FaultKind::RegionOutage { region } => w.s.region_name(*region).to_string(),
+        FaultKind::Partition { from, to, one_way } => {
+            format!("[{}] {} [{}]", names(from), if *one_way { "-/->" } else { "<-/->" }, names(to))
+        }
+        FaultKind::LinkLatency { from, to, factor, .. } => {
+            format!("[{}] <-> [{}] x{factor}", names(from), names(to))
+        }
+        FaultKind::ReplicationStall { region, apply_factor } => {
+            format!("{} applies at x{apply_factor}", w.s.region_name(*region))
+        }
+        FaultKind::ClockSkew { region, offset_us, drift_ppm } => {
+            format!(
+                "{} clock jumps {:+} ms, drifts {:+} ppm",
+                w.s.region_name(*region),
+                *offset_us as f64 / 1e3,
+                drift_ppm
+            )
+        }
+        FaultKind::OperatorPromote { region, fenced } => {
+            format!(
+                "operator promotes {} ({})",
+                w.s.region_name(*region),
+                if *fenced { "fenced" } else { "unfenced" }
+            )
+        }
+    }
+}

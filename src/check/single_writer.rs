@@ -1,0 +1,64 @@
+//! `single_writer`: in a single-writer design, no two regions commit writes for the same
+//! partition in overlapping real time. A region's tenure runs from its first commit
+//! under an epoch to its latest; two tenures of different regions must not overlap.
+
+use super::{Finding, Invariant};
+use crate::engine::SimTime;
+use crate::model::types::Obs;
+use crate::model::World;
+use crate::scenario::{RegionId, Scenario};
+
+#[derive(Clone, Copy, Debug)]
+struct Tenure {
+    epoch: u32,
+    start: SimTime,
+    last: SimTime,
+}
+
+pub struct SingleWriter {
+    tenures: Vec<Option<Tenure>>,
+}
+
+impl SingleWriter {
+    pub fn new(s: &Scenario) -> Self {
+        SingleWriter { tenures: vec![None; s.regions.len()] }
+    }
+}
+
+impl Invariant for SingleWriter {
+    fn id(&self) -> &'static str {
+        "single_writer"
+    }
+
+    fn observe(&mut self, obs: &Obs, w: &World, found: &mut Vec<Finding>) {
+        let Obs::Commit { region, entry, .. } = obs else { return };
+        let now = w.now;
+        let t = match self.tenures[region.idx()] {
+            Some(t) if t.epoch == entry.epoch => Tenure { last: now, ..t },
+            _ => Tenure { epoch: entry.epoch, start: now, last: now },
+        };
+        self.tenures[region.idx()] = Some(t);
+        for (i, other) in self.tenures.iter().enumerate() {
+            let Some(o) = other else { continue };
+            if i == region.idx() || o.last < t.start {
+                continue;
+            }
+            let other_r = RegionId(i as u8);
+            found.push(Finding {
+                at: now,
+                what: format!(
+                    "{} commits lsn {} under epoch {} (writing since {}) while {} committed under epoch {} at {} (writing since {}): two writers at once",
+                    w.s.region_name(*region),
+                    entry.lsn,
+                    entry.epoch,
+                    t.start,
+                    w.s.region_name(other_r),
+                    o.epoch,
+                    o.last,
+                    o.start
+                ),
+                regions: vec![*region, other_r],
+            });
+        }
+    }
+}

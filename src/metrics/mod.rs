@@ -1,0 +1,202 @@
+//! Metrics: availability per region and operation kind, client latency including
+//! retries, retry amplification, replication lag over time, and write RTO after each
+//! promotion. Fed by the same observations as the checkers, and by periodic samples.
+//! Memory is bounded: histograms have fixed size and series are downsampled.
+
+use crate::engine::SimTime;
+use crate::model::types::Obs;
+use crate::model::World;
+use crate::scenario::{OpKind, Scenario};
+use hdrhistogram::Histogram;
+use serde::Serialize;
+use serde_json::{json, Value};
+
+/// Points kept per time series; past it, neighbours merge (keeping the max).
+pub const SERIES_POINTS_MAX: usize = 2_048;
+
+/// A time series of maxima over buckets that double in width when it fills.
+#[derive(Clone, Debug, Serialize)]
+pub struct Series {
+    pub bucket_us: u64,
+    pub points: Vec<(u64, f64)>,
+}
+
+impl Series {
+    pub fn new(bucket_us: u64) -> Self {
+        Series { bucket_us, points: Vec::new() }
+    }
+
+    pub fn push(&mut self, at: SimTime, v: f64) {
+        let b = at.as_us() / self.bucket_us * self.bucket_us;
+        match self.points.last_mut() {
+            Some((t, x)) if *t == b => *x = x.max(v),
+            _ => self.points.push((b, v)),
+        }
+        if self.points.len() > SERIES_POINTS_MAX {
+            self.bucket_us *= 2;
+            let bu = self.bucket_us;
+            let mut merged: Vec<(u64, f64)> = Vec::with_capacity(self.points.len() / 2 + 1);
+            for &(t, x) in &self.points {
+                let nb = t / bu * bu;
+                match merged.last_mut() {
+                    Some((mt, mx)) if *mt == nb => *mx = mx.max(x),
+                    _ => merged.push((nb, x)),
+                }
+            }
+            self.points = merged;
+        }
+    }
+}
+
+fn hist() -> Histogram<u64> {
+    Histogram::new_with_bounds(1, 3_600_000_000, 3).expect("valid bounds")
+}
+
+#[derive(Clone, Copy, Default)]
+struct Counts {
+    ok: u64,
+    failed: u64,
+    unknown: u64,
+}
+
+struct Promotion {
+    epoch: u32,
+    at: SimTime,
+    region: String,
+    by_operator: bool,
+    last_write_before: Option<SimTime>,
+    rto_us: Option<u64>,
+}
+
+pub struct Metrics {
+    regions: Vec<String>,
+    counts: Vec<[Counts; 7]>,
+    latency: Vec<Histogram<u64>>,
+    latency_all: Histogram<u64>,
+    ops: u64,
+    attempts: u64,
+    lag: Vec<Series>,
+    lag_hist: Vec<Histogram<u64>>,
+    last_write_ack: Option<SimTime>,
+    promotions: Vec<Promotion>,
+}
+
+impl Metrics {
+    pub fn new(s: &Scenario) -> Self {
+        let n = s.regions.len();
+        Metrics {
+            regions: s.regions.iter().map(|r| r.name.clone()).collect(),
+            counts: vec![[Counts::default(); 7]; n],
+            latency: (0..n).map(|_| hist()).collect(),
+            latency_all: hist(),
+            ops: 0,
+            attempts: 0,
+            lag: (0..n).map(|_| Series::new(100_000)).collect(),
+            lag_hist: (0..n).map(|_| hist()).collect(),
+            last_write_ack: None,
+            promotions: Vec::new(),
+        }
+    }
+
+    pub fn observe(&mut self, obs: &Obs, w: &World) {
+        match obs {
+            Obs::Invoke { .. } => self.ops += 1,
+            Obs::Attempt { .. } => self.attempts += 1,
+            Obs::Complete { kind, region, ok, version, invoked_at, .. } => {
+                let c = &mut self.counts[region.idx()][kind.idx()];
+                if *ok {
+                    c.ok += 1;
+                    let lat = w.now.since(*invoked_at).as_us().max(1);
+                    let _ = self.latency[region.idx()].record(lat);
+                    let _ = self.latency_all.record(lat);
+                } else {
+                    c.failed += 1;
+                }
+                if let Some(v) = version {
+                    self.last_write_ack = Some(w.now);
+                    for p in &mut self.promotions {
+                        if p.rto_us.is_none() && v.epoch >= p.epoch {
+                            let from = p.last_write_before.unwrap_or(p.at);
+                            p.rto_us = Some(w.now.since(from).as_us());
+                        }
+                    }
+                }
+            }
+            Obs::Indeterminate { kind, region, .. } => {
+                self.counts[region.idx()][kind.idx()].unknown += 1
+            }
+            Obs::EpochGranted { epoch, region, by_operator, .. } => {
+                self.promotions.push(Promotion {
+                    epoch: *epoch,
+                    at: w.now,
+                    region: w.s.region_name(*region).to_string(),
+                    by_operator: *by_operator,
+                    last_write_before: self.last_write_ack,
+                    rto_us: None,
+                })
+            }
+            _ => {}
+        }
+    }
+
+    pub fn sample(&mut self, w: &World) {
+        for r in w.s.region_ids() {
+            let lag = w.true_lag_us(r);
+            self.lag[r.idx()].push(w.now, lag as f64 / 1e3);
+            let _ = self.lag_hist[r.idx()].record(lag.max(1));
+        }
+    }
+
+    pub fn report(&self) -> Value {
+        let ms = |h: &Histogram<u64>, q: f64| {
+            if h.is_empty() {
+                0.0
+            } else {
+                h.value_at_quantile(q) as f64 / 1e3
+            }
+        };
+        let lat = |h: &Histogram<u64>| json!({"p50_ms": ms(h, 0.5), "p99_ms": ms(h, 0.99), "p999_ms": ms(h, 0.999), "count": h.len()});
+        let mut avail = serde_json::Map::new();
+        let (mut ok_all, mut total_all) = (0u64, 0u64);
+        for (ri, name) in self.regions.iter().enumerate() {
+            let mut per = serde_json::Map::new();
+            for k in OpKind::ALL {
+                let c = self.counts[ri][k.idx()];
+                let total = c.ok + c.failed + c.unknown;
+                if total == 0 {
+                    continue;
+                }
+                ok_all += c.ok;
+                total_all += total;
+                per.insert(k.name().to_string(), json!({"availability": c.ok as f64 / total as f64, "ok": c.ok, "failed": c.failed, "indeterminate": c.unknown}));
+            }
+            if !per.is_empty() {
+                avail.insert(name.clone(), Value::Object(per));
+            }
+        }
+        let mut latency = serde_json::Map::new();
+        latency.insert("all".into(), lat(&self.latency_all));
+        let mut lag = serde_json::Map::new();
+        for (ri, name) in self.regions.iter().enumerate() {
+            if !self.latency[ri].is_empty() {
+                latency.insert(name.clone(), lat(&self.latency[ri]));
+            }
+            let h = &self.lag_hist[ri];
+            lag.insert(name.clone(), json!({"max_ms": if h.is_empty() { 0.0 } else { h.max() as f64 / 1e3 }, "p99_ms": ms(h, 0.99), "series_ms": self.lag[ri]}));
+        }
+        let promotions: Vec<Value> = self
+            .promotions
+            .iter()
+            .map(|p| json!({"epoch": p.epoch, "at_s": p.at.as_secs_f64(), "region": p.region, "by_operator": p.by_operator, "write_rto_ms": p.rto_us.map(|u| u as f64 / 1e3)}))
+            .collect();
+        json!({
+            "operations": self.ops,
+            "availability": if total_all == 0 { 1.0 } else { ok_all as f64 / total_all as f64 },
+            "availability_by_region": avail,
+            "latency": latency,
+            "retry_amplification": if self.ops == 0 { 0.0 } else { self.attempts as f64 / self.ops as f64 },
+            "replication_lag": lag,
+            "promotions": promotions,
+        })
+    }
+}

@@ -1,0 +1,177 @@
+//! Clients and routers. Each client region draws open-loop Poisson arrivals, picks an
+//! operation from the mix, and runs it with per-attempt timeouts and retries, recording
+//! invoke and complete. Its router sends writes and strong reads to the writer named in
+//! its routing table (learned late from the control plane) and other reads to the
+//! nearest region whose published lag allows them.
+
+use super::types::*;
+use crate::engine::{SimDuration, SimTime};
+use crate::scenario::{DebitCheck, OpKind, ReadClass, RegionId, Scenario};
+use rand::Rng;
+use rand_chacha::ChaCha8Rng;
+
+/// Operations in flight at once; reaching it ends the run with an error instead of
+/// letting memory grow without bound.
+pub const OPS_IN_FLIGHT_MAX: usize = 1_000_000;
+
+#[derive(Clone, Debug)]
+pub struct Op {
+    pub gen: u32,
+    pub alive: bool,
+    pub kind: OpKind,
+    pub region: RegionId,
+    pub invoked_at: SimTime,
+    pub attempt: u32,
+    pub req: Req,
+    /// Money the operation adds to the system when it takes effect (credit +, debit -).
+    pub delta: i64,
+    /// An attempt timed out, so a write may have happened without the client knowing.
+    pub maybe_applied: bool,
+    /// A bounded read refused as too stale goes to the writer next.
+    pub force_writer: bool,
+    /// A blind debit first reads the balance locally (the `local-read` design).
+    pub prechecking: bool,
+    /// A retry is scheduled; responses refusing the previous attempt are ignored.
+    pub backing_off: bool,
+}
+
+/// The slab of live operations; generations make stale timers harmless.
+#[derive(Default)]
+pub struct Ops {
+    slots: Vec<Op>,
+    free: Vec<u32>,
+    pub alive: usize,
+}
+
+impl Ops {
+    pub fn insert(&mut self, mut op: Op) -> OpId {
+        self.alive += 1;
+        op.alive = true;
+        if let Some(slot) = self.free.pop() {
+            let gen = self.slots[slot as usize].gen.wrapping_add(1);
+            op.gen = gen;
+            self.slots[slot as usize] = op;
+            OpId { slot, gen }
+        } else {
+            op.gen = 0;
+            self.slots.push(op);
+            OpId { slot: (self.slots.len() - 1) as u32, gen: 0 }
+        }
+    }
+
+    pub fn get_mut(&mut self, id: OpId) -> Option<&mut Op> {
+        self.slots.get_mut(id.slot as usize).filter(|o| o.alive && o.gen == id.gen)
+    }
+
+    pub fn remove(&mut self, id: OpId) {
+        let o = &mut self.slots[id.slot as usize];
+        debug_assert!(o.alive && o.gen == id.gen);
+        o.alive = false;
+        self.alive -= 1;
+        self.free.push(id.slot);
+    }
+}
+
+/// A client region's router: the routing table as it last learned it.
+#[derive(Clone, Debug)]
+pub struct Router {
+    pub writer: RegionId,
+    pub epoch: u32,
+    pub lag_us: Vec<u64>,
+    /// Regions by base round-trip time from this one, nearest (itself) first.
+    pub nearest: Vec<RegionId>,
+}
+
+impl Router {
+    pub fn new(s: &Scenario, me: RegionId) -> Self {
+        let mut nearest: Vec<RegionId> = s.region_ids().collect();
+        nearest.sort_by_key(|r| (s.rtt_us[me.idx()][r.idx()], *r));
+        Router { writer: s.primary(), epoch: 1, lag_us: vec![0; s.regions.len()], nearest }
+    }
+
+    /// Where an attempt of `op` goes.
+    pub fn route(&self, op: &Op) -> RegionId {
+        match op.req {
+            Req::Read { class, .. } if !op.force_writer => match class {
+                ReadClass::Strong => self.writer,
+                ReadClass::Eventual => self.nearest[0],
+                ReadClass::Bounded(b) => *self
+                    .nearest
+                    .iter()
+                    .find(|r| **r == self.writer || self.lag_us[r.idx()] <= b.as_us())
+                    .unwrap_or(&self.writer),
+            },
+            _ => self.writer,
+        }
+    }
+}
+
+/// Draws the next operation of a client region.
+pub fn draw_op(s: &Scenario, rng: &mut ChaCha8Rng, region: RegionId, now: SimTime) -> Op {
+    let w = &s.workload;
+    let x = rng.gen_range(0..1_000_000u32);
+    let kind = w.mix.iter().find(|(_, cum)| x < *cum).map_or(w.mix[0].0, |(k, _)| *k);
+    let reg = |rng: &mut ChaCha8Rng| rng.gen_range(0..w.registers);
+    let acct = |rng: &mut ChaCha8Rng| w.registers + rng.gen_range(0..w.accounts);
+    let amount = |rng: &mut ChaCha8Rng| rng.gen_range(1..=w.amount_max);
+    let mut delta = 0;
+    let mut prechecking = false;
+    let req = match kind {
+        OpKind::RegisterRead => Req::Read { key: reg(rng), class: w.read_class[kind.idx()] },
+        OpKind::AccountRead => Req::Read { key: acct(rng), class: w.read_class[kind.idx()] },
+        OpKind::RegisterWrite => Req::Write { key: reg(rng), value: rng.gen_range(0..1_000) },
+        OpKind::RegisterCas => Req::Cas {
+            key: reg(rng),
+            expect: rng.gen_range(0..1_000),
+            new: rng.gen_range(0..1_000),
+        },
+        OpKind::AccountCredit => {
+            let amount = amount(rng);
+            delta = amount;
+            Req::Credit { key: acct(rng), amount }
+        }
+        OpKind::AccountDebit => {
+            let amount = amount(rng);
+            delta = -amount;
+            let checked = s.design.debit_check == DebitCheck::Writer;
+            prechecking = !checked;
+            Req::Debit { key: acct(rng), amount, checked }
+        }
+        OpKind::AccountTransfer => {
+            let from = acct(rng);
+            let mut to = acct(rng);
+            if to == from {
+                to = s.workload.registers + (to - s.workload.registers + 1) % s.workload.accounts;
+            }
+            Req::Transfer { from, to, amount: amount(rng) }
+        }
+    };
+    Op {
+        gen: 0,
+        alive: true,
+        kind,
+        region,
+        invoked_at: now,
+        attempt: 0,
+        req,
+        delta,
+        maybe_applied: false,
+        force_writer: false,
+        prechecking,
+        backing_off: false,
+    }
+}
+
+/// Exponential backoff before attempt `attempt` (2, 3, ...), capped.
+pub fn backoff(s: &Scenario, attempt: u32) -> SimDuration {
+    let w = &s.workload;
+    let exp = attempt.saturating_sub(2).min(30);
+    SimDuration(w.backoff.as_us().saturating_mul(1u64 << exp).min(w.backoff_max.as_us()))
+}
+
+/// Time to the next Poisson arrival of one client region.
+pub fn interarrival(s: &Scenario, rng: &mut ChaCha8Rng) -> SimDuration {
+    let per_region = s.workload.rate_per_s / s.workload.client_regions.len() as f64;
+    let u: f64 = rng.gen_range(f64::EPSILON..1.0);
+    SimDuration::from_secs_f64(-u.ln() / per_region).max(SimDuration(1))
+}

@@ -1,0 +1,628 @@
+//! The simulated system: regions with clocks, the network, one datastore node per
+//! region, the control plane, routers and clients. `World::handle` takes one event,
+//! lets the part it concerns react, and turns what that part asked for (messages,
+//! timers) into new events; what happened observably is left in `World::obs` for the
+//! checkers and metrics. The model never looks at checkers or reports.
+
+pub mod client;
+pub mod clock;
+pub mod control;
+pub mod network;
+pub mod store;
+pub mod types;
+
+use crate::engine::{RngStreams, Scheduler, SimDuration, SimTime};
+use crate::scenario::{FaultKind, OpKind, RegionId, Scenario};
+use client::{Op, Ops, Router};
+use clock::RegionClock;
+use control::Control;
+use network::Network;
+use rand_chacha::ChaCha8Rng;
+use std::sync::Arc;
+use store::Store;
+use types::*;
+
+/// How often metrics sample lag and the liveness phase checks for convergence.
+pub const SAMPLE_EVERY: SimDuration = SimDuration::from_ms(100);
+
+/// The closed set of events. Payloads live beside the engine's heap.
+#[derive(Debug)]
+pub enum Event {
+    Arrival { region: RegionId },
+    Attempt { op: OpId },
+    Timeout { op: OpId, attempt: u32 },
+    Deliver { from: RegionId, to: RegionId, msg: Msg },
+    ReplFlush { region: RegionId },
+    ApplyTick { region: RegionId },
+    NodeTick { region: RegionId },
+    ControlTick,
+    Publish,
+    RoutingApply { region: RegionId, writer: RegionId, epoch: u32, lag_us: Vec<u64> },
+    FaultStart { index: usize },
+    FaultEnd { index: usize },
+    Sample,
+    EndDrill,
+}
+
+impl Event {
+    /// A digest of the event for the trace hash.
+    pub fn trace_word(&self) -> u64 {
+        let r = |x: RegionId| u64::from(x.0);
+        match self {
+            Event::Arrival { region } => 1 | r(*region) << 8,
+            Event::Attempt { op } => 2 | u64::from(op.slot) << 8 | u64::from(op.gen) << 40,
+            Event::Timeout { op, attempt } => {
+                3 | u64::from(op.slot) << 8 | u64::from(*attempt) << 40
+            }
+            Event::Deliver { from, to, msg } => {
+                4 | r(*from) << 8 | r(*to) << 16 | msg.tag() << 24 | msg_word(msg) << 32
+            }
+            Event::ReplFlush { region } => 5 | r(*region) << 8,
+            Event::ApplyTick { region } => 6 | r(*region) << 8,
+            Event::NodeTick { region } => 7 | r(*region) << 8,
+            Event::ControlTick => 8,
+            Event::Publish => 9,
+            Event::RoutingApply { region, writer, epoch, .. } => {
+                10 | r(*region) << 8 | r(*writer) << 16 | u64::from(*epoch) << 24
+            }
+            Event::FaultStart { index } => 11 | (*index as u64) << 8,
+            Event::FaultEnd { index } => 12 | (*index as u64) << 8,
+            Event::Sample => 13,
+            Event::EndDrill => 14,
+        }
+    }
+
+    pub fn name(&self) -> &'static str {
+        match self {
+            Event::Arrival { .. } => "arrival",
+            Event::Attempt { .. } => "attempt",
+            Event::Timeout { .. } => "timeout",
+            Event::Deliver { msg, .. } => msg.name(),
+            Event::ReplFlush { .. } => "repl_flush",
+            Event::ApplyTick { .. } => "apply_tick",
+            Event::NodeTick { .. } => "node_tick",
+            Event::ControlTick => "control_tick",
+            Event::Publish => "publish",
+            Event::RoutingApply { .. } => "routing_apply",
+            Event::FaultStart { .. } => "fault_start",
+            Event::FaultEnd { .. } => "fault_end",
+            Event::Sample => "sample",
+            Event::EndDrill => "end_drill",
+        }
+    }
+}
+
+fn msg_word(m: &Msg) -> u64 {
+    match m {
+        Msg::Request { op, attempt, .. } | Msg::Response { op, attempt, .. } => {
+            u64::from(op.slot) ^ u64::from(*attempt) << 24
+        }
+        Msg::Append { prev_lsn, entries, .. } => prev_lsn ^ (entries.len() as u64) << 20,
+        Msg::AppendAck { end_lsn, .. } => *end_lsn,
+        Msg::Snapshot(s) => s.lsn,
+        Msg::Heartbeat { report, .. } => report.end_lsn,
+        Msg::LeaseGrant { epoch, .. } | Msg::Config { epoch, .. } | Msg::Routing { epoch, .. } => {
+            u64::from(*epoch)
+        }
+    }
+}
+
+/// What a part of the model asked for while handling an event.
+#[derive(Default)]
+pub struct Out {
+    pub sends: Vec<(RegionId, RegionId, Msg)>,
+    pub timers: Vec<(SimTime, Event)>,
+    pub obs: Vec<Obs>,
+}
+
+impl Out {
+    pub fn send(&mut self, from: RegionId, to: RegionId, msg: Msg) {
+        self.sends.push((from, to, msg));
+    }
+    pub fn timer(&mut self, at: SimTime, ev: Event) {
+        self.timers.push((at, ev));
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Phase {
+    /// Load and faults, for `duration`.
+    Drill,
+    /// Faults healed, load stopped: the system must converge within `convergence_max`.
+    Converging {
+        since: SimTime,
+    },
+    Done,
+}
+
+pub struct World {
+    pub s: Arc<Scenario>,
+    pub now: SimTime,
+    pub clocks: Vec<RegionClock>,
+    pub region_up: Vec<bool>,
+    pub net: Network,
+    pub stores: Vec<Store>,
+    pub control: Control,
+    pub routers: Vec<Router>,
+    pub ops: Ops,
+    pub fault_active: Vec<bool>,
+    pub phase: Phase,
+    pub converged_at: Option<SimTime>,
+    pub ops_limit_hit: bool,
+    rng_clients: ChaCha8Rng,
+    out: Out,
+}
+
+impl World {
+    pub fn new(s: Arc<Scenario>, seed: u64) -> Self {
+        let streams = RngStreams::new(seed);
+        let n = s.regions.len();
+        let cells = (s.workload.registers + s.workload.accounts) as usize;
+        let clocks: Vec<RegionClock> =
+            s.regions.iter().map(|r| RegionClock::new(r.clock_offset_us, r.drift_ppm)).collect();
+        let mut stores: Vec<Store> =
+            s.region_ids().map(|r| Store::new(r, n, s.primary(), cells)).collect();
+        for st in &mut stores {
+            for k in s.workload.registers..(s.workload.registers + s.workload.accounts) {
+                st.cells[k as usize].value = s.workload.initial_balance;
+            }
+            st.grant_initial_lease(clocks[st.region.idx()].local(SimTime::ZERO), s.design.lease);
+        }
+        let control_local = clocks[s.design.control_region.idx()].local(SimTime::ZERO);
+        let control = Control::new(&s, control_local + s.design.lease.as_us() as i64);
+        let routers = s.region_ids().map(|r| Router::new(&s, r)).collect();
+        World {
+            net: Network::new(&s, streams.stream("network")),
+            rng_clients: streams.stream("clients"),
+            clocks,
+            region_up: vec![true; n],
+            stores,
+            control,
+            routers,
+            ops: Ops::default(),
+            fault_active: vec![false; s.faults.len()],
+            phase: Phase::Drill,
+            converged_at: None,
+            ops_limit_hit: false,
+            now: SimTime::ZERO,
+            out: Out::default(),
+            s,
+        }
+    }
+
+    /// Schedules the first events of a run.
+    pub fn start(&mut self, sched: &mut Scheduler<Event>) {
+        for &r in &self.s.workload.client_regions.clone() {
+            let d = client::interarrival(&self.s, &mut self.rng_clients);
+            sched.after(d, Event::Arrival { region: r });
+        }
+        for r in self.s.region_ids() {
+            // Stagger node ticks so regions do not act in lockstep.
+            let offset =
+                SimDuration(u64::from(r.0) * 7_919 % self.s.design.heartbeat.as_us().max(1));
+            sched.after(offset, Event::NodeTick { region: r });
+        }
+        sched.after(self.s.design.heartbeat, Event::ControlTick);
+        sched.after(self.s.design.routing_refresh, Event::Publish);
+        sched.after(SAMPLE_EVERY, Event::Sample);
+        for (i, f) in self.s.faults.iter().enumerate() {
+            sched.at(f.at, Event::FaultStart { index: i });
+            if let Some(u) = f.until {
+                sched.at(u, Event::FaultEnd { index: i });
+            }
+        }
+        sched.at(SimTime::ZERO + self.s.duration, Event::EndDrill);
+    }
+
+    pub fn local(&self, r: RegionId) -> i64 {
+        self.clocks[r.idx()].local(self.now)
+    }
+
+    /// Takes the observations the last event produced.
+    pub fn take_obs(&mut self) -> Vec<Obs> {
+        std::mem::take(&mut self.out.obs)
+    }
+    /// Hands back the (drained) observation buffer so its allocation is reused.
+    pub fn return_obs(&mut self, mut v: Vec<Obs>) {
+        v.clear();
+        if self.out.obs.is_empty() {
+            self.out.obs = v;
+        }
+    }
+
+    /// Handles one event.
+    pub fn handle(&mut self, ev: Event, sched: &mut Scheduler<Event>) {
+        self.now = sched.now();
+        match ev {
+            Event::Arrival { region } => self.on_arrival(region, sched),
+            Event::Attempt { op } => self.start_attempt(op),
+            Event::Timeout { op, attempt } => self.on_timeout(op, attempt),
+            Event::Deliver { from, to, msg } => self.deliver(from, to, msg),
+            Event::ReplFlush { region } => {
+                let local = self.local(region);
+                self.stores[region.idx()].flush(self.now, local, false, &mut self.out);
+            }
+            Event::ApplyTick { region } => {
+                self.stores[region.idx()].apply_tick(self.now, &self.s.design, &mut self.out)
+            }
+            Event::NodeTick { region } => self.node_tick(region, sched),
+            Event::ControlTick => {
+                let c = self.control.region;
+                if self.region_up[c.idx()] {
+                    let local = self.local(c);
+                    self.control.tick(
+                        self.now,
+                        local,
+                        &self.s.design,
+                        self.s.regions.len(),
+                        &mut self.out,
+                    );
+                }
+                sched.after(self.s.design.heartbeat, Event::ControlTick);
+            }
+            Event::Publish => {
+                if self.region_up[self.control.region.idx()] {
+                    self.control.publish(self.s.regions.len(), &mut self.out);
+                }
+                sched.after(self.s.design.routing_refresh, Event::Publish);
+            }
+            Event::RoutingApply { region, writer, epoch, lag_us } => {
+                self.routing_apply(region, writer, epoch, lag_us)
+            }
+            Event::FaultStart { index } => self.fault(index, true),
+            Event::FaultEnd { index } => self.fault(index, false),
+            Event::Sample => sched.after(SAMPLE_EVERY, Event::Sample),
+            Event::EndDrill => self.end_drill(),
+        }
+        self.flush_out(sched);
+    }
+
+    /// Turns requested sends into deliveries (or losses) and timers into events.
+    fn flush_out(&mut self, sched: &mut Scheduler<Event>) {
+        for (from, to, msg) in self.out.sends.drain(..) {
+            if !self.region_up[from.idx()] {
+                continue;
+            }
+            if let Some(at) = self.net.send(self.now, from, to) {
+                sched.at(at, Event::Deliver { from, to, msg });
+            }
+        }
+        for (at, ev) in self.out.timers.drain(..) {
+            sched.at(at, ev);
+        }
+    }
+
+    fn node_tick(&mut self, region: RegionId, sched: &mut Scheduler<Event>) {
+        sched.after(self.s.design.heartbeat, Event::NodeTick { region });
+        if !self.region_up[region.idx()] {
+            return;
+        }
+        let local = self.local(region);
+        let d = &self.s.design;
+        let st = &mut self.stores[region.idx()];
+        st.tick(self.now, local, d, &mut self.out);
+        let lag = self.lag_estimate_us(region, local);
+        let st = &self.stores[region.idx()];
+        let report = st.report(self.now, lag);
+        let lease = st.lease_request(d, local);
+        self.out.send(
+            region,
+            self.control.region,
+            Msg::Heartbeat { report, lease_local_us: lease },
+        );
+    }
+
+    /// A node's own estimate of its staleness, on its own clock: what it reports.
+    fn lag_estimate_us(&self, region: RegionId, local: i64) -> u64 {
+        let st = &self.stores[region.idx()];
+        if st.primary {
+            0
+        } else {
+            st.staleness_estimate_us(local)
+        }
+    }
+
+    /// The true replication lag of `region` behind the current writer.
+    pub fn true_lag_us(&self, region: RegionId) -> u64 {
+        let w = &self.stores[self.control.writer.idx()];
+        let f = &self.stores[region.idx()];
+        if region == self.control.writer {
+            return 0;
+        }
+        if f.applied_lsn < f.end_lsn {
+            if let Some(t) = f.commit_at(f.applied_lsn + 1) {
+                return self.now.since(t).as_us();
+            }
+        }
+        if w.end_lsn > f.end_lsn {
+            if let Some(t) = w.commit_at(f.end_lsn + 1) {
+                return self.now.since(t).as_us();
+            }
+        }
+        0
+    }
+
+    fn routing_apply(&mut self, region: RegionId, writer: RegionId, epoch: u32, lag_us: Vec<u64>) {
+        let r = &mut self.routers[region.idx()];
+        if epoch < r.epoch {
+            return;
+        }
+        let changed = r.writer != writer || r.epoch != epoch;
+        r.writer = writer;
+        r.epoch = epoch;
+        r.lag_us = lag_us;
+        if changed {
+            self.out.obs.push(Obs::RoutingChanged { region, writer, epoch });
+        }
+    }
+
+    fn deliver(&mut self, from: RegionId, to: RegionId, msg: Msg) {
+        if !self.region_up[to.idx()] {
+            return;
+        }
+        let now = self.now;
+        let local = self.local(to);
+        let d = &self.s.design;
+        let st = &mut self.stores[to.idx()];
+        let out = &mut self.out;
+        match msg {
+            Msg::Request { op, attempt, token, req } => {
+                st.on_request(now, local, d, from, op, attempt, token, req, out)
+            }
+            Msg::Response { op, attempt, res } => self.on_response(op, attempt, res),
+            Msg::Append { epoch, prev_lsn, prev_epoch, entries, leader_local_us, leader_end } => st
+                .on_append(
+                    now,
+                    d,
+                    from,
+                    epoch,
+                    prev_lsn,
+                    prev_epoch,
+                    &entries,
+                    leader_local_us,
+                    leader_end,
+                    out,
+                ),
+            Msg::AppendAck { epoch, end_lsn, gap, need_snapshot } => {
+                st.on_append_ack(now, d, from, epoch, end_lsn, gap, need_snapshot, out)
+            }
+            Msg::Snapshot(snap) => st.on_snapshot(now, d, from, &snap, out),
+            Msg::Heartbeat { report, lease_local_us } => {
+                if to == self.control.region {
+                    self.control.on_heartbeat(now, local, d, from, report, lease_local_us, out);
+                }
+            }
+            Msg::LeaseGrant { epoch, requested_local_us } => {
+                st.on_lease_grant(epoch, requested_local_us, d.lease)
+            }
+            Msg::Config { writer, epoch } => st.on_config(now, d, writer, epoch, out),
+            Msg::Routing { writer, epoch, lag_us } => {
+                out.timer(
+                    now + d.routing_propagation,
+                    Event::RoutingApply { region: to, writer, epoch, lag_us },
+                );
+            }
+        }
+    }
+
+    // ----- clients -----
+
+    fn on_arrival(&mut self, region: RegionId, sched: &mut Scheduler<Event>) {
+        if self.phase != Phase::Drill {
+            return;
+        }
+        let d = client::interarrival(&self.s, &mut self.rng_clients);
+        sched.after(d, Event::Arrival { region });
+        let op = client::draw_op(&self.s, &mut self.rng_clients, region, self.now);
+        if self.ops.alive >= client::OPS_IN_FLIGHT_MAX {
+            self.ops_limit_hit = true;
+            return;
+        }
+        let (kind, delta) = (op.kind, op.delta);
+        let id = self.ops.insert(op);
+        self.out.obs.push(Obs::Invoke { op: id, kind, region });
+        if !self.region_up[region.idx()] {
+            // The region's edge is down with it: its users get an error at once.
+            self.complete(id, false, None);
+            let _ = delta;
+            return;
+        }
+        self.start_attempt(id);
+    }
+
+    fn start_attempt(&mut self, id: OpId) {
+        let now = self.now;
+        let timeout = self.s.workload.timeout;
+        let Some(op) = self.ops.get_mut(id) else { return };
+        op.attempt += 1;
+        op.backing_off = false;
+        let router = &self.routers[op.region.idx()];
+        let (req, target) = if op.prechecking {
+            let key = match op.req {
+                Req::Debit { key, .. } => key,
+                _ => unreachable!("only debits precheck"),
+            };
+            let read = Req::Read { key, class: crate::scenario::ReadClass::Eventual };
+            (read, router.nearest[0])
+        } else {
+            (op.req, router.route(op))
+        };
+        let (region, attempt, token) = (op.region, op.attempt, router.epoch);
+        self.out.send(region, target, Msg::Request { op: id, attempt, token, req });
+        self.out.timer(now + timeout, Event::Timeout { op: id, attempt });
+    }
+
+    fn on_timeout(&mut self, id: OpId, attempt: u32) {
+        let Some(op) = self.ops.get_mut(id) else { return };
+        if op.attempt != attempt || op.backing_off {
+            return;
+        }
+        if op.req.is_write() && !op.prechecking {
+            op.maybe_applied = true;
+        }
+        self.retry_or_fail(id);
+    }
+
+    fn retry_or_fail(&mut self, id: OpId) {
+        let attempts = self.s.workload.attempts;
+        let Some(op) = self.ops.get_mut(id) else { return };
+        if op.attempt < attempts && self.phase == Phase::Drill {
+            let d = client::backoff(&self.s, op.attempt + 1);
+            self.out.timer(self.now + d, Event::Attempt { op: id });
+            op.backing_off = true;
+            return;
+        }
+        self.complete(id, false, None);
+    }
+
+    fn on_response(&mut self, id: OpId, attempt: u32, res: Res) {
+        let Some(op) = self.ops.get_mut(id) else { return };
+        let _ = attempt;
+        match res {
+            Res::Value { value, .. } if op.prechecking => {
+                let amount = match op.req {
+                    Req::Debit { amount, .. } => amount,
+                    _ => unreachable!("only debits precheck"),
+                };
+                if value < amount {
+                    self.complete(id, true, None);
+                } else {
+                    op.prechecking = false;
+                    op.attempt = 0;
+                    self.start_attempt(id);
+                }
+            }
+            Res::Value { .. } => self.complete(id, true, None),
+            Res::Written { version } => self.complete(id, true, Some(version)),
+            Res::Declined => self.complete(id, true, None),
+            Res::Refused(_) if op.backing_off => {}
+            Res::Refused(r) => {
+                if r == Refusal::TooStale {
+                    op.force_writer = true;
+                }
+                self.retry_or_fail(id);
+            }
+        }
+    }
+
+    /// Ends an operation: definite when acknowledged, declined or never sent;
+    /// indeterminate when a write failed after an attempt that may have applied it.
+    fn complete(&mut self, id: OpId, ok: bool, version: Option<Version>) {
+        let Some(op) = self.ops.get_mut(id) else { return };
+        let (kind, region, invoked_at, attempts) = (op.kind, op.region, op.invoked_at, op.attempt);
+        let delta = op.delta;
+        if !ok && op.maybe_applied {
+            self.out.obs.push(Obs::Indeterminate { op: id, kind, region, delta, invoked_at });
+        } else {
+            let delta = if version.is_some() { delta } else { 0 };
+            self.out.obs.push(Obs::Complete {
+                op: id,
+                kind,
+                region,
+                ok,
+                version,
+                delta,
+                invoked_at,
+                attempts,
+            });
+        }
+        self.ops.remove(id);
+    }
+
+    // ----- faults and phases -----
+
+    fn fault(&mut self, index: usize, start: bool) {
+        if !start && !self.fault_active[index] {
+            return;
+        }
+        self.fault_active[index] = start;
+        let f = self.s.faults[index].clone();
+        let now = self.now;
+        self.out.obs.push(if start {
+            Obs::FaultStarted { index }
+        } else {
+            Obs::FaultEnded { index }
+        });
+        match &f.kind {
+            FaultKind::RegionOutage { region } => {
+                self.region_up[region.idx()] = !start;
+                if start {
+                    self.stores[region.idx()].crash();
+                } else {
+                    self.stores[region.idx()].restart(now, &mut self.out);
+                }
+            }
+            FaultKind::Partition { from, to, one_way } => {
+                self.net.set_cut(from, to, *one_way, !start)
+            }
+            FaultKind::LinkLatency { from, to, one_way, factor } => {
+                self.net.set_slow(from, to, *one_way, *factor, !start)
+            }
+            FaultKind::ReplicationStall { region, apply_factor } => {
+                let st = &mut self.stores[region.idx()];
+                st.apply_factor = if start { *apply_factor } else { 1.0 };
+                st.schedule_apply(now, &mut self.out);
+            }
+            FaultKind::ClockSkew { region, offset_us, drift_ppm } => {
+                let (o, dr) = if start { (*offset_us, *drift_ppm) } else { (0, -*drift_ppm) };
+                self.clocks[region.idx()].skew(now, o, dr);
+            }
+            FaultKind::OperatorPromote { region, fenced } => {
+                if start && self.region_up[self.control.region.idx()] {
+                    let local = self.local(self.control.region);
+                    self.control.operator_promote(
+                        local,
+                        &self.s.design,
+                        *region,
+                        *fenced,
+                        self.s.regions.len(),
+                        &mut self.out,
+                    );
+                }
+            }
+        }
+    }
+
+    /// The drill ends: faults heal (clock skews stay: clocks do not jump back), load
+    /// stops, and the liveness phase begins.
+    fn end_drill(&mut self) {
+        for i in 0..self.fault_active.len() {
+            if self.fault_active[i] && !matches!(self.s.faults[i].kind, FaultKind::ClockSkew { .. })
+            {
+                self.fault(i, false);
+            }
+        }
+        self.phase = Phase::Converging { since: self.now };
+    }
+
+    /// Whether the system has converged: every region up, nothing in flight, and every
+    /// store holding exactly the writer's log, applied.
+    pub fn converged(&self) -> bool {
+        if self.ops.alive > 0 || self.region_up.iter().any(|u| !u) {
+            return false;
+        }
+        let w = &self.stores[self.control.writer.idx()];
+        if !w.primary || !w.ready {
+            return false;
+        }
+        self.stores.iter().all(|st| {
+            st.end_lsn == w.end_lsn
+                && st.applied_lsn == st.end_lsn
+                && st.epoch_at(st.end_lsn) == w.epoch_at(w.end_lsn)
+                && (st.region == w.region || !st.primary)
+        })
+    }
+
+    /// The store whose state counts at the end: the writer the control plane names.
+    pub fn authoritative(&self) -> &Store {
+        &self.stores[self.control.writer.idx()]
+    }
+
+    pub fn op_kind_mix(&self) -> Vec<OpKind> {
+        self.s.workload.mix.iter().map(|(k, _)| *k).collect()
+    }
+
+    pub fn pending_op(&mut self, id: OpId) -> Option<&mut Op> {
+        self.ops.get_mut(id)
+    }
+}

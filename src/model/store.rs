@@ -1,0 +1,896 @@
+//! A datastore node: role, epoch, commit log, applied state and lease. As primary it
+//! commits writes, ships its log and answers clients once replication allows; as a
+//! follower it appends what its leader sends, applies it at a bounded rate, and gives up
+//! a divergent tail when the leader's lineage does not hold it. It never reads another
+//! node's memory: everything it learns arrives in a message.
+
+use super::types::*;
+use super::Out;
+use crate::engine::{SimDuration, SimTime};
+use crate::scenario::{Design, ReadClass, RegionId, ReplicationMode};
+use std::collections::VecDeque;
+
+/// Entries shipped in one append message.
+const APPEND_BATCH_MAX: usize = 512;
+/// Entries a node keeps beyond what all followers acknowledged; older ones are dropped
+/// and a follower that needs them gets a snapshot instead.
+pub const LOG_RETAIN_MAX: usize = 65_536;
+/// How long a semi-sync write waits for replica acknowledgements before the primary
+/// forgets it (the client has long given up; the entry stays committed).
+const PENDING_ACK_MAX: SimDuration = SimDuration::from_secs(10);
+/// Freshness marks kept by a follower (leader clock readings at known log positions).
+const FRESH_MARKS_MAX: usize = 1_024;
+/// The apply loop's step.
+pub const APPLY_TICK: SimDuration = SimDuration::from_ms(1);
+
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Cell {
+    pub value: i64,
+    pub version: Version,
+    pub commit_at: SimTime,
+}
+
+#[derive(Clone, Copy, Debug, Default)]
+struct Peer {
+    sent: u64,
+    acked: u64,
+    last_progress: SimTime,
+    snapshot_needed: bool,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct PendingAck {
+    lsn: u64,
+    op: OpId,
+    attempt: u32,
+    client: RegionId,
+    res: Res,
+    at: SimTime,
+}
+
+pub struct Store {
+    pub region: RegionId,
+    pub up: bool,
+    pub primary: bool,
+    /// A primary is ready once it has applied everything it holds.
+    pub ready: bool,
+    /// The highest epoch this node has seen.
+    pub epoch: u32,
+    pub leader: RegionId,
+    log: VecDeque<Entry>,
+    first_lsn: u64,
+    pub end_lsn: u64,
+    /// `(epoch, first lsn written under it)`, oldest first: the node's lineage.
+    pub epochs: Vec<(u32, u64)>,
+    pub applied_lsn: u64,
+    pub cells: Vec<Cell>,
+    pub last_applied_commit_at: SimTime,
+    last_applied_commit_local_us: i64,
+    /// Commit time of the newest entry dropped from the front of the log: every
+    /// follower held it, so it survives any later change of writer.
+    pruned_commit_at: SimTime,
+    fresh_marks: VecDeque<(u64, i64)>,
+    fresh_as_of_local_us: i64,
+    lease_until_local_us: Option<i64>,
+    lease_lapsed_reported: bool,
+    peers: Vec<Peer>,
+    pending_acks: VecDeque<PendingAck>,
+    pub flush_scheduled: bool,
+    pub apply_scheduled: bool,
+    pub apply_factor: f64,
+    apply_credit: f64,
+}
+
+impl Store {
+    pub fn new(region: RegionId, regions: usize, primary: RegionId, cells: usize) -> Self {
+        let is_primary = region == primary;
+        Store {
+            region,
+            up: true,
+            primary: is_primary,
+            ready: is_primary,
+            epoch: 1,
+            leader: primary,
+            log: VecDeque::new(),
+            first_lsn: 1,
+            end_lsn: 0,
+            epochs: vec![(1, 1)],
+            applied_lsn: 0,
+            cells: vec![Cell::default(); cells],
+            last_applied_commit_at: SimTime::ZERO,
+            last_applied_commit_local_us: 0,
+            pruned_commit_at: SimTime::ZERO,
+            fresh_marks: VecDeque::new(),
+            fresh_as_of_local_us: 0,
+            lease_until_local_us: None,
+            lease_lapsed_reported: false,
+            peers: vec![Peer::default(); regions],
+            pending_acks: VecDeque::new(),
+            flush_scheduled: false,
+            apply_scheduled: false,
+            apply_factor: 1.0,
+            apply_credit: 0.0,
+        }
+    }
+
+    /// Grants the initial primary a lease at time zero, as if it had just renewed.
+    pub fn grant_initial_lease(&mut self, local_us: i64, lease: SimDuration) {
+        if self.primary {
+            self.lease_until_local_us = Some(local_us + lease.as_us() as i64);
+        }
+    }
+
+    /// The epoch of the entry at `lsn` in this node's lineage (0 for lsn 0).
+    pub fn epoch_at(&self, lsn: u64) -> u32 {
+        if lsn == 0 {
+            return 0;
+        }
+        epoch_in(&self.epochs, lsn)
+    }
+
+    /// Whether this node's log holds the entry `v`.
+    pub fn holds(&self, v: Version) -> bool {
+        v.lsn <= self.end_lsn && self.epoch_at(v.lsn) == v.epoch
+    }
+
+    fn entry(&self, lsn: u64) -> Option<&Entry> {
+        if lsn < self.first_lsn || lsn > self.end_lsn {
+            return None;
+        }
+        self.log.get((lsn - self.first_lsn) as usize)
+    }
+
+    /// The commit time of the entry at `lsn`, if this node still holds it.
+    pub fn commit_at(&self, lsn: u64) -> Option<SimTime> {
+        self.entry(lsn).map(|e| e.commit_at)
+    }
+
+    /// How stale this follower believes it is: its clock minus the leader's clock at the
+    /// newest point it knows it has fully applied. Clock skew makes this wrong.
+    pub fn staleness_estimate_us(&self, local_us: i64) -> u64 {
+        (local_us - self.fresh_as_of_local_us).max(0) as u64
+    }
+
+    fn lease_valid(&self, local_us: i64) -> bool {
+        matches!(self.lease_until_local_us, Some(u) if local_us < u)
+    }
+
+    /// Replication lag of this node behind `leader_end`, as true time since the first
+    /// entry it has not applied was committed (zero when caught up).
+    pub fn report(&self, now: SimTime, lag_us: u64) -> NodeReport {
+        let _ = now;
+        NodeReport {
+            epoch: self.epoch,
+            is_primary: self.primary,
+            end_lsn: self.end_lsn,
+            applied_lsn: self.applied_lsn,
+            lag_us,
+        }
+    }
+
+    // ----- client requests -----
+
+    /// Handles a client request at this node.
+    #[allow(clippy::too_many_arguments)]
+    pub fn on_request(
+        &mut self,
+        now: SimTime,
+        local_us: i64,
+        d: &Design,
+        client: RegionId,
+        op: OpId,
+        attempt: u32,
+        token: u32,
+        req: Req,
+        out: &mut Out,
+    ) {
+        out.obs.push(Obs::Attempt { region: self.region });
+        let res = match req {
+            Req::Read { key, class } => self.read(now, local_us, d, key, class, out),
+            _ => match self.write_check(now, local_us, d, token, out) {
+                Err(r) => Res::Refused(r),
+                Ok(()) => match self.commit(now, local_us, req, out) {
+                    None => Res::Declined,
+                    Some(version) => {
+                        if self.acks_needed(d) > 0 {
+                            self.pending_acks.push_back(PendingAck {
+                                lsn: version.lsn,
+                                op,
+                                attempt,
+                                client,
+                                res: Res::Written { version },
+                                at: now,
+                            });
+                            self.schedule_flush(now, d, out);
+                            return;
+                        }
+                        self.schedule_flush(now, d, out);
+                        Res::Written { version }
+                    }
+                },
+            },
+        };
+        out.send(self.region, client, Msg::Response { op, attempt, res });
+    }
+
+    fn acks_needed(&self, d: &Design) -> usize {
+        let replicas = self.peers.len() - 1;
+        match d.replication {
+            ReplicationMode::Async => 0,
+            ReplicationMode::SemiSync { acks } => (acks as usize).min(replicas),
+            ReplicationMode::Sync => replicas,
+        }
+    }
+
+    fn read(
+        &mut self,
+        now: SimTime,
+        local_us: i64,
+        d: &Design,
+        key: Key,
+        class: ReadClass,
+        out: &mut Out,
+    ) -> Res {
+        match class {
+            ReadClass::Strong => {
+                if !self.primary {
+                    return Res::Refused(Refusal::NotWriter);
+                }
+                if d.fencing && !self.lease_valid(local_us) {
+                    return Res::Refused(Refusal::LeaseExpired);
+                }
+            }
+            ReadClass::Bounded(bound) => {
+                if d.replica_checks_staleness && !self.primary {
+                    let est = local_us - self.fresh_as_of_local_us;
+                    if est > bound.as_us() as i64 {
+                        return Res::Refused(Refusal::TooStale);
+                    }
+                }
+            }
+            ReadClass::Eventual => {}
+        }
+        let c = self.cells[key as usize];
+        out.obs.push(Obs::ReadServed {
+            region: self.region,
+            key,
+            version: c.version,
+            class,
+            served_at: now,
+        });
+        Res::Value { value: c.value, version: c.version }
+    }
+
+    fn write_check(
+        &mut self,
+        now: SimTime,
+        local_us: i64,
+        d: &Design,
+        token: u32,
+        out: &mut Out,
+    ) -> Result<(), Refusal> {
+        if !self.primary {
+            return Err(Refusal::NotWriter);
+        }
+        if d.fencing {
+            if token > self.epoch {
+                // A client already knows a newer writer: this node has been superseded.
+                self.epoch = token;
+                self.step_down(out);
+                return Err(Refusal::StaleToken);
+            }
+            if token < self.epoch {
+                return Err(Refusal::StaleToken);
+            }
+            if !self.lease_valid(local_us) {
+                self.note_lease_lapse(out);
+                return Err(Refusal::LeaseExpired);
+            }
+        }
+        if !self.ready {
+            return Err(Refusal::NotReady);
+        }
+        let _ = now;
+        Ok(())
+    }
+
+    /// Reports, once, that a lease this node held has run out (a node that never got
+    /// one since its promotion has nothing to lapse).
+    fn note_lease_lapse(&mut self, out: &mut Out) {
+        if !self.lease_lapsed_reported && self.lease_until_local_us.is_some() {
+            self.lease_lapsed_reported = true;
+            out.obs.push(Obs::LeaseLapsed { region: self.region });
+        }
+    }
+
+    /// Commits `req` at the end of the log, or returns `None` when the business rules
+    /// decline it (cas mismatch, insufficient balance).
+    fn commit(&mut self, now: SimTime, local_us: i64, req: Req, out: &mut Out) -> Option<Version> {
+        let (op, key, key2, value) = match req {
+            Req::Read { .. } => unreachable!("reads do not commit"),
+            Req::Write { key, value } => (EntryOp::Set, key, NO_KEY, value),
+            Req::Cas { key, expect, new } => {
+                if self.cells[key as usize].value != expect {
+                    return None;
+                }
+                (EntryOp::Set, key, NO_KEY, new)
+            }
+            Req::Credit { key, amount } => (EntryOp::Add, key, NO_KEY, amount),
+            Req::Debit { key, amount, checked } => {
+                if checked && self.cells[key as usize].value < amount {
+                    return None;
+                }
+                (EntryOp::Add, key, NO_KEY, -amount)
+            }
+            Req::Transfer { from, to, amount } => {
+                if self.cells[from as usize].value < amount {
+                    return None;
+                }
+                (EntryOp::Transfer, from, to, amount)
+            }
+        };
+        let entry = Entry {
+            lsn: self.end_lsn + 1,
+            epoch: self.epoch,
+            op,
+            key,
+            key2,
+            value,
+            commit_at: now,
+            commit_local_us: local_us,
+        };
+        self.append_entry(entry);
+        self.apply_next();
+        let bal = |k: Key, cells: &[Cell]| {
+            if k == NO_KEY {
+                (NO_KEY, 0)
+            } else {
+                (k, cells[k as usize].value)
+            }
+        };
+        let balances = match op {
+            EntryOp::Set => [(NO_KEY, 0), (NO_KEY, 0)],
+            _ => [bal(key, &self.cells), bal(key2, &self.cells)],
+        };
+        out.obs.push(Obs::Commit { region: self.region, entry, balances });
+        Some(Version { epoch: entry.epoch, lsn: entry.lsn })
+    }
+
+    fn append_entry(&mut self, e: Entry) {
+        debug_assert_eq!(e.lsn, self.end_lsn + 1, "log must grow without gaps");
+        if self.log.is_empty() {
+            self.first_lsn = e.lsn;
+        }
+        self.log.push_back(e);
+        self.end_lsn = e.lsn;
+        if self.epochs.last().map(|x| x.0) != Some(e.epoch) {
+            debug_assert!(
+                self.epochs.last().is_none_or(|x| x.0 < e.epoch),
+                "epochs only grow along a lineage"
+            );
+            self.epochs.push((e.epoch, e.lsn));
+        }
+    }
+
+    /// Applies the next unapplied entry to the state.
+    fn apply_next(&mut self) {
+        let lsn = self.applied_lsn + 1;
+        let e = *self.entry(lsn).expect("applying an entry the log does not hold");
+        let version = Version { epoch: e.epoch, lsn: e.lsn };
+        let cells = &mut self.cells;
+        match e.op {
+            EntryOp::Set => {
+                cells[e.key as usize] = Cell { value: e.value, version, commit_at: e.commit_at }
+            }
+            EntryOp::Add => {
+                let c = &mut cells[e.key as usize];
+                *c = Cell { value: c.value + e.value, version, commit_at: e.commit_at };
+            }
+            EntryOp::Transfer => {
+                let c = &mut cells[e.key as usize];
+                *c = Cell { value: c.value - e.value, version, commit_at: e.commit_at };
+                let c = &mut cells[e.key2 as usize];
+                *c = Cell { value: c.value + e.value, version, commit_at: e.commit_at };
+            }
+        }
+        self.applied_lsn = lsn;
+        self.last_applied_commit_at = e.commit_at;
+        self.last_applied_commit_local_us = e.commit_local_us;
+        while let Some(&(mark_lsn, leader_local)) = self.fresh_marks.front() {
+            if mark_lsn > lsn {
+                break;
+            }
+            self.fresh_as_of_local_us = self.fresh_as_of_local_us.max(leader_local);
+            self.fresh_marks.pop_front();
+        }
+    }
+
+    // ----- replication: leader side -----
+
+    pub fn schedule_flush(&mut self, now: SimTime, d: &Design, out: &mut Out) {
+        if !self.flush_scheduled {
+            self.flush_scheduled = true;
+            out.timer(now + d.repl_batch, super::Event::ReplFlush { region: self.region });
+        }
+    }
+
+    /// Ships unsent entries (or a snapshot) to every follower.
+    pub fn flush(&mut self, now: SimTime, local_us: i64, keepalive: bool, out: &mut Out) {
+        self.flush_scheduled = false;
+        if !self.up || !self.primary {
+            return;
+        }
+        for p in 0..self.peers.len() {
+            if p == self.region.idx() {
+                continue;
+            }
+            let to = RegionId(p as u8);
+            let peer = self.peers[p];
+            if peer.snapshot_needed || (peer.sent + 1 < self.first_lsn && peer.sent < self.end_lsn)
+            {
+                let snap = self.snapshot();
+                out.send(self.region, to, Msg::Snapshot(Box::new(snap)));
+                self.peers[p].sent = self.applied_lsn;
+                self.peers[p].snapshot_needed = false;
+                continue;
+            }
+            if peer.sent >= self.end_lsn && !keepalive {
+                continue;
+            }
+            let from = peer.sent + 1;
+            let to_lsn = self.end_lsn.min(peer.sent + APPEND_BATCH_MAX as u64);
+            let entries: Vec<Entry> =
+                (from..=to_lsn).filter_map(|l| self.entry(l).copied()).collect();
+            let prev_epoch = self.epoch_at(peer.sent);
+            out.send(
+                self.region,
+                to,
+                Msg::Append {
+                    epoch: self.epoch,
+                    prev_lsn: peer.sent,
+                    prev_epoch,
+                    entries,
+                    leader_local_us: local_us,
+                    leader_end: self.end_lsn,
+                },
+            );
+            self.peers[p].sent = to_lsn.max(peer.sent);
+        }
+        let _ = now;
+    }
+
+    fn snapshot(&self) -> Snapshot {
+        debug_assert_eq!(
+            self.applied_lsn, self.end_lsn,
+            "a primary that ships snapshots has applied its log"
+        );
+        Snapshot {
+            epoch: self.epoch,
+            lsn: self.applied_lsn,
+            epochs: self.epochs.clone(),
+            cells: self.cells.clone(),
+            last_commit_at: self.last_applied_commit_at,
+            last_commit_local_us: self.last_applied_commit_local_us,
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub fn on_append_ack(
+        &mut self,
+        now: SimTime,
+        d: &Design,
+        from: RegionId,
+        epoch: u32,
+        end_lsn: u64,
+        gap: bool,
+        need_snapshot: bool,
+        out: &mut Out,
+    ) {
+        if epoch > self.epoch && d.fencing {
+            // A follower has seen a newer writer: this node is fenced.
+            self.epoch = epoch;
+            self.step_down(out);
+            return;
+        }
+        if !self.primary || epoch != self.epoch {
+            return;
+        }
+        let peer = &mut self.peers[from.idx()];
+        if need_snapshot {
+            peer.snapshot_needed = true;
+            self.schedule_flush(now, d, out);
+            return;
+        }
+        if end_lsn > peer.acked || peer.acked > self.end_lsn {
+            peer.acked = end_lsn.min(self.end_lsn);
+            peer.last_progress = now;
+        }
+        if gap && end_lsn < peer.sent {
+            peer.sent = end_lsn;
+            self.schedule_flush(now, d, out);
+        }
+        self.release_acks(d, out);
+        self.truncate_prefix();
+    }
+
+    fn release_acks(&mut self, d: &Design, out: &mut Out) {
+        let need = self.acks_needed(d);
+        while let Some(p) = self.pending_acks.front() {
+            let have = self
+                .peers
+                .iter()
+                .enumerate()
+                .filter(|(i, x)| *i != self.region.idx() && x.acked >= p.lsn)
+                .count();
+            if have < need {
+                break;
+            }
+            out.send(
+                self.region,
+                p.client,
+                Msg::Response { op: p.op, attempt: p.attempt, res: p.res },
+            );
+            self.pending_acks.pop_front();
+        }
+    }
+
+    /// Drops entries every follower holds, keeping at most `LOG_RETAIN_MAX`.
+    fn truncate_prefix(&mut self) {
+        let me = self.region.idx();
+        let min_acked = self
+            .peers
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| *i != me)
+            .map(|(_, p)| p.acked)
+            .min()
+            .unwrap_or(self.end_lsn);
+        while let Some(lsn) = self.log.front().map(|e| e.lsn) {
+            let keep_for_peers = lsn > min_acked && self.log.len() <= LOG_RETAIN_MAX;
+            if keep_for_peers || lsn > self.applied_lsn {
+                break;
+            }
+            let e = self.log.pop_front().expect("non-empty");
+            self.pruned_commit_at = e.commit_at;
+            self.first_lsn = lsn + 1;
+        }
+        if self.log.is_empty() {
+            self.first_lsn = self.end_lsn + 1;
+        }
+    }
+
+    /// Periodic duties: retransmission, keepalives, forgetting hopeless acks, lease watch.
+    pub fn tick(&mut self, now: SimTime, local_us: i64, d: &Design, out: &mut Out) {
+        if !self.up {
+            return;
+        }
+        if self.primary {
+            for (i, p) in self.peers.iter_mut().enumerate() {
+                if i != self.region.idx()
+                    && p.acked < p.sent
+                    && now.since(p.last_progress) > d.repl_retransmit
+                {
+                    p.sent = p.acked;
+                    p.last_progress = now;
+                }
+            }
+            while self.pending_acks.front().is_some_and(|p| now.since(p.at) > PENDING_ACK_MAX) {
+                self.pending_acks.pop_front();
+            }
+            if d.fencing && !self.lease_valid(local_us) {
+                self.note_lease_lapse(out);
+            }
+            // Entries ship on the batch timer only, so `batch_ms` is the real shipping
+            // interval; between batches the tick just tells followers the leader lives.
+            if !self.flush_scheduled {
+                self.flush(now, local_us, true, out);
+            }
+        } else if self.log.len() > LOG_RETAIN_MAX {
+            self.truncate_prefix_follower();
+        }
+    }
+
+    fn truncate_prefix_follower(&mut self) {
+        while self.log.len() > LOG_RETAIN_MAX
+            && self.log.front().is_some_and(|e| e.lsn <= self.applied_lsn)
+        {
+            let e = self.log.pop_front().expect("non-empty");
+            self.pruned_commit_at = e.commit_at;
+            self.first_lsn = e.lsn + 1;
+        }
+    }
+
+    // ----- replication: follower side -----
+
+    /// Appends what the leader sent, or asks for a snapshot when the logs diverge.
+    #[allow(clippy::too_many_arguments)]
+    pub fn on_append(
+        &mut self,
+        now: SimTime,
+        d: &Design,
+        from: RegionId,
+        epoch: u32,
+        prev_lsn: u64,
+        prev_epoch: u32,
+        entries: &[Entry],
+        leader_local_us: i64,
+        leader_end: u64,
+        out: &mut Out,
+    ) {
+        if !self.accept_leader(d, from, epoch, out) {
+            return;
+        }
+        let reply = |s: &Store, gap: bool, need_snapshot: bool, out: &mut Out| {
+            out.send(
+                s.region,
+                from,
+                Msg::AppendAck { epoch: s.epoch, end_lsn: s.end_lsn, gap, need_snapshot },
+            );
+        };
+        if prev_lsn > self.end_lsn {
+            return reply(self, true, false, out);
+        }
+        if prev_lsn + 1 < self.first_lsn || self.epoch_at(prev_lsn) != prev_epoch {
+            return reply(self, false, true, out);
+        }
+        for e in entries {
+            if e.lsn <= self.end_lsn {
+                if self.epoch_at(e.lsn) != e.epoch {
+                    return reply(self, false, true, out);
+                }
+                continue;
+            }
+            self.append_entry(*e);
+        }
+        // Entries beyond the leader's end from an older epoch are a divergent tail.
+        if self.end_lsn > leader_end && self.epoch_at(self.end_lsn) < epoch {
+            return reply(self, false, true, out);
+        }
+        let mark_lsn = self.end_lsn.min(leader_end);
+        if mark_lsn == leader_end {
+            if self.fresh_marks.len() >= FRESH_MARKS_MAX {
+                self.fresh_marks.pop_front();
+            }
+            self.fresh_marks.push_back((mark_lsn, leader_local_us));
+        }
+        self.drain_fresh_marks();
+        reply(self, false, false, out);
+        self.schedule_apply(now, out);
+    }
+
+    fn drain_fresh_marks(&mut self) {
+        while let Some(&(l, t)) = self.fresh_marks.front() {
+            if l > self.applied_lsn {
+                break;
+            }
+            self.fresh_as_of_local_us = self.fresh_as_of_local_us.max(t);
+            self.fresh_marks.pop_front();
+        }
+    }
+
+    /// Whether to take replication from `from` at `epoch`. With fencing, epochs decide:
+    /// a newer epoch is followed at once and an older one is told it is stale. Without
+    /// fencing a node has no tokens to compare; it follows whoever it was told leads.
+    fn accept_leader(&mut self, d: &Design, from: RegionId, epoch: u32, out: &mut Out) -> bool {
+        if d.fencing {
+            if epoch < self.epoch {
+                out.send(
+                    self.region,
+                    from,
+                    Msg::AppendAck {
+                        epoch: self.epoch,
+                        end_lsn: self.end_lsn,
+                        gap: false,
+                        need_snapshot: false,
+                    },
+                );
+                return false;
+            }
+            if epoch > self.epoch || self.leader != from {
+                self.epoch = epoch;
+                if self.primary {
+                    self.step_down(out);
+                }
+                self.leader = from;
+            }
+            true
+        } else {
+            from == self.leader && !self.primary
+        }
+    }
+
+    pub fn on_snapshot(
+        &mut self,
+        now: SimTime,
+        d: &Design,
+        from: RegionId,
+        snap: &Snapshot,
+        out: &mut Out,
+    ) {
+        if !self.accept_leader(d, from, snap.epoch, out) {
+            return;
+        }
+        let mut discarded = Vec::new();
+        let mut survivor_commit_at = self.pruned_commit_at;
+        for e in &self.log {
+            let kept = e.lsn <= snap.lsn && epoch_in(&snap.epochs, e.lsn) == e.epoch;
+            if kept {
+                survivor_commit_at = e.commit_at;
+            } else {
+                discarded.push(Discarded {
+                    version: Version { epoch: e.epoch, lsn: e.lsn },
+                    commit_at: e.commit_at,
+                });
+            }
+        }
+        if !discarded.is_empty() {
+            out.obs.push(Obs::Discarded {
+                region: self.region,
+                entries: discarded,
+                survivor_commit_at,
+            });
+        }
+        self.log.clear();
+        self.first_lsn = snap.lsn + 1;
+        self.end_lsn = snap.lsn;
+        self.applied_lsn = snap.lsn;
+        self.epochs = snap.epochs.clone();
+        self.cells.clone_from(&snap.cells);
+        self.last_applied_commit_at = snap.last_commit_at;
+        self.last_applied_commit_local_us = snap.last_commit_local_us;
+        self.fresh_marks.clear();
+        out.send(
+            self.region,
+            from,
+            Msg::AppendAck {
+                epoch: self.epoch,
+                end_lsn: self.end_lsn,
+                gap: true,
+                need_snapshot: false,
+            },
+        );
+        let _ = now;
+    }
+
+    pub fn schedule_apply(&mut self, now: SimTime, out: &mut Out) {
+        if !self.apply_scheduled && self.applied_lsn < self.end_lsn {
+            self.apply_scheduled = true;
+            out.timer(now + APPLY_TICK, super::Event::ApplyTick { region: self.region });
+        }
+    }
+
+    /// Applies as many entries as the apply rate allows in one tick.
+    pub fn apply_tick(&mut self, now: SimTime, d: &Design, out: &mut Out) {
+        self.apply_scheduled = false;
+        if !self.up {
+            return;
+        }
+        let per_tick = d.apply_rate_per_s * self.apply_factor * APPLY_TICK.as_secs_f64();
+        self.apply_credit = (self.apply_credit + per_tick).min(per_tick.max(1.0) * 4.0);
+        while self.apply_credit >= 1.0 && self.applied_lsn < self.end_lsn {
+            self.apply_next();
+            self.apply_credit -= 1.0;
+        }
+        if self.applied_lsn == self.end_lsn {
+            self.apply_credit = 0.0;
+            if self.primary && !self.ready {
+                self.ready = true;
+            }
+        }
+        self.drain_fresh_marks();
+        if self.apply_factor > 0.0 {
+            self.schedule_apply(now, out);
+        }
+    }
+
+    // ----- control -----
+
+    pub fn on_lease_grant(&mut self, epoch: u32, requested_local_us: i64, lease: SimDuration) {
+        if self.primary && epoch == self.epoch {
+            let until = requested_local_us + lease.as_us() as i64;
+            self.lease_until_local_us =
+                Some(self.lease_until_local_us.map_or(until, |u| u.max(until)));
+            self.lease_lapsed_reported = false;
+        }
+    }
+
+    /// The lease request to send with a heartbeat: only a primary under fencing asks.
+    pub fn lease_request(&self, d: &Design, local_us: i64) -> Option<i64> {
+        (d.fencing && self.primary).then_some(local_us)
+    }
+
+    /// The control plane names the writer. The named node promotes itself; any other
+    /// node follows it, stepping down if it was primary.
+    pub fn on_config(
+        &mut self,
+        now: SimTime,
+        d: &Design,
+        writer: RegionId,
+        epoch: u32,
+        out: &mut Out,
+    ) {
+        if epoch < self.epoch
+            || (epoch == self.epoch
+                && (writer == self.region) == self.primary
+                && self.leader == writer)
+        {
+            return;
+        }
+        if writer == self.region {
+            if !self.primary || epoch > self.epoch {
+                self.promote(now, epoch, out);
+            }
+        } else {
+            self.epoch = self.epoch.max(epoch);
+            if self.primary {
+                self.step_down(out);
+            }
+            self.leader = writer;
+        }
+        let _ = d;
+    }
+
+    fn promote(&mut self, now: SimTime, epoch: u32, out: &mut Out) {
+        self.primary = true;
+        self.epoch = epoch;
+        self.leader = self.region;
+        self.lease_until_local_us = None;
+        self.lease_lapsed_reported = false;
+        self.ready = self.applied_lsn == self.end_lsn;
+        for (i, p) in self.peers.iter_mut().enumerate() {
+            if i != self.region.idx() {
+                *p = Peer {
+                    sent: self.end_lsn,
+                    acked: 0,
+                    last_progress: now,
+                    snapshot_needed: false,
+                };
+            }
+        }
+        // The new epoch's first entry will start at end + 1; record it now so followers
+        // learn the boundary even before a write arrives.
+        self.epochs.push((epoch, self.end_lsn + 1));
+        out.obs.push(Obs::RoleChange { region: self.region, primary: true, epoch });
+        self.schedule_apply(now, out);
+    }
+
+    fn step_down(&mut self, out: &mut Out) {
+        if !self.primary {
+            return;
+        }
+        self.primary = false;
+        self.ready = false;
+        self.lease_until_local_us = None;
+        self.pending_acks.clear();
+        out.obs.push(Obs::RoleChange { region: self.region, primary: false, epoch: self.epoch });
+    }
+
+    pub fn crash(&mut self) {
+        self.up = false;
+        self.lease_until_local_us = None;
+        self.pending_acks.clear();
+        self.apply_credit = 0.0;
+    }
+
+    pub fn restart(&mut self, now: SimTime, out: &mut Out) {
+        self.up = true;
+        for p in &mut self.peers {
+            p.sent = p.acked;
+            p.last_progress = now;
+        }
+        self.schedule_apply(now, out);
+    }
+}
+
+/// The epoch of `lsn` in a lineage list `(epoch, first lsn)`.
+pub fn epoch_in(epochs: &[(u32, u64)], lsn: u64) -> u32 {
+    let mut e = 0;
+    for &(ep, start) in epochs {
+        if start <= lsn {
+            e = ep;
+        } else {
+            break;
+        }
+    }
+    e
+}

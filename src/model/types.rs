@@ -1,0 +1,311 @@
+//! The vocabulary shared by the model's parts: versions, log entries, requests and
+//! responses, messages between regions, and the observations checkers and metrics read.
+
+use crate::engine::SimTime;
+use crate::scenario::{OpKind, ReadClass, RegionId};
+
+/// A committed write's identity: the epoch it was written under and its log position.
+/// Ordered by epoch first, so a write of a newer writer is newer.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Version {
+    pub epoch: u32,
+    pub lsn: u64,
+}
+
+/// A logical client operation: slab slot plus generation, so a stale timer never
+/// reaches a later operation that reuses the slot.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OpId {
+    pub slot: u32,
+    pub gen: u32,
+}
+
+/// Keys form one flat space: registers first, then accounts.
+pub type Key = u32;
+pub const NO_KEY: Key = u32::MAX;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EntryOp {
+    /// Set the key's value (register write or cas).
+    Set,
+    /// Add `value` to the key (credit, or debit with a negative value).
+    Add,
+    /// Move `value` from `key` to `key2`.
+    Transfer,
+}
+
+/// One entry of a commit log.
+#[derive(Clone, Copy, Debug)]
+pub struct Entry {
+    pub lsn: u64,
+    pub epoch: u32,
+    pub op: EntryOp,
+    pub key: Key,
+    pub key2: Key,
+    pub value: i64,
+    pub commit_at: SimTime,
+    /// The writer's local clock at commit: what a replica compares with its own clock
+    /// to estimate its staleness.
+    pub commit_local_us: i64,
+}
+
+/// What a client asks of a store.
+#[derive(Clone, Copy, Debug)]
+pub enum Req {
+    Read {
+        key: Key,
+        class: ReadClass,
+    },
+    Write {
+        key: Key,
+        value: i64,
+    },
+    Cas {
+        key: Key,
+        expect: i64,
+        new: i64,
+    },
+    Credit {
+        key: Key,
+        amount: i64,
+    },
+    /// `checked`: the writer verifies the balance; otherwise it applies the debit blindly.
+    Debit {
+        key: Key,
+        amount: i64,
+        checked: bool,
+    },
+    Transfer {
+        from: Key,
+        to: Key,
+        amount: i64,
+    },
+}
+
+impl Req {
+    pub fn is_write(&self) -> bool {
+        !matches!(self, Req::Read { .. })
+    }
+}
+
+/// Why a store refused a request. All are retryable except the business outcomes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Refusal {
+    NotWriter,
+    LeaseExpired,
+    StaleToken,
+    NotReady,
+    TooStale,
+}
+
+impl Refusal {
+    pub fn name(self) -> &'static str {
+        match self {
+            Refusal::NotWriter => "not_writer",
+            Refusal::LeaseExpired => "lease_expired",
+            Refusal::StaleToken => "stale_token",
+            Refusal::NotReady => "not_ready",
+            Refusal::TooStale => "too_stale",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug)]
+pub enum Res {
+    Value {
+        value: i64,
+        version: Version,
+    },
+    Written {
+        version: Version,
+    },
+    /// A cas whose expectation did not match, or a debit the balance could not cover:
+    /// the system worked and said no.
+    Declined,
+    Refused(Refusal),
+}
+
+/// A store's state as it reports it to the control plane.
+#[derive(Clone, Copy, Debug)]
+pub struct NodeReport {
+    pub epoch: u32,
+    pub is_primary: bool,
+    pub end_lsn: u64,
+    pub applied_lsn: u64,
+    pub lag_us: u64,
+}
+
+/// A snapshot a leader sends a follower that cannot continue from its own log.
+#[derive(Clone, Debug)]
+pub struct Snapshot {
+    pub epoch: u32,
+    pub lsn: u64,
+    pub epochs: Vec<(u32, u64)>,
+    pub cells: Vec<super::store::Cell>,
+    pub last_commit_at: SimTime,
+    pub last_commit_local_us: i64,
+}
+
+/// Messages between regions; each crosses the network and can be lost.
+#[derive(Clone, Debug)]
+pub enum Msg {
+    Request {
+        op: OpId,
+        attempt: u32,
+        token: u32,
+        req: Req,
+    },
+    Response {
+        op: OpId,
+        attempt: u32,
+        res: Res,
+    },
+    Append {
+        epoch: u32,
+        prev_lsn: u64,
+        prev_epoch: u32,
+        entries: Vec<Entry>,
+        leader_local_us: i64,
+        leader_end: u64,
+    },
+    /// `gap`: the follower is missing entries before the append (resend from `end_lsn`).
+    AppendAck {
+        epoch: u32,
+        end_lsn: u64,
+        gap: bool,
+        need_snapshot: bool,
+    },
+    Snapshot(Box<Snapshot>),
+    Heartbeat {
+        report: NodeReport,
+        lease_local_us: Option<i64>,
+    },
+    LeaseGrant {
+        epoch: u32,
+        requested_local_us: i64,
+    },
+    /// The control plane names the writer and its epoch; the named region promotes itself.
+    Config {
+        writer: RegionId,
+        epoch: u32,
+    },
+    Routing {
+        writer: RegionId,
+        epoch: u32,
+        lag_us: Vec<u64>,
+    },
+}
+
+impl Msg {
+    pub fn tag(&self) -> u64 {
+        match self {
+            Msg::Request { .. } => 1,
+            Msg::Response { .. } => 2,
+            Msg::Append { .. } => 3,
+            Msg::AppendAck { .. } => 4,
+            Msg::Snapshot(_) => 5,
+            Msg::Heartbeat { .. } => 6,
+            Msg::LeaseGrant { .. } => 7,
+            Msg::Config { .. } => 8,
+            Msg::Routing { .. } => 9,
+        }
+    }
+    pub fn name(&self) -> &'static str {
+        match self {
+            Msg::Request { .. } => "request",
+            Msg::Response { .. } => "response",
+            Msg::Append { .. } => "append",
+            Msg::AppendAck { .. } => "append_ack",
+            Msg::Snapshot(_) => "snapshot",
+            Msg::Heartbeat { .. } => "heartbeat",
+            Msg::LeaseGrant { .. } => "lease_grant",
+            Msg::Config { .. } => "config",
+            Msg::Routing { .. } => "routing",
+        }
+    }
+}
+
+/// An entry a follower discarded because the leader's lineage does not have it.
+#[derive(Clone, Copy, Debug)]
+pub struct Discarded {
+    pub version: Version,
+    pub commit_at: SimTime,
+}
+
+/// What checkers and metrics see: the observable effects of one event.
+#[derive(Clone, Debug)]
+pub enum Obs {
+    /// A writer committed an entry; `balances` are the touched accounts afterwards.
+    Commit {
+        region: RegionId,
+        entry: Entry,
+        balances: [(Key, i64); 2],
+    },
+    /// A store served a read that had seen `version` of the key.
+    ReadServed {
+        region: RegionId,
+        key: Key,
+        version: Version,
+        class: ReadClass,
+        served_at: SimTime,
+    },
+    Invoke {
+        op: OpId,
+        kind: OpKind,
+        region: RegionId,
+    },
+    /// The client got a definite answer: `version` is set for acknowledged writes.
+    Complete {
+        op: OpId,
+        kind: OpKind,
+        region: RegionId,
+        ok: bool,
+        version: Option<Version>,
+        delta: i64,
+        invoked_at: SimTime,
+        attempts: u32,
+    },
+    /// The client gave up without knowing whether a write happened.
+    Indeterminate {
+        op: OpId,
+        kind: OpKind,
+        region: RegionId,
+        delta: i64,
+        invoked_at: SimTime,
+    },
+    /// An attempt reached a store (retry amplification).
+    Attempt {
+        region: RegionId,
+    },
+    EpochGranted {
+        epoch: u32,
+        region: RegionId,
+        fenced: bool,
+        by_operator: bool,
+    },
+    RoleChange {
+        region: RegionId,
+        primary: bool,
+        epoch: u32,
+    },
+    /// A follower threw away entries the new leader's lineage does not hold.
+    Discarded {
+        region: RegionId,
+        entries: Vec<Discarded>,
+        survivor_commit_at: SimTime,
+    },
+    FaultStarted {
+        index: usize,
+    },
+    FaultEnded {
+        index: usize,
+    },
+    LeaseLapsed {
+        region: RegionId,
+    },
+    RoutingChanged {
+        region: RegionId,
+        writer: RegionId,
+        epoch: u32,
+    },
+}

@@ -1,0 +1,202 @@
+//! Reports: `summary.json` (a versioned schema), the terminal summary, and the verdict
+//! against the scenario's `expect`. Pure functions from a `RunResult` to bytes or text;
+//! writing files is the caller's business (atomically, via `write_atomic`).
+
+use crate::sim::RunResult;
+use serde_json::{json, Map, Value};
+use std::fmt::Write as _;
+use std::path::Path;
+
+pub const SUMMARY_SCHEMA_VERSION: u32 = 1;
+
+/// Whether the run met its scenario's expectations, and what differed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Verdict {
+    pub has_expect: bool,
+    pub met: bool,
+    pub unmet: Vec<String>,
+}
+
+pub fn verdict(r: &RunResult) -> Verdict {
+    let status = |id: &str| r.invariants.iter().find(|i| i.id == id).map(|i| i.status);
+    match &r.scenario.expect {
+        Some(e) => {
+            let mut unmet = Vec::new();
+            for id in &e.violated {
+                if status(id) != Some("violated") {
+                    unmet.push(format!("{id} expected violated, but it held"));
+                }
+            }
+            for id in &e.hold {
+                if status(id) != Some("held") {
+                    unmet.push(format!("{id} expected to hold, but it was violated"));
+                }
+            }
+            Verdict { has_expect: true, met: unmet.is_empty(), unmet }
+        }
+        None => {
+            let unmet: Vec<String> = r
+                .invariants
+                .iter()
+                .filter(|i| i.status == "violated")
+                .map(|i| format!("{} violated", i.id))
+                .collect();
+            Verdict { has_expect: false, met: unmet.is_empty(), unmet }
+        }
+    }
+}
+
+/// The command that replays this run exactly.
+pub fn replay_command(r: &RunResult) -> String {
+    format!(
+        "gameday run {} --seed {} --duration-s {}",
+        r.scenario.source_path,
+        r.seed,
+        r.scenario.duration.as_secs_f64()
+    )
+}
+
+pub fn events_per_sec(r: &RunResult) -> f64 {
+    if r.wall_secs > 0.0 {
+        r.events as f64 / r.wall_secs
+    } else {
+        0.0
+    }
+}
+
+/// The summary as JSON. Wall-clock figures sit under `perf` and in `events_per_sec`;
+/// everything else is a deterministic function of scenario, seed and version.
+pub fn summary_json(r: &RunResult) -> Value {
+    let s = &r.scenario;
+    let v = verdict(r);
+    let mut inv = Map::new();
+    for i in &r.invariants {
+        inv.insert(i.id.to_string(), serde_json::to_value(i).expect("serializable"));
+    }
+    json!({
+        "schema_version": SUMMARY_SCHEMA_VERSION,
+        "gameday_version": env!("CARGO_PKG_VERSION"),
+        "scenario": {
+            "name": s.name,
+            "description": s.description,
+            "file": s.source_path,
+            "hash": format!("{:016x}", s.source_hash),
+        },
+        "seed": r.seed,
+        "trace_hash": format!("{:016x}", r.trace_hash),
+        "events": r.events,
+        "events_per_sec": events_per_sec(r).round(),
+        "perf": {
+            "wall_s": r.wall_secs,
+            "sim_seconds_per_wall_second": if r.wall_secs > 0.0 { r.sim_end.as_secs_f64() / r.wall_secs } else { 0.0 },
+        },
+        "drill_s": r.drill_end.as_secs_f64(),
+        "sim_end_s": r.sim_end.as_secs_f64(),
+        "converged": r.converged_at.is_some(),
+        "converged_after_s": r.converged_at.map(|t| t.since(r.drill_end).as_secs_f64()),
+        "invariants": inv,
+        "metrics": r.metrics,
+        "expect": {"present": v.has_expect, "met": v.met, "unmet": v.unmet},
+        "replay": replay_command(r),
+    })
+}
+
+/// The terminal summary: verdict, invariants with trails, key metrics, replay command.
+pub fn terminal(r: &RunResult) -> String {
+    let s = &r.scenario;
+    let mut o = String::new();
+    let _ = writeln!(o, "gameday {} · {} · seed {}", env!("CARGO_PKG_VERSION"), s.name, r.seed);
+    let conv = match r.converged_at {
+        Some(t) => format!("converged {:.1} s after the drill", t.since(r.drill_end).as_secs_f64()),
+        None => "did NOT converge within limits.convergence_max_s".to_string(),
+    };
+    let _ = writeln!(
+        o,
+        "drill {:.1} s, {conv} · {} events · {:.2} M events/s · trace {:016x}",
+        r.drill_end.as_secs_f64(),
+        r.events,
+        events_per_sec(r) / 1e6,
+        r.trace_hash
+    );
+    let _ = writeln!(o);
+    let _ = writeln!(o, "{:<18} {:<9} {:>11} {:>8}", "invariant", "status", "first at", "count");
+    for i in &r.invariants {
+        let first = i.first_at_us.map_or("-".to_string(), |u| format!("{:.3} s", u as f64 / 1e6));
+        let status = if i.status == "violated" { "VIOLATED" } else { "held" };
+        let _ = writeln!(o, "{:<18} {:<9} {:>11} {:>8}", i.id, status, first, i.count);
+        for step in &i.trail {
+            let _ = writeln!(o, "    {:>9.3} s  {}", step.at_us as f64 / 1e6, step.event);
+        }
+    }
+    let m = &r.metrics;
+    let _ = writeln!(o);
+    let f = |v: &Value| v.as_f64().unwrap_or(0.0);
+    let lat = &m["latency"]["all"];
+    let _ = writeln!(
+        o,
+        "availability {:.2}% · latency p50 {:.1} ms p99 {:.1} ms p99.9 {:.1} ms · retry amplification {:.2}",
+        f(&m["availability"]) * 100.0,
+        f(&lat["p50_ms"]),
+        f(&lat["p99_ms"]),
+        f(&lat["p999_ms"]),
+        f(&m["retry_amplification"])
+    );
+    if let Some(lags) = m["replication_lag"].as_object() {
+        let parts: Vec<String> = lags
+            .iter()
+            .map(|(k, v)| {
+                format!("{k} max {:.0} ms p99 {:.0} ms", f(&v["max_ms"]), f(&v["p99_ms"]))
+            })
+            .collect();
+        let _ = writeln!(o, "replication lag: {}", parts.join(" · "));
+    }
+    if let Some(d) = r.invariants.iter().find(|i| i.id == "acked_durability") {
+        let _ = writeln!(
+            o,
+            "lost acknowledged writes: {} (RPO {:.1} ms)",
+            d.details["lost_writes"],
+            f(&d.details["rpo_ms"])
+        );
+    }
+    if let Some(ps) = m["promotions"].as_array() {
+        for p in ps {
+            let rto =
+                p["write_rto_ms"].as_f64().map_or("no write succeeded after it".to_string(), |x| {
+                    format!("write RTO {x:.0} ms")
+                });
+            let who =
+                if p["by_operator"].as_bool() == Some(true) { "operator" } else { "automated" };
+            let _ = writeln!(
+                o,
+                "promotion: {} to epoch {} at {:.3} s ({who}), {rto}",
+                p["region"].as_str().unwrap_or("?"),
+                p["epoch"],
+                f(&p["at_s"])
+            );
+        }
+    }
+    let v = verdict(r);
+    let _ = writeln!(o);
+    if v.has_expect {
+        if v.met {
+            let _ = writeln!(o, "expectations: met");
+        } else {
+            let _ = writeln!(o, "expectations: NOT met: {}", v.unmet.join("; "));
+        }
+    } else if !v.met {
+        let _ = writeln!(o, "no expectations given; violated: {}", v.unmet.join("; "));
+    }
+    let _ = writeln!(o, "replay: {}", replay_command(r));
+    o
+}
+
+/// Writes `bytes` to `path` through a temporary file in the same folder and a rename,
+/// so a reader never sees half a report.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir)?;
+    let tmp =
+        dir.join(format!(".{}.tmp", path.file_name().and_then(|n| n.to_str()).unwrap_or("report")));
+    std::fs::write(&tmp, bytes)?;
+    std::fs::rename(&tmp, path)
+}

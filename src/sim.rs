@@ -1,0 +1,148 @@
+//! One run: wires the world, the checkers and the metrics into the engine, drives the
+//! drill and the liveness phase, and collects a `RunResult`. The model and the checkers
+//! meet only here.
+
+use crate::check::{Checkers, InvariantReport};
+use crate::engine::{Engine, Limits, Model, RunError, Scheduler, SimDuration, SimTime};
+use crate::metrics::Metrics;
+use crate::model::{Event, Phase, World};
+use crate::scenario::Scenario;
+use std::io::Write;
+use std::sync::Arc;
+
+struct Sim {
+    world: World,
+    checkers: Checkers,
+    metrics: Metrics,
+}
+
+impl Model for Sim {
+    type Event = Event;
+
+    fn handle(&mut self, ev: Event, sched: &mut Scheduler<Event>) -> bool {
+        let is_sample = matches!(ev, Event::Sample);
+        self.world.handle(ev, sched);
+        let obs = self.world.take_obs();
+        for o in &obs {
+            self.checkers.observe(o, &self.world);
+            self.metrics.observe(o, &self.world);
+        }
+        self.world.return_obs(obs);
+        if is_sample {
+            self.metrics.sample(&self.world);
+            self.checkers.sample(&self.world);
+            if let Phase::Converging { since } = self.world.phase {
+                let converged = self.world.converged();
+                if converged || self.world.now.since(since) > self.world.s.convergence_max {
+                    if converged {
+                        self.world.converged_at = Some(self.world.now);
+                    }
+                    self.world.phase = Phase::Done;
+                    return false;
+                }
+            }
+        }
+        !self.world.ops_limit_hit
+    }
+
+    fn trace_word(ev: &Event) -> u64 {
+        ev.trace_word()
+    }
+
+    fn trace_json(ev: &Event, out: &mut String) {
+        use std::fmt::Write as _;
+        let _ = write!(
+            out,
+            "{{\"kind\":\"{}\",\"detail\":\"{}\"}}",
+            ev.name(),
+            format!("{ev:?}").replace('\\', "\\\\").replace('"', "\\\"")
+        );
+    }
+}
+
+/// Overrides from the command line.
+#[derive(Clone, Debug, Default)]
+pub struct RunOptions {
+    pub seed: Option<u64>,
+    pub duration: Option<SimDuration>,
+    pub trace: Option<Box<std::path::Path>>,
+}
+
+/// Everything a report needs from one run.
+#[derive(Debug)]
+pub struct RunResult {
+    pub scenario: Arc<Scenario>,
+    pub seed: u64,
+    pub trace_hash: u64,
+    pub events: u64,
+    pub sim_end: SimTime,
+    pub wall_secs: f64,
+    pub drill_end: SimTime,
+    pub converged_at: Option<SimTime>,
+    pub invariants: Vec<InvariantReport>,
+    pub metrics: serde_json::Value,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SimError {
+    #[error("{0}")]
+    Run(#[from] RunError),
+    #[error("opening trace file {path}: {reason}")]
+    TraceFile { path: String, reason: String },
+    #[error("limit ops_in_flight_max hit: more than {} operations in flight at {at}; lower workload.rate_per_s or the timeouts", crate::model::client::OPS_IN_FLIGHT_MAX)]
+    OpsInFlight { at: SimTime },
+}
+
+/// Runs a scenario with the given overrides.
+pub fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunResult, SimError> {
+    let mut s = scenario.clone();
+    if let Some(seed) = opts.seed {
+        s.seed = seed;
+    }
+    if let Some(d) = opts.duration {
+        s.duration = d;
+        s.faults.retain(|f| f.at < SimTime::ZERO + d);
+    }
+    let s = Arc::new(s);
+    let limits = Limits {
+        events_max: s.events_max,
+        sim_time_max: SimTime::ZERO
+            + s.sim_time_max
+            + s.convergence_max
+            + SimDuration::from_secs(1),
+    };
+    let mut engine: Engine<Event> = Engine::new(limits);
+    if let Some(p) = &opts.trace {
+        let f = std::fs::File::create(p).map_err(|e| SimError::TraceFile {
+            path: p.display().to_string(),
+            reason: e.to_string(),
+        })?;
+        engine.set_trace(Box::new(std::io::BufWriter::new(f)) as Box<dyn Write>);
+    }
+    let mut sim = Sim {
+        world: World::new(s.clone(), s.seed),
+        checkers: Checkers::new(&s),
+        metrics: Metrics::new(&s),
+    };
+    sim.world.start(engine.scheduler());
+    #[allow(clippy::disallowed_methods)] // wall time only to report how fast the run was
+    let wall = std::time::Instant::now();
+    engine.run(&mut sim)?;
+    if sim.world.ops_limit_hit {
+        return Err(SimError::OpsInFlight { at: engine.now() });
+    }
+    sim.checkers.finish(&sim.world);
+    let wall_secs = wall.elapsed().as_secs_f64();
+    Ok(RunResult {
+        seed: s.seed,
+        trace_hash: engine.trace_hash(),
+        events: engine.events(),
+        sim_end: engine.now(),
+        wall_secs,
+        drill_end: SimTime::ZERO + s.duration,
+        converged_at: sim.world.converged_at,
+        invariants: sim.checkers.reports(),
+        metrics: sim.metrics.report(),
+        scenario: s,
+    })
+}
