@@ -4,17 +4,23 @@ use std::process::Command;
 
 fn gameday(args: &[&str]) -> (i32, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_gameday")).args(args).output().expect("binary runs");
-    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }
 
 #[test]
 fn run_writes_a_summary_and_exits_zero_when_expectations_hold() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("r");
-    let (code, stdout, _) = gameday(&["run", "scenarios/unfenced-promotion.json", "--out", out.to_str().unwrap()]);
+    let (code, stdout, _) =
+        gameday(&["run", "scenarios/unfenced-promotion.json", "--out", out.to_str().unwrap()]);
     assert_eq!(code, 0, "{stdout}");
     assert!(stdout.contains("replay: gameday run scenarios/unfenced-promotion.json --seed 7"));
-    let s: serde_json::Value = serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
+    let s: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
     for key in ["trace_hash", "events", "events_per_sec", "invariants", "metrics"] {
         assert!(s.get(key).is_some(), "summary lacks {key}");
     }
@@ -32,7 +38,8 @@ fn unmet_expectation_exits_one() {
     let path = dir.path().join("wrong.json");
     std::fs::write(&path, text).unwrap();
     let out = dir.path().join("r");
-    let (code, stdout, _) = gameday(&["run", path.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    let (code, stdout, _) =
+        gameday(&["run", path.to_str().unwrap(), "--out", out.to_str().unwrap()]);
     assert_eq!(code, 1, "{stdout}");
     assert!(stdout.contains("NOT met: single_writer expected violated, but it held"), "{stdout}");
 }
@@ -40,7 +47,10 @@ fn unmet_expectation_exits_one() {
 #[test]
 fn bad_input_exits_two_with_the_field_path() {
     let dir = tempfile::tempdir().unwrap();
-    let text = std::fs::read_to_string("scenarios/unfenced-promotion.json").unwrap().replace("\"operator_promote\", \"region\": \"eu-west\"", "\"operator_promote\", \"region\": \"eu-wset\"");
+    let text = std::fs::read_to_string("scenarios/unfenced-promotion.json").unwrap().replace(
+        "\"operator_promote\", \"region\": \"eu-west\"",
+        "\"operator_promote\", \"region\": \"eu-wset\"",
+    );
     let path = dir.path().join("typo.json");
     std::fs::write(&path, text).unwrap();
     let (code, _, stderr) = gameday(&["validate", path.to_str().unwrap()]);
@@ -56,7 +66,10 @@ fn bad_input_exits_two_with_the_field_path() {
 
 #[test]
 fn validate_accepts_every_bundled_scenario() {
-    let mut files: Vec<String> = std::fs::read_dir("scenarios").unwrap().map(|e| e.unwrap().path().display().to_string()).collect();
+    let mut files: Vec<String> = std::fs::read_dir("scenarios")
+        .unwrap()
+        .map(|e| e.unwrap().path().display().to_string())
+        .collect();
     files.sort();
     let mut args = vec!["validate"];
     args.extend(files.iter().map(String::as_str));
@@ -67,10 +80,13 @@ fn validate_accepts_every_bundled_scenario() {
 #[test]
 fn a_hit_limit_exits_three() {
     let dir = tempfile::tempdir().unwrap();
-    let text = std::fs::read_to_string("scenarios/active-passive-healthy.json").unwrap().replace("\"faults\": [],", "\"faults\": [], \"limits\": {\"events_max\": 1000},");
+    let text = std::fs::read_to_string("scenarios/active-passive-healthy.json")
+        .unwrap()
+        .replace("\"faults\": [],", "\"faults\": [], \"limits\": {\"events_max\": 1000},");
     let path = dir.path().join("tiny.json");
     std::fs::write(&path, text).unwrap();
-    let (code, _, stderr) = gameday(&["run", path.to_str().unwrap(), "--out", dir.path().join("r").to_str().unwrap()]);
+    let (code, _, stderr) =
+        gameday(&["run", path.to_str().unwrap(), "--out", dir.path().join("r").to_str().unwrap()]);
     assert_eq!(code, 3, "{stderr}");
     assert!(stderr.contains("events_max"), "{stderr}");
 }
@@ -80,9 +96,19 @@ fn trace_writes_one_json_line_per_event() {
     let dir = tempfile::tempdir().unwrap();
     let trace = dir.path().join("t.jsonl");
     let out = dir.path().join("r");
-    let (code, _, _) = gameday(&["run", "scenarios/active-passive-healthy.json", "--duration-s", "2", "--trace", trace.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    let (code, _, _) = gameday(&[
+        "run",
+        "scenarios/active-passive-healthy.json",
+        "--duration-s",
+        "2",
+        "--trace",
+        trace.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
     assert_eq!(code, 0);
-    let s: serde_json::Value = serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
+    let s: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
     let text = std::fs::read_to_string(&trace).unwrap();
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines.len() as u64, s["events"].as_u64().unwrap());

@@ -59,7 +59,11 @@ fn every_bundled_scenario_is_deterministic() {
         let b = run_file(&f);
         assert_eq!(a.trace_hash, b.trace_hash, "{f}: same seed, different trace");
         assert_eq!(a.events, b.events, "{f}");
-        assert_eq!(deterministic_summary(&a), deterministic_summary(&b), "{f}: same seed, different summary");
+        assert_eq!(
+            deterministic_summary(&a),
+            deterministic_summary(&b),
+            "{f}: same seed, different summary"
+        );
     }
 }
 
@@ -77,7 +81,10 @@ fn unfenced_promotion_splits_the_brain_and_loses_acked_writes() {
     assert_eq!(status(&r, "single_writer"), "violated");
     assert_eq!(status(&r, "acked_durability"), "violated");
     let trail = &r.invariants.iter().find(|i| i.id == "single_writer").unwrap().trail;
-    assert!(trail.iter().any(|s| s.event.contains("partition")), "trail should start from the fault: {trail:?}");
+    assert!(
+        trail.iter().any(|s| s.event.contains("partition")),
+        "trail should start from the fault: {trail:?}"
+    );
     assert!(trail.iter().any(|s| s.event.contains("promotes eu-west")), "{trail:?}");
 }
 
@@ -85,7 +92,9 @@ fn unfenced_promotion_splits_the_brain_and_loses_acked_writes() {
 fn fencing_alone_stops_the_split_brain() {
     // Only the fencing switch changes: the operator's promotion then waits out the
     // old writer's lease, so the two writers never overlap.
-    let s = load_with("scenarios/unfenced-promotion.json", |v| v["design"]["fencing"] = Value::Bool(true));
+    let s = load_with("scenarios/unfenced-promotion.json", |v| {
+        v["design"]["fencing"] = Value::Bool(true)
+    });
     let r = run(&s, &RunOptions::default()).unwrap();
     assert_eq!(status(&r, "single_writer"), "held");
     assert_eq!(status(&r, "fenced_writes"), "held");
@@ -95,7 +104,9 @@ fn fencing_alone_stops_the_split_brain() {
 
 #[test]
 fn semi_sync_alone_keeps_acked_writes_under_fencing() {
-    let s = load_with("scenarios/fenced-promotion.json", |v| v["design"]["replication"] = serde_json::json!({"mode": "async"}));
+    let s = load_with("scenarios/fenced-promotion.json", |v| {
+        v["design"]["replication"] = serde_json::json!({"mode": "async"})
+    });
     let r = run(&s, &RunOptions::default()).unwrap();
     assert_eq!(status(&r, "acked_durability"), "violated");
     assert_eq!(status(&r, "single_writer"), "held");
@@ -113,13 +124,26 @@ fn async_rpo_is_close_to_the_lag_at_failure() {
     assert!(d["lost_writes"].as_u64().unwrap() > 0);
     assert!(rpo_ms > 0.0 && rpo_ms < 450.0, "RPO {rpo_ms} ms");
     let lag = &r.metrics["replication_lag"]["eu-west"]["series_ms"]["points"];
-    let at_failure = lag.as_array().unwrap().iter().filter(|p| p[0].as_u64().unwrap() <= 30_000_000).last().unwrap()[1].as_f64().unwrap();
-    assert!((rpo_ms - at_failure).abs() < 150.0, "RPO {rpo_ms} ms vs lag at failure {at_failure} ms");
+    let at_failure = lag
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p[0].as_u64().unwrap() <= 30_000_000)
+        .last()
+        .unwrap()[1]
+        .as_f64()
+        .unwrap();
+    assert!(
+        (rpo_ms - at_failure).abs() < 150.0,
+        "RPO {rpo_ms} ms vs lag at failure {at_failure} ms"
+    );
 }
 
 #[test]
 fn skew_within_the_clock_bound_keeps_leases_apart() {
-    let s = load_with("scenarios/skewed-lease.json", |v| v["faults"][0]["offset_ms"] = serde_json::json!(-50));
+    let s = load_with("scenarios/skewed-lease.json", |v| {
+        v["faults"][0]["offset_ms"] = serde_json::json!(-50)
+    });
     let r = run(&s, &RunOptions::default()).unwrap();
     assert_eq!(status(&r, "single_writer"), "held");
     assert_eq!(status(&r, "fenced_writes"), "held");
@@ -131,7 +155,9 @@ fn skew_within_the_clock_bound_keeps_leases_apart() {
 fn checking_the_balance_at_the_writer_keeps_accounts_non_negative() {
     let r = run_file("scenarios/stale-balance-check.json");
     assert_eq!(status(&r, "domain"), "violated");
-    let s = load_with("scenarios/stale-balance-check.json", |v| v["design"]["accounts"]["debit_check"] = Value::from("writer"));
+    let s = load_with("scenarios/stale-balance-check.json", |v| {
+        v["design"]["accounts"]["debit_check"] = Value::from("writer")
+    });
     let r = run(&s, &RunOptions::default()).unwrap();
     assert_eq!(status(&r, "domain"), "held");
 }
@@ -140,7 +166,9 @@ fn checking_the_balance_at_the_writer_keeps_accounts_non_negative() {
 fn replicas_that_check_their_own_staleness_keep_bounded_reads_fresh() {
     let r = run_file("scenarios/stale-bounded-read.json");
     assert_eq!(status(&r, "freshness"), "violated");
-    let s = load_with("scenarios/stale-bounded-read.json", |v| v["design"]["reads"]["replica_checks_staleness"] = Value::Bool(true));
+    let s = load_with("scenarios/stale-bounded-read.json", |v| {
+        v["design"]["reads"]["replica_checks_staleness"] = Value::Bool(true)
+    });
     let r = run(&s, &RunOptions::default()).unwrap();
     assert_eq!(status(&r, "freshness"), "held");
 }
@@ -162,7 +190,14 @@ fn retried_credits_without_idempotency_break_conservation() {
 #[test]
 fn duration_override_shortens_the_drill() {
     let s = scenario::load("scenarios/active-passive-healthy.json").unwrap();
-    let r = run(&s, &RunOptions { duration: Some(gameday::engine::SimDuration::from_secs(5)), ..Default::default() }).unwrap();
+    let r = run(
+        &s,
+        &RunOptions {
+            duration: Some(gameday::engine::SimDuration::from_secs(5)),
+            ..Default::default()
+        },
+    )
+    .unwrap();
     assert_eq!(r.drill_end.as_us(), 5_000_000);
     assert!(r.events < run(&s, &RunOptions::default()).unwrap().events);
 }
