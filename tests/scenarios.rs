@@ -124,15 +124,10 @@ fn async_rpo_is_close_to_the_lag_at_failure() {
     assert!(d["lost_writes"].as_u64().unwrap() > 0);
     assert!(rpo_ms > 0.0 && rpo_ms < 450.0, "RPO {rpo_ms} ms");
     let lag = &r.metrics["replication_lag"]["eu-west"]["series_ms"]["points"];
-    let at_failure = lag
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|p| p[0].as_u64().unwrap() <= 30_000_000)
-        .last()
-        .unwrap()[1]
-        .as_f64()
-        .unwrap();
+    let at_failure =
+        lag.as_array().unwrap().iter().rfind(|p| p[0].as_u64().unwrap() <= 30_000_000).unwrap()[1]
+            .as_f64()
+            .unwrap();
     assert!(
         (rpo_ms - at_failure).abs() < 150.0,
         "RPO {rpo_ms} ms vs lag at failure {at_failure} ms"
