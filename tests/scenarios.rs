@@ -196,3 +196,29 @@ fn duration_override_shortens_the_drill() {
     assert_eq!(r.drill_end.as_us(), 5_000_000);
     assert!(r.events < run(&s, &RunOptions::default()).unwrap().events);
 }
+
+#[test]
+fn memory_does_not_grow_with_simulated_time() {
+    // Logs are the only structure that grows with writes; they must stay bounded, so a
+    // run ten times longer holds no more entries than the bound allows.
+    let s = scenario::load("scenarios/active-passive-healthy.json").unwrap();
+    let short = run(&s, &RunOptions::default()).unwrap();
+    let long = run(&s, &RunOptions { duration: Some(s.duration.times(10)), ..Default::default() })
+        .unwrap();
+    let peak = |r: &RunResult| r.metrics["log_entries_peak"].as_u64().unwrap() as usize;
+    // Followers trim on their tick, so a tick's worth of writes may sit above the bound.
+    let bound = gameday::model::store::FOLLOWER_LOG_RETAIN;
+    assert!(peak(&short) <= bound + 1_024, "short run peak {}", peak(&short));
+    assert!(peak(&long) <= bound + 1_024, "long run peak {}", peak(&long));
+    let pending = |r: &RunResult| {
+        r.invariants.iter().find(|i| i.id == "acked_durability").unwrap().details["pending_max"]
+            .as_u64()
+            .unwrap()
+    };
+    assert!(
+        pending(&long) <= pending(&short) * 2 + 100,
+        "{} vs {}",
+        pending(&long),
+        pending(&short)
+    );
+}

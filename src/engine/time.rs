@@ -49,6 +49,9 @@ impl SimDuration {
     pub fn as_us(self) -> u64 {
         self.0
     }
+    pub fn times(self, k: u64) -> SimDuration {
+        SimDuration(self.0.saturating_mul(k))
+    }
     pub fn as_ms_f64(self) -> f64 {
         self.0 as f64 / 1e3
     }

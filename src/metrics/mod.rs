@@ -79,6 +79,7 @@ pub struct Metrics {
     lag_hist: Vec<Histogram<u64>>,
     last_write_ack: Option<SimTime>,
     promotions: Vec<Promotion>,
+    log_entries_peak: usize,
 }
 
 impl Metrics {
@@ -95,6 +96,7 @@ impl Metrics {
             lag_hist: (0..n).map(|_| hist()).collect(),
             last_write_ack: None,
             promotions: Vec::new(),
+            log_entries_peak: 0,
         }
     }
 
@@ -144,6 +146,7 @@ impl Metrics {
             let lag = w.true_lag_us(r);
             self.lag[r.idx()].push(w.now, lag as f64 / 1e3);
             let _ = self.lag_hist[r.idx()].record(lag.max(1));
+            self.log_entries_peak = self.log_entries_peak.max(w.stores[r.idx()].log_len());
         }
     }
 
@@ -197,6 +200,7 @@ impl Metrics {
             "retry_amplification": if self.ops == 0 { 0.0 } else { self.attempts as f64 / self.ops as f64 },
             "replication_lag": lag,
             "promotions": promotions,
+            "log_entries_peak": self.log_entries_peak,
         })
     }
 }

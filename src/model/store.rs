@@ -18,6 +18,9 @@ pub const LOG_RETAIN_MAX: usize = 65_536;
 /// How long a semi-sync write waits for replica acknowledgements before the primary
 /// forgets it (the client has long given up; the entry stays committed).
 const PENDING_ACK_MAX: SimDuration = SimDuration::from_secs(10);
+/// Applied entries a follower keeps: enough to serve a short catch-up if it is
+/// promoted; a follower further behind than this gets a snapshot instead.
+pub const FOLLOWER_LOG_RETAIN: usize = 4_096;
 /// Freshness marks kept by a follower (leader clock readings at known log positions).
 const FRESH_MARKS_MAX: usize = 1_024;
 /// The apply loop's step.
@@ -138,6 +141,11 @@ impl Store {
             return None;
         }
         self.log.get((lsn - self.first_lsn) as usize)
+    }
+
+    /// Entries held in memory (the log is bounded; see `truncate_prefix`).
+    pub fn log_len(&self) -> usize {
+        self.log.len()
     }
 
     /// The commit time of the entry at `lsn`, if this node still holds it.
@@ -585,13 +593,13 @@ impl Store {
             if !self.flush_scheduled {
                 self.flush(now, local_us, true, out);
             }
-        } else if self.log.len() > LOG_RETAIN_MAX {
+        } else if self.log.len() > FOLLOWER_LOG_RETAIN {
             self.truncate_prefix_follower();
         }
     }
 
     fn truncate_prefix_follower(&mut self) {
-        while self.log.len() > LOG_RETAIN_MAX
+        while self.log.len() > FOLLOWER_LOG_RETAIN
             && self.log.front().is_some_and(|e| e.lsn <= self.applied_lsn)
         {
             let e = self.log.pop_front().expect("non-empty");
