@@ -77,22 +77,29 @@ impl Network {
         Some(at)
     }
 
-    /// Cuts (or, with `heal`, restores) every link from `from` to `to`, and back unless one-way.
-    pub fn set_cut(&mut self, from: &[RegionId], to: &[RegionId], one_way: bool, heal: bool) {
+    /// The directed links from every region in `from` to every one in `to`, and back
+    /// unless one-way.
+    fn links(&self, from: &[RegionId], to: &[RegionId], one_way: bool) -> Vec<usize> {
+        let mut out = Vec::new();
         for &a in from {
             for &b in to {
-                let mut links = vec![self.link(a, b)];
+                out.push(self.link(a, b));
                 if !one_way {
-                    links.push(self.link(b, a));
+                    out.push(self.link(b, a));
                 }
-                for l in links {
-                    if heal {
-                        debug_assert!(self.cuts[l] > 0, "healing a link that is not cut");
-                        self.cuts[l] = self.cuts[l].saturating_sub(1);
-                    } else {
-                        self.cuts[l] += 1;
-                    }
-                }
+            }
+        }
+        out
+    }
+
+    /// Cuts (or, with `heal`, restores) the links between `from` and `to`.
+    pub fn set_cut(&mut self, from: &[RegionId], to: &[RegionId], one_way: bool, heal: bool) {
+        for l in self.links(from, to, one_way) {
+            if heal {
+                debug_assert!(self.cuts[l] > 0, "healing a link that is not cut");
+                self.cuts[l] = self.cuts[l].saturating_sub(1);
+            } else {
+                self.cuts[l] += 1;
             }
         }
     }
@@ -106,19 +113,11 @@ impl Network {
         factor: f64,
         heal: bool,
     ) {
-        for &a in from {
-            for &b in to {
-                let mut links = vec![self.link(a, b)];
-                if !one_way {
-                    links.push(self.link(b, a));
-                }
-                for l in links {
-                    if heal {
-                        self.slow[l] /= factor;
-                    } else {
-                        self.slow[l] *= factor;
-                    }
-                }
+        for l in self.links(from, to, one_way) {
+            if heal {
+                self.slow[l] /= factor;
+            } else {
+                self.slow[l] *= factor;
             }
         }
     }
