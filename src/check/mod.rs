@@ -181,10 +181,14 @@ fn notable(obs: &Obs, w: &World) -> Option<Notable> {
                 format!("fault {} ({}) {verb}", f.kind.name(), describe_fault(&f.kind, w)),
             )
         }
-        Obs::EpochGranted { epoch, region, fenced, by_operator } => {
+        Obs::EpochGranted { epoch, region, fenced, by_operator, detected_at } => {
             let who = if *by_operator { "operator" } else { "control plane" };
             let how = if *fenced { "fenced" } else { "unfenced" };
-            (vec![], format!("{who} promotes {} to writer at epoch {epoch} ({how})", name(*region)))
+            let why = detected_at.map_or(String::new(), |t| format!("; failure detected at {t}"));
+            (
+                vec![],
+                format!("{who} promotes {} to writer at epoch {epoch} ({how}{why})", name(*region)),
+            )
         }
         Obs::RoleChange { region, primary, epoch } => {
             let what = if *primary { "becomes primary" } else { "steps down" };

@@ -135,3 +135,31 @@ pub fn run_phold_bare(lps: u32, init_per_lp: u32, events: u64, seed: u64) -> (u6
     }
     (dispatched, hash.0)
 }
+
+/// The examples' command line: `--events N` (default 2,000,000) and `--seed S` (default 1).
+pub fn parse_args(args: impl Iterator<Item = String>) -> Result<(u64, u64), String> {
+    let mut events: u64 = 2_000_000;
+    let mut seed: u64 = 1;
+    let mut args = args;
+    while let Some(flag) = args.next() {
+        let slot = match flag.as_str() {
+            "--events" => &mut events,
+            "--seed" => &mut seed,
+            _ => return Err(format!("unknown argument {flag:?}; expected --events N or --seed S")),
+        };
+        let value = args.next().ok_or_else(|| format!("{flag} needs a value"))?;
+        *slot = value.parse().map_err(|e| format!("{flag} {value:?}: {e}"))?;
+    }
+    if events == 0 {
+        return Err("--events must be positive".into());
+    }
+    Ok((events, seed))
+}
+
+/// The examples' one JSON line.
+pub fn result_line(events: u64, hash: u64, wall_s: f64) -> String {
+    format!(
+        "{{\"events\":{events},\"events_per_sec\":{:.0},\"trace_hash\":\"{hash:#018x}\",\"wall_s\":{wall_s:.6}}}",
+        events as f64 / wall_s
+    )
+}

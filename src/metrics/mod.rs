@@ -64,6 +64,7 @@ struct Promotion {
     at: SimTime,
     region: String,
     by_operator: bool,
+    detected_at: Option<SimTime>,
     last_write_before: Option<SimTime>,
     rto_us: Option<u64>,
 }
@@ -127,12 +128,13 @@ impl Metrics {
             Obs::Indeterminate { kind, region, .. } => {
                 self.counts[region.idx()][kind.idx()].unknown += 1
             }
-            Obs::EpochGranted { epoch, region, by_operator, .. } => {
+            Obs::EpochGranted { epoch, region, by_operator, detected_at, .. } => {
                 self.promotions.push(Promotion {
                     epoch: *epoch,
                     at: w.now,
                     region: w.s.region_name(*region).to_string(),
                     by_operator: *by_operator,
+                    detected_at: *detected_at,
                     last_write_before: self.last_write_ack,
                     rto_us: None,
                 })
@@ -190,7 +192,7 @@ impl Metrics {
         let promotions: Vec<Value> = self
             .promotions
             .iter()
-            .map(|p| json!({"epoch": p.epoch, "at_s": p.at.as_secs_f64(), "region": p.region, "by_operator": p.by_operator, "write_rto_ms": p.rto_us.map(|u| u as f64 / 1e3)}))
+            .map(|p| json!({"epoch": p.epoch, "at_s": p.at.as_secs_f64(), "region": p.region, "by_operator": p.by_operator, "detected_at_s": p.detected_at.map(SimTime::as_secs_f64), "write_rto_ms": p.rto_us.map(|u| u as f64 / 1e3)}))
             .collect();
         json!({
             "operations": self.ops,

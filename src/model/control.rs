@@ -85,17 +85,7 @@ impl Control {
         {
             if let Some(target) = self.least_lagged_standby(now, d) {
                 self.detected_at = Some(now);
-                let not_before = if d.fencing {
-                    self.lease_expiry_local_us + d.clock_uncertainty.as_us() as i64
-                } else {
-                    local_us
-                };
-                self.pending = Some(PendingPromotion {
-                    target,
-                    not_before_local_us: not_before,
-                    fenced: d.fencing,
-                    by_operator: false,
-                });
+                self.plan(local_us, d, target, d.fencing, false);
             }
         }
         self.try_promote(local_us, regions, out);
@@ -114,18 +104,26 @@ impl Control {
         if target == self.writer {
             return;
         }
-        let not_before = if fenced {
+        self.plan(local_us, d, target, fenced, true);
+        self.try_promote(local_us, regions, out);
+    }
+
+    /// Records a promotion to carry out; a fenced one waits until the last lease granted
+    /// has run out on this clock, plus the bound on how far clocks may disagree.
+    fn plan(
+        &mut self,
+        local_us: i64,
+        d: &Design,
+        target: RegionId,
+        fenced: bool,
+        by_operator: bool,
+    ) {
+        let not_before_local_us = if fenced {
             self.lease_expiry_local_us + d.clock_uncertainty.as_us() as i64
         } else {
             local_us
         };
-        self.pending = Some(PendingPromotion {
-            target,
-            not_before_local_us: not_before,
-            fenced,
-            by_operator: true,
-        });
-        self.try_promote(local_us, regions, out);
+        self.pending = Some(PendingPromotion { target, not_before_local_us, fenced, by_operator });
     }
 
     fn least_lagged_standby(&self, now: SimTime, d: &Design) -> Option<RegionId> {
@@ -154,11 +152,13 @@ impl Control {
         self.pending = None;
         self.epoch += 1;
         self.writer = p.target;
+        let detected_at = if p.by_operator { None } else { self.detected_at };
         out.obs.push(Obs::EpochGranted {
             epoch: self.epoch,
             region: p.target,
             fenced: p.fenced,
             by_operator: p.by_operator,
+            detected_at,
         });
         self.publish(regions, out);
     }

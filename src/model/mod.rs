@@ -12,8 +12,8 @@ pub mod store;
 pub mod types;
 
 use crate::engine::{RngStreams, Scheduler, SimDuration, SimTime};
-use crate::scenario::{FaultKind, OpKind, RegionId, Scenario};
-use client::{Op, Ops, Router};
+use crate::scenario::{FaultKind, RegionId, Scenario};
+use client::{Ops, Router};
 use clock::RegionClock;
 use control::Control;
 use network::Network;
@@ -240,7 +240,7 @@ impl World {
             Event::Deliver { from, to, msg } => self.deliver(from, to, msg),
             Event::ReplFlush { region } => {
                 let local = self.local(region);
-                self.stores[region.idx()].flush(self.now, local, false, &mut self.out);
+                self.stores[region.idx()].flush(local, false, &mut self.out);
             }
             Event::ApplyTick { region } => {
                 self.stores[region.idx()].apply_tick(self.now, &self.s.design, &mut self.out)
@@ -303,7 +303,7 @@ impl World {
         st.tick(self.now, local, d, &mut self.out);
         let lag = self.lag_estimate_us(region, local);
         let st = &self.stores[region.idx()];
-        let report = st.report(self.now, lag);
+        let report = st.report(lag);
         let lease = st.lease_request(d, local);
         self.out.send(
             region,
@@ -369,7 +369,7 @@ impl World {
             Msg::Request { op, attempt, token, req } => {
                 st.on_request(now, local, d, from, op, attempt, token, req, out)
             }
-            Msg::Response { op, attempt, res } => self.on_response(op, attempt, res),
+            Msg::Response { op, res, .. } => self.on_response(op, res),
             Msg::Append { epoch, prev_lsn, prev_epoch, entries, leader_local_us, leader_end } => st
                 .on_append(
                     now,
@@ -386,7 +386,7 @@ impl World {
             Msg::AppendAck { epoch, end_lsn, gap, need_snapshot } => {
                 st.on_append_ack(now, d, from, epoch, end_lsn, gap, need_snapshot, out)
             }
-            Msg::Snapshot(snap) => st.on_snapshot(now, d, from, &snap, out),
+            Msg::Snapshot(snap) => st.on_snapshot(d, from, &snap, out),
             Msg::Heartbeat { report, lease_local_us } => {
                 if to == self.control.region {
                     self.control.on_heartbeat(now, local, d, from, report, lease_local_us, out);
@@ -395,7 +395,7 @@ impl World {
             Msg::LeaseGrant { epoch, requested_local_us } => {
                 st.on_lease_grant(epoch, requested_local_us, d.lease)
             }
-            Msg::Config { writer, epoch } => st.on_config(now, d, writer, epoch, out),
+            Msg::Config { writer, epoch } => st.on_config(now, writer, epoch, out),
             Msg::Routing { writer, epoch, lag_us } => {
                 out.timer(
                     now + d.routing_propagation,
@@ -418,13 +418,12 @@ impl World {
             self.ops_limit_hit = true;
             return;
         }
-        let (kind, delta) = (op.kind, op.delta);
+        let kind = op.kind;
         let id = self.ops.insert(op);
         self.out.obs.push(Obs::Invoke { op: id, kind, region });
         if !self.region_up[region.idx()] {
             // The region's edge is down with it: its users get an error at once.
             self.complete(id, false, None);
-            let _ = delta;
             return;
         }
         self.start_attempt(id);
@@ -475,9 +474,10 @@ impl World {
         self.complete(id, false, None);
     }
 
-    fn on_response(&mut self, id: OpId, attempt: u32, res: Res) {
+    /// The first answer to any attempt decides: a late answer to an earlier attempt is
+    /// as good as one to the latest (and is how a retried write can apply twice).
+    fn on_response(&mut self, id: OpId, res: Res) {
         let Some(op) = self.ops.get_mut(id) else { return };
-        let _ = attempt;
         match res {
             Res::Value { value, .. } if op.prechecking => {
                 let amount = match op.req {
@@ -616,13 +616,5 @@ impl World {
     /// The store whose state counts at the end: the writer the control plane names.
     pub fn authoritative(&self) -> &Store {
         &self.stores[self.control.writer.idx()]
-    }
-
-    pub fn op_kind_mix(&self) -> Vec<OpKind> {
-        self.s.workload.mix.iter().map(|(k, _)| *k).collect()
-    }
-
-    pub fn pending_op(&mut self, id: OpId) -> Option<&mut Op> {
-        self.ops.get_mut(id)
     }
 }

@@ -163,10 +163,8 @@ impl Store {
         matches!(self.lease_until_local_us, Some(u) if local_us < u)
     }
 
-    /// Replication lag of this node behind `leader_end`, as true time since the first
-    /// entry it has not applied was committed (zero when caught up).
-    pub fn report(&self, now: SimTime, lag_us: u64) -> NodeReport {
-        let _ = now;
+    /// This node's state for the control plane; `lag_us` is its own staleness estimate.
+    pub fn report(&self, lag_us: u64) -> NodeReport {
         NodeReport {
             epoch: self.epoch,
             is_primary: self.primary,
@@ -195,7 +193,7 @@ impl Store {
         out.obs.push(Obs::Attempt { region: self.region });
         let res = match req {
             Req::Read { key, class } => self.read(now, local_us, d, key, class, out),
-            _ => match self.write_check(now, local_us, d, token, out) {
+            _ => match self.write_check(local_us, d, token, out) {
                 Err(r) => Res::Refused(r),
                 Ok(()) => match self.commit(now, local_us, req, out) {
                     None => Res::Declined,
@@ -271,7 +269,6 @@ impl Store {
 
     fn write_check(
         &mut self,
-        now: SimTime,
         local_us: i64,
         d: &Design,
         token: u32,
@@ -298,7 +295,6 @@ impl Store {
         if !self.ready {
             return Err(Refusal::NotReady);
         }
-        let _ = now;
         Ok(())
     }
 
@@ -423,7 +419,7 @@ impl Store {
     }
 
     /// Ships unsent entries (or a snapshot) to every follower.
-    pub fn flush(&mut self, now: SimTime, local_us: i64, keepalive: bool, out: &mut Out) {
+    pub fn flush(&mut self, local_us: i64, keepalive: bool, out: &mut Out) {
         self.flush_scheduled = false;
         if !self.up || !self.primary {
             return;
@@ -464,7 +460,6 @@ impl Store {
             );
             self.peers[p].sent = to_lsn.max(peer.sent);
         }
-        let _ = now;
     }
 
     fn snapshot(&self) -> Snapshot {
@@ -591,7 +586,7 @@ impl Store {
             // Entries ship on the batch timer only, so `batch_ms` is the real shipping
             // interval; between batches the tick just tells followers the leader lives.
             if !self.flush_scheduled {
-                self.flush(now, local_us, true, out);
+                self.flush(local_us, true, out);
             }
         } else if self.log.len() > FOLLOWER_LOG_RETAIN {
             self.truncate_prefix_follower();
@@ -629,11 +624,7 @@ impl Store {
             return;
         }
         let reply = |s: &Store, gap: bool, need_snapshot: bool, out: &mut Out| {
-            out.send(
-                s.region,
-                from,
-                Msg::AppendAck { epoch: s.epoch, end_lsn: s.end_lsn, gap, need_snapshot },
-            );
+            s.ack(from, gap, need_snapshot, out);
         };
         if prev_lsn > self.end_lsn {
             return reply(self, true, false, out);
@@ -682,16 +673,8 @@ impl Store {
     fn accept_leader(&mut self, d: &Design, from: RegionId, epoch: u32, out: &mut Out) -> bool {
         if d.fencing {
             if epoch < self.epoch {
-                out.send(
-                    self.region,
-                    from,
-                    Msg::AppendAck {
-                        epoch: self.epoch,
-                        end_lsn: self.end_lsn,
-                        gap: false,
-                        need_snapshot: false,
-                    },
-                );
+                // Telling the stale leader our epoch is what makes it step down.
+                self.ack(from, false, false, out);
                 return false;
             }
             if epoch > self.epoch || self.leader != from {
@@ -707,14 +690,7 @@ impl Store {
         }
     }
 
-    pub fn on_snapshot(
-        &mut self,
-        now: SimTime,
-        d: &Design,
-        from: RegionId,
-        snap: &Snapshot,
-        out: &mut Out,
-    ) {
+    pub fn on_snapshot(&mut self, d: &Design, from: RegionId, snap: &Snapshot, out: &mut Out) {
         if !self.accept_leader(d, from, snap.epoch, out) {
             return;
         }
@@ -747,17 +723,14 @@ impl Store {
         self.last_applied_commit_at = snap.last_commit_at;
         self.last_applied_commit_local_us = snap.last_commit_local_us;
         self.fresh_marks.clear();
-        out.send(
-            self.region,
-            from,
-            Msg::AppendAck {
-                epoch: self.epoch,
-                end_lsn: self.end_lsn,
-                gap: true,
-                need_snapshot: false,
-            },
-        );
-        let _ = now;
+        // `gap`: the leader resumes shipping right after the snapshot.
+        self.ack(from, true, false, out);
+    }
+
+    /// Answers `leader` with this node's epoch and log end.
+    fn ack(&self, leader: RegionId, gap: bool, need_snapshot: bool, out: &mut Out) {
+        let msg = Msg::AppendAck { epoch: self.epoch, end_lsn: self.end_lsn, gap, need_snapshot };
+        out.send(self.region, leader, msg);
     }
 
     pub fn schedule_apply(&mut self, now: SimTime, out: &mut Out) {
@@ -809,14 +782,7 @@ impl Store {
 
     /// The control plane names the writer. The named node promotes itself; any other
     /// node follows it, stepping down if it was primary.
-    pub fn on_config(
-        &mut self,
-        now: SimTime,
-        d: &Design,
-        writer: RegionId,
-        epoch: u32,
-        out: &mut Out,
-    ) {
+    pub fn on_config(&mut self, now: SimTime, writer: RegionId, epoch: u32, out: &mut Out) {
         if epoch < self.epoch
             || (epoch == self.epoch
                 && (writer == self.region) == self.primary
@@ -835,7 +801,6 @@ impl Store {
             }
             self.leader = writer;
         }
-        let _ = d;
     }
 
     fn promote(&mut self, now: SimTime, epoch: u32, out: &mut Out) {

@@ -282,6 +282,9 @@ pub enum Obs {
         region: RegionId,
         fenced: bool,
         by_operator: bool,
+        /// When the control plane decided the old writer had failed (`None` when an
+        /// operator promoted by hand).
+        detected_at: Option<SimTime>,
     },
     RoleChange {
         region: RegionId,
