@@ -222,3 +222,40 @@ fn memory_does_not_grow_with_simulated_time() {
         pending(&short)
     );
 }
+
+#[test]
+fn idempotency_keys_alone_stop_retried_transfers_applying_twice() {
+    let r = run_file("scenarios/retry-duplicates.json");
+    assert_eq!(status(&r, "exactly_once_effects"), "violated");
+    assert_eq!(status(&r, "domain"), "held", "transfers conserve money even when doubled");
+    let s = load_with("scenarios/retry-duplicates.json", |v| {
+        v["design"]["idempotency"]["client_keys"] = Value::Bool(true)
+    });
+    let r = run(&s, &RunOptions::default()).unwrap();
+    assert_eq!(status(&r, "exactly_once_effects"), "held");
+}
+
+/// A retry whose first attempt replicated but whose answer was lost lands on the newly
+/// promoted writer. A record kept only in the old writer's region is not there.
+fn failover_with_lost_answers(record: &str) -> Scenario {
+    load_with("scenarios/retry-duplicates-keys.json", |v| {
+        v["design"]["idempotency"]["record"] = Value::from(record);
+        v["design"]["promotion"] = serde_json::json!({"automated": true});
+        v["design"]["control_plane"] = serde_json::json!({"region": "eu-west"});
+        v["workload"]["clients"] = serde_json::json!(["eu-west", "ap-south"]);
+        v["workload"]["retry"] =
+            serde_json::json!({"attempts": 12, "backoff_ms": 200, "backoff_max_ms": 800});
+        v["faults"] = serde_json::json!([
+            {"at_s": 10, "for_s": 40, "kind": "packet_loss", "between": [["us-east"], ["eu-west", "ap-south"]], "loss": 0.2, "one_way": true},
+            {"at_s": 30, "for_s": 20, "kind": "region_outage", "region": "us-east"}
+        ]);
+    })
+}
+
+#[test]
+fn region_local_idempotency_records_do_not_survive_failover() {
+    let r = run(&failover_with_lost_answers("region-local"), &RunOptions::default()).unwrap();
+    assert_eq!(status(&r, "exactly_once_effects"), "violated");
+    let r = run(&failover_with_lost_answers("datastore"), &RunOptions::default()).unwrap();
+    assert_eq!(status(&r, "exactly_once_effects"), "held");
+}

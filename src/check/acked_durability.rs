@@ -68,7 +68,7 @@ impl Invariant for AckedDurability {
         }
     }
 
-    fn sample(&mut self, w: &World) {
+    fn sample(&mut self, w: &World, _found: &mut Vec<Finding>) {
         self.pending.retain(|v, _| !w.stores.iter().all(|s| s.holds(*v)));
     }
 

@@ -5,6 +5,7 @@
 
 mod acked_durability;
 mod domain;
+mod exactly_once_effects;
 mod fenced_writes;
 mod freshness;
 mod single_writer;
@@ -35,7 +36,7 @@ pub trait Invariant {
     fn id(&self) -> &'static str;
     fn observe(&mut self, obs: &Obs, w: &World, found: &mut Vec<Finding>);
     /// Periodic upkeep (every sample tick), for bounded memory.
-    fn sample(&mut self, _w: &World) {}
+    fn sample(&mut self, _w: &World, _found: &mut Vec<Finding>) {}
     /// Checks that need the converged end state.
     fn finish(&mut self, _w: &World, _found: &mut Vec<Finding>) {}
     /// Figures beyond held/violated (RPO, staleness...), for the summary.
@@ -88,6 +89,7 @@ impl Checkers {
             Box::new(acked_durability::AckedDurability::default()),
             Box::new(freshness::Freshness::new(s)),
             Box::new(domain::Domain::new(s)),
+            Box::new(exactly_once_effects::ExactlyOnceEffects::new(s)),
         ];
         debug_assert_eq!(invs.len(), crate::scenario::KNOWN_INVARIANTS.len());
         Checkers {
@@ -111,8 +113,9 @@ impl Checkers {
     }
 
     pub fn sample(&mut self, w: &World) {
-        for s in &mut self.slots {
-            s.inv.sample(w);
+        for i in 0..self.slots.len() {
+            self.slots[i].inv.sample(w, &mut self.found);
+            self.record(i);
         }
     }
 
@@ -225,7 +228,11 @@ fn fault_regions(k: &FaultKind) -> Vec<RegionId> {
         | FaultKind::ClockSkew { region, .. }
         | FaultKind::OperatorPromote { region, .. } => vec![*region],
         // A partition or a slow link concerns everyone: it changes who can talk to whom.
-        FaultKind::Partition { .. } | FaultKind::LinkLatency { .. } => vec![],
+        FaultKind::Partition { .. }
+        | FaultKind::LinkLatency { .. }
+        | FaultKind::PacketLoss { .. } => {
+            vec![]
+        }
     }
 }
 
@@ -240,6 +247,15 @@ pub fn describe_fault(k: &FaultKind, w: &World) -> String {
         }
         FaultKind::LinkLatency { from, to, factor, .. } => {
             format!("[{}] <-> [{}] x{factor}", names(from), names(to))
+        }
+        FaultKind::PacketLoss { from, to, loss, one_way } => {
+            let arrow = if *one_way { "->" } else { "<->" };
+            format!(
+                "[{}] {arrow} [{}] lose {:.0}% of messages",
+                names(from),
+                names(to),
+                loss * 100.0
+            )
         }
         FaultKind::ReplicationStall { region, apply_factor } => {
             format!("{} applies at x{apply_factor}", w.s.region_name(*region))

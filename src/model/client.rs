@@ -17,6 +17,8 @@ pub const OPS_IN_FLIGHT_MAX: usize = 1_000_000;
 #[derive(Clone, Debug)]
 pub struct Op {
     pub gen: u32,
+    /// The logical operation's number, unique in a run.
+    pub key: u64,
     pub alive: bool,
     pub kind: OpKind,
     pub region: RegionId,
@@ -148,6 +150,7 @@ pub fn draw_op(s: &Scenario, rng: &mut ChaCha8Rng, region: RegionId, now: SimTim
     };
     Op {
         gen: 0,
+        key: 0,
         alive: true,
         kind,
         region,

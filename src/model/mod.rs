@@ -149,6 +149,8 @@ pub struct World {
     pub phase: Phase,
     pub converged_at: Option<SimTime>,
     pub ops_limit_hit: bool,
+    /// Numbers logical operations; retries keep their operation's number.
+    next_op_key: u64,
     rng_clients: ChaCha8Rng,
     out: Out,
 }
@@ -184,6 +186,7 @@ impl World {
             phase: Phase::Drill,
             converged_at: None,
             ops_limit_hit: false,
+            next_op_key: 0,
             now: SimTime::ZERO,
             out: Out::default(),
             s,
@@ -366,8 +369,9 @@ impl World {
         let st = &mut self.stores[to.idx()];
         let out = &mut self.out;
         match msg {
-            Msg::Request { op, attempt, token, req } => {
-                st.on_request(now, local, d, from, op, attempt, token, req, out)
+            Msg::Request { op, attempt, token, req, op_key, idem } => {
+                let m = store::ReqMeta { op, attempt, token, op_key, idem };
+                st.on_request(now, local, d, from, m, req, out)
             }
             Msg::Response { op, res, .. } => self.on_response(op, res),
             Msg::Append { epoch, prev_lsn, prev_epoch, entries, leader_local_us, leader_end } => st
@@ -413,7 +417,9 @@ impl World {
         }
         let d = client::interarrival(&self.s, &mut self.rng_clients);
         sched.after(d, Event::Arrival { region });
-        let op = client::draw_op(&self.s, &mut self.rng_clients, region, self.now);
+        let mut op = client::draw_op(&self.s, &mut self.rng_clients, region, self.now);
+        self.next_op_key += 1;
+        op.key = self.next_op_key;
         if self.ops.alive >= client::OPS_IN_FLIGHT_MAX {
             self.ops_limit_hit = true;
             return;
@@ -446,8 +452,9 @@ impl World {
         } else {
             (op.req, router.route(op))
         };
-        let (region, attempt, token) = (op.region, op.attempt, router.epoch);
-        self.out.send(region, target, Msg::Request { op: id, attempt, token, req });
+        let (region, attempt, token, op_key) = (op.region, op.attempt, router.epoch, op.key);
+        let idem = self.s.design.idempotency_keys && req.is_write();
+        self.out.send(region, target, Msg::Request { op: id, attempt, token, req, op_key, idem });
         self.out.timer(now + timeout, Event::Timeout { op: id, attempt });
     }
 
@@ -554,6 +561,9 @@ impl World {
             }
             FaultKind::Partition { from, to, one_way } => {
                 self.net.set_cut(from, to, *one_way, !start)
+            }
+            FaultKind::PacketLoss { from, to, one_way, loss } => {
+                self.net.set_loss(from, to, *one_way, *loss, !start)
             }
             FaultKind::LinkLatency { from, to, one_way, factor } => {
                 self.net.set_slow(from, to, *one_way, *factor, !start)

@@ -19,6 +19,8 @@ pub struct Network {
     /// How many active faults cut each directed link (faults may overlap).
     cuts: Vec<u16>,
     slow: Vec<f64>,
+    /// Probability that a message on the link is lost (active packet-loss faults).
+    loss: Vec<f64>,
     last_delivery: Vec<SimTime>,
     jitter_mean_us: f64,
     rng: ChaCha8Rng,
@@ -38,6 +40,7 @@ impl Network {
             one_way_us,
             cuts: vec![0; n * n],
             slow: vec![1.0; n * n],
+            loss: vec![0.0; n * n],
             last_delivery: vec![SimTime::ZERO; n * n],
             jitter_mean_us: s.jitter_mean_us as f64,
             rng,
@@ -61,6 +64,9 @@ impl Network {
     pub fn send(&mut self, now: SimTime, from: RegionId, to: RegionId) -> Option<SimTime> {
         let l = self.link(from, to);
         if self.cuts[l] > 0 {
+            return None;
+        }
+        if self.loss[l] > 0.0 && self.rng.gen_bool(self.loss[l].min(1.0)) {
             return None;
         }
         let jitter = if self.jitter_mean_us > 0.0 {
@@ -101,6 +107,20 @@ impl Network {
             } else {
                 self.cuts[l] += 1;
             }
+        }
+    }
+
+    /// Adds (or, with `heal`, removes) a loss probability on the links.
+    pub fn set_loss(
+        &mut self,
+        from: &[RegionId],
+        to: &[RegionId],
+        one_way: bool,
+        loss: f64,
+        heal: bool,
+    ) {
+        for l in self.links(from, to, one_way) {
+            self.loss[l] = if heal { (self.loss[l] - loss).max(0.0) } else { self.loss[l] + loss };
         }
     }
 

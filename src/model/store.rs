@@ -8,7 +8,7 @@ use super::types::*;
 use super::Out;
 use crate::engine::{SimDuration, SimTime};
 use crate::scenario::{Design, ReadClass, RegionId, ReplicationMode};
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, VecDeque};
 
 /// Entries shipped in one append message.
 const APPEND_BATCH_MAX: usize = 512;
@@ -33,12 +33,59 @@ pub struct Cell {
     pub commit_at: SimTime,
 }
 
+/// Idempotency records: a logical operation's key and the version of the write that
+/// carried it out. They live in the datastore, so they replicate (and lag) with the
+/// data; each is kept for the design's record TTL after its commit, then forgotten.
+#[derive(Clone, Debug, Default)]
+pub struct OpRecords {
+    by_key: BTreeMap<u64, Version>,
+    fifo: VecDeque<(SimTime, u64)>,
+}
+
+impl OpRecords {
+    pub fn insert(&mut self, key: u64, v: Version, commit_at: SimTime) {
+        if self.by_key.insert(key, v).is_none() {
+            self.fifo.push_back((commit_at, key));
+        }
+    }
+    pub fn get(&self, key: u64) -> Option<Version> {
+        self.by_key.get(&key).copied()
+    }
+    /// Forgets records committed more than `ttl` before `now`.
+    pub fn prune(&mut self, now: SimTime, ttl: SimDuration) {
+        while let Some(&(t, k)) = self.fifo.front() {
+            if now.since(t) <= ttl {
+                break;
+            }
+            self.fifo.pop_front();
+            self.by_key.remove(&k);
+        }
+    }
+    pub fn len(&self) -> usize {
+        self.by_key.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.by_key.is_empty()
+    }
+}
+
 #[derive(Clone, Copy, Debug, Default)]
 struct Peer {
     sent: u64,
     acked: u64,
     last_progress: SimTime,
     snapshot_needed: bool,
+}
+
+/// What a request carries besides the operation itself.
+#[derive(Clone, Copy, Debug)]
+pub struct ReqMeta {
+    pub op: OpId,
+    pub attempt: u32,
+    /// The epoch of the routing table that sent it (a fencing token).
+    pub token: u32,
+    pub op_key: u64,
+    pub idem: bool,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -67,6 +114,7 @@ pub struct Store {
     pub epochs: Vec<(u32, u64)>,
     pub applied_lsn: u64,
     pub cells: Vec<Cell>,
+    pub records: OpRecords,
     pub last_applied_commit_at: SimTime,
     last_applied_commit_local_us: i64,
     /// Commit time of the newest entry dropped from the front of the log: every
@@ -100,6 +148,7 @@ impl Store {
             epochs: vec![(1, 1)],
             applied_lsn: 0,
             cells: vec![Cell::default(); cells],
+            records: OpRecords::default(),
             last_applied_commit_at: SimTime::ZERO,
             last_applied_commit_local_us: 0,
             pruned_commit_at: SimTime::ZERO,
@@ -177,46 +226,60 @@ impl Store {
     // ----- client requests -----
 
     /// Handles a client request at this node.
-    #[allow(clippy::too_many_arguments)]
     pub fn on_request(
         &mut self,
         now: SimTime,
         local_us: i64,
         d: &Design,
         client: RegionId,
-        op: OpId,
-        attempt: u32,
-        token: u32,
+        m: ReqMeta,
         req: Req,
         out: &mut Out,
     ) {
         out.obs.push(Obs::Attempt { region: self.region });
         let res = match req {
-            Req::Read { key, class } => self.read(now, local_us, d, key, class, out),
-            _ => match self.write_check(local_us, d, token, out) {
-                Err(r) => Res::Refused(r),
-                Ok(()) => match self.commit(now, local_us, req, out) {
-                    None => Res::Declined,
-                    Some(version) => {
-                        if self.acks_needed(d) > 0 {
-                            self.pending_acks.push_back(PendingAck {
-                                lsn: version.lsn,
-                                op,
-                                attempt,
-                                client,
-                                res: Res::Written { version },
-                                at: now,
-                            });
-                            self.schedule_flush(now, d, out);
-                            return;
-                        }
-                        self.schedule_flush(now, d, out);
-                        Res::Written { version }
-                    }
-                },
+            Req::Read { key, class } => Some(self.read(now, local_us, d, key, class, out)),
+            _ => self.write(now, local_us, d, client, m, req, out),
+        };
+        if let Some(res) = res {
+            out.send(self.region, client, Msg::Response { op: m.op, attempt: m.attempt, res });
+        }
+    }
+
+    /// Commits a write, or finds that an idempotency record says it was already done.
+    /// Returns the answer to send now, or `None` when it waits for replica acks.
+    #[allow(clippy::too_many_arguments)]
+    fn write(
+        &mut self,
+        now: SimTime,
+        local_us: i64,
+        d: &Design,
+        client: RegionId,
+        m: ReqMeta,
+        req: Req,
+        out: &mut Out,
+    ) -> Option<Res> {
+        if let Err(r) = self.write_check(local_us, d, m.token, out) {
+            return Some(Res::Refused(r));
+        }
+        // A retry of an operation this node already carried out gets the same answer.
+        let version = match self.records.get(m.op_key).filter(|_| m.idem) {
+            Some(v) => v,
+            None => match self.commit(now, local_us, req, m, d.records_replicated, out) {
+                None => return Some(Res::Declined),
+                Some(v) => v,
             },
         };
-        out.send(self.region, client, Msg::Response { op, attempt, res });
+        self.schedule_flush(now, d, out);
+        let res = Res::Written { version };
+        if self.acks_needed(d) == 0 {
+            return Some(res);
+        }
+        let p = PendingAck { lsn: version.lsn, op: m.op, attempt: m.attempt, client, res, at: now };
+        let at = self.pending_acks.partition_point(|x| x.lsn <= p.lsn);
+        self.pending_acks.insert(at, p);
+        self.release_acks(d, out);
+        None
     }
 
     fn acks_needed(&self, d: &Design) -> usize {
@@ -309,7 +372,15 @@ impl Store {
 
     /// Commits `req` at the end of the log, or returns `None` when the business rules
     /// decline it (cas mismatch, insufficient balance).
-    fn commit(&mut self, now: SimTime, local_us: i64, req: Req, out: &mut Out) -> Option<Version> {
+    fn commit(
+        &mut self,
+        now: SimTime,
+        local_us: i64,
+        req: Req,
+        m: ReqMeta,
+        records_replicated: bool,
+        out: &mut Out,
+    ) -> Option<Version> {
         let (op, key, key2, value) = match req {
             Req::Read { .. } => unreachable!("reads do not commit"),
             Req::Write { key, value } => (EntryOp::Set, key, NO_KEY, value),
@@ -342,7 +413,13 @@ impl Store {
             value,
             commit_at: now,
             commit_local_us: local_us,
+            op_key: m.op_key,
+            idem: m.idem && records_replicated,
         };
+        if m.idem && !records_replicated {
+            // A region-local record: this node remembers, nobody else will.
+            self.records.insert(m.op_key, Version { epoch: entry.epoch, lsn: entry.lsn }, now);
+        }
         self.append_entry(entry);
         self.apply_next();
         let bal = |k: Key, cells: &[Cell]| {
@@ -396,6 +473,9 @@ impl Store {
                 let c = &mut cells[e.key2 as usize];
                 *c = Cell { value: c.value + e.value, version, commit_at: e.commit_at };
             }
+        }
+        if e.idem {
+            self.records.insert(e.op_key, version, e.commit_at);
         }
         self.applied_lsn = lsn;
         self.last_applied_commit_at = e.commit_at;
@@ -472,6 +552,7 @@ impl Store {
             lsn: self.applied_lsn,
             epochs: self.epochs.clone(),
             cells: self.cells.clone(),
+            records: self.records.clone(),
             last_commit_at: self.last_applied_commit_at,
             last_commit_local_us: self.last_applied_commit_local_us,
         }
@@ -567,6 +648,7 @@ impl Store {
         if !self.up {
             return;
         }
+        self.records.prune(now, d.idempotency_ttl);
         if self.primary {
             for (i, p) in self.peers.iter_mut().enumerate() {
                 if i != self.region.idx()
@@ -720,6 +802,9 @@ impl Store {
         self.applied_lsn = snap.lsn;
         self.epochs = snap.epochs.clone();
         self.cells.clone_from(&snap.cells);
+        if d.records_replicated {
+            self.records.clone_from(&snap.records);
+        }
         self.last_applied_commit_at = snap.last_commit_at;
         self.last_applied_commit_local_us = snap.last_commit_local_us;
         self.fresh_marks.clear();

@@ -47,6 +47,11 @@ pub struct Entry {
     /// The writer's local clock at commit: what a replica compares with its own clock
     /// to estimate its staleness.
     pub commit_local_us: i64,
+    /// The logical client operation this entry carries out (0 for none). The model
+    /// uses it only when `idem` is set; checkers use it to see double application.
+    pub op_key: u64,
+    /// The entry also records `op_key` as an idempotency key, durably and replicated.
+    pub idem: bool,
 }
 
 /// What a client asks of a store.
@@ -142,6 +147,7 @@ pub struct Snapshot {
     pub lsn: u64,
     pub epochs: Vec<(u32, u64)>,
     pub cells: Vec<super::store::Cell>,
+    pub records: super::store::OpRecords,
     pub last_commit_at: SimTime,
     pub last_commit_local_us: i64,
 }
@@ -154,6 +160,10 @@ pub enum Msg {
         attempt: u32,
         token: u32,
         req: Req,
+        /// The logical operation's number; every retry carries the same one.
+        op_key: u64,
+        /// The client sends `op_key` as an idempotency key.
+        idem: bool,
     },
     Response {
         op: OpId,

@@ -100,6 +100,38 @@ pub struct DesignFile {
     pub routing: RoutingFile,
     pub reads: ReadsFile,
     pub accounts: AccountsFile,
+    pub idempotency: IdempotencyFile,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct IdempotencyFile {
+    /// Clients send each logical write with a key that retries reuse; the datastore
+    /// records it with the write and answers a repeat from the record.
+    pub client_keys: bool,
+    /// How long a record is kept after its commit.
+    pub record_ttl_s: f64,
+    /// Where records live: in the datastore, written with the data and replicated
+    /// with it, or in a cache local to the region that took the write.
+    pub record: RecordPlaceFile,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RecordPlaceFile {
+    #[default]
+    Datastore,
+    RegionLocal,
+}
+
+impl Default for IdempotencyFile {
+    fn default() -> Self {
+        IdempotencyFile {
+            client_keys: false,
+            record_ttl_s: 60.0,
+            record: RecordPlaceFile::Datastore,
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
@@ -296,6 +328,7 @@ pub struct FaultFile {
     pub between: Option<Vec<Vec<String>>>,
     pub one_way: Option<bool>,
     pub factor: Option<f64>,
+    pub loss: Option<f64>,
     pub apply_factor: Option<f64>,
     pub offset_ms: Option<f64>,
     pub drift_ppm: Option<f64>,
@@ -308,6 +341,7 @@ pub enum FaultKindFile {
     RegionOutage,
     Partition,
     LinkLatency,
+    PacketLoss,
     ReplicationStall,
     ClockSkew,
     OperatorPromote,

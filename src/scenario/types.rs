@@ -120,6 +120,10 @@ pub struct Design {
     pub routing_refresh: SimDuration,
     pub replica_checks_staleness: bool,
     pub debit_check: DebitCheck,
+    pub idempotency_keys: bool,
+    pub idempotency_ttl: SimDuration,
+    /// Idempotency records replicate with the data (else they stay in the writing region).
+    pub records_replicated: bool,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -157,6 +161,13 @@ pub enum FaultKind {
         one_way: bool,
         factor: f64,
     },
+    /// Each message on the links is lost with probability `loss`.
+    PacketLoss {
+        from: Vec<RegionId>,
+        to: Vec<RegionId>,
+        one_way: bool,
+        loss: f64,
+    },
     /// The replica in `region` applies at `apply_factor` of its rate (0 stalls it).
     ReplicationStall {
         region: RegionId,
@@ -180,6 +191,7 @@ impl FaultKind {
             FaultKind::RegionOutage { .. } => "region_outage",
             FaultKind::Partition { .. } => "partition",
             FaultKind::LinkLatency { .. } => "link_latency",
+            FaultKind::PacketLoss { .. } => "packet_loss",
             FaultKind::ReplicationStall { .. } => "replication_stall",
             FaultKind::ClockSkew { .. } => "clock_skew",
             FaultKind::OperatorPromote { .. } => "operator_promote",

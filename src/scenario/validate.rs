@@ -7,8 +7,14 @@ use super::ScenarioError;
 use crate::engine::{fnv1a64, SimDuration, SimTime};
 
 /// Invariant ids a scenario's `expect` may name.
-pub const KNOWN_INVARIANTS: &[&str] =
-    &["single_writer", "fenced_writes", "acked_durability", "freshness", "domain"];
+pub const KNOWN_INVARIANTS: &[&str] = &[
+    "single_writer",
+    "fenced_writes",
+    "acked_durability",
+    "freshness",
+    "domain",
+    "exactly_once_effects",
+];
 
 const REGIONS_MAX: usize = 16;
 const KEYS_MAX: u32 = 1_000_000;
@@ -606,6 +612,10 @@ impl Validator<'_> {
                 DebitCheckFile::Writer => DebitCheck::Writer,
                 DebitCheckFile::LocalRead => DebitCheck::LocalRead,
             },
+            idempotency_keys: d.idempotency.client_keys,
+            idempotency_ttl: self
+                .positive_s("design.idempotency.record_ttl_s", d.idempotency.record_ttl_s)?,
+            records_replicated: d.idempotency.record == RecordPlaceFile::Datastore,
         })
     }
 
@@ -798,6 +808,7 @@ impl Validator<'_> {
             K::RegionOutage => &["region", "for_s"],
             K::Partition => &["between", "one_way", "for_s"],
             K::LinkLatency => &["between", "one_way", "factor", "for_s"],
+            K::PacketLoss => &["between", "one_way", "loss", "for_s"],
             K::ReplicationStall => &["region", "apply_factor", "for_s"],
             K::ClockSkew => &["region", "offset_ms", "drift_ppm", "for_s"],
             K::OperatorPromote => &["region", "fenced"],
@@ -808,6 +819,7 @@ impl Validator<'_> {
             ("between", f.between.is_some()),
             ("one_way", f.one_way.is_some()),
             ("factor", f.factor.is_some()),
+            ("loss", f.loss.is_some()),
             ("apply_factor", f.apply_factor.is_some()),
             ("offset_ms", f.offset_ms.is_some()),
             ("drift_ppm", f.drift_ppm.is_some()),
@@ -888,6 +900,25 @@ impl Validator<'_> {
                     }
                 };
                 FaultKind::LinkLatency { from, to, one_way: f.one_way.unwrap_or(false), factor }
+            }
+            K::PacketLoss => {
+                let (from, to) = self.between(path, f, regions)?;
+                let loss = match f.loss {
+                    Some(x) if x > 0.0 && x <= 1.0 => x,
+                    Some(x) => {
+                        return self.err(
+                            format!("{path}.loss"),
+                            format!("a loss probability is above 0 and at most 1, got {}", num(x)),
+                        )
+                    }
+                    None => {
+                        return self.err(
+                            format!("{path}.loss"),
+                            "required for a fault of kind \"packet_loss\": the probability that a message is lost (above 0, at most 1)",
+                        )
+                    }
+                };
+                FaultKind::PacketLoss { from, to, one_way: f.one_way.unwrap_or(false), loss }
             }
             K::ReplicationStall => {
                 let region = region(self)?;
@@ -1050,6 +1081,7 @@ fn fault_kind_name(k: FaultKindFile) -> &'static str {
         FaultKindFile::RegionOutage => "region_outage",
         FaultKindFile::Partition => "partition",
         FaultKindFile::LinkLatency => "link_latency",
+        FaultKindFile::PacketLoss => "packet_loss",
         FaultKindFile::ReplicationStall => "replication_stall",
         FaultKindFile::ClockSkew => "clock_skew",
         FaultKindFile::OperatorPromote => "operator_promote",
