@@ -226,6 +226,7 @@ impl Store {
     // ----- client requests -----
 
     /// Handles a client request at this node.
+    #[allow(clippy::too_many_arguments)]
     pub fn on_request(
         &mut self,
         now: SimTime,
