@@ -259,3 +259,52 @@ fn region_local_idempotency_records_do_not_survive_failover() {
     let r = run(&failover_with_lost_answers("datastore"), &RunOptions::default()).unwrap();
     assert_eq!(status(&r, "exactly_once_effects"), "held");
 }
+
+#[test]
+fn strong_permission_checks_never_use_revoked_access() {
+    let r = run_file("scenarios/revoke-stale-check.json");
+    assert_eq!(status(&r, "domain"), "violated");
+    let d = &r.invariants.iter().find(|i| i.id == "domain").unwrap().details;
+    assert!(d["revoked_access_used"].as_u64().unwrap() > 0);
+    let s = load_with("scenarios/revoke-stale-check.json", |v| {
+        v["workload"]["read_classes"]["permission.check"] = serde_json::json!({"class": "strong"})
+    });
+    let r = run(&s, &RunOptions::default()).unwrap();
+    assert_eq!(status(&r, "domain"), "held");
+}
+
+fn domain_details(r: &RunResult) -> Value {
+    r.invariants.iter().find(|i| i.id == "domain").unwrap().details.clone()
+}
+
+#[test]
+fn checks_at_the_writer_keep_inventory_and_workflows_legal() {
+    let r = run_file("scenarios/stale-entity-checks.json");
+    assert!(domain_details(&r)["oversold"].as_u64().unwrap() > 0);
+    assert!(domain_details(&r)["illegal_transitions"].as_u64().unwrap() > 0);
+    let s = load_with("scenarios/stale-entity-checks.json", |v| {
+        v["design"]["inventory"]["reserve_check"] = Value::from("writer")
+    });
+    let r = run(&s, &RunOptions::default()).unwrap();
+    assert_eq!(domain_details(&r)["oversold"], 0);
+    assert!(domain_details(&r)["illegal_transitions"].as_u64().unwrap() > 0);
+    let s = load_with("scenarios/stale-entity-checks.json", |v| {
+        v["design"]["inventory"]["reserve_check"] = Value::from("writer");
+        v["design"]["workflow"]["transition_check"] = Value::from("writer");
+    });
+    let r = run(&s, &RunOptions::default()).unwrap();
+    assert_eq!(status(&r, "domain"), "held");
+}
+
+#[test]
+fn session_tokens_give_read_your_writes() {
+    let r = run_file("scenarios/stale-entity-checks.json");
+    assert_eq!(status(&r, "session"), "violated");
+    let s = load_with("scenarios/stale-entity-checks.json", |v| {
+        v["design"]["reads"]["session_tokens"] = Value::Bool(true)
+    });
+    let r = run(&s, &RunOptions::default()).unwrap();
+    assert_eq!(status(&r, "session"), "held");
+    let d = &r.invariants.iter().find(|i| i.id == "session").unwrap().details;
+    assert!(d["session_reads"].as_u64().unwrap() > 1000, "the check had reads to judge: {d}");
+}

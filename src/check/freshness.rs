@@ -26,7 +26,7 @@ pub struct Freshness {
 
 impl Freshness {
     pub fn new(s: &Scenario) -> Self {
-        let keys = (s.workload.registers + s.workload.accounts) as usize;
+        let keys = s.workload.key_count() as usize;
         Freshness {
             recent: vec![VecDeque::new(); keys],
             granted: 1,
@@ -70,7 +70,8 @@ impl Invariant for Freshness {
                 let bound = match class {
                     ReadClass::Strong => Some(0),
                     ReadClass::Bounded(b) => Some(b.as_us()),
-                    ReadClass::Eventual => None,
+                    // Session reads answer to the session checker, not to a time bound.
+                    ReadClass::Eventual | ReadClass::Session => None,
                 };
                 if let (Some(b), Some((mv, _))) = (bound, missed) {
                     if staleness > b {

@@ -8,6 +8,7 @@ mod domain;
 mod exactly_once_effects;
 mod fenced_writes;
 mod freshness;
+mod session;
 mod single_writer;
 
 use crate::engine::SimTime;
@@ -90,6 +91,7 @@ impl Checkers {
             Box::new(freshness::Freshness::new(s)),
             Box::new(domain::Domain::new(s)),
             Box::new(exactly_once_effects::ExactlyOnceEffects::new(s)),
+            Box::new(session::Session::default()),
         ];
         debug_assert_eq!(invs.len(), crate::scenario::KNOWN_INVARIANTS.len());
         Checkers {

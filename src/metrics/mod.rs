@@ -71,7 +71,7 @@ struct Promotion {
 
 pub struct Metrics {
     regions: Vec<String>,
-    counts: Vec<[Counts; 7]>,
+    counts: Vec<[Counts; OpKind::COUNT]>,
     latency: Vec<Histogram<u64>>,
     latency_all: Histogram<u64>,
     ops: u64,
@@ -88,7 +88,7 @@ impl Metrics {
         let n = s.regions.len();
         Metrics {
             regions: s.regions.iter().map(|r| r.name.clone()).collect(),
-            counts: vec![[Counts::default(); 7]; n],
+            counts: vec![[Counts::default(); OpKind::COUNT]; n],
             latency: (0..n).map(|_| hist()).collect(),
             latency_all: hist(),
             ops: 0,

@@ -6,7 +6,7 @@
 
 use super::types::*;
 use crate::engine::{SimDuration, SimTime};
-use crate::scenario::{DebitCheck, OpKind, ReadClass, RegionId, Scenario};
+use crate::scenario::{DebitCheck, OpKind, ReadClass, RegionId, Scenario, WORKFLOW_STATES};
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
@@ -35,6 +35,8 @@ pub struct Op {
     pub prechecking: bool,
     /// A retry is scheduled; responses refusing the previous attempt are ignored.
     pub backing_off: bool,
+    /// The client session the operation belongs to, within its region.
+    pub session: u32,
 }
 
 /// The slab of live operations; generations make stale timers harmless.
@@ -96,7 +98,7 @@ impl Router {
         match op.req {
             Req::Read { class, .. } if !op.force_writer => match class {
                 ReadClass::Strong => self.writer,
-                ReadClass::Eventual => self.nearest[0],
+                ReadClass::Eventual | ReadClass::Session => self.nearest[0],
                 ReadClass::Bounded(b) => *self
                     .nearest
                     .iter()
@@ -116,11 +118,18 @@ pub fn draw_op(s: &Scenario, rng: &mut ChaCha8Rng, region: RegionId, now: SimTim
     let reg = |rng: &mut ChaCha8Rng| rng.gen_range(0..w.registers);
     let acct = |rng: &mut ChaCha8Rng| w.registers + rng.gen_range(0..w.accounts);
     let amount = |rng: &mut ChaCha8Rng| rng.gen_range(1..=w.amount_max);
+    let item = |rng: &mut ChaCha8Rng| w.item_base() + rng.gen_range(0..w.items);
+    let perm = |rng: &mut ChaCha8Rng| w.permission_base() + rng.gen_range(0..w.permissions);
+    let flow = |rng: &mut ChaCha8Rng| w.workflow_base() + rng.gen_range(0..w.workflows);
+    let read = |key: Key| Req::Read {
+        key,
+        class: w.read_class[kind.idx()],
+        min_version: Version::default(),
+    };
     let mut delta = 0;
-    let mut prechecking = false;
     let req = match kind {
-        OpKind::RegisterRead => Req::Read { key: reg(rng), class: w.read_class[kind.idx()] },
-        OpKind::AccountRead => Req::Read { key: acct(rng), class: w.read_class[kind.idx()] },
+        OpKind::RegisterRead => read(reg(rng)),
+        OpKind::AccountRead => read(acct(rng)),
         OpKind::RegisterWrite => Req::Write { key: reg(rng), value: rng.gen_range(0..1_000) },
         OpKind::RegisterCas => Req::Cas {
             key: reg(rng),
@@ -136,7 +145,6 @@ pub fn draw_op(s: &Scenario, rng: &mut ChaCha8Rng, region: RegionId, now: SimTim
             let amount = amount(rng);
             delta = -amount;
             let checked = s.design.debit_check == DebitCheck::Writer;
-            prechecking = !checked;
             Req::Debit { key: acct(rng), amount, checked }
         }
         OpKind::AccountTransfer => {
@@ -147,7 +155,24 @@ pub fn draw_op(s: &Scenario, rng: &mut ChaCha8Rng, region: RegionId, now: SimTim
             }
             Req::Transfer { from, to, amount: amount(rng) }
         }
+        OpKind::InventoryReserve => {
+            let checked = s.design.reserve_check == DebitCheck::Writer;
+            Req::Reserve { key: item(rng), qty: rng.gen_range(1..=w.qty_max), checked }
+        }
+        OpKind::InventoryRelease => {
+            Req::Release { key: item(rng), qty: rng.gen_range(1..=w.qty_max), stock: w.stock }
+        }
+        OpKind::PermissionGrant => Req::Write { key: perm(rng), value: 1 },
+        OpKind::PermissionRevoke => Req::Write { key: perm(rng), value: 0 },
+        OpKind::PermissionCheck => read(perm(rng)),
+        OpKind::WorkflowAdvance => {
+            let checked = s.design.transition_check == DebitCheck::Writer;
+            Req::Advance { key: flow(rng), to: rng.gen_range(1..WORKFLOW_STATES), checked }
+        }
+        OpKind::WorkflowRead => read(flow(rng)),
     };
+    let prechecking = req.precheck_key().is_some();
+    let session = rng.gen_range(0..w.sessions);
     Op {
         gen: 0,
         key: 0,
@@ -162,6 +187,7 @@ pub fn draw_op(s: &Scenario, rng: &mut ChaCha8Rng, region: RegionId, now: SimTim
         force_writer: false,
         prechecking,
         backing_off: false,
+        session,
     }
 }
 

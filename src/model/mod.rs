@@ -18,6 +18,7 @@ use clock::RegionClock;
 use control::Control;
 use network::Network;
 use rand_chacha::ChaCha8Rng;
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use store::Store;
 use types::*;
@@ -151,6 +152,9 @@ pub struct World {
     pub ops_limit_hit: bool,
     /// Numbers logical operations; retries keep their operation's number.
     next_op_key: u64,
+    /// Per client session and key, the newest version the session wrote or read: the
+    /// session token its session-class reads carry. Bounded by regions x sessions x keys.
+    sessions: BTreeMap<(RegionId, u32, Key), Version>,
     rng_clients: ChaCha8Rng,
     out: Out,
 }
@@ -159,14 +163,14 @@ impl World {
     pub fn new(s: Arc<Scenario>, seed: u64) -> Self {
         let streams = RngStreams::new(seed);
         let n = s.regions.len();
-        let cells = (s.workload.registers + s.workload.accounts) as usize;
+        let cells = s.workload.key_count() as usize;
         let clocks: Vec<RegionClock> =
             s.regions.iter().map(|r| RegionClock::new(r.clock_offset_us, r.drift_ppm)).collect();
         let mut stores: Vec<Store> =
             s.region_ids().map(|r| Store::new(r, n, s.primary(), cells)).collect();
         for st in &mut stores {
-            for k in s.workload.registers..(s.workload.registers + s.workload.accounts) {
-                st.cells[k as usize].value = s.workload.initial_balance;
+            for k in 0..s.workload.key_count() {
+                st.cells[k as usize].value = s.workload.initial_value(k);
             }
             st.grant_initial_lease(clocks[st.region.idx()].local(SimTime::ZERO), s.design.lease);
         }
@@ -187,6 +191,7 @@ impl World {
             converged_at: None,
             ops_limit_hit: false,
             next_op_key: 0,
+            sessions: BTreeMap::new(),
             now: SimTime::ZERO,
             out: Out::default(),
             s,
@@ -429,7 +434,7 @@ impl World {
         self.out.obs.push(Obs::Invoke { op: id, kind, region });
         if !self.region_up[region.idx()] {
             // The region's edge is down with it: its users get an error at once.
-            self.complete(id, false, None);
+            self.complete(id, false, None, None);
             return;
         }
         self.start_attempt(id);
@@ -442,15 +447,22 @@ impl World {
         op.attempt += 1;
         op.backing_off = false;
         let router = &self.routers[op.region.idx()];
-        let (req, target) = if op.prechecking {
-            let key = match op.req {
-                Req::Debit { key, .. } => key,
-                _ => unreachable!("only debits precheck"),
-            };
-            let read = Req::Read { key, class: crate::scenario::ReadClass::Eventual };
-            (read, router.nearest[0])
-        } else {
-            (op.req, router.route(op))
+        let (req, target) = match (op.prechecking, op.req.precheck_key()) {
+            (true, Some(key)) => {
+                let class = crate::scenario::ReadClass::Eventual;
+                (Req::Read { key, class, min_version: Version::default() }, router.nearest[0])
+            }
+            _ => {
+                let mut req = op.req;
+                if let Req::Read { key, min_version, .. } = &mut req {
+                    *min_version = self
+                        .sessions
+                        .get(&(op.region, op.session, *key))
+                        .copied()
+                        .unwrap_or_default();
+                }
+                (req, router.route(op))
+            }
         };
         let (region, attempt, token, op_key) = (op.region, op.attempt, router.epoch, op.key);
         let idem = self.s.design.idempotency_keys && req.is_write();
@@ -478,7 +490,7 @@ impl World {
             op.backing_off = true;
             return;
         }
-        self.complete(id, false, None);
+        self.complete(id, false, None, None);
     }
 
     /// The first answer to any attempt decides: a late answer to an earlier attempt is
@@ -487,21 +499,17 @@ impl World {
         let Some(op) = self.ops.get_mut(id) else { return };
         match res {
             Res::Value { value, .. } if op.prechecking => {
-                let amount = match op.req {
-                    Req::Debit { amount, .. } => amount,
-                    _ => unreachable!("only debits precheck"),
-                };
-                if value < amount {
-                    self.complete(id, true, None);
-                } else {
+                if op.req.precheck_passes(value) {
                     op.prechecking = false;
                     op.attempt = 0;
                     self.start_attempt(id);
+                } else {
+                    self.complete(id, true, None, None);
                 }
             }
-            Res::Value { .. } => self.complete(id, true, None),
-            Res::Written { version } => self.complete(id, true, Some(version)),
-            Res::Declined => self.complete(id, true, None),
+            Res::Value { value, version } => self.complete(id, true, None, Some((version, value))),
+            Res::Written { version } => self.complete(id, true, Some(version), None),
+            Res::Declined => self.complete(id, true, None, None),
             Res::Refused(_) if op.backing_off => {}
             Res::Refused(r) => {
                 if r == Refusal::TooStale {
@@ -514,10 +522,21 @@ impl World {
 
     /// Ends an operation: definite when acknowledged, declined or never sent;
     /// indeterminate when a write failed after an attempt that may have applied it.
-    fn complete(&mut self, id: OpId, ok: bool, version: Option<Version>) {
+    fn complete(
+        &mut self,
+        id: OpId,
+        ok: bool,
+        version: Option<Version>,
+        read: Option<(Version, i64)>,
+    ) {
         let Some(op) = self.ops.get_mut(id) else { return };
         let (kind, region, invoked_at, attempts) = (op.kind, op.region, op.invoked_at, op.attempt);
-        let delta = op.delta;
+        let (delta, key, session) = (op.delta, op.req.key(), op.session);
+        // The session remembers the newest version it wrote or read of each key.
+        if let Some(v) = version.or(read.map(|r| r.0)) {
+            let seen = self.sessions.entry((region, session, key)).or_default();
+            *seen = (*seen).max(v);
+        }
         if !ok && op.maybe_applied {
             self.out.obs.push(Obs::Indeterminate { op: id, kind, region, delta, invoked_at });
         } else {
@@ -531,6 +550,9 @@ impl World {
                 delta,
                 invoked_at,
                 attempts,
+                key,
+                session,
+                read,
             });
         }
         self.ops.remove(id);

@@ -239,7 +239,9 @@ impl Store {
     ) {
         out.obs.push(Obs::Attempt { region: self.region });
         let res = match req {
-            Req::Read { key, class } => Some(self.read(now, local_us, d, key, class, out)),
+            Req::Read { key, class, min_version } => {
+                Some(self.read(now, local_us, d, key, class, min_version, out))
+            }
             _ => self.write(now, local_us, d, client, m, req, out),
         };
         if let Some(res) = res {
@@ -292,6 +294,7 @@ impl Store {
         }
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn read(
         &mut self,
         now: SimTime,
@@ -299,6 +302,7 @@ impl Store {
         d: &Design,
         key: Key,
         class: ReadClass,
+        min_version: Version,
         out: &mut Out,
     ) -> Res {
         match class {
@@ -316,6 +320,15 @@ impl Store {
                     if est > bound.as_us() as i64 {
                         return Res::Refused(Refusal::TooStale);
                     }
+                }
+            }
+            ReadClass::Session => {
+                // The session token: this replica must have what the session saw.
+                if d.session_tokens
+                    && !self.primary
+                    && self.cells[key as usize].version < min_version
+                {
+                    return Res::Refused(Refusal::TooStale);
                 }
             }
             ReadClass::Eventual => {}
@@ -404,7 +417,26 @@ impl Store {
                 }
                 (EntryOp::Transfer, from, to, amount)
             }
+            Req::Reserve { key, qty, checked } => {
+                if checked && self.cells[key as usize].value < qty {
+                    return None;
+                }
+                (EntryOp::Add, key, NO_KEY, -qty)
+            }
+            Req::Release { key, qty, stock } => {
+                if self.cells[key as usize].value + qty > stock {
+                    return None;
+                }
+                (EntryOp::Add, key, NO_KEY, qty)
+            }
+            Req::Advance { key, to, checked } => {
+                if checked && !crate::scenario::workflow_legal(self.cells[key as usize].value, to) {
+                    return None;
+                }
+                (EntryOp::Set, key, NO_KEY, to)
+            }
         };
+        let before = self.cells[key as usize].value;
         let entry = Entry {
             lsn: self.end_lsn + 1,
             epoch: self.epoch,
@@ -423,18 +455,15 @@ impl Store {
         }
         self.append_entry(entry);
         self.apply_next();
-        let bal = |k: Key, cells: &[Cell]| {
+        let after = |k: Key, cells: &[Cell]| {
             if k == NO_KEY {
                 (NO_KEY, 0)
             } else {
                 (k, cells[k as usize].value)
             }
         };
-        let balances = match op {
-            EntryOp::Set => [(NO_KEY, 0), (NO_KEY, 0)],
-            _ => [bal(key, &self.cells), bal(key2, &self.cells)],
-        };
-        out.obs.push(Obs::Commit { region: self.region, entry, balances });
+        let after = [after(key, &self.cells), after(key2, &self.cells)];
+        out.obs.push(Obs::Commit { region: self.region, entry, before, after });
         Some(Version { epoch: entry.epoch, lsn: entry.lsn })
     }
 

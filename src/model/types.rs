@@ -57,9 +57,11 @@ pub struct Entry {
 /// What a client asks of a store.
 #[derive(Clone, Copy, Debug)]
 pub enum Req {
+    /// `min_version`: for a session read, the session's last seen version of the key.
     Read {
         key: Key,
         class: ReadClass,
+        min_version: Version,
     },
     Write {
         key: Key,
@@ -85,11 +87,64 @@ pub enum Req {
         to: Key,
         amount: i64,
     },
+    /// Take `qty` units of an item; `checked`: the writer verifies they are available.
+    Reserve {
+        key: Key,
+        qty: i64,
+        checked: bool,
+    },
+    /// Give back `qty` units; the writer refuses to exceed the item's stock.
+    Release {
+        key: Key,
+        qty: i64,
+        stock: i64,
+    },
+    /// Move a workflow to state `to`; `checked`: the writer verifies the transition.
+    Advance {
+        key: Key,
+        to: i64,
+        checked: bool,
+    },
 }
 
 impl Req {
     pub fn is_write(&self) -> bool {
         !matches!(self, Req::Read { .. })
+    }
+
+    /// The key the operation is about (for a transfer, the account it debits).
+    pub fn key(&self) -> Key {
+        match *self {
+            Req::Read { key, .. }
+            | Req::Write { key, .. }
+            | Req::Cas { key, .. }
+            | Req::Credit { key, .. }
+            | Req::Debit { key, .. }
+            | Req::Reserve { key, .. }
+            | Req::Release { key, .. }
+            | Req::Advance { key, .. } => key,
+            Req::Transfer { from, .. } => from,
+        }
+    }
+
+    /// The key a blind write first reads locally, when its check is left to the client.
+    pub fn precheck_key(&self) -> Option<Key> {
+        match *self {
+            Req::Debit { key, checked: false, .. }
+            | Req::Reserve { key, checked: false, .. }
+            | Req::Advance { key, checked: false, .. } => Some(key),
+            _ => None,
+        }
+    }
+
+    /// Whether a client checking against `value` (read locally) goes ahead.
+    pub fn precheck_passes(&self, value: i64) -> bool {
+        match *self {
+            Req::Debit { amount, .. } => value >= amount,
+            Req::Reserve { qty, .. } => value >= qty,
+            Req::Advance { to, .. } => crate::scenario::workflow_legal(value, to),
+            _ => true,
+        }
     }
 }
 
@@ -245,11 +300,13 @@ pub struct Discarded {
 /// What checkers and metrics see: the observable effects of one event.
 #[derive(Clone, Debug)]
 pub enum Obs {
-    /// A writer committed an entry; `balances` are the touched accounts afterwards.
+    /// A writer committed an entry: `before` is the entry key's value before it,
+    /// `after` the touched keys' values after it (`NO_KEY` for an unused slot).
     Commit {
         region: RegionId,
         entry: Entry,
-        balances: [(Key, i64); 2],
+        before: i64,
+        after: [(Key, i64); 2],
     },
     /// A store served a read that had seen `version` of the key.
     ReadServed {
@@ -274,6 +331,11 @@ pub enum Obs {
         delta: i64,
         invoked_at: SimTime,
         attempts: u32,
+        /// The operation's (first) key and its client session.
+        key: Key,
+        session: u32,
+        /// For a read: the version and value it returned.
+        read: Option<(Version, i64)>,
     },
     /// The client gave up without knowing whether a write happened.
     Indeterminate {

@@ -100,6 +100,8 @@ pub struct DesignFile {
     pub routing: RoutingFile,
     pub reads: ReadsFile,
     pub accounts: AccountsFile,
+    pub inventory: InventoryFile,
+    pub workflow: WorkflowFile,
     pub idempotency: IdempotencyFile,
 }
 
@@ -230,12 +232,27 @@ impl Default for RoutingFile {
 pub struct ReadsFile {
     /// A replica refuses a bounded read when its own estimate of its lag exceeds the bound.
     pub replica_checks_staleness: bool,
+    /// A replica refuses a session read when it has not yet applied the session's
+    /// last seen version of the key (the read then goes to the writer).
+    pub session_tokens: bool,
 }
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct AccountsFile {
     pub debit_check: DebitCheckFile,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct InventoryFile {
+    pub reserve_check: DebitCheckFile,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WorkflowFile {
+    pub transition_check: DebitCheckFile,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
@@ -258,8 +275,16 @@ pub struct WorkloadFile {
     pub clients: Option<Vec<String>>,
     pub registers: u32,
     pub accounts: u32,
+    pub items: u32,
+    pub permissions: u32,
+    pub workflows: u32,
     pub initial_balance: i64,
     pub amount_max: i64,
+    /// Units of each inventory item; reservations may never exceed it.
+    pub stock: i64,
+    pub qty_max: i64,
+    /// Client sessions per client region (read-your-writes, monotonic reads).
+    pub sessions: u32,
     pub timeout_ms: f64,
     pub retry: RetryFile,
     /// Freshness class per read kind; strong when absent.
@@ -278,8 +303,14 @@ impl Default for WorkloadFile {
             clients: None,
             registers: 64,
             accounts: 32,
+            items: 16,
+            permissions: 32,
+            workflows: 32,
             initial_balance: 1_000,
             amount_max: 100,
+            stock: 100,
+            qty_max: 5,
+            sessions: 64,
             timeout_ms: 1_000.0,
             retry: RetryFile::default(),
             read_classes: BTreeMap::new(),
@@ -313,6 +344,7 @@ pub struct ReadClassFile {
 pub enum ReadClassKindFile {
     Strong,
     Bounded,
+    Session,
     Eventual,
 }
 

@@ -40,10 +40,18 @@ pub enum OpKind {
     AccountCredit,
     AccountDebit,
     AccountTransfer,
+    InventoryReserve,
+    InventoryRelease,
+    PermissionGrant,
+    PermissionRevoke,
+    PermissionCheck,
+    WorkflowAdvance,
+    WorkflowRead,
 }
 
 impl OpKind {
-    pub const ALL: [OpKind; 7] = [
+    pub const COUNT: usize = 14;
+    pub const ALL: [OpKind; OpKind::COUNT] = [
         OpKind::RegisterRead,
         OpKind::RegisterWrite,
         OpKind::RegisterCas,
@@ -51,6 +59,13 @@ impl OpKind {
         OpKind::AccountCredit,
         OpKind::AccountDebit,
         OpKind::AccountTransfer,
+        OpKind::InventoryReserve,
+        OpKind::InventoryRelease,
+        OpKind::PermissionGrant,
+        OpKind::PermissionRevoke,
+        OpKind::PermissionCheck,
+        OpKind::WorkflowAdvance,
+        OpKind::WorkflowRead,
     ];
 
     pub fn name(self) -> &'static str {
@@ -62,6 +77,13 @@ impl OpKind {
             OpKind::AccountCredit => "account.credit",
             OpKind::AccountDebit => "account.debit",
             OpKind::AccountTransfer => "account.transfer",
+            OpKind::InventoryReserve => "inventory.reserve",
+            OpKind::InventoryRelease => "inventory.release",
+            OpKind::PermissionGrant => "permission.grant",
+            OpKind::PermissionRevoke => "permission.revoke",
+            OpKind::PermissionCheck => "permission.check",
+            OpKind::WorkflowAdvance => "workflow.advance",
+            OpKind::WorkflowRead => "workflow.read",
         }
     }
 
@@ -70,7 +92,13 @@ impl OpKind {
     }
 
     pub fn is_read(self) -> bool {
-        matches!(self, OpKind::RegisterRead | OpKind::AccountRead)
+        matches!(
+            self,
+            OpKind::RegisterRead
+                | OpKind::AccountRead
+                | OpKind::PermissionCheck
+                | OpKind::WorkflowRead
+        )
     }
 
     pub fn idx(self) -> usize {
@@ -85,6 +113,8 @@ pub enum ReadClass {
     Strong,
     /// May miss writes committed less than `bound` before it was served.
     Bounded(SimDuration),
+    /// The nearest replica, but it must reflect this session's own writes and reads.
+    Session,
     /// Any replica; no bound.
     Eventual,
 }
@@ -120,6 +150,9 @@ pub struct Design {
     pub routing_refresh: SimDuration,
     pub replica_checks_staleness: bool,
     pub debit_check: DebitCheck,
+    pub reserve_check: DebitCheck,
+    pub transition_check: DebitCheck,
+    pub session_tokens: bool,
     pub idempotency_keys: bool,
     pub idempotency_ttl: SimDuration,
     /// Idempotency records replicate with the data (else they stay in the writing region).
@@ -134,14 +167,79 @@ pub struct Workload {
     pub client_regions: Vec<RegionId>,
     pub registers: u32,
     pub accounts: u32,
+    pub items: u32,
+    pub permissions: u32,
+    pub workflows: u32,
     pub initial_balance: i64,
     pub amount_max: i64,
+    pub stock: i64,
+    pub qty_max: i64,
+    pub sessions: u32,
     pub timeout: SimDuration,
     pub attempts: u32,
     pub backoff: SimDuration,
     pub backoff_max: SimDuration,
     /// Indexed by `OpKind::idx`.
-    pub read_class: [ReadClass; 7],
+    pub read_class: [ReadClass; OpKind::COUNT],
+}
+
+/// What kind of entity a key belongs to. Keys form one flat space: registers, then
+/// accounts, items, permissions and workflows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeyKind {
+    Register,
+    Account,
+    Item,
+    Permission,
+    Workflow,
+}
+
+impl Workload {
+    pub fn account_base(&self) -> u32 {
+        self.registers
+    }
+    pub fn item_base(&self) -> u32 {
+        self.account_base() + self.accounts
+    }
+    pub fn permission_base(&self) -> u32 {
+        self.item_base() + self.items
+    }
+    pub fn workflow_base(&self) -> u32 {
+        self.permission_base() + self.permissions
+    }
+    pub fn key_count(&self) -> u32 {
+        self.workflow_base() + self.workflows
+    }
+    pub fn key_kind(&self, k: u32) -> KeyKind {
+        if k < self.account_base() {
+            KeyKind::Register
+        } else if k < self.item_base() {
+            KeyKind::Account
+        } else if k < self.permission_base() {
+            KeyKind::Item
+        } else if k < self.workflow_base() {
+            KeyKind::Permission
+        } else {
+            KeyKind::Workflow
+        }
+    }
+    /// The value every store starts with for key `k`.
+    pub fn initial_value(&self, k: u32) -> i64 {
+        match self.key_kind(k) {
+            KeyKind::Account => self.initial_balance,
+            KeyKind::Item => self.stock,
+            _ => 0,
+        }
+    }
+}
+
+/// Workflow states: 0 created, 1 approved, 2 shipped, 3 delivered, 4 cancelled.
+pub const WORKFLOW_STATES: i64 = 5;
+
+/// Whether a workflow may move from `from` to `to`: created -> approved -> shipped ->
+/// delivered, and created or approved -> cancelled.
+pub fn workflow_legal(from: i64, to: i64) -> bool {
+    matches!((from, to), (0, 1) | (1, 2) | (2, 3) | (0, 4) | (1, 4))
 }
 
 #[derive(Clone, Debug, Serialize)]

@@ -14,6 +14,7 @@ pub const KNOWN_INVARIANTS: &[&str] = &[
     "freshness",
     "domain",
     "exactly_once_effects",
+    "session",
 ];
 
 const REGIONS_MAX: usize = 16;
@@ -612,6 +613,9 @@ impl Validator<'_> {
                 DebitCheckFile::Writer => DebitCheck::Writer,
                 DebitCheckFile::LocalRead => DebitCheck::LocalRead,
             },
+            reserve_check: check_place(d.inventory.reserve_check),
+            transition_check: check_place(d.workflow.transition_check),
+            session_tokens: d.reads.session_tokens,
             idempotency_keys: d.idempotency.client_keys,
             idempotency_ttl: self
                 .positive_s("design.idempotency.record_ttl_s", d.idempotency.record_ttl_s)?,
@@ -643,7 +647,15 @@ impl Validator<'_> {
                 ids
             }
         };
-        for (field, n) in [("registers", w.registers), ("accounts", w.accounts)] {
+        let counts = [
+            ("registers", w.registers),
+            ("accounts", w.accounts),
+            ("items", w.items),
+            ("permissions", w.permissions),
+            ("workflows", w.workflows),
+            ("sessions", w.sessions),
+        ];
+        for (field, n) in counts {
             if n == 0 || n > KEYS_MAX {
                 return self.err(
                     format!("workload.{field}"),
@@ -672,7 +684,15 @@ impl Validator<'_> {
                 format!("must be between 1 and 100 (1 means no retry), got {}", w.retry.attempts),
             );
         }
-        let mut read_class = [ReadClass::Strong; 7];
+        for (field, n) in [("stock", w.stock), ("qty_max", w.qty_max)] {
+            if !(1..=MONEY_MAX).contains(&n) {
+                return self.err(
+                    format!("workload.{field}"),
+                    format!("must be between 1 and {MONEY_MAX}, got {n}"),
+                );
+            }
+        }
+        let mut read_class = [ReadClass::Strong; OpKind::COUNT];
         for (key, rc) in &w.read_classes {
             let path = format!("workload.read_classes.\"{key}\"");
             let kind = match OpKind::parse(key) {
@@ -680,13 +700,14 @@ impl Validator<'_> {
                 _ => {
                     return self.err(
                         path,
-                        "read classes apply to read operations: register.read, account.read",
+                        "read classes apply to read operations: register.read, account.read, permission.check, workflow.read",
                     )
                 }
             };
             read_class[kind.idx()] = match (rc.class, rc.bound_ms) {
                 (ReadClassKindFile::Strong, None) => ReadClass::Strong,
                 (ReadClassKindFile::Eventual, None) => ReadClass::Eventual,
+                (ReadClassKindFile::Session, None) => ReadClass::Session,
                 (ReadClassKindFile::Bounded, Some(ms)) => {
                     ReadClass::Bounded(self.positive_ms(&format!("{path}.bound_ms"), ms)?)
                 }
@@ -705,8 +726,14 @@ impl Validator<'_> {
             client_regions,
             registers: w.registers,
             accounts: w.accounts,
+            items: w.items,
+            permissions: w.permissions,
+            workflows: w.workflows,
             initial_balance: w.initial_balance,
             amount_max: w.amount_max,
+            stock: w.stock,
+            qty_max: w.qty_max,
+            sessions: w.sessions,
             timeout: self.positive_ms("workload.timeout_ms", w.timeout_ms)?,
             attempts: w.retry.attempts,
             backoff: self.nonneg_ms("workload.retry.backoff_ms", w.retry.backoff_ms)?,
@@ -1074,6 +1101,13 @@ impl Validator<'_> {
 fn default_control_region(regions: &[RegionSpec]) -> RegionId {
     let i = regions.iter().position(|r| r.role == Role::Standby).unwrap_or(0);
     RegionId(i as u8)
+}
+
+fn check_place(c: DebitCheckFile) -> DebitCheck {
+    match c {
+        DebitCheckFile::Writer => DebitCheck::Writer,
+        DebitCheckFile::LocalRead => DebitCheck::LocalRead,
+    }
 }
 
 fn fault_kind_name(k: FaultKindFile) -> &'static str {
