@@ -308,3 +308,24 @@ fn session_tokens_give_read_your_writes() {
     let d = &r.invariants.iter().find(|i| i.id == "session").unwrap().details;
     assert!(d["session_reads"].as_u64().unwrap() > 1000, "the check had reads to judge: {d}");
 }
+
+#[test]
+fn resuming_traffic_before_invalidating_routing_loses_writes() {
+    let r = run_file("scenarios/runbook-resume-early.json");
+    assert_eq!(status(&r, "acked_durability"), "violated");
+    let steps: Vec<&str> = r.metrics["runbook"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["step"].as_str().unwrap())
+        .collect();
+    assert_eq!(steps, ["stop_writes", "declare_writer", "resume_traffic", "invalidate_routing"]);
+    // Only the order of two steps differs.
+    let s = load_with("scenarios/runbook-resume-early.json", |v| {
+        let rb = v["design"]["promotion"]["runbook"].as_array_mut().unwrap();
+        rb.swap(2, 3);
+    });
+    let r = run(&s, &RunOptions::default()).unwrap();
+    assert_eq!(status(&r, "acked_durability"), "held");
+    assert_eq!(status(&r, "fenced_writes"), "held");
+}

@@ -103,11 +103,26 @@ impl Checkers {
 
     pub fn observe(&mut self, obs: &Obs, w: &World) {
         if let Some(n) = notable(obs, w) {
+            // Runbook steps that start at the same instant read as one line.
+            if let Some(last) = self.recent.back_mut() {
+                if last.at == n.at
+                    && last.text.starts_with("runbook: ")
+                    && n.text.starts_with("runbook: ")
+                {
+                    last.text.push_str(", ");
+                    last.text.push_str(&n.text["runbook: ".len()..]);
+                    return self.observe_invariants(obs, w);
+                }
+            }
             if self.recent.len() == TRAIL_RECENT_MAX {
                 self.recent.pop_front();
             }
             self.recent.push_back(n);
         }
+        self.observe_invariants(obs, w);
+    }
+
+    fn observe_invariants(&mut self, obs: &Obs, w: &World) {
         for i in 0..self.slots.len() {
             self.slots[i].inv.observe(obs, w, &mut self.found);
             self.record(i);
@@ -199,6 +214,7 @@ fn notable(obs: &Obs, w: &World) -> Option<Notable> {
             let what = if *primary { "becomes primary" } else { "steps down" };
             (vec![*region], format!("{} {what} (epoch {epoch})", name(*region)))
         }
+        Obs::RunbookStep { step, start: true } => (vec![], format!("runbook: {}", step.name())),
         Obs::LeaseLapsed { region } => {
             (vec![*region], format!("{}'s lease runs out on its own clock", name(*region)))
         }

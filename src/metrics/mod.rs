@@ -81,7 +81,12 @@ pub struct Metrics {
     last_write_ack: Option<SimTime>,
     promotions: Vec<Promotion>,
     log_entries_peak: usize,
+    /// Runbook steps as `(step, started, ended)`, at most `RUNBOOK_STEPS_MAX`.
+    runbook: Vec<(&'static str, SimTime, Option<SimTime>)>,
 }
+
+/// Runbook steps recorded per run; a run promoting more often keeps the first ones.
+const RUNBOOK_STEPS_MAX: usize = 256;
 
 impl Metrics {
     pub fn new(s: &Scenario) -> Self {
@@ -98,6 +103,7 @@ impl Metrics {
             last_write_ack: None,
             promotions: Vec::new(),
             log_entries_peak: 0,
+            runbook: Vec::new(),
         }
     }
 
@@ -123,6 +129,16 @@ impl Metrics {
                             p.rto_us = Some(w.now.since(from).as_us());
                         }
                     }
+                }
+            }
+            Obs::RunbookStep { step, start: true } if self.runbook.len() < RUNBOOK_STEPS_MAX => {
+                self.runbook.push((step.name(), w.now, None));
+            }
+            Obs::RunbookStep { step, start: false } => {
+                if let Some(r) =
+                    self.runbook.iter_mut().rev().find(|r| r.0 == step.name() && r.2.is_none())
+                {
+                    r.2 = Some(w.now);
                 }
             }
             Obs::Indeterminate { kind, region, .. } => {
@@ -203,6 +219,7 @@ impl Metrics {
             "replication_lag": lag,
             "promotions": promotions,
             "log_entries_peak": self.log_entries_peak,
+            "runbook": self.runbook.iter().map(|(s, a, b)| json!({"step": s, "start_s": a.as_secs_f64(), "end_s": b.map(SimTime::as_secs_f64)})).collect::<Vec<_>>(),
         })
     }
 }

@@ -6,8 +6,8 @@
 
 use super::types::*;
 use super::Out;
-use crate::engine::SimTime;
-use crate::scenario::{Design, RegionId, Role, Scenario};
+use crate::engine::{SimDuration, SimTime};
+use crate::scenario::{Design, RegionId, Role, Scenario, StepKind};
 
 #[derive(Clone, Copy, Debug)]
 pub struct PendingPromotion {
@@ -28,7 +28,21 @@ pub struct Control {
     /// Control-local time at which the last lease it granted runs out.
     lease_expiry_local_us: i64,
     pub pending: Option<PendingPromotion>,
+    /// The runbook in progress, if a promotion is under way.
+    pub running: Option<RunbookRun>,
+    /// The configuration stores and routers were last told (by `invalidate_routing`);
+    /// what periodic publication repeats.
+    published: (RegionId, u32),
     pub detected_at: Option<SimTime>,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub struct RunbookRun {
+    pub promotion: PendingPromotion,
+    /// Index of the step in progress.
+    pub step: usize,
+    /// `declare_writer` has run.
+    pub declared: bool,
 }
 
 impl Control {
@@ -42,6 +56,8 @@ impl Control {
             roles: s.regions.iter().map(|r| r.role).collect(),
             lease_expiry_local_us: initial_lease_expiry_local_us,
             pending: None,
+            running: None,
+            published: (s.primary(), 1),
             detected_at: None,
         }
     }
@@ -65,7 +81,10 @@ impl Control {
         self.reports[from.idx()] = Some(report);
         if let Some(requested) = lease_req {
             let current = from == self.writer && report.epoch == self.epoch && report.is_primary;
-            if current && self.pending.is_none() {
+            // No lease for the old writer once a promotion is planned: only the new
+            // writer, after it has been declared, gets one.
+            let promoting = self.pending.is_some() || self.running.is_some_and(|r| !r.declared);
+            if current && !promoting {
                 self.lease_expiry_local_us =
                     self.lease_expiry_local_us.max(local_us + d.lease.as_us() as i64);
                 out.send(
@@ -81,6 +100,7 @@ impl Control {
     pub fn tick(&mut self, now: SimTime, local_us: i64, d: &Design, regions: usize, out: &mut Out) {
         if d.automated_promotion
             && self.pending.is_none()
+            && self.running.is_none()
             && now.since(self.last_heard[self.writer.idx()]) > d.detect_after
         {
             if let Some(target) = self.least_lagged_standby(now, d) {
@@ -88,12 +108,14 @@ impl Control {
                 self.plan(local_us, d, target, d.fencing, false);
             }
         }
-        self.try_promote(local_us, regions, out);
+        self.try_promote(now, local_us, d, regions, out);
     }
 
     /// An operator asks for `target` to become the writer now.
+    #[allow(clippy::too_many_arguments)]
     pub fn operator_promote(
         &mut self,
+        now: SimTime,
         local_us: i64,
         d: &Design,
         target: RegionId,
@@ -105,7 +127,7 @@ impl Control {
             return;
         }
         self.plan(local_us, d, target, fenced, true);
-        self.try_promote(local_us, regions, out);
+        self.try_promote(now, local_us, d, regions, out);
     }
 
     /// Records a promotion to carry out; a fenced one waits until the last lease granted
@@ -144,23 +166,86 @@ impl Control {
         best.map(|(_, r)| r)
     }
 
-    fn try_promote(&mut self, local_us: i64, regions: usize, out: &mut Out) {
+    fn try_promote(
+        &mut self,
+        now: SimTime,
+        local_us: i64,
+        d: &Design,
+        regions: usize,
+        out: &mut Out,
+    ) {
         let Some(p) = self.pending else { return };
-        if local_us < p.not_before_local_us {
+        if local_us < p.not_before_local_us || self.running.is_some() {
             return;
         }
         self.pending = None;
-        self.epoch += 1;
-        self.writer = p.target;
-        let detected_at = if p.by_operator { None } else { self.detected_at };
-        out.obs.push(Obs::EpochGranted {
-            epoch: self.epoch,
-            region: p.target,
-            fenced: p.fenced,
-            by_operator: p.by_operator,
-            detected_at,
-        });
-        self.publish(regions, out);
+        self.running = Some(RunbookRun { promotion: p, step: 0, declared: false });
+        self.run_steps(now, d, regions, out);
+    }
+
+    /// Runs runbook steps from the current one until one takes time (then a timer brings
+    /// the runbook back) or the runbook is done.
+    fn run_steps(&mut self, now: SimTime, d: &Design, regions: usize, out: &mut Out) {
+        while let Some(run) = self.running {
+            let Some(step) = d.runbook.get(run.step).copied() else {
+                self.running = None;
+                return;
+            };
+            out.obs.push(Obs::RunbookStep { step: step.kind, start: true });
+            self.act(step.kind, run.promotion, regions, out);
+            if step.duration > SimDuration::ZERO {
+                out.timer(now + step.duration, super::Event::RunbookNext);
+                return;
+            }
+            out.obs.push(Obs::RunbookStep { step: step.kind, start: false });
+            self.running = Some(RunbookRun { step: run.step + 1, ..run });
+        }
+    }
+
+    /// The current step's time is up: it ends and the next one starts.
+    pub fn on_runbook_next(&mut self, now: SimTime, d: &Design, regions: usize, out: &mut Out) {
+        let Some(run) = self.running else { return };
+        if let Some(step) = d.runbook.get(run.step) {
+            out.obs.push(Obs::RunbookStep { step: step.kind, start: false });
+        }
+        self.running = Some(RunbookRun { step: run.step + 1, ..run });
+        self.run_steps(now, d, regions, out);
+    }
+
+    fn act(&mut self, kind: StepKind, p: PendingPromotion, regions: usize, out: &mut Out) {
+        let all = (0..regions).map(|i| RegionId(i as u8));
+        match kind {
+            StepKind::StopWrites => {
+                all.for_each(|to| out.send(self.region, to, Msg::Freeze { frozen: true }))
+            }
+            StepKind::ResumeTraffic => {
+                all.for_each(|to| out.send(self.region, to, Msg::Freeze { frozen: false }))
+            }
+            StepKind::DeclareWriter => {
+                if let Some(r) = self.running.as_mut() {
+                    r.declared = true;
+                }
+                self.epoch += 1;
+                self.writer = p.target;
+                let detected_at = if p.by_operator { None } else { self.detected_at };
+                out.obs.push(Obs::EpochGranted {
+                    epoch: self.epoch,
+                    region: p.target,
+                    fenced: p.fenced,
+                    by_operator: p.by_operator,
+                    detected_at,
+                });
+                out.send(
+                    self.region,
+                    p.target,
+                    Msg::Config { writer: self.writer, epoch: self.epoch },
+                );
+            }
+            StepKind::InvalidateRouting => {
+                self.published = (self.writer, self.epoch);
+                self.publish(regions, out);
+            }
+        }
     }
 
     /// Sends the configuration to every store and the routing table to every router.
@@ -168,12 +253,9 @@ impl Control {
         let lag_us: Vec<u64> = (0..regions).map(|i| self.lag_us(RegionId(i as u8))).collect();
         for i in 0..regions {
             let to = RegionId(i as u8);
-            out.send(self.region, to, Msg::Config { writer: self.writer, epoch: self.epoch });
-            out.send(
-                self.region,
-                to,
-                Msg::Routing { writer: self.writer, epoch: self.epoch, lag_us: lag_us.clone() },
-            );
+            let (writer, epoch) = self.published;
+            out.send(self.region, to, Msg::Config { writer, epoch });
+            out.send(self.region, to, Msg::Routing { writer, epoch, lag_us: lag_us.clone() });
         }
     }
 }

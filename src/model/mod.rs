@@ -29,20 +29,48 @@ pub const SAMPLE_EVERY: SimDuration = SimDuration::from_ms(100);
 /// The closed set of events. Payloads live beside the engine's heap.
 #[derive(Debug)]
 pub enum Event {
-    Arrival { region: RegionId },
-    Attempt { op: OpId },
-    Timeout { op: OpId, attempt: u32 },
-    Deliver { from: RegionId, to: RegionId, msg: Msg },
-    ReplFlush { region: RegionId },
-    ApplyTick { region: RegionId },
-    NodeTick { region: RegionId },
+    Arrival {
+        region: RegionId,
+    },
+    Attempt {
+        op: OpId,
+    },
+    Timeout {
+        op: OpId,
+        attempt: u32,
+    },
+    Deliver {
+        from: RegionId,
+        to: RegionId,
+        msg: Msg,
+    },
+    ReplFlush {
+        region: RegionId,
+    },
+    ApplyTick {
+        region: RegionId,
+    },
+    NodeTick {
+        region: RegionId,
+    },
     ControlTick,
     Publish,
-    RoutingApply { region: RegionId, writer: RegionId, epoch: u32, lag_us: Vec<u64> },
-    FaultStart { index: usize },
-    FaultEnd { index: usize },
+    RoutingApply {
+        region: RegionId,
+        writer: RegionId,
+        epoch: u32,
+        lag_us: Vec<u64>,
+    },
+    FaultStart {
+        index: usize,
+    },
+    FaultEnd {
+        index: usize,
+    },
     Sample,
     EndDrill,
+    /// The control plane's current runbook step has taken its time.
+    RunbookNext,
 }
 
 impl Event {
@@ -70,6 +98,7 @@ impl Event {
             Event::FaultEnd { index } => 12 | (*index as u64) << 8,
             Event::Sample => 13,
             Event::EndDrill => 14,
+            Event::RunbookNext => 15,
         }
     }
 
@@ -89,6 +118,7 @@ impl Event {
             Event::FaultEnd { .. } => "fault_end",
             Event::Sample => "sample",
             Event::EndDrill => "end_drill",
+            Event::RunbookNext => "runbook_next",
         }
     }
 }
@@ -101,6 +131,7 @@ fn msg_word(m: &Msg) -> u64 {
         Msg::Append { prev_lsn, entries, .. } => prev_lsn ^ (entries.len() as u64) << 20,
         Msg::AppendAck { end_lsn, .. } => *end_lsn,
         Msg::Snapshot(s) => s.lsn,
+        Msg::Freeze { frozen } => u64::from(*frozen),
         Msg::Heartbeat { report, .. } => report.end_lsn,
         Msg::LeaseGrant { epoch, .. } | Msg::Config { epoch, .. } | Msg::Routing { epoch, .. } => {
             u64::from(*epoch)
@@ -281,6 +312,14 @@ impl World {
             Event::FaultEnd { index } => self.fault(index, false),
             Event::Sample => sched.after(SAMPLE_EVERY, Event::Sample),
             Event::EndDrill => self.end_drill(),
+            Event::RunbookNext => {
+                // A control plane that is down finishes nothing; the runbook resumes
+                // from this step if the region comes back before it is needed again.
+                if self.region_up[self.control.region.idx()] {
+                    let n = self.s.regions.len();
+                    self.control.on_runbook_next(self.now, &self.s.design, n, &mut self.out);
+                }
+            }
         }
         self.flush_out(sched);
     }
@@ -405,6 +444,7 @@ impl World {
                 st.on_lease_grant(epoch, requested_local_us, d.lease)
             }
             Msg::Config { writer, epoch } => st.on_config(now, writer, epoch, out),
+            Msg::Freeze { frozen } => st.frozen = frozen,
             Msg::Routing { writer, epoch, lag_us } => {
                 out.timer(
                     now + d.routing_propagation,
@@ -603,6 +643,7 @@ impl World {
                 if start && self.region_up[self.control.region.idx()] {
                     let local = self.local(self.control.region);
                     self.control.operator_promote(
+                        now,
                         local,
                         &self.s.design,
                         *region,

@@ -126,6 +126,8 @@ pub struct Store {
     lease_lapsed_reported: bool,
     peers: Vec<Peer>,
     pending_acks: VecDeque<PendingAck>,
+    /// The runbook has stopped writes here.
+    pub frozen: bool,
     pub flush_scheduled: bool,
     pub apply_scheduled: bool,
     pub apply_factor: f64,
@@ -158,6 +160,7 @@ impl Store {
             lease_lapsed_reported: false,
             peers: vec![Peer::default(); regions],
             pending_acks: VecDeque::new(),
+            frozen: false,
             flush_scheduled: false,
             apply_scheduled: false,
             apply_factor: 1.0,
@@ -368,6 +371,9 @@ impl Store {
                 self.note_lease_lapse(out);
                 return Err(Refusal::LeaseExpired);
             }
+        }
+        if self.frozen {
+            return Err(Refusal::Frozen);
         }
         if !self.ready {
             return Err(Refusal::NotReady);

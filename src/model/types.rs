@@ -156,6 +156,8 @@ pub enum Refusal {
     StaleToken,
     NotReady,
     TooStale,
+    /// The runbook has stopped writes.
+    Frozen,
 }
 
 impl Refusal {
@@ -166,6 +168,7 @@ impl Refusal {
             Refusal::StaleToken => "stale_token",
             Refusal::NotReady => "not_ready",
             Refusal::TooStale => "too_stale",
+            Refusal::Frozen => "frozen",
         }
     }
 }
@@ -254,6 +257,10 @@ pub enum Msg {
         writer: RegionId,
         epoch: u32,
     },
+    /// The runbook stops (or resumes) writes at every store.
+    Freeze {
+        frozen: bool,
+    },
     Routing {
         writer: RegionId,
         epoch: u32,
@@ -273,6 +280,7 @@ impl Msg {
             Msg::LeaseGrant { .. } => 7,
             Msg::Config { .. } => 8,
             Msg::Routing { .. } => 9,
+            Msg::Freeze { .. } => 10,
         }
     }
     pub fn name(&self) -> &'static str {
@@ -286,6 +294,7 @@ impl Msg {
             Msg::LeaseGrant { .. } => "lease_grant",
             Msg::Config { .. } => "config",
             Msg::Routing { .. } => "routing",
+            Msg::Freeze { .. } => "freeze",
         }
     }
 }
@@ -377,6 +386,11 @@ pub enum Obs {
     },
     LeaseLapsed {
         region: RegionId,
+    },
+    /// A runbook step starts (`start`) or ends.
+    RunbookStep {
+        step: crate::scenario::StepKind,
+        start: bool,
     },
     RoutingChanged {
         region: RegionId,

@@ -119,11 +119,11 @@ pub fn terminal(r: &RunResult) -> String {
         r.trace_hash
     );
     let _ = writeln!(o);
-    let _ = writeln!(o, "{:<18} {:<9} {:>11} {:>8}", "invariant", "status", "first at", "count");
+    let _ = writeln!(o, "{:<22} {:<9} {:>11} {:>8}", "invariant", "status", "first at", "count");
     for i in &r.invariants {
         let first = i.first_at_us.map_or("-".to_string(), |u| format!("{:.3} s", u as f64 / 1e6));
         let status = if i.status == "violated" { "VIOLATED" } else { "held" };
-        let _ = writeln!(o, "{:<18} {:<9} {:>11} {:>8}", i.id, status, first, i.count);
+        let _ = writeln!(o, "{:<22} {:<9} {:>11} {:>8}", i.id, status, first, i.count);
         for step in &i.trail {
             let _ = writeln!(o, "    {:>9.3} s  {}", step.at_us as f64 / 1e6, step.event);
         }
@@ -174,6 +174,16 @@ pub fn terminal(r: &RunResult) -> String {
                 f(&p["at_s"])
             );
         }
+    }
+    if let Some(steps) = m["runbook"].as_array().filter(|s| !s.is_empty()) {
+        let parts: Vec<String> = steps
+            .iter()
+            .map(|s| {
+                let end = s["end_s"].as_f64().map_or("…".to_string(), |e| format!("{e:.3}"));
+                format!("{} {:.3}–{end} s", s["step"].as_str().unwrap_or("?"), f(&s["start_s"]))
+            })
+            .collect();
+        let _ = writeln!(o, "runbook: {}", parts.join(" · "));
     }
     let v = verdict(r);
     let _ = writeln!(o);

@@ -198,12 +198,43 @@ pub struct PromotionFile {
     pub automated: bool,
     pub detect_after_ms: f64,
     pub heartbeat_ms: f64,
+    /// The promotion's steps, in the order the automation runs them.
+    pub runbook: Vec<RunbookStepFile>,
 }
 
 impl Default for PromotionFile {
     fn default() -> Self {
-        PromotionFile { automated: false, detect_after_ms: 3_000.0, heartbeat_ms: 250.0 }
+        let step = |step| RunbookStepFile { step, duration_ms: 0.0 };
+        PromotionFile {
+            automated: false,
+            detect_after_ms: 3_000.0,
+            heartbeat_ms: 250.0,
+            runbook: vec![
+                step(StepKindFile::StopWrites),
+                step(StepKindFile::DeclareWriter),
+                step(StepKindFile::InvalidateRouting),
+                step(StepKindFile::ResumeTraffic),
+            ],
+        }
     }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RunbookStepFile {
+    pub step: StepKindFile,
+    /// How long the step takes after its action, before the next one starts.
+    #[serde(default)]
+    pub duration_ms: f64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StepKindFile {
+    StopWrites,
+    DeclareWriter,
+    InvalidateRouting,
+    ResumeTraffic,
 }
 
 #[derive(Debug, Default, Deserialize)]

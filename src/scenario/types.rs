@@ -132,6 +132,37 @@ pub enum DebitCheck {
     LocalRead,
 }
 
+/// A step of the promotion runbook. Each acts when it starts, then takes its duration.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StepKind {
+    /// Every store refuses writes until `ResumeTraffic`.
+    StopWrites,
+    /// Epoch + 1; the target alone is told it is the writer.
+    DeclareWriter,
+    /// Every store and router is told the new configuration.
+    InvalidateRouting,
+    /// Stores accept writes again.
+    ResumeTraffic,
+}
+
+impl StepKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            StepKind::StopWrites => "stop_writes",
+            StepKind::DeclareWriter => "declare_writer",
+            StepKind::InvalidateRouting => "invalidate_routing",
+            StepKind::ResumeTraffic => "resume_traffic",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct RunbookStep {
+    pub kind: StepKind,
+    pub duration: SimDuration,
+}
+
 #[derive(Clone, Debug, Serialize)]
 pub struct Design {
     pub replication: ReplicationMode,
@@ -143,6 +174,7 @@ pub struct Design {
     pub lease_renew: SimDuration,
     pub clock_uncertainty: SimDuration,
     pub automated_promotion: bool,
+    pub runbook: Vec<RunbookStep>,
     pub detect_after: SimDuration,
     pub heartbeat: SimDuration,
     pub control_region: RegionId,

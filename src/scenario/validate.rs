@@ -600,6 +600,7 @@ impl Validator<'_> {
             clock_uncertainty: self
                 .nonneg_ms("design.lease.clock_uncertainty_ms", d.lease.clock_uncertainty_ms)?,
             automated_promotion: d.promotion.automated,
+            runbook: self.runbook(&d.promotion.runbook)?,
             detect_after: self
                 .positive_ms("design.promotion.detect_after_ms", d.promotion.detect_after_ms)?,
             heartbeat: self
@@ -621,6 +622,27 @@ impl Validator<'_> {
                 .positive_s("design.idempotency.record_ttl_s", d.idempotency.record_ttl_s)?,
             records_replicated: d.idempotency.record == RecordPlaceFile::Datastore,
         })
+    }
+
+    fn runbook(&self, steps: &[RunbookStepFile]) -> R<Vec<RunbookStep>> {
+        if steps.is_empty() {
+            return self.err(
+                "design.promotion.runbook",
+                "an empty runbook would make every promotion do nothing; list its steps, e.g. stop_writes, declare_writer, invalidate_routing, resume_traffic",
+            );
+        }
+        let mut out = Vec::with_capacity(steps.len());
+        for (i, s) in steps.iter().enumerate() {
+            let kind = match s.step {
+                StepKindFile::StopWrites => StepKind::StopWrites,
+                StepKindFile::DeclareWriter => StepKind::DeclareWriter,
+                StepKindFile::InvalidateRouting => StepKind::InvalidateRouting,
+                StepKindFile::ResumeTraffic => StepKind::ResumeTraffic,
+            };
+            let path = format!("design.promotion.runbook[{i}].duration_ms");
+            out.push(RunbookStep { kind, duration: self.nonneg_ms(&path, s.duration_ms)? });
+        }
+        Ok(out)
     }
 
     fn workload(&self, w: &WorkloadFile, regions: &[RegionSpec]) -> R<Workload> {
