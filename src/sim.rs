@@ -81,6 +81,38 @@ pub struct RunResult {
     pub converged_at: Option<SimTime>,
     pub invariants: Vec<InvariantReport>,
     pub metrics: serde_json::Value,
+    /// Keys whose value differs between regions at the end, with each region's value.
+    pub divergent_keys: u64,
+    pub divergent_examples: Vec<serde_json::Value>,
+    pub final_writer: String,
+    pub final_epoch: u32,
+}
+
+/// Divergent keys listed by name in the reconciliation report (all are counted).
+const DIVERGENT_EXAMPLES_MAX: usize = 100;
+
+/// Compares every region's store at the end of the run, key by key.
+fn divergence(w: &World) -> (u64, Vec<serde_json::Value>) {
+    let wl = &w.s.workload;
+    let mut count = 0;
+    let mut examples = Vec::new();
+    for k in 0..wl.key_count() as usize {
+        let first = w.stores[0].cells[k].value;
+        if w.stores.iter().all(|st| st.cells[k].value == first) {
+            continue;
+        }
+        count += 1;
+        if examples.len() < DIVERGENT_EXAMPLES_MAX {
+            let values: serde_json::Map<String, serde_json::Value> = w
+                .stores
+                .iter()
+                .map(|st| (w.s.region_name(st.region).to_string(), st.cells[k].value.into()))
+                .collect();
+            let kind = wl.key_kind(k as u32);
+            examples.push(serde_json::json!({"key": k, "kind": kind.name(), "values": values}));
+        }
+    }
+    (count, examples)
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -133,6 +165,9 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunResult, SimError
     }
     sim.checkers.finish(&sim.world);
     let wall_secs = wall.elapsed().as_secs_f64();
+    let (divergent_keys, divergent_examples) = divergence(&sim.world);
+    let final_writer = s.region_name(sim.world.control.writer).to_string();
+    let final_epoch = sim.world.control.epoch;
     Ok(RunResult {
         seed: s.seed,
         trace_hash: engine.trace_hash(),
@@ -143,6 +178,10 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunResult, SimError
         converged_at: sim.world.converged_at,
         invariants: sim.checkers.reports(),
         metrics: sim.metrics.report(),
+        divergent_keys,
+        divergent_examples,
+        final_writer,
+        final_epoch,
         scenario: s,
     })
 }

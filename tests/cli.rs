@@ -25,6 +25,11 @@ fn run_writes_a_summary_and_exits_zero_when_expectations_hold() {
         assert!(s.get(key).is_some(), "summary lacks {key}");
     }
     assert_eq!(s["invariants"]["single_writer"]["status"], "violated");
+    let rec: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("reconciliation.json")).unwrap()).unwrap();
+    assert_eq!(rec["writer"], "eu-west");
+    assert!(rec["lost_acknowledged_writes"]["count"].as_u64().unwrap() > 0);
+    assert!(stdout.contains("reconciliation: writer eu-west (epoch 2)"), "{stdout}");
     assert!(s["invariants"]["single_writer"]["first_at_us"].as_u64().unwrap() > 30_000_000);
 }
 

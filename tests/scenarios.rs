@@ -329,3 +329,42 @@ fn resuming_traffic_before_invalidating_routing_loses_writes() {
     assert_eq!(status(&r, "acked_durability"), "held");
     assert_eq!(status(&r, "fenced_writes"), "held");
 }
+
+#[test]
+fn a_runbook_without_routing_invalidation_never_recovers_writes() {
+    // Routers are never told about the new writer; the old one, back from its outage,
+    // holds no lease, so every write fails after the fault heals.
+    let edit = |runbook: serde_json::Value| {
+        load_with("scenarios/fenced-promotion.json", |v| {
+            v["design"]["promotion"]["runbook"] = runbook;
+            v["faults"] = serde_json::json!([{"at_s": 20, "for_s": 10, "kind": "region_outage", "region": "us-east"}]);
+        })
+    };
+    let broken = edit(
+        serde_json::json!([{"step": "stop_writes"}, {"step": "declare_writer"}, {"step": "resume_traffic"}]),
+    );
+    let r = run(&broken, &RunOptions::default()).unwrap();
+    assert_eq!(status(&r, "recovery"), "violated");
+    let whole = edit(
+        serde_json::json!([{"step": "stop_writes"}, {"step": "declare_writer"}, {"step": "invalidate_routing"}, {"step": "resume_traffic"}]),
+    );
+    let r = run(&whole, &RunOptions::default()).unwrap();
+    assert_eq!(status(&r, "recovery"), "held");
+}
+
+#[test]
+fn a_replica_slower_than_the_writes_never_converges() {
+    let s = load_with("scenarios/active-passive-healthy.json", |v| {
+        v["design"]["replication"]["apply_rate_per_s"] = Value::from(150);
+        v["limits"] = serde_json::json!({"convergence_max_s": 10});
+    });
+    let r = run(&s, &RunOptions::default()).unwrap();
+    assert_eq!(status(&r, "recovery"), "violated");
+    assert!(r.converged_at.is_none());
+    assert!(r.divergent_keys > 0, "a replica that never caught up disagrees with the writer");
+    let rec = gameday::report::reconciliation_json(&r);
+    assert_eq!(rec["converged"], false);
+    assert_eq!(rec["divergent_keys"]["count"], r.divergent_keys);
+    let trail = &r.invariants.iter().find(|i| i.id == "recovery").unwrap().trail;
+    assert!(trail.last().unwrap().event.contains("has applied"), "{trail:?}");
+}

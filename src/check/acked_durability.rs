@@ -19,11 +19,19 @@ pub struct AckedDurability {
     lost: u64,
     rpo_us_max: u64,
     pending_max: usize,
+    /// The first lost writes, for the reconciliation report.
+    examples: Vec<serde_json::Value>,
 }
+
+/// Lost writes listed by name in the reconciliation report (all are counted).
+const EXAMPLES_MAX: usize = 100;
 
 impl AckedDurability {
     fn lose(&mut self, w: &World, v: Version, age_us: u64, found: &mut Vec<Finding>, how: &str) {
         self.lost += 1;
+        if self.examples.len() < EXAMPLES_MAX {
+            self.examples.push(json!({"epoch": v.epoch, "lsn": v.lsn, "lost_at_s": w.now.as_secs_f64(), "age_ms": age_us as f64 / 1e3, "how": how}));
+        }
         self.rpo_us_max = self.rpo_us_max.max(age_us);
         if found.len() < 4 {
             found.push(Finding {
@@ -84,6 +92,6 @@ impl Invariant for AckedDurability {
     }
 
     fn details(&self) -> serde_json::Value {
-        json!({"lost_writes": self.lost, "rpo_ms": self.rpo_us_max as f64 / 1e3, "pending_max": self.pending_max})
+        json!({"lost_writes": self.lost, "rpo_ms": self.rpo_us_max as f64 / 1e3, "pending_max": self.pending_max, "examples": self.examples})
     }
 }

@@ -33,7 +33,12 @@ pub struct ExactlyOnceEffects {
     fifo: VecDeque<(SimTime, u64)>,
     window: SimDuration,
     duplicates: u64,
+    /// The first confirmed duplicates, for the reconciliation report.
+    examples: Vec<serde_json::Value>,
 }
+
+/// Duplicates listed by name in the reconciliation report (all are counted).
+const EXAMPLES_MAX: usize = 100;
 
 impl ExactlyOnceEffects {
     pub fn new(s: &Scenario) -> Self {
@@ -45,6 +50,7 @@ impl ExactlyOnceEffects {
             fifo: VecDeque::new(),
             window: horizon + LATE_DELIVERY_SLACK,
             duplicates: 0,
+            examples: Vec::new(),
         }
     }
 }
@@ -53,6 +59,13 @@ impl ExactlyOnceEffects {
     fn confirm(&mut self, s: &Suspect, w: &World, found: &mut Vec<Finding>) {
         self.duplicates += 1;
         let (r0, v0) = s.first;
+        if self.examples.len() < EXAMPLES_MAX {
+            self.examples.push(json!({
+                "operation": s.op_key,
+                "first": {"region": w.s.region_name(r0), "epoch": v0.epoch, "lsn": v0.lsn},
+                "again": {"region": w.s.region_name(s.region), "epoch": s.again.epoch, "lsn": s.again.lsn, "at_s": s.at.as_secs_f64()},
+            }));
+        }
         found.push(Finding {
             at: s.at,
             what: format!(
@@ -129,6 +142,6 @@ impl Invariant for ExactlyOnceEffects {
     }
 
     fn details(&self) -> serde_json::Value {
-        json!({"duplicate_writes": self.duplicates})
+        json!({"duplicate_writes": self.duplicates, "examples": self.examples})
     }
 }

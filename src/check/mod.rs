@@ -8,6 +8,7 @@ mod domain;
 mod exactly_once_effects;
 mod fenced_writes;
 mod freshness;
+mod recovery;
 mod session;
 mod single_writer;
 
@@ -92,6 +93,7 @@ impl Checkers {
             Box::new(domain::Domain::new(s)),
             Box::new(exactly_once_effects::ExactlyOnceEffects::new(s)),
             Box::new(session::Session::default()),
+            Box::new(recovery::Recovery::new(s)),
         ];
         debug_assert_eq!(invs.len(), crate::scenario::KNOWN_INVARIANTS.len());
         Checkers {

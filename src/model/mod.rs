@@ -686,6 +686,37 @@ impl World {
         })
     }
 
+    /// What stands between the system and convergence, one line per reason.
+    pub fn convergence_gaps(&self) -> Vec<String> {
+        let mut gaps = Vec::new();
+        let name = |r: RegionId| self.s.region_name(r).to_string();
+        for (i, up) in self.region_up.iter().enumerate() {
+            if !up {
+                gaps.push(format!("{} is down", name(RegionId(i as u8))));
+            }
+        }
+        if self.ops.alive > 0 {
+            gaps.push(format!("{} operations still in flight", self.ops.alive));
+        }
+        let w = &self.stores[self.control.writer.idx()];
+        if !w.primary || !w.ready {
+            gaps.push(format!("the named writer {} is not serving as primary", name(w.region)));
+        }
+        for st in &self.stores {
+            if st.region != w.region && (st.end_lsn != w.end_lsn || st.applied_lsn != st.end_lsn) {
+                gaps.push(format!(
+                    "{} has applied {} of {} entries (writer {} has {})",
+                    name(st.region),
+                    st.applied_lsn,
+                    st.end_lsn,
+                    name(w.region),
+                    w.end_lsn
+                ));
+            }
+        }
+        gaps
+    }
+
     /// The store whose state counts at the end: the writer the control plane names.
     pub fn authoritative(&self) -> &Store {
         &self.stores[self.control.writer.idx()]

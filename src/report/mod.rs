@@ -101,6 +101,27 @@ pub fn summary_json(r: &RunResult) -> Value {
     })
 }
 
+/// The reconciliation report: after the liveness phase, what the regions disagree on
+/// and what the acknowledged history says went wrong.
+pub fn reconciliation_json(r: &RunResult) -> Value {
+    let details = |id: &str| {
+        r.invariants.iter().find(|i| i.id == id).map(|i| i.details.clone()).unwrap_or(Value::Null)
+    };
+    let lost = details("acked_durability");
+    let dup = details("exactly_once_effects");
+    json!({
+        "schema_version": SUMMARY_SCHEMA_VERSION,
+        "scenario": r.scenario.name,
+        "seed": r.seed,
+        "converged": r.converged_at.is_some(),
+        "writer": r.final_writer,
+        "epoch": r.final_epoch,
+        "divergent_keys": {"count": r.divergent_keys, "examples": r.divergent_examples},
+        "lost_acknowledged_writes": {"count": lost["lost_writes"], "rpo_ms": lost["rpo_ms"], "examples": lost["examples"]},
+        "duplicate_effects": {"count": dup["duplicate_writes"], "examples": dup["examples"]},
+    })
+}
+
 /// The terminal summary: verdict, invariants with trails, key metrics, replay command.
 pub fn terminal(r: &RunResult) -> String {
     let s = &r.scenario;
@@ -150,14 +171,6 @@ pub fn terminal(r: &RunResult) -> String {
             .collect();
         let _ = writeln!(o, "replication lag: {}", parts.join(" · "));
     }
-    if let Some(d) = r.invariants.iter().find(|i| i.id == "acked_durability") {
-        let _ = writeln!(
-            o,
-            "lost acknowledged writes: {} (RPO {:.1} ms)",
-            d.details["lost_writes"],
-            f(&d.details["rpo_ms"])
-        );
-    }
     if let Some(ps) = m["promotions"].as_array() {
         for p in ps {
             let rto =
@@ -175,6 +188,17 @@ pub fn terminal(r: &RunResult) -> String {
             );
         }
     }
+    let rec = reconciliation_json(r);
+    let _ = writeln!(
+        o,
+        "reconciliation: writer {} (epoch {}), {} divergent keys, {} lost acknowledged writes (RPO {:.1} ms), {} duplicate effects",
+        r.final_writer,
+        r.final_epoch,
+        r.divergent_keys,
+        rec["lost_acknowledged_writes"]["count"],
+        f(&rec["lost_acknowledged_writes"]["rpo_ms"]),
+        rec["duplicate_effects"]["count"]
+    );
     if let Some(steps) = m["runbook"].as_array().filter(|s| !s.is_empty()) {
         let parts: Vec<String> = steps
             .iter()

@@ -417,6 +417,8 @@ pub struct LimitsFile {
     pub sim_time_max_s: Option<f64>,
     /// Bound on the liveness phase after the drill: heal, drain, converge.
     pub convergence_max_s: Option<f64>,
+    /// How soon after the last fault heals a write must succeed again.
+    pub rto_max_s: Option<f64>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -265,6 +265,18 @@ impl Workload {
     }
 }
 
+impl KeyKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            KeyKind::Register => "register",
+            KeyKind::Account => "account",
+            KeyKind::Item => "item",
+            KeyKind::Permission => "permission",
+            KeyKind::Workflow => "workflow",
+        }
+    }
+}
+
 /// Workflow states: 0 created, 1 approved, 2 shipped, 3 delivered, 4 cancelled.
 pub const WORKFLOW_STATES: i64 = 5;
 
@@ -362,6 +374,7 @@ pub struct Scenario {
     pub events_max: u64,
     pub sim_time_max: SimDuration,
     pub convergence_max: SimDuration,
+    pub rto_max: SimDuration,
     pub expect: Option<Expect>,
 }
 

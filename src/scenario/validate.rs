@@ -15,6 +15,7 @@ pub const KNOWN_INVARIANTS: &[&str] = &[
     "domain",
     "exactly_once_effects",
     "session",
+    "recovery",
 ];
 
 const REGIONS_MAX: usize = 16;
@@ -407,6 +408,10 @@ impl Validator<'_> {
         let workload = self.workload(&f.workload, &regions)?;
         let faults = self.faults(&f.faults, &regions, duration, &design)?;
         let (events_max, sim_time_max, convergence_max) = self.limits(&f.limits, duration)?;
+        let rto_max = match f.limits.rto_max_s {
+            Some(s) => self.positive_s("limits.rto_max_s", s)?,
+            None => SimDuration::from_secs(30),
+        };
         let expect = match f.expect {
             Some(e) => Some(self.expect(e)?),
             None => None,
@@ -427,6 +432,7 @@ impl Validator<'_> {
             events_max,
             sim_time_max,
             convergence_max,
+            rto_max,
             expect,
         })
     }
