@@ -368,3 +368,113 @@ fn a_replica_slower_than_the_writes_never_converges() {
     let trail = &r.invariants.iter().find(|i| i.id == "recovery").unwrap().trail;
     assert!(trail.last().unwrap().event.contains("has applied"), "{trail:?}");
 }
+
+fn effects(r: &RunResult) -> Value {
+    r.invariants.iter().find(|i| i.id == "exactly_once_effects").unwrap().details.clone()
+}
+
+/// The outbox drill of queue-replay-failover with other faults and worker records.
+fn outbox(record: &str, faults: Value) -> Scenario {
+    load_with("scenarios/queue-replay-failover.json", |v| {
+        v["design"]["stream"]["worker_record"] = Value::from(record);
+        v["faults"] = faults;
+        v["expect"] = serde_json::json!({});
+    })
+}
+
+#[test]
+fn provider_keys_alone_stop_replayed_charges_after_failover() {
+    let r = run_file("scenarios/queue-replay-failover.json");
+    assert!(effects(&r)["duplicate_effects"].as_u64().unwrap() > 0);
+    let s = load_with("scenarios/queue-replay-failover.json", |v| {
+        v["design"]["stream"]["worker_record"] = Value::from("provider-key")
+    });
+    let r = run(&s, &RunOptions::default()).unwrap();
+    assert_eq!(status(&r, "exactly_once_effects"), "held");
+}
+
+#[test]
+fn a_datastore_record_stops_replays_but_loses_the_effects_in_flight() {
+    // The record is written, and replicated, before the effect: a failover replays
+    // nothing twice, but a record whose effect the dying region never performed is
+    // skipped too. The checker sees the missing charges.
+    let faults = serde_json::json!([{"at_s": 30, "for_s": 20, "kind": "region_outage", "region": "us-east"}]);
+    let r = run(&outbox("datastore", faults), &RunOptions::default()).unwrap();
+    assert_eq!(effects(&r)["duplicate_effects"], 0);
+    assert!(effects(&r)["missing_effects"].as_u64().unwrap() > 0, "{}", effects(&r));
+}
+
+#[test]
+fn a_worker_crash_replays_from_the_committed_offset() {
+    let faults =
+        serde_json::json!([{"at_s": 20, "for_s": 5, "kind": "worker_crash", "region": "us-east"}]);
+    let r = run(&outbox("none", faults.clone()), &RunOptions::default()).unwrap();
+    assert!(effects(&r)["duplicate_effects"].as_u64().unwrap() > 0);
+    // A crash between a datastore record and its effect loses the effect...
+    let r = run(&outbox("datastore", faults.clone()), &RunOptions::default()).unwrap();
+    assert_eq!(effects(&r)["duplicate_effects"], 0);
+    assert!(effects(&r)["missing_effects"].as_u64().unwrap() > 0);
+    // ...which a provider that honours the operation's key does not.
+    let r = run(&outbox("provider-key", faults), &RunOptions::default()).unwrap();
+    assert_eq!(status(&r, "exactly_once_effects"), "held", "{}", effects(&r));
+}
+
+#[test]
+fn duplicate_delivery_charges_twice_without_a_record() {
+    let faults = serde_json::json!([{"at_s": 10, "for_s": 10, "kind": "duplicate_delivery", "region": "us-east", "probability": 0.05}]);
+    let r = run(&outbox("none", faults.clone()), &RunOptions::default()).unwrap();
+    assert!(effects(&r)["duplicate_effects"].as_u64().unwrap() > 10);
+    let r = run(&outbox("datastore", faults), &RunOptions::default()).unwrap();
+    assert_eq!(status(&r, "exactly_once_effects"), "held");
+}
+
+#[test]
+fn a_queue_replay_repeats_effects_the_provider_key_absorbs() {
+    let faults = serde_json::json!([{"at_s": 20, "kind": "queue_replay", "region": "us-east", "events": 50}]);
+    let r = run(&outbox("none", faults.clone()), &RunOptions::default()).unwrap();
+    // The log keeps only what the workers may still need (back to the committed
+    // offset), so a rewind reaches at most that far back.
+    let dups = effects(&r)["duplicate_effects"].as_u64().unwrap();
+    assert!(dups > 0 && dups <= 50, "{dups}");
+    let r = run(&outbox("provider-key", faults), &RunOptions::default()).unwrap();
+    assert_eq!(status(&r, "exactly_once_effects"), "held");
+}
+
+#[test]
+fn poison_messages_dead_lettered_lose_their_effect_and_quarantined_ones_do_not() {
+    let faults = serde_json::json!([{"at_s": 20, "for_s": 10, "kind": "poison_message", "region": "us-east"}]);
+    let poison = |policy: &str| {
+        let s = load_with("scenarios/queue-replay-failover.json", |v| {
+            v["design"]["stream"]["poison"] = Value::from(policy);
+            v["faults"] = faults.clone();
+            v["expect"] = serde_json::json!({});
+        });
+        run(&s, &RunOptions::default()).unwrap()
+    };
+    let r = poison("dead-letter");
+    assert_eq!(effects(&r)["dead_lettered"], 1);
+    assert_eq!(effects(&r)["missing_effects"], 1);
+    let r = poison("quarantine");
+    assert_eq!(status(&r, "exactly_once_effects"), "held");
+    // Retrying forever blocks the queue behind the message until the fault ends.
+    let r = poison("retry-forever");
+    assert_eq!(status(&r, "exactly_once_effects"), "held");
+    assert_eq!(status(&r, "recovery"), "held");
+}
+
+#[test]
+fn draining_queues_replays_and_quarantining_sets_the_backlog_aside() {
+    let with_step = |step: &str| {
+        load_with("scenarios/queue-replay-failover.json", |v| {
+            v["design"]["promotion"]["runbook"] = serde_json::json!([
+                {"step": "stop_writes"}, {"step": "declare_writer"}, {"step": step, "duration_ms": 200},
+                {"step": "invalidate_routing"}, {"step": "resume_traffic"}
+            ]);
+        })
+    };
+    let r = run(&with_step("drain_queues"), &RunOptions::default()).unwrap();
+    assert!(effects(&r)["duplicate_effects"].as_u64().unwrap() > 0);
+    let r = run(&with_step("quarantine_queues"), &RunOptions::default()).unwrap();
+    assert_eq!(effects(&r)["duplicate_effects"], 0);
+    assert!(effects(&r)["quarantined_events"].as_u64().unwrap() > 0);
+}

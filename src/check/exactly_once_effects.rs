@@ -1,7 +1,11 @@
-//! `exactly_once_effects`: each logical operation takes effect at most once. Here, for
-//! client writes: a retry that the datastore applies again (no idempotency key, or a
-//! record that had not replicated to the writer that got the retry) shows as a second
-//! commit of the same operation in one lineage.
+//! `exactly_once_effects`: each logical operation takes effect once.
+//! - Writes: a retry that the datastore applies again (no idempotency key, or a record
+//!   that had not replicated to the writer that got the retry) shows as a second commit
+//!   of the same operation in the lineage that survives.
+//! - External effects: the outside world must see each operation's effect at most once
+//!   (a replayed or doubly delivered event without a worker record charges twice), and
+//!   every acknowledged operation whose write survived must have had its effect once
+//!   the system drains (a dead-lettered or quarantined-and-forgotten event has not).
 
 use super::{Finding, Invariant};
 use crate::engine::{SimDuration, SimTime};
@@ -14,6 +18,9 @@ use std::collections::{BTreeMap, VecDeque};
 /// Slack beyond the retry horizon before a first commit is forgotten: a request can sit
 /// on a slow link after its client gave up.
 const LATE_DELIVERY_SLACK: SimDuration = SimDuration::from_secs(60);
+
+/// How long an effect is remembered to recognise a second one for the same operation.
+const EFFECT_WINDOW: SimDuration = SimDuration::from_secs(300);
 
 /// Double applications awaiting confirmation; past this many, more are not tracked.
 const SUSPECTS_MAX: usize = 100_000;
@@ -35,6 +42,22 @@ pub struct ExactlyOnceEffects {
     duplicates: u64,
     /// The first confirmed duplicates, for the reconciliation report.
     examples: Vec<serde_json::Value>,
+    /// Effects seen in the outside world, by operation, within `EFFECT_WINDOW`.
+    effects: BTreeMap<u64, RegionId>,
+    effects_fifo: VecDeque<(SimTime, u64)>,
+    /// Acknowledged effectful operations whose effect has not been seen yet.
+    owed: BTreeMap<u64, Version>,
+    /// Effectful operations that ended without an acknowledgement, within the window.
+    unacked: BTreeMap<u64, SimTime>,
+    unacked_fifo: VecDeque<(SimTime, u64)>,
+    duplicate_effects: u64,
+    missing_effects: u64,
+    effects_without_ack: u64,
+    dead_lettered: u64,
+    quarantined: u64,
+    effect_examples: Vec<serde_json::Value>,
+    /// The design performs external effects at all.
+    side_effects: bool,
 }
 
 /// Duplicates listed by name in the reconciliation report (all are counted).
@@ -51,11 +74,62 @@ impl ExactlyOnceEffects {
             window: horizon + LATE_DELIVERY_SLACK,
             duplicates: 0,
             examples: Vec::new(),
+            effects: BTreeMap::new(),
+            effects_fifo: VecDeque::new(),
+            owed: BTreeMap::new(),
+            unacked: BTreeMap::new(),
+            unacked_fifo: VecDeque::new(),
+            duplicate_effects: 0,
+            missing_effects: 0,
+            effects_without_ack: 0,
+            dead_lettered: 0,
+            quarantined: 0,
+            effect_examples: Vec::new(),
+            side_effects: s.design.stream.side_effects,
         }
     }
 }
 
 impl ExactlyOnceEffects {
+    fn note_unacked(&mut self, op_key: u64, now: SimTime) {
+        while self.unacked_fifo.front().is_some_and(|(t, _)| now.since(*t) > EFFECT_WINDOW) {
+            let (_, k) = self.unacked_fifo.pop_front().expect("non-empty");
+            self.unacked.remove(&k);
+        }
+        if self.unacked.insert(op_key, now).is_none() {
+            self.unacked_fifo.push_back((now, op_key));
+        }
+    }
+
+    fn effect(&mut self, region: RegionId, op_key: u64, w: &World, found: &mut Vec<Finding>) {
+        while self.effects_fifo.front().is_some_and(|(t, _)| w.now.since(*t) > EFFECT_WINDOW) {
+            let (_, k) = self.effects_fifo.pop_front().expect("non-empty");
+            self.effects.remove(&k);
+        }
+        if self.unacked.contains_key(&op_key) {
+            self.effects_without_ack += 1;
+        }
+        self.owed.remove(&op_key);
+        if let Some(first) = self.effects.get(&op_key) {
+            self.duplicate_effects += 1;
+            if self.effect_examples.len() < EXAMPLES_MAX {
+                self.effect_examples.push(json!({"operation": op_key, "first_region": w.s.region_name(*first), "again_region": w.s.region_name(region), "at_s": w.now.as_secs_f64()}));
+            }
+            found.push(Finding {
+                at: w.now,
+                what: format!(
+                    "operation #{op_key}'s external effect happens twice: first by {}'s workers, again by {}'s",
+                    w.s.region_name(*first),
+                    w.s.region_name(region)
+                ),
+                regions: vec![region, *first],
+            });
+            return;
+        }
+        self.effects.insert(op_key, region);
+        self.effects_fifo.push_back((w.now, op_key));
+    }
+
     fn confirm(&mut self, s: &Suspect, w: &World, found: &mut Vec<Finding>) {
         self.duplicates += 1;
         let (r0, v0) = s.first;
@@ -83,12 +157,8 @@ impl ExactlyOnceEffects {
     }
 }
 
-impl Invariant for ExactlyOnceEffects {
-    fn id(&self) -> &'static str {
-        "exactly_once_effects"
-    }
-
-    fn observe(&mut self, obs: &Obs, w: &World, _found: &mut Vec<Finding>) {
+impl ExactlyOnceEffects {
+    fn commit(&mut self, obs: &Obs, w: &World) {
         let Obs::Commit { region, entry, .. } = obs else { return };
         if entry.op_key == 0 {
             return;
@@ -117,6 +187,36 @@ impl Invariant for ExactlyOnceEffects {
             }
         }
     }
+}
+
+impl Invariant for ExactlyOnceEffects {
+    fn id(&self) -> &'static str {
+        "exactly_once_effects"
+    }
+
+    fn observe(&mut self, obs: &Obs, w: &World, found: &mut Vec<Finding>) {
+        match obs {
+            Obs::Commit { .. } => self.commit(obs, w),
+            Obs::Effect { region, op_key } => self.effect(*region, *op_key, w, found),
+            Obs::Complete { kind, version, op_key, .. }
+                if self.side_effects && kind.has_effect() =>
+            {
+                match version {
+                    Some(v) if !self.effects.contains_key(op_key) => {
+                        self.owed.insert(*op_key, *v);
+                    }
+                    Some(_) => {}
+                    None => self.note_unacked(*op_key, w.now),
+                }
+            }
+            Obs::Indeterminate { kind, op_key, .. } if kind.has_effect() => {
+                self.note_unacked(*op_key, w.now)
+            }
+            Obs::DeadLettered { .. } => self.dead_lettered += 1,
+            Obs::Quarantined { events, .. } => self.quarantined += events,
+            _ => {}
+        }
+    }
 
     /// A double application counts once it can no longer be undone: every store holds
     /// both entries. One that a discarded lineage held is dropped.
@@ -134,6 +234,20 @@ impl Invariant for ExactlyOnceEffects {
 
     fn finish(&mut self, w: &World, found: &mut Vec<Finding>) {
         let auth = w.authoritative();
+        for (op_key, v) in std::mem::take(&mut self.owed) {
+            if !auth.holds(v) {
+                continue;
+            }
+            self.missing_effects += 1;
+            found.push(Finding {
+                at: w.now,
+                what: format!(
+                    "acknowledged operation #{op_key} (epoch {} lsn {}) never had its external effect, though the system drained",
+                    v.epoch, v.lsn
+                ),
+                regions: w.s.region_ids().collect(),
+            });
+        }
         for s in std::mem::take(&mut self.suspects) {
             if auth.holds(s.first.1) && auth.holds(s.again) {
                 self.confirm(&s, w, found);
@@ -142,6 +256,15 @@ impl Invariant for ExactlyOnceEffects {
     }
 
     fn details(&self) -> serde_json::Value {
-        json!({"duplicate_writes": self.duplicates, "examples": self.examples})
+        json!({
+            "duplicate_writes": self.duplicates,
+            "examples": self.examples,
+            "duplicate_effects": self.duplicate_effects,
+            "missing_effects": self.missing_effects,
+            "effects_without_ack": self.effects_without_ack,
+            "dead_lettered": self.dead_lettered,
+            "quarantined_events": self.quarantined,
+            "effect_examples": self.effect_examples,
+        })
     }
 }

@@ -216,6 +216,20 @@ fn notable(obs: &Obs, w: &World) -> Option<Notable> {
             let what = if *primary { "becomes primary" } else { "steps down" };
             (vec![*region], format!("{} {what} (epoch {epoch})", name(*region)))
         }
+        Obs::WorkersStart { region, from, paused } => {
+            let how = if *paused { ", paused until the runbook's queue step" } else { "" };
+            (
+                vec![*region],
+                format!("{}'s workers start from log position {from}{how}", name(*region)),
+            )
+        }
+        Obs::Quarantined { region, events } => (
+            vec![*region],
+            format!("{}'s workers set {events} backlog events aside", name(*region)),
+        ),
+        Obs::DeadLettered { region, op_key } => {
+            (vec![*region], format!("{}'s workers dead-letter operation #{op_key}", name(*region)))
+        }
         Obs::RunbookStep { step, start: true } => (vec![], format!("runbook: {}", step.name())),
         Obs::LeaseLapsed { region } => {
             (vec![*region], format!("{}'s lease runs out on its own clock", name(*region)))
@@ -246,7 +260,11 @@ fn fault_regions(k: &FaultKind) -> Vec<RegionId> {
         FaultKind::RegionOutage { region }
         | FaultKind::ReplicationStall { region, .. }
         | FaultKind::ClockSkew { region, .. }
-        | FaultKind::OperatorPromote { region, .. } => vec![*region],
+        | FaultKind::OperatorPromote { region, .. }
+        | FaultKind::WorkerCrash { region }
+        | FaultKind::QueueReplay { region, .. }
+        | FaultKind::DuplicateDelivery { region, .. }
+        | FaultKind::PoisonMessage { region } => vec![*region],
         // A partition or a slow link concerns everyone: it changes who can talk to whom.
         FaultKind::Partition { .. }
         | FaultKind::LinkLatency { .. }
@@ -294,6 +312,22 @@ pub fn describe_fault(k: &FaultKind, w: &World) -> String {
                 w.s.region_name(*region),
                 if *fenced { "fenced" } else { "unfenced" }
             )
+        }
+        FaultKind::WorkerCrash { region } => format!("{}'s workers", w.s.region_name(*region)),
+        FaultKind::QueueReplay { region, events, to } => match (events, to) {
+            (Some(n), _) => format!("{}'s consumer rewinds {n} events", w.s.region_name(*region)),
+            (None, Some(t)) => format!("{}'s consumer rewinds to {t}", w.s.region_name(*region)),
+            (None, None) => w.s.region_name(*region).to_string(),
+        },
+        FaultKind::DuplicateDelivery { region, probability } => {
+            format!(
+                "{} delivers {:.0}% of events twice",
+                w.s.region_name(*region),
+                probability * 100.0
+            )
+        }
+        FaultKind::PoisonMessage { region } => {
+            format!("the next event {}'s workers take fails", w.s.region_name(*region))
         }
     }
 }

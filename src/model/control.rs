@@ -241,6 +241,10 @@ impl Control {
                     Msg::Config { writer: self.writer, epoch: self.epoch },
                 );
             }
+            StepKind::DrainQueues | StepKind::QuarantineQueues => {
+                let quarantine = kind == StepKind::QuarantineQueues;
+                out.send(self.region, p.target, Msg::Queues { epoch: self.epoch, quarantine });
+            }
             StepKind::InvalidateRouting => {
                 self.published = (self.writer, self.epoch);
                 self.publish(regions, out);

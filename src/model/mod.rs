@@ -9,6 +9,7 @@ pub mod clock;
 pub mod control;
 pub mod network;
 pub mod store;
+pub mod stream;
 pub mod types;
 
 use crate::engine::{RngStreams, Scheduler, SimDuration, SimTime};
@@ -71,6 +72,9 @@ pub enum Event {
     EndDrill,
     /// The control plane's current runbook step has taken its time.
     RunbookNext,
+    WorkerTick {
+        region: RegionId,
+    },
 }
 
 impl Event {
@@ -99,6 +103,7 @@ impl Event {
             Event::Sample => 13,
             Event::EndDrill => 14,
             Event::RunbookNext => 15,
+            Event::WorkerTick { region } => 16 | r(*region) << 8,
         }
     }
 
@@ -119,6 +124,7 @@ impl Event {
             Event::Sample => "sample",
             Event::EndDrill => "end_drill",
             Event::RunbookNext => "runbook_next",
+            Event::WorkerTick { .. } => "worker_tick",
         }
     }
 }
@@ -132,6 +138,7 @@ fn msg_word(m: &Msg) -> u64 {
         Msg::AppendAck { end_lsn, .. } => *end_lsn,
         Msg::Snapshot(s) => s.lsn,
         Msg::Freeze { frozen } => u64::from(*frozen),
+        Msg::Queues { epoch, quarantine } => u64::from(*epoch) << 1 | u64::from(*quarantine),
         Msg::Heartbeat { report, .. } => report.end_lsn,
         Msg::LeaseGrant { epoch, .. } | Msg::Config { epoch, .. } | Msg::Routing { epoch, .. } => {
             u64::from(*epoch)
@@ -174,6 +181,9 @@ pub struct World {
     pub region_up: Vec<bool>,
     pub net: Network,
     pub stores: Vec<Store>,
+    pub workers: Vec<stream::Workers>,
+    /// The external provider the workers call (the outside world).
+    pub provider: stream::Provider,
     pub control: Control,
     pub routers: Vec<Router>,
     pub ops: Ops,
@@ -187,6 +197,7 @@ pub struct World {
     /// session token its session-class reads carry. Bounded by regions x sessions x keys.
     sessions: BTreeMap<(RegionId, u32, Key), Version>,
     rng_clients: ChaCha8Rng,
+    rng_workers: ChaCha8Rng,
     out: Out,
 }
 
@@ -203,6 +214,7 @@ impl World {
             for k in 0..s.workload.key_count() {
                 st.cells[k as usize].value = s.workload.initial_value(k);
             }
+            st.retain_for_workers = s.design.stream.side_effects;
             st.grant_initial_lease(clocks[st.region.idx()].local(SimTime::ZERO), s.design.lease);
         }
         let control_local = clocks[s.design.control_region.idx()].local(SimTime::ZERO);
@@ -214,6 +226,9 @@ impl World {
             clocks,
             region_up: vec![true; n],
             stores,
+            workers: s.region_ids().map(stream::Workers::new).collect(),
+            provider: stream::Provider::default(),
+            rng_workers: streams.stream("workers"),
             control,
             routers,
             ops: Ops::default(),
@@ -242,6 +257,9 @@ impl World {
             sched.after(offset, Event::NodeTick { region: r });
         }
         sched.after(self.s.design.heartbeat, Event::ControlTick);
+        for r in self.s.region_ids() {
+            sched.after(self.s.design.stream.tick, Event::WorkerTick { region: r });
+        }
         sched.after(self.s.design.routing_refresh, Event::Publish);
         sched.after(SAMPLE_EVERY, Event::Sample);
         for (i, f) in self.s.faults.iter().enumerate() {
@@ -312,6 +330,7 @@ impl World {
             Event::FaultEnd { index } => self.fault(index, false),
             Event::Sample => sched.after(SAMPLE_EVERY, Event::Sample),
             Event::EndDrill => self.end_drill(),
+            Event::WorkerTick { region } => self.worker_tick(region, sched),
             Event::RunbookNext => {
                 // A control plane that is down finishes nothing; the runbook resumes
                 // from this step if the region comes back before it is needed again.
@@ -337,6 +356,18 @@ impl World {
         for (at, ev) in self.out.timers.drain(..) {
             sched.at(at, ev);
         }
+    }
+
+    fn worker_tick(&mut self, region: RegionId, sched: &mut Scheduler<Event>) {
+        let tick = self.s.design.stream.tick;
+        sched.after(tick, Event::WorkerTick { region });
+        if !self.region_up[region.idx()] {
+            return;
+        }
+        let local = self.local(region);
+        let (st, wk) = (&mut self.stores[region.idx()], &mut self.workers[region.idx()]);
+        let p = &mut self.provider;
+        wk.tick(st, p, self.now, local, &self.s.design, tick, &mut self.rng_workers, &mut self.out);
     }
 
     fn node_tick(&mut self, region: RegionId, sched: &mut Scheduler<Event>) {
@@ -413,8 +444,8 @@ impl World {
         let st = &mut self.stores[to.idx()];
         let out = &mut self.out;
         match msg {
-            Msg::Request { op, attempt, token, req, op_key, idem } => {
-                let m = store::ReqMeta { op, attempt, token, op_key, idem };
+            Msg::Request { op, attempt, token, req, op_key, idem, effect } => {
+                let m = store::ReqMeta { op, attempt, token, op_key, idem, effect };
                 st.on_request(now, local, d, from, m, req, out)
             }
             Msg::Response { op, res, .. } => self.on_response(op, res),
@@ -445,6 +476,9 @@ impl World {
             }
             Msg::Config { writer, epoch } => st.on_config(now, writer, epoch, out),
             Msg::Freeze { frozen } => st.frozen = frozen,
+            Msg::Queues { epoch, quarantine } => {
+                self.workers[to.idx()].release(epoch, quarantine, st, now, local, d, out)
+            }
             Msg::Routing { writer, epoch, lag_us } => {
                 out.timer(
                     now + d.routing_propagation,
@@ -506,7 +540,12 @@ impl World {
         };
         let (region, attempt, token, op_key) = (op.region, op.attempt, router.epoch, op.key);
         let idem = self.s.design.idempotency_keys && req.is_write();
-        self.out.send(region, target, Msg::Request { op: id, attempt, token, req, op_key, idem });
+        let effect = self.s.design.stream.side_effects && op.kind.has_effect() && req.is_write();
+        self.out.send(
+            region,
+            target,
+            Msg::Request { op: id, attempt, token, req, op_key, idem, effect },
+        );
         self.out.timer(now + timeout, Event::Timeout { op: id, attempt });
     }
 
@@ -571,14 +610,21 @@ impl World {
     ) {
         let Some(op) = self.ops.get_mut(id) else { return };
         let (kind, region, invoked_at, attempts) = (op.kind, op.region, op.invoked_at, op.attempt);
-        let (delta, key, session) = (op.delta, op.req.key(), op.session);
+        let (delta, key, session, op_key) = (op.delta, op.req.key(), op.session, op.key);
         // The session remembers the newest version it wrote or read of each key.
         if let Some(v) = version.or(read.map(|r| r.0)) {
             let seen = self.sessions.entry((region, session, key)).or_default();
             *seen = (*seen).max(v);
         }
         if !ok && op.maybe_applied {
-            self.out.obs.push(Obs::Indeterminate { op: id, kind, region, delta, invoked_at });
+            self.out.obs.push(Obs::Indeterminate {
+                op: id,
+                kind,
+                region,
+                delta,
+                invoked_at,
+                op_key,
+            });
         } else {
             let delta = if version.is_some() { delta } else { 0 };
             self.out.obs.push(Obs::Complete {
@@ -590,6 +636,7 @@ impl World {
                 delta,
                 invoked_at,
                 attempts,
+                op_key,
                 key,
                 session,
                 read,
@@ -639,6 +686,32 @@ impl World {
                 let (o, dr) = if start { (*offset_us, *drift_ppm) } else { (0, -*drift_ppm) };
                 self.clocks[region.idx()].skew(now, o, dr);
             }
+            FaultKind::WorkerCrash { region } => {
+                let w = &mut self.workers[region.idx()];
+                if start {
+                    w.crash();
+                } else {
+                    w.restart();
+                }
+            }
+            FaultKind::QueueReplay { region, events, to } => {
+                if start {
+                    let st = &self.stores[region.idx()];
+                    self.workers[region.idx()].rewind(st, *events, *to);
+                }
+            }
+            FaultKind::DuplicateDelivery { region, probability } => {
+                self.workers[region.idx()].duplicate_probability =
+                    if start { *probability } else { 0.0 };
+            }
+            FaultKind::PoisonMessage { region } => {
+                let w = &mut self.workers[region.idx()];
+                if start {
+                    w.poison_next(&self.stores[region.idx()]);
+                } else {
+                    w.cure(&mut self.out);
+                }
+            }
             FaultKind::OperatorPromote { region, fenced } => {
                 if start && self.region_up[self.control.region.idx()] {
                     let local = self.local(self.control.region);
@@ -675,7 +748,8 @@ impl World {
             return false;
         }
         let w = &self.stores[self.control.writer.idx()];
-        if !w.primary || !w.ready {
+        let drained = !self.s.design.stream.side_effects || self.workers[w.region.idx()].drained(w);
+        if !w.primary || !w.ready || !drained {
             return false;
         }
         self.stores.iter().all(|st| {
@@ -701,6 +775,16 @@ impl World {
         let w = &self.stores[self.control.writer.idx()];
         if !w.primary || !w.ready {
             gaps.push(format!("the named writer {} is not serving as primary", name(w.region)));
+        }
+        let wk = &self.workers[w.region.idx()];
+        if self.s.design.stream.side_effects && w.primary && !wk.drained(w) {
+            gaps.push(format!(
+                "{}'s workers are at log position {} of {}{}",
+                name(w.region),
+                wk.pos,
+                w.applied_lsn,
+                if wk.paused { " (paused, waiting for a runbook queue step)" } else { "" }
+            ));
         }
         for st in &self.stores {
             if st.region != w.region && (st.end_lsn != w.end_lsn || st.applied_lsn != st.end_lsn) {

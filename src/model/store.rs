@@ -86,6 +86,7 @@ pub struct ReqMeta {
     pub token: u32,
     pub op_key: u64,
     pub idem: bool,
+    pub effect: bool,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -115,6 +116,10 @@ pub struct Store {
     pub applied_lsn: u64,
     pub cells: Vec<Cell>,
     pub records: OpRecords,
+    /// The workers' consumer offset as this node last applied it (it replicates).
+    pub consumer_offset: u64,
+    /// The design has workers: keep the log they may still replay.
+    pub retain_for_workers: bool,
     pub last_applied_commit_at: SimTime,
     last_applied_commit_local_us: i64,
     /// Commit time of the newest entry dropped from the front of the log: every
@@ -151,6 +156,8 @@ impl Store {
             applied_lsn: 0,
             cells: vec![Cell::default(); cells],
             records: OpRecords::default(),
+            consumer_offset: 0,
+            retain_for_workers: false,
             last_applied_commit_at: SimTime::ZERO,
             last_applied_commit_local_us: 0,
             pruned_commit_at: SimTime::ZERO,
@@ -213,6 +220,93 @@ impl Store {
 
     fn lease_valid(&self, local_us: i64) -> bool {
         matches!(self.lease_until_local_us, Some(u) if local_us < u)
+    }
+
+    /// The newest log position as replicated as the design's writes must be before they
+    /// are acknowledged: what workers may consume (like a high watermark).
+    pub fn high_watermark(&self, d: &Design) -> u64 {
+        let need = self.acks_needed(d);
+        if need == 0 {
+            return self.applied_lsn;
+        }
+        let me = self.region.idx();
+        let mut acked: Vec<u64> =
+            self.peers.iter().enumerate().filter(|(i, _)| *i != me).map(|(_, p)| p.acked).collect();
+        acked.sort_unstable_by(|a, b| b.cmp(a));
+        acked.get(need - 1).copied().unwrap_or(0).min(self.applied_lsn)
+    }
+
+    /// Whether this node would commit a write now: the checks a client write passes,
+    /// which the workers' own writes (offsets, records) pass too.
+    pub fn writable(&self, local_us: i64, d: &Design) -> bool {
+        self.up
+            && self.primary
+            && self.ready
+            && !self.frozen
+            && (!d.fencing || self.lease_valid(local_us))
+    }
+
+    /// Whether the entry at `lsn` is held by as many replicas as the design's writes
+    /// wait for (always, for async replication).
+    pub fn replicated(&self, lsn: u64, d: &Design) -> bool {
+        let me = self.region.idx();
+        let have =
+            self.peers.iter().enumerate().filter(|(i, p)| *i != me && p.acked >= lsn).count();
+        have >= self.acks_needed(d)
+    }
+
+    /// Commits an entry of the workers' own (consumer offset, effect record) at the end
+    /// of this primary's log.
+    pub fn commit_internal(
+        &mut self,
+        now: SimTime,
+        local_us: i64,
+        d: &Design,
+        op: EntryOp,
+        value: i64,
+        out: &mut Out,
+    ) -> Version {
+        debug_assert!(self.primary, "only a primary commits");
+        let entry = Entry {
+            lsn: self.end_lsn + 1,
+            epoch: self.epoch,
+            op,
+            key: NO_KEY,
+            key2: NO_KEY,
+            value,
+            commit_at: now,
+            commit_local_us: local_us,
+            op_key: 0,
+            idem: false,
+            effect: false,
+        };
+        self.append_entry(entry);
+        self.apply_next();
+        out.obs.push(Obs::Commit {
+            region: self.region,
+            entry,
+            before: 0,
+            after: [(NO_KEY, 0), (NO_KEY, 0)],
+        });
+        self.schedule_flush(now, d, out);
+        Version { epoch: entry.epoch, lsn: entry.lsn }
+    }
+
+    /// The events (outbox entries) from log position `from` up to `until`, at most
+    /// `max`, as `(lsn, op_key)`. Entries already dropped from the log are skipped.
+    pub fn events_between(&self, from: u64, until: u64, max: usize) -> Vec<(u64, u64)> {
+        let start = from.max(self.first_lsn);
+        (start..=until.min(self.applied_lsn))
+            .filter_map(|l| self.entry(l))
+            .filter(|e| e.effect)
+            .take(max)
+            .map(|e| (e.lsn, e.op_key))
+            .collect()
+    }
+
+    /// The first log position still held.
+    pub fn first_lsn(&self) -> u64 {
+        self.first_lsn
     }
 
     /// This node's state for the control plane; `lag_us` is its own staleness estimate.
@@ -454,6 +548,7 @@ impl Store {
             commit_local_us: local_us,
             op_key: m.op_key,
             idem: m.idem && records_replicated,
+            effect: m.effect,
         };
         if m.idem && !records_replicated {
             // A region-local record: this node remembers, nobody else will.
@@ -508,6 +603,10 @@ impl Store {
                 *c = Cell { value: c.value - e.value, version, commit_at: e.commit_at };
                 let c = &mut cells[e.key2 as usize];
                 *c = Cell { value: c.value + e.value, version, commit_at: e.commit_at };
+            }
+            EntryOp::Offset => self.consumer_offset = e.value as u64,
+            EntryOp::Mark => {
+                self.records.insert(EFFECT_RECORD_BIT | e.value as u64, version, e.commit_at)
             }
         }
         if e.idem {
@@ -589,6 +688,7 @@ impl Store {
             epochs: self.epochs.clone(),
             cells: self.cells.clone(),
             records: self.records.clone(),
+            consumer_offset: self.consumer_offset,
             last_commit_at: self.last_applied_commit_at,
             last_commit_local_us: self.last_applied_commit_local_us,
         }
@@ -665,8 +765,11 @@ impl Store {
             .map(|(_, p)| p.acked)
             .min()
             .unwrap_or(self.end_lsn);
+        // Workers restart from the committed consumer offset: keep what they may replay.
+        let keep_from =
+            if self.retain_for_workers { min_acked.min(self.consumer_offset) } else { min_acked };
         while let Some(lsn) = self.log.front().map(|e| e.lsn) {
-            let keep_for_peers = lsn > min_acked && self.log.len() <= LOG_RETAIN_MAX;
+            let keep_for_peers = lsn > keep_from && self.log.len() <= LOG_RETAIN_MAX;
             if keep_for_peers || lsn > self.applied_lsn {
                 break;
             }
@@ -712,8 +815,11 @@ impl Store {
     }
 
     fn truncate_prefix_follower(&mut self) {
+        let keep_from = if self.retain_for_workers { self.consumer_offset } else { u64::MAX };
         while self.log.len() > FOLLOWER_LOG_RETAIN
-            && self.log.front().is_some_and(|e| e.lsn <= self.applied_lsn)
+            && self.log.front().is_some_and(|e| {
+                e.lsn <= self.applied_lsn && (e.lsn <= keep_from || self.log.len() > LOG_RETAIN_MAX)
+            })
         {
             let e = self.log.pop_front().expect("non-empty");
             self.pruned_commit_at = e.commit_at;
@@ -841,6 +947,7 @@ impl Store {
         if d.records_replicated {
             self.records.clone_from(&snap.records);
         }
+        self.consumer_offset = snap.consumer_offset;
         self.last_applied_commit_at = snap.last_commit_at;
         self.last_applied_commit_local_us = snap.last_commit_local_us;
         self.fresh_marks.clear();

@@ -32,7 +32,14 @@ pub enum EntryOp {
     Add,
     /// Move `value` from `key` to `key2`.
     Transfer,
+    /// The workers' committed consumer offset is now `value` (a log position).
+    Offset,
+    /// The workers' durable record that operation `value`'s effect was performed.
+    Mark,
 }
+
+/// Key-space bit that separates workers' effect records from client idempotency keys.
+pub const EFFECT_RECORD_BIT: u64 = 1 << 63;
 
 /// One entry of a commit log.
 #[derive(Clone, Copy, Debug)]
@@ -52,6 +59,9 @@ pub struct Entry {
     pub op_key: u64,
     /// The entry also records `op_key` as an idempotency key, durably and replicated.
     pub idem: bool,
+    /// The operation has an external side effect: the entry is also an event in the
+    /// outbox that workers consume.
+    pub effect: bool,
 }
 
 /// What a client asks of a store.
@@ -206,6 +216,7 @@ pub struct Snapshot {
     pub epochs: Vec<(u32, u64)>,
     pub cells: Vec<super::store::Cell>,
     pub records: super::store::OpRecords,
+    pub consumer_offset: u64,
     pub last_commit_at: SimTime,
     pub last_commit_local_us: i64,
 }
@@ -222,6 +233,8 @@ pub enum Msg {
         op_key: u64,
         /// The client sends `op_key` as an idempotency key.
         idem: bool,
+        /// The operation publishes an event with its write (outbox).
+        effect: bool,
     },
     Response {
         op: OpId,
@@ -261,6 +274,12 @@ pub enum Msg {
     Freeze {
         frozen: bool,
     },
+    /// The runbook's queue step: the new writer's workers drain (or quarantine) their
+    /// backlog.
+    Queues {
+        epoch: u32,
+        quarantine: bool,
+    },
     Routing {
         writer: RegionId,
         epoch: u32,
@@ -281,6 +300,7 @@ impl Msg {
             Msg::Config { .. } => 8,
             Msg::Routing { .. } => 9,
             Msg::Freeze { .. } => 10,
+            Msg::Queues { .. } => 11,
         }
     }
     pub fn name(&self) -> &'static str {
@@ -295,6 +315,7 @@ impl Msg {
             Msg::Config { .. } => "config",
             Msg::Routing { .. } => "routing",
             Msg::Freeze { .. } => "freeze",
+            Msg::Queues { .. } => "queues",
         }
     }
 }
@@ -340,6 +361,8 @@ pub enum Obs {
         delta: i64,
         invoked_at: SimTime,
         attempts: u32,
+        /// The logical operation's number.
+        op_key: u64,
         /// The operation's (first) key and its client session.
         key: Key,
         session: u32,
@@ -353,6 +376,7 @@ pub enum Obs {
         region: RegionId,
         delta: i64,
         invoked_at: SimTime,
+        op_key: u64,
     },
     /// An attempt reached a store (retry amplification).
     Attempt {
@@ -386,6 +410,27 @@ pub enum Obs {
     },
     LeaseLapsed {
         region: RegionId,
+    },
+    /// A worker performed operation `op_key`'s external side effect.
+    Effect {
+        region: RegionId,
+        op_key: u64,
+    },
+    /// A poison message was moved to the dead-letter queue: its effect will not happen.
+    DeadLettered {
+        region: RegionId,
+        op_key: u64,
+    },
+    /// A new writer's workers set `events` events aside instead of replaying them.
+    Quarantined {
+        region: RegionId,
+        events: u64,
+    },
+    /// A region's worker pool starts consuming from log position `from`.
+    WorkersStart {
+        region: RegionId,
+        from: u64,
+        paused: bool,
     },
     /// A runbook step starts (`start`) or ends.
     RunbookStep {

@@ -118,7 +118,12 @@ pub fn reconciliation_json(r: &RunResult) -> Value {
         "epoch": r.final_epoch,
         "divergent_keys": {"count": r.divergent_keys, "examples": r.divergent_examples},
         "lost_acknowledged_writes": {"count": lost["lost_writes"], "rpo_ms": lost["rpo_ms"], "examples": lost["examples"]},
-        "duplicate_effects": {"count": dup["duplicate_writes"], "examples": dup["examples"]},
+        "duplicate_writes": {"count": dup["duplicate_writes"], "examples": dup["examples"]},
+        "duplicate_effects": {"count": dup["duplicate_effects"], "examples": dup["effect_examples"]},
+        "missing_effects": dup["missing_effects"],
+        "effects_without_acknowledged_operation": dup["effects_without_ack"],
+        "dead_lettered": dup["dead_lettered"],
+        "quarantined_events": dup["quarantined_events"],
     })
 }
 
@@ -191,13 +196,16 @@ pub fn terminal(r: &RunResult) -> String {
     let rec = reconciliation_json(r);
     let _ = writeln!(
         o,
-        "reconciliation: writer {} (epoch {}), {} divergent keys, {} lost acknowledged writes (RPO {:.1} ms), {} duplicate effects",
+        "reconciliation: writer {} (epoch {}), {} divergent keys, {} lost acknowledged writes (RPO {:.1} ms),\n  {} writes applied twice, {} effects performed twice, {} effects missing, {} effects of unacknowledged operations",
         r.final_writer,
         r.final_epoch,
         r.divergent_keys,
         rec["lost_acknowledged_writes"]["count"],
         f(&rec["lost_acknowledged_writes"]["rpo_ms"]),
-        rec["duplicate_effects"]["count"]
+        rec["duplicate_writes"]["count"],
+        rec["duplicate_effects"]["count"],
+        rec["missing_effects"],
+        rec["effects_without_acknowledged_operation"]
     );
     if let Some(steps) = m["runbook"].as_array().filter(|s| !s.is_empty()) {
         let parts: Vec<String> = steps

@@ -103,6 +103,57 @@ pub struct DesignFile {
     pub inventory: InventoryFile,
     pub workflow: WorkflowFile,
     pub idempotency: IdempotencyFile,
+    pub stream: StreamFile,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StreamFile {
+    /// Effectful operations (transfers, permission changes, workflow steps) publish an
+    /// event with their write, and workers perform the effect in the outside world.
+    pub side_effects: bool,
+    /// Events one region's worker pool processes per second.
+    pub effects_per_s: f64,
+    /// How often the pool wakes up.
+    pub tick_ms: f64,
+    /// The pool commits its consumer offset after this many events.
+    pub offset_commit_every: u32,
+    /// Where workers keep the record that an operation's effect was performed.
+    pub worker_record: WorkerRecordFile,
+    /// What workers do with a message whose processing fails.
+    pub poison: PoisonFile,
+    /// Attempts before a poison message is dead-lettered.
+    pub dead_letter_after: u32,
+}
+
+impl Default for StreamFile {
+    fn default() -> Self {
+        StreamFile {
+            side_effects: false,
+            effects_per_s: 2_000.0,
+            tick_ms: 10.0,
+            offset_commit_every: 100,
+            worker_record: WorkerRecordFile::None,
+            poison: PoisonFile::RetryForever,
+            dead_letter_after: 5,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum WorkerRecordFile {
+    None,
+    Datastore,
+    ProviderKey,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PoisonFile {
+    RetryForever,
+    DeadLetter,
+    Quarantine,
 }
 
 #[derive(Debug, Deserialize)]
@@ -233,6 +284,8 @@ pub struct RunbookStepFile {
 pub enum StepKindFile {
     StopWrites,
     DeclareWriter,
+    DrainQueues,
+    QuarantineQueues,
     InvalidateRouting,
     ResumeTraffic,
 }
@@ -396,6 +449,9 @@ pub struct FaultFile {
     pub offset_ms: Option<f64>,
     pub drift_ppm: Option<f64>,
     pub fenced: Option<bool>,
+    pub events: Option<u64>,
+    pub to_s: Option<f64>,
+    pub probability: Option<f64>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
@@ -408,6 +464,10 @@ pub enum FaultKindFile {
     ReplicationStall,
     ClockSkew,
     OperatorPromote,
+    WorkerCrash,
+    QueueReplay,
+    DuplicateDelivery,
+    PoisonMessage,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -104,6 +104,18 @@ impl OpKind {
     pub fn idx(self) -> usize {
         self as usize
     }
+
+    /// Operations with an external side effect: a transfer charges a card, a permission
+    /// change sends a notification, a workflow step calls a partner.
+    pub fn has_effect(self) -> bool {
+        matches!(
+            self,
+            OpKind::AccountTransfer
+                | OpKind::PermissionGrant
+                | OpKind::PermissionRevoke
+                | OpKind::WorkflowAdvance
+        )
+    }
 }
 
 /// How fresh a read must be.
@@ -140,6 +152,10 @@ pub enum StepKind {
     StopWrites,
     /// Epoch + 1; the target alone is told it is the writer.
     DeclareWriter,
+    /// The new writer's workers process the backlog from the replicated offset.
+    DrainQueues,
+    /// The new writer's workers set the backlog aside and start from the log's end.
+    QuarantineQueues,
     /// Every store and router is told the new configuration.
     InvalidateRouting,
     /// Stores accept writes again.
@@ -151,6 +167,8 @@ impl StepKind {
         match self {
             StepKind::StopWrites => "stop_writes",
             StepKind::DeclareWriter => "declare_writer",
+            StepKind::DrainQueues => "drain_queues",
+            StepKind::QuarantineQueues => "quarantine_queues",
             StepKind::InvalidateRouting => "invalidate_routing",
             StepKind::ResumeTraffic => "resume_traffic",
         }
@@ -161,6 +179,35 @@ impl StepKind {
 pub struct RunbookStep {
     pub kind: StepKind,
     pub duration: SimDuration,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum PoisonPolicy {
+    RetryForever,
+    DeadLetter { after: u32 },
+    Quarantine,
+}
+
+/// How workers avoid performing an effect twice.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum WorkerRecord {
+    /// They do not: a replayed or redelivered event is performed again.
+    None,
+    /// A record in the datastore, written (and replicated) before the effect; an event
+    /// with a record is skipped. A crash between record and effect loses the effect.
+    Datastore,
+    /// The operation's key goes to the provider, which performs each key once.
+    ProviderKey,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct StreamDesign {
+    pub side_effects: bool,
+    pub effects_per_s: f64,
+    pub tick: SimDuration,
+    pub offset_commit_every: u32,
+    pub worker_record: WorkerRecord,
+    pub poison: PoisonPolicy,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -189,6 +236,7 @@ pub struct Design {
     pub idempotency_ttl: SimDuration,
     /// Idempotency records replicate with the data (else they stay in the writing region).
     pub records_replicated: bool,
+    pub stream: StreamDesign,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -325,6 +373,26 @@ pub enum FaultKind {
         region: RegionId,
         fenced: bool,
     },
+    /// The region's worker pool stops; it restarts from its committed offset.
+    WorkerCrash {
+        region: RegionId,
+    },
+    /// The region's consumer rewinds by `events` events, or to the first entry
+    /// committed at or after `to`.
+    QueueReplay {
+        region: RegionId,
+        events: Option<u64>,
+        to: Option<SimTime>,
+    },
+    /// Each event is delivered twice with `probability`.
+    DuplicateDelivery {
+        region: RegionId,
+        probability: f64,
+    },
+    /// The next event the region's workers take fails to process while it lasts.
+    PoisonMessage {
+        region: RegionId,
+    },
 }
 
 impl FaultKind {
@@ -337,6 +405,10 @@ impl FaultKind {
             FaultKind::ReplicationStall { .. } => "replication_stall",
             FaultKind::ClockSkew { .. } => "clock_skew",
             FaultKind::OperatorPromote { .. } => "operator_promote",
+            FaultKind::WorkerCrash { .. } => "worker_crash",
+            FaultKind::QueueReplay { .. } => "queue_replay",
+            FaultKind::DuplicateDelivery { .. } => "duplicate_delivery",
+            FaultKind::PoisonMessage { .. } => "poison_message",
         }
     }
 }

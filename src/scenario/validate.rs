@@ -627,6 +627,42 @@ impl Validator<'_> {
             idempotency_ttl: self
                 .positive_s("design.idempotency.record_ttl_s", d.idempotency.record_ttl_s)?,
             records_replicated: d.idempotency.record == RecordPlaceFile::Datastore,
+            stream: self.stream(&d.stream)?,
+        })
+    }
+
+    fn stream(&self, s: &StreamFile) -> R<StreamDesign> {
+        if !s.effects_per_s.is_finite() || s.effects_per_s <= 0.0 || s.effects_per_s > 10_000_000.0
+        {
+            return self.err(
+                "design.stream.effects_per_s",
+                format!("must be a positive rate up to 10000000, got {}", num(s.effects_per_s)),
+            );
+        }
+        if s.offset_commit_every == 0 {
+            return self.err(
+                "design.stream.offset_commit_every",
+                "must be at least 1 (commit after every event)",
+            );
+        }
+        if s.dead_letter_after == 0 {
+            return self.err("design.stream.dead_letter_after", "must be at least 1 attempt");
+        }
+        Ok(StreamDesign {
+            side_effects: s.side_effects,
+            effects_per_s: s.effects_per_s,
+            tick: self.positive_ms("design.stream.tick_ms", s.tick_ms)?,
+            offset_commit_every: s.offset_commit_every,
+            worker_record: match s.worker_record {
+                WorkerRecordFile::None => WorkerRecord::None,
+                WorkerRecordFile::Datastore => WorkerRecord::Datastore,
+                WorkerRecordFile::ProviderKey => WorkerRecord::ProviderKey,
+            },
+            poison: match s.poison {
+                PoisonFile::RetryForever => PoisonPolicy::RetryForever,
+                PoisonFile::DeadLetter => PoisonPolicy::DeadLetter { after: s.dead_letter_after },
+                PoisonFile::Quarantine => PoisonPolicy::Quarantine,
+            },
         })
     }
 
@@ -644,6 +680,8 @@ impl Validator<'_> {
                 StepKindFile::DeclareWriter => StepKind::DeclareWriter,
                 StepKindFile::InvalidateRouting => StepKind::InvalidateRouting,
                 StepKindFile::ResumeTraffic => StepKind::ResumeTraffic,
+                StepKindFile::DrainQueues => StepKind::DrainQueues,
+                StepKindFile::QuarantineQueues => StepKind::QuarantineQueues,
             };
             let path = format!("design.promotion.runbook[{i}].duration_ms");
             out.push(RunbookStep { kind, duration: self.nonneg_ms(&path, s.duration_ms)? });
@@ -867,6 +905,9 @@ impl Validator<'_> {
             K::ReplicationStall => &["region", "apply_factor", "for_s"],
             K::ClockSkew => &["region", "offset_ms", "drift_ppm", "for_s"],
             K::OperatorPromote => &["region", "fenced"],
+            K::WorkerCrash | K::PoisonMessage => &["region", "for_s"],
+            K::QueueReplay => &["region", "events", "to_s"],
+            K::DuplicateDelivery => &["region", "probability", "for_s"],
         };
         let present = [
             ("for_s", f.for_s.is_some()),
@@ -879,6 +920,9 @@ impl Validator<'_> {
             ("offset_ms", f.offset_ms.is_some()),
             ("drift_ppm", f.drift_ppm.is_some()),
             ("fenced", f.fenced.is_some()),
+            ("events", f.events.is_some()),
+            ("to_s", f.to_s.is_some()),
+            ("probability", f.probability.is_some()),
         ];
         for (name, is) in present {
             if is && !allowed.contains(&name) {
@@ -891,7 +935,7 @@ impl Validator<'_> {
                 );
             }
         }
-        let needs_window = !matches!(f.kind, K::OperatorPromote | K::ClockSkew);
+        let needs_window = !matches!(f.kind, K::OperatorPromote | K::ClockSkew | K::QueueReplay);
         let until = match f.for_s {
             Some(s) => {
                 let d = self.positive_s(&format!("{path}.for_s"), s)?;
@@ -1022,6 +1066,57 @@ impl Validator<'_> {
                 }
                 FaultKind::OperatorPromote { region, fenced: f.fenced.unwrap_or(design.fencing) }
             }
+            K::WorkerCrash => FaultKind::WorkerCrash { region: region(self)? },
+            K::PoisonMessage => FaultKind::PoisonMessage { region: region(self)? },
+            K::QueueReplay => {
+                let region = region(self)?;
+                let to = match f.to_s {
+                    Some(t) if t.is_finite() && t >= 0.0 && t <= f.at_s => {
+                        Some(SimTime::ZERO + SimDuration::from_secs_f64(t))
+                    }
+                    Some(t) => {
+                        return self.err(
+                            format!("{path}.to_s"),
+                            format!(
+                                "a replay goes back to a time between 0 and its at_s ({}), got {}",
+                                num(f.at_s),
+                                num(t)
+                            ),
+                        )
+                    }
+                    None => None,
+                };
+                match (f.events, to) {
+                    (Some(0), _) => return self.err(format!("{path}.events"), "must be at least 1"),
+                    (Some(_), Some(_)) | (None, None) => {
+                        return self.err(
+                            path.to_string(),
+                            "a queue_replay rewinds by events (a count) or to to_s (a time): give exactly one",
+                        )
+                    }
+                    _ => {}
+                }
+                FaultKind::QueueReplay { region, events: f.events, to }
+            }
+            K::DuplicateDelivery => {
+                let region = region(self)?;
+                let probability = match f.probability {
+                    Some(p) if p > 0.0 && p <= 1.0 => p,
+                    Some(p) => {
+                        return self.err(
+                            format!("{path}.probability"),
+                            format!("a probability is above 0 and at most 1, got {}", num(p)),
+                        )
+                    }
+                    None => {
+                        return self.err(
+                            format!("{path}.probability"),
+                            "required for a fault of kind \"duplicate_delivery\": how often an event is delivered twice (above 0, at most 1)",
+                        )
+                    }
+                };
+                FaultKind::DuplicateDelivery { region, probability }
+            }
         };
         Ok(Fault { at, until, kind })
     }
@@ -1144,6 +1239,10 @@ fn fault_kind_name(k: FaultKindFile) -> &'static str {
         FaultKindFile::Partition => "partition",
         FaultKindFile::LinkLatency => "link_latency",
         FaultKindFile::PacketLoss => "packet_loss",
+        FaultKindFile::WorkerCrash => "worker_crash",
+        FaultKindFile::QueueReplay => "queue_replay",
+        FaultKindFile::DuplicateDelivery => "duplicate_delivery",
+        FaultKindFile::PoisonMessage => "poison_message",
         FaultKindFile::ReplicationStall => "replication_stall",
         FaultKindFile::ClockSkew => "clock_skew",
         FaultKindFile::OperatorPromote => "operator_promote",

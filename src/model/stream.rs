@@ -1,0 +1,378 @@
+//! The event stream and its workers. Effectful operations publish an event in the same
+//! commit as their write (the log is the outbox). Each region has a worker pool; only
+//! the writer region's pool consumes, from the log position after its committed
+//! consumer offset, which lives in the datastore and so replicates (and lags). Each
+//! event's effect is performed in the outside world (the external ledger, observed as
+//! `Obs::Effect`). With a worker record in the datastore, a worker first writes a durable
+//! record for the operation and performs the effect once the record is as replicated as
+//! the design's writes; an event whose record it finds is skipped.
+
+use super::store::Store;
+use super::types::*;
+use super::Out;
+use crate::engine::{SimDuration, SimTime};
+use crate::scenario::{Design, PoisonPolicy, RegionId, StepKind, WorkerRecord};
+use rand::Rng;
+use rand_chacha::ChaCha8Rng;
+use std::collections::VecDeque;
+
+/// Effects waiting for their record to replicate; past this many the pool stops taking
+/// new events until some are released.
+const AWAITING_MAX: usize = 10_000;
+/// Quarantined poison messages kept for a later retry.
+const PARKED_MAX: usize = 10_000;
+
+/// The outside world's side of a provider that honours idempotency keys: it keeps each
+/// key it has performed for `PROVIDER_KEY_TTL` and performs a repeat as a no-op.
+#[derive(Default)]
+pub struct Provider {
+    keys: std::collections::BTreeMap<u64, SimTime>,
+    fifo: VecDeque<(SimTime, u64)>,
+}
+
+/// How long the provider remembers an idempotency key (a bounded, named retention).
+pub const PROVIDER_KEY_TTL: SimDuration = SimDuration::from_secs(300);
+
+impl Provider {
+    /// Whether a call with `key` performs the effect (false for a key seen before).
+    pub fn perform(&mut self, key: u64, now: SimTime) -> bool {
+        while self.fifo.front().is_some_and(|(t, _)| now.since(*t) > PROVIDER_KEY_TTL) {
+            let (_, k) = self.fifo.pop_front().expect("non-empty");
+            self.keys.remove(&k);
+        }
+        if self.keys.contains_key(&key) {
+            return false;
+        }
+        self.keys.insert(key, now);
+        self.fifo.push_back((now, key));
+        true
+    }
+}
+
+pub struct Workers {
+    pub region: RegionId,
+    /// The pool runs (not crashed).
+    pub up: bool,
+    /// The pool is consuming: its region's store is the writer.
+    pub active: bool,
+    /// A newly promoted writer's pool waits for the runbook's queue step.
+    pub paused: bool,
+    /// The last log position processed (in memory; the committed offset is durable).
+    pub pos: u64,
+    /// The writer epoch the pool activated under.
+    epoch: u32,
+    since_commit: u32,
+    awaiting: VecDeque<(u64, u64)>,
+    /// The poison message's log position while a poison fault lasts, and tries so far.
+    pub poison: Option<(u64, u32)>,
+    poison_active: bool,
+    parked: Vec<u64>,
+    pub duplicate_probability: f64,
+    /// Epoch whose queue step (drain or quarantine) the runbook has already run here.
+    released_epoch: u32,
+    quarantine_on_activation: bool,
+    budget: f64,
+}
+
+impl Workers {
+    pub fn new(region: RegionId) -> Self {
+        Workers {
+            region,
+            up: true,
+            active: false,
+            paused: false,
+            pos: 0,
+            epoch: 0,
+            since_commit: 0,
+            awaiting: VecDeque::new(),
+            poison: None,
+            poison_active: false,
+            parked: Vec::new(),
+            duplicate_probability: 0.0,
+            released_epoch: 0,
+            quarantine_on_activation: false,
+            budget: 0.0,
+        }
+    }
+
+    /// Whether the pool has nothing left to do: every event its writer holds processed.
+    pub fn drained(&self, st: &Store) -> bool {
+        !st.primary
+            || (self.active
+                && !self.paused
+                && self.awaiting.is_empty()
+                && self.pos >= st.applied_lsn)
+    }
+
+    pub fn crash(&mut self) {
+        self.up = false;
+        self.active = false;
+        self.awaiting.clear();
+    }
+
+    pub fn restart(&mut self) {
+        self.up = true;
+    }
+
+    /// The runbook's queue step reached this region.
+    #[allow(clippy::too_many_arguments)]
+    pub fn release(
+        &mut self,
+        epoch: u32,
+        quarantine: bool,
+        st: &mut Store,
+        now: SimTime,
+        local_us: i64,
+        d: &Design,
+        out: &mut Out,
+    ) {
+        self.released_epoch = self.released_epoch.max(epoch);
+        if self.active && self.paused {
+            self.paused = false;
+            if quarantine {
+                self.quarantine_backlog(st, now, local_us, d, out);
+            }
+        } else {
+            self.quarantine_on_activation = quarantine;
+        }
+    }
+
+    fn quarantine_backlog(
+        &mut self,
+        st: &mut Store,
+        now: SimTime,
+        local_us: i64,
+        d: &Design,
+        out: &mut Out,
+    ) {
+        let skipped = st.events_between(self.pos + 1, st.applied_lsn, usize::MAX).len() as u64;
+        self.pos = st.applied_lsn;
+        out.obs.push(Obs::Quarantined { region: self.region, events: skipped });
+        st.commit_internal(now, local_us, d, EntryOp::Offset, self.pos as i64, out);
+    }
+
+    /// The poison fault starts: the next event this pool would process fails.
+    pub fn poison_next(&mut self, st: &Store) {
+        self.poison_active = true;
+        self.poison = st.events_between(self.pos + 1, st.applied_lsn, 1).first().map(|e| (e.0, 0));
+    }
+
+    /// The poison fault heals: the message processes normally, and quarantined ones
+    /// are retried.
+    pub fn cure(&mut self, out: &mut Out) {
+        self.poison_active = false;
+        self.poison = None;
+        for op_key in std::mem::take(&mut self.parked) {
+            out.obs.push(Obs::Effect { region: self.region, op_key });
+        }
+    }
+
+    /// Rewinds the consumer by `events` events, or to the first entry committed at or
+    /// after `to`; it cannot go before the start of the log it still holds.
+    pub fn rewind(&mut self, st: &Store, events: Option<u64>, to: Option<SimTime>) {
+        let start = st.first_lsn().saturating_sub(1);
+        let all = st.events_between(start + 1, st.applied_lsn, usize::MAX);
+        let target = match (events, to) {
+            (Some(n), _) => {
+                let before: Vec<&(u64, u64)> = all.iter().filter(|e| e.0 <= self.pos).collect();
+                let k = before.len().saturating_sub(n as usize);
+                before.get(k).map_or(start, |e| e.0 - 1)
+            }
+            (None, Some(t)) => (start + 1..=st.applied_lsn)
+                .find(|l| st.commit_at(*l).is_some_and(|c| c >= t))
+                .map_or(self.pos, |l| l - 1),
+            (None, None) => self.pos,
+        };
+        self.pos = target.min(self.pos).max(start);
+    }
+
+    /// One round of work: activate if this region is the writer, release effects whose
+    /// records replicated, then process events within the pool's capacity.
+    #[allow(clippy::too_many_arguments)]
+    pub fn tick(
+        &mut self,
+        st: &mut Store,
+        provider: &mut Provider,
+        now: SimTime,
+        local_us: i64,
+        d: &Design,
+        tick: SimDuration,
+        rng: &mut ChaCha8Rng,
+        out: &mut Out,
+    ) {
+        if !d.stream.side_effects || !self.up || !st.up {
+            return;
+        }
+        if !st.primary || !st.ready {
+            self.active = false;
+            return;
+        }
+        // Workers write through the store (offsets, records): where a client write would
+        // be refused (no lease, stopped by the runbook), they wait.
+        if !st.writable(local_us, d) {
+            return;
+        }
+        if !self.active || self.epoch != st.epoch {
+            self.activate(st, now, local_us, d, out);
+        }
+        if self.paused {
+            return;
+        }
+        while let Some(&(mark, op_key)) = self.awaiting.front() {
+            if !st.replicated(mark, d) {
+                break;
+            }
+            self.awaiting.pop_front();
+            out.obs.push(Obs::Effect { region: self.region, op_key });
+        }
+        self.budget =
+            (self.budget + d.stream.effects_per_s * tick.as_secs_f64()).min(d.stream.effects_per_s);
+        // Only events as replicated as an acknowledged write are consumed, so no effect
+        // follows a write that a failover could still discard (in async mode, all are).
+        let hw = st.high_watermark(d);
+        let events = st.events_between(self.pos + 1, hw, self.budget.floor() as usize);
+        let scanned_all = events.len() < self.budget.floor() as usize;
+        for (lsn, op_key) in events {
+            if self.awaiting.len() >= AWAITING_MAX
+                || !self.process(st, provider, lsn, op_key, now, local_us, d, rng, out)
+            {
+                return;
+            }
+            self.budget -= 1.0;
+        }
+        if scanned_all && self.poison.is_none() {
+            self.pos = self.pos.max(hw);
+        }
+    }
+
+    fn activate(&mut self, st: &mut Store, now: SimTime, local_us: i64, d: &Design, out: &mut Out) {
+        self.active = true;
+        self.epoch = st.epoch;
+        // A pool that takes over starts from the committed offset its store holds,
+        // which lags the old writer's by however much replication lagged.
+        self.pos = st.consumer_offset;
+        self.since_commit = 0;
+        self.awaiting.clear();
+        let queue_step = d
+            .runbook
+            .iter()
+            .any(|s| matches!(s.kind, StepKind::DrainQueues | StepKind::QuarantineQueues));
+        self.paused = st.epoch > 1 && queue_step && self.released_epoch < st.epoch;
+        out.obs.push(Obs::WorkersStart {
+            region: self.region,
+            from: self.pos,
+            paused: self.paused,
+        });
+        if !self.paused && self.quarantine_on_activation {
+            self.quarantine_on_activation = false;
+            self.quarantine_backlog(st, now, local_us, d, out);
+        }
+    }
+
+    /// Processes one event; returns false when the pool is stuck on it.
+    #[allow(clippy::too_many_arguments)]
+    fn process(
+        &mut self,
+        st: &mut Store,
+        provider: &mut Provider,
+        lsn: u64,
+        op_key: u64,
+        now: SimTime,
+        local_us: i64,
+        d: &Design,
+        rng: &mut ChaCha8Rng,
+        out: &mut Out,
+    ) -> bool {
+        if let Some((p, tries)) = self.poison {
+            if p == lsn && self.poison_active {
+                match d.stream.poison {
+                    PoisonPolicy::RetryForever => {
+                        self.poison = Some((p, tries + 1));
+                        return false;
+                    }
+                    PoisonPolicy::DeadLetter { after } => {
+                        if tries + 1 < after {
+                            self.poison = Some((p, tries + 1));
+                            return false;
+                        }
+                        out.obs.push(Obs::DeadLettered { region: self.region, op_key });
+                    }
+                    PoisonPolicy::Quarantine => {
+                        if self.parked.len() < PARKED_MAX {
+                            self.parked.push(op_key);
+                        }
+                    }
+                }
+                self.poison = None;
+                self.advance(st, lsn, now, local_us, d, out);
+                return true;
+            }
+        }
+        let deliveries = if self.duplicate_probability > 0.0
+            && rng.gen_bool(self.duplicate_probability.min(1.0))
+        {
+            2
+        } else {
+            1
+        };
+        for _ in 0..deliveries {
+            self.deliver(st, provider, op_key, now, local_us, d, out);
+        }
+        self.advance(st, lsn, now, local_us, d, out);
+        true
+    }
+
+    /// One delivery of an event to a worker: with a record, check it first.
+    #[allow(clippy::too_many_arguments)]
+    fn deliver(
+        &mut self,
+        st: &mut Store,
+        provider: &mut Provider,
+        op_key: u64,
+        now: SimTime,
+        local_us: i64,
+        d: &Design,
+        out: &mut Out,
+    ) {
+        match d.stream.worker_record {
+            WorkerRecord::None => {
+                out.obs.push(Obs::Effect { region: self.region, op_key });
+                return;
+            }
+            WorkerRecord::ProviderKey => {
+                // The provider remembers keys; a key it has seen changes nothing.
+                if provider.perform(op_key, now) {
+                    out.obs.push(Obs::Effect { region: self.region, op_key });
+                }
+                return;
+            }
+            WorkerRecord::Datastore => {}
+        }
+        if st.records.get(EFFECT_RECORD_BIT | op_key).is_some() {
+            return;
+        }
+        let mark = st.commit_internal(now, local_us, d, EntryOp::Mark, op_key as i64, out);
+        if st.replicated(mark.lsn, d) {
+            out.obs.push(Obs::Effect { region: self.region, op_key });
+        } else {
+            self.awaiting.push_back((mark.lsn, op_key));
+        }
+    }
+
+    fn advance(
+        &mut self,
+        st: &mut Store,
+        lsn: u64,
+        now: SimTime,
+        local_us: i64,
+        d: &Design,
+        out: &mut Out,
+    ) {
+        self.pos = self.pos.max(lsn);
+        self.since_commit += 1;
+        if self.since_commit >= d.stream.offset_commit_every {
+            self.since_commit = 0;
+            st.commit_internal(now, local_us, d, EntryOp::Offset, self.pos as i64, out);
+        }
+    }
+}
