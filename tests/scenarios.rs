@@ -478,3 +478,94 @@ fn draining_queues_replays_and_quarantining_sets_the_backlog_aside() {
     assert_eq!(effects(&r)["duplicate_effects"], 0);
     assert!(effects(&r)["quarantined_events"].as_u64().unwrap() > 0);
 }
+
+fn lost_updates(r: &RunResult) -> u64 {
+    r.invariants.iter().find(|i| i.id == "no_lost_update").unwrap().details["lost_updates"]
+        .as_u64()
+        .unwrap()
+}
+
+#[test]
+fn escrow_alone_keeps_active_active_accounts_whole() {
+    let r = run_file("scenarios/aa-accounts-lww.json");
+    assert_eq!(status(&r, "no_lost_update"), "violated");
+    assert_eq!(status(&r, "domain"), "violated", "money is not conserved when balances overwrite");
+    for policy in ["escrow", "home-region"] {
+        let s = load_with("scenarios/aa-accounts-lww.json", |v| {
+            v["design"]["conflicts"]["account"] = Value::from(policy)
+        });
+        let r = run(&s, &RunOptions::default()).unwrap();
+        assert_eq!(status(&r, "no_lost_update"), "held", "{policy}");
+        assert_eq!(status(&r, "domain"), "held", "{policy}: {}", domain_details(&r));
+        assert_eq!(status(&r, "recovery"), "held", "{policy}");
+    }
+}
+
+#[test]
+fn merged_counters_conserve_money_but_can_overdraw() {
+    // Deltas add up, so nothing is lost; but two regions may each spend the same
+    // balance before hearing of the other.
+    let s = load_with("scenarios/aa-accounts-lww.json", |v| {
+        v["design"]["conflicts"]["account"] = Value::from("merge");
+        v["workload"]["initial_balance"] = Value::from(300);
+    });
+    let r = run(&s, &RunOptions::default()).unwrap();
+    assert_eq!(status(&r, "no_lost_update"), "held");
+    assert!(domain_details(&r)["negative_balances"].as_u64().unwrap() > 0);
+    let d = domain_details(&r);
+    assert_eq!(
+        d["final_total"],
+        d["initial_total"].as_i64().unwrap() + d["acked_net"].as_i64().unwrap()
+    );
+}
+
+#[test]
+fn a_skewed_clock_makes_later_writes_lose_under_lww() {
+    let skewed = run_file("scenarios/aa-lww-skew.json");
+    let s = load_with("scenarios/aa-lww-skew.json", |v| v["faults"] = serde_json::json!([]));
+    let unskewed = run(&s, &RunOptions::default()).unwrap();
+    assert!(
+        lost_updates(&skewed) > lost_updates(&unskewed) + 100,
+        "{} vs {}",
+        lost_updates(&skewed),
+        lost_updates(&unskewed)
+    );
+    let s = load_with("scenarios/aa-lww-skew.json", |v| {
+        v["design"]["conflicts"]["register"] = Value::from("reject-concurrent")
+    });
+    let r = run(&s, &RunOptions::default()).unwrap();
+    assert_eq!(lost_updates(&r), 0);
+    assert_eq!(status(&r, "recovery"), "held");
+}
+
+#[test]
+fn conflict_policies_need_active_active_writes() {
+    let text = std::fs::read_to_string("scenarios/aa-accounts-lww.json").unwrap();
+    let mut v: Value = serde_json::from_str(&text).unwrap();
+    v["design"]["topology"] = Value::from("active-passive");
+    let err = scenario::from_str("x.json", &v.to_string()).unwrap_err().to_string();
+    assert!(err.contains("design.conflicts"), "{err}");
+    v["design"]["topology"] = Value::from("active-active-writes");
+    v["design"]["conflicts"] = serde_json::json!({"register": "escrow"});
+    let err = scenario::from_str("x.json", &v.to_string()).unwrap_err().to_string();
+    assert!(err.contains("design.conflicts.register"), "{err}");
+}
+
+#[test]
+fn active_active_reads_serve_reads_locally_within_the_bound() {
+    let s = load_with("scenarios/active-passive-healthy.json", |v| {
+        v["design"]["topology"] = Value::from("active-active-reads");
+        v["design"]["reads"] = serde_json::json!({"default_bound_ms": 300});
+        v["workload"]["read_classes"] = serde_json::json!({});
+    });
+    assert_eq!(
+        s.workload.read_class[gameday::scenario::OpKind::RegisterRead.idx()],
+        gameday::scenario::ReadClass::Bounded(gameday::engine::SimDuration::from_ms(300))
+    );
+    let r = run(&s, &RunOptions::default()).unwrap();
+    assert_eq!(status(&r, "freshness"), "held");
+    // Reads are served where the clients are: ap-south's latency is local, not a
+    // round trip to us-east.
+    let p50 = r.metrics["latency"]["ap-south"]["p50_ms"].as_f64().unwrap();
+    assert!(p50 < 100.0, "ap-south p50 {p50} ms");
+}

@@ -84,6 +84,43 @@ impl Domain {
         }
     }
 
+    /// An active-active region applied another region's write: balances and stock
+    /// must stay non-negative there too.
+    fn merged(
+        &mut self,
+        w: &World,
+        region: crate::scenario::RegionId,
+        after: &[(Key, i64); 2],
+        found: &mut Vec<Finding>,
+    ) {
+        let wl = &w.s.workload;
+        for &(k, v) in after {
+            if k == NO_KEY || v >= 0 {
+                continue;
+            }
+            let what = match wl.key_kind(k) {
+                KeyKind::Account => {
+                    self.negative += 1;
+                    format!(
+                        "account {} is at {v} in {} after merging another region's write",
+                        k - self.account_base,
+                        w.s.region_name(region)
+                    )
+                }
+                KeyKind::Item => {
+                    self.oversold += 1;
+                    format!(
+                        "item {} is oversold ({v}) in {} after merging another region's write",
+                        k - wl.item_base(),
+                        w.s.region_name(region)
+                    )
+                }
+                _ => continue,
+            };
+            found.push(Finding { at: w.now, what, regions: vec![region] });
+        }
+    }
+
     fn permission(&mut self, w: &World, obs: &Obs, found: &mut Vec<Finding>) {
         let Obs::Complete { kind, key, version, read, invoked_at, region, .. } = obs else {
             return;
@@ -129,6 +166,7 @@ impl Invariant for Domain {
     fn observe(&mut self, obs: &Obs, w: &World, found: &mut Vec<Finding>) {
         match obs {
             Obs::Commit { .. } => self.commit(w, obs, found),
+            Obs::Merged { region, after } => self.merged(w, *region, after, found),
             Obs::Complete { version, delta, .. } => {
                 if version.is_some() {
                     self.acked_net += delta;

@@ -8,6 +8,7 @@ mod domain;
 mod exactly_once_effects;
 mod fenced_writes;
 mod freshness;
+mod no_lost_update;
 mod recovery;
 mod session;
 mod single_writer;
@@ -93,6 +94,7 @@ impl Checkers {
             Box::new(domain::Domain::new(s)),
             Box::new(exactly_once_effects::ExactlyOnceEffects::new(s)),
             Box::new(session::Session::default()),
+            Box::new(no_lost_update::NoLostUpdate::default()),
             Box::new(recovery::Recovery::new(s)),
         ];
         debug_assert_eq!(invs.len(), crate::scenario::KNOWN_INVARIANTS.len());

@@ -94,7 +94,17 @@ impl Router {
     }
 
     /// Where an attempt of `op` goes.
-    pub fn route(&self, op: &Op) -> RegionId {
+    pub fn route(&self, s: &Scenario, op: &Op) -> RegionId {
+        if s.design.topology == crate::scenario::Topology::ActiveActiveWrites {
+            // Every region writes: go local, or to the key's home when it has one.
+            let key = op.req.key();
+            if op.req.is_write()
+                && super::multi::policy(s, key) == crate::scenario::ConflictPolicy::HomeRegion
+            {
+                return super::multi::home(s, key);
+            }
+            return self.nearest[0];
+        }
         match op.req {
             Req::Read { class, .. } if !op.force_writer => match class {
                 ReadClass::Strong => self.writer,

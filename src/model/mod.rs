@@ -7,13 +7,14 @@
 pub mod client;
 pub mod clock;
 pub mod control;
+pub mod multi;
 pub mod network;
 pub mod store;
 pub mod stream;
 pub mod types;
 
 use crate::engine::{RngStreams, Scheduler, SimDuration, SimTime};
-use crate::scenario::{FaultKind, RegionId, Scenario};
+use crate::scenario::{FaultKind, RegionId, Scenario, Topology};
 use client::{Ops, Router};
 use clock::RegionClock;
 use control::Control;
@@ -137,6 +138,9 @@ fn msg_word(m: &Msg) -> u64 {
         Msg::Append { prev_lsn, entries, .. } => prev_lsn ^ (entries.len() as u64) << 20,
         Msg::AppendAck { end_lsn, .. } => *end_lsn,
         Msg::Snapshot(s) => s.lsn,
+        Msg::Updates { updates } => updates.first().map_or(0, |u| u.seq),
+        Msg::UpdatesAck { upto } => *upto,
+        Msg::Propose { pid, .. } | Msg::ProposeReply { pid, .. } | Msg::Decide { pid, .. } => *pid,
         Msg::Freeze { frozen } => u64::from(*frozen),
         Msg::Queues { epoch, quarantine } => u64::from(*epoch) << 1 | u64::from(*quarantine),
         Msg::Heartbeat { report, .. } => report.end_lsn,
@@ -215,6 +219,9 @@ impl World {
                 st.cells[k as usize].value = s.workload.initial_value(k);
             }
             st.retain_for_workers = s.design.stream.side_effects;
+            if s.design.topology == Topology::ActiveActiveWrites {
+                st.multi = multi::Multi::new(&s);
+            }
             st.grant_initial_lease(clocks[st.region.idx()].local(SimTime::ZERO), s.design.lease);
         }
         let control_local = clocks[s.design.control_region.idx()].local(SimTime::ZERO);
@@ -297,7 +304,13 @@ impl World {
             Event::Deliver { from, to, msg } => self.deliver(from, to, msg),
             Event::ReplFlush { region } => {
                 let local = self.local(region);
-                self.stores[region.idx()].flush(local, false, &mut self.out);
+                let st = &mut self.stores[region.idx()];
+                if self.s.design.topology == Topology::ActiveActiveWrites {
+                    st.flush_scheduled = false;
+                    multi::flush(st, &self.s, &mut self.out);
+                } else {
+                    st.flush(local, false, &mut self.out);
+                }
             }
             Event::ApplyTick { region } => {
                 self.stores[region.idx()].apply_tick(self.now, &self.s.design, &mut self.out)
@@ -378,7 +391,11 @@ impl World {
         let local = self.local(region);
         let d = &self.s.design;
         let st = &mut self.stores[region.idx()];
-        st.tick(self.now, local, d, &mut self.out);
+        if d.topology == Topology::ActiveActiveWrites {
+            multi::tick(st, &self.s, self.now, &mut self.out);
+        } else {
+            st.tick(self.now, local, d, &mut self.out);
+        }
         let lag = self.lag_estimate_us(region, local);
         let st = &self.stores[region.idx()];
         let report = st.report(lag);
@@ -446,8 +463,25 @@ impl World {
         match msg {
             Msg::Request { op, attempt, token, req, op_key, idem, effect } => {
                 let m = store::ReqMeta { op, attempt, token, op_key, idem, effect };
-                st.on_request(now, local, d, from, m, req, out)
+                if d.topology == Topology::ActiveActiveWrites && req.is_write() {
+                    out.obs.push(Obs::Attempt { region: to });
+                    if let Some(res) = multi::write(st, &self.s, now, local, from, m, req, out) {
+                        out.send(to, from, Msg::Response { op, attempt, res });
+                    }
+                    st.schedule_flush(now, d, out);
+                } else {
+                    st.on_request(now, local, d, from, m, req, out)
+                }
             }
+            Msg::Updates { updates } => multi::on_updates(st, &self.s, now, from, &updates, out),
+            Msg::UpdatesAck { upto } => multi::on_updates_ack(st, now, from, upto),
+            Msg::Propose { pid, key, base } => {
+                multi::on_propose(st, &self.s, now, from, pid, key, base, out)
+            }
+            Msg::ProposeReply { pid, ok } => {
+                multi::on_propose_reply(st, &self.s, now, pid, ok, out)
+            }
+            Msg::Decide { pid, key } => multi::on_decide(st, pid, key),
             Msg::Response { op, res, .. } => self.on_response(op, res),
             Msg::Append { epoch, prev_lsn, prev_epoch, entries, leader_local_us, leader_end } => st
                 .on_append(
@@ -535,7 +569,7 @@ impl World {
                         .copied()
                         .unwrap_or_default();
                 }
-                (req, router.route(op))
+                (req, router.route(&self.s, op))
             }
         };
         let (region, attempt, token, op_key) = (op.region, op.attempt, router.epoch, op.key);
@@ -746,6 +780,12 @@ impl World {
     pub fn converged(&self) -> bool {
         if self.ops.alive > 0 || self.region_up.iter().any(|u| !u) {
             return false;
+        }
+        if self.s.design.topology == Topology::ActiveActiveWrites {
+            let first = &self.stores[0].cells;
+            return self.stores.iter().all(|st| {
+                st.multi.idle() && st.cells.iter().zip(first).all(|(a, b)| a.value == b.value)
+            });
         }
         let w = &self.stores[self.control.writer.idx()];
         let drained = !self.s.design.stream.side_effects || self.workers[w.region.idx()].drained(w);

@@ -7,7 +7,7 @@
 use super::types::*;
 use super::Out;
 use crate::engine::{SimDuration, SimTime};
-use crate::scenario::{Design, ReadClass, RegionId, ReplicationMode};
+use crate::scenario::{Design, ReadClass, RegionId, ReplicationMode, Topology};
 use std::collections::{BTreeMap, VecDeque};
 
 /// Entries shipped in one append message.
@@ -120,6 +120,8 @@ pub struct Store {
     pub consumer_offset: u64,
     /// The design has workers: keep the log they may still replay.
     pub retain_for_workers: bool,
+    /// Active-active state (unused in single-writer designs).
+    pub multi: super::multi::Multi,
     pub last_applied_commit_at: SimTime,
     last_applied_commit_local_us: i64,
     /// Commit time of the newest entry dropped from the front of the log: every
@@ -158,6 +160,7 @@ impl Store {
             records: OpRecords::default(),
             consumer_offset: 0,
             retain_for_workers: false,
+            multi: super::multi::Multi::default(),
             last_applied_commit_at: SimTime::ZERO,
             last_applied_commit_local_us: 0,
             pruned_commit_at: SimTime::ZERO,
@@ -402,7 +405,10 @@ impl Store {
         min_version: Version,
         out: &mut Out,
     ) -> Res {
-        match class {
+        // With every region writing, each serves reads from what it has.
+        let class_checked =
+            if d.topology == Topology::ActiveActiveWrites { ReadClass::Eventual } else { class };
+        match class_checked {
             ReadClass::Strong => {
                 if !self.primary {
                     return Res::Refused(Refusal::NotWriter);

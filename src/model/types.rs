@@ -168,6 +168,8 @@ pub enum Refusal {
     TooStale,
     /// The runbook has stopped writes.
     Frozen,
+    /// A concurrent conditional write holds or changed the key.
+    Conflict,
 }
 
 impl Refusal {
@@ -179,6 +181,7 @@ impl Refusal {
             Refusal::NotReady => "not_ready",
             Refusal::TooStale => "too_stale",
             Refusal::Frozen => "frozen",
+            Refusal::Conflict => "conflict",
         }
     }
 }
@@ -270,6 +273,28 @@ pub enum Msg {
         writer: RegionId,
         epoch: u32,
     },
+    /// Active-active: a region's own writes, in its sequence.
+    Updates {
+        updates: Vec<super::multi::Update>,
+    },
+    UpdatesAck {
+        upto: u64,
+    },
+    /// reject-concurrent: may `key`, read at `base`, be written?
+    Propose {
+        pid: u64,
+        key: Key,
+        base: super::multi::Stamp,
+    },
+    ProposeReply {
+        pid: u64,
+        ok: bool,
+    },
+    /// The proposal is over: release the key.
+    Decide {
+        pid: u64,
+        key: Key,
+    },
     /// The runbook stops (or resumes) writes at every store.
     Freeze {
         frozen: bool,
@@ -301,6 +326,11 @@ impl Msg {
             Msg::Routing { .. } => 9,
             Msg::Freeze { .. } => 10,
             Msg::Queues { .. } => 11,
+            Msg::Updates { .. } => 12,
+            Msg::UpdatesAck { .. } => 13,
+            Msg::Propose { .. } => 14,
+            Msg::ProposeReply { .. } => 15,
+            Msg::Decide { .. } => 16,
         }
     }
     pub fn name(&self) -> &'static str {
@@ -316,6 +346,11 @@ impl Msg {
             Msg::Routing { .. } => "routing",
             Msg::Freeze { .. } => "freeze",
             Msg::Queues { .. } => "queues",
+            Msg::Updates { .. } => "updates",
+            Msg::UpdatesAck { .. } => "updates_ack",
+            Msg::Propose { .. } => "propose",
+            Msg::ProposeReply { .. } => "propose_reply",
+            Msg::Decide { .. } => "decide",
         }
     }
 }
@@ -410,6 +445,19 @@ pub enum Obs {
     },
     LeaseLapsed {
         region: RegionId,
+    },
+    /// Active-active: the write stamped `loser` no longer counts for `key` in `region`,
+    /// and the write that beat it (`winner`) had not observed it.
+    Superseded {
+        region: RegionId,
+        key: Key,
+        loser: Version,
+        winner: Version,
+    },
+    /// Active-active: a remote update was applied; the touched keys' values after it.
+    Merged {
+        region: RegionId,
+        after: [(Key, i64); 2],
     },
     /// A worker performed operation `op_key`'s external side effect.
     Effect {

@@ -92,6 +92,7 @@ impl Default for NetworkFile {
 #[serde(deny_unknown_fields, default)]
 pub struct DesignFile {
     pub topology: TopologyFile,
+    pub conflicts: Option<ConflictsFile>,
     pub replication: ReplicationFile,
     pub fencing: bool,
     pub lease: LeaseFile,
@@ -192,6 +193,46 @@ impl Default for IdempotencyFile {
 pub enum TopologyFile {
     #[default]
     ActivePassive,
+    /// One writer; every region serves reads locally within the freshness bound.
+    ActiveActiveReads,
+    /// Every region takes writes; `conflicts` says how concurrent ones resolve.
+    ActiveActiveWrites,
+}
+
+/// How concurrent writes to one entity type resolve in `active-active-writes`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ConflictsFile {
+    pub register: ConflictPolicyFile,
+    pub account: ConflictPolicyFile,
+    pub item: ConflictPolicyFile,
+    pub permission: ConflictPolicyFile,
+    pub workflow: ConflictPolicyFile,
+    /// reject-concurrent: how long a writer waits for every region's answer.
+    pub propose_timeout_ms: f64,
+}
+
+impl Default for ConflictsFile {
+    fn default() -> Self {
+        ConflictsFile {
+            register: ConflictPolicyFile::Lww,
+            account: ConflictPolicyFile::Lww,
+            item: ConflictPolicyFile::Lww,
+            permission: ConflictPolicyFile::Lww,
+            workflow: ConflictPolicyFile::Lww,
+            propose_timeout_ms: 1_000.0,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ConflictPolicyFile {
+    Lww,
+    Merge,
+    RejectConcurrent,
+    HomeRegion,
+    Escrow,
 }
 
 #[derive(Debug, Deserialize)]
@@ -311,7 +352,7 @@ impl Default for RoutingFile {
     }
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ReadsFile {
     /// A replica refuses a bounded read when its own estimate of its lag exceeds the bound.
@@ -319,6 +360,18 @@ pub struct ReadsFile {
     /// A replica refuses a session read when it has not yet applied the session's
     /// last seen version of the key (the read then goes to the writer).
     pub session_tokens: bool,
+    /// active-active-reads: the bound of reads whose class the workload leaves unset.
+    pub default_bound_ms: f64,
+}
+
+impl Default for ReadsFile {
+    fn default() -> Self {
+        ReadsFile {
+            replica_checks_staleness: false,
+            session_tokens: false,
+            default_bound_ms: 1_000.0,
+        }
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -210,8 +210,35 @@ pub struct StreamDesign {
     pub poison: PoisonPolicy,
 }
 
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum Topology {
+    ActivePassive,
+    ActiveActiveReads,
+    ActiveActiveWrites,
+}
+
+/// How concurrent writes to an entity type resolve when every region writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum ConflictPolicy {
+    /// Absolute values stamped with the writing region's clock; the larger stamp wins.
+    Lww,
+    /// Counters: every region's changes are applied as deltas and add up.
+    Merge,
+    /// A write names the version it read; every region must still hold that version,
+    /// or the writer gets a retryable conflict.
+    RejectConcurrent,
+    /// Each key has a home region that alone checks and orders its writes.
+    HomeRegion,
+    /// Each region owns a share of each balance and spends only its own.
+    Escrow,
+}
+
 #[derive(Clone, Debug, Serialize)]
 pub struct Design {
+    pub topology: Topology,
+    /// Indexed by `KeyKind as usize`: register, account, item, permission, workflow.
+    pub conflicts: [ConflictPolicy; 5],
+    pub propose_timeout: SimDuration,
     pub replication: ReplicationMode,
     pub apply_rate_per_s: f64,
     pub repl_batch: SimDuration,

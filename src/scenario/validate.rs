@@ -16,6 +16,7 @@ pub const KNOWN_INVARIANTS: &[&str] = &[
     "exactly_once_effects",
     "session",
     "recovery",
+    "no_lost_update",
 ];
 
 const REGIONS_MAX: usize = 16;
@@ -405,7 +406,18 @@ impl Validator<'_> {
         let regions = self.regions(&f.regions)?;
         let (rtt_us, jitter_mean_us) = self.network(&f.network, &regions)?;
         let design = self.design(&f.design, &regions)?;
-        let workload = self.workload(&f.workload, &regions)?;
+        let mut workload = self.workload(&f.workload, &regions)?;
+        if design.topology == Topology::ActiveActiveReads {
+            // Every region serves reads: those the workload leaves unclassed go to the
+            // nearest region whose lag is within the design's default bound.
+            let bound =
+                self.positive_ms("design.reads.default_bound_ms", f.design.reads.default_bound_ms)?;
+            for kind in OpKind::ALL.into_iter().filter(|k| k.is_read()) {
+                if !f.workload.read_classes.contains_key(kind.name()) {
+                    workload.read_class[kind.idx()] = ReadClass::Bounded(bound);
+                }
+            }
+        }
         let faults = self.faults(&f.faults, &regions, duration, &design)?;
         let (events_max, sim_time_max, convergence_max) = self.limits(&f.limits, duration)?;
         let rto_max = match f.limits.rto_max_s {
@@ -548,7 +560,7 @@ impl Validator<'_> {
     }
 
     fn design(&self, d: &DesignFile, regions: &[RegionSpec]) -> R<Design> {
-        let TopologyFile::ActivePassive = d.topology;
+        let (topology, conflicts, propose_timeout) = self.topology(d)?;
         let r = &d.replication;
         let replicas = regions.len() as u32 - 1;
         let replication = match r.mode {
@@ -595,6 +607,9 @@ impl Validator<'_> {
             );
         }
         Ok(Design {
+            topology,
+            conflicts,
+            propose_timeout,
             replication,
             apply_rate_per_s: r.apply_rate_per_s,
             repl_batch: self.positive_ms("design.replication.batch_ms", r.batch_ms)?,
@@ -629,6 +644,47 @@ impl Validator<'_> {
             records_replicated: d.idempotency.record == RecordPlaceFile::Datastore,
             stream: self.stream(&d.stream)?,
         })
+    }
+
+    fn topology(&self, d: &DesignFile) -> R<(Topology, [ConflictPolicy; 5], SimDuration)> {
+        let topology = match d.topology {
+            TopologyFile::ActivePassive => Topology::ActivePassive,
+            TopologyFile::ActiveActiveReads => Topology::ActiveActiveReads,
+            TopologyFile::ActiveActiveWrites => Topology::ActiveActiveWrites,
+        };
+        let Some(c) = &d.conflicts else {
+            return Ok((topology, [ConflictPolicy::Lww; 5], SimDuration::from_secs(1)));
+        };
+        if topology != Topology::ActiveActiveWrites {
+            return self.err("design.conflicts", "conflict policies apply to topology \"active-active-writes\" only; remove them or change design.topology");
+        }
+        let entities = [
+            ("register", c.register),
+            ("account", c.account),
+            ("item", c.item),
+            ("permission", c.permission),
+            ("workflow", c.workflow),
+        ];
+        let mut out = [ConflictPolicy::Lww; 5];
+        for (i, (name, p)) in entities.into_iter().enumerate() {
+            let counter = matches!(name, "account" | "item");
+            out[i] = match p {
+                ConflictPolicyFile::Lww => ConflictPolicy::Lww,
+                ConflictPolicyFile::RejectConcurrent => ConflictPolicy::RejectConcurrent,
+                ConflictPolicyFile::HomeRegion => ConflictPolicy::HomeRegion,
+                ConflictPolicyFile::Merge if counter => ConflictPolicy::Merge,
+                ConflictPolicyFile::Escrow if counter => ConflictPolicy::Escrow,
+                ConflictPolicyFile::Merge | ConflictPolicyFile::Escrow => {
+                    return self.err(
+                        format!("design.conflicts.{name}"),
+                        "merge and escrow apply to counters (account, item); use lww, reject-concurrent or home-region",
+                    )
+                }
+            };
+        }
+        let propose_timeout =
+            self.positive_ms("design.conflicts.propose_timeout_ms", c.propose_timeout_ms)?;
+        Ok((topology, out, propose_timeout))
     }
 
     fn stream(&self, s: &StreamFile) -> R<StreamDesign> {

@@ -1,0 +1,538 @@
+//! Active-active writes: every region's store takes writes and ships them to every
+//! other region as updates, on FIFO streams with acknowledgement and retransmission.
+//! How concurrent writes to one key resolve is the design's conflict policy per entity
+//! type: last-writer-wins on the writing region's clock stamp (so a skewed clock makes
+//! a later write lose), merged deltas for counters, escrowed shares of each balance, a
+//! home region per key, or a conditional write every region must agree to. Nothing here
+//! decides an outcome by fault: each policy is its mechanism, and the loser of a
+//! conflict is only reported (`Obs::Superseded`), never judged.
+
+use super::store::Store;
+use super::types::*;
+use super::Out;
+use crate::engine::SimTime;
+use crate::scenario::{ConflictPolicy, KeyKind, RegionId, Scenario};
+use std::collections::{BTreeMap, VecDeque};
+
+/// Updates kept per destination until acknowledged; past it the oldest are dropped and
+/// that region can no longer converge (a named bound, reported by convergence gaps).
+pub const OUTBOUND_MAX: usize = 200_000;
+/// Updates shipped in one message.
+const UPDATES_BATCH_MAX: usize = 256;
+
+/// A write's stamp: the writing region's clock, with the region as tie-break.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Stamp {
+    pub ts: i64,
+    pub origin: u8,
+}
+
+impl Stamp {
+    /// The stamp as a `Version`, so clients and checkers can compare what they saw.
+    pub fn version(self) -> Version {
+        Version { epoch: 0, lsn: (self.ts.max(0) as u64) << 4 | u64::from(self.origin) }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UpdKind {
+    /// Absolute values (last-writer-wins, home region, reject-concurrent).
+    Set,
+    /// Deltas (merge, escrow, home-region counters).
+    Delta,
+}
+
+/// One write as it travels between regions.
+#[derive(Clone, Copy, Debug)]
+pub struct Update {
+    pub origin: RegionId,
+    pub seq: u64,
+    pub kind: UpdKind,
+    pub key: Key,
+    pub value: i64,
+    pub key2: Key,
+    pub value2: i64,
+    pub stamp: Stamp,
+    /// The stamps of `key` and `key2` the writer had read (what it observed).
+    pub base: Stamp,
+    pub base2: Stamp,
+    pub op_key: u64,
+    pub effect: bool,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub struct Proposal {
+    pub update: Update,
+    pub client: RegionId,
+    pub op: OpId,
+    pub attempt: u32,
+    pub waiting: u32,
+    pub deadline: SimTime,
+}
+
+/// A store's active-active state.
+#[derive(Default)]
+pub struct Multi {
+    next_seq: u64,
+    /// Numbers this region's proposals (apart from update sequence numbers, which
+    /// must have no gaps).
+    next_pid: u64,
+    /// Unacknowledged updates per destination, oldest first, and the highest sent.
+    outbound: Vec<VecDeque<Update>>,
+    sent: Vec<u64>,
+    last_progress: Vec<SimTime>,
+    /// Highest sequence applied from each origin.
+    received: Vec<u64>,
+    /// Per cell: stamp and the stamp its writer had observed.
+    pub stamps: Vec<(Stamp, Stamp)>,
+    /// Escrow: per key, each region's share (indexed key * regions + region).
+    shares: Vec<i64>,
+    /// reject-concurrent: keys locked by a proposal, until a deadline.
+    locks: BTreeMap<Key, (u64, SimTime)>,
+    proposals: BTreeMap<u64, Proposal>,
+    pub dropped: u64,
+}
+
+impl Multi {
+    pub fn new(s: &Scenario) -> Self {
+        let n = s.regions.len();
+        let keys = s.workload.key_count() as usize;
+        let mut shares = vec![0; keys * n];
+        for k in 0..keys {
+            let total = s.workload.initial_value(k as u32);
+            for r in 0..n {
+                // Shares split the initial value; the first region takes the remainder.
+                shares[k * n + r] = total / n as i64 + if r == 0 { total % n as i64 } else { 0 };
+            }
+        }
+        Multi {
+            outbound: vec![VecDeque::new(); n],
+            sent: vec![0; n],
+            last_progress: vec![SimTime::ZERO; n],
+            received: vec![0; n],
+            stamps: vec![(Stamp::default(), Stamp::default()); keys],
+            shares,
+            ..Multi::default()
+        }
+    }
+
+    pub fn idle(&self) -> bool {
+        self.outbound.iter().all(VecDeque::is_empty) && self.proposals.is_empty()
+    }
+
+    pub fn outbound_len(&self) -> usize {
+        self.outbound.iter().map(VecDeque::len).sum()
+    }
+}
+
+/// The conflict policy of the entity type `key` belongs to.
+pub fn policy(s: &Scenario, key: Key) -> ConflictPolicy {
+    s.design.conflicts[kind_index(s.workload.key_kind(key))]
+}
+
+fn kind_index(k: KeyKind) -> usize {
+    match k {
+        KeyKind::Register => 0,
+        KeyKind::Account => 1,
+        KeyKind::Item => 2,
+        KeyKind::Permission => 3,
+        KeyKind::Workflow => 4,
+    }
+}
+
+/// The home region of `key` under the home-region policy.
+pub fn home(s: &Scenario, key: Key) -> RegionId {
+    RegionId((key as usize % s.regions.len()) as u8)
+}
+
+/// A client write at `st`, in active-active mode. Returns the answer to send now, or
+/// `None` while a conditional write waits for the other regions.
+#[allow(clippy::too_many_arguments)]
+pub fn write(
+    st: &mut Store,
+    s: &Scenario,
+    now: SimTime,
+    local_us: i64,
+    client: RegionId,
+    m: super::store::ReqMeta,
+    req: Req,
+    out: &mut Out,
+) -> Option<Res> {
+    let key = req.key();
+    let pol = policy(s, key);
+    if pol == ConflictPolicy::HomeRegion && home(s, key) != st.region {
+        return Some(Res::Refused(Refusal::NotWriter));
+    }
+    if st.multi.locks.get(&key).is_some_and(|(_, until)| *until > now) {
+        return Some(Res::Refused(Refusal::Conflict));
+    }
+    let Some(mut u) = plan(st, s, pol, req, m, local_us) else {
+        return Some(Res::Declined);
+    };
+    if pol == ConflictPolicy::RejectConcurrent {
+        st.multi.next_pid += 1;
+        let pid = (u64::from(st.region.0) << 56) | st.multi.next_pid;
+        u.seq = 0;
+        let deadline = now + s.design.propose_timeout;
+        st.multi.locks.insert(key, (pid, deadline + s.design.propose_timeout));
+        let waiting = (s.regions.len() - 1) as u32;
+        st.multi.proposals.insert(
+            pid,
+            Proposal { update: u, client, op: m.op, attempt: m.attempt, waiting, deadline },
+        );
+        if waiting == 0 {
+            return finish_proposal(st, s, now, pid, true, out);
+        }
+        for r in s.region_ids().filter(|r| *r != st.region) {
+            out.send(st.region, r, Msg::Propose { pid, key, base: u.base });
+        }
+        return None;
+    }
+    Some(commit_local(st, s, now, u, out))
+}
+
+/// Turns a request into an update against this region's view, or `None` when the
+/// business rule (checked here, locally) declines it.
+fn plan(
+    st: &Store,
+    s: &Scenario,
+    pol: ConflictPolicy,
+    req: Req,
+    m: super::store::ReqMeta,
+    local_us: i64,
+) -> Option<Update> {
+    let n = s.regions.len();
+    let me = st.region.idx();
+    let val = |k: Key| st.cells[k as usize].value;
+    // What this region may spend: under escrow only its own share.
+    let spendable = |k: Key| {
+        if pol == ConflictPolicy::Escrow {
+            st.multi.shares[k as usize * n + me]
+        } else {
+            val(k)
+        }
+    };
+    let counters =
+        matches!(pol, ConflictPolicy::Merge | ConflictPolicy::Escrow | ConflictPolicy::HomeRegion);
+    let (kind, key, value, key2, value2) = match req {
+        Req::Read { .. } => unreachable!("reads do not write"),
+        Req::Write { key, value } => (UpdKind::Set, key, value, NO_KEY, 0),
+        Req::Cas { key, expect, new } => {
+            if val(key) != expect {
+                return None;
+            }
+            (UpdKind::Set, key, new, NO_KEY, 0)
+        }
+        Req::Advance { key, to, checked } => {
+            if checked && !crate::scenario::workflow_legal(val(key), to) {
+                return None;
+            }
+            (UpdKind::Set, key, to, NO_KEY, 0)
+        }
+        Req::Credit { key, amount } => delta_or_set(counters, key, amount, val(key)),
+        Req::Release { key, qty, stock } => {
+            if val(key) + qty > stock {
+                return None;
+            }
+            delta_or_set(counters, key, qty, val(key))
+        }
+        Req::Debit { key, amount, checked } => {
+            if checked && spendable(key) < amount {
+                return None;
+            }
+            delta_or_set(counters, key, -amount, val(key))
+        }
+        Req::Reserve { key, qty, checked } => {
+            if checked && spendable(key) < qty {
+                return None;
+            }
+            delta_or_set(counters, key, -qty, val(key))
+        }
+        Req::Transfer { from, to, amount } => {
+            if spendable(from) < amount {
+                return None;
+            }
+            if counters {
+                (UpdKind::Delta, from, -amount, to, amount)
+            } else {
+                (UpdKind::Set, from, val(from) - amount, to, val(to) + amount)
+            }
+        }
+    };
+    // A home region orders its keys' writes, and a conditional write follows the version
+    // every region agreed on: their stamps never go backwards. Last-writer-wins stamps
+    // with the raw clock, as such stores do.
+    let cur = st.multi.stamps[key as usize].0;
+    let cur2 = if key2 == NO_KEY { Stamp::default() } else { st.multi.stamps[key2 as usize].0 };
+    let ordered = matches!(pol, ConflictPolicy::HomeRegion | ConflictPolicy::RejectConcurrent);
+    let ts = if ordered { local_us.max(cur.ts.max(cur2.ts) + 1) } else { local_us };
+    Some(Update {
+        origin: st.region,
+        seq: 0,
+        kind,
+        key,
+        value,
+        key2,
+        value2,
+        stamp: Stamp { ts, origin: st.region.0 },
+        base: cur,
+        base2: cur2,
+        op_key: m.op_key,
+        effect: m.effect,
+    })
+}
+
+fn delta_or_set(
+    counters: bool,
+    key: Key,
+    delta: i64,
+    current: i64,
+) -> (UpdKind, Key, i64, Key, i64) {
+    if counters {
+        (UpdKind::Delta, key, delta, NO_KEY, 0)
+    } else {
+        (UpdKind::Set, key, current + delta, NO_KEY, 0)
+    }
+}
+
+/// Applies a write locally, queues it for every other region, and answers it.
+fn commit_local(st: &mut Store, s: &Scenario, now: SimTime, mut u: Update, out: &mut Out) -> Res {
+    st.multi.next_seq += 1;
+    u.seq = st.multi.next_seq;
+    let before = st.cells[u.key as usize].value;
+    apply(st, s, now, &u, out);
+    for r in s.region_ids().filter(|r| *r != st.region) {
+        let q = &mut st.multi.outbound[r.idx()];
+        if q.len() >= OUTBOUND_MAX {
+            q.pop_front();
+            st.multi.dropped += 1;
+        }
+        q.push_back(u);
+    }
+    let after = |k: Key| if k == NO_KEY { (NO_KEY, 0) } else { (k, st.cells[k as usize].value) };
+    let entry = Entry {
+        lsn: u.stamp.version().lsn,
+        epoch: 0,
+        op: if u.kind == UpdKind::Set { EntryOp::Set } else { EntryOp::Add },
+        key: u.key,
+        key2: u.key2,
+        value: u.value,
+        commit_at: now,
+        commit_local_us: u.stamp.ts,
+        op_key: u.op_key,
+        idem: false,
+        effect: u.effect,
+    };
+    out.obs.push(Obs::Commit {
+        region: st.region,
+        entry,
+        before,
+        after: [after(u.key), after(u.key2)],
+    });
+    Res::Written { version: u.stamp.version() }
+}
+
+/// Applies an update (local or remote) to this region's state by its kind.
+fn apply(st: &mut Store, s: &Scenario, now: SimTime, u: &Update, out: &mut Out) {
+    let n = s.regions.len();
+    match u.kind {
+        UpdKind::Delta => {
+            for (k, d) in [(u.key, u.value), (u.key2, u.value2)] {
+                if k == NO_KEY {
+                    continue;
+                }
+                let ki = k as usize;
+                if policy(s, k) == ConflictPolicy::Escrow {
+                    st.multi.shares[ki * n + u.origin.idx()] += d;
+                    st.cells[ki].value = st.multi.shares[ki * n..ki * n + n].iter().sum();
+                } else {
+                    st.cells[ki].value += d;
+                }
+                st.cells[ki].version = u.stamp.version();
+                st.cells[ki].commit_at = now;
+            }
+        }
+        UpdKind::Set => {
+            // Each key keeps its own stamp: the larger one wins, key by key.
+            for (k, v, base) in [(u.key, u.value, u.base), (u.key2, u.value2, u.base2)] {
+                if k == NO_KEY {
+                    continue;
+                }
+                let (cur, cur_base) = st.multi.stamps[k as usize];
+                if u.stamp > cur {
+                    if cur != Stamp::default() && base != cur {
+                        out.obs.push(Obs::Superseded {
+                            region: st.region,
+                            key: k,
+                            loser: cur.version(),
+                            winner: u.stamp.version(),
+                        });
+                    }
+                    st.multi.stamps[k as usize] = (u.stamp, base);
+                    let c = &mut st.cells[k as usize];
+                    c.value = v;
+                    c.version = u.stamp.version();
+                    c.commit_at = now;
+                } else if u.stamp < cur && cur_base != u.stamp {
+                    // The arriving write is older by its stamp: it loses on arrival.
+                    out.obs.push(Obs::Superseded {
+                        region: st.region,
+                        key: k,
+                        loser: u.stamp.version(),
+                        winner: cur.version(),
+                    });
+                }
+            }
+        }
+    }
+    if st.region != u.origin {
+        let after =
+            |k: Key| if k == NO_KEY { (NO_KEY, 0) } else { (k, st.cells[k as usize].value) };
+        out.obs.push(Obs::Merged { region: st.region, after: [after(u.key), after(u.key2)] });
+    }
+}
+
+/// Ships unsent updates to every other region.
+pub fn flush(st: &mut Store, s: &Scenario, out: &mut Out) {
+    for r in s.region_ids().filter(|r| *r != st.region) {
+        let sent = st.multi.sent[r.idx()];
+        let batch: Vec<Update> = st.multi.outbound[r.idx()]
+            .iter()
+            .filter(|u| u.seq > sent)
+            .take(UPDATES_BATCH_MAX)
+            .copied()
+            .collect();
+        if let Some(last) = batch.last() {
+            st.multi.sent[r.idx()] = last.seq;
+            out.send(st.region, r, Msg::Updates { updates: batch });
+        }
+    }
+}
+
+/// Periodic duties: resend what was not acknowledged in time, expire proposals.
+pub fn tick(st: &mut Store, s: &Scenario, now: SimTime, out: &mut Out) {
+    for r in s.region_ids().filter(|r| *r != st.region) {
+        let q = &st.multi.outbound[r.idx()];
+        if !q.is_empty() && now.since(st.multi.last_progress[r.idx()]) > s.design.repl_retransmit {
+            st.multi.sent[r.idx()] = q.front().map_or(0, |u| u.seq - 1);
+            st.multi.last_progress[r.idx()] = now;
+        }
+    }
+    let expired: Vec<u64> =
+        st.multi.proposals.iter().filter(|(_, p)| p.deadline <= now).map(|(pid, _)| *pid).collect();
+    for pid in expired {
+        finish_proposal(st, s, now, pid, false, out);
+    }
+    flush(st, s, out);
+}
+
+/// Updates from `from`: apply those next in its sequence, acknowledge how far we are.
+pub fn on_updates(
+    st: &mut Store,
+    s: &Scenario,
+    now: SimTime,
+    from: RegionId,
+    updates: &[Update],
+    out: &mut Out,
+) {
+    for u in updates {
+        let next = st.multi.received[from.idx()] + 1;
+        if u.seq < next {
+            continue;
+        }
+        if u.seq > next {
+            break;
+        }
+        apply(st, s, now, u, out);
+        st.multi.received[from.idx()] = u.seq;
+    }
+    out.send(st.region, from, Msg::UpdatesAck { upto: st.multi.received[from.idx()] });
+}
+
+pub fn on_updates_ack(st: &mut Store, now: SimTime, from: RegionId, upto: u64) {
+    let q = &mut st.multi.outbound[from.idx()];
+    let before = q.len();
+    while q.front().is_some_and(|u| u.seq <= upto) {
+        q.pop_front();
+    }
+    if q.len() < before {
+        st.multi.last_progress[from.idx()] = now;
+    }
+    if st.multi.sent[from.idx()] < upto {
+        st.multi.sent[from.idx()] = upto;
+    }
+}
+
+/// Another region proposes a conditional write: agree if this region still holds the
+/// version it read and no other proposal holds the key.
+#[allow(clippy::too_many_arguments)]
+pub fn on_propose(
+    st: &mut Store,
+    s: &Scenario,
+    now: SimTime,
+    from: RegionId,
+    pid: u64,
+    key: Key,
+    base: Stamp,
+    out: &mut Out,
+) {
+    let locked = st.multi.locks.get(&key).is_some_and(|(p, until)| *p != pid && *until > now);
+    let ok = !locked && st.multi.stamps[key as usize].0 == base;
+    if ok {
+        st.multi
+            .locks
+            .insert(key, (pid, now + s.design.propose_timeout + s.design.propose_timeout));
+    }
+    out.send(st.region, from, Msg::ProposeReply { pid, ok });
+}
+
+pub fn on_propose_reply(
+    st: &mut Store,
+    s: &Scenario,
+    now: SimTime,
+    pid: u64,
+    ok: bool,
+    out: &mut Out,
+) {
+    let Some(p) = st.multi.proposals.get_mut(&pid) else { return };
+    if !ok {
+        finish_proposal(st, s, now, pid, false, out);
+        return;
+    }
+    p.waiting -= 1;
+    if p.waiting == 0 {
+        finish_proposal(st, s, now, pid, true, out);
+    }
+}
+
+/// Ends a proposal: commit it everywhere, or release the key and refuse the client.
+fn finish_proposal(
+    st: &mut Store,
+    s: &Scenario,
+    now: SimTime,
+    pid: u64,
+    commit: bool,
+    out: &mut Out,
+) -> Option<Res> {
+    let p = st.multi.proposals.remove(&pid)?;
+    if st.multi.locks.get(&p.update.key).is_some_and(|(l, _)| *l == pid) {
+        st.multi.locks.remove(&p.update.key);
+    }
+    for r in s.region_ids().filter(|r| *r != st.region) {
+        out.send(st.region, r, Msg::Decide { pid, key: p.update.key });
+    }
+    let res = if commit {
+        commit_local(st, s, now, p.update, out)
+    } else {
+        Res::Refused(Refusal::Conflict)
+    };
+    out.send(st.region, p.client, Msg::Response { op: p.op, attempt: p.attempt, res });
+    None
+}
+
+/// The proposer decided: release the key if this proposal holds it.
+pub fn on_decide(st: &mut Store, pid: u64, key: Key) {
+    if st.multi.locks.get(&key).is_some_and(|(l, _)| *l == pid) {
+        st.multi.locks.remove(&key);
+    }
+}
