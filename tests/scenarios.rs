@@ -569,3 +569,21 @@ fn active_active_reads_serve_reads_locally_within_the_bound() {
     let p50 = r.metrics["latency"]["ap-south"]["p50_ms"].as_f64().unwrap();
     assert!(p50 < 100.0, "ap-south p50 {p50} ms");
 }
+
+#[test]
+fn a_reconcile_step_restores_discarded_writes_at_a_price() {
+    // The old writer's acknowledged writes come back, applied again on the new writer;
+    // transfers are replayed without the balance check they once passed.
+    let s = load_with("scenarios/unfenced-promotion.json", |v| {
+        v["design"]["promotion"]["runbook"] = serde_json::json!([
+            {"step": "stop_writes"}, {"step": "declare_writer"}, {"step": "invalidate_routing"},
+            {"step": "resume_traffic"}, {"step": "reconcile"}
+        ]);
+    });
+    let r = run(&s, &RunOptions::default()).unwrap();
+    let d = &r.invariants.iter().find(|i| i.id == "acked_durability").unwrap().details;
+    assert_eq!(status(&r, "acked_durability"), "held", "{d}");
+    assert!(d["recovered_by_reconcile"].as_u64().unwrap() > 1000);
+    assert!(domain_details(&r)["negative_balances"].as_u64().unwrap() > 0);
+    assert!(r.converged_at.is_some());
+}

@@ -89,7 +89,7 @@ impl Checkers {
         let invs: Vec<Box<dyn Invariant>> = vec![
             Box::new(single_writer::SingleWriter::new(s)),
             Box::new(fenced_writes::FencedWrites::default()),
-            Box::new(acked_durability::AckedDurability::default()),
+            Box::new(acked_durability::AckedDurability::new(s)),
             Box::new(freshness::Freshness::new(s)),
             Box::new(domain::Domain::new(s)),
             Box::new(exactly_once_effects::ExactlyOnceEffects::new(s)),

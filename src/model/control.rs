@@ -33,6 +33,8 @@ pub struct Control {
     /// The configuration stores and routers were last told (by `invalidate_routing`);
     /// what periodic publication repeats.
     published: (RegionId, u32),
+    /// The runbook's reconcile step has run.
+    pub reconcile: bool,
     pub detected_at: Option<SimTime>,
 }
 
@@ -58,6 +60,7 @@ impl Control {
             pending: None,
             running: None,
             published: (s.primary(), 1),
+            reconcile: false,
             detected_at: None,
         }
     }
@@ -238,12 +241,24 @@ impl Control {
                 out.send(
                     self.region,
                     p.target,
-                    Msg::Config { writer: self.writer, epoch: self.epoch },
+                    Msg::Config {
+                        writer: self.writer,
+                        epoch: self.epoch,
+                        reconcile: self.reconcile,
+                    },
                 );
             }
             StepKind::DrainQueues | StepKind::QuarantineQueues => {
                 let quarantine = kind == StepKind::QuarantineQueues;
                 out.send(self.region, p.target, Msg::Queues { epoch: self.epoch, quarantine });
+            }
+            StepKind::Reconcile => {
+                // Stores learn it with every configuration from now on, so one cut off
+                // now hears it when it comes back.
+                self.reconcile = true;
+                for i in 0..regions {
+                    out.send(self.region, RegionId(i as u8), Msg::Reconcile);
+                }
             }
             StepKind::InvalidateRouting => {
                 self.published = (self.writer, self.epoch);
@@ -258,7 +273,7 @@ impl Control {
         for i in 0..regions {
             let to = RegionId(i as u8);
             let (writer, epoch) = self.published;
-            out.send(self.region, to, Msg::Config { writer, epoch });
+            out.send(self.region, to, Msg::Config { writer, epoch, reconcile: self.reconcile });
             out.send(self.region, to, Msg::Routing { writer, epoch, lag_us: lag_us.clone() });
         }
     }

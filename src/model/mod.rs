@@ -138,6 +138,8 @@ fn msg_word(m: &Msg) -> u64 {
         Msg::Append { prev_lsn, entries, .. } => prev_lsn ^ (entries.len() as u64) << 20,
         Msg::AppendAck { end_lsn, .. } => *end_lsn,
         Msg::Snapshot(s) => s.lsn,
+        Msg::Reconcile => 0,
+        Msg::Reapply { entries } => entries.len() as u64,
         Msg::Updates { updates } => updates.first().map_or(0, |u| u.seq),
         Msg::UpdatesAck { upto } => *upto,
         Msg::Propose { pid, .. } | Msg::ProposeReply { pid, .. } | Msg::Decide { pid, .. } => *pid,
@@ -395,6 +397,7 @@ impl World {
             multi::tick(st, &self.s, self.now, &mut self.out);
         } else {
             st.tick(self.now, local, d, &mut self.out);
+            st.reconcile(&mut self.out);
         }
         let lag = self.lag_estimate_us(region, local);
         let st = &self.stores[region.idx()];
@@ -482,6 +485,15 @@ impl World {
                 multi::on_propose_reply(st, &self.s, now, pid, ok, out)
             }
             Msg::Decide { pid, key } => multi::on_decide(st, pid, key),
+            Msg::Reconcile => st.reconciling = true,
+            Msg::Reapply { entries } => {
+                // A store that is not the writer passes them back to be retried later.
+                if st.primary {
+                    st.on_reapply(now, local, d, from, entries, out);
+                } else {
+                    st.discarded.extend(entries);
+                }
+            }
             Msg::Response { op, res, .. } => self.on_response(op, res),
             Msg::Append { epoch, prev_lsn, prev_epoch, entries, leader_local_us, leader_end } => st
                 .on_append(
@@ -508,7 +520,10 @@ impl World {
             Msg::LeaseGrant { epoch, requested_local_us } => {
                 st.on_lease_grant(epoch, requested_local_us, d.lease)
             }
-            Msg::Config { writer, epoch } => st.on_config(now, writer, epoch, out),
+            Msg::Config { writer, epoch, reconcile } => {
+                st.reconciling |= reconcile;
+                st.on_config(now, writer, epoch, out)
+            }
             Msg::Freeze { frozen } => st.frozen = frozen,
             Msg::Queues { epoch, quarantine } => {
                 self.workers[to.idx()].release(epoch, quarantine, st, now, local, d, out)
@@ -793,7 +808,8 @@ impl World {
             return false;
         }
         self.stores.iter().all(|st| {
-            st.end_lsn == w.end_lsn
+            (!st.reconciling || st.discarded.is_empty())
+                && st.end_lsn == w.end_lsn
                 && st.applied_lsn == st.end_lsn
                 && st.epoch_at(st.end_lsn) == w.epoch_at(w.end_lsn)
                 && (st.region == w.region || !st.primary)

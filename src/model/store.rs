@@ -18,6 +18,11 @@ pub const LOG_RETAIN_MAX: usize = 65_536;
 /// How long a semi-sync write waits for replica acknowledgements before the primary
 /// forgets it (the client has long given up; the entry stays committed).
 const PENDING_ACK_MAX: SimDuration = SimDuration::from_secs(10);
+/// Discarded client writes a store keeps for the runbook's reconcile step.
+const DISCARDED_KEEP_MAX: usize = 100_000;
+/// Discarded writes sent back to the writer in one message.
+const REAPPLY_BATCH_MAX: usize = 512;
+
 /// Applied entries a follower keeps: enough to serve a short catch-up if it is
 /// promoted; a follower further behind than this gets a snapshot instead.
 pub const FOLLOWER_LOG_RETAIN: usize = 4_096;
@@ -120,6 +125,11 @@ pub struct Store {
     pub consumer_offset: u64,
     /// The design has workers: keep the log they may still replay.
     pub retain_for_workers: bool,
+    /// The runbook's reconcile step reached this store: discarded writes go back to the
+    /// writer.
+    pub reconciling: bool,
+    /// Client writes this store discarded on rejoining, kept for reconciliation.
+    pub discarded: Vec<Entry>,
     /// Active-active state (unused in single-writer designs).
     pub multi: super::multi::Multi,
     pub last_applied_commit_at: SimTime,
@@ -160,6 +170,8 @@ impl Store {
             records: OpRecords::default(),
             consumer_offset: 0,
             retain_for_workers: false,
+            reconciling: false,
+            discarded: Vec::new(),
             multi: super::multi::Multi::default(),
             last_applied_commit_at: SimTime::ZERO,
             last_applied_commit_local_us: 0,
@@ -247,6 +259,65 @@ impl Store {
             && self.ready
             && !self.frozen
             && (!d.fencing || self.lease_valid(local_us))
+    }
+
+    /// With reconciliation on, sends discarded writes to the writer this store follows.
+    pub fn reconcile(&mut self, out: &mut Out) {
+        if !self.reconciling || self.discarded.is_empty() || self.primary {
+            return;
+        }
+        let n = self.discarded.len().min(REAPPLY_BATCH_MAX);
+        let entries: Vec<Entry> = self.discarded.drain(..n).collect();
+        out.send(self.region, self.leader, Msg::Reapply { entries });
+    }
+
+    /// The writer applies discarded writes again, as new entries carrying the original
+    /// operations: a credit adds again, a set overwrites whatever is there now. With
+    /// idempotency records, an operation the writer already holds is skipped. Entries
+    /// it cannot take now go back to the sender to try later.
+    pub fn on_reapply(
+        &mut self,
+        now: SimTime,
+        local_us: i64,
+        d: &Design,
+        from: RegionId,
+        entries: Vec<Entry>,
+        out: &mut Out,
+    ) {
+        if !self.writable(local_us, d) {
+            out.send(self.region, from, Msg::Reapply { entries });
+            return;
+        }
+        let mut count = 0;
+        for e in entries {
+            if e.idem && self.records.get(e.op_key).is_some() {
+                continue;
+            }
+            let entry = Entry {
+                lsn: self.end_lsn + 1,
+                epoch: self.epoch,
+                commit_at: now,
+                commit_local_us: local_us,
+                ..e
+            };
+            let before = if e.key == NO_KEY { 0 } else { self.cells[e.key as usize].value };
+            self.append_entry(entry);
+            self.apply_next();
+            let after = |k: Key, cells: &[Cell]| {
+                if k == NO_KEY {
+                    (NO_KEY, 0)
+                } else {
+                    (k, cells[k as usize].value)
+                }
+            };
+            let after = [after(entry.key, &self.cells), after(entry.key2, &self.cells)];
+            out.obs.push(Obs::Commit { region: self.region, entry, before, after });
+            count += 1;
+        }
+        if count > 0 {
+            out.obs.push(Obs::Reapplied { region: self.region, count });
+            self.schedule_flush(now, d, out);
+        }
     }
 
     /// Whether the entry at `lsn` is held by as many replicas as the design's writes
@@ -931,6 +1002,9 @@ impl Store {
             if kept {
                 survivor_commit_at = e.commit_at;
             } else {
+                if e.op_key != 0 && self.discarded.len() < DISCARDED_KEEP_MAX {
+                    self.discarded.push(*e);
+                }
                 discarded.push(Discarded {
                     version: Version { epoch: e.epoch, lsn: e.lsn },
                     commit_at: e.commit_at,

@@ -272,6 +272,8 @@ pub enum Msg {
     Config {
         writer: RegionId,
         epoch: u32,
+        /// The runbook's reconcile step has run: stores send back what they discard.
+        reconcile: bool,
     },
     /// Active-active: a region's own writes, in its sequence.
     Updates {
@@ -294,6 +296,12 @@ pub enum Msg {
     Decide {
         pid: u64,
         key: Key,
+    },
+    /// The runbook's reconcile step: stores re-submit the writes they discard.
+    Reconcile,
+    /// Writes a store discarded, sent to the writer to be applied again.
+    Reapply {
+        entries: Vec<Entry>,
     },
     /// The runbook stops (or resumes) writes at every store.
     Freeze {
@@ -331,6 +339,8 @@ impl Msg {
             Msg::Propose { .. } => 14,
             Msg::ProposeReply { .. } => 15,
             Msg::Decide { .. } => 16,
+            Msg::Reconcile => 17,
+            Msg::Reapply { .. } => 18,
         }
     }
     pub fn name(&self) -> &'static str {
@@ -351,6 +361,8 @@ impl Msg {
             Msg::Propose { .. } => "propose",
             Msg::ProposeReply { .. } => "propose_reply",
             Msg::Decide { .. } => "decide",
+            Msg::Reconcile => "reconcile",
+            Msg::Reapply { .. } => "reapply",
         }
     }
 }
@@ -458,6 +470,11 @@ pub enum Obs {
     Merged {
         region: RegionId,
         after: [(Key, i64); 2],
+    },
+    /// The writer applied again `count` writes another store had discarded.
+    Reapplied {
+        region: RegionId,
+        count: u64,
     },
     /// A worker performed operation `op_key`'s external side effect.
     Effect {

@@ -329,6 +329,7 @@ pub enum StepKindFile {
     QuarantineQueues,
     InvalidateRouting,
     ResumeTraffic,
+    Reconcile,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -160,6 +160,9 @@ pub enum StepKind {
     InvalidateRouting,
     /// Stores accept writes again.
     ResumeTraffic,
+    /// From now on, a store that discards acknowledged writes when it rejoins sends
+    /// them to the writer, which applies them again.
+    Reconcile,
 }
 
 impl StepKind {
@@ -171,6 +174,7 @@ impl StepKind {
             StepKind::QuarantineQueues => "quarantine_queues",
             StepKind::InvalidateRouting => "invalidate_routing",
             StepKind::ResumeTraffic => "resume_traffic",
+            StepKind::Reconcile => "reconcile",
         }
     }
 }

@@ -737,6 +737,7 @@ impl Validator<'_> {
                 StepKindFile::InvalidateRouting => StepKind::InvalidateRouting,
                 StepKindFile::ResumeTraffic => StepKind::ResumeTraffic,
                 StepKindFile::DrainQueues => StepKind::DrainQueues,
+                StepKindFile::Reconcile => StepKind::Reconcile,
                 StepKindFile::QuarantineQueues => StepKind::QuarantineQueues,
             };
             let path = format!("design.promotion.runbook[{i}].duration_ms");
