@@ -536,6 +536,10 @@ fn a_skewed_clock_makes_later_writes_lose_under_lww() {
     let r = run(&s, &RunOptions::default()).unwrap();
     assert_eq!(lost_updates(&r), 0);
     assert_eq!(status(&r, "recovery"), "held");
+    // The price: writes that raced are refused and retried, as the report shows.
+    let rec = gameday::report::reconciliation_json(&r);
+    assert!(rec["merge_decisions"]["conditional_writes_refused"].as_u64().unwrap() > 0, "{rec}");
+    assert_eq!(rec["merge_decisions"]["superseded_unobserved"], 0);
 }
 
 #[test]

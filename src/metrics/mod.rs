@@ -81,6 +81,11 @@ pub struct Metrics {
     last_write_ack: Option<SimTime>,
     promotions: Vec<Promotion>,
     log_entries_peak: usize,
+    /// Active-active conflict resolutions: writes superseded unobserved, remote
+    /// updates merged, conditional writes refused.
+    superseded: u64,
+    merged: u64,
+    conflicts_rejected: u64,
     /// Runbook steps as `(step, started, ended)`, at most `RUNBOOK_STEPS_MAX`.
     runbook: Vec<(&'static str, SimTime, Option<SimTime>)>,
 }
@@ -103,6 +108,9 @@ impl Metrics {
             last_write_ack: None,
             promotions: Vec::new(),
             log_entries_peak: 0,
+            superseded: 0,
+            merged: 0,
+            conflicts_rejected: 0,
             runbook: Vec::new(),
         }
     }
@@ -141,6 +149,9 @@ impl Metrics {
                     r.2 = Some(w.now);
                 }
             }
+            Obs::Superseded { .. } => self.superseded += 1,
+            Obs::Merged { .. } => self.merged += 1,
+            Obs::ConflictRejected { .. } => self.conflicts_rejected += 1,
             Obs::Indeterminate { kind, region, .. } => {
                 self.counts[region.idx()][kind.idx()].unknown += 1
             }
@@ -219,6 +230,7 @@ impl Metrics {
             "replication_lag": lag,
             "promotions": promotions,
             "log_entries_peak": self.log_entries_peak,
+            "conflicts": {"superseded_unobserved": self.superseded, "remote_updates_merged": self.merged, "conditional_writes_refused": self.conflicts_rejected},
             "runbook": self.runbook.iter().map(|(s, a, b)| json!({"step": s, "start_s": a.as_secs_f64(), "end_s": b.map(SimTime::as_secs_f64)})).collect::<Vec<_>>(),
         })
     }

@@ -524,6 +524,7 @@ fn finish_proposal(
     let res = if commit {
         commit_local(st, s, now, p.update, out)
     } else {
+        out.obs.push(Obs::ConflictRejected { region: st.region, key: p.update.key });
         Res::Refused(Refusal::Conflict)
     };
     out.send(st.region, p.client, Msg::Response { op: p.op, attempt: p.attempt, res });

@@ -466,6 +466,12 @@ pub enum Obs {
         loser: Version,
         winner: Version,
     },
+    /// Active-active: a conditional write was refused because another held or changed
+    /// the key.
+    ConflictRejected {
+        region: RegionId,
+        key: Key,
+    },
     /// Active-active: a remote update was applied; the touched keys' values after it.
     Merged {
         region: RegionId,

@@ -124,6 +124,7 @@ pub fn reconciliation_json(r: &RunResult) -> Value {
         "effects_without_acknowledged_operation": dup["effects_without_ack"],
         "dead_lettered": dup["dead_lettered"],
         "quarantined_events": dup["quarantined_events"],
+        "merge_decisions": r.metrics["conflicts"],
     })
 }
 
