@@ -309,7 +309,6 @@ fn commit_local(st: &mut Store, s: &Scenario, now: SimTime, mut u: Update, out: 
         }
         q.push_back(u);
     }
-    let after = |k: Key| if k == NO_KEY { (NO_KEY, 0) } else { (k, st.cells[k as usize].value) };
     let entry = Entry {
         lsn: u.stamp.version().lsn,
         epoch: 0,
@@ -327,7 +326,7 @@ fn commit_local(st: &mut Store, s: &Scenario, now: SimTime, mut u: Update, out: 
         region: st.region,
         entry,
         before,
-        after: [after(u.key), after(u.key2)],
+        after: super::store::values_after(&st.cells, [u.key, u.key2]),
     });
     Res::Written { version: u.stamp.version() }
 }

@@ -303,14 +303,7 @@ impl Store {
             let before = if e.key == NO_KEY { 0 } else { self.cells[e.key as usize].value };
             self.append_entry(entry);
             self.apply_next();
-            let after = |k: Key, cells: &[Cell]| {
-                if k == NO_KEY {
-                    (NO_KEY, 0)
-                } else {
-                    (k, cells[k as usize].value)
-                }
-            };
-            let after = [after(entry.key, &self.cells), after(entry.key2, &self.cells)];
+            let after = values_after(&self.cells, [entry.key, entry.key2]);
             out.obs.push(Obs::Commit { region: self.region, entry, before, after });
             count += 1;
         }
@@ -633,14 +626,7 @@ impl Store {
         }
         self.append_entry(entry);
         self.apply_next();
-        let after = |k: Key, cells: &[Cell]| {
-            if k == NO_KEY {
-                (NO_KEY, 0)
-            } else {
-                (k, cells[k as usize].value)
-            }
-        };
-        let after = [after(key, &self.cells), after(key2, &self.cells)];
+        let after = values_after(&self.cells, [key, key2]);
         out.obs.push(Obs::Commit { region: self.region, entry, before, after });
         Some(Version { epoch: entry.epoch, lsn: entry.lsn })
     }
@@ -1161,6 +1147,11 @@ impl Store {
         }
         self.schedule_apply(now, out);
     }
+}
+
+/// The values of `keys` in `cells`, for observations (`NO_KEY` stays unused).
+pub fn values_after(cells: &[Cell], keys: [Key; 2]) -> [(Key, i64); 2] {
+    keys.map(|k| if k == NO_KEY { (NO_KEY, 0) } else { (k, cells[k as usize].value) })
 }
 
 /// The epoch of `lsn` in a lineage list `(epoch, first lsn)`.
