@@ -20,7 +20,7 @@ use std::collections::{BTreeMap, VecDeque};
 const LATE_DELIVERY_SLACK: SimDuration = SimDuration::from_secs(60);
 
 /// How long an effect is remembered to recognise a second one for the same operation.
-const EFFECT_WINDOW: SimDuration = SimDuration::from_secs(300);
+const EFFECT_WINDOW: SimDuration = SimDuration::from_secs(120);
 
 /// Double applications awaiting confirmation; past this many, more are not tracked.
 const SUSPECTS_MAX: usize = 100_000;

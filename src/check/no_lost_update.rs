@@ -13,7 +13,7 @@ use serde_json::json;
 use std::collections::{BTreeMap, VecDeque};
 
 /// How long acknowledged and superseded writes are remembered to match one another.
-const WINDOW: SimDuration = SimDuration::from_secs(300);
+const WINDOW: SimDuration = SimDuration::from_secs(120);
 
 #[derive(Default)]
 pub struct NoLostUpdate {

@@ -788,8 +788,10 @@ impl Store {
             peer.acked = end_lsn.min(self.end_lsn);
             peer.last_progress = now;
         }
+        // A late gap report can name a position below what the follower has since
+        // acknowledged: resend from the acknowledged one, which the log still holds.
         if gap && end_lsn < peer.sent {
-            peer.sent = end_lsn;
+            peer.sent = end_lsn.max(peer.acked);
             self.schedule_flush(now, d, out);
         }
         self.release_acks(d, out);
@@ -916,7 +918,17 @@ impl Store {
         if prev_lsn > self.end_lsn {
             return reply(self, true, false, out);
         }
-        if prev_lsn + 1 < self.first_lsn || self.epoch_at(prev_lsn) != prev_epoch {
+        if prev_lsn + 1 < self.first_lsn {
+            // From before what this node can check (it installed a snapshot since): a
+            // late duplicate if it brings nothing new, else check it where our log ends.
+            if entries.last().is_none_or(|e| e.lsn <= self.end_lsn) {
+                return reply(self, false, false, out);
+            }
+            let meets = entries.iter().find(|e| e.lsn == self.end_lsn);
+            if !meets.is_some_and(|e| e.epoch == self.epoch_at(self.end_lsn)) {
+                return reply(self, false, true, out);
+            }
+        } else if self.epoch_at(prev_lsn) != prev_epoch {
             return reply(self, false, true, out);
         }
         for e in entries {

@@ -31,7 +31,7 @@ pub struct Provider {
 }
 
 /// How long the provider remembers an idempotency key (a bounded, named retention).
-pub const PROVIDER_KEY_TTL: SimDuration = SimDuration::from_secs(300);
+pub const PROVIDER_KEY_TTL: SimDuration = SimDuration::from_secs(120);
 
 impl Provider {
     /// Whether a call with `key` performs the effect (false for a key seen before).
