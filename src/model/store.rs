@@ -925,7 +925,7 @@ impl Store {
                 return reply(self, false, false, out);
             }
             let meets = entries.iter().find(|e| e.lsn == self.end_lsn);
-            if !meets.is_some_and(|e| e.epoch == self.epoch_at(self.end_lsn)) {
+            if meets.is_none_or(|e| e.epoch != self.epoch_at(self.end_lsn)) {
                 return reply(self, false, true, out);
             }
         } else if self.epoch_at(prev_lsn) != prev_epoch {
