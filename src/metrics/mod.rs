@@ -85,6 +85,7 @@ pub struct Metrics {
     /// updates merged, conditional writes refused.
     superseded: u64,
     merged: u64,
+    snapshots: u64,
     conflicts_rejected: u64,
     /// Runbook steps as `(step, started, ended)`, at most `RUNBOOK_STEPS_MAX`.
     runbook: Vec<(&'static str, SimTime, Option<SimTime>)>,
@@ -110,6 +111,7 @@ impl Metrics {
             log_entries_peak: 0,
             superseded: 0,
             merged: 0,
+            snapshots: 0,
             conflicts_rejected: 0,
             runbook: Vec::new(),
         }
@@ -150,6 +152,7 @@ impl Metrics {
                 }
             }
             Obs::Superseded { .. } => self.superseded += 1,
+            Obs::SnapshotSent { .. } => self.snapshots += 1,
             Obs::Merged { .. } => self.merged += 1,
             Obs::ConflictRejected { .. } => self.conflicts_rejected += 1,
             Obs::Indeterminate { kind, region, .. } => {
@@ -230,6 +233,7 @@ impl Metrics {
             "replication_lag": lag,
             "promotions": promotions,
             "log_entries_peak": self.log_entries_peak,
+            "snapshots_sent": self.snapshots,
             "conflicts": {"superseded_unobserved": self.superseded, "remote_updates_merged": self.merged, "conditional_writes_refused": self.conflicts_rejected},
             "runbook": self.runbook.iter().map(|(s, a, b)| json!({"step": s, "start_s": a.as_secs_f64(), "end_s": b.map(SimTime::as_secs_f64)})).collect::<Vec<_>>(),
         })

@@ -712,6 +712,7 @@ impl Store {
             {
                 let snap = self.snapshot();
                 out.send(self.region, to, Msg::Snapshot(Box::new(snap)));
+                out.obs.push(Obs::SnapshotSent { region: self.region, to });
                 self.peers[p].sent = self.applied_lsn;
                 self.peers[p].snapshot_needed = false;
                 continue;
@@ -788,8 +789,9 @@ impl Store {
             peer.acked = end_lsn.min(self.end_lsn);
             peer.last_progress = now;
         }
-        // A late gap report can name a position below what the follower has since
-        // acknowledged: resend from the acknowledged one, which the log still holds.
+        // Never resend what the follower has acknowledged (the log may have dropped it),
+        // even when a late gap report names an older position.
+        peer.sent = peer.sent.max(peer.acked);
         if gap && end_lsn < peer.sent {
             peer.sent = end_lsn.max(peer.acked);
             self.schedule_flush(now, d, out);

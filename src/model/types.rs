@@ -477,6 +477,11 @@ pub enum Obs {
         region: RegionId,
         after: [(Key, i64); 2],
     },
+    /// A leader shipped its whole state to a follower that could not continue its log.
+    SnapshotSent {
+        region: RegionId,
+        to: RegionId,
+    },
     /// The writer applied again `count` writes another store had discarded.
     Reapplied {
         region: RegionId,
