@@ -266,7 +266,9 @@ fn fault_regions(k: &FaultKind) -> Vec<RegionId> {
         | FaultKind::WorkerCrash { region }
         | FaultKind::QueueReplay { region, .. }
         | FaultKind::DuplicateDelivery { region, .. }
-        | FaultKind::PoisonMessage { region } => vec![*region],
+        | FaultKind::PoisonMessage { region }
+        | FaultKind::RegionBrownout { region, .. } => vec![*region],
+        FaultKind::TrafficSurge { region, .. } => region.iter().copied().collect(),
         // A partition or a slow link concerns everyone: it changes who can talk to whom.
         FaultKind::Partition { .. }
         | FaultKind::LinkLatency { .. }
@@ -331,5 +333,21 @@ pub fn describe_fault(k: &FaultKind, w: &World) -> String {
         FaultKind::PoisonMessage { region } => {
             format!("the next event {}'s workers take fails", w.s.region_name(*region))
         }
+        FaultKind::RegionBrownout { region, latency_factor, capacity_factor, error_rate, ramp } => {
+            format!(
+                "{} service x{latency_factor}, servers x{capacity_factor}, errors {:.0}%{}",
+                w.s.region_name(*region),
+                error_rate * 100.0,
+                if *ramp > crate::engine::SimDuration::ZERO {
+                    format!(", ramping over {ramp}")
+                } else {
+                    String::new()
+                }
+            )
+        }
+        FaultKind::TrafficSurge { region, factor } => match region {
+            Some(r) => format!("{} clients x{factor}", w.s.region_name(*r)),
+            None => format!("all clients x{factor}"),
+        },
     }
 }

@@ -1,7 +1,8 @@
-//! `recovery`: the system comes back. After the last fault of the drill heals, a write
-//! must succeed again within `limits.rto_max_s` (when the drill leaves that long to
-//! see it), and after the drill every store must converge on the writer's log within
-//! `limits.convergence_max_s`.
+//! `recovery`: the system comes back. After the last fault of the drill heals, goodput
+//! must return to within 5% of offered load (over a one-second window) within
+//! `limits.rto_max_s`, when the drill leaves that long to see it; a system that stays
+//! collapsed after its trigger is gone fails here. After the drill every store must
+//! converge on the writer's log within `limits.convergence_max_s`.
 
 use super::{Finding, Invariant};
 use crate::engine::{SimDuration, SimTime};
@@ -10,13 +11,17 @@ use crate::model::World;
 use crate::scenario::Scenario;
 use serde_json::json;
 
+/// The window goodput is compared with offered load over.
+const WINDOW: SimDuration = SimDuration::from_secs(1);
+/// Goodput must reach this share of offered load.
+const GOODPUT_SHARE: f64 = 0.95;
+
 pub struct Recovery {
     rto_max: SimDuration,
     drill_end: SimTime,
-    /// When the latest fault healed during the drill, and whether a write succeeded since.
     healed_at: Option<SimTime>,
-    write_after_heal: Option<SimTime>,
-    writes_in_mix: bool,
+    /// Per window since the heal, up to `rto_max`: operations offered and succeeded.
+    windows: Vec<(u64, u64)>,
 }
 
 impl Recovery {
@@ -25,9 +30,30 @@ impl Recovery {
             rto_max: s.rto_max,
             drill_end: SimTime::ZERO + s.duration,
             healed_at: None,
-            write_after_heal: None,
-            writes_in_mix: s.workload.mix.iter().any(|(k, _)| !k.is_read()),
+            windows: Vec::new(),
         }
+    }
+
+    fn window(&mut self, now: SimTime) -> Option<&mut (u64, u64)> {
+        let h = self.healed_at?;
+        let i = (now.since(h).as_us() / WINDOW.as_us()) as usize;
+        let n = (self.rto_max.as_us() / WINDOW.as_us()) as usize;
+        if i >= n {
+            return None;
+        }
+        if self.windows.len() <= i {
+            self.windows.resize(i + 1, (0, 0));
+        }
+        self.windows.get_mut(i)
+    }
+
+    /// The first whole window after the heal in which goodput reached its share.
+    fn recovered_after(&self) -> Option<usize> {
+        let h = self.healed_at?;
+        self.windows.iter().enumerate().position(|(i, (offered, ok))| {
+            let end = h + SimDuration(WINDOW.as_us() * (i as u64 + 1));
+            end <= self.drill_end && *offered > 0 && *ok as f64 >= GOODPUT_SHARE * *offered as f64
+        })
     }
 }
 
@@ -40,12 +66,17 @@ impl Invariant for Recovery {
         match obs {
             Obs::FaultEnded { .. } if w.now < self.drill_end => {
                 self.healed_at = Some(w.now);
-                self.write_after_heal = None;
+                self.windows.clear();
             }
-            Obs::Complete { version: Some(_), .. }
-                if self.healed_at.is_some() && self.write_after_heal.is_none() =>
-            {
-                self.write_after_heal = Some(w.now);
+            Obs::Invoke { .. } => {
+                if let Some(win) = self.window(w.now) {
+                    win.0 += 1;
+                }
+            }
+            Obs::Complete { ok: true, .. } => {
+                if let Some(win) = self.window(w.now) {
+                    win.1 += 1;
+                }
             }
             _ => {}
         }
@@ -54,15 +85,12 @@ impl Invariant for Recovery {
     fn finish(&mut self, w: &World, found: &mut Vec<Finding>) {
         if let Some(h) = self.healed_at {
             let observable = self.drill_end.since(h) >= self.rto_max;
-            let late = match self.write_after_heal {
-                Some(t) => t.since(h) > self.rto_max,
-                None => true,
-            };
-            if self.writes_in_mix && observable && late {
+            if observable && self.recovered_after().is_none() {
                 found.push(Finding {
                     at: h + self.rto_max,
                     what: format!(
-                        "no write succeeded within rto_max ({}) after the last fault healed at {h}",
+                        "goodput did not return to {:.0}% of offered load within rto_max ({}) after the last fault healed at {h}",
+                        GOODPUT_SHARE * 100.0,
                         self.rto_max
                     ),
                     regions: w.s.region_ids().collect(),
@@ -85,10 +113,7 @@ impl Invariant for Recovery {
     fn details(&self) -> serde_json::Value {
         json!({
             "last_heal_s": self.healed_at.map(SimTime::as_secs_f64),
-            "write_recovered_after_ms": match (self.healed_at, self.write_after_heal) {
-                (Some(h), Some(t)) => Some(t.since(h).as_ms_f64()),
-                _ => None,
-            },
+            "goodput_recovered_within_s": self.recovered_after().map(|i| i + 1),
         })
     }
 }

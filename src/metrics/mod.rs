@@ -14,22 +14,38 @@ use serde_json::{json, Value};
 /// Points kept per time series; past it, neighbours merge (keeping the max).
 pub const SERIES_POINTS_MAX: usize = 2_048;
 
-/// A time series of maxima over buckets that double in width when it fills.
+/// A time series over buckets that double in width when it fills: each bucket keeps
+/// the maximum of what was pushed (gauges) or the sum (counts, with `counting`).
 #[derive(Clone, Debug, Serialize)]
 pub struct Series {
     pub bucket_us: u64,
     pub points: Vec<(u64, f64)>,
+    #[serde(skip)]
+    counting: bool,
 }
 
 impl Series {
     pub fn new(bucket_us: u64) -> Self {
-        Series { bucket_us, points: Vec::new() }
+        Series { bucket_us, points: Vec::new(), counting: false }
+    }
+
+    pub fn counts(bucket_us: u64) -> Self {
+        Series { bucket_us, points: Vec::new(), counting: true }
+    }
+
+    fn merge(&self, a: f64, b: f64) -> f64 {
+        if self.counting {
+            a + b
+        } else {
+            a.max(b)
+        }
     }
 
     pub fn push(&mut self, at: SimTime, v: f64) {
         let b = at.as_us() / self.bucket_us * self.bucket_us;
+        let counting = self.counting;
         match self.points.last_mut() {
-            Some((t, x)) if *t == b => *x = x.max(v),
+            Some((t, x)) if *t == b => *x = if counting { *x + v } else { x.max(v) },
             _ => self.points.push((b, v)),
         }
         if self.points.len() > SERIES_POINTS_MAX {
@@ -39,7 +55,7 @@ impl Series {
             for &(t, x) in &self.points {
                 let nb = t / bu * bu;
                 match merged.last_mut() {
-                    Some((mt, mx)) if *mt == nb => *mx = mx.max(x),
+                    Some((mt, mx)) if *mt == nb => *mx = self.merge(*mx, x),
                     _ => merged.push((nb, x)),
                 }
             }
@@ -81,6 +97,14 @@ pub struct Metrics {
     last_write_ack: Option<SimTime>,
     promotions: Vec<Promotion>,
     log_entries_peak: usize,
+    /// Per second: operations offered, completed successfully, and attempts reaching a
+    /// region (retry amplification over time).
+    offered: Series,
+    goodput: Series,
+    attempts_series: Series,
+    /// Per region: deepest cell queue and its oldest wait (ms), sampled.
+    queue_depth: Vec<Series>,
+    queue_oldest_ms: Vec<Series>,
     /// Active-active conflict resolutions: writes superseded unobserved, remote
     /// updates merged, conditional writes refused.
     superseded: u64,
@@ -109,6 +133,11 @@ impl Metrics {
             last_write_ack: None,
             promotions: Vec::new(),
             log_entries_peak: 0,
+            offered: Series::counts(1_000_000),
+            goodput: Series::counts(1_000_000),
+            attempts_series: Series::counts(1_000_000),
+            queue_depth: (0..n).map(|_| Series::new(100_000)).collect(),
+            queue_oldest_ms: (0..n).map(|_| Series::new(100_000)).collect(),
             superseded: 0,
             merged: 0,
             snapshots: 0,
@@ -119,11 +148,18 @@ impl Metrics {
 
     pub fn observe(&mut self, obs: &Obs, w: &World) {
         match obs {
-            Obs::Invoke { .. } => self.ops += 1,
-            Obs::Attempt { .. } => self.attempts += 1,
+            Obs::Invoke { .. } => {
+                self.ops += 1;
+                self.offered.push(w.now, 1.0);
+            }
+            Obs::Attempt { .. } => {
+                self.attempts += 1;
+                self.attempts_series.push(w.now, 1.0);
+            }
             Obs::Complete { kind, region, ok, version, invoked_at, .. } => {
                 let c = &mut self.counts[region.idx()][kind.idx()];
                 if *ok {
+                    self.goodput.push(w.now, 1.0);
                     c.ok += 1;
                     let lat = w.now.since(*invoked_at).as_us().max(1);
                     let _ = self.latency[region.idx()].record(lat);
@@ -179,6 +215,11 @@ impl Metrics {
             self.lag[r.idx()].push(w.now, lag as f64 / 1e3);
             let _ = self.lag_hist[r.idx()].record(lag.max(1));
             self.log_entries_peak = self.log_entries_peak.max(w.stores[r.idx()].log_len());
+            if let Some(tier) = w.apptiers.get(r.idx()) {
+                let (depth, oldest) = tier.depth(w.now);
+                self.queue_depth[r.idx()].push(w.now, depth as f64);
+                self.queue_oldest_ms[r.idx()].push(w.now, oldest.as_ms_f64());
+            }
         }
     }
 
@@ -233,6 +274,13 @@ impl Metrics {
             "replication_lag": lag,
             "promotions": promotions,
             "log_entries_peak": self.log_entries_peak,
+            "load": {
+                "offered_per_s": self.offered,
+                "goodput_per_s": self.goodput,
+                "attempts_per_s": self.attempts_series,
+                "queue_depth": self.regions.iter().zip(&self.queue_depth).map(|(n, s)| (n.clone(), json!({"max": s.points.iter().map(|p| p.1).fold(0.0, f64::max), "series": s}))).collect::<serde_json::Map<_, _>>(),
+                "queue_oldest_ms": self.regions.iter().zip(&self.queue_oldest_ms).map(|(n, s)| (n.clone(), json!(s.points.iter().map(|p| p.1).fold(0.0, f64::max)))).collect::<serde_json::Map<_, _>>(),
+            },
             "snapshots_sent": self.snapshots,
             "conflicts": {"superseded_unobserved": self.superseded, "remote_updates_merged": self.merged, "conditional_writes_refused": self.conflicts_rejected},
             "runbook": self.runbook.iter().map(|(s, a, b)| json!({"step": s, "start_s": a.as_secs_f64(), "end_s": b.map(SimTime::as_secs_f64)})).collect::<Vec<_>>(),

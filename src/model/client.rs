@@ -6,7 +6,7 @@
 
 use super::types::*;
 use crate::engine::{SimDuration, SimTime};
-use crate::scenario::{DebitCheck, OpKind, ReadClass, RegionId, Scenario, WORKFLOW_STATES};
+use crate::scenario::{DebitCheck, Jitter, OpKind, ReadClass, RegionId, Scenario, WORKFLOW_STATES};
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
@@ -37,6 +37,8 @@ pub struct Op {
     pub backing_off: bool,
     /// The client session the operation belongs to, within its region.
     pub session: u32,
+    /// The last backoff waited (decorrelated jitter grows from it).
+    pub last_backoff: SimDuration,
 }
 
 /// The slab of live operations; generations make stale timers harmless.
@@ -198,19 +200,74 @@ pub fn draw_op(s: &Scenario, rng: &mut ChaCha8Rng, region: RegionId, now: SimTim
         prechecking,
         backing_off: false,
         session,
+        last_backoff: SimDuration::ZERO,
     }
 }
 
-/// Exponential backoff before attempt `attempt` (2, 3, ...), capped.
-pub fn backoff(s: &Scenario, attempt: u32) -> SimDuration {
+/// The backoff before attempt `attempt` (2, 3, ...): exponential from the base, capped,
+/// then jittered as the design says. `previous` is the op's last backoff (decorrelated).
+pub fn backoff(
+    s: &Scenario,
+    attempt: u32,
+    previous: SimDuration,
+    rng: &mut ChaCha8Rng,
+) -> SimDuration {
     let w = &s.workload;
     let exp = attempt.saturating_sub(2).min(30);
-    SimDuration(w.backoff.as_us().saturating_mul(1u64 << exp).min(w.backoff_max.as_us()))
+    let d = w.backoff.as_us().saturating_mul(1u64 << exp).min(w.backoff_max.as_us());
+    let us = match w.jitter {
+        Jitter::None => d,
+        Jitter::Full => rng.gen_range(0..=d),
+        Jitter::Equal => d / 2 + rng.gen_range(0..=d - d / 2),
+        Jitter::Decorrelated => {
+            let base = w.backoff.as_us();
+            let hi = previous.as_us().max(base).saturating_mul(3).max(base);
+            rng.gen_range(base..=hi).min(w.backoff_max.as_us())
+        }
+    };
+    SimDuration(us)
 }
 
-/// Time to the next Poisson arrival of one client region.
-pub fn interarrival(s: &Scenario, rng: &mut ChaCha8Rng) -> SimDuration {
-    let per_region = s.workload.rate_per_s / s.workload.client_regions.len() as f64;
+/// Time to the next Poisson arrival of one client region, its rate times `surge`.
+pub fn interarrival(s: &Scenario, surge: f64, rng: &mut ChaCha8Rng) -> SimDuration {
+    let per_region = surge * s.workload.rate_per_s / s.workload.client_regions.len() as f64;
     let u: f64 = rng.gen_range(f64::EPSILON..1.0);
     SimDuration::from_secs_f64(-u.ln() / per_region).max(SimDuration(1))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::RngStreams;
+
+    fn scenario(jitter: &str) -> Scenario {
+        let text = format!(
+            r#"{{"version": 1, "name": "t", "regions": [{{"name": "a", "role": "primary"}}],
+                "workload": {{"retry": {{"attempts": 5, "backoff_ms": 10, "backoff_max_ms": 50, "jitter": "{jitter}"}}}}}}"#
+        );
+        crate::scenario::from_str("t.json", &text).expect("valid")
+    }
+
+    #[test]
+    fn backoff_doubles_up_to_its_cap_without_jitter() {
+        let s = scenario("none");
+        let mut rng = RngStreams::new(1).stream("retry");
+        let d: Vec<u64> =
+            (2..=5).map(|a| backoff(&s, a, SimDuration::ZERO, &mut rng).as_us()).collect();
+        assert_eq!(d, vec![10_000, 20_000, 40_000, 50_000]);
+    }
+
+    #[test]
+    fn jitter_stays_within_its_bounds() {
+        let mut rng = RngStreams::new(1).stream("retry");
+        for _ in 0..1_000 {
+            let full = backoff(&scenario("full"), 4, SimDuration::ZERO, &mut rng).as_us();
+            assert!(full <= 40_000);
+            let equal = backoff(&scenario("equal"), 4, SimDuration::ZERO, &mut rng).as_us();
+            assert!((20_000..=40_000).contains(&equal));
+            let prev = SimDuration::from_ms(12);
+            let dec = backoff(&scenario("decorrelated"), 4, prev, &mut rng).as_us();
+            assert!((10_000..=36_000).contains(&dec), "{dec}");
+        }
+    }
 }

@@ -4,6 +4,7 @@
 //! timers) into new events; what happened observably is left in `World::obs` for the
 //! checkers and metrics. The model never looks at checkers or reports.
 
+pub mod apptier;
 pub mod client;
 pub mod clock;
 pub mod control;
@@ -76,6 +77,12 @@ pub enum Event {
     WorkerTick {
         region: RegionId,
     },
+    /// A server of `region`'s application tier finished `job`.
+    ServiceDone {
+        region: RegionId,
+        cell: u32,
+        job: apptier::Job,
+    },
 }
 
 impl Event {
@@ -105,6 +112,9 @@ impl Event {
             Event::EndDrill => 14,
             Event::RunbookNext => 15,
             Event::WorkerTick { region } => 16 | r(*region) << 8,
+            Event::ServiceDone { region, cell, job } => {
+                17 | r(*region) << 8 | u64::from(*cell) << 16 | u64::from(job.m.op.slot) << 32
+            }
         }
     }
 
@@ -126,6 +136,7 @@ impl Event {
             Event::EndDrill => "end_drill",
             Event::RunbookNext => "runbook_next",
             Event::WorkerTick { .. } => "worker_tick",
+            Event::ServiceDone { .. } => "service_done",
         }
     }
 }
@@ -188,6 +199,12 @@ pub struct World {
     pub net: Network,
     pub stores: Vec<Store>,
     pub workers: Vec<stream::Workers>,
+    /// Each region's application tier (empty without `design.capacity`).
+    pub apptiers: Vec<apptier::AppTier>,
+    /// Per client region: the arrival-rate multiplier of active surges, and the retry
+    /// budget's tokens.
+    pub surge: Vec<f64>,
+    pub retry_tokens: Vec<f64>,
     /// The external provider the workers call (the outside world).
     pub provider: stream::Provider,
     pub control: Control,
@@ -204,6 +221,8 @@ pub struct World {
     sessions: BTreeMap<(RegionId, u32, Key), Version>,
     rng_clients: ChaCha8Rng,
     rng_workers: ChaCha8Rng,
+    rng_apptier: ChaCha8Rng,
+    rng_retry: ChaCha8Rng,
     out: Out,
 }
 
@@ -236,6 +255,14 @@ impl World {
             region_up: vec![true; n],
             stores,
             workers: s.region_ids().map(stream::Workers::new).collect(),
+            apptiers: match &s.design.capacity {
+                Some(c) => s.region_ids().map(|_| apptier::AppTier::new(c)).collect(),
+                None => Vec::new(),
+            },
+            surge: vec![1.0; n],
+            retry_tokens: vec![s.workload.budget.map_or(0.0, |b| b.burst); n],
+            rng_apptier: streams.stream("apptier"),
+            rng_retry: streams.stream("retry"),
             provider: stream::Provider::default(),
             rng_workers: streams.stream("workers"),
             control,
@@ -256,7 +283,7 @@ impl World {
     /// Schedules the first events of a run.
     pub fn start(&mut self, sched: &mut Scheduler<Event>) {
         for &r in &self.s.workload.client_regions.clone() {
-            let d = client::interarrival(&self.s, &mut self.rng_clients);
+            let d = client::interarrival(&self.s, 1.0, &mut self.rng_clients);
             sched.after(d, Event::Arrival { region: r });
         }
         for r in self.s.region_ids() {
@@ -346,6 +373,9 @@ impl World {
             Event::Sample => sched.after(SAMPLE_EVERY, Event::Sample),
             Event::EndDrill => self.end_drill(),
             Event::WorkerTick { region } => self.worker_tick(region, sched),
+            Event::ServiceDone { region, cell, job } => {
+                self.service_done(region, cell as usize, job)
+            }
             Event::RunbookNext => {
                 // A control plane that is down finishes nothing; the runbook resumes
                 // from this step if the region comes back before it is needed again.
@@ -454,6 +484,67 @@ impl World {
         }
     }
 
+    /// A request reaches region `to`: through its application tier when the design has
+    /// one, else straight to the store.
+    fn arrive(&mut self, to: RegionId, from: RegionId, m: store::ReqMeta, req: Req) {
+        // Retry amplification counts attempts that reach a region, served or not.
+        self.out.obs.push(Obs::Attempt { region: to });
+        let Some(c) = &self.s.design.capacity else {
+            self.execute(to, from, m, req);
+            return;
+        };
+        let job = apptier::Job { from, m, req, enqueued_at: self.now };
+        match self.apptiers[to.idx()].admit(c, job) {
+            Ok(cell) => self.start_service(to, cell),
+            Err(_) => {
+                let res = Res::Refused(Refusal::Overloaded);
+                self.out.send(to, from, Msg::Response { op: m.op, attempt: m.attempt, res });
+            }
+        }
+    }
+
+    fn start_service(&mut self, region: RegionId, cell: usize) {
+        let c = self.s.design.capacity.as_ref().expect("an application tier");
+        let started = self.apptiers[region.idx()].start(c, cell, self.now, &mut self.rng_apptier);
+        for (job, service) in started {
+            self.out
+                .timer(self.now + service, Event::ServiceDone { region, cell: cell as u32, job });
+        }
+    }
+
+    fn service_done(&mut self, region: RegionId, cell: usize, job: apptier::Job) {
+        if !self.region_up[region.idx()] {
+            return;
+        }
+        let failed = self.apptiers[region.idx()].finish(cell, self.now, &mut self.rng_apptier);
+        if failed {
+            let res = Res::Refused(Refusal::ServerError);
+            self.out.send(
+                region,
+                job.from,
+                Msg::Response { op: job.m.op, attempt: job.m.attempt, res },
+            );
+        } else {
+            self.execute(region, job.from, job.m, job.req);
+        }
+        self.start_service(region, cell);
+    }
+
+    /// The store (or, with every region writing, the active-active path) handles it.
+    fn execute(&mut self, to: RegionId, from: RegionId, m: store::ReqMeta, req: Req) {
+        let (now, local, d) = (self.now, self.local(to), &self.s.design);
+        let st = &mut self.stores[to.idx()];
+        let out = &mut self.out;
+        if d.topology == Topology::ActiveActiveWrites && req.is_write() {
+            if let Some(res) = multi::write(st, &self.s, now, local, from, m, req, out) {
+                out.send(to, from, Msg::Response { op: m.op, attempt: m.attempt, res });
+            }
+            st.schedule_flush(now, d, out);
+        } else {
+            st.on_request(now, local, d, from, m, req, out)
+        }
+    }
+
     fn deliver(&mut self, from: RegionId, to: RegionId, msg: Msg) {
         if !self.region_up[to.idx()] {
             return;
@@ -464,17 +555,9 @@ impl World {
         let st = &mut self.stores[to.idx()];
         let out = &mut self.out;
         match msg {
-            Msg::Request { op, attempt, token, req, op_key, idem, effect } => {
-                let m = store::ReqMeta { op, attempt, token, op_key, idem, effect };
-                if d.topology == Topology::ActiveActiveWrites && req.is_write() {
-                    out.obs.push(Obs::Attempt { region: to });
-                    if let Some(res) = multi::write(st, &self.s, now, local, from, m, req, out) {
-                        out.send(to, from, Msg::Response { op, attempt, res });
-                    }
-                    st.schedule_flush(now, d, out);
-                } else {
-                    st.on_request(now, local, d, from, m, req, out)
-                }
+            Msg::Request { op, attempt, token, req, op_key, idem, effect, kind, deadline } => {
+                let m = store::ReqMeta { op, attempt, token, op_key, idem, effect, kind, deadline };
+                self.arrive(to, from, m, req);
             }
             Msg::Updates { updates } => multi::on_updates(st, &self.s, now, from, &updates, out),
             Msg::UpdatesAck { upto } => multi::on_updates_ack(st, now, from, upto),
@@ -543,7 +626,7 @@ impl World {
         if self.phase != Phase::Drill {
             return;
         }
-        let d = client::interarrival(&self.s, &mut self.rng_clients);
+        let d = client::interarrival(&self.s, self.surge[region.idx()], &mut self.rng_clients);
         sched.after(d, Event::Arrival { region });
         let mut op = client::draw_op(&self.s, &mut self.rng_clients, region, self.now);
         self.next_op_key += 1;
@@ -593,7 +676,17 @@ impl World {
         self.out.send(
             region,
             target,
-            Msg::Request { op: id, attempt, token, req, op_key, idem, effect },
+            Msg::Request {
+                op: id,
+                attempt,
+                token,
+                req,
+                op_key,
+                idem,
+                effect,
+                kind: op.kind,
+                deadline: now + timeout,
+            },
         );
         self.out.timer(now + timeout, Event::Timeout { op: id, attempt });
     }
@@ -613,10 +706,19 @@ impl World {
         let attempts = self.s.workload.attempts;
         let Some(op) = self.ops.get_mut(id) else { return };
         if op.attempt < attempts && self.phase == Phase::Drill {
-            let d = client::backoff(&self.s, op.attempt + 1);
-            self.out.timer(self.now + d, Event::Attempt { op: id });
-            op.backing_off = true;
-            return;
+            // A retry budget spends a token per retry; without one, the op gives up.
+            let tokens = &mut self.retry_tokens[op.region.idx()];
+            if self.s.workload.budget.is_none() || *tokens >= 1.0 {
+                if self.s.workload.budget.is_some() {
+                    *tokens -= 1.0;
+                }
+                let d =
+                    client::backoff(&self.s, op.attempt + 1, op.last_backoff, &mut self.rng_retry);
+                op.last_backoff = d;
+                self.out.timer(self.now + d, Event::Attempt { op: id });
+                op.backing_off = true;
+                return;
+            }
         }
         self.complete(id, false, None, None);
     }
@@ -660,6 +762,10 @@ impl World {
         let Some(op) = self.ops.get_mut(id) else { return };
         let (kind, region, invoked_at, attempts) = (op.kind, op.region, op.invoked_at, op.attempt);
         let (delta, key, session, op_key) = (op.delta, op.req.key(), op.session, op.key);
+        if let (true, Some(b)) = (ok, self.s.workload.budget) {
+            let t = &mut self.retry_tokens[region.idx()];
+            *t = (*t + b.ratio).min(b.burst);
+        }
         // The session remembers the newest version it wrote or read of each key.
         if let Some(v) = version.or(read.map(|r| r.0)) {
             let seen = self.sessions.entry((region, session, key)).or_default();
@@ -734,6 +840,38 @@ impl World {
             FaultKind::ClockSkew { region, offset_us, drift_ppm } => {
                 let (o, dr) = if start { (*offset_us, *drift_ppm) } else { (0, -*drift_ppm) };
                 self.clocks[region.idx()].skew(now, o, dr);
+            }
+            FaultKind::RegionBrownout {
+                region,
+                latency_factor,
+                capacity_factor,
+                error_rate,
+                ramp,
+            } => {
+                if let Some(tier) = self.apptiers.get_mut(region.idx()) {
+                    tier.brownout = start.then_some(apptier::Brownout {
+                        latency_factor: *latency_factor,
+                        capacity_factor: *capacity_factor,
+                        error_rate: *error_rate,
+                        start: now,
+                        ramp: *ramp,
+                    });
+                    // Servers come back: start what waited for them.
+                    if !start {
+                        for cell in 0..self.apptiers[region.idx()].cells.len() {
+                            self.start_service(*region, cell);
+                        }
+                    }
+                }
+            }
+            FaultKind::TrafficSurge { region, factor } => {
+                for r in self.s.region_ids().filter(|r| region.is_none_or(|x| x == *r)) {
+                    if start {
+                        self.surge[r.idx()] *= factor;
+                    } else {
+                        self.surge[r.idx()] /= factor;
+                    }
+                }
             }
             FaultKind::WorkerCrash { region } => {
                 let w = &mut self.workers[region.idx()];

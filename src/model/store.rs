@@ -92,6 +92,9 @@ pub struct ReqMeta {
     pub op_key: u64,
     pub idem: bool,
     pub effect: bool,
+    /// The operation's kind (its service time) and when its attempt times out.
+    pub kind: crate::scenario::OpKind,
+    pub deadline: SimTime,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -401,7 +404,6 @@ impl Store {
         req: Req,
         out: &mut Out,
     ) {
-        out.obs.push(Obs::Attempt { region: self.region });
         let res = match req {
             Req::Read { key, class, min_version } => {
                 Some(self.read(now, local_us, d, key, class, min_version, out))

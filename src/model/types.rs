@@ -170,6 +170,10 @@ pub enum Refusal {
     Frozen,
     /// A concurrent conditional write holds or changed the key.
     Conflict,
+    /// The application tier's queue is full.
+    Overloaded,
+    /// The application tier failed the request (a brownout's errors).
+    ServerError,
 }
 
 impl Refusal {
@@ -182,6 +186,8 @@ impl Refusal {
             Refusal::TooStale => "too_stale",
             Refusal::Frozen => "frozen",
             Refusal::Conflict => "conflict",
+            Refusal::Overloaded => "overloaded",
+            Refusal::ServerError => "server_error",
         }
     }
 }
@@ -238,6 +244,9 @@ pub enum Msg {
         idem: bool,
         /// The operation publishes an event with its write (outbox).
         effect: bool,
+        kind: OpKind,
+        /// When the client's attempt times out.
+        deadline: SimTime,
     },
     Response {
         op: OpId,

@@ -105,6 +105,8 @@ pub struct DesignFile {
     pub workflow: WorkflowFile,
     pub idempotency: IdempotencyFile,
     pub stream: StreamFile,
+    /// Absent: the application tier has no limit and takes no time.
+    pub capacity: Option<CapacityFile>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -462,12 +464,87 @@ pub struct RetryFile {
     pub attempts: u32,
     pub backoff_ms: f64,
     pub backoff_max_ms: f64,
+    pub jitter: JitterFile,
+    /// A token bucket per client region: each success earns `ratio` of a retry, up to
+    /// `burst` saved; a retry without a whole token is not made.
+    pub budget: Option<BudgetFile>,
 }
 
 impl Default for RetryFile {
     fn default() -> Self {
-        RetryFile { attempts: 3, backoff_ms: 50.0, backoff_max_ms: 2_000.0 }
+        RetryFile {
+            attempts: 3,
+            backoff_ms: 50.0,
+            backoff_max_ms: 2_000.0,
+            jitter: JitterFile::None,
+            budget: None,
+        }
     }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum JitterFile {
+    None,
+    Full,
+    Equal,
+    Decorrelated,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BudgetFile {
+    pub ratio: f64,
+    #[serde(default = "ten")]
+    pub burst: f64,
+}
+
+fn ten() -> f64 {
+    10.0
+}
+
+/// The application tier of every region: cells of servers in front of the datastore.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CapacityFile {
+    pub cells: u32,
+    pub servers: u32,
+    pub queue_max: u32,
+    /// Service time of every operation, unless `service_by_op` names it.
+    pub service: ServiceFile,
+    pub service_by_op: BTreeMap<String, ServiceFile>,
+    /// Servers drop work whose client has already given up.
+    pub deadline_propagation: bool,
+}
+
+impl Default for CapacityFile {
+    fn default() -> Self {
+        CapacityFile {
+            cells: 1,
+            servers: 16,
+            queue_max: 1_000,
+            service: ServiceFile { dist: DistFile::Exponential, mean_ms: 2.0, sigma: None },
+            service_by_op: BTreeMap::new(),
+            deadline_propagation: false,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceFile {
+    pub dist: DistFile,
+    pub mean_ms: f64,
+    /// Lognormal shape (the log's standard deviation).
+    pub sigma: Option<f64>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DistFile {
+    Constant,
+    Exponential,
+    Lognormal,
 }
 
 #[derive(Debug, Deserialize)]
@@ -506,6 +583,10 @@ pub struct FaultFile {
     pub events: Option<u64>,
     pub to_s: Option<f64>,
     pub probability: Option<f64>,
+    pub latency_factor: Option<f64>,
+    pub capacity_factor: Option<f64>,
+    pub error_rate: Option<f64>,
+    pub ramp_s: Option<f64>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
@@ -522,6 +603,8 @@ pub enum FaultKindFile {
     QueueReplay,
     DuplicateDelivery,
     PoisonMessage,
+    RegionBrownout,
+    TrafficSurge,
 }
 
 #[derive(Debug, Default, Deserialize)]

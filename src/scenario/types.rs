@@ -268,6 +268,7 @@ pub struct Design {
     /// Idempotency records replicate with the data (else they stay in the writing region).
     pub records_replicated: bool,
     pub stream: StreamDesign,
+    pub capacity: Option<Capacity>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -290,8 +291,47 @@ pub struct Workload {
     pub attempts: u32,
     pub backoff: SimDuration,
     pub backoff_max: SimDuration,
+    pub jitter: Jitter,
+    pub budget: Option<RetryBudget>,
     /// Indexed by `OpKind::idx`.
     pub read_class: [ReadClass; OpKind::COUNT],
+}
+
+/// How a retry's backoff is randomised.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum Jitter {
+    None,
+    /// Uniform between zero and the backoff.
+    Full,
+    /// Half the backoff plus a uniform half.
+    Equal,
+    /// Uniform between the base and three times the previous backoff, capped.
+    Decorrelated,
+}
+
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct RetryBudget {
+    pub ratio: f64,
+    pub burst: f64,
+}
+
+/// A service-time distribution.
+#[derive(Clone, Copy, Debug, Serialize)]
+pub enum Dist {
+    Constant { mean: SimDuration },
+    Exponential { mean: SimDuration },
+    Lognormal { mean: SimDuration, sigma: f64 },
+}
+
+/// Every region's application tier: `cells` of `servers` each, a FIFO queue per cell.
+#[derive(Clone, Debug, Serialize)]
+pub struct Capacity {
+    pub cells: u32,
+    pub servers: u32,
+    pub queue_max: u32,
+    /// Indexed by `OpKind::idx`.
+    pub service: [Dist; OpKind::COUNT],
+    pub deadline_propagation: bool,
 }
 
 /// What kind of entity a key belongs to. Keys form one flat space: registers, then
@@ -424,6 +464,21 @@ pub enum FaultKind {
     PoisonMessage {
         region: RegionId,
     },
+    /// The region's application tier slows (`latency_factor`), loses servers
+    /// (`capacity_factor`) and fails a share of requests (`error_rate`), reaching full
+    /// strength over `ramp`.
+    RegionBrownout {
+        region: RegionId,
+        latency_factor: f64,
+        capacity_factor: f64,
+        error_rate: f64,
+        ramp: SimDuration,
+    },
+    /// Client arrivals (of one region, or all) multiply by `factor`.
+    TrafficSurge {
+        region: Option<RegionId>,
+        factor: f64,
+    },
 }
 
 impl FaultKind {
@@ -440,6 +495,8 @@ impl FaultKind {
             FaultKind::QueueReplay { .. } => "queue_replay",
             FaultKind::DuplicateDelivery { .. } => "duplicate_delivery",
             FaultKind::PoisonMessage { .. } => "poison_message",
+            FaultKind::RegionBrownout { .. } => "region_brownout",
+            FaultKind::TrafficSurge { .. } => "traffic_surge",
         }
     }
 }

@@ -643,6 +643,10 @@ impl Validator<'_> {
                 .positive_s("design.idempotency.record_ttl_s", d.idempotency.record_ttl_s)?,
             records_replicated: d.idempotency.record == RecordPlaceFile::Datastore,
             stream: self.stream(&d.stream)?,
+            capacity: match &d.capacity {
+                None => None,
+                Some(c) => Some(self.capacity(c)?),
+            },
         })
     }
 
@@ -685,6 +689,59 @@ impl Validator<'_> {
         let propose_timeout =
             self.positive_ms("design.conflicts.propose_timeout_ms", c.propose_timeout_ms)?;
         Ok((topology, out, propose_timeout))
+    }
+
+    fn capacity(&self, c: &CapacityFile) -> R<Capacity> {
+        for (field, n, max) in [
+            ("cells", c.cells, 1_000),
+            ("servers", c.servers, 100_000),
+            ("queue_max", c.queue_max, 10_000_000),
+        ] {
+            if n == 0 || n > max {
+                return self.err(
+                    format!("design.capacity.{field}"),
+                    format!("must be between 1 and {max}, got {n}"),
+                );
+            }
+        }
+        let default = self.dist("design.capacity.service", &c.service)?;
+        let mut service = [default; OpKind::COUNT];
+        for (op, sf) in &c.service_by_op {
+            let path = format!("design.capacity.service_by_op.\"{op}\"");
+            let Some(kind) = OpKind::parse(op) else {
+                let known: Vec<&str> = OpKind::ALL.iter().map(|k| k.name()).collect();
+                return self.err(path, format!("unknown operation; known: {}", known.join(", ")));
+            };
+            service[kind.idx()] = self.dist(&path, sf)?;
+        }
+        Ok(Capacity {
+            cells: c.cells,
+            servers: c.servers,
+            queue_max: c.queue_max,
+            service,
+            deadline_propagation: c.deadline_propagation,
+        })
+    }
+
+    fn dist(&self, path: &str, f: &ServiceFile) -> R<Dist> {
+        let mean = self.positive_ms(&format!("{path}.mean_ms"), f.mean_ms)?;
+        match (f.dist, f.sigma) {
+            (DistFile::Constant, None) => Ok(Dist::Constant { mean }),
+            (DistFile::Exponential, None) => Ok(Dist::Exponential { mean }),
+            (DistFile::Lognormal, s) => {
+                let sigma = s.unwrap_or(0.5);
+                if !sigma.is_finite() || sigma <= 0.0 || sigma > 5.0 {
+                    return self.err(
+                        format!("{path}.sigma"),
+                        format!("a lognormal shape is above 0 and at most 5, got {}", num(sigma)),
+                    );
+                }
+                Ok(Dist::Lognormal { mean, sigma })
+            }
+            (_, Some(_)) => {
+                self.err(format!("{path}.sigma"), "only dist \"lognormal\" takes sigma")
+            }
+        }
     }
 
     fn stream(&self, s: &StreamFile) -> R<StreamDesign> {
@@ -861,6 +918,24 @@ impl Validator<'_> {
             attempts: w.retry.attempts,
             backoff: self.nonneg_ms("workload.retry.backoff_ms", w.retry.backoff_ms)?,
             backoff_max: self.nonneg_ms("workload.retry.backoff_max_ms", w.retry.backoff_max_ms)?,
+            jitter: match w.retry.jitter {
+                JitterFile::None => Jitter::None,
+                JitterFile::Full => Jitter::Full,
+                JitterFile::Equal => Jitter::Equal,
+                JitterFile::Decorrelated => Jitter::Decorrelated,
+            },
+            budget: match &w.retry.budget {
+                None => None,
+                Some(b) => {
+                    if !b.ratio.is_finite() || b.ratio <= 0.0 || b.ratio > 1.0 {
+                        return self.err("workload.retry.budget.ratio", format!("the share of successes that may be retried is above 0 and at most 1, got {}", num(b.ratio)));
+                    }
+                    if !b.burst.is_finite() || b.burst < 1.0 || b.burst > 1e6 {
+                        return self.err("workload.retry.budget.burst", format!("the retries that can be saved up are between 1 and 1000000, got {}", num(b.burst)));
+                    }
+                    Some(RetryBudget { ratio: b.ratio, burst: b.burst })
+                }
+            },
             read_class,
         })
     }
@@ -965,6 +1040,10 @@ impl Validator<'_> {
             K::WorkerCrash | K::PoisonMessage => &["region", "for_s"],
             K::QueueReplay => &["region", "events", "to_s"],
             K::DuplicateDelivery => &["region", "probability", "for_s"],
+            K::RegionBrownout => {
+                &["region", "latency_factor", "capacity_factor", "error_rate", "ramp_s", "for_s"]
+            }
+            K::TrafficSurge => &["region", "factor", "for_s"],
         };
         let present = [
             ("for_s", f.for_s.is_some()),
@@ -980,6 +1059,10 @@ impl Validator<'_> {
             ("events", f.events.is_some()),
             ("to_s", f.to_s.is_some()),
             ("probability", f.probability.is_some()),
+            ("latency_factor", f.latency_factor.is_some()),
+            ("capacity_factor", f.capacity_factor.is_some()),
+            ("error_rate", f.error_rate.is_some()),
+            ("ramp_s", f.ramp_s.is_some()),
         ];
         for (name, is) in present {
             if is && !allowed.contains(&name) {
@@ -1155,6 +1238,19 @@ impl Validator<'_> {
                 }
                 FaultKind::QueueReplay { region, events: f.events, to }
             }
+            K::RegionBrownout => self.brownout(path, f, region(self)?)?,
+            K::TrafficSurge => {
+                let region = match &f.region {
+                    Some(name) => Some(self.region(regions, &format!("{path}.region"), name)?),
+                    None => None,
+                };
+                let factor = match f.factor {
+                    Some(x) if (0.0..=1_000.0).contains(&x) && x > 0.0 => x,
+                    Some(x) => return self.err(format!("{path}.factor"), format!("a surge multiplies arrivals by more than 0 and at most 1000, got {}", num(x))),
+                    None => return self.err(format!("{path}.factor"), "required for a fault of kind \"traffic_surge\": how many times the arrival rate grows"),
+                };
+                FaultKind::TrafficSurge { region, factor }
+            }
             K::DuplicateDelivery => {
                 let region = region(self)?;
                 let probability = match f.probability {
@@ -1176,6 +1272,41 @@ impl Validator<'_> {
             }
         };
         Ok(Fault { at, until, kind })
+    }
+
+    fn brownout(&self, path: &str, f: &FaultFile, region: RegionId) -> R<FaultKind> {
+        let latency_factor = f.latency_factor.unwrap_or(1.0);
+        if !latency_factor.is_finite() || !(1.0..=10_000.0).contains(&latency_factor) {
+            return self.err(
+                format!("{path}.latency_factor"),
+                format!("service gets 1 to 10000 times slower, got {}", num(latency_factor)),
+            );
+        }
+        let capacity_factor = f.capacity_factor.unwrap_or(1.0);
+        if !capacity_factor.is_finite() || !(0.0..=1.0).contains(&capacity_factor) {
+            return self.err(
+                format!("{path}.capacity_factor"),
+                format!(
+                    "the share of servers left is between 0 and 1, got {}",
+                    num(capacity_factor)
+                ),
+            );
+        }
+        let error_rate = f.error_rate.unwrap_or(0.0);
+        if !error_rate.is_finite() || !(0.0..=1.0).contains(&error_rate) {
+            return self.err(
+                format!("{path}.error_rate"),
+                format!("a probability is between 0 and 1, got {}", num(error_rate)),
+            );
+        }
+        if latency_factor == 1.0 && capacity_factor == 1.0 && error_rate == 0.0 {
+            return self.err(path.to_string(), "a brownout needs latency_factor above 1, capacity_factor below 1, or error_rate above 0");
+        }
+        let ramp = match f.ramp_s {
+            Some(s) => self.nonneg_ms(&format!("{path}.ramp_s"), s * 1e3)?,
+            None => SimDuration::ZERO,
+        };
+        Ok(FaultKind::RegionBrownout { region, latency_factor, capacity_factor, error_rate, ramp })
     }
 
     fn between(
@@ -1300,6 +1431,8 @@ fn fault_kind_name(k: FaultKindFile) -> &'static str {
         FaultKindFile::QueueReplay => "queue_replay",
         FaultKindFile::DuplicateDelivery => "duplicate_delivery",
         FaultKindFile::PoisonMessage => "poison_message",
+        FaultKindFile::RegionBrownout => "region_brownout",
+        FaultKindFile::TrafficSurge => "traffic_surge",
         FaultKindFile::ReplicationStall => "replication_stall",
         FaultKindFile::ClockSkew => "clock_skew",
         FaultKindFile::OperatorPromote => "operator_promote",

@@ -1,0 +1,162 @@
+//! The application tier of a region: cells of servers, each cell with a bounded FIFO
+//! queue, in front of the datastore. A request waits for a free server, occupies it for
+//! a service time drawn from the design's distribution, and only then reaches the
+//! store. Queueing delay, saturation, timeouts and goodput collapse come out of this,
+//! not from formulas. A brownout slows service, removes servers and fails a share of
+//! requests; with deadline propagation a server drops work its client gave up on.
+
+use super::store::ReqMeta;
+use super::types::*;
+use crate::engine::{SimDuration, SimTime};
+use crate::scenario::{Capacity, Dist, RegionId};
+use rand::Rng;
+use rand_chacha::ChaCha8Rng;
+use std::collections::VecDeque;
+
+/// A request waiting for, or holding, a server.
+#[derive(Clone, Copy, Debug)]
+pub struct Job {
+    pub from: RegionId,
+    pub m: ReqMeta,
+    pub req: Req,
+    pub enqueued_at: SimTime,
+}
+
+#[derive(Default)]
+pub struct CellQueue {
+    pub busy: u32,
+    pub queue: VecDeque<Job>,
+}
+
+/// A brownout's state: full strength after `ramp` from `start`.
+#[derive(Clone, Copy, Debug)]
+pub struct Brownout {
+    pub latency_factor: f64,
+    pub capacity_factor: f64,
+    pub error_rate: f64,
+    pub start: SimTime,
+    pub ramp: SimDuration,
+}
+
+impl Brownout {
+    fn strength(&self, now: SimTime) -> f64 {
+        if self.ramp == SimDuration::ZERO {
+            1.0
+        } else {
+            (now.since(self.start).as_us() as f64 / self.ramp.as_us() as f64).min(1.0)
+        }
+    }
+    pub fn latency(&self, now: SimTime) -> f64 {
+        1.0 + (self.latency_factor - 1.0) * self.strength(now)
+    }
+    pub fn capacity(&self, now: SimTime) -> f64 {
+        1.0 - (1.0 - self.capacity_factor) * self.strength(now)
+    }
+    pub fn errors(&self, now: SimTime) -> f64 {
+        self.error_rate * self.strength(now)
+    }
+}
+
+pub struct AppTier {
+    pub cells: Vec<CellQueue>,
+    pub brownout: Option<Brownout>,
+    /// Work dropped because its deadline had passed before a server took it.
+    pub dropped: u64,
+}
+
+impl AppTier {
+    pub fn new(c: &Capacity) -> Self {
+        AppTier {
+            cells: (0..c.cells).map(|_| CellQueue::default()).collect(),
+            brownout: None,
+            dropped: 0,
+        }
+    }
+
+    /// Servers a cell has now (a brownout can take some away).
+    pub fn servers(&self, c: &Capacity, now: SimTime) -> u32 {
+        let f = self.brownout.map_or(1.0, |b| b.capacity(now));
+        (f64::from(c.servers) * f).floor() as u32
+    }
+
+    /// The cell a request goes to.
+    pub fn cell_of(&self, m: &ReqMeta) -> usize {
+        (m.op_key % self.cells.len() as u64) as usize
+    }
+
+    /// Queues a request, or returns it when the cell's queue is full.
+    pub fn admit(&mut self, c: &Capacity, job: Job) -> Result<usize, Job> {
+        let cell = self.cell_of(&job.m);
+        let q = &mut self.cells[cell];
+        if q.queue.len() >= c.queue_max as usize {
+            return Err(job);
+        }
+        q.queue.push_back(job);
+        Ok(cell)
+    }
+
+    /// Starts queued jobs on free servers; returns `(job, service time)` for each.
+    pub fn start(
+        &mut self,
+        c: &Capacity,
+        cell: usize,
+        now: SimTime,
+        rng: &mut ChaCha8Rng,
+    ) -> Vec<(Job, SimDuration)> {
+        let servers = self.servers(c, now);
+        let slow = self.brownout.map_or(1.0, |b| b.latency(now));
+        let mut started = Vec::new();
+        while self.cells[cell].busy < servers {
+            let Some(job) = self.cells[cell].queue.pop_front() else { break };
+            if c.deadline_propagation && now > job.m.deadline {
+                self.dropped += 1;
+                continue;
+            }
+            self.cells[cell].busy += 1;
+            let base = draw(c.service[job.m.kind.idx()], rng);
+            started.push((job, SimDuration((base.as_us() as f64 * slow).round().max(1.0) as u64)));
+        }
+        started
+    }
+
+    /// A server finished; whether the brownout makes this request fail.
+    pub fn finish(&mut self, cell: usize, now: SimTime, rng: &mut ChaCha8Rng) -> bool {
+        debug_assert!(self.cells[cell].busy > 0, "a server finished that was not busy");
+        self.cells[cell].busy = self.cells[cell].busy.saturating_sub(1);
+        let p = self.brownout.map_or(0.0, |b| b.errors(now));
+        p > 0.0 && rng.gen_bool(p.min(1.0))
+    }
+
+    /// Deepest queue of the region's cells, and how long its oldest job has waited.
+    pub fn depth(&self, now: SimTime) -> (usize, SimDuration) {
+        let depth = self.cells.iter().map(|c| c.queue.len()).max().unwrap_or(0);
+        let oldest = self
+            .cells
+            .iter()
+            .filter_map(|c| c.queue.front())
+            .map(|j| now.since(j.enqueued_at))
+            .max()
+            .unwrap_or_default();
+        (depth, oldest)
+    }
+}
+
+/// Draws a service time.
+pub fn draw(d: Dist, rng: &mut ChaCha8Rng) -> SimDuration {
+    let us = match d {
+        Dist::Constant { mean } => mean.as_us() as f64,
+        Dist::Exponential { mean } => {
+            let u: f64 = rng.gen_range(f64::EPSILON..1.0);
+            -u.ln() * mean.as_us() as f64
+        }
+        Dist::Lognormal { mean, sigma } => {
+            // Box-Muller for a standard normal; mu chosen so the mean is `mean`.
+            let u1: f64 = rng.gen_range(f64::EPSILON..1.0);
+            let u2: f64 = rng.gen_range(0.0..1.0);
+            let z = (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos();
+            let mu = (mean.as_us() as f64).ln() - sigma * sigma / 2.0;
+            (mu + sigma * z).exp()
+        }
+    };
+    SimDuration(us.round().clamp(1.0, 3.6e9) as u64)
+}
