@@ -652,3 +652,30 @@ fn retry_amplification_matches_a_hand_count() {
     let amp = r.metrics["retry_amplification"].as_f64().unwrap();
     assert!((amp - (ops + 10.0) / ops).abs() < 1e-9, "{amp} for {ops} operations");
 }
+
+fn blast(r: &RunResult) -> (f64, u64) {
+    let b = &r.metrics["blast_radius"];
+    (b["customers"].as_f64().unwrap(), b["customers_hit"].as_u64().unwrap())
+}
+
+#[test]
+fn isolation_bounds_a_poison_customers_blast_radius() {
+    // One shared pool: the poison reaches every server and everyone fails.
+    let r = run_file("scenarios/poison-customer-shared.json");
+    assert!(blast(&r).0 > 0.9, "{:?}", blast(&r));
+    // Fixed cells: the poison customer's cell, and the customers who share it.
+    let s = load_with("scenarios/poison-customer-shared.json", |v| {
+        v["design"]["capacity"]["isolation"] = Value::from("cells")
+    });
+    let r = run(&s, &RunOptions::default()).unwrap();
+    let same_cell = (0..100u32).filter(|c| c % 8 == 0).count() as u64;
+    assert_eq!(blast(&r).1, same_cell);
+    // Shuffle shards: only the customers whose whole shard is the poison's shard.
+    let r = run_file("scenarios/poison-customer-shuffle-shard.json");
+    let poison = gameday::model::apptier::shard(0, 8, 2);
+    let trapped = (0..100u32)
+        .filter(|c| gameday::model::apptier::shard(*c, 8, 2).iter().all(|x| poison.contains(x)))
+        .count() as u64;
+    assert_eq!(blast(&r).1, trapped, "computed from the shards");
+    assert!(trapped < same_cell);
+}

@@ -269,6 +269,7 @@ fn fault_regions(k: &FaultKind) -> Vec<RegionId> {
         | FaultKind::PoisonMessage { region }
         | FaultKind::RegionBrownout { region, .. } => vec![*region],
         FaultKind::TrafficSurge { region, .. } => region.iter().copied().collect(),
+        FaultKind::PoisonCustomer { .. } => vec![],
         // A partition or a slow link concerns everyone: it changes who can talk to whom.
         FaultKind::Partition { .. }
         | FaultKind::LinkLatency { .. }
@@ -349,5 +350,8 @@ pub fn describe_fault(k: &FaultKind, w: &World) -> String {
             Some(r) => format!("{} clients x{factor}", w.s.region_name(*r)),
             None => format!("all clients x{factor}"),
         },
+        FaultKind::PoisonCustomer { customer } => {
+            format!("customer {customer}'s requests crash their server")
+        }
     }
 }

@@ -11,6 +11,16 @@ use hdrhistogram::Histogram;
 use serde::Serialize;
 use serde_json::{json, Value};
 
+/// Error rate above which a customer or cell counts as hit, for blast radius.
+pub const BLAST_ERROR_RATE: f64 = 0.1;
+
+/// The share of those with any requests whose error rate exceeded `threshold`.
+pub fn blast_radius(counts: &[(u64, u64)], threshold: f64) -> (f64, usize) {
+    let active: Vec<&(u64, u64)> = counts.iter().filter(|(ok, bad)| ok + bad > 0).collect();
+    let hit = active.iter().filter(|(ok, bad)| *bad as f64 > threshold * (ok + bad) as f64).count();
+    (if active.is_empty() { 0.0 } else { hit as f64 / active.len() as f64 }, hit)
+}
+
 /// Points kept per time series; past it, neighbours merge (keeping the max).
 pub const SERIES_POINTS_MAX: usize = 2_048;
 
@@ -105,6 +115,12 @@ pub struct Metrics {
     /// Per region: deepest cell queue and its oldest wait (ms), sampled.
     queue_depth: Vec<Series>,
     queue_oldest_ms: Vec<Series>,
+    /// Per customer and per (region, cell): requests that succeeded and failed.
+    by_customer: Vec<(u64, u64)>,
+    by_cell: Vec<(u64, u64)>,
+    /// A cell that lost servers to crashes counts as hit, whatever its error rate.
+    cell_crashed: Vec<bool>,
+    cells_per_region: usize,
     /// Active-active conflict resolutions: writes superseded unobserved, remote
     /// updates merged, conditional writes refused.
     superseded: u64,
@@ -137,6 +153,13 @@ impl Metrics {
             goodput: Series::counts(1_000_000),
             attempts_series: Series::counts(1_000_000),
             queue_depth: (0..n).map(|_| Series::new(100_000)).collect(),
+            by_customer: vec![(0, 0); s.workload.customers as usize],
+            by_cell: vec![(0, 0); n * s.design.capacity.as_ref().map_or(0, |c| c.cells as usize)],
+            cell_crashed: vec![
+                false;
+                n * s.design.capacity.as_ref().map_or(0, |c| c.cells as usize)
+            ],
+            cells_per_region: s.design.capacity.as_ref().map_or(0, |c| c.cells as usize),
             queue_oldest_ms: (0..n).map(|_| Series::new(100_000)).collect(),
             superseded: 0,
             merged: 0,
@@ -156,7 +179,24 @@ impl Metrics {
                 self.attempts += 1;
                 self.attempts_series.push(w.now, 1.0);
             }
-            Obs::Complete { kind, region, ok, version, invoked_at, .. } => {
+            Obs::Served { region, cell, ok, crashed, .. } => {
+                let i = region.idx() * self.cells_per_region + *cell as usize;
+                let c = &mut self.by_cell[i];
+                if *ok {
+                    c.0 += 1;
+                } else {
+                    c.1 += 1;
+                }
+                self.cell_crashed[i] |= *crashed;
+            }
+            Obs::Complete { kind, region, ok, version, invoked_at, op_key, .. } => {
+                let cust = crate::model::client::customer_of(*op_key, self.by_customer.len() as u32)
+                    as usize;
+                if *ok {
+                    self.by_customer[cust].0 += 1;
+                } else {
+                    self.by_customer[cust].1 += 1;
+                }
                 let c = &mut self.counts[region.idx()][kind.idx()];
                 if *ok {
                     self.goodput.push(w.now, 1.0);
@@ -191,7 +231,10 @@ impl Metrics {
             Obs::SnapshotSent { .. } => self.snapshots += 1,
             Obs::Merged { .. } => self.merged += 1,
             Obs::ConflictRejected { .. } => self.conflicts_rejected += 1,
-            Obs::Indeterminate { kind, region, .. } => {
+            Obs::Indeterminate { kind, region, op_key, .. } => {
+                let cust = crate::model::client::customer_of(*op_key, self.by_customer.len() as u32)
+                    as usize;
+                self.by_customer[cust].1 += 1;
                 self.counts[region.idx()][kind.idx()].unknown += 1
             }
             Obs::EpochGranted { epoch, region, by_operator, detected_at, .. } => {
@@ -207,6 +250,17 @@ impl Metrics {
             }
             _ => {}
         }
+    }
+
+    /// Cells that crashed, or failed more than the threshold of what they served.
+    fn cells_hit(&self) -> usize {
+        self.by_cell
+            .iter()
+            .zip(&self.cell_crashed)
+            .filter(|((ok, bad), crashed)| {
+                **crashed || *bad as f64 > BLAST_ERROR_RATE * (ok + bad) as f64
+            })
+            .count()
     }
 
     pub fn sample(&mut self, w: &World) {
@@ -274,6 +328,13 @@ impl Metrics {
             "replication_lag": lag,
             "promotions": promotions,
             "log_entries_peak": self.log_entries_peak,
+            "blast_radius": {
+                "error_rate_threshold": BLAST_ERROR_RATE,
+                "customers": blast_radius(&self.by_customer, BLAST_ERROR_RATE).0,
+                "customers_hit": blast_radius(&self.by_customer, BLAST_ERROR_RATE).1,
+                "cells": self.cells_hit() as f64 / self.by_cell.iter().filter(|(ok, bad)| ok + bad > 0).count().max(1) as f64,
+                "cells_hit": self.cells_hit(),
+            },
             "load": {
                 "offered_per_s": self.offered,
                 "goodput_per_s": self.goodput,
@@ -285,5 +346,31 @@ impl Metrics {
             "conflicts": {"superseded_unobserved": self.superseded, "remote_updates_merged": self.merged, "conditional_writes_refused": self.conflicts_rejected},
             "runbook": self.runbook.iter().map(|(s, a, b)| json!({"step": s, "start_s": a.as_secs_f64(), "end_s": b.map(SimTime::as_secs_f64)})).collect::<Vec<_>>(),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn blast_radius_counts_those_over_the_threshold() {
+        // Four customers with requests: 0% , 5%, 20% and 100% errors; one idle.
+        let counts = [(100, 0), (95, 5), (80, 20), (0, 3), (0, 0)];
+        assert_eq!(blast_radius(&counts, 0.1), (0.5, 2));
+        assert_eq!(blast_radius(&counts, 0.01), (0.75, 3));
+        assert_eq!(blast_radius(&[], 0.1), (0.0, 0));
+    }
+
+    #[test]
+    fn counting_series_sum_and_gauges_keep_the_max() {
+        let mut c = Series::counts(1_000);
+        let mut g = Series::new(1_000);
+        for t in [0, 10, 999, 1_000] {
+            c.push(SimTime(t), 1.0);
+            g.push(SimTime(t), t as f64);
+        }
+        assert_eq!(c.points, vec![(0, 3.0), (1_000, 1.0)]);
+        assert_eq!(g.points, vec![(0, 999.0), (1_000, 1_000.0)]);
     }
 }

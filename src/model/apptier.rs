@@ -8,7 +8,7 @@
 use super::store::ReqMeta;
 use super::types::*;
 use crate::engine::{SimDuration, SimTime};
-use crate::scenario::{Capacity, Dist, RegionId};
+use crate::scenario::{Capacity, Dist, Isolation, RegionId};
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use std::collections::VecDeque;
@@ -26,6 +26,8 @@ pub struct Job {
 pub struct CellQueue {
     pub busy: u32,
     pub queue: VecDeque<Job>,
+    /// Crashed servers, by the time each is back.
+    pub down: VecDeque<SimTime>,
 }
 
 /// A brownout's state: full strength after `ramp` from `start`.
@@ -73,20 +75,54 @@ impl AppTier {
         }
     }
 
-    /// Servers a cell has now (a brownout can take some away).
-    pub fn servers(&self, c: &Capacity, now: SimTime) -> u32 {
+    /// Servers a cell has now: a brownout can take some away, and crashed ones are
+    /// gone until they restart.
+    pub fn servers(&mut self, c: &Capacity, cell: usize, now: SimTime) -> u32 {
+        let down = &mut self.cells[cell].down;
+        while down.front().is_some_and(|t| *t <= now) {
+            down.pop_front();
+        }
         let f = self.brownout.map_or(1.0, |b| b.capacity(now));
-        (f64::from(c.servers) * f).floor() as u32
+        ((f64::from(c.servers) * f).floor() as u32).saturating_sub(down.len() as u32)
     }
 
-    /// The cell a request goes to.
-    pub fn cell_of(&self, m: &ReqMeta) -> usize {
-        (m.op_key % self.cells.len() as u64) as usize
+    /// The cells a customer may use: all (shared), one (cells), or its shuffle shard.
+    pub fn cells_of(&self, c: &Capacity, customer: u32) -> Vec<usize> {
+        let n = self.cells.len();
+        match c.isolation {
+            Isolation::Shared => (0..n).collect(),
+            Isolation::Cells => vec![customer as usize % n],
+            Isolation::ShuffleShard { k } => shard(customer, n, k as usize),
+        }
+    }
+
+    /// The cell a request goes to: among those its customer may use, the one with the
+    /// most free servers, then the shortest queue.
+    pub fn cell_of(&mut self, c: &Capacity, m: &ReqMeta, now: SimTime) -> usize {
+        let options = self.cells_of(c, m.customer);
+        let mut best = options[0];
+        let mut best_key = (i64::MIN, i64::MIN);
+        for cell in options {
+            let free = i64::from(self.servers(c, cell, now)) - i64::from(self.cells[cell].busy);
+            let key = (free.max(0), -(self.cells[cell].queue.len() as i64));
+            if key > best_key {
+                best = cell;
+                best_key = key;
+            }
+        }
+        best
+    }
+
+    /// A server crashed on a poison request; it is back at `back`.
+    pub fn crash(&mut self, cell: usize, back: SimTime) {
+        let q = &mut self.cells[cell];
+        q.busy = q.busy.saturating_sub(1);
+        q.down.push_back(back);
     }
 
     /// Queues a request, or returns it when the cell's queue is full.
-    pub fn admit(&mut self, c: &Capacity, job: Job) -> Result<usize, Job> {
-        let cell = self.cell_of(&job.m);
+    pub fn admit(&mut self, c: &Capacity, job: Job, now: SimTime) -> Result<usize, Job> {
+        let cell = self.cell_of(c, &job.m, now);
         let q = &mut self.cells[cell];
         if q.queue.len() >= c.queue_max as usize {
             return Err(job);
@@ -103,7 +139,7 @@ impl AppTier {
         now: SimTime,
         rng: &mut ChaCha8Rng,
     ) -> Vec<(Job, SimDuration)> {
-        let servers = self.servers(c, now);
+        let servers = self.servers(c, cell, now);
         let slow = self.brownout.map_or(1.0, |b| b.latency(now));
         let mut started = Vec::new();
         while self.cells[cell].busy < servers {
@@ -139,6 +175,21 @@ impl AppTier {
             .unwrap_or_default();
         (depth, oldest)
     }
+}
+
+/// A customer's shuffle shard: `k` distinct cells of `n`, from a fixed hash.
+pub fn shard(customer: u32, n: usize, k: usize) -> Vec<usize> {
+    let mut cells = Vec::with_capacity(k);
+    let mut x = u64::from(customer).wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ 0xdead_beef;
+    while cells.len() < k.min(n) {
+        x = (x ^ (x >> 29)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        x ^= x >> 32;
+        let c = (x % n as u64) as usize;
+        if !cells.contains(&c) {
+            cells.push(c);
+        }
+    }
+    cells
 }
 
 /// Draws a service time.

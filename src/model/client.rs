@@ -122,6 +122,15 @@ impl Router {
     }
 }
 
+/// The customer an operation belongs to: a fixed hash of its number, so the mapping
+/// draws nothing from the random streams.
+pub fn customer_of(op_key: u64, customers: u32) -> u32 {
+    let mut x = op_key.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    ((x ^ (x >> 31)) % u64::from(customers.max(1))) as u32
+}
+
 /// Draws the next operation of a client region.
 pub fn draw_op(s: &Scenario, rng: &mut ChaCha8Rng, region: RegionId, now: SimTime) -> Op {
     let w = &s.workload;

@@ -83,6 +83,11 @@ pub enum Event {
         cell: u32,
         job: apptier::Job,
     },
+    /// A crashed server of the cell is back.
+    ServerRestart {
+        region: RegionId,
+        cell: u32,
+    },
 }
 
 impl Event {
@@ -115,6 +120,7 @@ impl Event {
             Event::ServiceDone { region, cell, job } => {
                 17 | r(*region) << 8 | u64::from(*cell) << 16 | u64::from(job.m.op.slot) << 32
             }
+            Event::ServerRestart { region, cell } => 18 | r(*region) << 8 | u64::from(*cell) << 16,
         }
     }
 
@@ -137,6 +143,7 @@ impl Event {
             Event::RunbookNext => "runbook_next",
             Event::WorkerTick { .. } => "worker_tick",
             Event::ServiceDone { .. } => "service_done",
+            Event::ServerRestart { .. } => "server_restart",
         }
     }
 }
@@ -205,6 +212,8 @@ pub struct World {
     /// budget's tokens.
     pub surge: Vec<f64>,
     pub retry_tokens: Vec<f64>,
+    /// The customer whose requests crash servers, while a poison_customer fault lasts.
+    pub poison_customer: Option<u32>,
     /// The external provider the workers call (the outside world).
     pub provider: stream::Provider,
     pub control: Control,
@@ -260,6 +269,7 @@ impl World {
                 None => Vec::new(),
             },
             surge: vec![1.0; n],
+            poison_customer: None,
             retry_tokens: vec![s.workload.budget.map_or(0.0, |b| b.burst); n],
             rng_apptier: streams.stream("apptier"),
             rng_retry: streams.stream("retry"),
@@ -375,6 +385,11 @@ impl World {
             Event::WorkerTick { region } => self.worker_tick(region, sched),
             Event::ServiceDone { region, cell, job } => {
                 self.service_done(region, cell as usize, job)
+            }
+            Event::ServerRestart { region, cell } => {
+                if self.region_up[region.idx()] {
+                    self.start_service(region, cell as usize);
+                }
             }
             Event::RunbookNext => {
                 // A control plane that is down finishes nothing; the runbook resumes
@@ -494,7 +509,7 @@ impl World {
             return;
         };
         let job = apptier::Job { from, m, req, enqueued_at: self.now };
-        match self.apptiers[to.idx()].admit(c, job) {
+        match self.apptiers[to.idx()].admit(c, job, self.now) {
             Ok(cell) => self.start_service(to, cell),
             Err(_) => {
                 let res = Res::Refused(Refusal::Overloaded);
@@ -516,7 +531,31 @@ impl World {
         if !self.region_up[region.idx()] {
             return;
         }
+        let customer = job.m.customer;
+        if self.poison_customer == Some(customer) {
+            // The request crashes its server; its client hears nothing.
+            let c = self.s.design.capacity.as_ref().expect("an application tier");
+            let back = self.now + c.restart;
+            self.apptiers[region.idx()].crash(cell, back);
+            self.out.timer(back, Event::ServerRestart { region, cell: cell as u32 });
+            self.out.obs.push(Obs::Served {
+                region,
+                cell: cell as u32,
+                customer,
+                ok: false,
+                crashed: true,
+            });
+            self.start_service(region, cell);
+            return;
+        }
         let failed = self.apptiers[region.idx()].finish(cell, self.now, &mut self.rng_apptier);
+        self.out.obs.push(Obs::Served {
+            region,
+            cell: cell as u32,
+            customer,
+            ok: !failed,
+            crashed: false,
+        });
         if failed {
             let res = Res::Refused(Refusal::ServerError);
             self.out.send(
@@ -555,8 +594,29 @@ impl World {
         let st = &mut self.stores[to.idx()];
         let out = &mut self.out;
         match msg {
-            Msg::Request { op, attempt, token, req, op_key, idem, effect, kind, deadline } => {
-                let m = store::ReqMeta { op, attempt, token, op_key, idem, effect, kind, deadline };
+            Msg::Request {
+                op,
+                attempt,
+                token,
+                req,
+                op_key,
+                idem,
+                effect,
+                kind,
+                deadline,
+                customer,
+            } => {
+                let m = store::ReqMeta {
+                    op,
+                    attempt,
+                    token,
+                    op_key,
+                    idem,
+                    effect,
+                    kind,
+                    deadline,
+                    customer,
+                };
                 self.arrive(to, from, m, req);
             }
             Msg::Updates { updates } => multi::on_updates(st, &self.s, now, from, &updates, out),
@@ -671,6 +731,7 @@ impl World {
             }
         };
         let (region, attempt, token, op_key) = (op.region, op.attempt, router.epoch, op.key);
+        let customer = client::customer_of(op_key, self.s.workload.customers);
         let idem = self.s.design.idempotency_keys && req.is_write();
         let effect = self.s.design.stream.side_effects && op.kind.has_effect() && req.is_write();
         self.out.send(
@@ -686,6 +747,7 @@ impl World {
                 effect,
                 kind: op.kind,
                 deadline: now + timeout,
+                customer,
             },
         );
         self.out.timer(now + timeout, Event::Timeout { op: id, attempt });
@@ -863,6 +925,9 @@ impl World {
                         }
                     }
                 }
+            }
+            FaultKind::PoisonCustomer { customer } => {
+                self.poison_customer = start.then_some(*customer);
             }
             FaultKind::TrafficSurge { region, factor } => {
                 for r in self.s.region_ids().filter(|r| region.is_none_or(|x| x == *r)) {

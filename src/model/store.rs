@@ -95,6 +95,7 @@ pub struct ReqMeta {
     /// The operation's kind (its service time) and when its attempt times out.
     pub kind: crate::scenario::OpKind,
     pub deadline: SimTime,
+    pub customer: u32,
 }
 
 #[derive(Clone, Copy, Debug)]

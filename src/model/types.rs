@@ -247,6 +247,7 @@ pub enum Msg {
         kind: OpKind,
         /// When the client's attempt times out.
         deadline: SimTime,
+        customer: u32,
     },
     Response {
         op: OpId,
@@ -485,6 +486,15 @@ pub enum Obs {
     Merged {
         region: RegionId,
         after: [(Key, i64); 2],
+    },
+    /// A server of `region`'s application tier finished a request of `customer` in
+    /// `cell`: served (`ok`), failed, or crashed by it.
+    Served {
+        region: RegionId,
+        cell: u32,
+        customer: u32,
+        ok: bool,
+        crashed: bool,
     },
     /// A leader shipped its whole state to a follower that could not continue its log.
     SnapshotSent {

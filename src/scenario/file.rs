@@ -425,6 +425,8 @@ pub struct WorkloadFile {
     pub qty_max: i64,
     /// Client sessions per client region (read-your-writes, monotonic reads).
     pub sessions: u32,
+    /// Customers the operations belong to (for cells, shuffle shards, blast radius).
+    pub customers: u32,
     pub timeout_ms: f64,
     pub retry: RetryFile,
     /// Freshness class per read kind; strong when absent.
@@ -451,6 +453,7 @@ impl Default for WorkloadFile {
             stock: 100,
             qty_max: 5,
             sessions: 64,
+            customers: 100,
             timeout_ms: 1_000.0,
             retry: RetryFile::default(),
             read_classes: BTreeMap::new(),
@@ -515,6 +518,20 @@ pub struct CapacityFile {
     pub service_by_op: BTreeMap<String, ServiceFile>,
     /// Servers drop work whose client has already given up.
     pub deadline_propagation: bool,
+    /// How customers map to cells: one shared pool, a fixed cell each, or a shuffle
+    /// shard of `shard_size` cells each (the request goes to the least busy).
+    pub isolation: IsolationFile,
+    pub shard_size: u32,
+    /// How long a server crashed by a poison request takes to restart.
+    pub restart_ms: f64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum IsolationFile {
+    Shared,
+    Cells,
+    ShuffleShard,
 }
 
 impl Default for CapacityFile {
@@ -526,6 +543,9 @@ impl Default for CapacityFile {
             service: ServiceFile { dist: DistFile::Exponential, mean_ms: 2.0, sigma: None },
             service_by_op: BTreeMap::new(),
             deadline_propagation: false,
+            isolation: IsolationFile::Cells,
+            shard_size: 2,
+            restart_ms: 10_000.0,
         }
     }
 }
@@ -587,6 +607,7 @@ pub struct FaultFile {
     pub capacity_factor: Option<f64>,
     pub error_rate: Option<f64>,
     pub ramp_s: Option<f64>,
+    pub customer: Option<u32>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
@@ -605,6 +626,7 @@ pub enum FaultKindFile {
     PoisonMessage,
     RegionBrownout,
     TrafficSurge,
+    PoisonCustomer,
 }
 
 #[derive(Debug, Default, Deserialize)]

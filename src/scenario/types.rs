@@ -287,6 +287,7 @@ pub struct Workload {
     pub stock: i64,
     pub qty_max: i64,
     pub sessions: u32,
+    pub customers: u32,
     pub timeout: SimDuration,
     pub attempts: u32,
     pub backoff: SimDuration,
@@ -332,6 +333,18 @@ pub struct Capacity {
     /// Indexed by `OpKind::idx`.
     pub service: [Dist; OpKind::COUNT],
     pub deadline_propagation: bool,
+    pub isolation: Isolation,
+    pub restart: SimDuration,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum Isolation {
+    /// Every customer may use every cell (cells behave as one pool).
+    Shared,
+    /// A customer has one cell.
+    Cells,
+    /// A customer has `k` of the cells, chosen by hashing the customer.
+    ShuffleShard { k: u32 },
 }
 
 /// What kind of entity a key belongs to. Keys form one flat space: registers, then
@@ -474,6 +487,10 @@ pub enum FaultKind {
         error_rate: f64,
         ramp: SimDuration,
     },
+    /// Requests of `customer` crash the server that handles them.
+    PoisonCustomer {
+        customer: u32,
+    },
     /// Client arrivals (of one region, or all) multiply by `factor`.
     TrafficSurge {
         region: Option<RegionId>,
@@ -497,6 +514,7 @@ impl FaultKind {
             FaultKind::PoisonMessage { .. } => "poison_message",
             FaultKind::RegionBrownout { .. } => "region_brownout",
             FaultKind::TrafficSurge { .. } => "traffic_surge",
+            FaultKind::PoisonCustomer { .. } => "poison_customer",
         }
     }
 }

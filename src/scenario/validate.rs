@@ -714,12 +714,31 @@ impl Validator<'_> {
             };
             service[kind.idx()] = self.dist(&path, sf)?;
         }
+        let isolation = match c.isolation {
+            IsolationFile::Shared => Isolation::Shared,
+            IsolationFile::Cells => Isolation::Cells,
+            IsolationFile::ShuffleShard => {
+                if c.shard_size == 0 || c.shard_size > c.cells {
+                    return self.err(
+                        "design.capacity.shard_size",
+                        format!(
+                            "a shuffle shard takes between 1 and cells ({}) cells, got {}",
+                            c.cells, c.shard_size
+                        ),
+                    );
+                }
+                Isolation::ShuffleShard { k: c.shard_size }
+            }
+        };
+        let restart = self.positive_ms("design.capacity.restart_ms", c.restart_ms)?;
         Ok(Capacity {
             cells: c.cells,
             servers: c.servers,
             queue_max: c.queue_max,
             service,
             deadline_propagation: c.deadline_propagation,
+            isolation,
+            restart,
         })
     }
 
@@ -834,6 +853,7 @@ impl Validator<'_> {
             ("permissions", w.permissions),
             ("workflows", w.workflows),
             ("sessions", w.sessions),
+            ("customers", w.customers),
         ];
         for (field, n) in counts {
             if n == 0 || n > KEYS_MAX {
@@ -914,6 +934,7 @@ impl Validator<'_> {
             stock: w.stock,
             qty_max: w.qty_max,
             sessions: w.sessions,
+            customers: w.customers,
             timeout: self.positive_ms("workload.timeout_ms", w.timeout_ms)?,
             attempts: w.retry.attempts,
             backoff: self.nonneg_ms("workload.retry.backoff_ms", w.retry.backoff_ms)?,
@@ -1044,6 +1065,7 @@ impl Validator<'_> {
                 &["region", "latency_factor", "capacity_factor", "error_rate", "ramp_s", "for_s"]
             }
             K::TrafficSurge => &["region", "factor", "for_s"],
+            K::PoisonCustomer => &["customer", "for_s"],
         };
         let present = [
             ("for_s", f.for_s.is_some()),
@@ -1063,6 +1085,7 @@ impl Validator<'_> {
             ("capacity_factor", f.capacity_factor.is_some()),
             ("error_rate", f.error_rate.is_some()),
             ("ramp_s", f.ramp_s.is_some()),
+            ("customer", f.customer.is_some()),
         ];
         for (name, is) in present {
             if is && !allowed.contains(&name) {
@@ -1239,6 +1262,7 @@ impl Validator<'_> {
                 FaultKind::QueueReplay { region, events: f.events, to }
             }
             K::RegionBrownout => self.brownout(path, f, region(self)?)?,
+            K::PoisonCustomer => FaultKind::PoisonCustomer { customer: f.customer.unwrap_or(0) },
             K::TrafficSurge => {
                 let region = match &f.region {
                     Some(name) => Some(self.region(regions, &format!("{path}.region"), name)?),
@@ -1433,6 +1457,7 @@ fn fault_kind_name(k: FaultKindFile) -> &'static str {
         FaultKindFile::PoisonMessage => "poison_message",
         FaultKindFile::RegionBrownout => "region_brownout",
         FaultKindFile::TrafficSurge => "traffic_surge",
+        FaultKindFile::PoisonCustomer => "poison_customer",
         FaultKindFile::ReplicationStall => "replication_stall",
         FaultKindFile::ClockSkew => "clock_skew",
         FaultKindFile::OperatorPromote => "operator_promote",
