@@ -122,3 +122,23 @@ fn trace_writes_one_json_line_per_event() {
         assert!(v["at_us"].is_u64() && v["event"]["kind"].is_string());
     }
 }
+
+#[test]
+fn metric_expectations_are_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    let text =
+        std::fs::read_to_string("scenarios/poison-customer-shuffle-shard.json").unwrap().replace(
+            "\"blast_radius.customers\": {\n        \"max\": 0.05\n      }",
+            "\"blast_radius.customers\": {\"min\": 0.5}, \"no.such.metric\": {\"max\": 1}",
+        );
+    let path = dir.path().join("m.json");
+    std::fs::write(&path, text).unwrap();
+    let (code, stdout, _) =
+        gameday(&["run", path.to_str().unwrap(), "--out", dir.path().join("r").to_str().unwrap()]);
+    assert_eq!(code, 1, "{stdout}");
+    assert!(
+        stdout.contains("metric blast_radius.customers is 0.0200, expected at least 0.5"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("metric no.such.metric is not in this run's summary"), "{stdout}");
+}

@@ -32,6 +32,23 @@ pub fn verdict(r: &RunResult) -> Verdict {
                     unmet.push(format!("{id} expected to hold, but it was violated"));
                 }
             }
+            for (path, lo, hi) in &e.metrics {
+                let v =
+                    path.split('.').try_fold(&r.metrics, |v, k| v.get(k)).and_then(Value::as_f64);
+                match v {
+                    None => unmet.push(format!("metric {path} is not in this run's summary")),
+                    Some(x) if lo.is_some_and(|lo| x < lo) || hi.is_some_and(|hi| x > hi) => {
+                        let range = match (lo, hi) {
+                            (Some(a), Some(b)) => format!("between {a} and {b}"),
+                            (Some(a), None) => format!("at least {a}"),
+                            (None, Some(b)) => format!("at most {b}"),
+                            (None, None) => String::new(),
+                        };
+                        unmet.push(format!("metric {path} is {x:.4}, expected {range}"));
+                    }
+                    Some(_) => {}
+                }
+            }
             Verdict { has_expect: true, met: unmet.is_empty(), unmet }
         }
         None => {

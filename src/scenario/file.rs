@@ -645,4 +645,14 @@ pub struct LimitsFile {
 pub struct ExpectFile {
     pub violated: Vec<String>,
     pub hold: Vec<String>,
+    /// Bounds on summary metrics, by dot path into `metrics` ("availability",
+    /// "blast_radius.customers").
+    pub metrics: BTreeMap<String, BoundFile>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BoundFile {
+    pub min: Option<f64>,
+    pub max: Option<f64>,
 }

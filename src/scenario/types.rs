@@ -531,6 +531,8 @@ pub struct Fault {
 pub struct Expect {
     pub violated: Vec<String>,
     pub hold: Vec<String>,
+    /// `(dot path into metrics, min, max)`.
+    pub metrics: Vec<(String, Option<f64>, Option<f64>)>,
 }
 
 #[derive(Clone, Debug, Serialize)]

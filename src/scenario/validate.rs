@@ -1427,7 +1427,27 @@ impl Validator<'_> {
                 }
             }
         }
-        Ok(Expect { violated: e.violated, hold: e.hold })
+        let mut metrics = Vec::new();
+        for (path, b) in &e.metrics {
+            let p = format!("expect.metrics.\"{path}\"");
+            if path.is_empty() || path.split('.').any(str::is_empty) {
+                return self.err(p, "name a metric by its dot path in the summary's metrics, as \"availability\" or \"blast_radius.customers\"");
+            }
+            match (b.min, b.max) {
+                (None, None) => return self.err(p, "give min, max or both"),
+                (Some(lo), Some(hi)) if lo > hi => {
+                    return self.err(p, format!("min {} is above max {}", num(lo), num(hi)))
+                }
+                (lo, hi)
+                    if lo.is_some_and(|x| !x.is_finite()) || hi.is_some_and(|x| !x.is_finite()) =>
+                {
+                    return self.err(p, "bounds must be finite numbers")
+                }
+                _ => {}
+            }
+            metrics.push((path.clone(), b.min, b.max));
+        }
+        Ok(Expect { violated: e.violated, hold: e.hold, metrics })
     }
 }
 
