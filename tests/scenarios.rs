@@ -679,3 +679,20 @@ fn isolation_bounds_a_poison_customers_blast_radius() {
     assert_eq!(blast(&r).1, trapped, "computed from the shards");
     assert!(trapped < same_cell);
 }
+
+#[test]
+fn cached_tokens_and_a_regional_promotion_path_keep_a_region_serving() {
+    let naive = run_file("scenarios/control-plane-outage.json");
+    let stable = run_file("scenarios/control-plane-outage-static.json");
+    let avail = |r: &RunResult| r.metrics["availability"].as_f64().unwrap();
+    assert!(avail(&naive) < 0.6 && avail(&stable) > 0.8, "{} vs {}", avail(&naive), avail(&stable));
+    // The control plane, back from its outage, adopts the writer the region promoted.
+    assert_eq!(stable.final_writer, "ap-south");
+    assert_eq!(status(&stable, "single_writer"), "held");
+    // Cached tokens alone keep reads going but nobody can promote.
+    let s = load_with("scenarios/control-plane-outage.json", |v| {
+        v["design"]["identity"]["cache_ttl_s"] = Value::from(300)
+    });
+    let cached = run(&s, &RunOptions::default()).unwrap();
+    assert!(avail(&cached) > avail(&naive) && avail(&cached) < avail(&stable));
+}

@@ -269,7 +269,9 @@ fn fault_regions(k: &FaultKind) -> Vec<RegionId> {
         | FaultKind::PoisonMessage { region }
         | FaultKind::RegionBrownout { region, .. } => vec![*region],
         FaultKind::TrafficSurge { region, .. } => region.iter().copied().collect(),
-        FaultKind::PoisonCustomer { .. } => vec![],
+        FaultKind::PoisonCustomer { .. }
+        | FaultKind::ControlPlaneOutage
+        | FaultKind::IdentityOutage => vec![],
         // A partition or a slow link concerns everyone: it changes who can talk to whom.
         FaultKind::Partition { .. }
         | FaultKind::LinkLatency { .. }
@@ -353,5 +355,9 @@ pub fn describe_fault(k: &FaultKind, w: &World) -> String {
         FaultKind::PoisonCustomer { customer } => {
             format!("customer {customer}'s requests crash their server")
         }
+        FaultKind::ControlPlaneOutage => {
+            format!("the control plane in {}", w.s.region_name(w.s.design.control_region))
+        }
+        FaultKind::IdentityOutage => "the identity service".to_string(),
     }
 }

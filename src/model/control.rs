@@ -82,6 +82,15 @@ impl Control {
     ) {
         self.last_heard[from.idx()] = now;
         self.reports[from.idx()] = Some(report);
+        // A writer promoted by a regional emergency path while this control plane was
+        // away: adopt it rather than fight it.
+        if report.is_primary && report.epoch > self.epoch {
+            self.epoch = report.epoch;
+            self.writer = from;
+            self.published = (from, report.epoch);
+            self.pending = None;
+            self.running = None;
+        }
         if let Some(requested) = lease_req {
             let current = from == self.writer && report.epoch == self.epoch && report.is_primary;
             // No lease for the old writer once a promotion is planned: only the new

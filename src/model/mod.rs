@@ -157,6 +157,7 @@ fn msg_word(m: &Msg) -> u64 {
         Msg::AppendAck { end_lsn, .. } => *end_lsn,
         Msg::Snapshot(s) => s.lsn,
         Msg::Reconcile => 0,
+        Msg::IdentityCheck { job } | Msg::IdentityReply { job, .. } => u64::from(job.m.op.slot),
         Msg::Reapply { entries } => entries.len() as u64,
         Msg::Updates { updates } => updates.first().map_or(0, |u| u.seq),
         Msg::UpdatesAck { upto } => *upto,
@@ -214,6 +215,11 @@ pub struct World {
     pub retry_tokens: Vec<f64>,
     /// The customer whose requests crash servers, while a poison_customer fault lasts.
     pub poison_customer: Option<u32>,
+    /// The control plane and the identity service run (faults stop them).
+    pub control_up: bool,
+    pub identity_up: bool,
+    /// Per region and customer: until when a checked token is cached.
+    pub token_cache: BTreeMap<(RegionId, u32), SimTime>,
     /// The external provider the workers call (the outside world).
     pub provider: stream::Provider,
     pub control: Control,
@@ -270,6 +276,9 @@ impl World {
             },
             surge: vec![1.0; n],
             poison_customer: None,
+            control_up: true,
+            identity_up: true,
+            token_cache: BTreeMap::new(),
             retry_tokens: vec![s.workload.budget.map_or(0.0, |b| b.burst); n],
             rng_apptier: streams.stream("apptier"),
             rng_retry: streams.stream("retry"),
@@ -357,7 +366,7 @@ impl World {
             Event::NodeTick { region } => self.node_tick(region, sched),
             Event::ControlTick => {
                 let c = self.control.region;
-                if self.region_up[c.idx()] {
+                if self.region_up[c.idx()] && self.control_up {
                     let local = self.local(c);
                     self.control.tick(
                         self.now,
@@ -370,7 +379,7 @@ impl World {
                 sched.after(self.s.design.heartbeat, Event::ControlTick);
             }
             Event::Publish => {
-                if self.region_up[self.control.region.idx()] {
+                if self.control_running() {
                     self.control.publish(self.s.regions.len(), &mut self.out);
                 }
                 sched.after(self.s.design.routing_refresh, Event::Publish);
@@ -394,7 +403,7 @@ impl World {
             Event::RunbookNext => {
                 // A control plane that is down finishes nothing; the runbook resumes
                 // from this step if the region comes back before it is needed again.
-                if self.region_up[self.control.region.idx()] {
+                if self.control_running() {
                     let n = self.s.regions.len();
                     self.control.on_runbook_next(self.now, &self.s.design, n, &mut self.out);
                 }
@@ -444,15 +453,53 @@ impl World {
             st.tick(self.now, local, d, &mut self.out);
             st.reconcile(&mut self.out);
         }
+        self.emergency_path(region, local);
         let lag = self.lag_estimate_us(region, local);
         let st = &self.stores[region.idx()];
         let report = st.report(lag);
-        let lease = st.lease_request(d, local);
+        let lease = st.lease_request(&self.s.design, local);
         self.out.send(
             region,
             self.control.region,
             Msg::Heartbeat { report, lease_local_us: lease },
         );
+    }
+
+    /// The regional emergency path of the design's successor region: with neither the
+    /// control plane nor the writer heard for detection time plus the old lease and the
+    /// clock bound, it promotes itself and tells every region.
+    fn emergency_path(&mut self, region: RegionId, local: i64) {
+        let d = &self.s.design;
+        if d.emergency_successor != Some(region) {
+            return;
+        }
+        let now = self.now;
+        let st = &mut self.stores[region.idx()];
+        st.emergency_lease(local, d.lease);
+        let quiet = d.detect_after + d.lease + d.clock_uncertainty;
+        if st.primary
+            || now.since(st.last_control_contact) <= d.detect_after
+            || now.since(st.last_leader_contact) <= quiet
+        {
+            return;
+        }
+        let epoch = st.emergency_promote(now, local, d.lease, &mut self.out);
+        self.out.obs.push(Obs::EpochGranted {
+            epoch,
+            region,
+            fenced: d.fencing,
+            by_operator: false,
+            detected_at: Some(now),
+        });
+        let lag_us = vec![0; self.s.regions.len()];
+        for to in self.s.region_ids() {
+            self.out.send(region, to, Msg::Config { writer: region, epoch, reconcile: false });
+            self.out.send(
+                region,
+                to,
+                Msg::Routing { writer: region, epoch, lag_us: lag_us.clone() },
+            );
+        }
     }
 
     /// A node's own estimate of its staleness, on its own clock: what it reports.
@@ -504,11 +551,42 @@ impl World {
     fn arrive(&mut self, to: RegionId, from: RegionId, m: store::ReqMeta, req: Req) {
         // Retry amplification counts attempts that reach a region, served or not.
         self.out.obs.push(Obs::Attempt { region: to });
+        let job = apptier::Job { from, m, req, enqueued_at: self.now };
+        if let Some(id) = self.s.design.identity {
+            let cached = self.token_cache.get(&(to, m.customer)).is_some_and(|t| *t > self.now);
+            if !cached {
+                self.out.send(to, id.region, Msg::IdentityCheck { job });
+                return;
+            }
+        }
+        self.admit(to, job);
+    }
+
+    /// The identity service answered for `job`, which waits in region `at`.
+    fn identity_reply(&mut self, at: RegionId, job: apptier::Job, ok: bool) {
+        if !ok {
+            let res = Res::Refused(Refusal::Unauthenticated);
+            self.out.send(
+                at,
+                job.from,
+                Msg::Response { op: job.m.op, attempt: job.m.attempt, res },
+            );
+            return;
+        }
+        if let Some(ttl) = self.s.design.identity.and_then(|i| i.cache_ttl) {
+            self.token_cache.insert((at, job.m.customer), self.now + ttl);
+        }
+        self.admit(at, job);
+    }
+
+    /// Into the application tier when the design has one, else straight to the store.
+    fn admit(&mut self, to: RegionId, job: apptier::Job) {
+        let (from, m, req) = (job.from, job.m, job.req);
         let Some(c) = &self.s.design.capacity else {
             self.execute(to, from, m, req);
             return;
         };
-        let job = apptier::Job { from, m, req, enqueued_at: self.now };
+        let job = apptier::Job { enqueued_at: self.now, ..job };
         match self.apptiers[to.idx()].admit(c, job, self.now) {
             Ok(cell) => self.start_service(to, cell),
             Err(_) => {
@@ -629,6 +707,10 @@ impl World {
             }
             Msg::Decide { pid, key } => multi::on_decide(st, pid, key),
             Msg::Reconcile => st.reconciling = true,
+            Msg::IdentityCheck { job } => {
+                out.send(to, from, Msg::IdentityReply { job, ok: self.identity_up });
+            }
+            Msg::IdentityReply { job, ok } => self.identity_reply(to, job, ok),
             Msg::Reapply { entries } => {
                 // A store that is not the writer passes them back to be retried later.
                 if st.primary {
@@ -638,8 +720,11 @@ impl World {
                 }
             }
             Msg::Response { op, res, .. } => self.on_response(op, res),
-            Msg::Append { epoch, prev_lsn, prev_epoch, entries, leader_local_us, leader_end } => st
-                .on_append(
+            Msg::Append { epoch, prev_lsn, prev_epoch, entries, leader_local_us, leader_end } => {
+                if from == st.leader {
+                    st.last_leader_contact = now;
+                }
+                st.on_append(
                     now,
                     d,
                     from,
@@ -650,20 +735,26 @@ impl World {
                     leader_local_us,
                     leader_end,
                     out,
-                ),
+                )
+            }
             Msg::AppendAck { epoch, end_lsn, gap, need_snapshot } => {
                 st.on_append_ack(now, d, from, epoch, end_lsn, gap, need_snapshot, out)
             }
             Msg::Snapshot(snap) => st.on_snapshot(d, from, &snap, out),
             Msg::Heartbeat { report, lease_local_us } => {
-                if to == self.control.region {
+                if to == self.control.region && self.control_up {
                     self.control.on_heartbeat(now, local, d, from, report, lease_local_us, out);
                 }
             }
             Msg::LeaseGrant { epoch, requested_local_us } => {
+                st.last_control_contact = now;
+                st.emergency = false;
                 st.on_lease_grant(epoch, requested_local_us, d.lease)
             }
             Msg::Config { writer, epoch, reconcile } => {
+                if from == self.control.region {
+                    st.last_control_contact = now;
+                }
                 st.reconciling |= reconcile;
                 st.on_config(now, writer, epoch, out)
             }
@@ -926,6 +1017,8 @@ impl World {
                     }
                 }
             }
+            FaultKind::ControlPlaneOutage => self.control_up = !start,
+            FaultKind::IdentityOutage => self.identity_up = !start,
             FaultKind::PoisonCustomer { customer } => {
                 self.poison_customer = start.then_some(*customer);
             }
@@ -965,7 +1058,7 @@ impl World {
                 }
             }
             FaultKind::OperatorPromote { region, fenced } => {
-                if start && self.region_up[self.control.region.idx()] {
+                if start && self.control_running() {
                     let local = self.local(self.control.region);
                     self.control.operator_promote(
                         now,
@@ -1017,6 +1110,11 @@ impl World {
                 && st.epoch_at(st.end_lsn) == w.epoch_at(w.end_lsn)
                 && (st.region == w.region || !st.primary)
         })
+    }
+
+    /// The control plane runs: its region is up and no outage stopped it.
+    pub fn control_running(&self) -> bool {
+        self.control_up && self.region_up[self.control.region.idx()]
     }
 
     /// What stands between the system and convergence, one line per reason.

@@ -129,6 +129,11 @@ pub struct Store {
     pub consumer_offset: u64,
     /// The design has workers: keep the log they may still replay.
     pub retain_for_workers: bool,
+    /// When this node last heard the control plane, and its leader.
+    pub last_control_contact: SimTime,
+    pub last_leader_contact: SimTime,
+    /// Promoted by the regional emergency path, and not yet back under the control plane.
+    pub emergency: bool,
     /// The runbook's reconcile step reached this store: discarded writes go back to the
     /// writer.
     pub reconciling: bool,
@@ -175,6 +180,9 @@ impl Store {
             consumer_offset: 0,
             retain_for_workers: false,
             reconciling: false,
+            last_control_contact: SimTime::ZERO,
+            last_leader_contact: SimTime::ZERO,
+            emergency: false,
             discarded: Vec::new(),
             multi: super::multi::Multi::default(),
             last_applied_commit_at: SimTime::ZERO,
@@ -1076,6 +1084,30 @@ impl Store {
     }
 
     // ----- control -----
+
+    /// The regional emergency path: no control plane and no writer heard for long
+    /// enough that the old writer's lease has run out, so this standby takes over under
+    /// a new epoch and grants itself a lease until the control plane is back.
+    pub fn emergency_promote(
+        &mut self,
+        now: SimTime,
+        local_us: i64,
+        lease: SimDuration,
+        out: &mut Out,
+    ) -> u32 {
+        let epoch = self.epoch + 1;
+        self.promote(now, epoch, out);
+        self.emergency = true;
+        self.lease_until_local_us = Some(local_us + lease.as_us() as i64);
+        epoch
+    }
+
+    /// While on the emergency path, the node renews its own lease.
+    pub fn emergency_lease(&mut self, local_us: i64, lease: SimDuration) {
+        if self.emergency && self.primary {
+            self.lease_until_local_us = Some(local_us + lease.as_us() as i64);
+        }
+    }
 
     pub fn on_lease_grant(&mut self, epoch: u32, requested_local_us: i64, lease: SimDuration) {
         if self.primary && epoch == self.epoch {

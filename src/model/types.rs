@@ -174,6 +174,8 @@ pub enum Refusal {
     Overloaded,
     /// The application tier failed the request (a brownout's errors).
     ServerError,
+    /// The identity service did not vouch for the request's token.
+    Unauthenticated,
 }
 
 impl Refusal {
@@ -188,6 +190,7 @@ impl Refusal {
             Refusal::Conflict => "conflict",
             Refusal::Overloaded => "overloaded",
             Refusal::ServerError => "server_error",
+            Refusal::Unauthenticated => "unauthenticated",
         }
     }
 }
@@ -307,6 +310,14 @@ pub enum Msg {
         pid: u64,
         key: Key,
     },
+    /// A region asks the identity service to check a request's token.
+    IdentityCheck {
+        job: super::apptier::Job,
+    },
+    IdentityReply {
+        job: super::apptier::Job,
+        ok: bool,
+    },
     /// The runbook's reconcile step: stores re-submit the writes they discard.
     Reconcile,
     /// Writes a store discarded, sent to the writer to be applied again.
@@ -350,6 +361,8 @@ impl Msg {
             Msg::ProposeReply { .. } => 15,
             Msg::Decide { .. } => 16,
             Msg::Reconcile => 17,
+            Msg::IdentityCheck { .. } => 19,
+            Msg::IdentityReply { .. } => 20,
             Msg::Reapply { .. } => 18,
         }
     }
@@ -372,6 +385,8 @@ impl Msg {
             Msg::ProposeReply { .. } => "propose_reply",
             Msg::Decide { .. } => "decide",
             Msg::Reconcile => "reconcile",
+            Msg::IdentityCheck { .. } => "identity_check",
+            Msg::IdentityReply { .. } => "identity_reply",
             Msg::Reapply { .. } => "reapply",
         }
     }

@@ -107,6 +107,18 @@ pub struct DesignFile {
     pub stream: StreamFile,
     /// Absent: the application tier has no limit and takes no time.
     pub capacity: Option<CapacityFile>,
+    /// Absent: requests need no identity check.
+    pub identity: Option<IdentityFile>,
+}
+
+/// The identity service every request's token is checked with.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct IdentityFile {
+    /// Where it runs (default: the control plane's region).
+    pub region: Option<String>,
+    /// Regions cache a customer's checked token this long; absent, every request asks.
+    pub cache_ttl_s: Option<f64>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -294,6 +306,9 @@ pub struct PromotionFile {
     pub heartbeat_ms: f64,
     /// The promotion's steps, in the order the automation runs them.
     pub runbook: Vec<RunbookStepFile>,
+    /// A regional emergency path: this standby promotes itself when it has heard
+    /// neither the control plane nor the writer for detect_after plus the lease.
+    pub emergency_successor: Option<String>,
 }
 
 impl Default for PromotionFile {
@@ -303,6 +318,7 @@ impl Default for PromotionFile {
             automated: false,
             detect_after_ms: 3_000.0,
             heartbeat_ms: 250.0,
+            emergency_successor: None,
             runbook: vec![
                 step(StepKindFile::StopWrites),
                 step(StepKindFile::DeclareWriter),
@@ -627,6 +643,8 @@ pub enum FaultKindFile {
     RegionBrownout,
     TrafficSurge,
     PoisonCustomer,
+    ControlPlaneOutage,
+    IdentityOutage,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -269,6 +269,8 @@ pub struct Design {
     pub records_replicated: bool,
     pub stream: StreamDesign,
     pub capacity: Option<Capacity>,
+    pub identity: Option<Identity>,
+    pub emergency_successor: Option<RegionId>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -345,6 +347,12 @@ pub enum Isolation {
     Cells,
     /// A customer has `k` of the cells, chosen by hashing the customer.
     ShuffleShard { k: u32 },
+}
+
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct Identity {
+    pub region: RegionId,
+    pub cache_ttl: Option<SimDuration>,
 }
 
 /// What kind of entity a key belongs to. Keys form one flat space: registers, then
@@ -491,6 +499,10 @@ pub enum FaultKind {
     PoisonCustomer {
         customer: u32,
     },
+    /// The control plane stops (its region stays up).
+    ControlPlaneOutage,
+    /// The identity service fails every check.
+    IdentityOutage,
     /// Client arrivals (of one region, or all) multiply by `factor`.
     TrafficSurge {
         region: Option<RegionId>,
@@ -515,6 +527,8 @@ impl FaultKind {
             FaultKind::RegionBrownout { .. } => "region_brownout",
             FaultKind::TrafficSurge { .. } => "traffic_surge",
             FaultKind::PoisonCustomer { .. } => "poison_customer",
+            FaultKind::ControlPlaneOutage => "control_plane_outage",
+            FaultKind::IdentityOutage => "identity_outage",
         }
     }
 }

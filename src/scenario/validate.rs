@@ -647,6 +647,32 @@ impl Validator<'_> {
                 None => None,
                 Some(c) => Some(self.capacity(c)?),
             },
+            identity: match &d.identity {
+                None => None,
+                Some(i) => Some(Identity {
+                    region: match &i.region {
+                        Some(n) => self.region(regions, "design.identity.region", n)?,
+                        None => control_region,
+                    },
+                    cache_ttl: match i.cache_ttl_s {
+                        Some(s) => Some(self.positive_s("design.identity.cache_ttl_s", s)?),
+                        None => None,
+                    },
+                }),
+            },
+            emergency_successor: match &d.promotion.emergency_successor {
+                None => None,
+                Some(n) => {
+                    let r = self.region(regions, "design.promotion.emergency_successor", n)?;
+                    if regions[r.idx()].role != Role::Standby {
+                        return self.err(
+                            "design.promotion.emergency_successor",
+                            "the emergency successor must be a standby region",
+                        );
+                    }
+                    Some(r)
+                }
+            },
         })
     }
 
@@ -1066,6 +1092,7 @@ impl Validator<'_> {
             }
             K::TrafficSurge => &["region", "factor", "for_s"],
             K::PoisonCustomer => &["customer", "for_s"],
+            K::ControlPlaneOutage | K::IdentityOutage => &["for_s"],
         };
         let present = [
             ("for_s", f.for_s.is_some()),
@@ -1263,6 +1290,8 @@ impl Validator<'_> {
             }
             K::RegionBrownout => self.brownout(path, f, region(self)?)?,
             K::PoisonCustomer => FaultKind::PoisonCustomer { customer: f.customer.unwrap_or(0) },
+            K::ControlPlaneOutage => FaultKind::ControlPlaneOutage,
+            K::IdentityOutage => FaultKind::IdentityOutage,
             K::TrafficSurge => {
                 let region = match &f.region {
                     Some(name) => Some(self.region(regions, &format!("{path}.region"), name)?),
@@ -1478,6 +1507,8 @@ fn fault_kind_name(k: FaultKindFile) -> &'static str {
         FaultKindFile::RegionBrownout => "region_brownout",
         FaultKindFile::TrafficSurge => "traffic_surge",
         FaultKindFile::PoisonCustomer => "poison_customer",
+        FaultKindFile::ControlPlaneOutage => "control_plane_outage",
+        FaultKindFile::IdentityOutage => "identity_outage",
         FaultKindFile::ReplicationStall => "replication_stall",
         FaultKindFile::ClockSkew => "clock_skew",
         FaultKindFile::OperatorPromote => "operator_promote",
