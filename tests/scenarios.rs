@@ -696,3 +696,42 @@ fn cached_tokens_and_a_regional_promotion_path_keep_a_region_serving() {
     let cached = run(&s, &RunOptions::default()).unwrap();
     assert!(avail(&cached) > avail(&naive) && avail(&cached) < avail(&stable));
 }
+
+#[test]
+fn detection_breakers_jitter_and_a_budget_contain_a_slow_primary() {
+    let naive = run_file("scenarios/slow-primary.json");
+    assert_eq!(status(&naive, "recovery"), "violated");
+    assert!(naive.metrics["retry_amplification"].as_f64().unwrap() > 2.0);
+    let guarded = run_file("scenarios/slow-primary-guarded.json");
+    assert_eq!(status(&guarded, "recovery"), "held");
+    // The brownout was seen, by latency, within seconds; breakers opened and closed.
+    let detect_ms = guarded.metrics["brownout_detection_ms"].as_f64().expect("detected");
+    assert!(detect_ms < 5_000.0, "{detect_ms}");
+    assert!(guarded.metrics["breaker_transitions"].as_u64().unwrap() >= 2);
+    // Health checks on the cheap path kept passing: a slow region is not a down one.
+    let trail_has_health =
+        naive.invariants.iter().flat_map(|i| &i.trail).any(|s| s.event.contains("health"));
+    assert!(!trail_has_health);
+}
+
+#[test]
+fn a_rate_limit_and_load_shedding_refuse_fast_instead_of_queueing() {
+    let with = |capacity: serde_json::Value| {
+        let s = load_with("scenarios/retry-storm.json", |v| {
+            for (k, x) in capacity.as_object().unwrap() {
+                v["design"]["capacity"][k] = x.clone();
+            }
+            v["expect"] = serde_json::json!({});
+        });
+        run(&s, &RunOptions::default()).unwrap()
+    };
+    let queued = with(serde_json::json!({}));
+    let limited = with(serde_json::json!({"rate_limit_per_s": 500}));
+    let shed = with(serde_json::json!({"shed_after_ms": 200}));
+    let depth =
+        |r: &RunResult| r.metrics["load"]["queue_depth"]["us-east"]["max"].as_f64().unwrap();
+    assert!(depth(&limited) < depth(&queued) / 2.0, "{} vs {}", depth(&limited), depth(&queued));
+    assert!(depth(&shed) < depth(&queued) / 2.0, "{} vs {}", depth(&shed), depth(&queued));
+    // Refusing fast keeps the queue short enough for goodput to come back.
+    assert_eq!(status(&shed, "recovery"), "held");
+}

@@ -232,6 +232,10 @@ fn notable(obs: &Obs, w: &World) -> Option<Notable> {
         Obs::DeadLettered { region, op_key } => {
             (vec![*region], format!("{}'s workers dead-letter operation #{op_key}", name(*region)))
         }
+        Obs::Guard { region, target, guard, state } => (
+            vec![*region, *target],
+            format!("{}'s {guard} for {} turns {state}", name(*region), name(*target)),
+        ),
         Obs::RunbookStep { step, start: true } => (vec![], format!("runbook: {}", step.name())),
         Obs::LeaseLapsed { region } => {
             (vec![*region], format!("{}'s lease runs out on its own clock", name(*region)))

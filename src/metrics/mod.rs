@@ -11,6 +11,10 @@ use hdrhistogram::Histogram;
 use serde::Serialize;
 use serde_json::{json, Value};
 
+/// The availability objective error-budget burn is measured against: a burn of 1 spends
+/// the budget exactly; 10 spends it ten times as fast.
+pub const ERROR_BUDGET_SLO: f64 = 0.999;
+
 /// Error rate above which a customer or cell counts as hit, for blast radius.
 pub const BLAST_ERROR_RATE: f64 = 0.1;
 
@@ -121,6 +125,11 @@ pub struct Metrics {
     /// A cell that lost servers to crashes counts as hit, whatever its error rate.
     cell_crashed: Vec<bool>,
     cells_per_region: usize,
+    brownout_started: Option<SimTime>,
+    detected: Option<crate::engine::SimDuration>,
+    /// Breaker state over time per "client->target" (0 closed, 1 half-open, 2 open).
+    breakers: Vec<(String, Series)>,
+    breaker_transitions: u64,
     /// Active-active conflict resolutions: writes superseded unobserved, remote
     /// updates merged, conditional writes refused.
     superseded: u64,
@@ -159,6 +168,10 @@ impl Metrics {
                 false;
                 n * s.design.capacity.as_ref().map_or(0, |c| c.cells as usize)
             ],
+            brownout_started: None,
+            detected: None,
+            breakers: Vec::new(),
+            breaker_transitions: 0,
             cells_per_region: s.design.capacity.as_ref().map_or(0, |c| c.cells as usize),
             queue_oldest_ms: (0..n).map(|_| Series::new(100_000)).collect(),
             superseded: 0,
@@ -170,6 +183,7 @@ impl Metrics {
     }
 
     pub fn observe(&mut self, obs: &Obs, w: &World) {
+        self.guard(obs, w);
         match obs {
             Obs::Invoke { .. } => {
                 self.ops += 1;
@@ -252,6 +266,47 @@ impl Metrics {
         }
     }
 
+    /// When the drill's latest brownout began, and how long until a client region's
+    /// detector first marked the region degraded.
+    fn guard(&mut self, obs: &Obs, w: &World) {
+        match obs {
+            Obs::FaultStarted { index } => {
+                if matches!(
+                    w.s.faults[*index].kind,
+                    crate::scenario::FaultKind::RegionBrownout { .. }
+                ) {
+                    self.brownout_started = Some(w.now);
+                    self.detected = None;
+                }
+            }
+            Obs::Guard { region, target, guard, state } => {
+                if *guard == "detector" && *state == "degraded" && self.detected.is_none() {
+                    if let Some(b) = self.brownout_started {
+                        self.detected = Some(w.now.since(b));
+                    }
+                }
+                if *guard == "breaker" {
+                    let level = match *state {
+                        "open" => 2.0,
+                        "half-open" => 1.0,
+                        _ => 0.0,
+                    };
+                    let key = format!("{}->{}", w.s.region_name(*region), w.s.region_name(*target));
+                    let series = match self.breakers.iter_mut().find(|(k, _)| *k == key) {
+                        Some((_, s)) => s,
+                        None => {
+                            self.breakers.push((key, Series::new(100_000)));
+                            &mut self.breakers.last_mut().expect("just pushed").1
+                        }
+                    };
+                    series.push(w.now, level);
+                    self.breaker_transitions += 1;
+                }
+            }
+            _ => {}
+        }
+    }
+
     /// Cells that crashed, or failed more than the threshold of what they served.
     fn cells_hit(&self) -> usize {
         self.by_cell
@@ -328,6 +383,17 @@ impl Metrics {
             "replication_lag": lag,
             "promotions": promotions,
             "log_entries_peak": self.log_entries_peak,
+            "brownout_detection_ms": self.detected.map(|d| d.as_ms_f64()),
+            "breaker_transitions": self.breaker_transitions,
+            "breakers": self.breakers.iter().map(|(k, s)| (k.clone(), json!(s))).collect::<serde_json::Map<_, _>>(),
+            "error_budget_burn": {
+                "slo": ERROR_BUDGET_SLO,
+                "by_region": self.regions.iter().enumerate().map(|(ri, name)| {
+                    let (ok, bad) = self.counts[ri].iter().fold((0u64, 0u64), |(o, b), c| (o + c.ok, b + c.failed + c.unknown));
+                    let burn = if ok + bad == 0 { 0.0 } else { bad as f64 / (ok + bad) as f64 / (1.0 - ERROR_BUDGET_SLO) };
+                    (name.clone(), json!(burn))
+                }).collect::<serde_json::Map<_, _>>(),
+            },
             "blast_radius": {
                 "error_rate_threshold": BLAST_ERROR_RATE,
                 "customers": blast_radius(&self.by_customer, BLAST_ERROR_RATE).0,

@@ -61,6 +61,9 @@ impl Brownout {
 
 pub struct AppTier {
     pub cells: Vec<CellQueue>,
+    /// The rate limiter's tokens and when they were last topped up.
+    tokens: f64,
+    refilled: SimTime,
     pub brownout: Option<Brownout>,
     /// Work dropped because its deadline had passed before a server took it.
     pub dropped: u64,
@@ -70,6 +73,8 @@ impl AppTier {
     pub fn new(c: &Capacity) -> Self {
         AppTier {
             cells: (0..c.cells).map(|_| CellQueue::default()).collect(),
+            tokens: c.rate_limit_per_s.unwrap_or(0.0),
+            refilled: SimTime::ZERO,
             brownout: None,
             dropped: 0,
         }
@@ -120,8 +125,17 @@ impl AppTier {
         q.down.push_back(back);
     }
 
-    /// Queues a request, or returns it when the cell's queue is full.
+    /// Queues a request, or returns it when the region's rate limit or the cell's queue
+    /// is full.
     pub fn admit(&mut self, c: &Capacity, job: Job, now: SimTime) -> Result<usize, Job> {
+        if let Some(rate) = c.rate_limit_per_s {
+            self.tokens = (self.tokens + rate * now.since(self.refilled).as_secs_f64()).min(rate);
+            self.refilled = now;
+            if self.tokens < 1.0 {
+                return Err(job);
+            }
+            self.tokens -= 1.0;
+        }
         let cell = self.cell_of(c, &job.m, now);
         let q = &mut self.cells[cell];
         if q.queue.len() >= c.queue_max as usize {

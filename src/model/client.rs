@@ -39,6 +39,9 @@ pub struct Op {
     pub session: u32,
     /// The last backoff waited (decorrelated jitter grows from it).
     pub last_backoff: SimDuration,
+    /// Where the current attempt went, and when.
+    pub target: RegionId,
+    pub sent_at: SimTime,
 }
 
 /// The slab of live operations; generations make stale timers harmless.
@@ -86,13 +89,32 @@ pub struct Router {
     pub lag_us: Vec<u64>,
     /// Regions by base round-trip time from this one, nearest (itself) first.
     pub nearest: Vec<RegionId>,
+    /// Per target region: breaker, brownout detector, health checks.
+    pub guards: Vec<Guards>,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Guards {
+    pub breaker: super::guard::Breaker,
+    pub detector: super::guard::Detector,
+    pub health: super::guard::Health,
+    /// A health probe is out and unanswered.
+    pub probing: bool,
+}
+
+impl Guards {
+    /// Whether reads should avoid this target: detected brownout or failed health checks.
+    pub fn avoid(&self) -> bool {
+        self.detector.degraded || self.health.down
+    }
 }
 
 impl Router {
     pub fn new(s: &Scenario, me: RegionId) -> Self {
         let mut nearest: Vec<RegionId> = s.region_ids().collect();
         nearest.sort_by_key(|r| (s.rtt_us[me.idx()][r.idx()], *r));
-        Router { writer: s.primary(), epoch: 1, lag_us: vec![0; s.regions.len()], nearest }
+        let guards = vec![Guards::default(); s.regions.len()];
+        Router { writer: s.primary(), epoch: 1, lag_us: vec![0; s.regions.len()], nearest, guards }
     }
 
     /// Where an attempt of `op` goes.
@@ -107,13 +129,18 @@ impl Router {
             }
             return self.nearest[0];
         }
+        // Reads move away from regions the guards mark bad, while another will do.
+        let ok = |r: &&RegionId| !self.guards[r.idx()].avoid();
         match op.req {
             Req::Read { class, .. } if !op.force_writer => match class {
                 ReadClass::Strong => self.writer,
-                ReadClass::Eventual | ReadClass::Session => self.nearest[0],
+                ReadClass::Eventual | ReadClass::Session => {
+                    *self.nearest.iter().find(ok).unwrap_or(&self.nearest[0])
+                }
                 ReadClass::Bounded(b) => *self
                     .nearest
                     .iter()
+                    .filter(ok)
                     .find(|r| **r == self.writer || self.lag_us[r.idx()] <= b.as_us())
                     .unwrap_or(&self.writer),
             },
@@ -210,6 +237,8 @@ pub fn draw_op(s: &Scenario, rng: &mut ChaCha8Rng, region: RegionId, now: SimTim
         backing_off: false,
         session,
         last_backoff: SimDuration::ZERO,
+        target: region,
+        sent_at: now,
     }
 }
 

@@ -8,6 +8,7 @@ pub mod apptier;
 pub mod client;
 pub mod clock;
 pub mod control;
+pub mod guard;
 pub mod multi;
 pub mod network;
 pub mod store;
@@ -88,6 +89,8 @@ pub enum Event {
         region: RegionId,
         cell: u32,
     },
+    /// Client regions probe every region's cheap health path.
+    HealthTick,
 }
 
 impl Event {
@@ -121,6 +124,7 @@ impl Event {
                 17 | r(*region) << 8 | u64::from(*cell) << 16 | u64::from(job.m.op.slot) << 32
             }
             Event::ServerRestart { region, cell } => 18 | r(*region) << 8 | u64::from(*cell) << 16,
+            Event::HealthTick => 19,
         }
     }
 
@@ -144,6 +148,7 @@ impl Event {
             Event::WorkerTick { .. } => "worker_tick",
             Event::ServiceDone { .. } => "service_done",
             Event::ServerRestart { .. } => "server_restart",
+            Event::HealthTick => "health_tick",
         }
     }
 }
@@ -156,7 +161,7 @@ fn msg_word(m: &Msg) -> u64 {
         Msg::Append { prev_lsn, entries, .. } => prev_lsn ^ (entries.len() as u64) << 20,
         Msg::AppendAck { end_lsn, .. } => *end_lsn,
         Msg::Snapshot(s) => s.lsn,
-        Msg::Reconcile => 0,
+        Msg::Reconcile | Msg::HealthProbe | Msg::HealthOk => 0,
         Msg::IdentityCheck { job } | Msg::IdentityReply { job, .. } => u64::from(job.m.op.slot),
         Msg::Reapply { entries } => entries.len() as u64,
         Msg::Updates { updates } => updates.first().map_or(0, |u| u.seq),
@@ -316,6 +321,9 @@ impl World {
             sched.after(self.s.design.stream.tick, Event::WorkerTick { region: r });
         }
         sched.after(self.s.design.routing_refresh, Event::Publish);
+        if let Some(h) = self.s.design.health {
+            sched.after(h.interval, Event::HealthTick);
+        }
         sched.after(SAMPLE_EVERY, Event::Sample);
         for (i, f) in self.s.faults.iter().enumerate() {
             sched.at(f.at, Event::FaultStart { index: i });
@@ -400,6 +408,7 @@ impl World {
                     self.start_service(region, cell as usize);
                 }
             }
+            Event::HealthTick => self.health_tick(sched),
             Event::RunbookNext => {
                 // A control plane that is down finishes nothing; the runbook resumes
                 // from this step if the region comes back before it is needed again.
@@ -587,6 +596,14 @@ impl World {
             return;
         };
         let job = apptier::Job { enqueued_at: self.now, ..job };
+        if let Some(limit) = c.shed_after {
+            let (_, oldest) = self.apptiers[to.idx()].depth(self.now);
+            if oldest > limit {
+                let res = Res::Refused(Refusal::Overloaded);
+                self.out.send(to, from, Msg::Response { op: m.op, attempt: m.attempt, res });
+                return;
+            }
+        }
         match self.apptiers[to.idx()].admit(c, job, self.now) {
             Ok(cell) => self.start_service(to, cell),
             Err(_) => {
@@ -707,6 +724,22 @@ impl World {
             }
             Msg::Decide { pid, key } => multi::on_decide(st, pid, key),
             Msg::Reconcile => st.reconciling = true,
+            // The cheap path: the region's edge answers without its application tier.
+            Msg::HealthProbe => out.send(to, from, Msg::HealthOk),
+            Msg::HealthOk => {
+                let g = &mut self.routers[to.idx()].guards[from.idx()];
+                g.probing = false;
+                g.health.failures = 0;
+                if g.health.down {
+                    g.health.down = false;
+                    out.obs.push(Obs::Guard {
+                        region: to,
+                        target: from,
+                        guard: "health",
+                        state: "up",
+                    });
+                }
+            }
             Msg::IdentityCheck { job } => {
                 out.send(to, from, Msg::IdentityReply { job, ok: self.identity_up });
             }
@@ -822,6 +855,23 @@ impl World {
             }
         };
         let (region, attempt, token, op_key) = (op.region, op.attempt, router.epoch, op.key);
+        op.target = target;
+        op.sent_at = now;
+        if let Some(b) = &self.s.design.breaker {
+            if !self.routers[region.idx()].guards[target.idx()].breaker.allow(now, b) {
+                // Fail fast: the attempt never leaves the client region.
+                let res = Res::Refused(Refusal::BreakerOpen);
+                self.out.timer(
+                    now,
+                    Event::Deliver {
+                        from: target,
+                        to: region,
+                        msg: Msg::Response { op: id, attempt, res },
+                    },
+                );
+                return;
+            }
+        }
         let customer = client::customer_of(op_key, self.s.workload.customers);
         let idem = self.s.design.idempotency_keys && req.is_write();
         let effect = self.s.design.stream.side_effects && op.kind.has_effect() && req.is_write();
@@ -844,6 +894,62 @@ impl World {
         self.out.timer(now + timeout, Event::Timeout { op: id, attempt });
     }
 
+    fn health_tick(&mut self, sched: &mut Scheduler<Event>) {
+        let Some(h) = self.s.design.health else { return };
+        sched.after(h.interval, Event::HealthTick);
+        for &from in &self.s.workload.client_regions.clone() {
+            if !self.region_up[from.idx()] {
+                continue;
+            }
+            for to in self.s.region_ids() {
+                let g = &mut self.routers[from.idx()].guards[to.idx()];
+                if g.probing {
+                    g.health.failures += 1;
+                    if g.health.failures >= h.threshold && !g.health.down {
+                        g.health.down = true;
+                        self.out.obs.push(Obs::Guard {
+                            region: from,
+                            target: to,
+                            guard: "health",
+                            state: "down",
+                        });
+                    }
+                }
+                g.probing = true;
+                self.out.send(from, to, Msg::HealthProbe);
+            }
+        }
+    }
+
+    /// Feeds an attempt's outcome to the client region's guards on its target.
+    fn guard_outcome(
+        &mut self,
+        region: RegionId,
+        target: RegionId,
+        ok: bool,
+        latency: SimDuration,
+    ) {
+        let now = self.now;
+        let d = &self.s.design;
+        let g = &mut self.routers[region.idx()].guards[target.idx()];
+        if let Some(b) = &d.breaker {
+            if let Some(st) = g.breaker.record(now, ok, b) {
+                self.out.obs.push(Obs::Guard {
+                    region,
+                    target,
+                    guard: "breaker",
+                    state: st.name(),
+                });
+            }
+        }
+        if let Some(c) = &d.detection {
+            if let Some(bad) = g.detector.record(ok, latency, c) {
+                let state = if bad { "degraded" } else { "healthy" };
+                self.out.obs.push(Obs::Guard { region, target, guard: "detector", state });
+            }
+        }
+    }
+
     fn on_timeout(&mut self, id: OpId, attempt: u32) {
         let Some(op) = self.ops.get_mut(id) else { return };
         if op.attempt != attempt || op.backing_off {
@@ -852,6 +958,8 @@ impl World {
         if op.req.is_write() && !op.prechecking {
             op.maybe_applied = true;
         }
+        let (region, target, took) = (op.region, op.target, self.now.since(op.sent_at));
+        self.guard_outcome(region, target, false, took);
         self.retry_or_fail(id);
     }
 
@@ -879,6 +987,13 @@ impl World {
     /// The first answer to any attempt decides: a late answer to an earlier attempt is
     /// as good as one to the latest (and is how a retried write can apply twice).
     fn on_response(&mut self, id: OpId, res: Res) {
+        let Some(op) = self.ops.get_mut(id) else { return };
+        // A breaker's own refusal says nothing about the target.
+        if !op.backing_off && !matches!(res, Res::Refused(Refusal::BreakerOpen)) {
+            let ok = !matches!(res, Res::Refused(_));
+            let (region, target, took) = (op.region, op.target, self.now.since(op.sent_at));
+            self.guard_outcome(region, target, ok, took);
+        }
         let Some(op) = self.ops.get_mut(id) else { return };
         match res {
             Res::Value { value, .. } if op.prechecking => {

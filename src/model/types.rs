@@ -176,6 +176,8 @@ pub enum Refusal {
     ServerError,
     /// The identity service did not vouch for the request's token.
     Unauthenticated,
+    /// The client's circuit breaker for the target is open: nothing was sent.
+    BreakerOpen,
 }
 
 impl Refusal {
@@ -191,6 +193,7 @@ impl Refusal {
             Refusal::Overloaded => "overloaded",
             Refusal::ServerError => "server_error",
             Refusal::Unauthenticated => "unauthenticated",
+            Refusal::BreakerOpen => "breaker_open",
         }
     }
 }
@@ -310,6 +313,9 @@ pub enum Msg {
         pid: u64,
         key: Key,
     },
+    /// A client region's health check of another region (a cheap path).
+    HealthProbe,
+    HealthOk,
     /// A region asks the identity service to check a request's token.
     IdentityCheck {
         job: super::apptier::Job,
@@ -362,6 +368,8 @@ impl Msg {
             Msg::Decide { .. } => 16,
             Msg::Reconcile => 17,
             Msg::IdentityCheck { .. } => 19,
+            Msg::HealthProbe => 21,
+            Msg::HealthOk => 22,
             Msg::IdentityReply { .. } => 20,
             Msg::Reapply { .. } => 18,
         }
@@ -386,6 +394,8 @@ impl Msg {
             Msg::Decide { .. } => "decide",
             Msg::Reconcile => "reconcile",
             Msg::IdentityCheck { .. } => "identity_check",
+            Msg::HealthProbe => "health_probe",
+            Msg::HealthOk => "health_ok",
             Msg::IdentityReply { .. } => "identity_reply",
             Msg::Reapply { .. } => "reapply",
         }
@@ -501,6 +511,14 @@ pub enum Obs {
     Merged {
         region: RegionId,
         after: [(Key, i64); 2],
+    },
+    /// A client region's guard on `target` changed: `guard` is "breaker", "detector"
+    /// or "health", `state` its new state.
+    Guard {
+        region: RegionId,
+        target: RegionId,
+        guard: &'static str,
+        state: &'static str,
     },
     /// A server of `region`'s application tier finished a request of `customer` in
     /// `cell`: served (`ok`), failed, or crashed by it.

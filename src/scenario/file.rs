@@ -109,6 +109,53 @@ pub struct DesignFile {
     pub capacity: Option<CapacityFile>,
     /// Absent: requests need no identity check.
     pub identity: Option<IdentityFile>,
+    /// Client-side guards per target region; each absent means none.
+    pub breaker: Option<BreakerFile>,
+    pub brownout_detection: Option<DetectionFile>,
+    pub health_checks: Option<HealthFile>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct BreakerFile {
+    /// Opens when this share of the last `window` attempts failed.
+    pub failure_rate: f64,
+    pub window: u32,
+    pub open_ms: f64,
+    /// Half-open: attempts let through; all must succeed to close.
+    pub probes: u32,
+}
+
+impl Default for BreakerFile {
+    fn default() -> Self {
+        BreakerFile { failure_rate: 0.5, window: 20, open_ms: 2_000.0, probes: 3 }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DetectionFile {
+    pub latency_p99_ms: f64,
+    pub error_rate: f64,
+}
+
+impl Default for DetectionFile {
+    fn default() -> Self {
+        DetectionFile { latency_p99_ms: 500.0, error_rate: 0.5 }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct HealthFile {
+    pub interval_ms: f64,
+    pub failure_threshold: u32,
+}
+
+impl Default for HealthFile {
+    fn default() -> Self {
+        HealthFile { interval_ms: 1_000.0, failure_threshold: 3 }
+    }
 }
 
 /// The identity service every request's token is checked with.
@@ -540,6 +587,11 @@ pub struct CapacityFile {
     pub shard_size: u32,
     /// How long a server crashed by a poison request takes to restart.
     pub restart_ms: f64,
+    /// Load shedding: refuse new work when a cell's oldest queued request has waited
+    /// longer than this.
+    pub shed_after_ms: Option<f64>,
+    /// Requests a region admits per second (a token bucket one second deep).
+    pub rate_limit_per_s: Option<f64>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
@@ -562,6 +614,8 @@ impl Default for CapacityFile {
             isolation: IsolationFile::Cells,
             shard_size: 2,
             restart_ms: 10_000.0,
+            shed_after_ms: None,
+            rate_limit_per_s: None,
         }
     }
 }

@@ -271,6 +271,9 @@ pub struct Design {
     pub capacity: Option<Capacity>,
     pub identity: Option<Identity>,
     pub emergency_successor: Option<RegionId>,
+    pub breaker: Option<BreakerDesign>,
+    pub detection: Option<DetectionDesign>,
+    pub health: Option<HealthDesign>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -337,6 +340,28 @@ pub struct Capacity {
     pub deadline_propagation: bool,
     pub isolation: Isolation,
     pub restart: SimDuration,
+    pub shed_after: Option<SimDuration>,
+    pub rate_limit_per_s: Option<f64>,
+}
+
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct BreakerDesign {
+    pub failure_rate: f64,
+    pub window: u32,
+    pub open: SimDuration,
+    pub probes: u32,
+}
+
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct DetectionDesign {
+    pub latency_p99: SimDuration,
+    pub error_rate: f64,
+}
+
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct HealthDesign {
+    pub interval: SimDuration,
+    pub threshold: u32,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]

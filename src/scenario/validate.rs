@@ -660,6 +660,63 @@ impl Validator<'_> {
                     },
                 }),
             },
+            breaker: match &d.breaker {
+                None => None,
+                Some(b) => {
+                    if !(b.failure_rate > 0.0 && b.failure_rate <= 1.0) {
+                        return self.err(
+                            "design.breaker.failure_rate",
+                            format!("a share above 0 and at most 1, got {}", num(b.failure_rate)),
+                        );
+                    }
+                    if b.window == 0 || b.window > 10_000 || b.probes == 0 || b.probes > 1_000 {
+                        return self.err(
+                            "design.breaker",
+                            "window is 1 to 10000 attempts, probes 1 to 1000",
+                        );
+                    }
+                    Some(BreakerDesign {
+                        failure_rate: b.failure_rate,
+                        window: b.window,
+                        open: self.positive_ms("design.breaker.open_ms", b.open_ms)?,
+                        probes: b.probes,
+                    })
+                }
+            },
+            detection: match &d.brownout_detection {
+                None => None,
+                Some(b) => {
+                    if !(b.error_rate > 0.0 && b.error_rate <= 1.0) {
+                        return self.err(
+                            "design.brownout_detection.error_rate",
+                            format!("a share above 0 and at most 1, got {}", num(b.error_rate)),
+                        );
+                    }
+                    Some(DetectionDesign {
+                        latency_p99: self.positive_ms(
+                            "design.brownout_detection.latency_p99_ms",
+                            b.latency_p99_ms,
+                        )?,
+                        error_rate: b.error_rate,
+                    })
+                }
+            },
+            health: match &d.health_checks {
+                None => None,
+                Some(h) => {
+                    if h.failure_threshold == 0 || h.failure_threshold > 1_000 {
+                        return self.err(
+                            "design.health_checks.failure_threshold",
+                            format!("must be between 1 and 1000, got {}", h.failure_threshold),
+                        );
+                    }
+                    Some(HealthDesign {
+                        interval: self
+                            .positive_ms("design.health_checks.interval_ms", h.interval_ms)?,
+                        threshold: h.failure_threshold,
+                    })
+                }
+            },
             emergency_successor: match &d.promotion.emergency_successor {
                 None => None,
                 Some(n) => {
@@ -757,6 +814,10 @@ impl Validator<'_> {
             }
         };
         let restart = self.positive_ms("design.capacity.restart_ms", c.restart_ms)?;
+        let shed_after = match c.shed_after_ms {
+            Some(ms) => Some(self.positive_ms("design.capacity.shed_after_ms", ms)?),
+            None => None,
+        };
         Ok(Capacity {
             cells: c.cells,
             servers: c.servers,
@@ -765,6 +826,17 @@ impl Validator<'_> {
             deadline_propagation: c.deadline_propagation,
             isolation,
             restart,
+            shed_after,
+            rate_limit_per_s: match c.rate_limit_per_s {
+                Some(r) if r.is_finite() && r > 0.0 && r <= 1e7 => Some(r),
+                Some(r) => {
+                    return self.err(
+                        "design.capacity.rate_limit_per_s",
+                        format!("must be a positive rate up to 10000000, got {}", num(r)),
+                    )
+                }
+                None => None,
+            },
         })
     }
 
