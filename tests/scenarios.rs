@@ -735,3 +735,25 @@ fn a_rate_limit_and_load_shedding_refuse_fast_instead_of_queueing() {
     // Refusing fast keeps the queue short enough for goodput to come back.
     assert_eq!(status(&shed, "recovery"), "held");
 }
+
+#[test]
+fn the_full_gameday_drill_breaks_the_naive_design_and_not_the_mitigated_one() {
+    let naive = run_file("scenarios/gameday-naive.json");
+    let violated: Vec<&str> =
+        naive.invariants.iter().filter(|i| i.status == "violated").map(|i| i.id).collect();
+    assert!(violated.len() >= 5, "{violated:?}");
+    for i in naive.invariants.iter().filter(|i| i.status == "violated") {
+        assert!(!i.trail.is_empty(), "{} has no trail", i.id);
+    }
+    let mitigated = run_file("scenarios/gameday-mitigated.json");
+    assert!(
+        mitigated.invariants.iter().all(|i| i.status == "held"),
+        "{:?}",
+        mitigated
+            .invariants
+            .iter()
+            .filter(|i| i.status != "held")
+            .map(|i| i.id)
+            .collect::<Vec<_>>()
+    );
+}

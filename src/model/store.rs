@@ -493,9 +493,18 @@ impl Store {
                 }
             }
             ReadClass::Bounded(bound) => {
-                if d.replica_checks_staleness && !self.primary {
-                    let est = local_us - self.fresh_as_of_local_us;
-                    if est > bound.as_us() as i64 {
+                if d.replica_checks_staleness {
+                    // A replica is as fresh as the last point it knows it applied; a
+                    // primary under fencing, as its lease: once that lapses another
+                    // writer may exist, and it is stale by the time since.
+                    let fresh_as_of = if !self.primary {
+                        Some(self.fresh_as_of_local_us)
+                    } else if d.fencing && !self.lease_valid(local_us) {
+                        Some(self.lease_until_local_us.unwrap_or(self.fresh_as_of_local_us))
+                    } else {
+                        None
+                    };
+                    if fresh_as_of.is_some_and(|t| local_us - t > bound.as_us() as i64) {
                         return Res::Refused(Refusal::TooStale);
                     }
                 }
