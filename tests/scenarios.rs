@@ -757,3 +757,27 @@ fn the_full_gameday_drill_breaks_the_naive_design_and_not_the_mitigated_one() {
             .collect::<Vec<_>>()
     );
 }
+
+#[test]
+fn a_traffic_surge_multiplies_offered_load_for_its_window() {
+    let s = load_with("scenarios/retry-storm-budget.json", |v| {
+        v["faults"] =
+            serde_json::json!([{"at_s": 20, "for_s": 10, "kind": "traffic_surge", "factor": 3}]);
+        v["expect"] = serde_json::json!({});
+    });
+    let r = run(&s, &RunOptions::default()).unwrap();
+    let offered = |t: u64| {
+        r.metrics["load"]["offered_per_s"]["points"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p[0].as_u64() == Some(t))
+            .unwrap()[1]
+            .as_f64()
+            .unwrap()
+    };
+    let ratio = offered(25_000_000) / offered(10_000_000);
+    assert!((2.5..3.5).contains(&ratio), "surge ratio {ratio}");
+    assert!(offered(40_000_000) / offered(10_000_000) < 1.3);
+    assert!(!r.metrics["load"]["retry_amplification_per_s"].as_array().unwrap().is_empty());
+}

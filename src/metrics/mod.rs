@@ -307,6 +307,19 @@ impl Metrics {
         }
     }
 
+    /// Attempts per offered operation, second by second (the two series share buckets
+    /// while neither has been downsampled; otherwise the attempts' own buckets are used).
+    fn amplification_series(&self) -> Vec<(u64, f64)> {
+        self.attempts_series
+            .points
+            .iter()
+            .filter_map(|(t, a)| {
+                let o = self.offered.points.iter().find(|(to, _)| to == t)?.1;
+                (o > 0.0).then_some((*t, a / o))
+            })
+            .collect()
+    }
+
     /// Cells that crashed, or failed more than the threshold of what they served.
     fn cells_hit(&self) -> usize {
         self.by_cell
@@ -405,6 +418,7 @@ impl Metrics {
                 "offered_per_s": self.offered,
                 "goodput_per_s": self.goodput,
                 "attempts_per_s": self.attempts_series,
+                "retry_amplification_per_s": self.amplification_series(),
                 "queue_depth": self.regions.iter().zip(&self.queue_depth).map(|(n, s)| (n.clone(), json!({"max": s.points.iter().map(|p| p.1).fold(0.0, f64::max), "series": s}))).collect::<serde_json::Map<_, _>>(),
                 "queue_oldest_ms": self.regions.iter().zip(&self.queue_oldest_ms).map(|(n, s)| (n.clone(), json!(s.points.iter().map(|p| p.1).fold(0.0, f64::max)))).collect::<serde_json::Map<_, _>>(),
             },
