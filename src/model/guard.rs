@@ -104,6 +104,10 @@ impl Breaker {
 pub struct Detector {
     latencies_us: VecDeque<u64>,
     outcomes: VecDeque<bool>,
+    /// Failures among `outcomes`, and the two largest latencies in the window, kept as
+    /// outcomes arrive so a verdict costs no pass over the window (mostly).
+    failures: usize,
+    top: (u64, u64),
     pub degraded: bool,
 }
 
@@ -113,21 +117,34 @@ const DETECTOR_WINDOW: usize = 100;
 impl Detector {
     /// Records an outcome; returns the new verdict when it changed.
     pub fn record(&mut self, ok: bool, latency: SimDuration, c: &DetectionDesign) -> Option<bool> {
-        if self.outcomes.len() == DETECTOR_WINDOW {
-            self.outcomes.pop_front();
+        if self.outcomes.len() == DETECTOR_WINDOW && !self.outcomes.pop_front().unwrap_or(true) {
+            self.failures -= 1;
         }
         self.outcomes.push_back(ok);
-        if ok {
-            if self.latencies_us.len() == DETECTOR_WINDOW {
-                self.latencies_us.pop_front();
-            }
-            self.latencies_us.push_back(latency.as_us());
+        if !ok {
+            self.failures += 1;
         }
-        let mut sorted: Vec<u64> = self.latencies_us.iter().copied().collect();
-        sorted.sort_unstable();
-        let p99 = sorted.get(sorted.len().saturating_sub(1) * 99 / 100).copied().unwrap_or(0);
-        let errors =
-            self.outcomes.iter().filter(|o| !**o).count() as f64 / self.outcomes.len() as f64;
+        if ok {
+            let x = latency.as_us();
+            let mut rescan = false;
+            if self.latencies_us.len() == DETECTOR_WINDOW {
+                let gone = self.latencies_us.pop_front().unwrap_or(0);
+                rescan = gone >= self.top.1;
+            }
+            self.latencies_us.push_back(x);
+            if rescan {
+                self.top = top_two(&self.latencies_us);
+            } else if x > self.top.0 {
+                self.top = (x, self.top.0);
+            } else if x > self.top.1 {
+                self.top.1 = x;
+            }
+        }
+        let n = self.latencies_us.len();
+        let above = if n == 0 { 0 } else { n - 1 - (n - 1) * 99 / 100 };
+        let p99 = if above == 0 || n == 1 { self.top.0 } else { self.top.1 };
+        debug_assert_eq!(p99, p99_of(&self.latencies_us));
+        let errors = self.failures as f64 / self.outcomes.len() as f64;
         let enough = self.outcomes.len() >= DETECTOR_WINDOW / 5;
         let bad = enough && (p99 > c.latency_p99.as_us() || errors > c.error_rate);
         if bad != self.degraded {
@@ -135,6 +152,46 @@ impl Detector {
             return Some(bad);
         }
         None
+    }
+}
+
+/// The two largest values of a window.
+fn top_two(window: &VecDeque<u64>) -> (u64, u64) {
+    let (mut first, mut second) = (0u64, 0u64);
+    for &x in window {
+        if x > first {
+            second = first;
+            first = x;
+        } else if x > second {
+            second = x;
+        }
+    }
+    (first, second)
+}
+
+/// The 99th percentile (nearest rank below) of a window of at most `DETECTOR_WINDOW`:
+/// at that size it is the largest or the second largest value, found in one pass
+/// without sorting on every outcome.
+fn p99_of(window: &VecDeque<u64>) -> u64 {
+    let n = window.len();
+    if n == 0 {
+        return 0;
+    }
+    let above = n - 1 - (n - 1) * 99 / 100;
+    debug_assert!(above <= 1, "the window is small enough for one pass");
+    let (mut first, mut second) = (0u64, 0u64);
+    for &x in window {
+        if x > first {
+            second = first;
+            first = x;
+        } else if x > second {
+            second = x;
+        }
+    }
+    if above == 0 || n == 1 {
+        first
+    } else {
+        second
     }
 }
 
@@ -184,6 +241,16 @@ mod tests {
             b.record(SimTime(5), false, &c),
             Some(BreakerState::Open { until: SimTime(100_005) })
         );
+    }
+
+    #[test]
+    fn p99_of_a_small_window_matches_sorting() {
+        for n in [1usize, 2, 50, 99, 100] {
+            let w: VecDeque<u64> = (0..n as u64).map(|i| (i * 7919) % 1000).collect();
+            let mut sorted: Vec<u64> = w.iter().copied().collect();
+            sorted.sort_unstable();
+            assert_eq!(p99_of(&w), sorted[(n - 1) * 99 / 100], "n = {n}");
+        }
     }
 
     #[test]
