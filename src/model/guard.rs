@@ -179,15 +179,7 @@ fn p99_of(window: &VecDeque<u64>) -> u64 {
     }
     let above = n - 1 - (n - 1) * 99 / 100;
     debug_assert!(above <= 1, "the window is small enough for one pass");
-    let (mut first, mut second) = (0u64, 0u64);
-    for &x in window {
-        if x > first {
-            second = first;
-            first = x;
-        } else if x > second {
-            second = x;
-        }
-    }
+    let (first, second) = top_two(window);
     if above == 0 || n == 1 {
         first
     } else {

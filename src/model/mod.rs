@@ -155,9 +155,8 @@ impl Event {
 
 fn msg_word(m: &Msg) -> u64 {
     match m {
-        Msg::Request { op, attempt, .. } | Msg::Response { op, attempt, .. } => {
-            u64::from(op.slot) ^ u64::from(*attempt) << 24
-        }
+        Msg::Request { m: store::ReqMeta { op, attempt, .. }, .. }
+        | Msg::Response { op, attempt, .. } => u64::from(op.slot) ^ u64::from(*attempt) << 24,
         Msg::Append { prev_lsn, entries, .. } => prev_lsn ^ (entries.len() as u64) << 20,
         Msg::AppendAck { end_lsn, .. } => *end_lsn,
         Msg::Snapshot(s) => s.lsn,
@@ -689,31 +688,7 @@ impl World {
         let st = &mut self.stores[to.idx()];
         let out = &mut self.out;
         match msg {
-            Msg::Request {
-                op,
-                attempt,
-                token,
-                req,
-                op_key,
-                idem,
-                effect,
-                kind,
-                deadline,
-                customer,
-            } => {
-                let m = store::ReqMeta {
-                    op,
-                    attempt,
-                    token,
-                    op_key,
-                    idem,
-                    effect,
-                    kind,
-                    deadline,
-                    customer,
-                };
-                self.arrive(to, from, m, req);
-            }
+            Msg::Request { m, req } => self.arrive(to, from, m, req),
             Msg::Updates { updates } => multi::on_updates(st, &self.s, now, from, &updates, out),
             Msg::UpdatesAck { upto } => multi::on_updates_ack(st, now, from, upto),
             Msg::Propose { pid, key, base } => {
@@ -879,16 +854,18 @@ impl World {
             region,
             target,
             Msg::Request {
-                op: id,
-                attempt,
-                token,
+                m: store::ReqMeta {
+                    op: id,
+                    attempt,
+                    token,
+                    op_key,
+                    idem,
+                    effect,
+                    kind: op.kind,
+                    deadline: now + timeout,
+                    customer,
+                },
                 req,
-                op_key,
-                idem,
-                effect,
-                kind: op.kind,
-                deadline: now + timeout,
-                customer,
             },
         );
         self.out.timer(now + timeout, Event::Timeout { op: id, attempt });

@@ -89,8 +89,11 @@ pub struct ReqMeta {
     pub attempt: u32,
     /// The epoch of the routing table that sent it (a fencing token).
     pub token: u32,
+    /// The logical operation's number; every retry carries the same one.
     pub op_key: u64,
+    /// The client sends `op_key` as an idempotency key.
     pub idem: bool,
+    /// The operation publishes an event with its write (outbox).
     pub effect: bool,
     /// The operation's kind (its service time) and when its attempt times out.
     pub kind: crate::scenario::OpKind,

@@ -239,21 +239,10 @@ pub struct Snapshot {
 /// Messages between regions; each crosses the network and can be lost.
 #[derive(Clone, Debug)]
 pub enum Msg {
+    /// A client attempt: the operation and what travels with it.
     Request {
-        op: OpId,
-        attempt: u32,
-        token: u32,
+        m: super::store::ReqMeta,
         req: Req,
-        /// The logical operation's number; every retry carries the same one.
-        op_key: u64,
-        /// The client sends `op_key` as an idempotency key.
-        idem: bool,
-        /// The operation publishes an event with its write (outbox).
-        effect: bool,
-        kind: OpKind,
-        /// When the client's attempt times out.
-        deadline: SimTime,
-        customer: u32,
     },
     Response {
         op: OpId,
