@@ -135,6 +135,11 @@ fn cmd_run(
         eprintln!("error: writing {}: {e}", dir.join("summary.json").display());
         return EXIT_LIMIT;
     }
+    let html = report::html::report_html(&r);
+    if let Err(e) = report::write_atomic(&dir.join("report.html"), html.as_bytes()) {
+        eprintln!("error: writing {}: {e}", dir.join("report.html").display());
+        return EXIT_LIMIT;
+    }
     let rec = serde_json::to_vec_pretty(&report::reconciliation_json(&r)).expect("serializes");
     if let Err(e) = report::write_atomic(&dir.join("reconciliation.json"), &rec) {
         eprintln!("error: writing {}: {e}", dir.join("reconciliation.json").display());

@@ -2,6 +2,8 @@
 //! against the scenario's `expect`. Pure functions from a `RunResult` to bytes or text;
 //! writing files is the caller's business (atomically, via `write_atomic`).
 
+pub mod html;
+
 use crate::sim::RunResult;
 use serde_json::{json, Map, Value};
 use std::fmt::Write as _;

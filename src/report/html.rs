@@ -1,0 +1,278 @@
+//! `report.html`: one self-contained page per run (inline SVG, no external assets) with
+//! the verdict, time plots on one shared time axis with every fault window shaded and
+//! labelled and each violation marked where it first happened, the invariants with
+//! their trails, and the key tables. A pure function from a `RunResult` to a string;
+//! every string that came from a scenario is escaped. The page is well-formed XML.
+
+use super::{replay_command, verdict};
+use crate::sim::RunResult;
+use plotters::prelude::*;
+use serde_json::Value;
+use std::fmt::Write as _;
+
+const PLOT_W: u32 = 960;
+const PLOT_H: u32 = 220;
+
+/// Escapes text for HTML (and XML) content and attributes.
+pub fn escape(s: &str) -> String {
+    let mut o = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => o.push_str("&amp;"),
+            '<' => o.push_str("&lt;"),
+            '>' => o.push_str("&gt;"),
+            '"' => o.push_str("&quot;"),
+            '\'' => o.push_str("&#39;"),
+            _ => o.push(c),
+        }
+    }
+    o
+}
+
+/// A named series of `(seconds, value)` points.
+struct Line {
+    name: String,
+    points: Vec<(f64, f64)>,
+}
+
+fn series(v: &Value, name: &str) -> Line {
+    let points = v["points"]
+        .as_array()
+        .map(|ps| ps.iter().filter_map(|p| Some((p[0].as_f64()? / 1e6, p[1].as_f64()?))).collect())
+        .unwrap_or_default();
+    Line { name: name.to_string(), points }
+}
+
+const COLORS: [RGBColor; 6] = [
+    RGBColor(31, 119, 180),
+    RGBColor(255, 127, 14),
+    RGBColor(44, 160, 44),
+    RGBColor(148, 103, 189),
+    RGBColor(140, 86, 75),
+    RGBColor(23, 190, 207),
+];
+
+/// One plot: lines over the run's time axis, fault windows shaded and labelled,
+/// violations marked at their first occurrence.
+fn plot(r: &RunResult, title: &str, unit: &str, lines: &[Line]) -> String {
+    let end = r.sim_end.as_secs_f64().max(1.0);
+    let ymax =
+        lines.iter().flat_map(|l| l.points.iter().map(|p| p.1)).fold(0.0, f64::max).max(1.0) * 1.1;
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (PLOT_W, PLOT_H)).into_drawing_area();
+        let _ = root.fill(&WHITE);
+        let Ok(mut chart) = ChartBuilder::on(&root)
+            .caption(format!("{title} ({unit})"), ("sans-serif", 15))
+            .margin(8)
+            .x_label_area_size(28)
+            .y_label_area_size(60)
+            .build_cartesian_2d(0f64..end, 0f64..ymax)
+        else {
+            return String::new();
+        };
+        let _ = chart
+            .configure_mesh()
+            .x_desc("simulated seconds")
+            .light_line_style(RGBColor(235, 235, 235))
+            .draw();
+        // Fault windows, the way Jepsen shades nemesis activity.
+        // Labels step down in rows so overlapping windows stay readable.
+        for (i, f) in r.scenario.faults.iter().enumerate() {
+            let a = f.at.as_secs_f64();
+            let row = 0.97 - 0.07 * (i % 4) as f64;
+            let b = f.until.map_or(a + end / 200.0, |u| u.as_secs_f64());
+            let _ = chart.draw_series(std::iter::once(Rectangle::new(
+                [(a, 0.0), (b, ymax)],
+                RGBColor(230, 85, 13).mix(0.12).filled(),
+            )));
+            let _ = chart.draw_series(std::iter::once(Text::new(
+                f.kind.name().to_string(),
+                (a, ymax * row),
+                ("sans-serif", 11).into_font().color(&RGBColor(166, 54, 3)),
+            )));
+        }
+        for (i, l) in lines.iter().enumerate() {
+            let color = COLORS[i % COLORS.len()];
+            if let Ok(s) =
+                chart.draw_series(LineSeries::new(l.points.iter().copied(), color.stroke_width(2)))
+            {
+                s.label(l.name.clone()).legend(move |(x, y)| {
+                    PathElement::new([(x, y), (x + 16, y)], color.stroke_width(2))
+                });
+            }
+        }
+        for (i, inv) in r.invariants.iter().filter(|i| i.status == "violated").enumerate() {
+            if let Some(at) = inv.first_at_us {
+                let x = at as f64 / 1e6;
+                let row = 0.66 - 0.07 * (i % 6) as f64;
+                let _ = chart.draw_series(std::iter::once(PathElement::new(
+                    [(x, 0.0), (x, ymax)],
+                    RED.stroke_width(1),
+                )));
+                let _ = chart.draw_series(std::iter::once(Text::new(
+                    format!("✖ {}", inv.id),
+                    (x, ymax * row),
+                    ("sans-serif", 11).into_font().color(&RED),
+                )));
+            }
+        }
+        let _ = chart
+            .configure_series_labels()
+            .background_style(WHITE.mix(0.8))
+            .border_style(RGBColor(200, 200, 200))
+            .position(SeriesLabelPosition::UpperRight)
+            .draw();
+        let _ = root.present();
+    }
+    svg
+}
+
+/// The page.
+pub fn report_html(r: &RunResult) -> String {
+    let s = &r.scenario;
+    let m = &r.metrics;
+    let v = verdict(r);
+    let mut o = String::new();
+    let _ = write!(o, "<!DOCTYPE html>\n<html xmlns=\"http://www.w3.org/1999/xhtml\"><head><meta charset=\"utf-8\"/><title>gameday · {}</title>", escape(&s.name));
+    o.push_str("<style>body{font-family:sans-serif;margin:24px;color:#222;max-width:1000px}h1{margin-bottom:4px}.muted{color:#666}.ok{color:#1a7f37}.bad{color:#c62828;font-weight:bold}table{border-collapse:collapse;margin:8px 0 16px}td,th{border:1px solid #ddd;padding:4px 8px;text-align:left;vertical-align:top}th{background:#f4f4f4}code{background:#f4f4f4;padding:1px 4px}ol{margin:4px 0}</style></head><body>");
+    let _ = write!(o, "<h1>{}</h1><p>{}</p>", escape(&s.name), escape(&s.description));
+    let d = &s.design;
+    let _ = write!(
+        o,
+        "<p class=\"muted\">design: {:?}, replication {:?}, fencing {}, promotion {} · seed {} · gameday {} · scenario hash {:016x} · trace {:016x}</p>",
+        d.topology,
+        d.replication,
+        if d.fencing { "on" } else { "off" },
+        if d.automated_promotion { "automated" } else { "by operator" },
+        r.seed,
+        env!("CARGO_PKG_VERSION"),
+        s.source_hash,
+        r.trace_hash
+    );
+    let _ = write!(o, "<p>replay: <code>{}</code></p>", escape(&replay_command(r)));
+    let verdict_line = if !v.has_expect {
+        if v.met {
+            "<span class=\"ok\">no invariant violated</span>".to_string()
+        } else {
+            format!("<span class=\"bad\">violated: {}</span>", escape(&v.unmet.join("; ")))
+        }
+    } else if v.met {
+        "<span class=\"ok\">expectations met</span>".to_string()
+    } else {
+        format!("<span class=\"bad\">expectations NOT met: {}</span>", escape(&v.unmet.join("; ")))
+    };
+    let _ = write!(o, "<p>verdict: {verdict_line}</p>");
+
+    o.push_str("<h2>Over time</h2>");
+    let load = &m["load"];
+    o.push_str(&plot(
+        r,
+        "Load",
+        "operations per second",
+        &[
+            series(&load["offered_per_s"], "offered"),
+            series(&load["goodput_per_s"], "goodput"),
+            series(&load["attempts_per_s"], "attempts"),
+        ],
+    ));
+    let lags: Vec<Line> = m["replication_lag"]
+        .as_object()
+        .map(|o| o.iter().map(|(k, v)| series(&v["series_ms"], k)).collect())
+        .unwrap_or_default();
+    o.push_str(&plot(r, "Replication lag", "ms", &lags));
+    if s.design.capacity.is_some() {
+        let depth: Vec<Line> = load["queue_depth"]
+            .as_object()
+            .map(|o| o.iter().map(|(k, v)| series(&v["series"], k)).collect())
+            .unwrap_or_default();
+        o.push_str(&plot(r, "Deepest cell queue", "requests", &depth));
+    }
+
+    o.push_str("<h2>Invariants</h2><table><tr><th>invariant</th><th>status</th><th>first at</th><th>count</th><th>trail</th></tr>");
+    for i in &r.invariants {
+        let status = if i.status == "violated" {
+            "<span class=\"bad\">violated</span>"
+        } else {
+            "<span class=\"ok\">held</span>"
+        };
+        let first = i.first_at_us.map_or("–".to_string(), |u| format!("{:.3} s", u as f64 / 1e6));
+        let mut trail = String::from("<ol>");
+        for step in &i.trail {
+            let _ = write!(
+                trail,
+                "<li>{:.3} s · {}</li>",
+                step.at_us as f64 / 1e6,
+                escape(&step.event)
+            );
+        }
+        trail.push_str("</ol>");
+        let _ = write!(o, "<tr><td><code>{}</code></td><td>{status}</td><td>{first}</td><td>{}</td><td>{}</td></tr>", i.id, i.count, if i.trail.is_empty() { String::new() } else { trail });
+    }
+    o.push_str("</table>");
+
+    o.push_str("<h2>Key figures</h2><table>");
+    let f = |v: &Value| v.as_f64().map_or("–".to_string(), |x| format!("{x:.3}"));
+    let lat = &m["latency"]["all"];
+    let rows = [
+        ("availability", f(&m["availability"])),
+        (
+            "latency p50 / p99 / p99.9 (ms)",
+            format!("{} / {} / {}", f(&lat["p50_ms"]), f(&lat["p99_ms"]), f(&lat["p999_ms"])),
+        ),
+        ("retry amplification", f(&m["retry_amplification"])),
+        ("blast radius (customers)", f(&m["blast_radius"]["customers"])),
+        ("brownout detected after (ms)", f(&m["brownout_detection_ms"])),
+        ("operations", f(&m["operations"])),
+    ];
+    for (k, v) in rows {
+        let _ = write!(o, "<tr><th>{k}</th><td>{v}</td></tr>");
+    }
+    o.push_str("</table>");
+    if let Some(ps) = m["promotions"].as_array().filter(|p| !p.is_empty()) {
+        o.push_str("<h3>Promotions</h3><table><tr><th>at</th><th>region</th><th>epoch</th><th>by</th><th>write RTO (ms)</th></tr>");
+        for p in ps {
+            let by =
+                if p["by_operator"].as_bool() == Some(true) { "operator" } else { "automation" };
+            let _ = write!(
+                o,
+                "<tr><td>{} s</td><td>{}</td><td>{}</td><td>{by}</td><td>{}</td></tr>",
+                f(&p["at_s"]),
+                escape(p["region"].as_str().unwrap_or("?")),
+                p["epoch"],
+                f(&p["write_rto_ms"])
+            );
+        }
+        o.push_str("</table>");
+    }
+    if let Some(steps) = m["runbook"].as_array().filter(|p| !p.is_empty()) {
+        o.push_str(
+            "<h3>Runbook</h3><table><tr><th>step</th><th>start (s)</th><th>end (s)</th></tr>",
+        );
+        for st in steps {
+            let _ = write!(
+                o,
+                "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+                escape(st["step"].as_str().unwrap_or("?")),
+                f(&st["start_s"]),
+                f(&st["end_s"])
+            );
+        }
+        o.push_str("</table>");
+    }
+    let rec = super::reconciliation_json(r);
+    let _ = write!(
+        o,
+        "<h3>Reconciliation</h3><p>writer {} (epoch {}); {} divergent keys; {} lost acknowledged writes (RPO {} ms); {} writes applied twice; {} effects performed twice; {} effects missing.</p>",
+        escape(&r.final_writer),
+        r.final_epoch,
+        r.divergent_keys,
+        rec["lost_acknowledged_writes"]["count"],
+        f(&rec["lost_acknowledged_writes"]["rpo_ms"]),
+        rec["duplicate_writes"]["count"],
+        rec["duplicate_effects"]["count"],
+        rec["missing_effects"]
+    );
+    o.push_str("</body></html>\n");
+    o
+}
