@@ -149,7 +149,15 @@ fn cmd_run(
     if quiet {
         println!("{}: {}", s.name, if v.met { "expectations met" } else { "expectations NOT met" });
     } else {
-        print!("{}", report::terminal(&r));
+        // Colour only for a terminal, and never when NO_COLOR is set (no-color.org).
+        use std::io::IsTerminal;
+        let colour = std::io::stdout().is_terminal()
+            && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+        if colour {
+            print!("{}", report::terminal_coloured(&r));
+        } else {
+            print!("{}", report::terminal(&r));
+        }
         println!("summary: {}", dir.join("summary.json").display());
     }
     if v.met {

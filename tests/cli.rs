@@ -136,9 +136,14 @@ fn metric_expectations_are_checked() {
     let (code, stdout, _) =
         gameday(&["run", path.to_str().unwrap(), "--out", dir.path().join("r").to_str().unwrap()]);
     assert_eq!(code, 1, "{stdout}");
+    let s: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("r/summary.json")).unwrap()).unwrap();
+    let unmet: Vec<&str> =
+        s["expect"]["unmet"].as_array().unwrap().iter().map(|u| u.as_str().unwrap()).collect();
     assert!(
-        stdout.contains("metric blast_radius.customers is 0.0200, expected at least 0.5"),
-        "{stdout}"
+        unmet.contains(&"metric blast_radius.customers is 0.0200, expected at least 0.5"),
+        "{unmet:?}"
     );
-    assert!(stdout.contains("metric no.such.metric is not in this run's summary"), "{stdout}");
+    assert!(unmet.contains(&"metric no.such.metric is not in this run's summary"), "{unmet:?}");
+    assert!(stdout.contains("expectations: NOT met"), "{stdout}");
 }

@@ -42,3 +42,39 @@ fn scenario_strings_are_escaped() {
     assert!(html.contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;"));
     assert!(html.contains("a &amp; b &lt;i&gt;c&lt;/i&gt;"));
 }
+
+/// The terminal summary without its one wall-clock figure.
+fn stable_terminal(r: &gameday::sim::RunResult) -> String {
+    let t = gameday::report::terminal(r);
+    let mut lines: Vec<String> = t.lines().map(str::to_string).collect();
+    if let Some(l) = lines.get_mut(1) {
+        if let (Some(a), Some(b)) = (l.find(" events · "), l.find(" M events/s")) {
+            l.replace_range(a + " events · ".len()..b, "[rate]");
+        }
+    }
+    lines.join("\n")
+}
+
+#[test]
+fn terminal_summary_snapshot_and_width() {
+    let s = scenario::load("scenarios/unfenced-promotion.json").unwrap();
+    let r = run(&s, &RunOptions::default()).unwrap();
+    let t = stable_terminal(&r);
+    assert!(t.lines().all(|l| l.chars().count() <= gameday::report::TERMINAL_COLUMNS), "{t}");
+    insta::assert_snapshot!("terminal_unfenced_promotion", t);
+}
+
+#[test]
+fn summary_json_snapshot() {
+    let s = scenario::load("scenarios/active-passive-healthy.json").unwrap();
+    let opts = RunOptions {
+        duration: Some(gameday::engine::SimDuration::from_secs(5)),
+        ..Default::default()
+    };
+    let r = run(&s, &opts).unwrap();
+    let mut v = gameday::report::summary_json(&r);
+    let o = v.as_object_mut().unwrap();
+    o.remove("perf");
+    o.remove("events_per_sec");
+    insta::assert_json_snapshot!("summary_active_passive_healthy_5s", v);
+}

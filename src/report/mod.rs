@@ -147,8 +147,86 @@ pub fn reconciliation_json(r: &RunResult) -> Value {
     })
 }
 
-/// The terminal summary: verdict, invariants with trails, key metrics, replay command.
+/// Width the terminal summary fits in.
+pub const TERMINAL_COLUMNS: usize = 100;
+
+/// The terminal summary: verdict, invariants with trails, key metrics, replay command,
+/// wrapped to fit `TERMINAL_COLUMNS`, without colour.
 pub fn terminal(r: &RunResult) -> String {
+    fit(&terminal_raw(r), TERMINAL_COLUMNS)
+}
+
+/// The same summary with colour (red for what failed, green for what held), for a
+/// terminal that wants it.
+pub fn terminal_coloured(r: &RunResult) -> String {
+    const RED: &str = "\x1b[31;1m";
+    const GREEN: &str = "\x1b[32m";
+    const RESET: &str = "\x1b[0m";
+    terminal(r)
+        .lines()
+        .map(|l| {
+            let mut l = l.to_string();
+            for (word, colour) in [
+                (" VIOLATED ", RED),
+                (" held ", GREEN),
+                ("NOT met", RED),
+                ("expectations: met", GREEN),
+            ] {
+                if let Some(i) = l.find(word) {
+                    l = format!(
+                        "{}{colour}{}{RESET}{}",
+                        &l[..i],
+                        &l[i..i + word.len()],
+                        &l[i + word.len()..]
+                    );
+                    break;
+                }
+            }
+            l + "\n"
+        })
+        .collect()
+}
+
+/// Wraps every line longer than `width` at spaces, continuing under the text it wraps
+/// (the indentation of the line's text, or of a trail step's event).
+fn fit(text: &str, width: usize) -> String {
+    let mut o = String::with_capacity(text.len());
+    for line in text.lines() {
+        if line.chars().count() <= width {
+            o.push_str(line);
+            o.push('\n');
+            continue;
+        }
+        // A trail step: "    12.345 s  event...": continue under the event.
+        let indent = match line.find(" s  ") {
+            Some(i) if line.starts_with("    ") => i + 4,
+            _ => line.len() - line.trim_start().len() + 2,
+        };
+        let pad = " ".repeat(indent.min(width / 2));
+        let lead = &line[..line.len() - line.trim_start().len()];
+        let mut current = lead.to_string();
+        let mut fresh = true;
+        for word in line.trim_start().split(' ') {
+            let len = current.chars().count() + usize::from(!fresh) + word.chars().count();
+            if !fresh && len > width {
+                o.push_str(current.trim_end());
+                o.push('\n');
+                current = pad.clone();
+                fresh = true;
+            }
+            if !fresh {
+                current.push(' ');
+            }
+            current.push_str(word);
+            fresh = false;
+        }
+        o.push_str(current.trim_end());
+        o.push('\n');
+    }
+    o
+}
+
+fn terminal_raw(r: &RunResult) -> String {
     let s = &r.scenario;
     let mut o = String::new();
     let _ = writeln!(o, "gameday {} · {} · seed {}", env!("CARGO_PKG_VERSION"), s.name, r.seed);
@@ -158,12 +236,12 @@ pub fn terminal(r: &RunResult) -> String {
     };
     let _ = writeln!(
         o,
-        "drill {:.1} s, {conv} · {} events · {:.2} M events/s · trace {:016x}",
+        "drill {:.1} s, {conv} · {} events · {:.2} M events/s",
         r.drill_end.as_secs_f64(),
         r.events,
         events_per_sec(r) / 1e6,
-        r.trace_hash
     );
+    let _ = writeln!(o, "trace {:016x} · scenario {:016x}", r.trace_hash, s.source_hash);
     let _ = writeln!(o);
     let _ = writeln!(o, "{:<22} {:<9} {:>11} {:>8}", "invariant", "status", "first at", "count");
     for i in &r.invariants {
