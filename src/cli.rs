@@ -37,6 +37,9 @@ enum Cmd {
         /// Writes every dispatched event as one JSON line to FILE.
         #[arg(long)]
         trace: Option<PathBuf>,
+        /// Writes the strong-class register history to FILE in Jepsen's EDN format.
+        #[arg(long)]
+        history: Option<PathBuf>,
         /// Prints only the verdict line.
         #[arg(long, short)]
         quiet: bool,
@@ -64,8 +67,8 @@ pub fn run(args: Vec<String>) -> i32 {
         }
     };
     match cli.cmd {
-        Cmd::Run { scenario, seed, duration_s, out, trace, quiet } => {
-            cmd_run(&scenario, seed, duration_s, out, trace, quiet)
+        Cmd::Run { scenario, seed, duration_s, out, trace, history, quiet } => {
+            cmd_run(&scenario, seed, duration_s, out, trace, history, quiet)
         }
         Cmd::Validate { files } => cmd_validate(&files),
     }
@@ -91,12 +94,14 @@ fn cmd_validate(files: &[PathBuf]) -> i32 {
     code
 }
 
+#[allow(clippy::too_many_arguments)]
 fn cmd_run(
     path: &std::path::Path,
     seed: Option<u64>,
     duration_s: Option<f64>,
     out: Option<PathBuf>,
     trace: Option<PathBuf>,
+    history: Option<PathBuf>,
     quiet: bool,
 ) -> i32 {
     let s = match scenario::load(&path.to_string_lossy()) {
@@ -116,7 +121,12 @@ fn cmd_run(
             return EXIT_BAD_INPUT;
         }
     };
-    let opts = RunOptions { seed, duration, trace: trace.map(PathBuf::into_boxed_path) };
+    let opts = RunOptions {
+        seed,
+        duration,
+        trace: trace.map(PathBuf::into_boxed_path),
+        history: history.map(PathBuf::into_boxed_path),
+    };
     let r = match sim::run(&s, &opts) {
         Ok(r) => r,
         Err(sim::SimError::TraceFile { path, reason }) => {

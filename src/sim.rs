@@ -14,6 +14,72 @@ struct Sim {
     world: World,
     checkers: Checkers,
     metrics: Metrics,
+    history: Option<History>,
+}
+
+/// The strong-class register history in Jepsen's EDN format, one op map per line, for
+/// Knossos or Elle: each logical operation is its own process; `:key` names the
+/// register, so a history splits into independent single-register histories.
+struct History {
+    out: std::io::BufWriter<std::fs::File>,
+    line: String,
+    /// Operations invoked and not yet completed: what to repeat in their completion.
+    pending: std::collections::BTreeMap<u64, (&'static str, u32, String)>,
+}
+
+impl History {
+    fn observe(&mut self, obs: &crate::model::types::Obs, s: &Scenario) {
+        use crate::model::types::{Obs, Req};
+        use crate::scenario::{OpKind, ReadClass};
+        use std::fmt::Write as _;
+        let strong = |k: OpKind| {
+            k != OpKind::RegisterRead || s.workload.read_class[k.idx()] == ReadClass::Strong
+        };
+        self.line.clear();
+        match obs {
+            Obs::Invoke { kind, op_key, req, .. }
+                if matches!(
+                    kind,
+                    OpKind::RegisterRead | OpKind::RegisterWrite | OpKind::RegisterCas
+                ) && strong(*kind) =>
+            {
+                let (f, key, value) = match *req {
+                    Req::Read { key, .. } => (":read", key, "nil".to_string()),
+                    Req::Write { key, value } => (":write", key, value.to_string()),
+                    Req::Cas { key, expect, new } => (":cas", key, format!("[{expect} {new}]")),
+                    _ => return,
+                };
+                let _ = writeln!(
+                    self.line,
+                    "{{:process {op_key}, :type :invoke, :f {f}, :key {key}, :value {value}}}"
+                );
+                self.pending.insert(*op_key, (f, key, value));
+            }
+            Obs::Complete { op_key, ok, version, read, .. } => {
+                let Some((f, key, value)) = self.pending.remove(op_key) else { return };
+                // A cas the store declined, or any definite failure, did not happen.
+                let (ty, value) = match (f, ok, version, read) {
+                    (_, true, _, Some((_, v))) => (":ok", v.to_string()),
+                    (":read", true, _, None) => (":ok", "nil".to_string()),
+                    (_, true, Some(_), _) => (":ok", value),
+                    _ => (":fail", value),
+                };
+                let _ = writeln!(
+                    self.line,
+                    "{{:process {op_key}, :type {ty}, :f {f}, :key {key}, :value {value}}}"
+                );
+            }
+            Obs::Indeterminate { op_key, .. } => {
+                let Some((f, key, value)) = self.pending.remove(op_key) else { return };
+                let _ = writeln!(
+                    self.line,
+                    "{{:process {op_key}, :type :info, :f {f}, :key {key}, :value {value}}}"
+                );
+            }
+            _ => return,
+        }
+        let _ = std::io::Write::write_all(&mut self.out, self.line.as_bytes());
+    }
 }
 
 impl Model for Sim {
@@ -26,6 +92,9 @@ impl Model for Sim {
         for o in &obs {
             self.checkers.observe(o, &self.world);
             self.metrics.observe(o, &self.world);
+            if let Some(h) = self.history.as_mut() {
+                h.observe(o, &self.world.s);
+            }
         }
         self.world.return_obs(obs);
         if is_sample {
@@ -66,6 +135,8 @@ pub struct RunOptions {
     pub seed: Option<u64>,
     pub duration: Option<SimDuration>,
     pub trace: Option<Box<std::path::Path>>,
+    /// Writes the strong-class register history as Jepsen EDN to this file.
+    pub history: Option<Box<std::path::Path>>,
 }
 
 /// Everything a report needs from one run.
@@ -151,10 +222,22 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunResult, SimError
         })?;
         engine.set_trace(Box::new(std::io::BufWriter::new(f)) as Box<dyn Write>);
     }
+    let history = match &opts.history {
+        None => None,
+        Some(p) => {
+            let f = std::fs::File::create(p).map_err(|e| SimError::TraceFile {
+                path: p.display().to_string(),
+                reason: e.to_string(),
+            })?;
+            let out = std::io::BufWriter::new(f);
+            Some(History { out, line: String::new(), pending: std::collections::BTreeMap::new() })
+        }
+    };
     let mut sim = Sim {
         world: World::new(s.clone(), s.seed),
         checkers: Checkers::new(&s),
         metrics: Metrics::new(&s),
+        history,
     };
     sim.world.start(engine.scheduler());
     #[allow(clippy::disallowed_methods)] // wall time only to report how fast the run was
@@ -164,6 +247,10 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunResult, SimError
         return Err(SimError::OpsInFlight { at: engine.now() });
     }
     sim.checkers.finish(&sim.world);
+    if let Some(h) = sim.history.as_mut() {
+        std::io::Write::flush(&mut h.out)
+            .map_err(|e| SimError::TraceFile { path: "history".into(), reason: e.to_string() })?;
+    }
     let wall_secs = wall.elapsed().as_secs_f64();
     let (divergent_keys, divergent_examples) = divergence(&sim.world);
     let final_writer = s.region_name(sim.world.control.writer).to_string();

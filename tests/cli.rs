@@ -147,3 +147,37 @@ fn metric_expectations_are_checked() {
     assert!(unmet.contains(&"metric no.such.metric is not in this run's summary"), "{unmet:?}");
     assert!(stdout.contains("expectations: NOT met"), "{stdout}");
 }
+
+#[test]
+fn history_is_jepsen_edn_with_every_invoke_completed() {
+    let dir = tempfile::tempdir().unwrap();
+    let h = dir.path().join("h.edn");
+    let (code, _, _) = gameday(&[
+        "run",
+        "scenarios/unfenced-promotion.json",
+        "--duration-s",
+        "5",
+        "--history",
+        h.to_str().unwrap(),
+        "--out",
+        dir.path().join("r").to_str().unwrap(),
+    ]);
+    assert!(code == 0 || code == 1);
+    let text = std::fs::read_to_string(&h).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines.len() > 100);
+    let invokes = lines.iter().filter(|l| l.contains(":type :invoke")).count();
+    let completions = lines
+        .iter()
+        .filter(|l| {
+            l.contains(":type :ok") || l.contains(":type :fail") || l.contains(":type :info")
+        })
+        .count();
+    assert_eq!(invokes, completions, "every operation ends in the history");
+    for l in &lines {
+        assert!(l.starts_with("{:process ") && l.ends_with('}'), "{l}");
+        assert!([":f :read", ":f :write", ":f :cas"].iter().any(|f| l.contains(f)), "{l}");
+    }
+    // An ok read carries the value it read.
+    assert!(lines.iter().any(|l| l.contains(":type :ok, :f :read") && !l.ends_with(":value nil}")));
+}

@@ -794,9 +794,9 @@ impl World {
             self.ops_limit_hit = true;
             return;
         }
-        let kind = op.kind;
+        let (kind, op_key, req) = (op.kind, op.key, op.req);
         let id = self.ops.insert(op);
-        self.out.obs.push(Obs::Invoke { op: id, kind, region });
+        self.out.obs.push(Obs::Invoke { op: id, kind, region, op_key, req });
         if !self.region_up[region.idx()] {
             // The region's edge is down with it: its users get an error at once.
             self.complete(id, false, None, None);

@@ -421,6 +421,9 @@ pub enum Obs {
         op: OpId,
         kind: OpKind,
         region: RegionId,
+        /// The logical operation's number and what it asks.
+        op_key: u64,
+        req: Req,
     },
     /// The client got a definite answer: `version` is set for acknowledged writes.
     Complete {
