@@ -40,6 +40,9 @@ enum Cmd {
         /// Writes the strong-class register history to FILE in Jepsen's EDN format.
         #[arg(long)]
         history: Option<PathBuf>,
+        /// Writes Chrome trace-event JSON to FILE (opens in Perfetto).
+        #[arg(long = "chrome-trace")]
+        chrome_trace: Option<PathBuf>,
         /// Prints only the verdict line.
         #[arg(long, short)]
         quiet: bool,
@@ -67,8 +70,9 @@ pub fn run(args: Vec<String>) -> i32 {
         }
     };
     match cli.cmd {
-        Cmd::Run { scenario, seed, duration_s, out, trace, history, quiet } => {
-            cmd_run(&scenario, seed, duration_s, out, trace, history, quiet)
+        Cmd::Run { scenario, seed, duration_s, out, trace, history, chrome_trace, quiet } => {
+            let exports = Exports { trace, history, chrome_trace };
+            cmd_run(&scenario, seed, duration_s, out, exports, quiet)
         }
         Cmd::Validate { files } => cmd_validate(&files),
     }
@@ -94,16 +98,22 @@ fn cmd_validate(files: &[PathBuf]) -> i32 {
     code
 }
 
-#[allow(clippy::too_many_arguments)]
+/// Files a run writes besides its report folder.
+struct Exports {
+    trace: Option<PathBuf>,
+    history: Option<PathBuf>,
+    chrome_trace: Option<PathBuf>,
+}
+
 fn cmd_run(
     path: &std::path::Path,
     seed: Option<u64>,
     duration_s: Option<f64>,
     out: Option<PathBuf>,
-    trace: Option<PathBuf>,
-    history: Option<PathBuf>,
+    exports: Exports,
     quiet: bool,
 ) -> i32 {
+    let Exports { trace, history, chrome_trace } = exports;
     let s = match scenario::load(&path.to_string_lossy()) {
         Ok(s) => s,
         Err(e) => {
@@ -144,6 +154,13 @@ fn cmd_run(
     if let Err(e) = report::write_atomic(&dir.join("summary.json"), &bytes) {
         eprintln!("error: writing {}: {e}", dir.join("summary.json").display());
         return EXIT_LIMIT;
+    }
+    if let Some(p) = &chrome_trace {
+        let bytes = serde_json::to_vec(&report::chrome_trace(&r)).expect("serializes");
+        if let Err(e) = report::write_atomic(p, &bytes) {
+            eprintln!("error: --chrome-trace {}: {e}", p.display());
+            return EXIT_BAD_INPUT;
+        }
     }
     let html = report::html::report_html(&r);
     if let Err(e) = report::write_atomic(&dir.join("report.html"), html.as_bytes()) {

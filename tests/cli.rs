@@ -181,3 +181,30 @@ fn history_is_jepsen_edn_with_every_invoke_completed() {
     // An ok read carries the value it read.
     assert!(lines.iter().any(|l| l.contains(":type :ok, :f :read") && !l.ends_with(":value nil}")));
 }
+
+#[test]
+fn chrome_trace_has_a_track_per_region_and_fault_spans() {
+    let dir = tempfile::tempdir().unwrap();
+    let ct = dir.path().join("ct.json");
+    let (code, _, _) = gameday(&[
+        "run",
+        "scenarios/unfenced-promotion.json",
+        "--chrome-trace",
+        ct.to_str().unwrap(),
+        "--out",
+        dir.path().join("r").to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0);
+    let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&ct).unwrap()).unwrap();
+    let ev = v["traceEvents"].as_array().unwrap();
+    let tracks: Vec<&str> =
+        ev.iter().filter(|e| e["ph"] == "M").filter_map(|e| e["args"]["name"].as_str()).collect();
+    for t in ["us-east", "eu-west", "ap-south", "faults", "runbook", "invariants"] {
+        assert!(tracks.contains(&t), "{tracks:?}");
+    }
+    let partition = ev.iter().find(|e| e["name"] == "partition").expect("fault span");
+    assert_eq!(partition["ph"], "X");
+    assert_eq!(partition["ts"], 30_000_000);
+    assert_eq!(partition["dur"], 40_000_000);
+    assert!(ev.iter().any(|e| e["name"] == "single_writer violated"));
+}

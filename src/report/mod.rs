@@ -340,3 +340,55 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     std::fs::write(&tmp, bytes)?;
     std::fs::rename(&tmp, path)
 }
+
+/// The run as Chrome trace-event JSON, for Perfetto or chrome://tracing: a track per
+/// region (promotions, the violations first seen there), one for faults (spans over
+/// their windows), one for the runbook's steps, and one for invariants.
+pub fn chrome_trace(r: &RunResult) -> Value {
+    let s = &r.scenario;
+    let mut ev: Vec<Value> = Vec::new();
+    let us = |secs: f64| (secs * 1e6).round() as u64;
+    let faults_pid = s.regions.len() + 1;
+    let runbook_pid = faults_pid + 1;
+    let invariants_pid = faults_pid + 2;
+    for (i, reg) in s.regions.iter().enumerate() {
+        ev.push(
+            json!({"ph": "M", "name": "process_name", "pid": i + 1, "args": {"name": reg.name}}),
+        );
+    }
+    ev.push(
+        json!({"ph": "M", "name": "process_name", "pid": faults_pid, "args": {"name": "faults"}}),
+    );
+    ev.push(
+        json!({"ph": "M", "name": "process_name", "pid": runbook_pid, "args": {"name": "runbook"}}),
+    );
+    ev.push(json!({"ph": "M", "name": "process_name", "pid": invariants_pid, "args": {"name": "invariants"}}));
+    for (i, f) in s.faults.iter().enumerate() {
+        let start = f.at.as_us();
+        let dur = f.until.map_or(0, |u| u.as_us() - start);
+        let ph = if dur > 0 { "X" } else { "i" };
+        ev.push(json!({"ph": ph, "name": f.kind.name(), "pid": faults_pid, "tid": i, "ts": start, "dur": dur, "s": "p", "args": {"kind": f.kind.name()}}));
+    }
+    if let Some(ps) = r.metrics["promotions"].as_array() {
+        for p in ps {
+            let region = p["region"].as_str().unwrap_or("?");
+            let pid = s.region_id(region).map_or(0, |r| r.idx() + 1);
+            let name = format!("becomes writer (epoch {})", p["epoch"]);
+            ev.push(json!({"ph": "i", "name": name, "pid": pid, "tid": 0, "ts": us(p["at_s"].as_f64().unwrap_or(0.0)), "s": "p"}));
+        }
+    }
+    if let Some(steps) = r.metrics["runbook"].as_array() {
+        for st in steps {
+            let a = us(st["start_s"].as_f64().unwrap_or(0.0));
+            let b = st["end_s"].as_f64().map_or(a, us);
+            ev.push(json!({"ph": "X", "name": st["step"], "pid": runbook_pid, "tid": 0, "ts": a, "dur": b - a}));
+        }
+    }
+    for inv in r.invariants.iter().filter(|i| i.status == "violated") {
+        if let Some(at) = inv.first_at_us {
+            let last = inv.trail.last().map(|t| t.event.clone()).unwrap_or_default();
+            ev.push(json!({"ph": "i", "name": format!("{} violated", inv.id), "pid": invariants_pid, "tid": 0, "ts": at, "s": "g", "args": {"count": inv.count, "first": last}}));
+        }
+    }
+    json!({"traceEvents": ev, "displayTimeUnit": "ms", "otherData": {"scenario": s.name, "seed": r.seed, "trace_hash": format!("{:016x}", r.trace_hash)}})
+}
