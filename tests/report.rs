@@ -22,8 +22,34 @@ fn parse(html: &str) -> roxmltree::Document<'_> {
 fn the_report_is_well_formed_with_plots_fault_windows_and_markers() {
     let html = page("scenarios/unfenced-promotion.json", |_| {});
     let doc = parse(&html);
-    let svgs = doc.descendants().filter(|n| n.tag_name().name() == "svg").count();
-    assert!(svgs >= 2, "{svgs} plots");
+    let svgs: Vec<_> = doc.descendants().filter(|n| n.tag_name().name() == "svg").collect();
+    for title in [
+        "Load, all regions",
+        "Throughput by client region",
+        "Error rate by client region",
+        "Client latency by client region",
+        "Replication lag per replica",
+        "Writer ownership",
+        "Routing: where each client region sends writes",
+    ] {
+        assert_eq!(
+            svgs.iter()
+                .filter(|s| s.descendants().any(|t| t.text().is_some_and(|x| x.contains(title))))
+                .count(),
+            1,
+            "one plot titled {title:?}"
+        );
+    }
+    // Every plot shades both faults (the partition and the operator's promotion).
+    for svg in &svgs {
+        let shades = svg
+            .descendants()
+            .filter(|n| n.tag_name().name() == "rect" && n.attribute("fill") == Some("#E6550D"))
+            .count();
+        assert_eq!(shades, 2, "both fault windows in every plot");
+    }
+    // The ownership band shows both writers of the split brain, each with its epoch.
+    assert!(html.contains("writer, epoch 1") && html.contains("writer, epoch 2"));
     // Each plot labels the faults and marks the first violation of each invariant.
     assert!(html.contains("\npartition\n"), "fault window label");
     assert!(html.contains("✖ single_writer"), "violation marker");
@@ -62,6 +88,53 @@ fn terminal_summary_snapshot_and_width() {
     let t = stable_terminal(&r);
     assert!(t.lines().all(|l| l.chars().count() <= gameday::report::TERMINAL_COLUMNS), "{t}");
     insta::assert_snapshot!("terminal_unfenced_promotion", t);
+}
+
+/// `v` with every time series replaced by its point count: the figures stay, the
+/// series (pinned by their own tests) do not bloat the snapshot.
+fn without_series(v: &mut serde_json::Value) {
+    match v {
+        serde_json::Value::Object(o) => {
+            if let Some(n) = o.get("points").and_then(|p| p.as_array()).map(Vec::len) {
+                *v = serde_json::json!({ "series_points": n });
+                return;
+            }
+            o.values_mut().for_each(without_series);
+        }
+        serde_json::Value::Array(a) => a.iter_mut().for_each(without_series),
+        _ => {}
+    }
+}
+
+/// Every bundled scenario: its terminal table and its summary's figures, pinned.
+#[test]
+fn bundled_scenario_snapshots() {
+    use rayon::prelude::*;
+    let mut files: Vec<_> = std::fs::read_dir("scenarios")
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    files.sort();
+    let runs: Vec<(String, String, serde_json::Value)> = files
+        .par_iter()
+        .map(|p| {
+            let s = scenario::load(p.to_str().unwrap()).unwrap();
+            let r = run(&s, &RunOptions::default()).unwrap();
+            let mut v = gameday::report::summary_json(&r);
+            let o = v.as_object_mut().unwrap();
+            o.remove("perf");
+            o.remove("events_per_sec");
+            without_series(&mut v);
+            let name = p.file_stem().unwrap().to_string_lossy().into_owned();
+            (name, stable_terminal(&r), v)
+        })
+        .collect();
+    assert!(runs.len() >= 30, "{} bundled scenarios", runs.len());
+    for (name, terminal, summary) in runs {
+        insta::assert_snapshot!(format!("terminal__{name}"), terminal);
+        insta::assert_json_snapshot!(format!("summary__{name}"), summary);
+    }
 }
 
 #[test]

@@ -138,6 +138,93 @@ pub struct Metrics {
     conflicts_rejected: u64,
     /// Runbook steps as `(step, started, ended)`, at most `RUNBOOK_STEPS_MAX`.
     runbook: Vec<(&'static str, SimTime, Option<SimTime>)>,
+    /// Per client region, per second: operations that succeeded, and that failed or
+    /// ended indeterminate.
+    ok_per_s: Vec<Series>,
+    err_per_s: Vec<Series>,
+    /// Per client region: latency p50 and p99 of each second's successes, and the
+    /// histogram of the second in progress (its start in µs).
+    lat_p50: Vec<Series>,
+    lat_p99: Vec<Series>,
+    lat_window: Vec<(u64, Histogram<u64>)>,
+    /// Per region: when its store believed it was the writer, and in which epoch.
+    ownership: Vec<Vec<Segment>>,
+    /// Per client region: where its router sent writes, and the epoch it had learned.
+    routing: Vec<Vec<Segment>>,
+    /// Whether `ownership` holds the initial roles yet (read from the first sample).
+    roles_seen: bool,
+}
+
+/// A span of a timeline band: from, until (`None`: still open), epoch, and a region
+/// (the routing target; the region itself for ownership).
+#[derive(Clone, Copy, Debug)]
+struct Segment {
+    from: SimTime,
+    until: Option<SimTime>,
+    epoch: u32,
+    region: usize,
+}
+
+/// Segments kept per band; a run changing roles more often keeps the first ones.
+const SEGMENTS_MAX: usize = 256;
+
+/// Closes the open segment of `band` at `now` and, when `next` is set, opens it.
+fn band_switch(band: &mut Vec<Segment>, now: SimTime, next: Option<(u32, usize)>) {
+    if let Some(last) = band.last_mut().filter(|s| s.until.is_none()) {
+        if next.is_some_and(|(e, r)| e == last.epoch && r == last.region) {
+            return;
+        }
+        last.until = Some(now);
+    }
+    if let Some((epoch, region)) = next {
+        if band.len() < SEGMENTS_MAX {
+            band.push(Segment { from: now, until: None, epoch, region });
+        }
+    }
+}
+
+/// Latency window width for the per-region p50/p99 series.
+const LATENCY_WINDOW_US: u64 = 1_000_000;
+
+fn window_hist() -> Histogram<u64> {
+    Histogram::new_with_bounds(1, 3_600_000_000, 2).expect("valid bounds")
+}
+
+/// `(p50, p99)` in ms of a window, if it saw anything.
+fn window_quantiles(h: &Histogram<u64>) -> Option<(f64, f64)> {
+    (!h.is_empty())
+        .then(|| (h.value_at_quantile(0.5) as f64 / 1e3, h.value_at_quantile(0.99) as f64 / 1e3))
+}
+
+/// `points` summed into buckets of `bucket_us` (a multiple of theirs).
+fn rebucket(points: &[(u64, f64)], bucket_us: u64) -> Vec<(u64, f64)> {
+    let mut out: Vec<(u64, f64)> = Vec::new();
+    for &(t, x) in points {
+        let b = t / bucket_us * bucket_us;
+        match out.last_mut() {
+            Some((lt, lx)) if *lt == b => *lx += x,
+            _ => out.push((b, x)),
+        }
+    }
+    out
+}
+
+/// Failures over all completions, per bucket, of two counting series.
+fn error_rate(ok: &Series, err: &Series) -> Series {
+    let bucket_us = ok.bucket_us.max(err.bucket_us);
+    let (ok, err) = (rebucket(&ok.points, bucket_us), rebucket(&err.points, bucket_us));
+    let mut times: Vec<u64> = ok.iter().chain(&err).map(|p| p.0).collect();
+    times.sort_unstable();
+    times.dedup();
+    let at = |v: &[(u64, f64)], t: u64| v.iter().find(|p| p.0 == t).map_or(0.0, |p| p.1);
+    let points = times
+        .into_iter()
+        .map(|t| {
+            let (o, e) = (at(&ok, t), at(&err, t));
+            (t, if o + e > 0.0 { e / (o + e) } else { 0.0 })
+        })
+        .collect();
+    Series { bucket_us, points, counting: false }
 }
 
 /// Runbook steps recorded per run; a run promoting more often keeps the first ones.
@@ -179,7 +266,50 @@ impl Metrics {
             snapshots: 0,
             conflicts_rejected: 0,
             runbook: Vec::new(),
+            ok_per_s: (0..n).map(|_| Series::counts(1_000_000)).collect(),
+            err_per_s: (0..n).map(|_| Series::counts(1_000_000)).collect(),
+            lat_p50: (0..n).map(|_| Series::new(LATENCY_WINDOW_US)).collect(),
+            lat_p99: (0..n).map(|_| Series::new(LATENCY_WINDOW_US)).collect(),
+            lat_window: (0..n).map(|_| (0, window_hist())).collect(),
+            ownership: vec![Vec::new(); n],
+            routing: (0..n)
+                .map(|_| {
+                    vec![Segment {
+                        from: SimTime(0),
+                        until: None,
+                        epoch: 1,
+                        region: s.primary().idx(),
+                    }]
+                })
+                .collect(),
+            roles_seen: false,
         }
+    }
+
+    /// Records a success's latency in its region's current window, first closing the
+    /// window when `now` is past it.
+    fn window_latency(&mut self, r: usize, now: SimTime, lat_us: u64) {
+        let (start, h) = &mut self.lat_window[r];
+        let bucket = now.as_us() / LATENCY_WINDOW_US * LATENCY_WINDOW_US;
+        if bucket != *start {
+            if let Some((p50, p99)) = window_quantiles(h) {
+                self.lat_p50[r].push(SimTime(*start), p50);
+                self.lat_p99[r].push(SimTime(*start), p99);
+            }
+            h.reset();
+            *start = bucket;
+        }
+        let _ = h.record(lat_us);
+    }
+
+    /// A latency series with the window in progress appended.
+    fn latency_series(&self, r: usize, p99: bool) -> Series {
+        let mut s = if p99 { self.lat_p99[r].clone() } else { self.lat_p50[r].clone() };
+        let (start, h) = &self.lat_window[r];
+        if let Some((p50, q99)) = window_quantiles(h) {
+            s.push(SimTime(*start), if p99 { q99 } else { p50 });
+        }
+        s
     }
 
     pub fn observe(&mut self, obs: &Obs, w: &World) {
@@ -218,8 +348,11 @@ impl Metrics {
                     let lat = w.now.since(*invoked_at).as_us().max(1);
                     let _ = self.latency[region.idx()].record(lat);
                     let _ = self.latency_all.record(lat);
+                    self.ok_per_s[region.idx()].push(w.now, 1.0);
+                    self.window_latency(region.idx(), w.now, lat);
                 } else {
                     c.failed += 1;
+                    self.err_per_s[region.idx()].push(w.now, 1.0);
                 }
                 if let Some(v) = version {
                     self.last_write_ack = Some(w.now);
@@ -249,7 +382,15 @@ impl Metrics {
                 let cust = crate::model::client::customer_of(*op_key, self.by_customer.len() as u32)
                     as usize;
                 self.by_customer[cust].1 += 1;
-                self.counts[region.idx()][kind.idx()].unknown += 1
+                self.counts[region.idx()][kind.idx()].unknown += 1;
+                self.err_per_s[region.idx()].push(w.now, 1.0);
+            }
+            Obs::RoleChange { region, primary, epoch } => {
+                let r = region.idx();
+                band_switch(&mut self.ownership[r], w.now, primary.then_some((*epoch, r)));
+            }
+            Obs::RoutingChanged { region, writer, epoch } => {
+                band_switch(&mut self.routing[region.idx()], w.now, Some((*epoch, writer.idx())));
             }
             Obs::EpochGranted { epoch, region, by_operator, detected_at, .. } => {
                 self.promotions.push(Promotion {
@@ -332,6 +473,14 @@ impl Metrics {
     }
 
     pub fn sample(&mut self, w: &World) {
+        if !self.roles_seen {
+            self.roles_seen = true;
+            for (r, st) in w.stores.iter().enumerate() {
+                if st.primary && self.ownership[r].is_empty() {
+                    band_switch(&mut self.ownership[r], SimTime(0), Some((st.epoch, r)));
+                }
+            }
+        }
         for r in w.s.region_ids() {
             let lag = w.true_lag_us(r);
             self.lag[r.idx()].push(w.now, lag as f64 / 1e3);
@@ -424,9 +573,25 @@ impl Metrics {
             },
             "snapshots_sent": self.snapshots,
             "conflicts": {"superseded_unobserved": self.superseded, "remote_updates_merged": self.merged, "conditional_writes_refused": self.conflicts_rejected},
+            "by_region": self.regions.iter().enumerate().map(|(ri, name)| (name.clone(), json!({
+                "ok_per_s": self.ok_per_s[ri],
+                "failed_per_s": self.err_per_s[ri],
+                "error_rate": error_rate(&self.ok_per_s[ri], &self.err_per_s[ri]),
+                "latency_p50_ms": self.latency_series(ri, false),
+                "latency_p99_ms": self.latency_series(ri, true),
+                "writer": band_json(&self.ownership[ri], &self.regions),
+                "routes_writes_to": band_json(&self.routing[ri], &self.regions),
+            }))).collect::<serde_json::Map<_, _>>(),
             "runbook": self.runbook.iter().map(|(s, a, b)| json!({"step": s, "start_s": a.as_secs_f64(), "end_s": b.map(SimTime::as_secs_f64)})).collect::<Vec<_>>(),
         })
     }
+}
+
+/// A band as `[{from_s, until_s, epoch, region}]` (`until_s` null: to the end).
+fn band_json(band: &[Segment], regions: &[String]) -> Value {
+    band.iter()
+        .map(|s| json!({"from_s": s.from.as_secs_f64(), "until_s": s.until.map(SimTime::as_secs_f64), "epoch": s.epoch, "region": regions[s.region]}))
+        .collect()
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@
 
 use super::{replay_command, verdict};
 use crate::sim::RunResult;
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use serde_json::Value;
 use std::fmt::Write as _;
@@ -29,18 +30,139 @@ pub fn escape(s: &str) -> String {
     o
 }
 
-/// A named series of `(seconds, value)` points.
-struct Line {
-    name: String,
-    points: Vec<(f64, f64)>,
+/// A named series of `(seconds, value)` points, drawn in colour `color` (an index),
+/// dashed when `dashed`.
+pub(crate) struct Line {
+    pub name: String,
+    pub points: Vec<(f64, f64)>,
+    pub color: usize,
+    pub dashed: bool,
 }
 
-fn series(v: &Value, name: &str) -> Line {
-    let points = v["points"]
+/// The points of a serialized `Series`, in seconds.
+fn points(v: &Value) -> Vec<(f64, f64)> {
+    v["points"]
         .as_array()
         .map(|ps| ps.iter().filter_map(|p| Some((p[0].as_f64()? / 1e6, p[1].as_f64()?))).collect())
-        .unwrap_or_default();
-    Line { name: name.to_string(), points }
+        .unwrap_or_default()
+}
+
+fn series(v: &Value, name: &str, color: usize) -> Line {
+    Line { name: name.to_string(), points: points(v), color, dashed: false }
+}
+
+fn dashed(v: &Value, name: &str, color: usize) -> Line {
+    Line { dashed: true, ..series(v, name, color) }
+}
+
+/// One row of a timeline band: a label and its spans `(from s, until s, text, colour)`.
+pub(crate) struct BandRow {
+    pub label: String,
+    pub spans: Vec<(f64, f64, String, RGBColor)>,
+}
+
+type Chart<'a, 'b> = ChartContext<'a, SVGBackend<'b>, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+
+/// Shades every fault window and labels it, the way Jepsen shades nemesis activity;
+/// labels step down in rows so overlapping windows stay readable.
+fn draw_faults(chart: &mut Chart, r: &RunResult, end: f64, ymax: f64, labels: bool) {
+    for (i, f) in r.scenario.faults.iter().enumerate() {
+        let a = f.at.as_secs_f64();
+        let row = 0.97 - 0.07 * (i % 4) as f64;
+        let b = f.until.map_or(a + end / 200.0, |u| u.as_secs_f64());
+        let _ = chart.draw_series(std::iter::once(Rectangle::new(
+            [(a, 0.0), (b, ymax)],
+            RGBColor(230, 85, 13).mix(0.12).filled(),
+        )));
+        if !labels {
+            continue;
+        }
+        let _ = chart.draw_series(std::iter::once(Text::new(
+            f.kind.name().to_string(),
+            (a, ymax * row),
+            ("sans-serif", 11).into_font().color(&RGBColor(166, 54, 3)),
+        )));
+    }
+}
+
+/// A red rule and label where each violated invariant first failed.
+fn draw_violations(chart: &mut Chart, r: &RunResult, ymax: f64, labels: bool) {
+    for (i, inv) in r.invariants.iter().filter(|i| i.status == "violated").enumerate() {
+        if let Some(at) = inv.first_at_us {
+            let x = at as f64 / 1e6;
+            let row = 0.66 - 0.07 * (i % 6) as f64;
+            let _ = chart.draw_series(std::iter::once(PathElement::new(
+                [(x, 0.0), (x, ymax)],
+                RED.stroke_width(1),
+            )));
+            if !labels {
+                continue;
+            }
+            let _ = chart.draw_series(std::iter::once(Text::new(
+                format!("✖ {}", inv.id),
+                (x, ymax * row),
+                ("sans-serif", 11).into_font().color(&RED),
+            )));
+        }
+    }
+}
+
+/// A timeline band: one row per label, coloured spans with their text, on the run's
+/// time axis with the fault windows and violations.
+fn band(r: &RunResult, title: &str, rows: &[BandRow]) -> String {
+    let end = r.sim_end.as_secs_f64().max(1.0);
+    let n = rows.len().max(1) as f64;
+    let h = 64 + 30 * rows.len() as u32;
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (PLOT_W, h)).into_drawing_area();
+        let _ = root.fill(&WHITE);
+        let Ok(mut chart) = ChartBuilder::on(&root)
+            .caption(title, ("sans-serif", 15))
+            .margin(8)
+            .x_label_area_size(28)
+            .y_label_area_size(120)
+            .build_cartesian_2d(0f64..end, 0f64..n)
+        else {
+            return String::new();
+        };
+        let labels: Vec<String> = rows.iter().map(|r| r.label.clone()).collect();
+        let _ = chart
+            .configure_mesh()
+            .disable_y_mesh()
+            .y_labels(rows.len() * 2 + 1)
+            .y_label_formatter(&|y| {
+                // Labels sit at row centres: n - i - 0.5 for row i, top row first.
+                let i = n - y - 0.5;
+                if (i - i.round()).abs() < 1e-6 && i >= 0.0 {
+                    labels.get(i.round() as usize).cloned().unwrap_or_default()
+                } else {
+                    String::new()
+                }
+            })
+            .x_desc("simulated seconds")
+            .light_line_style(WHITE)
+            .draw();
+        for (i, row) in rows.iter().enumerate() {
+            let (lo, hi) = (n - i as f64 - 0.85, n - i as f64 - 0.15);
+            for (a, b, text, color) in &row.spans {
+                let _ = chart.draw_series(std::iter::once(Rectangle::new(
+                    [(*a, lo), (*b, hi)],
+                    color.mix(0.55).filled(),
+                )));
+                let _ = chart.draw_series(std::iter::once(Text::new(
+                    text.clone(),
+                    (*a + end / 300.0, hi - 0.15),
+                    ("sans-serif", 11).into_font().color(&BLACK),
+                )));
+            }
+        }
+        // The plots above label faults and violations; here shading and rules suffice.
+        draw_faults(&mut chart, r, end, n, false);
+        draw_violations(&mut chart, r, n, false);
+        let _ = root.present();
+    }
+    svg
 }
 
 const COLORS: [RGBColor; 6] = [
@@ -76,47 +198,27 @@ fn plot(r: &RunResult, title: &str, unit: &str, lines: &[Line]) -> String {
             .x_desc("simulated seconds")
             .light_line_style(RGBColor(235, 235, 235))
             .draw();
-        // Fault windows, the way Jepsen shades nemesis activity.
-        // Labels step down in rows so overlapping windows stay readable.
-        for (i, f) in r.scenario.faults.iter().enumerate() {
-            let a = f.at.as_secs_f64();
-            let row = 0.97 - 0.07 * (i % 4) as f64;
-            let b = f.until.map_or(a + end / 200.0, |u| u.as_secs_f64());
-            let _ = chart.draw_series(std::iter::once(Rectangle::new(
-                [(a, 0.0), (b, ymax)],
-                RGBColor(230, 85, 13).mix(0.12).filled(),
-            )));
-            let _ = chart.draw_series(std::iter::once(Text::new(
-                f.kind.name().to_string(),
-                (a, ymax * row),
-                ("sans-serif", 11).into_font().color(&RGBColor(166, 54, 3)),
-            )));
-        }
-        for (i, l) in lines.iter().enumerate() {
-            let color = COLORS[i % COLORS.len()];
-            if let Ok(s) =
+        draw_faults(&mut chart, r, end, ymax, true);
+        for l in lines {
+            let color = COLORS[l.color % COLORS.len()];
+            let drawn = if l.dashed {
+                chart.draw_series(DashedLineSeries::new(
+                    l.points.iter().copied(),
+                    5,
+                    4,
+                    color.stroke_width(1),
+                ))
+            } else {
                 chart.draw_series(LineSeries::new(l.points.iter().copied(), color.stroke_width(2)))
-            {
+            };
+            if let Ok(s) = drawn {
+                let w = if l.dashed { 1 } else { 2 };
                 s.label(l.name.clone()).legend(move |(x, y)| {
-                    PathElement::new([(x, y), (x + 16, y)], color.stroke_width(2))
+                    PathElement::new([(x, y), (x + 16, y)], color.stroke_width(w))
                 });
             }
         }
-        for (i, inv) in r.invariants.iter().filter(|i| i.status == "violated").enumerate() {
-            if let Some(at) = inv.first_at_us {
-                let x = at as f64 / 1e6;
-                let row = 0.66 - 0.07 * (i % 6) as f64;
-                let _ = chart.draw_series(std::iter::once(PathElement::new(
-                    [(x, 0.0), (x, ymax)],
-                    RED.stroke_width(1),
-                )));
-                let _ = chart.draw_series(std::iter::once(Text::new(
-                    format!("✖ {}", inv.id),
-                    (x, ymax * row),
-                    ("sans-serif", 11).into_font().color(&RED),
-                )));
-            }
-        }
+        draw_violations(&mut chart, r, ymax, true);
         let _ = chart
             .configure_series_labels()
             .background_style(WHITE.mix(0.8))
@@ -126,6 +228,137 @@ fn plot(r: &RunResult, title: &str, unit: &str, lines: &[Line]) -> String {
         let _ = root.present();
     }
     svg
+}
+
+/// Two series' points summed where their times match (either alone counts as is).
+fn sum_points(a: &[(f64, f64)], b: &[(f64, f64)]) -> Vec<(f64, f64)> {
+    let mut all: Vec<(f64, f64)> = a.iter().chain(b).copied().collect();
+    all.sort_by(|x, y| x.0.total_cmp(&y.0));
+    let mut out: Vec<(f64, f64)> = Vec::with_capacity(all.len());
+    for (t, v) in all {
+        match out.last_mut() {
+            Some((lt, lv)) if *lt == t => *lv += v,
+            _ => out.push((t, v)),
+        }
+    }
+    out
+}
+
+/// Every time plot and band of a run, in reading order, as inline SVGs.
+fn over_time(r: &RunResult) -> String {
+    let s = &r.scenario;
+    let m = &r.metrics;
+    let load = &m["load"];
+    let names: Vec<&str> = s.regions.iter().map(|x| x.name.as_str()).collect();
+    let by = |name: &str| &m["by_region"][name];
+    let mut o = String::new();
+    o.push_str(&plot(
+        r,
+        "Load, all regions",
+        "operations per second",
+        &[
+            series(&load["offered_per_s"], "offered", 0),
+            series(&load["goodput_per_s"], "goodput", 2),
+            dashed(&load["attempts_per_s"], "attempts", 1),
+        ],
+    ));
+    let mut lines = Vec::new();
+    for (i, n) in names.iter().enumerate() {
+        let ok = points(&by(n)["ok_per_s"]);
+        let all = sum_points(&ok, &points(&by(n)["failed_per_s"]));
+        lines.push(Line { name: format!("{n} goodput"), points: ok, color: i, dashed: false });
+        lines.push(Line { name: format!("{n} completed"), points: all, color: i, dashed: true });
+    }
+    o.push_str(&plot(r, "Throughput by client region", "operations per second", &lines));
+    let errs: Vec<Line> =
+        names.iter().enumerate().map(|(i, n)| series(&by(n)["error_rate"], n, i)).collect();
+    o.push_str(&plot(r, "Error rate by client region", "share failed", &errs));
+    let mut lat = Vec::new();
+    for (i, n) in names.iter().enumerate() {
+        lat.push(series(&by(n)["latency_p99_ms"], &format!("{n} p99"), i));
+        lat.push(dashed(&by(n)["latency_p50_ms"], &format!("{n} p50"), i));
+    }
+    o.push_str(&plot(r, "Client latency by client region", "ms", &lat));
+    let lags: Vec<Line> = names
+        .iter()
+        .enumerate()
+        .map(|(i, n)| series(&m["replication_lag"][n]["series_ms"], n, i))
+        .collect();
+    o.push_str(&plot(r, "Replication lag per replica", "ms", &lags));
+    if s.design.capacity.is_some() {
+        let depth: Vec<Line> = names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| series(&load["queue_depth"][n]["series"], n, i))
+            .collect();
+        o.push_str(&plot(r, "Deepest cell queue", "requests", &depth));
+    }
+    let end = r.sim_end.as_secs_f64();
+    let spans =
+        |band: &Value, text: &dyn Fn(&Value) -> String| -> Vec<(f64, f64, String, RGBColor)> {
+            band.as_array()
+                .map(|b| {
+                    b.iter()
+                        .map(|seg| {
+                            let to = names.iter().position(|n| Some(*n) == seg["region"].as_str());
+                            (
+                                seg["from_s"].as_f64().unwrap_or(0.0),
+                                seg["until_s"].as_f64().unwrap_or(end),
+                                text(seg),
+                                COLORS[to.unwrap_or(0) % COLORS.len()],
+                            )
+                        })
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+    let writers: Vec<BandRow> = names
+        .iter()
+        .map(|n| BandRow {
+            label: n.to_string(),
+            spans: spans(&by(n)["writer"], &|seg| format!("writer, epoch {}", seg["epoch"])),
+        })
+        .collect();
+    o.push_str(&band(
+        r,
+        "Writer ownership: when each region's store believed it was the writer",
+        &writers,
+    ));
+    let routes: Vec<BandRow> = names
+        .iter()
+        .map(|n| BandRow {
+            label: n.to_string(),
+            spans: spans(&by(n)["routes_writes_to"], &|seg| {
+                format!("→ {} (epoch {})", seg["region"].as_str().unwrap_or("?"), seg["epoch"])
+            }),
+        })
+        .collect();
+    o.push_str(&band(r, "Routing: where each client region sends writes", &routes));
+    if let Some(bs) = m["breakers"].as_object().filter(|b| !b.is_empty()) {
+        let rows: Vec<BandRow> = bs
+            .iter()
+            .map(|(k, v)| {
+                let ps = points(v);
+                let spans = ps
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, p)| p.1 > 0.0)
+                    .map(|(i, p)| {
+                        let until = ps.get(i + 1).map_or(end, |q| q.0);
+                        let (text, c) = if p.1 >= 2.0 {
+                            ("open", RGBColor(214, 39, 40))
+                        } else {
+                            ("half-open", RGBColor(255, 187, 60))
+                        };
+                        (p.0, until, text.to_string(), c)
+                    })
+                    .collect();
+                BandRow { label: k.clone(), spans }
+            })
+            .collect();
+        o.push_str(&band(r, "Circuit breakers (client region → target; blank: closed)", &rows));
+    }
+    o
 }
 
 /// The page.
@@ -165,29 +398,7 @@ pub fn report_html(r: &RunResult) -> String {
     let _ = write!(o, "<p>verdict: {verdict_line}</p>");
 
     o.push_str("<h2>Over time</h2>");
-    let load = &m["load"];
-    o.push_str(&plot(
-        r,
-        "Load",
-        "operations per second",
-        &[
-            series(&load["offered_per_s"], "offered"),
-            series(&load["goodput_per_s"], "goodput"),
-            series(&load["attempts_per_s"], "attempts"),
-        ],
-    ));
-    let lags: Vec<Line> = m["replication_lag"]
-        .as_object()
-        .map(|o| o.iter().map(|(k, v)| series(&v["series_ms"], k)).collect())
-        .unwrap_or_default();
-    o.push_str(&plot(r, "Replication lag", "ms", &lags));
-    if s.design.capacity.is_some() {
-        let depth: Vec<Line> = load["queue_depth"]
-            .as_object()
-            .map(|o| o.iter().map(|(k, v)| series(&v["series"], k)).collect())
-            .unwrap_or_default();
-        o.push_str(&plot(r, "Deepest cell queue", "requests", &depth));
-    }
+    o.push_str(&over_time(r));
 
     o.push_str("<h2>Invariants</h2><table><tr><th>invariant</th><th>status</th><th>first at</th><th>count</th><th>trail</th></tr>");
     for i in &r.invariants {
