@@ -47,6 +47,31 @@ enum Cmd {
         #[arg(long, short)]
         quiet: bool,
     },
+    /// Run several designs against one scenario's workload, faults and seeds, and write
+    /// a side-by-side report (DIR/compare.json, DIR/compare.html).
+    ///
+    /// Designs come from --design files (JSON merge patches over the scenario's design:
+    /// {"name": "fenced", "design": {"fencing": true}}); with a single --design file the
+    /// scenario's own design is compared against it; with none, the scenario's own design
+    /// and its `variants`.
+    Compare {
+        scenario: PathBuf,
+        /// A design file; repeat for each design.
+        #[arg(long = "design")]
+        designs: Vec<PathBuf>,
+        /// One seed for every design (default: the scenario's).
+        #[arg(long, conflicts_with = "seeds")]
+        seed: Option<u64>,
+        /// A range of seeds, both ends included: 1..100 runs a hundred seeds per design.
+        #[arg(long)]
+        seeds: Option<String>,
+        /// Overrides the scenario's drill duration.
+        #[arg(long = "duration-s")]
+        duration_s: Option<f64>,
+        /// Where the report goes (default: reports/<scenario name>-compare/).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// Check scenario files without running them.
     Validate {
         #[arg(required = true)]
@@ -75,6 +100,9 @@ pub fn run(args: Vec<String>) -> i32 {
             cmd_run(&scenario, seed, duration_s, out, exports, quiet)
         }
         Cmd::Validate { files } => cmd_validate(&files),
+        Cmd::Compare { scenario, designs, seed, seeds, duration_s, out } => {
+            cmd_compare(&scenario, &designs, seed, seeds.as_deref(), duration_s, out)
+        }
     }
 }
 
@@ -96,6 +124,84 @@ fn cmd_validate(files: &[PathBuf]) -> i32 {
         }
     }
     code
+}
+
+fn parse_duration(duration_s: Option<f64>) -> Result<Option<SimDuration>, String> {
+    match duration_s {
+        None => Ok(None),
+        Some(d) if d.is_finite() && d > 0.0 && d <= 86_400.0 => {
+            Ok(Some(SimDuration::from_secs_f64(d)))
+        }
+        Some(d) => {
+            Err(format!("--duration-s: must be a positive number of seconds up to 86400, got {d}"))
+        }
+    }
+}
+
+fn cmd_compare(
+    path: &std::path::Path,
+    design_files: &[PathBuf],
+    seed: Option<u64>,
+    seeds: Option<&str>,
+    duration_s: Option<f64>,
+    out: Option<PathBuf>,
+) -> i32 {
+    use crate::compare;
+    let fail = |msg: String| {
+        eprintln!("error: {msg}");
+        EXIT_BAD_INPUT
+    };
+    let duration = match parse_duration(duration_s) {
+        Ok(d) => d,
+        Err(e) => return fail(e),
+    };
+    let path_s = path.to_string_lossy().into_owned();
+    let base = match scenario::load(&path_s) {
+        Ok(s) => s,
+        Err(e) => return fail(e.to_string()),
+    };
+    let mut designs = Vec::new();
+    for f in design_files {
+        match compare::load_design(&f.to_string_lossy()) {
+            Ok(d) => designs.push(d),
+            Err(e) => return fail(e.to_string()),
+        }
+    }
+    if designs.is_empty() {
+        designs = compare::variants(&base);
+    } else if designs.len() == 1 {
+        designs.insert(0, compare::variants(&base).swap_remove(0));
+    }
+    let seeds = match (seed, seeds) {
+        (Some(s), _) => vec![s],
+        (None, Some(spec)) => match compare::parse_seeds(spec) {
+            Ok(v) => v,
+            Err(e) => return fail(e),
+        },
+        (None, None) => vec![base.seed],
+    };
+    let c = match compare::compare(&path_s, designs, seeds, duration) {
+        Ok(c) => c,
+        Err(compare::CompareError::Run { design, seed, err }) => {
+            eprintln!("error: design {design}, seed {seed}: {err}");
+            return EXIT_LIMIT;
+        }
+        Err(e) => return fail(e.to_string()),
+    };
+    let dir = out.unwrap_or_else(|| {
+        PathBuf::from("reports").join(format!("{}-compare", safe_dir_name(&base.name)))
+    });
+    let json = serde_json::to_vec_pretty(&report::compare::compare_json(&c)).expect("serializes");
+    let html = report::compare::compare_html(&c);
+    for (name, bytes) in [("compare.json", json.as_slice()), ("compare.html", html.as_bytes())] {
+        if let Err(e) = report::write_atomic(&dir.join(name), bytes) {
+            eprintln!("error: writing {}: {e}", dir.join(name).display());
+            return EXIT_LIMIT;
+        }
+    }
+    print!("{}", report::compare::compare_terminal(&c));
+    println!("report: {}", dir.join("compare.html").display());
+    EXIT_OK
 }
 
 /// Files a run writes besides its report folder.
@@ -121,13 +227,10 @@ fn cmd_run(
             return EXIT_BAD_INPUT;
         }
     };
-    let duration = match duration_s {
-        None => None,
-        Some(d) if d.is_finite() && d > 0.0 && d <= 86_400.0 => Some(SimDuration::from_secs_f64(d)),
-        Some(d) => {
-            eprintln!(
-                "error: --duration-s: must be a positive number of seconds up to 86400, got {d}"
-            );
+    let duration = match parse_duration(duration_s) {
+        Ok(d) => d,
+        Err(e) => {
+            eprintln!("error: {e}");
             return EXIT_BAD_INPUT;
         }
     };

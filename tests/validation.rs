@@ -267,6 +267,28 @@ fn errors_name_the_file_and_the_problem() {
             "invariant_both_held_and_violated",
             broken(r#""hold": ["domain"]"#, r#""hold": ["domain", "single_writer"]"#),
         ),
+        // Variants for `compare`: each must name itself and patch the design validly.
+        (
+            "variant_duplicate_name",
+            broken(
+                r#""hold": ["domain"]}"#,
+                r#""hold": ["domain"]}, "variants": [{"name": "a", "design": {}}, {"name": "a", "design": {}}]"#,
+            ),
+        ),
+        (
+            "variant_design_not_an_object",
+            broken(
+                r#""hold": ["domain"]}"#,
+                r#""hold": ["domain"]}, "variants": [{"name": "a", "design": true}]"#,
+            ),
+        ),
+        (
+            "variant_invalid_design",
+            broken(
+                r#""hold": ["domain"]}"#,
+                r#""hold": ["domain"]}, "variants": [{"name": "semi", "design": {"replication": {"mode": "semisync"}}}]"#,
+            ),
+        ),
     ];
     let mut names = std::collections::BTreeSet::new();
     for (name, text) in &cases {

@@ -63,54 +63,88 @@ pub(crate) struct BandRow {
 
 type Chart<'a, 'b> = ChartContext<'a, SVGBackend<'b>, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
 
+/// What every plot of one page shares: the time axis, the fault windows and the
+/// violation marks.
+pub(crate) struct Frame {
+    pub end: f64,
+    /// `(from s, until s, label)`.
+    pub faults: Vec<(f64, f64, String)>,
+    /// `(at s, label, colour)`.
+    pub marks: Vec<(f64, String, RGBColor)>,
+}
+
+impl Frame {
+    /// A run's frame: its faults, and each violated invariant where it first failed.
+    pub fn of_run(r: &RunResult) -> Self {
+        let end = r.sim_end.as_secs_f64().max(1.0);
+        let mut f = Frame::faults_of(r, end);
+        f.marks = r
+            .invariants
+            .iter()
+            .filter(|i| i.status == "violated")
+            .filter_map(|i| Some((i.first_at_us? as f64 / 1e6, format!("✖ {}", i.id), RED)))
+            .collect();
+        f
+    }
+
+    /// The run's time axis and fault windows, without marks.
+    pub fn faults_of(r: &RunResult, end: f64) -> Self {
+        let faults = r
+            .scenario
+            .faults
+            .iter()
+            .map(|f| {
+                let a = f.at.as_secs_f64();
+                (a, f.until.map_or(a + end / 200.0, |u| u.as_secs_f64()), f.kind.name().to_string())
+            })
+            .collect();
+        Frame { end, faults, marks: Vec::new() }
+    }
+}
+
 /// Shades every fault window and labels it, the way Jepsen shades nemesis activity;
 /// labels step down in rows so overlapping windows stay readable.
-fn draw_faults(chart: &mut Chart, r: &RunResult, end: f64, ymax: f64, labels: bool) {
-    for (i, f) in r.scenario.faults.iter().enumerate() {
-        let a = f.at.as_secs_f64();
+fn draw_faults(chart: &mut Chart, fr: &Frame, ymax: f64, labels: bool) {
+    for (i, (a, b, name)) in fr.faults.iter().enumerate() {
         let row = 0.97 - 0.07 * (i % 4) as f64;
-        let b = f.until.map_or(a + end / 200.0, |u| u.as_secs_f64());
         let _ = chart.draw_series(std::iter::once(Rectangle::new(
-            [(a, 0.0), (b, ymax)],
+            [(*a, 0.0), (*b, ymax)],
             RGBColor(230, 85, 13).mix(0.12).filled(),
         )));
         if !labels {
             continue;
         }
         let _ = chart.draw_series(std::iter::once(Text::new(
-            f.kind.name().to_string(),
-            (a, ymax * row),
+            name.clone(),
+            (*a, ymax * row),
             ("sans-serif", 11).into_font().color(&RGBColor(166, 54, 3)),
         )));
     }
 }
 
-/// A red rule and label where each violated invariant first failed.
-fn draw_violations(chart: &mut Chart, r: &RunResult, ymax: f64, labels: bool) {
-    for (i, inv) in r.invariants.iter().filter(|i| i.status == "violated").enumerate() {
-        if let Some(at) = inv.first_at_us {
-            let x = at as f64 / 1e6;
-            let row = 0.66 - 0.07 * (i % 6) as f64;
-            let _ = chart.draw_series(std::iter::once(PathElement::new(
-                [(x, 0.0), (x, ymax)],
-                RED.stroke_width(1),
-            )));
-            if !labels {
-                continue;
-            }
-            let _ = chart.draw_series(std::iter::once(Text::new(
-                format!("✖ {}", inv.id),
-                (x, ymax * row),
-                ("sans-serif", 11).into_font().color(&RED),
-            )));
+/// A rule and label where each violated invariant first failed.
+fn draw_violations(chart: &mut Chart, fr: &Frame, ymax: f64, labels: bool) {
+    for (i, (x, label, color)) in fr.marks.iter().enumerate() {
+        let row = 0.66 - 0.07 * (i % 6) as f64;
+        let _ = chart.draw_series(std::iter::once(PathElement::new(
+            [(*x, 0.0), (*x, ymax)],
+            color.stroke_width(1),
+        )));
+        if !labels {
+            continue;
         }
+        let _ = chart.draw_series(std::iter::once(Text::new(
+            label.clone(),
+            (*x, ymax * row),
+            ("sans-serif", 11).into_font().color(color),
+        )));
     }
 }
 
 /// A timeline band: one row per label, coloured spans with their text, on the run's
 /// time axis with the fault windows and violations.
-fn band(r: &RunResult, title: &str, rows: &[BandRow]) -> String {
-    let end = r.sim_end.as_secs_f64().max(1.0);
+pub(crate) fn band(fr: &Frame, title: &str, rows: &[BandRow]) -> String {
+    let end = fr.end;
     let n = rows.len().max(1) as f64;
     let h = 64 + 30 * rows.len() as u32;
     let mut svg = String::new();
@@ -158,14 +192,14 @@ fn band(r: &RunResult, title: &str, rows: &[BandRow]) -> String {
             }
         }
         // The plots above label faults and violations; here shading and rules suffice.
-        draw_faults(&mut chart, r, end, n, false);
-        draw_violations(&mut chart, r, n, false);
+        draw_faults(&mut chart, fr, n, false);
+        draw_violations(&mut chart, fr, n, false);
         let _ = root.present();
     }
     svg
 }
 
-const COLORS: [RGBColor; 6] = [
+pub(crate) const COLORS: [RGBColor; 6] = [
     RGBColor(31, 119, 180),
     RGBColor(255, 127, 14),
     RGBColor(44, 160, 44),
@@ -176,8 +210,8 @@ const COLORS: [RGBColor; 6] = [
 
 /// One plot: lines over the run's time axis, fault windows shaded and labelled,
 /// violations marked at their first occurrence.
-fn plot(r: &RunResult, title: &str, unit: &str, lines: &[Line]) -> String {
-    let end = r.sim_end.as_secs_f64().max(1.0);
+pub(crate) fn plot(fr: &Frame, title: &str, unit: &str, lines: &[Line]) -> String {
+    let end = fr.end;
     let ymax =
         lines.iter().flat_map(|l| l.points.iter().map(|p| p.1)).fold(0.0, f64::max).max(1.0) * 1.1;
     let mut svg = String::new();
@@ -198,7 +232,7 @@ fn plot(r: &RunResult, title: &str, unit: &str, lines: &[Line]) -> String {
             .x_desc("simulated seconds")
             .light_line_style(RGBColor(235, 235, 235))
             .draw();
-        draw_faults(&mut chart, r, end, ymax, true);
+        draw_faults(&mut chart, fr, ymax, true);
         for l in lines {
             let color = COLORS[l.color % COLORS.len()];
             let drawn = if l.dashed {
@@ -218,7 +252,7 @@ fn plot(r: &RunResult, title: &str, unit: &str, lines: &[Line]) -> String {
                 });
             }
         }
-        draw_violations(&mut chart, r, ymax, true);
+        draw_violations(&mut chart, fr, ymax, true);
         let _ = chart
             .configure_series_labels()
             .background_style(WHITE.mix(0.8))
@@ -251,9 +285,11 @@ fn over_time(r: &RunResult) -> String {
     let load = &m["load"];
     let names: Vec<&str> = s.regions.iter().map(|x| x.name.as_str()).collect();
     let by = |name: &str| &m["by_region"][name];
+    let frame = Frame::of_run(r);
+    let fr = &frame;
     let mut o = String::new();
     o.push_str(&plot(
-        r,
+        fr,
         "Load, all regions",
         "operations per second",
         &[
@@ -269,29 +305,29 @@ fn over_time(r: &RunResult) -> String {
         lines.push(Line { name: format!("{n} goodput"), points: ok, color: i, dashed: false });
         lines.push(Line { name: format!("{n} completed"), points: all, color: i, dashed: true });
     }
-    o.push_str(&plot(r, "Throughput by client region", "operations per second", &lines));
+    o.push_str(&plot(fr, "Throughput by client region", "operations per second", &lines));
     let errs: Vec<Line> =
         names.iter().enumerate().map(|(i, n)| series(&by(n)["error_rate"], n, i)).collect();
-    o.push_str(&plot(r, "Error rate by client region", "share failed", &errs));
+    o.push_str(&plot(fr, "Error rate by client region", "share failed", &errs));
     let mut lat = Vec::new();
     for (i, n) in names.iter().enumerate() {
         lat.push(series(&by(n)["latency_p99_ms"], &format!("{n} p99"), i));
         lat.push(dashed(&by(n)["latency_p50_ms"], &format!("{n} p50"), i));
     }
-    o.push_str(&plot(r, "Client latency by client region", "ms", &lat));
+    o.push_str(&plot(fr, "Client latency by client region", "ms", &lat));
     let lags: Vec<Line> = names
         .iter()
         .enumerate()
         .map(|(i, n)| series(&m["replication_lag"][n]["series_ms"], n, i))
         .collect();
-    o.push_str(&plot(r, "Replication lag per replica", "ms", &lags));
+    o.push_str(&plot(fr, "Replication lag per replica", "ms", &lags));
     if s.design.capacity.is_some() {
         let depth: Vec<Line> = names
             .iter()
             .enumerate()
             .map(|(i, n)| series(&load["queue_depth"][n]["series"], n, i))
             .collect();
-        o.push_str(&plot(r, "Deepest cell queue", "requests", &depth));
+        o.push_str(&plot(fr, "Deepest cell queue", "requests", &depth));
     }
     let end = r.sim_end.as_secs_f64();
     let spans =
@@ -320,7 +356,7 @@ fn over_time(r: &RunResult) -> String {
         })
         .collect();
     o.push_str(&band(
-        r,
+        fr,
         "Writer ownership: when each region's store believed it was the writer",
         &writers,
     ));
@@ -333,7 +369,7 @@ fn over_time(r: &RunResult) -> String {
             }),
         })
         .collect();
-    o.push_str(&band(r, "Routing: where each client region sends writes", &routes));
+    o.push_str(&band(fr, "Routing: where each client region sends writes", &routes));
     if let Some(bs) = m["breakers"].as_object().filter(|b| !b.is_empty()) {
         let rows: Vec<BandRow> = bs
             .iter()
@@ -356,7 +392,7 @@ fn over_time(r: &RunResult) -> String {
                 BandRow { label: k.clone(), spans }
             })
             .collect();
-        o.push_str(&band(r, "Circuit breakers (client region → target; blank: closed)", &rows));
+        o.push_str(&band(fr, "Circuit breakers (client region → target; blank: closed)", &rows));
     }
     o
 }
@@ -422,32 +458,54 @@ pub fn report_html(r: &RunResult) -> String {
     }
     o.push_str("</table>");
 
-    o.push_str("<h2>Key figures</h2><table>");
+    o.push_str("<h2>Key figures</h2><table><tr><th>figure</th><th>value</th><th>unit</th></tr>");
+    for k in super::key_metrics(r) {
+        let _ = write!(
+            o,
+            "<tr><th>{}</th><td>{}</td><td class=\"muted\">{}</td></tr>",
+            k.label,
+            super::format_metric(&k, k.value),
+            if k.unit == "share" { "" } else { k.unit }
+        );
+    }
+    o.push_str("</table>");
     let f = |v: &Value| v.as_f64().map_or("–".to_string(), |x| format!("{x:.3}"));
-    let lat = &m["latency"]["all"];
-    let rows = [
-        ("availability", f(&m["availability"])),
-        (
-            "latency p50 / p99 / p99.9 (ms)",
-            format!("{} / {} / {}", f(&lat["p50_ms"]), f(&lat["p99_ms"]), f(&lat["p999_ms"])),
-        ),
-        ("retry amplification", f(&m["retry_amplification"])),
-        ("blast radius (customers)", f(&m["blast_radius"]["customers"])),
-        ("brownout detected after (ms)", f(&m["brownout_detection_ms"])),
-        ("operations", f(&m["operations"])),
-    ];
-    for (k, v) in rows {
-        let _ = write!(o, "<tr><th>{k}</th><td>{v}</td></tr>");
+    o.push_str("<h3>By client region</h3><table><tr><th>region</th><th>availability</th><th>latency p50 (ms)</th><th>p99</th><th>p99.9</th><th>error-budget burn</th><th>replication lag max (ms)</th><th>p99</th></tr>");
+    for reg in &s.regions {
+        let n = reg.name.as_str();
+        let (ok, all) = m["availability_by_region"][n].as_object().map_or((0.0, 0.0), |o| {
+            o.values().fold((0.0, 0.0), |(a, b), v| {
+                let ok = v["ok"].as_f64().unwrap_or(0.0);
+                let bad = v["failed"].as_f64().unwrap_or(0.0)
+                    + v["indeterminate"].as_f64().unwrap_or(0.0);
+                (a + ok, b + ok + bad)
+            })
+        });
+        let avail = if all > 0.0 { format!("{:.2}%", ok / all * 100.0) } else { "–".to_string() };
+        let l = &m["latency"][n];
+        let lag = &m["replication_lag"][n];
+        let _ = write!(
+            o,
+            "<tr><td>{}</td><td>{avail}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            escape(n),
+            f(&l["p50_ms"]),
+            f(&l["p99_ms"]),
+            f(&l["p999_ms"]),
+            f(&m["error_budget_burn"]["by_region"][n]),
+            f(&lag["max_ms"]),
+            f(&lag["p99_ms"]),
+        );
     }
     o.push_str("</table>");
     if let Some(ps) = m["promotions"].as_array().filter(|p| !p.is_empty()) {
-        o.push_str("<h3>Promotions</h3><table><tr><th>at</th><th>region</th><th>epoch</th><th>by</th><th>write RTO (ms)</th></tr>");
+        o.push_str("<h3>Promotions: recovery time by phase</h3><table><tr><th>failure detected</th><th>promoted</th><th>region</th><th>epoch</th><th>by</th><th>write RTO (ms, last acknowledged write before → first after)</th></tr>");
         for p in ps {
             let by =
                 if p["by_operator"].as_bool() == Some(true) { "operator" } else { "automation" };
             let _ = write!(
                 o,
-                "<tr><td>{} s</td><td>{}</td><td>{}</td><td>{by}</td><td>{}</td></tr>",
+                "<tr><td>{}</td><td>{} s</td><td>{}</td><td>{}</td><td>{by}</td><td>{}</td></tr>",
+                p["detected_at_s"].as_f64().map_or("–".to_string(), |x| format!("{x:.3} s")),
                 f(&p["at_s"]),
                 escape(p["region"].as_str().unwrap_or("?")),
                 p["epoch"],

@@ -2,6 +2,7 @@
 //! against the scenario's `expect`. Pure functions from a `RunResult` to bytes or text;
 //! writing files is the caller's business (atomically, via `write_atomic`).
 
+pub mod compare;
 pub mod html;
 
 use crate::sim::RunResult;
@@ -147,6 +148,155 @@ pub fn reconciliation_json(r: &RunResult) -> Value {
     })
 }
 
+/// Which way a metric improves.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Better {
+    Higher,
+    Lower,
+}
+
+/// One headline figure of a run, the same in the report, `compare` and sweeps.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct KeyMetric {
+    pub id: &'static str,
+    pub label: &'static str,
+    pub unit: &'static str,
+    /// `None` when the run had nothing to measure (no promotion, no brownout...).
+    pub value: Option<f64>,
+    pub better: Better,
+}
+
+/// The headline figures of a run, in a fixed order.
+pub fn key_metrics(r: &RunResult) -> Vec<KeyMetric> {
+    let m = &r.metrics;
+    let details = |id: &str| {
+        r.invariants.iter().find(|i| i.id == id).map(|i| &i.details).unwrap_or(&Value::Null)
+    };
+    let lat = &m["latency"]["all"];
+    let fresh = details("freshness");
+    let dup = details("exactly_once_effects");
+    let lost = details("acked_durability");
+    let max_over = |o: &Value, f: &dyn Fn(&Value) -> Option<f64>| {
+        o.as_object().and_then(|o| o.values().filter_map(f).reduce(f64::max))
+    };
+    let stale_share = match (fresh["stale_reads"].as_f64(), fresh["reads"].as_f64()) {
+        (Some(s), Some(n)) if n > 0.0 => Some(s / n),
+        _ => None,
+    };
+    let rto = m["promotions"]
+        .as_array()
+        .and_then(|ps| ps.iter().filter_map(|p| p["write_rto_ms"].as_f64()).reduce(f64::max));
+    use Better::{Higher, Lower};
+    let k =
+        |id, label, unit, value: Option<f64>, better| KeyMetric { id, label, unit, value, better };
+    vec![
+        k("availability", "availability", "share", m["availability"].as_f64(), Higher),
+        k("latency_p50_ms", "latency p50", "ms", lat["p50_ms"].as_f64(), Lower),
+        k("latency_p99_ms", "latency p99", "ms", lat["p99_ms"].as_f64(), Lower),
+        k("latency_p999_ms", "latency p99.9", "ms", lat["p999_ms"].as_f64(), Lower),
+        k(
+            "retry_amplification",
+            "retry amplification",
+            "attempts/op",
+            m["retry_amplification"].as_f64(),
+            Lower,
+        ),
+        k(
+            "lost_acked_writes",
+            "lost acknowledged writes",
+            "writes",
+            lost["lost_writes"].as_f64().or(Some(0.0)),
+            Lower,
+        ),
+        k("rpo_ms", "RPO", "ms", lost["rpo_ms"].as_f64().or(Some(0.0)), Lower),
+        k("write_rto_ms", "write RTO (worst promotion)", "ms", rto, Lower),
+        k(
+            "recovered_within_s",
+            "goodput recovered after last heal",
+            "s",
+            details("recovery")["goodput_recovered_within_s"].as_f64(),
+            Lower,
+        ),
+        k(
+            "brownout_detection_ms",
+            "brownout detected after",
+            "ms",
+            m["brownout_detection_ms"].as_f64(),
+            Lower,
+        ),
+        k(
+            "replication_lag_max_ms",
+            "replication lag, worst replica",
+            "ms",
+            max_over(&m["replication_lag"], &|v| v["max_ms"].as_f64()),
+            Lower,
+        ),
+        k("stale_read_share", "stale reads", "share", stale_share, Lower),
+        k("staleness_p99_ms", "staleness p99", "ms", fresh["staleness_ms_p99"].as_f64(), Lower),
+        k(
+            "duplicate_writes",
+            "writes applied twice",
+            "writes",
+            dup["duplicate_writes"].as_f64(),
+            Lower,
+        ),
+        k(
+            "duplicate_effects",
+            "effects performed twice",
+            "effects",
+            dup["duplicate_effects"].as_f64(),
+            Lower,
+        ),
+        k(
+            "conflicts_superseded",
+            "writes superseded unobserved",
+            "writes",
+            m["conflicts"]["superseded_unobserved"].as_f64(),
+            Lower,
+        ),
+        k(
+            "blast_radius_customers",
+            "blast radius, customers",
+            "share",
+            m["blast_radius"]["customers"].as_f64(),
+            Lower,
+        ),
+        k(
+            "blast_radius_cells",
+            "blast radius, cells",
+            "share",
+            m["blast_radius"]["cells"].as_f64(),
+            Lower,
+        ),
+        k(
+            "error_budget_burn_max",
+            "error-budget burn, worst region",
+            "x budget",
+            max_over(&m["error_budget_burn"]["by_region"], &|v| v.as_f64()),
+            Lower,
+        ),
+        k(
+            "divergent_keys",
+            "divergent keys at the end",
+            "keys",
+            Some(r.divergent_keys as f64),
+            Lower,
+        ),
+    ]
+}
+
+/// A figure as text in its unit: shares as percentages, the rest to three digits.
+pub fn format_metric(m: &KeyMetric, v: Option<f64>) -> String {
+    match v {
+        None => "–".to_string(),
+        Some(x) if m.unit == "share" => format!("{:.2}%", x * 100.0),
+        Some(x) if x.fract() == 0.0 && x.abs() < 1e15 => format!("{x:.0}"),
+        Some(x) if x.abs() >= 100.0 => format!("{x:.1}"),
+        Some(x) => format!("{x:.3}"),
+    }
+}
+
 /// Width the terminal summary fits in.
 pub const TERMINAL_COLUMNS: usize = 100;
 
@@ -189,7 +339,7 @@ pub fn terminal_coloured(r: &RunResult) -> String {
 
 /// Wraps every line longer than `width` at spaces, continuing under the text it wraps
 /// (the indentation of the line's text, or of a trail step's event).
-fn fit(text: &str, width: usize) -> String {
+pub(crate) fn fit(text: &str, width: usize) -> String {
     let mut o = String::with_capacity(text.len());
     for line in text.lines() {
         if line.chars().count() <= width {

@@ -30,6 +30,20 @@ pub struct ScenarioFile {
     pub limits: LimitsFile,
     #[serde(default)]
     pub expect: Option<ExpectFile>,
+    /// Alternative designs for `gameday compare`: each patches `design`.
+    #[serde(default)]
+    pub variants: Vec<VariantFile>,
+}
+
+/// A named alternative design: a JSON merge patch (RFC 7386) over the scenario's
+/// `design`: give only what differs; `null` removes a setting.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VariantFile {
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    pub design: serde_json::Value,
 }
 
 fn one() -> u64 {

@@ -7,7 +7,7 @@ pub mod types;
 mod validate;
 
 pub use types::*;
-pub use validate::{from_str, load, KNOWN_INVARIANTS};
+pub use validate::{from_str, load, merge_patch, with_design, KNOWN_INVARIANTS};
 
 /// What a user can get wrong in a scenario file. Every variant names the file.
 #[derive(Debug, thiserror::Error)]

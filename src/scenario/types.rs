@@ -595,6 +595,16 @@ pub struct Scenario {
     pub convergence_max: SimDuration,
     pub rto_max: SimDuration,
     pub expect: Option<Expect>,
+    /// Alternative designs for `gameday compare`, each validated when the file is.
+    pub variants: Vec<Variant>,
+}
+
+/// A named design patch (see `scenario::with_design`).
+#[derive(Clone, Debug, Serialize)]
+pub struct Variant {
+    pub name: String,
+    pub description: String,
+    pub design: serde_json::Value,
 }
 
 impl Scenario {

@@ -50,7 +50,95 @@ pub fn from_str(file: &str, text: &str) -> Result<Scenario, ScenarioError> {
     }
     let raw = parse(file, body)?;
     let mut v = Validator { file, source_hash };
-    v.scenario(raw)
+    let s = v.scenario(raw)?;
+    // Every variant must make a valid scenario too, or `compare` would fail late.
+    for (i, var) in s.variants.iter().enumerate() {
+        if let Err(e) = with_design(file, body, file, &var.design) {
+            let (path, msg) = match e {
+                ScenarioError::Invalid { path, msg, .. } => (path, msg),
+                other => (String::new(), other.to_string()),
+            };
+            return Err(ScenarioError::Invalid {
+                file: file.to_string(),
+                path: format!("variants[{i}] ({}): {path}", var.name),
+                msg,
+            });
+        }
+    }
+    Ok(s)
+}
+
+/// RFC 7386 JSON merge patch: objects merge key by key, `null` removes a key, anything
+/// else replaces.
+pub fn merge_patch(target: &mut serde_json::Value, patch: &serde_json::Value) {
+    use serde_json::Value;
+    let Value::Object(p) = patch else {
+        *target = patch.clone();
+        return;
+    };
+    if !target.is_object() {
+        *target = Value::Object(Default::default());
+    }
+    let t = target.as_object_mut().expect("made an object above");
+    for (k, v) in p {
+        if v.is_null() {
+            t.remove(k);
+        } else {
+            merge_patch(t.entry(k.clone()).or_insert(Value::Null), v);
+        }
+    }
+}
+
+/// The scenario in `base_text` (from `base_file`) with its `design` patched by
+/// `patch` and its variants dropped; `label` names the patch's file in errors. The
+/// result keeps `base_file` as its source, so reports name the scenario that ran.
+pub fn with_design(
+    base_file: &str,
+    base_text: &str,
+    label: &str,
+    patch: &serde_json::Value,
+) -> Result<Scenario, ScenarioError> {
+    let body = base_text.strip_prefix('\u{feff}').unwrap_or(base_text);
+    let mut v: serde_json::Value =
+        serde_json::from_str(body).map_err(|e| syntax_error(base_file, &e))?;
+    if !patch.is_object() {
+        return Err(ScenarioError::Invalid {
+            file: label.to_string(),
+            path: "design".to_string(),
+            msg: format!(
+                "expected an object (a design, or the settings that differ), found {}",
+                json_type(patch)
+            ),
+        });
+    }
+    if let Some(o) = v.as_object_mut() {
+        o.remove("variants");
+        merge_patch(o.entry("design").or_insert(serde_json::Value::Null), patch);
+    }
+    let mut s = from_str(label, &v.to_string()).map_err(|e| match e {
+        // Positions refer to the patched text, not to the user's file: drop them.
+        ScenarioError::Invalid { file, path, msg } => {
+            let msg = match msg.rfind(" (line ") {
+                Some(i) if msg.ends_with(')') => msg[..i].to_string(),
+                _ => msg,
+            };
+            ScenarioError::Invalid { file, path, msg }
+        }
+        other => other,
+    })?;
+    s.source_path = base_file.to_string();
+    Ok(s)
+}
+
+fn json_type(v: &serde_json::Value) -> &'static str {
+    match v {
+        serde_json::Value::Null => "null",
+        serde_json::Value::Bool(_) => "a boolean",
+        serde_json::Value::Number(_) => "a number",
+        serde_json::Value::String(_) => "a string",
+        serde_json::Value::Array(_) => "an array",
+        serde_json::Value::Object(_) => "an object",
+    }
 }
 
 /// JSON text to `ScenarioFile`, with serde's errors rewritten for people who write
@@ -446,7 +534,34 @@ impl Validator<'_> {
             convergence_max,
             rto_max,
             expect,
+            variants: self.variants(f.variants)?,
         })
+    }
+
+    fn variants(&self, vs: Vec<crate::scenario::file::VariantFile>) -> R<Vec<Variant>> {
+        let mut out: Vec<Variant> = Vec::with_capacity(vs.len());
+        for (i, v) in vs.into_iter().enumerate() {
+            if v.name.trim().is_empty() {
+                return self.err(format!("variants[{i}].name"), "must not be empty");
+            }
+            if out.iter().any(|o| o.name == v.name) {
+                return self.err(
+                    format!("variants[{i}].name"),
+                    format!("\"{}\" names two variants; each needs its own name", v.name),
+                );
+            }
+            if !v.design.is_object() {
+                return self.err(
+                    format!("variants[{i}].design"),
+                    format!(
+                        "expected an object of design settings, found {}",
+                        json_type(&v.design)
+                    ),
+                );
+            }
+            out.push(Variant { name: v.name, description: v.description, design: v.design });
+        }
+        Ok(out)
     }
 
     fn regions(&self, rs: &[RegionFile]) -> R<Vec<RegionSpec>> {

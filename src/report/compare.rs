@@ -1,0 +1,502 @@
+//! The comparison report: `compare.json`, a side-by-side terminal table and
+//! `compare.html` with overlaid time plots. Every invariant and headline metric gets
+//! one row and one column per design; where designs differ, the better is marked.
+
+use super::html::{band, escape, plot, BandRow, Frame, Line, COLORS};
+use super::{format_metric, Better, KeyMetric};
+use crate::compare::Comparison;
+use serde_json::{json, Value};
+use std::fmt::Write as _;
+
+/// Minimum, median, 99th percentile and maximum of some values (nearest rank).
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize)]
+pub struct Dist {
+    pub n: usize,
+    pub min: f64,
+    pub p50: f64,
+    pub p99: f64,
+    pub max: f64,
+}
+
+pub fn distribution(values: &[f64]) -> Option<Dist> {
+    let mut v: Vec<f64> = values.iter().copied().filter(|x| x.is_finite()).collect();
+    if v.is_empty() {
+        return None;
+    }
+    v.sort_by(f64::total_cmp);
+    let q = |p: f64| v[((p * v.len() as f64).ceil() as usize).clamp(1, v.len()) - 1];
+    Some(Dist { n: v.len(), min: v[0], p50: q(0.5), p99: q(0.99), max: v[v.len() - 1] })
+}
+
+/// One invariant across designs: per design, seeds that violated it and violations.
+pub struct InvariantRow {
+    pub id: &'static str,
+    pub per_design: Vec<(usize, u64)>,
+    /// Designs with the best result, when the designs differ.
+    pub best: Vec<usize>,
+}
+
+/// One metric across designs: per design, its distribution over seeds.
+pub struct MetricRow {
+    pub metric: KeyMetric,
+    pub per_design: Vec<Option<Dist>>,
+    pub best: Vec<usize>,
+}
+
+/// The designs whose `key` is best, or none when all are equal.
+fn best_of<K: PartialOrd + Copy>(keys: &[Option<K>], lower_is_better: bool) -> Vec<usize> {
+    let present: Vec<K> = keys.iter().flatten().copied().collect();
+    let Some(&first) = present.first() else { return Vec::new() };
+    let best = present.iter().copied().fold(first, |a, b| {
+        let better = if lower_is_better { b < a } else { b > a };
+        if better {
+            b
+        } else {
+            a
+        }
+    });
+    if present.iter().all(|k| *k == best) && present.len() == keys.len() {
+        return Vec::new();
+    }
+    keys.iter().enumerate().filter(|(_, k)| **k == Some(best)).map(|(i, _)| i).collect()
+}
+
+pub fn invariant_rows(c: &Comparison) -> Vec<InvariantRow> {
+    let ids: Vec<&'static str> = c.outcomes[0][0].invariants.iter().map(|i| i.0).collect();
+    ids.into_iter()
+        .enumerate()
+        .map(|(k, id)| {
+            let per_design: Vec<(usize, u64)> = c
+                .outcomes
+                .iter()
+                .map(|runs| {
+                    runs.iter().fold((0, 0), |(s, n), o| {
+                        let (_, violated, count) = o.invariants[k];
+                        (s + usize::from(violated), n + count)
+                    })
+                })
+                .collect();
+            let keys: Vec<Option<(usize, u64)>> = per_design.iter().copied().map(Some).collect();
+            InvariantRow { id, best: best_of(&keys, true), per_design }
+        })
+        .collect()
+}
+
+pub fn metric_rows(c: &Comparison) -> Vec<MetricRow> {
+    let template = &c.outcomes[0][0].metrics;
+    template
+        .iter()
+        .enumerate()
+        .map(|(k, m)| {
+            let per_design: Vec<Option<Dist>> = c
+                .outcomes
+                .iter()
+                .map(|runs| {
+                    let vals: Vec<f64> = runs.iter().filter_map(|o| o.metrics[k].value).collect();
+                    distribution(&vals)
+                })
+                .collect();
+            let keys: Vec<Option<f64>> = per_design.iter().map(|d| d.map(|d| d.p50)).collect();
+            let best = if per_design.iter().all(Option::is_some) {
+                best_of(&keys, m.better == Better::Lower)
+            } else {
+                Vec::new()
+            };
+            MetricRow { metric: KeyMetric { value: None, ..m.clone() }, per_design, best }
+        })
+        .collect()
+}
+
+fn invariant_cell(c: &Comparison, (seeds, count): (usize, u64)) -> String {
+    if c.seeds.len() == 1 {
+        if seeds > 0 {
+            format!("VIOLATED ({count})")
+        } else {
+            "held".to_string()
+        }
+    } else {
+        format!("{seeds}/{} seeds", c.seeds.len())
+    }
+}
+
+fn metric_cell(c: &Comparison, m: &KeyMetric, d: Option<Dist>) -> String {
+    match d {
+        None => "–".to_string(),
+        Some(d) if c.seeds.len() == 1 => format_metric(m, Some(d.p50)),
+        Some(d) => format!(
+            "{} [{}–{}]",
+            format_metric(m, Some(d.p50)),
+            format_metric(m, Some(d.min)),
+            format_metric(m, Some(d.max))
+        ),
+    }
+}
+
+/// How the designs differ on invariants, in one sentence.
+pub fn differences(c: &Comparison) -> Vec<String> {
+    invariant_rows(c)
+        .iter()
+        .filter(|r| !r.best.is_empty())
+        .map(|r| {
+            let parts: Vec<String> = r
+                .per_design
+                .iter()
+                .zip(&c.designs)
+                .map(|(p, d)| format!("{} {}", d.name, invariant_cell(c, *p)))
+                .collect();
+            format!("{}: {}", r.id, parts.join(", "))
+        })
+        .collect()
+}
+
+pub fn compare_json(c: &Comparison) -> Value {
+    let inv: Vec<Value> = invariant_rows(c)
+        .iter()
+        .map(|r| {
+            json!({
+                "id": r.id,
+                "designs": r.per_design.iter().map(|(s, n)| json!({"violated_seeds": s, "violations": n})).collect::<Vec<_>>(),
+                "best": r.best.iter().map(|&i| &c.designs[i].name).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    let met: Vec<Value> = metric_rows(c)
+        .iter()
+        .map(|r| {
+            json!({
+                "id": r.metric.id, "label": r.metric.label, "unit": r.metric.unit, "better": r.metric.better,
+                "designs": r.per_design,
+                "best": r.best.iter().map(|&i| &c.designs[i].name).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    json!({
+        "schema_version": super::SUMMARY_SCHEMA_VERSION,
+        "gameday_version": env!("CARGO_PKG_VERSION"),
+        "scenario": {"name": c.scenario.name, "file": c.scenario.source_path, "hash": format!("{:016x}", c.scenario.source_hash)},
+        "seeds": c.seeds,
+        "designs": c.designs.iter().map(|d| json!({"name": d.name, "description": d.description, "from": d.origin, "design_patch": d.patch})).collect::<Vec<_>>(),
+        "differences": differences(c),
+        "invariants": inv,
+        "metrics": met,
+        "runs": c.outcomes.iter().zip(&c.designs).map(|(runs, d)| json!({
+            "design": d.name,
+            "seeds": runs.iter().map(|o| json!({
+                "seed": o.seed,
+                "trace_hash": format!("{:016x}", o.trace_hash),
+                "violated": o.invariants.iter().filter(|i| i.1).map(|i| i.0).collect::<Vec<_>>(),
+            })).collect::<Vec<_>>(),
+        })).collect::<Vec<_>>(),
+    })
+}
+
+/// The side-by-side table for a terminal: `*` marks the better design where they differ.
+pub fn compare_terminal(c: &Comparison) -> String {
+    let mut o = String::new();
+    let seeds = if c.seeds.len() == 1 {
+        format!("seed {}", c.seeds[0])
+    } else {
+        format!(
+            "seeds {}..{} ({} runs per design)",
+            c.seeds[0],
+            c.seeds[c.seeds.len() - 1],
+            c.seeds.len()
+        )
+    };
+    let _ = writeln!(
+        o,
+        "gameday {} · compare · {} · {seeds}",
+        env!("CARGO_PKG_VERSION"),
+        c.scenario.name
+    );
+    for (i, d) in c.designs.iter().enumerate() {
+        let mut patch = d.patch.to_string();
+        if patch.chars().count() > 60 {
+            patch = patch.chars().take(57).collect::<String>() + "...";
+        }
+        let _ = writeln!(o, "  {} {}: {patch} ({})", (b'A' + i as u8) as char, d.name, d.origin);
+    }
+    let w = if c.designs.len() <= 2 { 24 } else { (66 / c.designs.len()).max(12) };
+    let head = |o: &mut String, first: &str| {
+        let _ = write!(o, "\n{first:<40}");
+        for (i, _) in c.designs.iter().enumerate() {
+            let _ = write!(o, " {:<w$}", format!("{}", (b'A' + i as u8) as char));
+        }
+        let _ = writeln!(o);
+    };
+    head(&mut o, "invariant");
+    for r in invariant_rows(c) {
+        let _ = write!(o, "{:<40}", r.id);
+        for (i, p) in r.per_design.iter().enumerate() {
+            let mark = if r.best.contains(&i) { " *" } else { "" };
+            let _ = write!(o, " {:<w$}", format!("{}{mark}", invariant_cell(c, *p)));
+        }
+        let _ = writeln!(o);
+    }
+    head(&mut o, if c.seeds.len() == 1 { "metric" } else { "metric (p50 [min–max])" });
+    for r in metric_rows(c) {
+        if r.per_design.iter().all(Option::is_none) {
+            continue;
+        }
+        let unit =
+            if r.metric.unit == "share" { String::new() } else { format!(" ({})", r.metric.unit) };
+        let _ = write!(o, "{:<40}", format!("{}{unit}", r.metric.label));
+        for (i, d) in r.per_design.iter().enumerate() {
+            let mark = if r.best.contains(&i) { " *" } else { "" };
+            let _ = write!(o, " {:<w$}", format!("{}{mark}", metric_cell(c, &r.metric, *d)));
+        }
+        let _ = writeln!(o);
+    }
+    let diff = differences(c);
+    let _ = writeln!(o);
+    if diff.is_empty() {
+        let _ = writeln!(o, "the designs agree on every invariant");
+    } else {
+        let _ = writeln!(
+            o,
+            "the designs differ on {}:",
+            if diff.len() == 1 { "one invariant" } else { "these invariants" }
+        );
+        for d in diff {
+            let _ = writeln!(o, "  {d}");
+        }
+    }
+    let _ = writeln!(o, "(* marks the better design where they differ)");
+    super::fit(&o, super::TERMINAL_COLUMNS)
+}
+
+/// `(seconds, value)` points of a serialized series.
+fn pts(v: &Value) -> Vec<(f64, f64)> {
+    v["points"]
+        .as_array()
+        .map(|ps| ps.iter().filter_map(|p| Some((p[0].as_f64()? / 1e6, p[1].as_f64()?))).collect())
+        .unwrap_or_default()
+}
+
+/// Several series combined point by point (same times), with `f` (sum or max).
+fn combine(series: &[Vec<(f64, f64)>], f: fn(f64, f64) -> f64) -> Vec<(f64, f64)> {
+    let mut all: Vec<(f64, f64)> = series.iter().flatten().copied().collect();
+    all.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let mut out: Vec<(f64, f64)> = Vec::new();
+    for (t, v) in all {
+        match out.last_mut() {
+            Some((lt, lv)) if *lt == t => *lv = f(*lv, v),
+            _ => out.push((t, v)),
+        }
+    }
+    out
+}
+
+pub fn compare_html(c: &Comparison) -> String {
+    let s = &c.scenario;
+    let mut o = String::new();
+    let _ = write!(o, "<!DOCTYPE html>\n<html xmlns=\"http://www.w3.org/1999/xhtml\"><head><meta charset=\"utf-8\"/><title>gameday compare · {}</title>", escape(&s.name));
+    o.push_str("<style>body{font-family:sans-serif;margin:24px;color:#222;max-width:1000px}h1{margin-bottom:4px}.muted{color:#666}.best{color:#1a7f37;font-weight:bold}.bad{color:#c62828}table{border-collapse:collapse;margin:8px 0 16px}td,th{border:1px solid #ddd;padding:4px 8px;text-align:left;vertical-align:top}th{background:#f4f4f4}code{background:#f4f4f4;padding:1px 4px}</style></head><body>");
+    let _ = write!(o, "<h1>Compare: {}</h1><p>{}</p>", escape(&s.name), escape(&s.description));
+    let seeds = if c.seeds.len() == 1 {
+        format!("seed {}", c.seeds[0])
+    } else {
+        format!(
+            "seeds {}..{} ({} runs per design)",
+            c.seeds[0],
+            c.seeds[c.seeds.len() - 1],
+            c.seeds.len()
+        )
+    };
+    let _ = write!(
+        o,
+        "<p class=\"muted\">Each design ran the identical workload and fault timeline with the same seeds · {seeds} · gameday {} · scenario {} ({:016x})</p>",
+        env!("CARGO_PKG_VERSION"),
+        escape(&s.source_path),
+        s.source_hash
+    );
+    o.push_str("<table><tr><th>design</th><th>what it changes in the scenario's design</th></tr>");
+    for (i, d) in c.designs.iter().enumerate() {
+        let col = COLORS[i % COLORS.len()];
+        let compact = d.patch.to_string();
+        let change = if compact.len() <= 100 {
+            format!("<code>{}</code>", escape(&compact))
+        } else {
+            let n = d.patch.as_object().map_or(0, |o| o.len());
+            let pretty = serde_json::to_string_pretty(&d.patch).unwrap_or(compact);
+            format!(
+                "<details><summary>{n} settings</summary><pre>{}</pre></details>",
+                escape(&pretty)
+            )
+        };
+        let _ = write!(
+            o,
+            "<tr><td style=\"min-width:260px\"><span style=\"color:rgb({},{},{})\">■</span> <b>{}</b> <span class=\"muted\">({})</span><br/>{}</td><td>{change}</td></tr>",
+            col.0, col.1, col.2,
+            escape(&d.name),
+            escape(&d.origin),
+            escape(&d.description),
+        );
+    }
+    o.push_str("</table>");
+    let diff = differences(c);
+    if diff.is_empty() {
+        o.push_str("<p>The designs agree on every invariant.</p>");
+    } else {
+        o.push_str("<p>The designs differ on:</p><ul>");
+        for d in diff {
+            let _ = write!(o, "<li>{}</li>", escape(&d));
+        }
+        o.push_str("</ul>");
+    }
+    let header = |o: &mut String, first: &str| {
+        let _ = write!(o, "<tr><th>{first}</th>");
+        for d in &c.designs {
+            let _ = write!(o, "<th>{}</th>", escape(&d.name));
+        }
+        o.push_str("</tr>");
+    };
+    o.push_str("<h2>Invariants</h2><table>");
+    header(&mut o, if c.seeds.len() == 1 { "invariant" } else { "invariant (seeds violating)" });
+    for r in invariant_rows(c) {
+        let _ = write!(o, "<tr><td><code>{}</code></td>", r.id);
+        for (i, p) in r.per_design.iter().enumerate() {
+            let class = if r.best.contains(&i) {
+                "best"
+            } else if p.0 > 0 {
+                "bad"
+            } else {
+                ""
+            };
+            let star = if r.best.contains(&i) { " ★" } else { "" };
+            let _ = write!(o, "<td class=\"{class}\">{}{star}</td>", invariant_cell(c, *p));
+        }
+        o.push_str("</tr>");
+    }
+    o.push_str("</table><h2>Metrics</h2>");
+    if c.seeds.len() > 1 {
+        o.push_str("<p class=\"muted\">median over seeds [min–max]; p99 in compare.json</p>");
+    }
+    o.push_str("<table>");
+    header(&mut o, "metric");
+    for r in metric_rows(c) {
+        if r.per_design.iter().all(Option::is_none) {
+            continue;
+        }
+        let unit =
+            if r.metric.unit == "share" { String::new() } else { format!(" ({})", r.metric.unit) };
+        let _ = write!(o, "<tr><td>{}{}</td>", r.metric.label, escape(&unit));
+        for (i, d) in r.per_design.iter().enumerate() {
+            let (class, star) = if r.best.contains(&i) { ("best", " ★") } else { ("", "") };
+            let _ = write!(o, "<td class=\"{class}\">{}{star}</td>", metric_cell(c, &r.metric, *d));
+        }
+        o.push_str("</tr>");
+    }
+    o.push_str("</table><p class=\"muted\">★ marks the better design where they differ.</p>");
+    o.push_str(&overlaid(c));
+    o.push_str("</body></html>\n");
+    o
+}
+
+/// The designs' first-seed runs on shared plots: one colour per design.
+fn overlaid(c: &Comparison) -> String {
+    let runs = &c.first;
+    let end = runs.iter().map(|r| r.sim_end.as_secs_f64()).fold(1.0, f64::max);
+    let mut fr = Frame::faults_of(&runs[0], end);
+    for (d, r) in runs.iter().enumerate() {
+        for i in r.invariants.iter().filter(|i| i.status == "violated") {
+            if let Some(at) = i.first_at_us {
+                let label = format!("✖ {} ({})", i.id, c.designs[d].name);
+                fr.marks.push((at as f64 / 1e6, label, COLORS[d % COLORS.len()]));
+            }
+        }
+    }
+    let regions: Vec<&str> = c.scenario.regions.iter().map(|r| r.name.as_str()).collect();
+    let per_design = |f: &dyn Fn(&Value) -> Vec<(f64, f64)>| -> Vec<Line> {
+        runs.iter()
+            .enumerate()
+            .map(|(d, r)| Line {
+                name: c.designs[d].name.clone(),
+                points: f(&r.metrics),
+                color: d,
+                dashed: false,
+            })
+            .collect()
+    };
+    let mut o = format!("<h2>Over time (seed {})</h2>", c.seeds[0]);
+    o.push_str(&plot(
+        &fr,
+        "Goodput, all regions",
+        "operations per second",
+        &per_design(&|m| pts(&m["load"]["goodput_per_s"])),
+    ));
+    let error_rate = |m: &Value| {
+        let ok = combine(
+            &regions.iter().map(|n| pts(&m["by_region"][n]["ok_per_s"])).collect::<Vec<_>>(),
+            |a, b| a + b,
+        );
+        let bad = combine(
+            &regions.iter().map(|n| pts(&m["by_region"][n]["failed_per_s"])).collect::<Vec<_>>(),
+            |a, b| a + b,
+        );
+        // error share = bad / (ok + bad), over the union of times.
+        let mut times: Vec<f64> = ok.iter().chain(&bad).map(|p| p.0).collect();
+        times.sort_by(f64::total_cmp);
+        times.dedup();
+        let at = |v: &[(f64, f64)], t: f64| v.iter().find(|p| p.0 == t).map_or(0.0, |p| p.1);
+        times
+            .into_iter()
+            .map(|t| {
+                let (g, b) = (at(&ok, t), at(&bad, t));
+                (t, if g + b > 0.0 { b / (g + b) } else { 0.0 })
+            })
+            .collect()
+    };
+    o.push_str(&plot(&fr, "Error rate, all regions", "share failed", &per_design(&error_rate)));
+    o.push_str(&plot(
+        &fr,
+        "Client latency p99, worst region",
+        "ms",
+        &per_design(&|m| {
+            combine(
+                &regions
+                    .iter()
+                    .map(|n| pts(&m["by_region"][n]["latency_p99_ms"]))
+                    .collect::<Vec<_>>(),
+                f64::max,
+            )
+        }),
+    ));
+    o.push_str(&plot(
+        &fr,
+        "Replication lag, worst replica",
+        "ms",
+        &per_design(&|m| {
+            combine(
+                &regions
+                    .iter()
+                    .map(|n| pts(&m["replication_lag"][n]["series_ms"]))
+                    .collect::<Vec<_>>(),
+                f64::max,
+            )
+        }),
+    ));
+    let mut rows = Vec::new();
+    for (d, r) in runs.iter().enumerate() {
+        for n in &regions {
+            let spans = r.metrics["by_region"][n]["writer"]
+                .as_array()
+                .map(|b| {
+                    b.iter()
+                        .map(|seg| {
+                            (
+                                seg["from_s"].as_f64().unwrap_or(0.0),
+                                seg["until_s"].as_f64().unwrap_or(r.sim_end.as_secs_f64()),
+                                format!("writer, epoch {}", seg["epoch"]),
+                                COLORS[d % COLORS.len()],
+                            )
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            rows.push(BandRow { label: format!("{} · {n}", c.designs[d].name), spans });
+        }
+    }
+    o.push_str(&band(&fr, "Writer ownership, by design and region", &rows));
+    o
+}

@@ -1,0 +1,162 @@
+//! `gameday compare`: designs run against the identical workload, faults and seeds,
+//! and the report says where they differ.
+
+use std::process::Command;
+
+fn gameday(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_gameday")).args(args).output().expect("binary runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn json(path: &std::path::Path) -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
+}
+
+/// Invariants on which the designs of a compare.json disagree.
+fn differing(c: &serde_json::Value) -> Vec<String> {
+    c["invariants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| {
+            let d = r["designs"].as_array().unwrap();
+            d.iter().any(|x| x["violated_seeds"] != d[0]["violated_seeds"])
+        })
+        .map(|r| r["id"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn two_designs_that_differ_in_exactly_one_invariant() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("c");
+    let (code, stdout, stderr) = gameday(&[
+        "compare",
+        "scenarios/retry-duplicates.json",
+        "--design",
+        "designs/idempotency-keys.json",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    let c = json(&out.join("compare.json"));
+    assert_eq!(differing(&c), ["exactly_once_effects"]);
+    let names: Vec<&str> =
+        c["designs"].as_array().unwrap().iter().map(|d| d["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["baseline", "idempotency-keys"]);
+    let row =
+        c["invariants"].as_array().unwrap().iter().find(|r| r["id"] == "exactly_once_effects");
+    assert_eq!(row.unwrap()["best"], serde_json::json!(["idempotency-keys"]));
+    // The writes applied twice, the metric behind it, is marked better for the keys.
+    let dup = c["metrics"].as_array().unwrap().iter().find(|m| m["id"] == "duplicate_writes");
+    assert_eq!(dup.unwrap()["best"], serde_json::json!(["idempotency-keys"]));
+    assert!(stdout.contains("the designs differ on one invariant"), "{stdout}");
+    assert!(stdout.lines().all(|l| l.chars().count() <= 100), "{stdout}");
+    // The page is well formed and overlays the designs on plots with the fault windows.
+    let html = std::fs::read_to_string(out.join("compare.html")).unwrap();
+    let doc = roxmltree::Document::parse(html.strip_prefix("<!DOCTYPE html>\n").unwrap()).unwrap();
+    let faults = json(std::path::Path::new("scenarios/retry-duplicates.json"))["faults"]
+        .as_array()
+        .unwrap()
+        .len();
+    let svgs: Vec<_> = doc.descendants().filter(|n| n.tag_name().name() == "svg").collect();
+    assert!(svgs.len() >= 5, "{} plots", svgs.len());
+    for svg in &svgs {
+        let shades = svg
+            .descendants()
+            .filter(|n| n.tag_name().name() == "rect" && n.attribute("fill") == Some("#E6550D"))
+            .count();
+        assert_eq!(shades, faults, "every fault window in every plot");
+    }
+    assert!(html.contains("✖ exactly_once_effects (baseline)"));
+    assert!(!html.contains("✖ exactly_once_effects (idempotency-keys)"));
+}
+
+#[test]
+fn variants_inside_the_scenario_give_the_same_comparison() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+    let (code, ..) = gameday(&[
+        "compare",
+        "scenarios/retry-duplicates.json",
+        "--design",
+        "designs/idempotency-keys.json",
+        "--out",
+        a.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0);
+    let (code, stdout, stderr) =
+        gameday(&["compare", "scenarios/retry-duplicates.json", "--out", b.to_str().unwrap()]);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    let (ca, cb) = (json(&a.join("compare.json")), json(&b.join("compare.json")));
+    assert_eq!(ca["invariants"], cb["invariants"]);
+    assert_eq!(ca["metrics"], cb["metrics"]);
+    assert_eq!(ca["runs"], cb["runs"], "same seeds, same trace hashes");
+}
+
+#[test]
+fn seed_ranges_count_violating_seeds_and_match_single_seed_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let (many, one) = (dir.path().join("many"), dir.path().join("one"));
+    let base = [
+        "compare",
+        "scenarios/retry-duplicates.json",
+        "--design",
+        "designs/idempotency-keys.json",
+        "--duration-s",
+        "30",
+    ];
+    let mut args = base.to_vec();
+    args.extend(["--seeds", "1..4", "--out", many.to_str().unwrap()]);
+    let (code, stdout, _) = gameday(&args);
+    assert_eq!(code, 0, "{stdout}");
+    assert!(stdout.contains("seeds 1..4 (4 runs per design)"), "{stdout}");
+    let c = json(&many.join("compare.json"));
+    assert_eq!(c["seeds"], serde_json::json!([1, 2, 3, 4]));
+    for row in c["invariants"].as_array().unwrap() {
+        for d in row["designs"].as_array().unwrap() {
+            assert!(d["violated_seeds"].as_u64().unwrap() <= 4);
+        }
+    }
+    let dist = &c["metrics"].as_array().unwrap()[0]["designs"][0];
+    assert_eq!(dist["n"], 4);
+    assert!(
+        dist["min"].as_f64() <= dist["p50"].as_f64()
+            && dist["p50"].as_f64() <= dist["max"].as_f64()
+    );
+    let mut args = base.to_vec();
+    args.extend(["--seed", "3", "--out", one.to_str().unwrap()]);
+    assert_eq!(gameday(&args).0, 0);
+    let single = json(&one.join("compare.json"));
+    for d in 0..2 {
+        assert_eq!(single["runs"][d]["seeds"][0], c["runs"][d]["seeds"][2], "seed 3 of design {d}");
+    }
+}
+
+#[test]
+fn bad_design_files_name_the_file_and_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.json");
+    std::fs::write(&bad, r#"{"name": "x", "design": {"fencing": "yes"}}"#).unwrap();
+    let (code, _, stderr) =
+        gameday(&["compare", "scenarios/retry-duplicates.json", "--design", bad.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("bad.json") && stderr.contains("design.fencing"), "{stderr}");
+    std::fs::write(&bad, r#"{"name": "x", "desing": {}}"#).unwrap();
+    let (code, _, stderr) =
+        gameday(&["compare", "scenarios/retry-duplicates.json", "--design", bad.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("desing"), "{stderr}");
+    let (code, _, stderr) =
+        gameday(&["compare", "scenarios/unfenced-promotion.json", "--seeds", "9..2"]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("--seeds"), "{stderr}");
+    // A scenario without variants and no design files has nothing to compare.
+    let (code, _, stderr) = gameday(&["compare", "scenarios/unfenced-promotion.json"]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("at least two designs"), "{stderr}");
+}
