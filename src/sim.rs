@@ -118,14 +118,8 @@ impl Model for Sim {
         ev.trace_word()
     }
 
-    fn trace_json(ev: &Event, out: &mut String) {
-        use std::fmt::Write as _;
-        let _ = write!(
-            out,
-            "{{\"kind\":\"{}\",\"detail\":\"{}\"}}",
-            ev.name(),
-            format!("{ev:?}").replace('\\', "\\\\").replace('"', "\\\"")
-        );
+    fn trace_json(&self, ev: &Event, out: &mut String) {
+        crate::model::trace::event_json(&self.world, ev, out);
     }
 }
 

@@ -103,23 +103,52 @@ fn trace_writes_one_json_line_per_event() {
     let out = dir.path().join("r");
     let (code, _, _) = gameday(&[
         "run",
-        "scenarios/active-passive-healthy.json",
+        "scenarios/unfenced-promotion.json",
         "--duration-s",
-        "2",
+        "32",
         "--trace",
         trace.to_str().unwrap(),
         "--out",
         out.to_str().unwrap(),
     ]);
-    assert_eq!(code, 0);
+    // The drill is cut before its promotion, so its expectations are not met: exit 1.
+    assert_eq!(code, 1);
     let s: serde_json::Value =
         serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
     let text = std::fs::read_to_string(&trace).unwrap();
-    let lines: Vec<&str> = text.lines().collect();
+    let lines: Vec<serde_json::Value> =
+        text.lines().map(|l| serde_json::from_str(l).expect("each line is JSON")).collect();
     assert_eq!(lines.len() as u64, s["events"].as_u64().unwrap());
-    for l in lines.iter().take(50) {
-        let v: serde_json::Value = serde_json::from_str(l).expect("each line is JSON");
-        assert!(v["at_us"].is_u64() && v["event"]["kind"].is_string());
+    // The documented fields (src/model/trace.rs), in dispatch order.
+    let mut last = (0, 0);
+    let mut seen = std::collections::BTreeSet::new();
+    for v in &lines {
+        let at = v["at_us"].as_u64().expect("at_us");
+        assert!(v["seq"].is_u64() && v["kind"].is_string(), "{v}");
+        assert!(at >= last.0, "time never goes back: {v}");
+        last = (at, v["seq"].as_u64().unwrap());
+        seen.insert(v["kind"].as_str().unwrap().to_string());
+        match v["kind"].as_str().unwrap() {
+            "deliver" => {
+                assert!(v["region"].is_string() && v["from"].is_string() && v["msg"].is_string());
+                if v["msg"] == "request" {
+                    for f in ["op", "op_kind", "key", "attempt", "epoch"] {
+                        assert!(!v[f].is_null(), "request without {f}: {v}");
+                    }
+                }
+            }
+            "fault_start" | "fault_end" => {
+                assert_eq!(v["fault"], 0, "{v}");
+                assert_eq!(v["fault_kind"], "partition", "{v}");
+            }
+            "arrival" | "node_tick" | "apply_tick" | "repl_flush" => {
+                assert!(v["region"].is_string(), "{v}")
+            }
+            _ => {}
+        }
+    }
+    for k in ["deliver", "arrival", "fault_start", "sample", "timeout"] {
+        assert!(seen.contains(k), "no {k} event in {seen:?}");
     }
 }
 

@@ -84,9 +84,9 @@ impl Model for Phold {
         u64::from(*lp)
     }
 
-    fn trace_json(lp: &u32, out: &mut String) {
+    fn trace_json(&self, lp: &u32, out: &mut String) {
         use std::fmt::Write as _;
-        let _ = write!(out, "{{\"lp\":{lp}}}");
+        let _ = write!(out, "\"lp\":{lp}");
     }
 }
 

@@ -36,8 +36,9 @@ pub trait Model {
     fn handle(&mut self, event: Self::Event, sched: &mut Scheduler<Self::Event>) -> bool;
     /// A digest of the event's content, folded into the trace hash.
     fn trace_word(event: &Self::Event) -> u64;
-    /// Appends a JSON object describing the event (no newline) for the optional trace.
-    fn trace_json(event: &Self::Event, out: &mut String);
+    /// Appends the event's JSON fields after `"at_us":..,"seq":..,` (no braces, no
+    /// newline) for the optional trace; the model may name what the event touches.
+    fn trace_json(&self, event: &Self::Event, out: &mut String);
 }
 
 /// The limits of one run. Hitting one ends the run with an error, never a hang.
@@ -136,7 +137,7 @@ impl<E> Engine<E> {
             self.events += 1;
             self.hash.fold(at.0, M::trace_word(&ev));
             if let Some(w) = self.trace.as_mut() {
-                write_trace_line::<M>(w.as_mut(), &mut self.line, at, seq, &ev)?;
+                write_trace_line(model, w.as_mut(), &mut self.line, at, seq, &ev)?;
             }
             if !model.handle(ev, &mut self.sched) {
                 break;
@@ -150,6 +151,7 @@ impl<E> Engine<E> {
 }
 
 fn write_trace_line<M: Model>(
+    model: &M,
     w: &mut dyn Write,
     line: &mut String,
     at: SimTime,
@@ -158,8 +160,8 @@ fn write_trace_line<M: Model>(
 ) -> std::io::Result<()> {
     use std::fmt::Write as _;
     line.clear();
-    let _ = write!(line, "{{\"at_us\":{},\"seq\":{},\"event\":", at.0, seq);
-    M::trace_json(ev, line);
+    let _ = write!(line, "{{\"at_us\":{},\"seq\":{},", at.0, seq);
+    model.trace_json(ev, line);
     line.push_str("}\n");
     w.write_all(line.as_bytes())
 }
@@ -189,7 +191,8 @@ mod tests {
         fn trace_word(ev: &u32) -> u64 {
             u64::from(*ev)
         }
-        fn trace_json(ev: &u32, out: &mut String) {
+        fn trace_json(&self, ev: &u32, out: &mut String) {
+            out.push_str("\"n\":");
             out.push_str(&ev.to_string());
         }
     }

@@ -68,6 +68,10 @@ impl Ops {
         }
     }
 
+    pub fn get(&self, id: OpId) -> Option<&Op> {
+        self.slots.get(id.slot as usize).filter(|o| o.alive && o.gen == id.gen)
+    }
+
     pub fn get_mut(&mut self, id: OpId) -> Option<&mut Op> {
         self.slots.get_mut(id.slot as usize).filter(|o| o.alive && o.gen == id.gen)
     }

@@ -13,6 +13,7 @@ pub mod multi;
 pub mod network;
 pub mod store;
 pub mod stream;
+pub mod trace;
 pub mod types;
 
 use crate::engine::{RngStreams, Scheduler, SimDuration, SimTime};
