@@ -160,3 +160,30 @@ fn bad_design_files_name_the_file_and_field() {
     assert_eq!(code, 2);
     assert!(stderr.contains("at least two designs"), "{stderr}");
 }
+
+#[test]
+fn design_names_with_markup_are_escaped() {
+    let dir = tempfile::tempdir().unwrap();
+    let design = dir.path().join("d.json");
+    std::fs::write(
+        &design,
+        r#"{"name": "<script>x</script>", "description": "a & b", "design": {"idempotency": {"client_keys": true}}}"#,
+    )
+    .unwrap();
+    let out = dir.path().join("c");
+    let (code, ..) = gameday(&[
+        "compare",
+        "scenarios/retry-duplicates.json",
+        "--design",
+        design.to_str().unwrap(),
+        "--duration-s",
+        "20",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0);
+    let html = std::fs::read_to_string(out.join("compare.html")).unwrap();
+    roxmltree::Document::parse(html.strip_prefix("<!DOCTYPE html>\n").unwrap()).unwrap();
+    assert!(!html.contains("<script>"));
+    assert!(html.contains("&lt;script&gt;x&lt;/script&gt;") && html.contains("a &amp; b"));
+}

@@ -233,7 +233,15 @@ pub fn key_metrics(r: &RunResult) -> Vec<KeyMetric> {
             Lower,
         ),
         k("stale_read_share", "stale reads", "share", stale_share, Lower),
+        k(
+            "staleness_p50_ms",
+            "staleness p50 (stale reads)",
+            "ms",
+            fresh["staleness_ms_p50"].as_f64(),
+            Lower,
+        ),
         k("staleness_p99_ms", "staleness p99", "ms", fresh["staleness_ms_p99"].as_f64(), Lower),
+        k("staleness_max_ms", "staleness max", "ms", fresh["staleness_ms_max"].as_f64(), Lower),
         k(
             "duplicate_writes",
             "writes applied twice",
