@@ -5,6 +5,9 @@
 //!
 //!     cargo run --release --example report_cost
 
+// A benchmark: it measures wall-clock time by design.
+#![allow(clippy::disallowed_methods)]
+
 use gameday::report;
 use gameday::scenario;
 use gameday::sim::{run, RunOptions};
