@@ -72,6 +72,68 @@ enum Cmd {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// Run every scenario file under PATH (default: scenarios/) with its own seed and
+    /// compare it with its `expect`: one row per scenario, exit 1 if any is unmet.
+    Check {
+        paths: Vec<PathBuf>,
+        /// Threads (default: every core). The output is the same for any value.
+        #[arg(long)]
+        jobs: Option<usize>,
+        /// Writes JUnit XML (for GitHub Actions, GitLab) to FILE.
+        #[arg(long)]
+        junit: Option<PathBuf>,
+        /// Runs only shard I of N (1-based), e.g. 2/4.
+        #[arg(long)]
+        shard: Option<String>,
+        /// Writes DIR/check.json (what `gameday merge` combines).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Run one scenario over many seeds (each drawing its own swarm schedule) and
+    /// summarize: per invariant, the seeds that violated it; per metric, its spread.
+    Sweep {
+        scenario: PathBuf,
+        /// Seeds, both ends included: 1..1000.
+        #[arg(long, required = true)]
+        seeds: String,
+        /// Threads (default: every core). The output is the same for any value.
+        #[arg(long)]
+        jobs: Option<usize>,
+        /// Runs only shard I of N (1-based) of the seeds, e.g. 2/4.
+        #[arg(long)]
+        shard: Option<String>,
+        /// Overrides the scenario's drill duration.
+        #[arg(long = "duration-s")]
+        duration_s: Option<f64>,
+        /// Where sweep.json and sweep.html go (default: reports/<scenario name>-sweep/).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Delta-debug a failing seed to a minimal scenario that still violates the same
+    /// invariant, written as a plain scenario file.
+    Shrink {
+        scenario: PathBuf,
+        #[arg(long, required = true)]
+        seed: u64,
+        /// The invariant to keep violated (default: the first the run violates).
+        #[arg(long)]
+        invariant: Option<String>,
+        /// Where the shrunk scenario goes (default: <scenario name>-shrunk-seed-N.json).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Runs tried at most.
+        #[arg(long, default_value_t = 400)]
+        attempts: u32,
+    },
+    /// Combine the outputs of `sweep --shard` or `check --shard` runs into the result of
+    /// one run; refuses a missing or duplicated shard.
+    Merge {
+        #[arg(required = true)]
+        dirs: Vec<PathBuf>,
+        /// Where the merged output goes (default: the current folder).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// Check scenario files without running them.
     Validate {
         #[arg(required = true)]
@@ -100,6 +162,23 @@ pub fn run(args: Vec<String>) -> i32 {
             cmd_run(&scenario, seed, duration_s, out, exports, quiet)
         }
         Cmd::Validate { files } => cmd_validate(&files),
+        Cmd::Check { paths, jobs, junit, shard, out } => {
+            crate::cli_explore::cmd_check(paths, jobs, junit, shard.as_deref(), out)
+        }
+        Cmd::Sweep { scenario, seeds, jobs, shard, duration_s, out } => {
+            let d = match parse_duration(duration_s) {
+                Ok(d) => d,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return EXIT_BAD_INPUT;
+                }
+            };
+            crate::cli_explore::cmd_sweep(&scenario, &seeds, jobs, shard.as_deref(), d, out)
+        }
+        Cmd::Shrink { scenario, seed, invariant, out, attempts } => {
+            crate::cli_explore::cmd_shrink(&scenario, seed, invariant.as_deref(), out, attempts)
+        }
+        Cmd::Merge { dirs, out } => crate::cli_explore::cmd_merge(&dirs, out),
         Cmd::Compare { scenario, designs, seed, seeds, duration_s, out } => {
             cmd_compare(&scenario, &designs, seed, seeds.as_deref(), duration_s, out)
         }
@@ -298,7 +377,7 @@ fn cmd_run(
 }
 
 /// A scenario name as a folder name: markup and separators become dashes.
-fn safe_dir_name(name: &str) -> String {
+pub(crate) fn safe_dir_name(name: &str) -> String {
     let s: String = name
         .chars()
         .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '-' })

@@ -3,8 +3,10 @@
 
 pub mod check;
 pub mod cli;
+pub mod cli_explore;
 pub mod compare;
 pub mod engine;
+pub mod explore;
 pub mod metrics;
 pub mod model;
 pub mod report;

@@ -184,6 +184,8 @@ fn divergence(w: &World) -> (u64, Vec<serde_json::Value>) {
 pub enum SimError {
     #[error("{0}")]
     Run(#[from] RunError),
+    #[error("a drawn swarm schedule is invalid: {0}")]
+    Swarm(String),
     #[error("opening trace file {path}: {reason}")]
     TraceFile { path: String, reason: String },
     #[error("limit ops_in_flight_max hit: more than {} operations in flight at {at}; lower workload.rate_per_s or the timeouts", crate::model::client::OPS_IN_FLIGHT_MAX)]
@@ -199,6 +201,12 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunResult, SimError
     if let Some(d) = opts.duration {
         s.duration = d;
         s.faults.retain(|f| f.at < SimTime::ZERO + d);
+    }
+    // A swarm drill: this seed's own schedule joins the fixed faults.
+    if let Some(sw) = s.swarm.take() {
+        let schedule = crate::explore::swarm::draw(&s, &sw, s.seed);
+        s = crate::scenario::with_faults(&s, &schedule)
+            .map_err(|e| SimError::Swarm(e.to_string()))?;
     }
     let s = Arc::new(s);
     let limits = Limits {

@@ -283,6 +283,34 @@ fn errors_name_the_file_and_the_problem() {
             ),
         ),
         (
+            "swarm_unknown_region",
+            broken(
+                r#""hold": ["domain"]}"#,
+                r#""hold": ["domain"]}, "swarm": {"faults": [{"kind": "region_outage", "regions": ["us-esat"]}]}"#,
+            ),
+        ),
+        (
+            "swarm_draws_the_target",
+            broken(
+                r#""hold": ["domain"]}"#,
+                r#""hold": ["domain"]}, "swarm": {"faults": [{"kind": "partition", "with": {"between": [["us-east"], ["eu-west"]]}}]}"#,
+            ),
+        ),
+        (
+            "swarm_kind_missing_its_parameter",
+            broken(
+                r#""hold": ["domain"]}"#,
+                r#""hold": ["domain"]}, "swarm": {"faults": [{"kind": "link_latency"}]}"#,
+            ),
+        ),
+        (
+            "swarm_range_reversed",
+            broken(
+                r#""hold": ["domain"]}"#,
+                r#""hold": ["domain"]}, "swarm": {"faults": [{"kind": "partition"}], "for_s": {"min": 10, "max": 2}}"#,
+            ),
+        ),
+        (
             "variant_invalid_design",
             broken(
                 r#""hold": ["domain"]}"#,

@@ -4,6 +4,7 @@
 
 pub mod compare;
 pub mod html;
+pub mod sweep;
 
 use crate::sim::RunResult;
 use serde_json::{json, Map, Value};

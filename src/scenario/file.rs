@@ -33,6 +33,60 @@ pub struct ScenarioFile {
     /// Alternative designs for `gameday compare`: each patches `design`.
     #[serde(default)]
     pub variants: Vec<VariantFile>,
+    /// Randomized fault schedules: each seed draws its own, added to `faults`.
+    #[serde(default)]
+    pub swarm: Option<SwarmFile>,
+}
+
+/// A swarm drill: fault kinds with weights and targets, how many faults and how many
+/// at once, when and for how long, and the fault tolerance the design claims.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SwarmFile {
+    pub faults: Vec<SwarmFaultFile>,
+    #[serde(default)]
+    pub count: Option<RangeFile>,
+    #[serde(default)]
+    pub max_concurrent: Option<u32>,
+    #[serde(default)]
+    pub at_s: Option<RangeFile>,
+    #[serde(default)]
+    pub for_s: Option<RangeFile>,
+    #[serde(default)]
+    pub tolerance: Option<ToleranceFile>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SwarmFaultFile {
+    pub kind: FaultKindFile,
+    #[serde(default = "one_f")]
+    pub weight: f64,
+    /// Regions it may target (default: every region).
+    #[serde(default)]
+    pub regions: Option<Vec<String>>,
+    /// The kind's other fields, as in a fault (`factor`, `latency_factor`, ...).
+    #[serde(default)]
+    pub with: serde_json::Map<String, serde_json::Value>,
+}
+
+fn one_f() -> f64 {
+    1.0
+}
+
+#[derive(Clone, Copy, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RangeFile {
+    pub min: f64,
+    pub max: f64,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ToleranceFile {
+    /// Regions the design claims to survive losing at once (an outage, or cut off by a
+    /// partition); schedules that take more are not generated.
+    pub regions_down: Option<u32>,
 }
 
 /// A named alternative design: a JSON merge patch (RFC 7386) over the scenario's
@@ -669,32 +723,50 @@ pub enum ReadClassKindFile {
 
 /// One fault. Fields are flat so every error can name its exact path; `validate`
 /// checks which fields each kind needs and refuses the ones it would ignore.
-#[derive(Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct FaultFile {
     pub kind: FaultKindFile,
     pub at_s: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub for_s: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub region: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub between: Option<Vec<Vec<String>>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub one_way: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub factor: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub loss: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub apply_factor: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub offset_ms: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub drift_ppm: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub fenced: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub events: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub to_s: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub probability: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub latency_factor: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub capacity_factor: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub error_rate: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ramp_s: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub customer: Option<u32>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FaultKindFile {
     RegionOutage,

@@ -7,7 +7,9 @@ pub mod types;
 mod validate;
 
 pub use types::*;
-pub use validate::{from_str, load, merge_patch, with_design, KNOWN_INVARIANTS};
+pub use validate::{
+    from_str, load, merge_patch, with_design, with_faults, KNOWN_INVARIANTS, SWARM_FAULTS_MAX,
+};
 
 /// What a user can get wrong in a scenario file. Every variant names the file.
 #[derive(Debug, thiserror::Error)]

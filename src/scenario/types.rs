@@ -536,6 +536,27 @@ pub enum FaultKind {
 }
 
 impl FaultKind {
+    /// The region a fault targets: its own, or the first of a cut link set.
+    pub fn region(&self) -> Option<RegionId> {
+        use FaultKind as F;
+        match self {
+            F::RegionOutage { region }
+            | F::ReplicationStall { region, .. }
+            | F::ClockSkew { region, .. }
+            | F::OperatorPromote { region, .. }
+            | F::WorkerCrash { region }
+            | F::QueueReplay { region, .. }
+            | F::DuplicateDelivery { region, .. }
+            | F::PoisonMessage { region }
+            | F::RegionBrownout { region, .. } => Some(*region),
+            F::Partition { from, .. }
+            | F::LinkLatency { from, .. }
+            | F::PacketLoss { from, .. } => from.first().copied(),
+            F::TrafficSurge { region, .. } => *region,
+            F::PoisonCustomer { .. } | F::ControlPlaneOutage | F::IdentityOutage => None,
+        }
+    }
+
     pub fn name(&self) -> &'static str {
         match self {
             FaultKind::RegionOutage { .. } => "region_outage",
@@ -597,6 +618,78 @@ pub struct Scenario {
     pub expect: Option<Expect>,
     /// Alternative designs for `gameday compare`, each validated when the file is.
     pub variants: Vec<Variant>,
+    /// Randomized fault schedules for sweeps (`None`: the fixed `faults` only).
+    pub swarm: Option<Swarm>,
+}
+
+/// A validated swarm block (see `SwarmFile`).
+#[derive(Clone, Debug, Serialize)]
+pub struct Swarm {
+    pub kinds: Vec<SwarmKind>,
+    /// How many faults a schedule has, at least and at most.
+    pub count: (u32, u32),
+    pub max_concurrent: u32,
+    /// Start times and durations are drawn uniformly from these ranges (seconds).
+    pub at_s: (f64, f64),
+    pub for_s: (f64, f64),
+    /// Regions the design claims to survive losing at once.
+    pub regions_down: Option<u32>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct SwarmKind {
+    /// The kind as the scenario file spells it.
+    pub kind: &'static str,
+    pub weight: f64,
+    pub regions: Vec<RegionId>,
+    pub with: serde_json::Map<String, serde_json::Value>,
+}
+
+impl SwarmKind {
+    /// Whether the fault lasts a window (`for_s`), rather than acting once.
+    pub fn has_window(&self) -> bool {
+        !matches!(self.kind, "operator_promote" | "queue_replay")
+    }
+
+    /// Whether it targets a link set (`between`) rather than one region.
+    pub fn cuts_links(&self) -> bool {
+        matches!(self.kind, "partition" | "link_latency" | "packet_loss")
+    }
+
+    /// Whether it targets a region at all.
+    pub fn targets_region(&self) -> bool {
+        !matches!(self.kind, "poison_customer" | "control_plane_outage" | "identity_outage")
+    }
+
+    /// Whether it takes its target region out (for the tolerance).
+    pub fn loses_region(&self) -> bool {
+        matches!(self.kind, "region_outage" | "partition")
+    }
+
+    /// The fault as a scenario `faults` entry.
+    pub fn fault_json(
+        &self,
+        s_regions: &[RegionSpec],
+        at_s: f64,
+        for_s: f64,
+        target: RegionId,
+    ) -> serde_json::Value {
+        let mut o = self.with.clone();
+        o.insert("kind".into(), self.kind.into());
+        o.insert("at_s".into(), at_s.into());
+        if self.has_window() {
+            o.insert("for_s".into(), for_s.into());
+        }
+        let name = s_regions[target.idx()].name.clone();
+        if self.cuts_links() {
+            let rest: Vec<String> =
+                s_regions.iter().filter(|r| r.name != name).map(|r| r.name.clone()).collect();
+            o.insert("between".into(), serde_json::json!([[name], rest]));
+        } else if self.targets_region() {
+            o.insert("region".into(), name.into());
+        }
+        serde_json::Value::Object(o)
+    }
 }
 
 /// A named design patch (see `scenario::with_design`).

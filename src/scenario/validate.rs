@@ -68,6 +68,28 @@ pub fn from_str(file: &str, text: &str) -> Result<Scenario, ScenarioError> {
     Ok(s)
 }
 
+/// Faults one swarm schedule may hold at most.
+pub const SWARM_FAULTS_MAX: u32 = 64;
+
+/// `s` with `extra` faults (scenario fault objects, such as a swarm draws) added to
+/// its fixed ones; each is validated as if it were in the file.
+pub fn with_faults(s: &Scenario, extra: &[serde_json::Value]) -> Result<Scenario, ScenarioError> {
+    let v = Validator { file: &s.source_path, source_hash: s.source_hash };
+    let mut out = s.clone();
+    for (i, f) in extra.iter().enumerate() {
+        let path = format!("swarm schedule[{i}]");
+        let ff: FaultFile =
+            serde_json::from_value(f.clone()).map_err(|e| ScenarioError::Invalid {
+                file: s.source_path.clone(),
+                path: path.clone(),
+                msg: e.to_string(),
+            })?;
+        out.faults.push(v.fault(&path, &ff, &s.regions, s.duration, &s.design)?);
+    }
+    out.faults.sort_by_key(|f| f.at);
+    Ok(out)
+}
+
 /// RFC 7386 JSON merge patch: objects merge key by key, `null` removes a key, anything
 /// else replaces.
 pub fn merge_patch(target: &mut serde_json::Value, patch: &serde_json::Value) {
@@ -507,6 +529,7 @@ impl Validator<'_> {
             }
         }
         let faults = self.faults(&f.faults, &regions, duration, &design)?;
+        let swarm = self.swarm(f.swarm, &regions, duration, &design)?;
         let (events_max, sim_time_max, convergence_max) = self.limits(&f.limits, duration)?;
         let rto_max = match f.limits.rto_max_s {
             Some(s) => self.positive_s("limits.rto_max_s", s)?,
@@ -535,7 +558,117 @@ impl Validator<'_> {
             rto_max,
             expect,
             variants: self.variants(f.variants)?,
+            swarm,
         })
+    }
+
+    fn swarm(
+        &self,
+        sw: Option<crate::scenario::file::SwarmFile>,
+        regions: &[RegionSpec],
+        duration: SimDuration,
+        design: &Design,
+    ) -> R<Option<Swarm>> {
+        let Some(sw) = sw else { return Ok(None) };
+        let run_s = duration.as_secs_f64();
+        if sw.faults.is_empty() {
+            return self.err("swarm.faults", "list at least one fault kind to draw from");
+        }
+        let range =
+            |path: &str, r: Option<crate::scenario::file::RangeFile>, d: (f64, f64), lo: f64| {
+                let r = r.map_or(d, |r| (r.min, r.max));
+                if !(r.0.is_finite() && r.1.is_finite()) || r.0 < lo || r.1 < r.0 {
+                    return self.err(
+                        path,
+                        format!("needs {lo} <= min <= max, got min {} max {}", num(r.0), num(r.1)),
+                    );
+                }
+                Ok(r)
+            };
+        let count = range("swarm.count", sw.count, (1.0, 4.0), 0.0)?;
+        if count.1 > SWARM_FAULTS_MAX as f64 || count.0.fract() != 0.0 || count.1.fract() != 0.0 {
+            return self.err(
+                "swarm.count",
+                format!("min and max are whole numbers of faults up to {SWARM_FAULTS_MAX}"),
+            );
+        }
+        let at_s = range("swarm.at_s", sw.at_s, (0.0, run_s * 0.8), 0.0)?;
+        if at_s.1 >= run_s {
+            return self.err(
+                "swarm.at_s.max",
+                format!("faults must start before the run ends at {} s", num(run_s)),
+            );
+        }
+        let for_s = range("swarm.for_s", sw.for_s, (1.0, (run_s / 4.0).max(1.0)), 0.001)?;
+        let max_concurrent = sw.max_concurrent.unwrap_or(2);
+        if max_concurrent == 0 {
+            return self.err("swarm.max_concurrent", "must be at least 1");
+        }
+        let mut kinds = Vec::with_capacity(sw.faults.len());
+        for (i, k) in sw.faults.iter().enumerate() {
+            let path = format!("swarm.faults[{i}]");
+            if !k.weight.is_finite() || k.weight <= 0.0 {
+                return self.err(format!("{path}.weight"), "must be a positive number");
+            }
+            let targets = match &k.regions {
+                None => (0..regions.len()).map(|r| RegionId(r as u8)).collect(),
+                Some(names) => {
+                    let mut ids = Vec::with_capacity(names.len());
+                    for (j, n) in names.iter().enumerate() {
+                        match regions.iter().position(|r| r.name == *n) {
+                            Some(r) => ids.push(RegionId(r as u8)),
+                            None => {
+                                let known: Vec<&str> =
+                                    regions.iter().map(|r| r.name.as_str()).collect();
+                                return self.err(
+                                    format!("{path}.regions[{j}]"),
+                                    format!("unknown region \"{n}\"; known: {}", known.join(", ")),
+                                );
+                            }
+                        }
+                    }
+                    if ids.is_empty() {
+                        return self.err(
+                            format!("{path}.regions"),
+                            "name at least one region, or leave it out for all",
+                        );
+                    }
+                    ids
+                }
+            };
+            for reserved in ["kind", "at_s", "for_s", "region", "between"] {
+                if k.with.contains_key(reserved) {
+                    return self.err(
+                        format!("{path}.with.{reserved}"),
+                        "is drawn by the swarm; set the kind's other fields here (factor, latency_factor, ...)",
+                    );
+                }
+            }
+            let sk = SwarmKind {
+                kind: fault_kind_name(k.kind),
+                weight: k.weight,
+                regions: targets,
+                with: k.with.clone(),
+            };
+            // A probe of the kind must be a valid fault, so no seed draws an invalid one.
+            let probe = sk.fault_json(regions, at_s.0, for_s.0, sk.regions[0]);
+            let ff: FaultFile =
+                serde_json::from_value(probe).map_err(|e| ScenarioError::Invalid {
+                    file: self.file.to_string(),
+                    path: format!("{path}.with"),
+                    msg: e.to_string(),
+                })?;
+            self.fault(&format!("{path}.with"), &ff, regions, duration, design)?;
+            kinds.push(sk);
+        }
+        Ok(Some(Swarm {
+            kinds,
+            count: (count.0 as u32, count.1 as u32),
+            max_concurrent,
+            at_s,
+            for_s,
+            regions_down: sw.tolerance.and_then(|t| t.regions_down),
+        }))
     }
 
     fn variants(&self, vs: Vec<crate::scenario::file::VariantFile>) -> R<Vec<Variant>> {
