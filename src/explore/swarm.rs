@@ -90,3 +90,48 @@ fn fits(sw: &Swarm, placed: &[Placed], p: &Placed) -> bool {
     }
     true
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Over many seeds, schedules stay within the count, the concurrency limit and the
+    /// claimed tolerance, and every drawn fault is valid.
+    #[test]
+    fn schedules_respect_count_concurrency_and_tolerance() {
+        let s = crate::scenario::load("scenarios/swarm-fenced.json").unwrap();
+        let sw = s.swarm.clone().unwrap();
+        let mut kinds = std::collections::BTreeSet::new();
+        for seed in 0..400 {
+            let sched = draw(&s, &sw, seed);
+            assert!(sched.len() as u32 <= sw.count.1, "seed {seed}: {} faults", sched.len());
+            let full = crate::scenario::with_faults(&s, &sched).expect("drawn faults are valid");
+            let windows: Vec<(f64, f64, Option<String>)> = sched
+                .iter()
+                .map(|f| {
+                    let a = f["at_s"].as_f64().unwrap();
+                    let b = a + f["for_s"].as_f64().unwrap_or(0.001);
+                    let k = f["kind"].as_str().unwrap();
+                    kinds.insert(k.to_string());
+                    let lost = match k {
+                        "region_outage" => f["region"].as_str().map(String::from),
+                        "partition" => f["between"][0][0].as_str().map(String::from),
+                        _ => None,
+                    };
+                    (a, b, lost)
+                })
+                .collect();
+            for &(t, _, _) in &windows {
+                let active: Vec<_> = windows.iter().filter(|w| w.0 <= t && t < w.1).collect();
+                assert!(active.len() <= sw.max_concurrent as usize, "seed {seed} at {t}");
+                let mut down: Vec<&String> = active.iter().filter_map(|w| w.2.as_ref()).collect();
+                down.sort();
+                down.dedup();
+                assert!(down.len() <= 1, "seed {seed}: {down:?} down at {t}");
+            }
+            assert_eq!(full.faults.len(), sched.len());
+            assert_eq!(draw(&s, &sw, seed), sched, "a seed draws one schedule");
+        }
+        assert_eq!(kinds.len(), sw.kinds.len(), "every kind drawn: {kinds:?}");
+    }
+}
