@@ -169,6 +169,17 @@ fn replicas_that_check_their_own_staleness_keep_bounded_reads_fresh() {
 }
 
 #[test]
+fn strong_reads_from_the_writer_are_fresh_and_from_a_replica_are_not() {
+    let r = run_file("scenarios/strong-read-replica.json");
+    assert_eq!(status(&r, "freshness"), "violated");
+    let s = load_with("scenarios/strong-read-replica.json", |v| {
+        v["design"]["reads"]["strong_from"] = Value::from("writer")
+    });
+    let r = run(&s, &RunOptions::default()).unwrap();
+    assert_eq!(status(&r, "freshness"), "held");
+}
+
+#[test]
 fn retried_credits_without_idempotency_break_conservation() {
     // A lossy, slow link makes credits time out after they applied; the retry applies
     // them again, and the total no longer matches what clients were told.

@@ -137,6 +137,7 @@ impl Router {
         let ok = |r: &&RegionId| !self.guards[r.idx()].avoid();
         match op.req {
             Req::Read { class, .. } if !op.force_writer => match class {
+                ReadClass::Strong if s.design.strong_reads_local => self.nearest[0],
                 ReadClass::Strong => self.writer,
                 ReadClass::Eventual | ReadClass::Session => {
                     *self.nearest.iter().find(ok).unwrap_or(&self.nearest[0])

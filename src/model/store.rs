@@ -488,10 +488,11 @@ impl Store {
             if d.topology == Topology::ActiveActiveWrites { ReadClass::Eventual } else { class };
         match class_checked {
             ReadClass::Strong => {
-                if !self.primary {
+                if !self.primary && !d.strong_reads_local {
                     return Res::Refused(Refusal::NotWriter);
                 }
-                if d.fencing && !self.lease_valid(local_us) {
+                // (A replica serving strong reads, the planted mistake, has no lease to check.)
+                if self.primary && d.fencing && !self.lease_valid(local_us) {
                     return Res::Refused(Refusal::LeaseExpired);
                 }
             }

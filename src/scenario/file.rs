@@ -496,6 +496,17 @@ pub struct ReadsFile {
     pub session_tokens: bool,
     /// active-active-reads: the bound of reads whose class the workload leaves unset.
     pub default_bound_ms: f64,
+    /// Which region serves strong reads: the writer, or (a design mistake) the
+    /// client's nearest replica, answering from whatever it has applied.
+    pub strong_from: StrongFromFile,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum StrongFromFile {
+    #[default]
+    Writer,
+    NearestReplica,
 }
 
 impl Default for ReadsFile {
@@ -504,6 +515,7 @@ impl Default for ReadsFile {
             replica_checks_staleness: false,
             session_tokens: false,
             default_bound_ms: 1_000.0,
+            strong_from: StrongFromFile::Writer,
         }
     }
 }

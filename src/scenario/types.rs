@@ -263,6 +263,8 @@ pub struct Design {
     pub reserve_check: DebitCheck,
     pub transition_check: DebitCheck,
     pub session_tokens: bool,
+    /// Strong reads go to the nearest replica, which serves them unchecked (a mistake).
+    pub strong_reads_local: bool,
     pub idempotency_keys: bool,
     pub idempotency_ttl: SimDuration,
     /// Idempotency records replicate with the data (else they stay in the writing region).

@@ -886,6 +886,7 @@ impl Validator<'_> {
             reserve_check: check_place(d.inventory.reserve_check),
             transition_check: check_place(d.workflow.transition_check),
             session_tokens: d.reads.session_tokens,
+            strong_reads_local: d.reads.strong_from == StrongFromFile::NearestReplica,
             idempotency_keys: d.idempotency.client_keys,
             idempotency_ttl: self
                 .positive_s("design.idempotency.record_ttl_s", d.idempotency.record_ttl_s)?,
