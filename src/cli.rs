@@ -52,6 +52,11 @@ enum Cmd {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
+    /// Work with operation histories: `history check FILE... --model NAME`.
+    History {
+        #[command(subcommand)]
+        cmd: crate::cli_history::HistoryCmd,
+    },
 }
 
 pub const EXIT_OK: i32 = 0;
@@ -75,6 +80,7 @@ pub fn run(args: Vec<String>) -> i32 {
             cmd_run(&scenario, seed, duration_s, out, exports, quiet)
         }
         Cmd::Validate { files } => cmd_validate(&files),
+        Cmd::History { cmd } => crate::cli_history::run(cmd),
     }
 }
 

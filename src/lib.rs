@@ -3,7 +3,9 @@
 
 pub mod check;
 pub mod cli;
+pub mod cli_history;
 pub mod engine;
+pub mod history;
 pub mod metrics;
 pub mod model;
 pub mod report;

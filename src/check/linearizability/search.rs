@@ -1,0 +1,590 @@
+//! The search: Wing and Gong's backtracking with Lowe's just-in-time linearization and
+//! memoization, as in Lowe's "Testing for linearizability" and Porcupine.
+//!
+//! Invocations and completions form a doubly linked list in real-time order. Walking it,
+//! an invocation may be linearized now if the model allows its step; it is then lifted
+//! out of the list with its completion, and the walk restarts from the head. Reaching a
+//! completion whose operation is not linearized means the choices so far were wrong:
+//! undo the latest one and try the next invocation after it. A configuration (the set of
+//! linearized operations, the model state) seen before is never explored again. The
+//! history is linearizable once no completion is left; operations whose outcome is
+//! unknown have no completion, so they may be linearized at any point, or never.
+//!
+//! Every loop is bounded by the `Budget`; hitting it gives `Limit`, never a hang or an
+//! unbounded allocation.
+
+use super::models::{Compiled, Step};
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+/// How often (in steps) the wall clock is read.
+const CLOCK_EVERY_STEPS: u64 = 4096;
+
+const NIL: u32 = u32::MAX;
+/// Marks an entry of the linearization stack that was forced, not chosen: undoing it
+/// leaves no alternative to try at that point.
+const FORCED: u32 = 1 << 31;
+
+/// What a search may still spend.
+#[derive(Clone, Debug)]
+pub(super) struct Budget {
+    pub steps_left: u64,
+    pub deadline: Option<Instant>,
+    pub memo_entries_max: usize,
+    pub memo_bytes_max: usize,
+    /// Steps taken, for the report.
+    pub steps_taken: u64,
+    /// The largest memo table any search built.
+    pub memo_entries_peak: usize,
+}
+
+/// Which limit stopped a search.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum LimitHit {
+    Steps,
+    Deadline,
+    MemoEntries,
+    MemoBytes,
+}
+
+pub(super) enum Outcome {
+    Linearizable,
+    /// `furthest` is the operation (index into the items) whose completion no branch
+    /// of the search got past; `prefix` is the linearization (indices into the items)
+    /// of the branch that first reached it.
+    NotLinearizable {
+        furthest: usize,
+        prefix: Vec<usize>,
+    },
+    Limit(LimitHit),
+}
+
+/// splitmix64's finalizer: a bijection that spreads every input bit over the output.
+#[inline]
+pub(super) fn mix(mut x: u64) -> u64 {
+    x ^= x >> 30;
+    x = x.wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    x ^= x >> 27;
+    x = x.wrapping_mul(0x94d0_49bb_1331_11eb);
+    x ^ (x >> 31)
+}
+
+#[inline]
+fn hash_state(state: &[u64]) -> u64 {
+    let mut h = 0x243f_6a88_85a3_08d3u64;
+    for &w in state {
+        h = mix(h ^ w);
+    }
+    h
+}
+
+/// A small open-addressing map from `u64` to `u64`, deterministic (no random seed).
+/// `u64::MAX` cannot be a key: it marks empty slots.
+pub(super) struct WordMap {
+    slots: Vec<(u64, u64)>,
+    len: usize,
+}
+
+impl WordMap {
+    const EMPTY: u64 = u64::MAX;
+
+    pub fn new() -> WordMap {
+        WordMap { slots: vec![(WordMap::EMPTY, 0); 64], len: 0 }
+    }
+
+    #[inline]
+    fn slot(&self, key: u64) -> usize {
+        let mask = self.slots.len() - 1;
+        let mut i = mix(key) as usize & mask;
+        while self.slots[i].0 != WordMap::EMPTY && self.slots[i].0 != key {
+            i = (i + 1) & mask;
+        }
+        i
+    }
+
+    #[inline]
+    pub fn get(&self, key: u64) -> Option<u64> {
+        let (k, v) = self.slots[self.slot(key)];
+        (k == key).then_some(v)
+    }
+
+    pub fn insert(&mut self, key: u64, val: u64) {
+        debug_assert!(key != WordMap::EMPTY);
+        if (self.len + 1) * 2 > self.slots.len() {
+            let n = self.slots.len() * 2;
+            let old = std::mem::replace(&mut self.slots, vec![(WordMap::EMPTY, 0); n]);
+            for (k, v) in old {
+                if k != WordMap::EMPTY {
+                    let i = self.slot(k);
+                    self.slots[i] = (k, v);
+                }
+            }
+        }
+        let i = self.slot(key);
+        if self.slots[i].0 == WordMap::EMPTY {
+            self.len += 1;
+        }
+        self.slots[i] = (key, val);
+    }
+}
+
+/// Configurations seen: (linearized set, state) packed into an arena, indexed by an
+/// open-addressing table of (hash, entry index + 1) pairs, 0 meaning empty.
+struct Memo {
+    slots: Vec<(u64, u32)>,
+    arena: Vec<u64>,
+    stride: usize,
+    len: usize,
+}
+
+impl Memo {
+    fn new(stride: usize) -> Memo {
+        Memo { slots: vec![(0, 0); 1024], arena: Vec::new(), stride, len: 0 }
+    }
+
+    fn bytes(&self) -> usize {
+        self.slots.len() * 16 + self.arena.capacity() * 8
+    }
+
+    #[inline]
+    fn home(hash: u64, mask: usize) -> usize {
+        (hash.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 20) as usize & mask
+    }
+
+    /// Inserts the configuration unless present; true if it was new.
+    #[inline]
+    fn insert(&mut self, hash: u64, bits: &[u64], state: &[u64]) -> bool {
+        let mask = self.slots.len() - 1;
+        let mut i = Memo::home(hash, mask);
+        loop {
+            let (h, e) = self.slots[i];
+            if e == 0 {
+                break;
+            }
+            if h == hash {
+                let at = (e as usize - 1) * self.stride;
+                let stored = &self.arena[at..at + self.stride];
+                if stored[..bits.len()] == *bits && stored[bits.len()..] == *state {
+                    return false;
+                }
+            }
+            i = (i + 1) & mask;
+        }
+        self.arena.extend_from_slice(bits);
+        self.arena.extend_from_slice(state);
+        self.len += 1;
+        self.slots[i] = (hash, self.len as u32);
+        if self.len * 2 > self.slots.len() {
+            self.grow();
+        }
+        true
+    }
+
+    fn grow(&mut self) {
+        let n = self.slots.len() * 2;
+        let old = std::mem::replace(&mut self.slots, vec![(0, 0); n]);
+        let mask = n - 1;
+        for (h, e) in old {
+            if e == 0 {
+                continue;
+            }
+            let mut i = Memo::home(h, mask);
+            while self.slots[i].1 != 0 {
+                i = (i + 1) & mask;
+            }
+            self.slots[i] = (h, e);
+        }
+    }
+}
+
+/// How a search treats an operation's completion.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Mode {
+    /// As recorded: it took effect between invocation and completion.
+    Definite,
+    /// It took effect between invocation and completion, or never: how a
+    /// counterexample is weakened while it is minimized.
+    Optional,
+    /// It may take effect at any point after its invocation, or never (an unknown
+    /// outcome; also what operations without a completion always get).
+    Unknown,
+}
+
+/// One operation of a search: an index into `Compiled::ops` and how to treat it.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Item {
+    pub op: u32,
+    pub mode: Mode,
+    /// Invoked before and completed after everything else: its timing is free. Used to
+    /// ask whether an operation's result is possible at all.
+    pub untimed: bool,
+}
+
+impl Item {
+    pub fn new(op: u32, mode: Mode) -> Item {
+        Item { op, mode, untimed: false }
+    }
+}
+
+/// The event list: nodes `0..n` are events, node `n` is the head sentinel.
+struct List {
+    next: Vec<u32>,
+    prev: Vec<u32>,
+    /// Per node: the operation (index into the items) and whether it is its call.
+    op: Vec<u32>,
+    is_call: Vec<bool>,
+    /// Per operation: its call node and its return node (`NIL` if unknown outcome).
+    call_node: Vec<u32>,
+    ret_node: Vec<u32>,
+    /// Per operation: reaching its completion unlinearized means it never happened.
+    optional: Vec<bool>,
+    /// Per operation of unknown outcome: the latest earlier-invoked one with the same
+    /// step (`NIL` if none). Such twins are interchangeable, so a twin may only be
+    /// linearized once its predecessor is: one order instead of all subsets.
+    twin_prev: Vec<u32>,
+}
+
+impl List {
+    fn new(c: &Compiled, items: &[Item]) -> List {
+        // Event keys: history event index + 1, so that an untimed call sorts first.
+        let mut events: Vec<(u64, u32, bool)> = Vec::with_capacity(items.len() * 2);
+        for (k, it) in items.iter().enumerate() {
+            let op = &c.ops[it.op as usize];
+            let call = if it.untimed { 0 } else { op.call as u64 + 1 };
+            events.push((call, k as u32, true));
+            if let (Some(r), false) = (op.ret, it.mode == Mode::Unknown) {
+                let ret = if it.untimed { u64::MAX } else { r as u64 + 1 };
+                events.push((ret, k as u32, false));
+            }
+        }
+        events.sort_unstable_by_key(|e| e.0);
+        let n = events.len();
+        assert!(n < FORCED as usize, "event nodes fit 31 bits");
+        let head = n as u32;
+        // Node i links to i + 1, the last event to nothing, the head to node 0.
+        let mut next: Vec<u32> = (1..=n as u32).collect();
+        next.push(if n > 0 { 0 } else { NIL });
+        if n > 0 {
+            next[n - 1] = NIL;
+        }
+        let mut prev: Vec<u32> = (0..=n as u32).map(|i| i.wrapping_sub(1)).collect();
+        if n > 0 {
+            prev[0] = head;
+        }
+        prev[n] = NIL;
+        let mut l = List {
+            next,
+            prev,
+            op: events.iter().map(|e| e.1).collect(),
+            is_call: events.iter().map(|e| e.2).collect(),
+            call_node: vec![NIL; items.len()],
+            ret_node: vec![NIL; items.len()],
+            optional: items.iter().map(|it| it.mode == Mode::Optional).collect(),
+            twin_prev: vec![NIL; items.len()],
+        };
+        let mut last_of_step: BTreeMap<Step, u32> = BTreeMap::new();
+        for (i, e) in events.iter().enumerate() {
+            let k = e.1 as usize;
+            if e.2 {
+                l.call_node[k] = i as u32;
+            } else {
+                l.ret_node[k] = i as u32;
+            }
+        }
+        for (i, e) in events.iter().enumerate() {
+            let k = e.1 as usize;
+            if e.2 && l.ret_node[k] == NIL {
+                let step = c.ops[items[k].op as usize].step;
+                if let Some(p) = last_of_step.insert(step, k as u32) {
+                    l.twin_prev[k] = p;
+                }
+                debug_assert!(l.call_node[k] == i as u32);
+            }
+        }
+        l
+    }
+
+    /// Whether op `k`'s completion must be reached with it linearized.
+    #[inline]
+    fn required(&self, k: usize) -> bool {
+        self.ret_node[k] != NIL && !self.optional[k]
+    }
+
+    #[inline]
+    fn remove(&mut self, x: u32) {
+        let (p, n) = (self.prev[x as usize], self.next[x as usize]);
+        self.next[p as usize] = n;
+        if n != NIL {
+            self.prev[n as usize] = p;
+        }
+    }
+
+    /// Puts back a node removed last (dancing links: its own pointers are intact).
+    #[inline]
+    fn restore(&mut self, x: u32) {
+        let (p, n) = (self.prev[x as usize], self.next[x as usize]);
+        self.next[p as usize] = x;
+        if n != NIL {
+            self.prev[n as usize] = x;
+        }
+    }
+
+    fn lift(&mut self, k: usize) {
+        self.remove(self.call_node[k]);
+        if self.ret_node[k] != NIL {
+            self.remove(self.ret_node[k]);
+        }
+    }
+
+    fn unlift(&mut self, k: usize) {
+        if self.ret_node[k] != NIL {
+            self.restore(self.ret_node[k]);
+        }
+        self.restore(self.call_node[k]);
+    }
+}
+
+/// A search in progress, which can be paused and resumed: independent parts of a
+/// history take turns, so an easy failing part is found before a hard one finishes.
+pub(super) struct Search {
+    items: Vec<Item>,
+    list: List,
+    head: u32,
+    zobrist: Vec<u64>,
+    read_only: Vec<bool>,
+    memo: Memo,
+    bits: Vec<u64>,
+    bits_hash: u64,
+    state: Vec<u64>,
+    scratch: Vec<u64>,
+    /// The linearization so far (nodes, `FORCED`-marked) and the states before each.
+    calls: Vec<u32>,
+    undo: Vec<u64>,
+    returns_left: usize,
+    node: u32,
+    want_prefix: bool,
+    furthest: Option<(u32, usize)>,
+    prefix: Vec<usize>,
+    /// Steps taken so far, over every run.
+    pub steps: u64,
+}
+
+impl Search {
+    /// A search for a linearization of `items`. `want_prefix` records the furthest
+    /// point reached and its linearization, which costs a little time.
+    pub fn new(c: &Compiled, items: Vec<Item>, want_prefix: bool) -> Search {
+        let m = items.len();
+        let words = m.div_ceil(64).max(1);
+        let list = List::new(c, &items);
+        let head = list.op.len() as u32;
+        let returns_left = (0..m).filter(|&k| list.required(k)).count();
+        let read_only = items.iter().map(|it| c.ops[it.op as usize].step.is_read_only()).collect();
+        let node = list.next[head as usize];
+        Search {
+            zobrist: (0..m as u64).map(|k| mix(k.wrapping_add(0x5851_f42d_4c95_7f2d))).collect(),
+            read_only,
+            memo: Memo::new(words + c.width()),
+            bits: vec![0u64; words],
+            bits_hash: 0,
+            state: c.init.clone(),
+            scratch: c.init.clone(),
+            calls: Vec::new(),
+            undo: Vec::new(),
+            returns_left,
+            node,
+            head,
+            list,
+            items,
+            want_prefix,
+            furthest: None,
+            prefix: Vec::new(),
+            steps: 0,
+        }
+    }
+
+    /// Memory held, for the byte cap.
+    pub fn bytes(&self) -> usize {
+        self.memo.bytes() + self.undo.capacity() * 8 + self.list.op.len() * 16
+    }
+
+    /// Runs for at most `quantum` steps; `None` if it paused undecided. `other_bytes`
+    /// is what other paused searches hold, counted against the byte cap.
+    pub fn run(
+        &mut self,
+        c: &mut Compiled,
+        budget: &mut Budget,
+        quantum: u64,
+        other_bytes: usize,
+    ) -> Option<Outcome> {
+        let start = self.steps;
+        let stop = start.saturating_add(quantum.min(budget.steps_left));
+        let out = self.walk(c, budget, stop, other_bytes);
+        let taken = self.steps - start;
+        budget.steps_taken += taken;
+        budget.steps_left = budget.steps_left.saturating_sub(taken);
+        budget.memo_entries_peak = budget.memo_entries_peak.max(self.memo.len);
+        match out {
+            None if budget.steps_left == 0 => Some(Outcome::Limit(LimitHit::Steps)),
+            out => out,
+        }
+    }
+
+    fn walk(
+        &mut self,
+        c: &mut Compiled,
+        budget: &Budget,
+        stop: u64,
+        other_bytes: usize,
+    ) -> Option<Outcome> {
+        loop {
+            if self.returns_left == 0 {
+                return Some(Outcome::Linearizable);
+            }
+            if self.steps >= stop {
+                return None;
+            }
+            self.steps += 1;
+            if self.memo.len >= budget.memo_entries_max {
+                return Some(Outcome::Limit(LimitHit::MemoEntries));
+            }
+            if self.steps.is_multiple_of(CLOCK_EVERY_STEPS) {
+                let bytes = self.bytes() + c.extra_bytes() + other_bytes;
+                if let Some(hit) = over_budget(budget, bytes) {
+                    return Some(Outcome::Limit(hit));
+                }
+            }
+            let node = self.node;
+            debug_assert!(node != NIL, "a completion is left, so the walk cannot end");
+            let k = self.list.op[node as usize] as usize;
+            let done = if self.list.is_call[node as usize] {
+                self.try_call(c, node, k);
+                None
+            } else if self.list.optional[k] {
+                self.retire(node, k)
+            } else {
+                // The completion of an operation not linearized: this branch is wrong.
+                if self.want_prefix && self.furthest.is_none_or(|(at, _)| node > at) {
+                    self.furthest = Some((node, k));
+                    self.prefix.clear();
+                    let list = &self.list;
+                    let ops = self.calls.iter().map(|&n| list.op[(n & !FORCED) as usize] as usize);
+                    self.prefix.extend(ops);
+                }
+                self.backtrack(k)
+            };
+            if done.is_some() {
+                return done;
+            }
+        }
+    }
+
+    #[inline]
+    fn has(&self, k: usize) -> bool {
+        self.bits[k / 64] & (1 << (k % 64)) != 0
+    }
+
+    /// Linearizes op `k` at its call `node` if the model and the memo allow; moves on.
+    #[inline]
+    fn try_call(&mut self, c: &mut Compiled, node: u32, k: usize) {
+        let twin = self.list.twin_prev[k];
+        if twin != NIL && !self.has(twin as usize) {
+            self.node = self.list.next[node as usize];
+            return;
+        }
+        self.scratch.copy_from_slice(&self.state);
+        if c.step(self.items[k].op as usize, &mut self.scratch) {
+            self.bits[k / 64] |= 1 << (k % 64);
+            let h = self.bits_hash ^ self.zobrist[k];
+            if self.memo.insert(h ^ hash_state(&self.scratch), &self.bits, &self.scratch) {
+                self.bits_hash = h;
+                // A read-only step that fits the state now is as good here as anywhere
+                // later (moving it earlier breaks no real-time order, and it changes
+                // nothing), so no alternative to it need be tried.
+                self.calls.push(if self.read_only[k] { node | FORCED } else { node });
+                self.undo.extend_from_slice(&self.state);
+                std::mem::swap(&mut self.state, &mut self.scratch);
+                self.list.lift(k);
+                if self.list.required(k) {
+                    self.returns_left -= 1;
+                }
+                self.node = self.list.next[self.head as usize];
+                return;
+            }
+            self.bits[k / 64] &= !(1 << (k % 64));
+        }
+        self.node = self.list.next[node as usize];
+    }
+
+    /// An optional operation not linearized by its completion never happened: retire
+    /// it as if it had been linearized with no effect.
+    fn retire(&mut self, node: u32, k: usize) -> Option<Outcome> {
+        self.bits[k / 64] |= 1 << (k % 64);
+        let h = self.bits_hash ^ self.zobrist[k];
+        if self.memo.insert(h ^ hash_state(&self.state), &self.bits, &self.state) {
+            self.bits_hash = h;
+            self.calls.push(node | FORCED);
+            self.undo.extend_from_slice(&self.state);
+            self.list.lift(k);
+            self.node = self.list.next[self.head as usize];
+            return None;
+        }
+        self.bits[k / 64] &= !(1 << (k % 64));
+        self.backtrack(k)
+    }
+
+    /// Undoes the latest choice and moves to the node to try next; when no choice is
+    /// left, the history is not linearizable (`k`: the op whose completion failed).
+    /// Forced entries (a read-only step, an optional operation retired at its
+    /// completion) were not choices, so undoing one goes on to the choice before it.
+    fn backtrack(&mut self, k: usize) -> Option<Outcome> {
+        let w = self.state.len();
+        loop {
+            let Some(entry) = self.calls.pop() else {
+                let furthest = self.furthest.map_or(k, |f| f.1);
+                let prefix = std::mem::take(&mut self.prefix);
+                return Some(Outcome::NotLinearizable { furthest, prefix });
+            };
+            let top = entry & !FORCED;
+            let j = self.list.op[top as usize] as usize;
+            self.state.copy_from_slice(&self.undo[self.undo.len() - w..]);
+            self.undo.truncate(self.undo.len() - w);
+            self.bits[j / 64] &= !(1 << (j % 64));
+            self.bits_hash ^= self.zobrist[j];
+            self.list.unlift(j);
+            if self.list.required(j) {
+                self.returns_left += 1;
+            }
+            if entry & FORCED == 0 {
+                self.node = self.list.next[top as usize];
+                return None;
+            }
+        }
+    }
+}
+
+/// Runs a whole search of `items` within `budget`.
+pub(super) fn search(
+    c: &mut Compiled,
+    items: &[Item],
+    budget: &mut Budget,
+    want_prefix: bool,
+) -> Outcome {
+    let mut s = Search::new(c, items.to_vec(), want_prefix);
+    s.run(c, budget, u64::MAX, 0).expect("an unlimited quantum runs to a verdict")
+}
+
+fn over_budget(budget: &Budget, bytes: usize) -> Option<LimitHit> {
+    if bytes >= budget.memo_bytes_max {
+        return Some(LimitHit::MemoBytes);
+    }
+    if let Some(d) = budget.deadline {
+        // Wall clock only to honour a caller's timeout; callers that need a
+        // deterministic verdict pass no deadline.
+        #[allow(clippy::disallowed_methods)]
+        let now = Instant::now();
+        if now >= d {
+            return Some(LimitHit::Deadline);
+        }
+    }
+    None
+}
