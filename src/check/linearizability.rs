@@ -50,7 +50,7 @@ pub const MINIMIZE_STEPS_MAX: u64 = 10_000_000;
 /// Minimizing may spend this many times the steps the failed search took (but at least
 /// `MINIMIZE_STEPS_MIN`): a counterexample should not cost much more than the verdict.
 const MINIMIZE_STEPS_PER_SEARCH_STEP: u64 = 3;
-const MINIMIZE_STEPS_MIN: u64 = 200_000;
+const MINIMIZE_STEPS_MIN: u64 = 50_000;
 /// One minimizing test may spend this many times the failed search's steps (but at
 /// least `MINIMIZE_TEST_STEPS_MIN`); a test past it keeps the operations it tried to
 /// drop. Weakened histories can be far harder than the original (optional appends make
@@ -325,15 +325,21 @@ pub fn check_with(h: &History, cfg: &CheckConfig) -> Result<Report, ModelError> 
     })
 }
 
-/// Searches the parts in turns of `QUANTUM_STEPS` each, in key order, until one is not
-/// linearizable or all are decided: a failing part is found after about as many steps
-/// per part as it needs, however hard the others are. Steps, not time, make the turns,
-/// so the verdict and the counterexample are the same on every run.
+/// Searches the parts in rounds: each undecided part searches `QUANTUM_STEPS` steps per
+/// round (parts in parallel, on rayon's threads), until one is not linearizable or all
+/// are decided. A failing part is found after about as many steps per part as it needs,
+/// however hard the others are. Rounds are counted in steps, not time, and when several
+/// parts fail in one round the first in key order is reported, so the verdict and the
+/// counterexample are the same on every run, with any number of threads.
+/// An independent part of a history: its key and its compiled operations.
+type Part = (Option<Value>, models::Compiled);
+
 fn search_parts(
-    compiled: &mut [(Option<Value>, models::Compiled)],
+    compiled: &mut [Part],
     minimize: bool,
     budget: &mut Budget,
 ) -> (Verdict, Option<LimitHit>) {
+    use rayon::prelude::*;
     let mut searches: Vec<Option<search::Search>> = compiled
         .iter()
         .map(|(_, c)| {
@@ -343,35 +349,59 @@ fn search_parts(
         .collect();
     let mut limit: Option<LimitHit> = None;
     loop {
-        let mut paused = false;
-        for i in 0..compiled.len() {
-            let others: usize = (searches.iter().enumerate())
-                .filter(|(j, _)| *j != i)
-                .filter_map(|(_, s)| s.as_ref().map(|s| s.bytes()))
-                .sum();
-            let Some(s) = searches[i].as_mut() else { continue };
-            let (key, c) = &mut compiled[i];
-            match s.run(c, budget, QUANTUM_STEPS, others) {
-                None => paused = true,
+        let live = searches.iter().filter(|s| s.is_some()).count();
+        if live == 0 {
+            return (Verdict::Linearizable, limit);
+        }
+        // Every part's share of the steps left, so a round never overspends.
+        let quantum = QUANTUM_STEPS.min(budget.steps_left / live as u64);
+        if quantum == 0 {
+            return (Verdict::Linearizable, limit.or(Some(LimitHit::Steps)));
+        }
+        let bytes: usize = searches.iter().flatten().map(|s| s.bytes()).sum();
+        let round = |(i, (part, s)): (usize, (&mut Part, &mut Option<search::Search>))| {
+            let s = s.as_mut()?;
+            let mut b = budget.clone();
+            b.steps_taken = 0;
+            let others = bytes - s.bytes();
+            Some((i, s.run(&mut part.1, &mut b, quantum, others), b))
+        };
+        let results: Vec<_> = if live == 1 || rayon::current_num_threads() == 1 {
+            compiled.iter_mut().zip(searches.iter_mut()).enumerate().filter_map(round).collect()
+        } else {
+            (compiled.par_iter_mut().zip(searches.par_iter_mut()).enumerate())
+                .filter_map(round)
+                .collect()
+        };
+        let mut failed: Option<(usize, usize, Vec<usize>)> = None;
+        for (i, out, b) in results {
+            budget.steps_taken += b.steps_taken;
+            budget.steps_left = budget.steps_left.saturating_sub(b.steps_taken);
+            budget.memo_entries_peak = budget.memo_entries_peak.max(b.memo_entries_peak);
+            match out {
+                None => {}
                 Some(search::Outcome::Linearizable) => searches[i] = None,
                 Some(search::Outcome::Limit(hit)) => {
                     limit = limit.or(Some(hit));
                     searches[i] = None;
-                    if matches!(hit, LimitHit::Steps | LimitHit::Deadline) {
-                        return (Verdict::Linearizable, limit);
-                    }
                 }
-                Some(search::Outcome::NotLinearizable { furthest, prefix }) => {
-                    let steps = s.steps;
-                    // Free the other searches' memory before minimizing.
-                    searches.clear();
-                    let minimize = minimize.then_some(steps);
-                    let cx = counterexample(c, key.take(), furthest, &prefix, minimize, budget);
-                    return (Verdict::NotLinearizable(Box::new(cx)), limit);
+                // Several parts may fail in one round: the first in key order counts.
+                Some(search::Outcome::NotLinearizable { furthest, prefix }) if failed.is_none() => {
+                    failed = Some((i, furthest, prefix));
                 }
+                Some(search::Outcome::NotLinearizable { .. }) => {}
             }
         }
-        if !paused {
+        if let Some((i, furthest, prefix)) = failed {
+            let steps = searches[i].as_ref().map_or(0, |s| s.steps);
+            // Free the other searches' memory before minimizing.
+            searches.clear();
+            let (key, c) = &mut compiled[i];
+            let minimize = minimize.then_some(steps);
+            let cx = counterexample(c, key.take(), furthest, &prefix, minimize, budget);
+            return (Verdict::NotLinearizable(Box::new(cx)), limit);
+        }
+        if matches!(limit, Some(LimitHit::Steps | LimitHit::Deadline)) {
             return (Verdict::Linearizable, limit);
         }
     }

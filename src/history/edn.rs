@@ -395,8 +395,8 @@ pub fn parse_history(text: &str, nil_read: NilRead) -> Result<History, ParseErro
                     }
                     Some(_) => {
                         let line = r.line;
-                        let form = r.read(1)?;
-                        add_op(&mut h, &form, line)?;
+                        let fields = r.read_op(1)?;
+                        add_op(&mut h, fields, line)?;
                     }
                 }
             }
@@ -411,45 +411,121 @@ pub fn parse_history(text: &str, nil_read: NilRead) -> Result<History, ParseErro
                 break;
             }
             let line = r.line;
-            let form = r.read(0)?;
-            add_op(&mut h, &form, line)?;
+            let fields = r.read_op(0)?;
+            add_op(&mut h, fields, line)?;
         },
     }
     Ok(h)
 }
 
-/// The fields of an op map that a history uses.
+/// The fields of an op map that a history uses, read straight from the text.
 #[derive(Default)]
-struct Fields<'e, 'a> {
-    process: Option<&'e Edn<'a>>,
-    ty: Option<&'e Edn<'a>>,
-    f: Option<&'e Edn<'a>>,
-    key: Option<&'e Edn<'a>>,
-    value: Option<&'e Edn<'a>>,
-    time: Option<&'e Edn<'a>>,
+struct Fields<'a> {
+    process: Option<Edn<'a>>,
+    ty: Option<Edn<'a>>,
+    f: Option<Edn<'a>>,
+    key: Option<Result<Value, String>>,
+    value: Option<Result<Value, String>>,
+    time: Option<Edn<'a>>,
 }
 
-fn add_op(h: &mut History, form: &Edn<'_>, line: u32) -> Result<(), ParseError> {
-    let err = |msg: String| ParseError::new(line, msg);
-    let Edn::Map(pairs) = form else {
-        return Err(err(format!(
-            "expected an op map like {{:process 0, :type :invoke, :f :read, :value nil}}, found {}",
-            form.kind()
-        )));
-    };
-    let mut fl = Fields::default();
-    for (k, v) in pairs {
-        match k {
-            Edn::Keyword("process") => fl.process = Some(v),
-            Edn::Keyword("type") => fl.ty = Some(v),
-            Edn::Keyword("f") => fl.f = Some(v),
-            Edn::Keyword("key") => fl.key = Some(v),
-            Edn::Keyword("value") => fl.value = Some(v),
-            Edn::Keyword("time") => fl.time = Some(v),
-            _ => {}
+impl<'a> Reader<'a> {
+    /// Reads an op map's fields, skipping the keys a history does not use, without
+    /// building the map: histories are mostly op maps, and this is most of the parsing.
+    fn read_op(&mut self, depth: u32) -> Result<Fields<'a>, ParseError> {
+        self.skip_ws_nested(depth)?;
+        if self.peek() != Some(b'{') {
+            let line = self.line;
+            let form = self.read(depth)?;
+            return Err(ParseError::new(
+                line,
+                format!(
+                    "expected an op map like {{:process 0, :type :invoke, :f :read, :value nil}}, \
+                     found {}",
+                    form.kind()
+                ),
+            ));
+        }
+        let open_line = self.line;
+        self.pos += 1;
+        let mut fl = Fields::default();
+        loop {
+            self.skip_ws_nested(depth + 1)?;
+            match self.peek() {
+                None => {
+                    return Err(self.err(format!(
+                        "unexpected end of file: '{{' opened on line {open_line} is never closed"
+                    )))
+                }
+                Some(b'}') => {
+                    self.pos += 1;
+                    return Ok(fl);
+                }
+                Some(_) => {}
+            }
+            let key = self.read(depth + 1)?;
+            self.skip_ws_nested(depth + 1)?;
+            if matches!(self.peek(), None | Some(b'}')) {
+                return Err(ParseError::new(
+                    open_line,
+                    "a map needs an even number of forms (a value for every key)",
+                ));
+            }
+            match key {
+                Edn::Keyword("value") => fl.value = Some(self.read_value(depth + 1)?),
+                Edn::Keyword("key") => fl.key = Some(self.read_value(depth + 1)?),
+                Edn::Keyword("process") => fl.process = Some(self.read(depth + 1)?),
+                Edn::Keyword("type") => fl.ty = Some(self.read(depth + 1)?),
+                Edn::Keyword("f") => fl.f = Some(self.read(depth + 1)?),
+                Edn::Keyword("time") => fl.time = Some(self.read(depth + 1)?),
+                _ => {
+                    self.read(depth + 1)?;
+                }
+            }
         }
     }
-    let process = match fl.process {
+
+    /// Reads a form as a history value: `Err` inside when it is well-formed EDN that
+    /// cannot be one (a map, a set, a float...).
+    fn read_value(&mut self, depth: u32) -> Result<Result<Value, String>, ParseError> {
+        self.skip_ws_nested(depth)?;
+        if depth > NESTING_MAX {
+            return Err(self.err(format!("forms nested more than {NESTING_MAX} deep")));
+        }
+        let close = match self.peek() {
+            Some(b'[') => b']',
+            Some(b'(') => b')',
+            _ => return Ok(to_value(&self.read(depth)?)),
+        };
+        let open_line = self.line;
+        self.pos += 1;
+        let mut items = Vec::new();
+        let mut bad: Option<String> = None;
+        loop {
+            self.skip_ws_nested(depth + 1)?;
+            match self.peek() {
+                None => {
+                    return Err(self.err(format!(
+                        "unexpected end of file: '{}' opened on line {open_line} is never closed",
+                        open_of(close)
+                    )))
+                }
+                Some(b) if b == close => {
+                    self.pos += 1;
+                    return Ok(bad.map_or(Ok(Value::List(items)), Err));
+                }
+                Some(_) => match self.read_value(depth + 1)? {
+                    Ok(v) => items.push(v),
+                    Err(m) => bad = bad.or(Some(m)),
+                },
+            }
+        }
+    }
+}
+
+fn add_op(h: &mut History, fl: Fields<'_>, line: u32) -> Result<(), ParseError> {
+    let err = |msg: String| ParseError::new(line, msg);
+    let process = match &fl.process {
         Some(Edn::Keyword("nemesis")) => return Ok(()),
         Some(Edn::Int(p)) if *p >= 0 => ProcessId(*p as u64),
         Some(other) => {
@@ -460,7 +536,7 @@ fn add_op(h: &mut History, form: &Edn<'_>, line: u32) -> Result<(), ParseError> 
         }
         None => return Err(err("op map has no :process".into())),
     };
-    let outcome = match fl.ty {
+    let outcome = match &fl.ty {
         Some(Edn::Keyword("invoke")) => None,
         Some(Edn::Keyword("ok")) => Some(Outcome::Ok),
         Some(Edn::Keyword("fail")) => Some(Outcome::Fail),
@@ -473,21 +549,21 @@ fn add_op(h: &mut History, form: &Edn<'_>, line: u32) -> Result<(), ParseError> 
         }
         None => return Err(err("op map has no :type (valid: :invoke :ok :fail :info)".into())),
     };
-    let f = match fl.f {
+    let f = match &fl.f {
         Some(Edn::Keyword(name)) => Func::from_name(name)
             .ok_or_else(|| err(format!("unknown :f :{name} (valid: {})", valid_funcs())))?,
         Some(other) => return Err(err(format!(":f must be a keyword, found {}", other.kind()))),
         None => return Err(err(format!("op map has no :f (valid: {})", valid_funcs()))),
     };
-    let value = fl.value.map(to_value).transpose().map_err(|m| err(format!(":value: {m}")))?;
+    let value = fl.value.transpose().map_err(|m| err(format!(":value: {m}")))?;
     let value = value.unwrap_or(Value::Nil);
     let time = match fl.time {
-        Some(Edn::Int(t)) => Some(*t),
+        Some(Edn::Int(t)) => Some(t),
         _ => None,
     };
     let result = match outcome {
         None => {
-            let key = fl.key.map(to_value).transpose().map_err(|m| err(format!(":key: {m}")))?;
+            let key = fl.key.transpose().map_err(|m| err(format!(":key: {m}")))?;
             h.invoke_at(process, f, key, value, time, line).map(|_| ())
         }
         Some(outcome) => {

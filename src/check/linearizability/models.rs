@@ -112,38 +112,71 @@ impl Interner {
 /// The polynomial hash's base: a string's hash is the sum of (byte + 1) * P^position,
 /// so the hash of a concatenation follows from its parts' hashes in O(1).
 const P: u64 = 0x0000_0100_0000_01b3;
+/// `StrMeta::len` of a word that is not a string.
+const NOT_STRING: u32 = u32::MAX;
+/// `StrMeta::left` of a string whose bytes are in the arena.
+const LEAF: u32 = u32::MAX;
 
+/// A string: bytes in the arena (a leaf), or the concatenation of two strings, so an
+/// append costs O(1) whatever the length (the search makes many long strings).
 #[derive(Clone, Copy)]
 struct StrMeta {
+    /// `LEAF`, or the word of the prefix.
+    left: u32,
+    /// For a concatenation, the word of the suffix.
+    right: u32,
+    /// For a leaf, where its bytes start in the arena.
     start: usize,
-    /// `u32::MAX`: the word is not a string.
+    /// Length in bytes; `NOT_STRING` for other values.
     len: u32,
     hash: u64,
     /// P to the power of the length.
     pow: u64,
 }
 
-/// String contents by word, in one arena, with a table from contents to word.
+/// String contents by word, with a table from contents to word: equal strings get
+/// one word whatever appends made them.
 #[derive(Default)]
 struct Strings {
     bytes: Vec<u8>,
     meta: Vec<StrMeta>,
     /// Word + 1 per slot (0: empty), placed by hash.
     table: Vec<u32>,
+    /// Scratch space for comparing contents.
+    buf_a: Vec<u8>,
+    buf_b: Vec<u8>,
 }
 
 impl Strings {
-    fn content(&self, w: u64) -> &[u8] {
+    fn len_of(&self, w: u64) -> usize {
         let m = self.meta[w as usize];
-        if m.len == u32::MAX {
-            return &[];
+        if m.len == NOT_STRING {
+            0
+        } else {
+            m.len as usize
         }
-        &self.bytes[m.start..m.start + m.len as usize]
+    }
+
+    /// Appends the bytes of string `w` to `out` (nothing for other values).
+    fn write(&self, w: u64, out: &mut Vec<u8>) {
+        let mut stack = vec![w as u32];
+        while let Some(x) = stack.pop() {
+            let m = self.meta[x as usize];
+            if m.len == NOT_STRING {
+                continue;
+            }
+            if m.left == LEAF {
+                out.extend_from_slice(&self.bytes[m.start..m.start + m.len as usize]);
+            } else {
+                stack.push(m.right);
+                stack.push(m.left);
+            }
+        }
     }
 
     fn push_value(&mut self, v: &Value) {
         let Value::Str(text) = v else {
-            let meta = StrMeta { start: 0, len: u32::MAX, hash: 0, pow: 1 };
+            let meta = StrMeta { left: LEAF, right: 0, start: 0, len: NOT_STRING, hash: 0, pow: 1 };
             self.meta.push(meta);
             return;
         };
@@ -154,7 +187,8 @@ impl Strings {
         }
         let start = self.bytes.len();
         self.bytes.extend_from_slice(text.as_bytes());
-        self.meta.push(StrMeta { start, len: text.len() as u32, hash, pow });
+        let len = text.len() as u32;
+        self.meta.push(StrMeta { left: LEAF, right: 0, start, len, hash, pow });
         self.index(self.meta.len() as u64 - 1);
     }
 
@@ -168,7 +202,7 @@ impl Strings {
             let n = (self.table.len() * 2).max(64);
             self.table = vec![0; n];
             for x in 0..self.meta.len() as u64 {
-                if x != w && self.meta[x as usize].len != u32::MAX {
+                if x != w && self.meta[x as usize].len != NOT_STRING {
                     self.place(x);
                 }
             }
@@ -185,31 +219,38 @@ impl Strings {
         self.table[i] = w as u32 + 1;
     }
 
+    /// Whether string `w` is `a` followed by `b`, byte for byte.
+    fn is_concat(&mut self, w: u64, a: u64, b: u64) -> bool {
+        let (mut x, mut y) = (std::mem::take(&mut self.buf_a), std::mem::take(&mut self.buf_b));
+        x.clear();
+        y.clear();
+        self.write(w, &mut x);
+        self.write(a, &mut y);
+        self.write(b, &mut y);
+        let same = x == y;
+        (self.buf_a, self.buf_b) = (x, y);
+        same
+    }
+
     /// The word of the string `a` followed by `b`, made if new.
     fn concat(&mut self, a: u64, b: u64) -> u64 {
         let (ma, mb) = (self.meta[a as usize], self.meta[b as usize]);
-        let len_a = if ma.len == u32::MAX { 0 } else { ma.len as usize };
-        let len_b = if mb.len == u32::MAX { 0 } else { mb.len as usize };
         let hash = ma.hash.wrapping_mul(mb.pow).wrapping_add(mb.hash);
-        let len = len_a + len_b;
+        let len = self.len_of(a) + self.len_of(b);
         let mask = self.table.len() - 1;
         let mut i = self.slot_of(hash);
         while self.table[i] != 0 {
             let w = self.table[i] as u64 - 1;
             let m = self.meta[w as usize];
-            if m.hash == hash && m.len as usize == len {
-                let c = self.content(w);
-                if c[..len_a] == *self.content(a) && c[len_a..] == *self.content(b) {
-                    return w;
-                }
+            if m.hash == hash && m.len as usize == len && self.is_concat(w, a, b) {
+                return w;
             }
             i = (i + 1) & mask;
         }
-        let start = self.bytes.len();
-        let (ra, rb) = (ma.start..ma.start + len_a, mb.start..mb.start + len_b);
-        self.bytes.extend_from_within(ra);
-        self.bytes.extend_from_within(rb);
-        self.meta.push(StrMeta { start, len: len as u32, hash, pow: ma.pow.wrapping_mul(mb.pow) });
+        let pow = ma.pow.wrapping_mul(mb.pow);
+        let meta =
+            StrMeta { left: a as u32, right: b as u32, start: 0, len: len as u32, hash, pow };
+        self.meta.push(meta);
         let w = self.meta.len() as u64 - 1;
         self.index(w);
         w
@@ -224,6 +265,8 @@ pub(super) struct Compiled {
     values: Interner,
     /// `(string word << 32 | argument word)` to the appended string's word.
     appended: super::search::WordMap,
+    /// Per operation: the last string it appended to, and the result.
+    last_append: Vec<(u64, u64)>,
 }
 
 impl Compiled {
@@ -252,7 +295,15 @@ impl Compiled {
             Step::CasFailed { slot, from } => state[slot as usize] != from,
             Step::Append { slot, arg } => {
                 let s = state[slot as usize];
-                state[slot as usize] = self.append(s, arg);
+                // The same append is tried from the same string again and again.
+                let (from, to) = self.last_append[k];
+                state[slot as usize] = if from == s {
+                    to
+                } else {
+                    let to = self.append(s, arg);
+                    self.last_append[k] = (s, to);
+                    to
+                };
                 true
             }
             Step::Txn { start, len } => {
@@ -297,7 +348,9 @@ impl Compiled {
     /// Memory the search made outside its memo table: strings and their index.
     pub fn extra_bytes(&self) -> usize {
         let st = &self.values.strings;
-        st.bytes.capacity() + st.meta.capacity() * 32 + st.table.capacity() * 4
+        st.bytes.capacity()
+            + st.meta.capacity() * std::mem::size_of::<StrMeta>()
+            + st.table.capacity() * 4
     }
 }
 
@@ -315,6 +368,7 @@ pub(super) fn compile(h: &History, model: &Model, ids: &[OpId]) -> Result<Compil
         micro: Vec::new(),
         values: Interner::new(),
         appended: super::search::WordMap::new(),
+        last_append: Vec::new(),
     };
     let mut slots: BTreeMap<Value, u32> = BTreeMap::new();
     let unconstrained = h.nil_read == NilRead::Unconstrained;
@@ -355,6 +409,7 @@ pub(super) fn compile(h: &History, model: &Model, ids: &[OpId]) -> Result<Compil
         let ret = if known { op.completion.map(|c| c.at.index) } else { None };
         c.ops.push(COp { id, step, call: op.invoke.index, ret });
     }
+    c.last_append = vec![(u64::MAX, 0); c.ops.len()];
     c.init = match model {
         Model::Register { init } | Model::MultiRegister { init } => {
             let w = c.values.intern(init.clone());

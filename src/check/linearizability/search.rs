@@ -128,27 +128,37 @@ impl WordMap {
     }
 }
 
-/// Configurations seen: (linearized set, state) packed into an arena, indexed by an
-/// open-addressing table of (hash, entry index + 1) pairs, 0 meaning empty.
+/// Memo entries per arena chunk: chunks never move, so growing copies nothing.
+const MEMO_CHUNK_ENTRIES: usize = 1 << 14;
+
+/// Configurations seen: (linearized set, state) packed into an arena of fixed-size
+/// chunks, indexed by an open-addressing table of (hash, entry index + 1) pairs, 0
+/// meaning empty.
 struct Memo {
     slots: Vec<(u64, u32)>,
-    arena: Vec<u64>,
+    chunks: Vec<Vec<u64>>,
     stride: usize,
     len: usize,
 }
 
 impl Memo {
     fn new(stride: usize) -> Memo {
-        Memo { slots: vec![(0, 0); 1024], arena: Vec::new(), stride, len: 0 }
+        Memo { slots: vec![(0, 0); 1024], chunks: Vec::new(), stride, len: 0 }
     }
 
     fn bytes(&self) -> usize {
-        self.slots.len() * 16 + self.arena.capacity() * 8
+        self.slots.len() * 16 + self.chunks.iter().map(|c| c.capacity() * 8).sum::<usize>()
     }
 
     #[inline]
     fn home(hash: u64, mask: usize) -> usize {
         (hash.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 20) as usize & mask
+    }
+
+    #[inline]
+    fn entry(&self, e: usize) -> &[u64] {
+        let at = (e % MEMO_CHUNK_ENTRIES) * self.stride;
+        &self.chunks[e / MEMO_CHUNK_ENTRIES][at..at + self.stride]
     }
 
     /// Inserts the configuration unless present; true if it was new.
@@ -162,16 +172,21 @@ impl Memo {
                 break;
             }
             if h == hash {
-                let at = (e as usize - 1) * self.stride;
-                let stored = &self.arena[at..at + self.stride];
+                let stored = self.entry(e as usize - 1);
                 if stored[..bits.len()] == *bits && stored[bits.len()..] == *state {
                     return false;
                 }
             }
             i = (i + 1) & mask;
         }
-        self.arena.extend_from_slice(bits);
-        self.arena.extend_from_slice(state);
+        if self.len.is_multiple_of(MEMO_CHUNK_ENTRIES) {
+            // The first chunk starts small (most searches are): it grows like a Vec.
+            let entries = if self.chunks.is_empty() { 64 } else { MEMO_CHUNK_ENTRIES };
+            self.chunks.push(Vec::with_capacity(entries * self.stride));
+        }
+        let chunk = self.chunks.last_mut().expect("a chunk was just ensured");
+        chunk.extend_from_slice(bits);
+        chunk.extend_from_slice(state);
         self.len += 1;
         self.slots[i] = (hash, self.len as u32);
         if self.len * 2 > self.slots.len() {
