@@ -87,6 +87,20 @@ fn corpus_verdicts_match_the_sources_own_tests() {
 }
 
 #[test]
+fn the_verdict_and_counterexample_do_not_depend_on_threads() {
+    // c50-bad fails in several keys; parts run in parallel rounds.
+    let h = history::load(&corpora().join("porcupine-kv/c50-bad.txt"), &ParseOptions::default())
+        .unwrap();
+    let limits = Limits::deterministic(50_000_000);
+    let one = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
+    let two = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
+    let a = one.install(|| check(&h, &Model::Kv, &limits).unwrap());
+    let b = two.install(|| check(&h, &Model::Kv, &limits).unwrap());
+    assert!(matches!(a, Verdict::NotLinearizable(_)));
+    assert_eq!(a, b);
+}
+
+#[test]
 fn kv_verdicts_hold_without_partitioning_too() {
     let dir = corpora().join("porcupine-kv");
     for (file, expected) in

@@ -49,7 +49,7 @@ const QUANTUM_STEPS: u64 = 20_000;
 pub const MINIMIZE_STEPS_MAX: u64 = 10_000_000;
 /// Minimizing may spend this many times the steps the failed search took (but at least
 /// `MINIMIZE_STEPS_MIN`): a counterexample should not cost much more than the verdict.
-const MINIMIZE_STEPS_PER_SEARCH_STEP: u64 = 3;
+const MINIMIZE_STEPS_PER_SEARCH_STEP: u64 = 2;
 const MINIMIZE_STEPS_MIN: u64 = 50_000;
 /// One minimizing test may spend this many times the failed search's steps (but at
 /// least `MINIMIZE_TEST_STEPS_MIN`); a test past it keeps the operations it tried to
@@ -343,8 +343,9 @@ fn search_parts(
     let mut searches: Vec<Option<search::Search>> = compiled
         .iter()
         .map(|(_, c)| {
-            let all = (0..c.ops.len() as u32).map(|op| Item::new(op, Mode::Definite)).collect();
-            Some(search::Search::new(c, all, true))
+            let all: Vec<Item> =
+                (0..c.ops.len() as u32).map(|op| Item::new(op, Mode::Definite)).collect();
+            Some(search::Search::new(c, &all, true))
         })
         .collect();
     let mut limit: Option<LimitHit> = None;

@@ -274,11 +274,11 @@ impl Compiled {
         self.init.len()
     }
 
-    /// Applies op `k`'s step to `state` in place; false (state then unspecified) if the
+    /// Applies `step` (op `k`'s) to `state` in place; false (state then unspecified) if the
     /// model forbids it in this state.
     #[inline]
-    pub fn step(&mut self, k: usize, state: &mut [u64]) -> bool {
-        match self.ops[k].step {
+    pub fn apply(&mut self, step: Step, k: usize, state: &mut [u64]) -> bool {
+        match step {
             Step::Read { slot, v } => state[slot as usize] == v,
             Step::Write { slot, v } => {
                 state[slot as usize] = v;

@@ -241,22 +241,37 @@ impl Item {
     }
 }
 
+/// One event in the list.
+#[derive(Clone, Copy)]
+struct Node {
+    next: u32,
+    prev: u32,
+    /// The operation (index into the items), with `FORCED` set for a call.
+    op: u32,
+}
+
+/// What the walk needs of one operation, together for locality.
+#[derive(Clone, Copy)]
+struct OpInfo {
+    step: Step,
+    /// Index into `Compiled::ops`.
+    op: u32,
+    call_node: u32,
+    /// `NIL` if the outcome is unknown.
+    ret_node: u32,
+    /// The latest earlier-invoked operation of unknown outcome with the same step
+    /// (`NIL` if none). Such twins are interchangeable, so a twin may only be
+    /// linearized once its predecessor is: one order instead of all subsets.
+    twin_prev: u32,
+    /// Reaching its completion unlinearized means it never happened.
+    optional: bool,
+    read_only: bool,
+}
+
 /// The event list: nodes `0..n` are events, node `n` is the head sentinel.
 struct List {
-    next: Vec<u32>,
-    prev: Vec<u32>,
-    /// Per node: the operation (index into the items) and whether it is its call.
-    op: Vec<u32>,
-    is_call: Vec<bool>,
-    /// Per operation: its call node and its return node (`NIL` if unknown outcome).
-    call_node: Vec<u32>,
-    ret_node: Vec<u32>,
-    /// Per operation: reaching its completion unlinearized means it never happened.
-    optional: Vec<bool>,
-    /// Per operation of unknown outcome: the latest earlier-invoked one with the same
-    /// step (`NIL` if none). Such twins are interchangeable, so a twin may only be
-    /// linearized once its predecessor is: one order instead of all subsets.
-    twin_prev: Vec<u32>,
+    nodes: Vec<Node>,
+    ops: Vec<OpInfo>,
 }
 
 impl List {
@@ -275,98 +290,112 @@ impl List {
         events.sort_unstable_by_key(|e| e.0);
         let n = events.len();
         assert!(n < FORCED as usize, "event nodes fit 31 bits");
-        let head = n as u32;
         // Node i links to i + 1, the last event to nothing, the head to node 0.
-        let mut next: Vec<u32> = (1..=n as u32).collect();
-        next.push(if n > 0 { 0 } else { NIL });
-        if n > 0 {
-            next[n - 1] = NIL;
-        }
-        let mut prev: Vec<u32> = (0..=n as u32).map(|i| i.wrapping_sub(1)).collect();
-        if n > 0 {
-            prev[0] = head;
-        }
-        prev[n] = NIL;
-        let mut l = List {
-            next,
-            prev,
-            op: events.iter().map(|e| e.1).collect(),
-            is_call: events.iter().map(|e| e.2).collect(),
-            call_node: vec![NIL; items.len()],
-            ret_node: vec![NIL; items.len()],
-            optional: items.iter().map(|it| it.mode == Mode::Optional).collect(),
-            twin_prev: vec![NIL; items.len()],
-        };
-        let mut last_of_step: BTreeMap<Step, u32> = BTreeMap::new();
+        let mut nodes: Vec<Node> = (0..n)
+            .map(|i| Node {
+                next: if i + 1 < n { i as u32 + 1 } else { NIL },
+                prev: if i == 0 { n as u32 } else { i as u32 - 1 },
+                op: events[i].1 | if events[i].2 { FORCED } else { 0 },
+            })
+            .collect();
+        nodes.push(Node { next: if n > 0 { 0 } else { NIL }, prev: NIL, op: NIL });
+        let mut ops: Vec<OpInfo> = items
+            .iter()
+            .map(|it| {
+                let step = c.ops[it.op as usize].step;
+                OpInfo {
+                    step,
+                    op: it.op,
+                    call_node: NIL,
+                    ret_node: NIL,
+                    twin_prev: NIL,
+                    optional: it.mode == Mode::Optional,
+                    read_only: step.is_read_only(),
+                }
+            })
+            .collect();
         for (i, e) in events.iter().enumerate() {
             let k = e.1 as usize;
             if e.2 {
-                l.call_node[k] = i as u32;
+                ops[k].call_node = i as u32;
             } else {
-                l.ret_node[k] = i as u32;
+                ops[k].ret_node = i as u32;
             }
         }
-        for (i, e) in events.iter().enumerate() {
+        let mut last_of_step: BTreeMap<Step, u32> = BTreeMap::new();
+        for e in &events {
             let k = e.1 as usize;
-            if e.2 && l.ret_node[k] == NIL {
-                let step = c.ops[items[k].op as usize].step;
-                if let Some(p) = last_of_step.insert(step, k as u32) {
-                    l.twin_prev[k] = p;
+            if e.2 && ops[k].ret_node == NIL {
+                if let Some(p) = last_of_step.insert(ops[k].step, k as u32) {
+                    ops[k].twin_prev = p;
                 }
-                debug_assert!(l.call_node[k] == i as u32);
             }
         }
-        l
+        List { nodes, ops }
+    }
+
+    fn head(&self) -> u32 {
+        self.nodes.len() as u32 - 1
+    }
+
+    #[inline]
+    fn next(&self, x: u32) -> u32 {
+        self.nodes[x as usize].next
+    }
+
+    /// The operation of node `x`, and whether `x` is its call.
+    #[inline]
+    fn event(&self, x: u32) -> (usize, bool) {
+        let op = self.nodes[x as usize].op;
+        ((op & !FORCED) as usize, op & FORCED != 0)
     }
 
     /// Whether op `k`'s completion must be reached with it linearized.
     #[inline]
     fn required(&self, k: usize) -> bool {
-        self.ret_node[k] != NIL && !self.optional[k]
+        self.ops[k].ret_node != NIL && !self.ops[k].optional
     }
 
     #[inline]
     fn remove(&mut self, x: u32) {
-        let (p, n) = (self.prev[x as usize], self.next[x as usize]);
-        self.next[p as usize] = n;
+        let Node { prev: p, next: n, .. } = self.nodes[x as usize];
+        self.nodes[p as usize].next = n;
         if n != NIL {
-            self.prev[n as usize] = p;
+            self.nodes[n as usize].prev = p;
         }
     }
 
     /// Puts back a node removed last (dancing links: its own pointers are intact).
     #[inline]
     fn restore(&mut self, x: u32) {
-        let (p, n) = (self.prev[x as usize], self.next[x as usize]);
-        self.next[p as usize] = x;
+        let Node { prev: p, next: n, .. } = self.nodes[x as usize];
+        self.nodes[p as usize].next = x;
         if n != NIL {
-            self.prev[n as usize] = x;
+            self.nodes[n as usize].prev = x;
         }
     }
 
     fn lift(&mut self, k: usize) {
-        self.remove(self.call_node[k]);
-        if self.ret_node[k] != NIL {
-            self.remove(self.ret_node[k]);
+        self.remove(self.ops[k].call_node);
+        if self.ops[k].ret_node != NIL {
+            self.remove(self.ops[k].ret_node);
         }
     }
 
     fn unlift(&mut self, k: usize) {
-        if self.ret_node[k] != NIL {
-            self.restore(self.ret_node[k]);
+        if self.ops[k].ret_node != NIL {
+            self.restore(self.ops[k].ret_node);
         }
-        self.restore(self.call_node[k]);
+        self.restore(self.ops[k].call_node);
     }
 }
 
 /// A search in progress, which can be paused and resumed: independent parts of a
 /// history take turns, so an easy failing part is found before a hard one finishes.
 pub(super) struct Search {
-    items: Vec<Item>,
     list: List,
     head: u32,
     zobrist: Vec<u64>,
-    read_only: Vec<bool>,
     memo: Memo,
     bits: Vec<u64>,
     bits_hash: u64,
@@ -387,17 +416,15 @@ pub(super) struct Search {
 impl Search {
     /// A search for a linearization of `items`. `want_prefix` records the furthest
     /// point reached and its linearization, which costs a little time.
-    pub fn new(c: &Compiled, items: Vec<Item>, want_prefix: bool) -> Search {
+    pub fn new(c: &Compiled, items: &[Item], want_prefix: bool) -> Search {
         let m = items.len();
         let words = m.div_ceil(64).max(1);
-        let list = List::new(c, &items);
-        let head = list.op.len() as u32;
+        let list = List::new(c, items);
+        let head = list.head();
         let returns_left = (0..m).filter(|&k| list.required(k)).count();
-        let read_only = items.iter().map(|it| c.ops[it.op as usize].step.is_read_only()).collect();
-        let node = list.next[head as usize];
+        let node = list.next(head);
         Search {
             zobrist: (0..m as u64).map(|k| mix(k.wrapping_add(0x5851_f42d_4c95_7f2d))).collect(),
-            read_only,
             memo: Memo::new(words + c.width()),
             bits: vec![0u64; words],
             bits_hash: 0,
@@ -409,7 +436,6 @@ impl Search {
             node,
             head,
             list,
-            items,
             want_prefix,
             furthest: None,
             prefix: Vec::new(),
@@ -419,7 +445,10 @@ impl Search {
 
     /// Memory held, for the byte cap.
     pub fn bytes(&self) -> usize {
-        self.memo.bytes() + self.undo.capacity() * 8 + self.list.op.len() * 16
+        self.memo.bytes()
+            + self.undo.capacity() * 8
+            + self.list.nodes.len() * 12
+            + self.list.ops.len() * 48
     }
 
     /// Runs for at most `quantum` steps; `None` if it paused undecided. `other_bytes`
@@ -470,11 +499,11 @@ impl Search {
             }
             let node = self.node;
             debug_assert!(node != NIL, "a completion is left, so the walk cannot end");
-            let k = self.list.op[node as usize] as usize;
-            let done = if self.list.is_call[node as usize] {
+            let (k, is_call) = self.list.event(node);
+            let done = if is_call {
                 self.try_call(c, node, k);
                 None
-            } else if self.list.optional[k] {
+            } else if self.list.ops[k].optional {
                 self.retire(node, k)
             } else {
                 // The completion of an operation not linearized: this branch is wrong.
@@ -482,7 +511,7 @@ impl Search {
                     self.furthest = Some((node, k));
                     self.prefix.clear();
                     let list = &self.list;
-                    let ops = self.calls.iter().map(|&n| list.op[(n & !FORCED) as usize] as usize);
+                    let ops = self.calls.iter().map(|&n| list.event(n & !FORCED).0);
                     self.prefix.extend(ops);
                 }
                 self.backtrack(k)
@@ -501,13 +530,14 @@ impl Search {
     /// Linearizes op `k` at its call `node` if the model and the memo allow; moves on.
     #[inline]
     fn try_call(&mut self, c: &mut Compiled, node: u32, k: usize) {
-        let twin = self.list.twin_prev[k];
+        let info = self.list.ops[k];
+        let twin = info.twin_prev;
         if twin != NIL && !self.has(twin as usize) {
-            self.node = self.list.next[node as usize];
+            self.node = self.list.next(node);
             return;
         }
         self.scratch.copy_from_slice(&self.state);
-        if c.step(self.items[k].op as usize, &mut self.scratch) {
+        if c.apply(info.step, info.op as usize, &mut self.scratch) {
             self.bits[k / 64] |= 1 << (k % 64);
             let h = self.bits_hash ^ self.zobrist[k];
             if self.memo.insert(h ^ hash_state(&self.scratch), &self.bits, &self.scratch) {
@@ -515,19 +545,19 @@ impl Search {
                 // A read-only step that fits the state now is as good here as anywhere
                 // later (moving it earlier breaks no real-time order, and it changes
                 // nothing), so no alternative to it need be tried.
-                self.calls.push(if self.read_only[k] { node | FORCED } else { node });
+                self.calls.push(if info.read_only { node | FORCED } else { node });
                 self.undo.extend_from_slice(&self.state);
                 std::mem::swap(&mut self.state, &mut self.scratch);
                 self.list.lift(k);
                 if self.list.required(k) {
                     self.returns_left -= 1;
                 }
-                self.node = self.list.next[self.head as usize];
+                self.node = self.list.next(self.head);
                 return;
             }
             self.bits[k / 64] &= !(1 << (k % 64));
         }
-        self.node = self.list.next[node as usize];
+        self.node = self.list.next(node);
     }
 
     /// An optional operation not linearized by its completion never happened: retire
@@ -540,7 +570,7 @@ impl Search {
             self.calls.push(node | FORCED);
             self.undo.extend_from_slice(&self.state);
             self.list.lift(k);
-            self.node = self.list.next[self.head as usize];
+            self.node = self.list.next(self.head);
             return None;
         }
         self.bits[k / 64] &= !(1 << (k % 64));
@@ -560,7 +590,7 @@ impl Search {
                 return Some(Outcome::NotLinearizable { furthest, prefix });
             };
             let top = entry & !FORCED;
-            let j = self.list.op[top as usize] as usize;
+            let j = self.list.event(top).0;
             self.state.copy_from_slice(&self.undo[self.undo.len() - w..]);
             self.undo.truncate(self.undo.len() - w);
             self.bits[j / 64] &= !(1 << (j % 64));
@@ -570,7 +600,7 @@ impl Search {
                 self.returns_left += 1;
             }
             if entry & FORCED == 0 {
-                self.node = self.list.next[top as usize];
+                self.node = self.list.next(top);
                 return None;
             }
         }
@@ -584,7 +614,7 @@ pub(super) fn search(
     budget: &mut Budget,
     want_prefix: bool,
 ) -> Outcome {
-    let mut s = Search::new(c, items.to_vec(), want_prefix);
+    let mut s = Search::new(c, items, want_prefix);
     s.run(c, budget, u64::MAX, 0).expect("an unlimited quantum runs to a verdict")
 }
 

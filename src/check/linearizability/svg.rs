@@ -169,7 +169,7 @@ fn header(s: &mut String, cx: &Counterexample, h: &History, drawn: usize) {
     let un = h.op(cx.unplaceable);
     let key = cx.key.as_ref().map_or(String::new(), |k| format!(" (key {k})"));
     let line =
-        if un.invoke.line > 0 { format!(", line {}", un.invoke.line) } else { String::new() };
+        if un.invoke.line > 0 { format!(" (line {})", un.invoke.line) } else { String::new() };
     let title = format!(
         "Not linearizable{key}: no linearization places {}{line} before its completion.",
         un.describe()
@@ -180,8 +180,8 @@ fn header(s: &mut String, cx: &Counterexample, h: &History, drawn: usize) {
         cx.minimal.len()
     );
     let legend2 = format!(
-        "Green #n: the longest linearizable prefix ({} ops), in order. Dashed: outcome unknown. \
-         {drawn} ops drawn; failed ops (never happened) are not.",
+        "Green #n: the longest linearizable prefix ({} ops), in order. Dashed: outcome \
+         unknown. {drawn} ops drawn (failed ones never happened and are not).",
         cx.prefix.len()
     );
     let _ = writeln!(
