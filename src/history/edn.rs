@@ -59,9 +59,21 @@ pub struct Reader<'a> {
     line: u32,
 }
 
+/// Bytes that end a token: whitespace, commas, brackets, quotes, comments.
+const DELIMITERS: [bool; 256] = {
+    let mut t = [false; 256];
+    let ds = b" \t\n\r\x0c,[](){}\";";
+    let mut i = 0;
+    while i < ds.len() {
+        t[ds[i] as usize] = true;
+        i += 1;
+    }
+    t
+};
+
+#[inline]
 fn is_delimiter(b: u8) -> bool {
-    b.is_ascii_whitespace()
-        || matches!(b, b'[' | b']' | b'(' | b')' | b'{' | b'}' | b'"' | b',' | b';')
+    DELIMITERS[b as usize]
 }
 
 impl<'a> Reader<'a> {
@@ -86,7 +98,23 @@ impl<'a> Reader<'a> {
         self.skip_ws_nested(0)
     }
 
+    /// Most forms follow one space or none: that case returns at once.
+    #[inline(always)]
     fn skip_ws_nested(&mut self, depth: u32) -> Result<(), ParseError> {
+        match self.peek() {
+            Some(b' ')
+                if self.s.get(self.pos + 1).is_some_and(|&b| !is_delimiter(b) && b != b'#') =>
+            {
+                self.pos += 1;
+                Ok(())
+            }
+            Some(b) if !is_delimiter(b) && b != b'#' => Ok(()),
+            _ => self.skip_ws_slow(depth),
+        }
+    }
+
+    #[inline(never)]
+    fn skip_ws_slow(&mut self, depth: u32) -> Result<(), ParseError> {
         while let Some(b) = self.peek() {
             match b {
                 b'\n' => {
@@ -190,6 +218,7 @@ impl<'a> Reader<'a> {
     }
 
     /// Reads a token: the bytes up to the next delimiter.
+    #[inline]
     fn token(&mut self) -> &'a str {
         let start = self.pos;
         while self.peek().is_some_and(|b| !is_delimiter(b)) {
