@@ -465,8 +465,8 @@ fn a_program_builds_a_keyed_register_history_and_gets_a_drawn_counterexample() {
     let svg = cx.svg(&h);
     let doc = roxmltree::Document::parse(&svg).expect("the SVG is well-formed XML");
     assert_eq!(doc.root_element().tag_name().name(), "svg");
-    assert!(svg.contains("read 7 → nil"), "{svg}");
-    assert!(cx.summary(&h).contains("cannot place: p3 read 7 → nil"));
+    assert!(svg.contains("read[7] → nil"), "{svg}");
+    assert!(cx.summary(&h).contains("cannot place: p3 read[7] → nil"));
 }
 
 #[test]

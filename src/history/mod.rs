@@ -204,9 +204,9 @@ impl Op {
         self.f == Func::Cas && self.output == Some(Value::Bool(false))
     }
 
-    /// Short human description: `p3 cas 1→4 ok`, `p0 read → 3`, with the key if any.
+    /// Short human description: `p3 cas 1→4`, `p0 read → 3`, `p2 write[7] 5` with a key.
     pub fn describe(&self) -> String {
-        let key = self.key.as_ref().map_or(String::new(), |k| format!(" {k}"));
+        let key = self.key.as_ref().map_or(String::new(), |k| format!("[{k}]"));
         let body = match (self.f, &self.output) {
             (Func::Read | Func::Get, Some(v)) if self.outcome() == Outcome::Ok => {
                 format!("{}{key} → {v}", self.f.name())
