@@ -140,8 +140,8 @@ struct StrMeta {
 struct Strings {
     bytes: Vec<u8>,
     meta: Vec<StrMeta>,
-    /// Word + 1 per slot (0: empty), placed by hash.
-    table: Vec<u32>,
+    /// (hash, word + 1) per slot (word 0: empty), placed by hash.
+    table: Vec<(u64, u32)>,
     /// Scratch space for comparing contents.
     buf_a: Vec<u8>,
     buf_b: Vec<u8>,
@@ -200,7 +200,7 @@ impl Strings {
     fn index(&mut self, w: u64) {
         if (self.meta.len() + 1) * 2 > self.table.len() {
             let n = (self.table.len() * 2).max(64);
-            self.table = vec![0; n];
+            self.table = vec![(0, 0); n];
             for x in 0..self.meta.len() as u64 {
                 if x != w && self.meta[x as usize].len != NOT_STRING {
                     self.place(x);
@@ -212,11 +212,12 @@ impl Strings {
 
     fn place(&mut self, w: u64) {
         let mask = self.table.len() - 1;
-        let mut i = self.slot_of(self.meta[w as usize].hash);
-        while self.table[i] != 0 {
+        let hash = self.meta[w as usize].hash;
+        let mut i = self.slot_of(hash);
+        while self.table[i].1 != 0 {
             i = (i + 1) & mask;
         }
-        self.table[i] = w as u32 + 1;
+        self.table[i] = (hash, w as u32 + 1);
     }
 
     /// Whether string `w` is `a` followed by `b`, byte for byte.
@@ -239,11 +240,17 @@ impl Strings {
         let len = self.len_of(a) + self.len_of(b);
         let mask = self.table.len() - 1;
         let mut i = self.slot_of(hash);
-        while self.table[i] != 0 {
-            let w = self.table[i] as u64 - 1;
-            let m = self.meta[w as usize];
-            if m.hash == hash && m.len as usize == len && self.is_concat(w, a, b) {
-                return w;
+        while self.table[i].1 != 0 {
+            let (h, w) = self.table[i];
+            if h == hash {
+                let w = w as u64 - 1;
+                let m = self.meta[w as usize];
+                // The same two parts make the same string; other candidates are
+                // compared byte for byte.
+                let same_parts = m.left == a as u32 && m.right == b as u32;
+                if m.len as usize == len && (same_parts || self.is_concat(w, a, b)) {
+                    return w;
+                }
             }
             i = (i + 1) & mask;
         }
@@ -263,8 +270,6 @@ pub(super) struct Compiled {
     pub init: Vec<u64>,
     micro: Vec<Micro>,
     values: Interner,
-    /// `(string word << 32 | argument word)` to the appended string's word.
-    appended: super::search::WordMap,
     /// Per operation: the last string it appended to, and the result.
     last_append: Vec<(u64, u64)>,
 }
@@ -336,13 +341,7 @@ impl Compiled {
 
     fn append(&mut self, s: u64, arg: u64) -> u64 {
         debug_assert!(s < 1 << 32 && arg < 1 << 32, "string words fit 32 bits");
-        let key = s << 32 | arg;
-        if let Some(w) = self.appended.get(key) {
-            return w;
-        }
-        let w = self.values.strings.concat(s, arg);
-        self.appended.insert(key, w);
-        w
+        self.values.strings.concat(s, arg)
     }
 
     /// Memory the search made outside its memo table: strings and their index.
@@ -350,7 +349,7 @@ impl Compiled {
         let st = &self.values.strings;
         st.bytes.capacity()
             + st.meta.capacity() * std::mem::size_of::<StrMeta>()
-            + st.table.capacity() * 4
+            + st.table.capacity() * 16
     }
 }
 
@@ -367,7 +366,6 @@ pub(super) fn compile(h: &History, model: &Model, ids: &[OpId]) -> Result<Compil
         init: Vec::new(),
         micro: Vec::new(),
         values: Interner::new(),
-        appended: super::search::WordMap::new(),
         last_append: Vec::new(),
     };
     let mut slots: BTreeMap<Value, u32> = BTreeMap::new();
@@ -542,4 +540,30 @@ fn txn_step(
     }
     let len = c.micro.len() as u32 - start;
     Ok((len > 0).then_some(Step::Txn { start, len }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn equal_strings_get_one_word_whatever_made_them() {
+        let mut i = Interner::new();
+        let s = |t: &str| Value::Str(t.to_string());
+        let abc = i.intern(s("abc"));
+        let (a, bc, ab, c) =
+            (i.intern(s("a")), i.intern(s("bc")), i.intern(s("ab")), i.intern(s("c")));
+        let x = i.strings.concat(a, bc);
+        assert_eq!(x, abc, "a + bc is the interned abc");
+        assert_eq!(i.strings.concat(ab, c), abc);
+        let empty = i.intern(s(""));
+        assert_eq!(i.strings.concat(empty, a), a);
+        let abcc = i.strings.concat(x, c);
+        let cc = i.strings.concat(c, c);
+        assert_eq!(i.strings.concat(ab, cc), abcc);
+        let mut out = Vec::new();
+        i.strings.write(abcc, &mut out);
+        assert_eq!(out, b"abcc");
+        assert_ne!(i.strings.concat(c, ab), abcc);
+    }
 }

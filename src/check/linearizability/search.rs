@@ -78,56 +78,6 @@ fn hash_state(state: &[u64]) -> u64 {
     h
 }
 
-/// A small open-addressing map from `u64` to `u64`, deterministic (no random seed).
-/// `u64::MAX` cannot be a key: it marks empty slots.
-pub(super) struct WordMap {
-    slots: Vec<(u64, u64)>,
-    len: usize,
-}
-
-impl WordMap {
-    const EMPTY: u64 = u64::MAX;
-
-    pub fn new() -> WordMap {
-        WordMap { slots: vec![(WordMap::EMPTY, 0); 64], len: 0 }
-    }
-
-    #[inline]
-    fn slot(&self, key: u64) -> usize {
-        let mask = self.slots.len() - 1;
-        let mut i = mix(key) as usize & mask;
-        while self.slots[i].0 != WordMap::EMPTY && self.slots[i].0 != key {
-            i = (i + 1) & mask;
-        }
-        i
-    }
-
-    #[inline]
-    pub fn get(&self, key: u64) -> Option<u64> {
-        let (k, v) = self.slots[self.slot(key)];
-        (k == key).then_some(v)
-    }
-
-    pub fn insert(&mut self, key: u64, val: u64) {
-        debug_assert!(key != WordMap::EMPTY);
-        if (self.len + 1) * 2 > self.slots.len() {
-            let n = self.slots.len() * 2;
-            let old = std::mem::replace(&mut self.slots, vec![(WordMap::EMPTY, 0); n]);
-            for (k, v) in old {
-                if k != WordMap::EMPTY {
-                    let i = self.slot(k);
-                    self.slots[i] = (k, v);
-                }
-            }
-        }
-        let i = self.slot(key);
-        if self.slots[i].0 == WordMap::EMPTY {
-            self.len += 1;
-        }
-        self.slots[i] = (key, val);
-    }
-}
-
 /// Memo entries per arena chunk: chunks never move, so growing copies nothing.
 const MEMO_CHUNK_ENTRIES: usize = 1 << 14;
 
