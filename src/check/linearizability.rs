@@ -185,7 +185,8 @@ pub struct CheckConfig {
     /// Check independent parts (keys, register groups) separately. Always sound where
     /// the model allows it; `false` checks the history as one object.
     pub partition: bool,
-    /// Minimize a counterexample (costs up to `MINIMIZE_STEPS_MAX` steps).
+    /// Minimize a counterexample (costs about twice the failed search's steps, at most
+    /// `MINIMIZE_STEPS_MAX`).
     pub minimize: bool,
     pub limits: Limits,
 }
@@ -196,7 +197,7 @@ impl CheckConfig {
     }
 }
 
-/// Why a history could not be judged.
+/// The answer of a check.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Verdict {
     Linearizable,
@@ -218,9 +219,13 @@ pub struct Counterexample {
     pub prefix: Vec<OpId>,
     /// The operation that no linearization can place before its completion.
     pub unplaceable: OpId,
-    /// A set of operations, `unplaceable` among them, in invocation order, that is not
-    /// linearizable on its own, and from which no single operation can be removed
-    /// without it becoming linearizable (when `minimal_complete`).
+    /// Operations, `unplaceable` among them, in invocation order, whose outcomes
+    /// contradict each other: not linearizable on their own, nor whatever the other
+    /// operations did (each may have happened within its interval, or not at all). None
+    /// of them can be left out that way without the contradiction going (when
+    /// `minimal_complete`), and, unless its result is impossible at any time,
+    /// `unplaceable` would fit among them if its timing were free: the set explains
+    /// why it cannot be placed.
     pub minimal: Vec<OpId>,
     /// False when the minimizing ran out of budget: `minimal` is then smaller than
     /// the history but perhaps not minimal.

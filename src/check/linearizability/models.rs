@@ -358,8 +358,8 @@ fn bad(h: &History, id: OpId, msg: String) -> ModelError {
     ModelError { line: h.op(id).invoke.line, op: id, msg }
 }
 
-/// Compiles the operations `ids` (in invocation order) of `h` under `model`.
-/// `slot_of` names each operation's state slots: registers, keys, or nothing.
+/// Compiles the operations `ids` (in invocation order) of `h` under `model`: one state
+/// slot per key (register, kv) or register name (multi-register) among them.
 pub(super) fn compile(h: &History, model: &Model, ids: &[OpId]) -> Result<Compiled, ModelError> {
     let mut c = Compiled {
         ops: Vec::with_capacity(ids.len()),

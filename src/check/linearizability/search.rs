@@ -10,8 +10,15 @@
 //! history is linearizable once no completion is left; operations whose outcome is
 //! unknown have no completion, so they may be linearized at any point, or never.
 //!
-//! Every loop is bounded by the `Budget`; hitting it gives `Limit`, never a hang or an
-//! unbounded allocation.
+//! Two reductions keep it small, both sound: a read-only step that fits the state is
+//! never undone to try an alternative (it could move no earlier and no later with any
+//! gain), and operations of unknown outcome with identical steps are linearized in one
+//! order only. For minimizing counterexamples, an operation can also be optional: it
+//! happened within its interval, or never.
+//!
+//! A search can pause after a number of steps and resume, so independent parts take
+//! turns. Every loop is bounded by the `Budget`; hitting it gives `Limit`, never a hang
+//! or an unbounded allocation.
 
 use super::models::{Compiled, Step};
 use std::collections::BTreeMap;
@@ -24,6 +31,8 @@ const NIL: u32 = u32::MAX;
 /// Marks an entry of the linearization stack that was forced, not chosen: undoing it
 /// leaves no alternative to try at that point.
 const FORCED: u32 = 1 << 31;
+/// Marks a node that is an operation's call (not its completion).
+const CALL: u32 = 1 << 31;
 
 /// What a search may still spend.
 #[derive(Clone, Debug)]
@@ -196,7 +205,7 @@ impl Item {
 struct Node {
     next: u32,
     prev: u32,
-    /// The operation (index into the items), with `FORCED` set for a call.
+    /// The operation (index into the items), with `CALL` set for its call.
     op: u32,
 }
 
@@ -245,7 +254,7 @@ impl List {
             .map(|i| Node {
                 next: if i + 1 < n { i as u32 + 1 } else { NIL },
                 prev: if i == 0 { n as u32 } else { i as u32 - 1 },
-                op: events[i].1 | if events[i].2 { FORCED } else { 0 },
+                op: events[i].1 | if events[i].2 { CALL } else { 0 },
             })
             .collect();
         nodes.push(Node { next: if n > 0 { 0 } else { NIL }, prev: NIL, op: NIL });
@@ -297,7 +306,7 @@ impl List {
     #[inline]
     fn event(&self, x: u32) -> (usize, bool) {
         let op = self.nodes[x as usize].op;
-        ((op & !FORCED) as usize, op & FORCED != 0)
+        ((op & !CALL) as usize, op & CALL != 0)
     }
 
     /// Whether op `k`'s completion must be reached with it linearized.
