@@ -469,6 +469,30 @@ fn a_program_builds_a_keyed_register_history_and_gets_a_drawn_counterexample() {
     assert!(cx.summary(&h).contains("cannot place: p3 read[7] → nil"));
 }
 
+/// Found on the simulator's own history: the write that a read returned was still
+/// pending when the unplaceable read completed; the minimized set must show it.
+#[test]
+fn a_stale_read_after_a_pending_write_was_seen_keeps_that_write_in_the_set() {
+    let mut h = History::new();
+    let p = ProcessId;
+    h.invoke(p(1), Func::Write, None, Value::Int(1)).unwrap();
+    h.ok(p(1), None).unwrap();
+    h.invoke(p(2), Func::Write, None, Value::Int(2)).unwrap();
+    h.invoke(p(3), Func::Read, None, Value::Nil).unwrap();
+    h.ok(p(3), Some(Value::Int(2))).unwrap();
+    h.invoke(p(4), Func::Read, None, Value::Nil).unwrap();
+    h.ok(p(4), Some(Value::Int(1))).unwrap(); // 1 again, after 2 was read
+    h.info(p(2)).unwrap();
+    let Verdict::NotLinearizable(cx) =
+        check(&h, &Model::register(), &Limits::deterministic(1_000_000)).unwrap()
+    else {
+        panic!()
+    };
+    assert_eq!(cx.unplaceable, h.ops()[3].id);
+    let all: Vec<history::OpId> = h.ops().iter().map(|o| o.id).collect();
+    assert_eq!(cx.minimal, all, "{}", cx.summary(&h));
+}
+
 #[test]
 fn counterexample_svg_escapes_what_the_history_says() {
     let text = "{:process 0 :type :invoke :f :append :key \"<k&'>\" :value \"<b>\\\"x\\\"</b>\"}\n\

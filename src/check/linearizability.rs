@@ -587,7 +587,8 @@ enum Test {
 
 /// Minimizes `set` (operations of definite outcome) around `pinned`, with `context`
 /// (operations pending at `pinned`'s completion) always present; see `counterexample`.
-/// Returns the operations kept and whether the result is 1-minimal.
+/// Returns the operations kept (with the pending ones the explanation needs) and
+/// whether the result is 1-minimal.
 fn minimize_set(
     c: &mut models::Compiled,
     pinned: u32,
@@ -597,6 +598,14 @@ fn minimize_set(
     budget: &mut Budget,
 ) -> (Vec<u32>, bool) {
     let all = set.clone();
+    // `kept` as recorded and `context` of unknown outcome, with the pinned operation
+    // untimed: is its result possible among them at all?
+    let untimed = |kept: &[u32], context: &[Item]| {
+        let mut items: Vec<Item> = kept.iter().map(|&j| Item::new(j, Mode::Definite)).collect();
+        items.push(Item { op: pinned, mode: Mode::Definite, untimed: true });
+        items.extend_from_slice(context);
+        items
+    };
     // One search under the per-test cap; its steps count against the whole budget.
     let run = |c: &mut models::Compiled, items: &[Item], budget: &mut Budget| -> Option<bool> {
         let before = budget.steps_taken;
@@ -643,20 +652,32 @@ fn minimize_set(
         if !plausible {
             return Test::Keeps;
         }
-        let mut alone: Vec<Item> = kept.iter().map(|&j| Item::new(j, Mode::Definite)).collect();
-        alone.push(Item { op: pinned, mode: Mode::Definite, untimed: true });
-        match run(c, &alone, budget) {
+        match run(c, &untimed(kept, context), budget) {
             Some(true) => Test::Keeps,
             Some(false) => Test::Loses,
             None => Test::GaveUp { abort: spent(budget) },
         }
     };
-    match test(&set, true) {
+    let (mut kept, complete) = match test(&set, true) {
         Test::Keeps => ddmin(set, |s| test(s, true)),
-        Test::GaveUp { .. } => (set, false),
+        Test::GaveUp { .. } => return (set, false),
         // The result is impossible whatever its timing: weaken without the condition.
-        Test::Loses => ddmin(set, |s| test(s, false)),
+        Test::Loses => return ddmin(set, |s| test(s, false)),
+    };
+    // Show the pending operations the explanation needs (say, the write whose value
+    // the unplaceable read returned, still running when the read completed).
+    let mut needed: Vec<Item> = context.to_vec();
+    let mut i = 0;
+    while i < needed.len() {
+        let mut without = needed.clone();
+        without.remove(i);
+        match run(c, &untimed(&kept, &without), budget) {
+            Some(true) => needed = without,
+            _ => i += 1,
+        }
     }
+    kept.extend(needed.iter().map(|it| it.op));
+    (kept, complete)
 }
 
 /// Zeller's delta debugging: drops chunks of `set`, then single items, as long as
