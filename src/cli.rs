@@ -139,6 +139,11 @@ enum Cmd {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
+    /// Work with operation histories: `history check FILE... --model NAME`.
+    History {
+        #[command(subcommand)]
+        cmd: crate::cli_history::HistoryCmd,
+    },
 }
 
 pub const EXIT_OK: i32 = 0;
@@ -182,6 +187,7 @@ pub fn run(args: Vec<String>) -> i32 {
         Cmd::Compare { scenario, designs, seed, seeds, duration_s, out } => {
             cmd_compare(&scenario, &designs, seed, seeds.as_deref(), duration_s, out)
         }
+        Cmd::History { cmd } => crate::cli_history::run(cmd),
     }
 }
 

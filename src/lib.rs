@@ -4,9 +4,11 @@
 pub mod check;
 pub mod cli;
 pub mod cli_explore;
+pub mod cli_history;
 pub mod compare;
 pub mod engine;
 pub mod explore;
+pub mod history;
 pub mod metrics;
 pub mod model;
 pub mod report;

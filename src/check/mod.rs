@@ -13,6 +13,8 @@ mod recovery;
 mod session;
 mod single_writer;
 
+pub mod linearizability;
+
 use crate::engine::SimTime;
 use crate::model::types::Obs;
 use crate::model::World;

@@ -1,0 +1,225 @@
+//! `gameday history ...`: commands on operation histories from elsewhere (Jepsen,
+//! Knossos, Porcupine, or the simulator's own `--history` files). Arguments are
+//! validated before any file is read; each file then gets one line (verdict, operations,
+//! time) and, when it is not linearizable, the counterexample's summary.
+//!
+//! Exit codes: 0 all linearizable, 1 any not linearizable, 2 bad input (unreadable or
+//! malformed file, unknown model or option value), 3 any verdict unknown (a limit was
+//! hit) and none not linearizable.
+
+use crate::check::linearizability::{self, CheckConfig, Limits, Model, Verdict};
+use crate::cli::{EXIT_BAD_INPUT, EXIT_LIMIT, EXIT_OK, EXIT_UNMET};
+use crate::history::{self, Format, NilRead, ParseOptions, Value};
+use clap::Subcommand;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+/// Seconds a file may take by default.
+const TIMEOUT_S_DEFAULT: f64 = 60.0;
+
+#[derive(Subcommand, Debug)]
+pub enum HistoryCmd {
+    /// Check histories for linearizability against a sequential model.
+    Check {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// register (initially absent), cas-register (initially 0), kv, multi-register,
+        /// mutex.
+        #[arg(long)]
+        model: String,
+        /// auto, edn (Jepsen/Knossos EDN) or jepsen-log (Jepsen's log lines).
+        #[arg(long, default_value = "auto")]
+        format: String,
+        /// Wall-clock seconds per file; past it the verdict is unknown (exit 3).
+        #[arg(long, value_name = "S", default_value_t = TIMEOUT_S_DEFAULT)]
+        timeout: f64,
+        /// Check the history as one object instead of key by key.
+        #[arg(long = "no-partition")]
+        no_partition: bool,
+        /// Initial register value (an integer, a "string", or nil for absent).
+        #[arg(long)]
+        init: Option<String>,
+        /// What a nil read result means: absent, or unconstrained (default: the
+        /// format's convention, unconstrained for EDN, absent for Jepsen logs).
+        #[arg(long = "nil-read")]
+        nil_read: Option<String>,
+        /// Memo entries one search may hold; past it the verdict is unknown.
+        #[arg(long = "memo-max", default_value_t = linearizability::MEMO_ENTRIES_MAX_DEFAULT)]
+        memo_max: usize,
+        /// Reports counterexamples without minimizing them (faster on huge histories).
+        #[arg(long = "no-minimize")]
+        no_minimize: bool,
+        /// Writes each counterexample as DIR/<file stem>.svg.
+        #[arg(long = "svg-dir", value_name = "DIR")]
+        svg_dir: Option<PathBuf>,
+    },
+}
+
+/// A validated `history check`.
+struct CheckArgs {
+    files: Vec<PathBuf>,
+    parse: ParseOptions,
+    cfg: CheckConfig,
+    svg_dir: Option<PathBuf>,
+}
+
+/// Runs a `history` command; returns the exit code.
+pub fn run(cmd: HistoryCmd) -> i32 {
+    match validate(cmd) {
+        Ok(args) => check_files(&args),
+        Err(msg) => {
+            eprintln!("error: {msg}");
+            EXIT_BAD_INPUT
+        }
+    }
+}
+
+fn validate(cmd: HistoryCmd) -> Result<CheckArgs, String> {
+    let HistoryCmd::Check {
+        files,
+        model,
+        format,
+        timeout,
+        no_partition,
+        init,
+        nil_read,
+        memo_max,
+        no_minimize,
+        svg_dir,
+    } = cmd;
+    let names = || Model::NAMES.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ");
+    let mut m = Model::from_name(&model)
+        .ok_or_else(|| format!("--model {model}: unknown model (valid: {})", names()))?;
+    if let Some(text) = init {
+        let v = parse_init(&text)?;
+        m = m.with_init(v).ok_or_else(|| {
+            format!("--init: model {model} has no initial value to set (only register, cas-register, multi-register)")
+        })?;
+    }
+    let format = Format::from_name(&format).ok_or_else(|| {
+        format!("--format {format}: unknown format (valid: auto, edn, jepsen-log)")
+    })?;
+    let nil_read = match nil_read.as_deref() {
+        None => None,
+        Some("absent") => Some(NilRead::Absent),
+        Some("unconstrained") => Some(NilRead::Unconstrained),
+        Some(other) => {
+            return Err(format!(
+                "--nil-read {other}: unknown meaning (valid: absent, unconstrained)"
+            ))
+        }
+    };
+    if !(timeout.is_finite() && timeout > 0.0 && timeout <= 86_400.0) {
+        return Err(format!(
+            "--timeout: must be a positive number of seconds up to 86400, got {timeout}"
+        ));
+    }
+    let limits = Limits {
+        timeout: Some(Duration::from_secs_f64(timeout)),
+        memo_entries_max: memo_max.max(1),
+        ..Limits::default()
+    };
+    let mut cfg = CheckConfig::new(m, limits);
+    cfg.partition = !no_partition;
+    cfg.minimize = !no_minimize;
+    Ok(CheckArgs { files, parse: ParseOptions { format, nil_read }, cfg, svg_dir })
+}
+
+/// `--init`: an EDN scalar; `absent` is accepted for nil.
+fn parse_init(text: &str) -> Result<Value, String> {
+    if text == "absent" {
+        return Ok(Value::Nil);
+    }
+    let mut r = history::edn::Reader::new(text);
+    let bad = |why: String| format!("--init {text}: {why} (valid: an integer, a \"string\", nil)");
+    let form = r.read(0).map_err(|e| bad(e.msg))?;
+    r.skip_ws().map_err(|e| bad(e.msg))?;
+    if !r.at_end() {
+        return Err(bad("one value expected".into()));
+    }
+    history::edn::to_value(&form).map_err(bad)
+}
+
+fn check_files(args: &CheckArgs) -> i32 {
+    let (mut bad, mut failed, mut unknown) = (false, false, false);
+    let mut svg_names: Vec<String> = Vec::new();
+    for path in &args.files {
+        #[allow(clippy::disallowed_methods)] // reports how long a check took
+        let t0 = Instant::now();
+        let h = match history::load(path, &args.parse) {
+            Ok(h) => h,
+            Err(e) => {
+                eprintln!("error: {e}");
+                bad = true;
+                continue;
+            }
+        };
+        let report = match linearizability::check_with(&h, &args.cfg) {
+            Ok(r) => r,
+            Err(e) => {
+                let at = if e.line > 0 { format!(":{}", e.line) } else { String::new() };
+                eprintln!("error: {}{at}: {}", path.display(), e.msg);
+                bad = true;
+                continue;
+            }
+        };
+        let ms = t0.elapsed().as_secs_f64() * 1e3;
+        let n = h.ops().len();
+        match &report.verdict {
+            Verdict::Linearizable => {
+                println!("{}: linearizable ({n} ops, {ms:.1} ms)", path.display())
+            }
+            Verdict::Unknown { reason } => {
+                unknown = true;
+                println!("{}: unknown: {reason} ({n} ops, {ms:.1} ms)", path.display());
+            }
+            Verdict::NotLinearizable(cx) => {
+                failed = true;
+                println!("{}: NOT linearizable ({n} ops, {ms:.1} ms)", path.display());
+                for line in cx.summary(&h).lines() {
+                    println!("  {line}");
+                }
+                if let Some(dir) = &args.svg_dir {
+                    let file = dir.join(svg_name(path, &mut svg_names));
+                    match crate::report::write_atomic(&file, cx.svg(&h).as_bytes()) {
+                        Ok(()) => println!("  timeline: {}", file.display()),
+                        Err(e) => {
+                            eprintln!("error: --svg-dir {}: {e}", file.display());
+                            bad = true;
+                        }
+                    }
+                }
+            }
+        }
+    }
+    if bad {
+        EXIT_BAD_INPUT
+    } else if failed {
+        EXIT_UNMET
+    } else if unknown {
+        EXIT_LIMIT
+    } else {
+        EXIT_OK
+    }
+}
+
+/// `<stem>.svg`, with `-2`, `-3`... when files of the same stem were checked.
+fn svg_name(path: &Path, taken: &mut Vec<String>) -> String {
+    let stem: String = path
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or("history")
+        .chars()
+        .map(
+            |c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.' { c } else { '-' },
+        )
+        .collect();
+    let mut name = format!("{stem}.svg");
+    let mut i = 2;
+    while taken.contains(&name) {
+        name = format!("{stem}-{i}.svg");
+        i += 1;
+    }
+    taken.push(name.clone());
+    name
+}
