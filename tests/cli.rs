@@ -37,8 +37,8 @@ fn run_writes_a_summary_and_exits_zero_when_expectations_hold() {
 fn unmet_expectation_exits_one() {
     let dir = tempfile::tempdir().unwrap();
     let text = std::fs::read_to_string("scenarios/fenced-promotion.json").unwrap().replace(
-        "\"hold\": [\"single_writer\", ",
-        "\"violated\": [\"single_writer\"], \"hold\": [",
+        "\"violated\": [\"linearizable\"], \"hold\": [\"single_writer\", ",
+        "\"violated\": [\"linearizable\", \"single_writer\"], \"hold\": [",
     );
     let path = dir.path().join("wrong.json");
     std::fs::write(&path, text).unwrap();

@@ -37,8 +37,8 @@ fn check_passes_on_the_bundled_scenarios_whatever_the_thread_count() {
 fn check_fails_on_a_wrong_expectation_with_a_junit_failure() {
     let dir = tempfile::tempdir().unwrap();
     let text = std::fs::read_to_string("scenarios/fenced-promotion.json").unwrap().replace(
-        "\"hold\": [\"single_writer\", ",
-        "\"violated\": [\"single_writer\"], \"hold\": [",
+        "\"violated\": [\"linearizable\"], \"hold\": [\"single_writer\", ",
+        "\"violated\": [\"linearizable\", \"single_writer\"], \"hold\": [",
     );
     std::fs::create_dir(dir.path().join("s")).unwrap();
     std::fs::write(dir.path().join("s/wrong.json"), text).unwrap();

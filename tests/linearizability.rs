@@ -9,17 +9,26 @@ use rand_chacha::ChaCha8Rng;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// The shared corpora, beside the crate: CI clones the repository next to `shared/`.
+/// The shared corpora: `$GAMEDAY_CORPORA` if set, else `shared/corpora` beside the
+/// crate (CI clones the repository next to `shared/`), else `/work/shared/corpora`.
 fn corpora() -> PathBuf {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpora");
-    assert!(
+    let beside = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpora");
+    let candidates: Vec<PathBuf> = std::env::var_os("GAMEDAY_CORPORA")
+        .map(PathBuf::from)
+        .into_iter()
+        .chain([beside, PathBuf::from("/work/shared/corpora")])
+        .collect();
+    let found = candidates.iter().find(|dir| {
         dir.join("knossos/VERDICTS.tsv").is_file()
-            && dir.join("porcupine-kv/VERDICTS.tsv").is_file(),
-        "the history corpora are missing: expected {} (the shared folder beside the crate) \
-         with knossos/ and porcupine-kv/, each with VERDICTS.tsv",
-        dir.display()
-    );
-    dir
+            && dir.join("porcupine-kv/VERDICTS.tsv").is_file()
+    });
+    match found {
+        Some(dir) => dir.clone(),
+        None => panic!(
+            "the history corpora are missing: looked in {candidates:?} for knossos/ and \
+             porcupine-kv/, each with VERDICTS.tsv; set GAMEDAY_CORPORA to their folder"
+        ),
+    }
 }
 
 fn verdict_name(v: &Verdict) -> &'static str {

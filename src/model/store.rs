@@ -472,6 +472,23 @@ impl Store {
         }
     }
 
+    /// The log position every write up to which the replicas writes wait for hold.
+    fn durable_lsn(&self, d: &Design) -> u64 {
+        let need = self.acks_needed(d);
+        if need == 0 {
+            return self.end_lsn;
+        }
+        let mut acked: Vec<u64> = self
+            .peers
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| *i != self.region.idx())
+            .map(|(_, p)| p.acked)
+            .collect();
+        acked.sort_unstable_by(|a, b| b.cmp(a));
+        acked.get(need - 1).copied().unwrap_or(0)
+    }
+
     #[allow(clippy::too_many_arguments)]
     fn read(
         &mut self,
@@ -494,6 +511,12 @@ impl Store {
                 // (A replica serving strong reads, the planted mistake, has no lease to check.)
                 if self.primary && d.fencing && !self.lease_valid(local_us) {
                     return Res::Refused(Refusal::LeaseExpired);
+                }
+                if self.primary
+                    && d.reads_after_ack
+                    && self.cells[key as usize].version.lsn > self.durable_lsn(d)
+                {
+                    return Res::Refused(Refusal::NotDurable);
                 }
             }
             ReadClass::Bounded(bound) => {

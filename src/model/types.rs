@@ -166,6 +166,8 @@ pub enum Refusal {
     StaleToken,
     NotReady,
     TooStale,
+    /// A strong read would see a write its replicas have not yet acknowledged.
+    NotDurable,
     /// The runbook has stopped writes.
     Frozen,
     /// A concurrent conditional write holds or changed the key.
@@ -188,6 +190,7 @@ impl Refusal {
             Refusal::StaleToken => "stale_token",
             Refusal::NotReady => "not_ready",
             Refusal::TooStale => "too_stale",
+            Refusal::NotDurable => "not_durable",
             Refusal::Frozen => "frozen",
             Refusal::Conflict => "conflict",
             Refusal::Overloaded => "overloaded",

@@ -438,10 +438,10 @@ pub fn report_html(r: &RunResult) -> String {
 
     o.push_str("<h2>Invariants</h2><table><tr><th>invariant</th><th>status</th><th>first at</th><th>count</th><th>trail</th></tr>");
     for i in &r.invariants {
-        let status = if i.status == "violated" {
-            "<span class=\"bad\">violated</span>"
-        } else {
-            "<span class=\"ok\">held</span>"
+        let status = match i.status {
+            "violated" => "<span class=\"bad\">violated</span>",
+            "unknown" => "<span class=\"muted\">unknown (checker budget spent)</span>",
+            _ => "<span class=\"ok\">held</span>",
         };
         let first = i.first_at_us.map_or("–".to_string(), |u| format!("{:.3} s", u as f64 / 1e6));
         let mut trail = String::from("<ol>");
@@ -457,6 +457,19 @@ pub fn report_html(r: &RunResult) -> String {
         let _ = write!(o, "<tr><td><code>{}</code></td><td>{status}</td><td>{first}</td><td>{}</td><td>{}</td></tr>", i.id, i.count, if i.trail.is_empty() { String::new() } else { trail });
     }
     o.push_str("</table>");
+    // A linearizability counterexample: its text and its timeline (SVG the checker
+    // escaped), wide histories scroll sideways.
+    for i in r.invariants.iter() {
+        if let Some(svg) = i.details["counterexample_svg"].as_str() {
+            let text = i.details["counterexample"].as_str().unwrap_or("");
+            let _ = write!(
+                o,
+                "<h3>Counterexample: <code>{}</code></h3><pre>{}</pre><div style=\"overflow-x:auto;border:1px solid #ddd\">{svg}</div>",
+                i.id,
+                escape(text)
+            );
+        }
+    }
 
     o.push_str("<h2>Key figures</h2><table><tr><th>figure</th><th>value</th><th>unit</th></tr>");
     for k in super::key_metrics(r) {

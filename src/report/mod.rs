@@ -33,7 +33,8 @@ pub fn verdict(r: &RunResult) -> Verdict {
             }
             for id in &e.hold {
                 if status(id) != Some("held") {
-                    unmet.push(format!("{id} expected to hold, but it was violated"));
+                    let was = status(id).unwrap_or("not checked");
+                    unmet.push(format!("{id} expected to hold, but it was {was}"));
                 }
             }
             for (path, lo, hi) in &e.metrics {
@@ -405,7 +406,10 @@ fn terminal_raw(r: &RunResult) -> String {
     let _ = writeln!(o, "{:<22} {:<9} {:>11} {:>8}", "invariant", "status", "first at", "count");
     for i in &r.invariants {
         let first = i.first_at_us.map_or("-".to_string(), |u| format!("{:.3} s", u as f64 / 1e6));
-        let status = if i.status == "violated" { "VIOLATED" } else { "held" };
+        let status = match i.status {
+            "violated" => "VIOLATED",
+            other => other,
+        };
         let _ = writeln!(o, "{:<22} {:<9} {:>11} {:>8}", i.id, status, first, i.count);
         for step in &i.trail {
             let _ = writeln!(o, "    {:>9.3} s  {}", step.at_us as f64 / 1e6, step.event);

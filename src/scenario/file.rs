@@ -376,6 +376,10 @@ pub struct ReplicationFile {
     pub batch_ms: f64,
     /// How long the primary waits for acknowledgement progress before resending.
     pub retransmit_ms: f64,
+    /// Strong reads see a write only once the replicas it waits for have acknowledged
+    /// it (until then the primary refuses the read, retryably), so no read observes a
+    /// write a failover could still discard.
+    pub reads_after_ack: bool,
 }
 
 impl Default for ReplicationFile {
@@ -386,6 +390,7 @@ impl Default for ReplicationFile {
             apply_rate_per_s: 20_000.0,
             batch_ms: 2.0,
             retransmit_ms: 500.0,
+            reads_after_ack: false,
         }
     }
 }

@@ -247,6 +247,8 @@ pub struct Design {
     pub apply_rate_per_s: f64,
     pub repl_batch: SimDuration,
     pub repl_retransmit: SimDuration,
+    /// Strong reads wait for the replica acknowledgements writes wait for.
+    pub reads_after_ack: bool,
     pub fencing: bool,
     pub lease: SimDuration,
     pub lease_renew: SimDuration,

@@ -17,6 +17,7 @@ pub const KNOWN_INVARIANTS: &[&str] = &[
     "session",
     "recovery",
     "no_lost_update",
+    "linearizable",
 ];
 
 const REGIONS_MAX: usize = 16;
@@ -863,6 +864,7 @@ impl Validator<'_> {
             repl_batch: self.positive_ms("design.replication.batch_ms", r.batch_ms)?,
             repl_retransmit: self
                 .positive_ms("design.replication.retransmit_ms", r.retransmit_ms)?,
+            reads_after_ack: r.reads_after_ack,
             fencing: d.fencing,
             lease,
             lease_renew,
