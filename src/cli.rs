@@ -12,8 +12,9 @@ use std::path::PathBuf;
 #[derive(Parser, Debug)]
 #[command(
     name = "gameday",
-    version,
-    about = "Deterministic fault-injection simulator for multi-region architectures"
+    version = concat!(env!("CARGO_PKG_VERSION"), " (commit ", env!("GAMEDAY_GIT_COMMIT"), ")"),
+    about = "Deterministic fault-injection simulator for multi-region architectures",
+    after_help = "Example: gameday run scenarios/gameday-naive.json"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -23,6 +24,9 @@ struct Cli {
 #[derive(Subcommand, Debug)]
 enum Cmd {
     /// Run a scenario, check every invariant, write DIR/summary.json.
+    #[command(
+        after_help = "Example: gameday run scenarios/unfenced-promotion.json --seed 7 --trace trace.jsonl"
+    )]
     Run {
         scenario: PathBuf,
         /// Overrides the scenario's seed.
@@ -54,6 +58,9 @@ enum Cmd {
     /// {"name": "fenced", "design": {"fencing": true}}); with a single --design file the
     /// scenario's own design is compared against it; with none, the scenario's own design
     /// and its `variants`.
+    #[command(
+        after_help = "Example: gameday compare scenarios/retry-duplicates.json --design designs/idempotency-keys.json --seeds 1..20"
+    )]
     Compare {
         scenario: PathBuf,
         /// A design file; repeat for each design.
@@ -74,6 +81,7 @@ enum Cmd {
     },
     /// Run every scenario file under PATH (default: scenarios/) with its own seed and
     /// compare it with its `expect`: one row per scenario, exit 1 if any is unmet.
+    #[command(after_help = "Example: gameday check scenarios --jobs 2 --junit gameday-junit.xml")]
     Check {
         paths: Vec<PathBuf>,
         /// Threads (default: every core). The output is the same for any value.
@@ -91,6 +99,9 @@ enum Cmd {
     },
     /// Run one scenario over many seeds (each drawing its own swarm schedule) and
     /// summarize: per invariant, the seeds that violated it; per metric, its spread.
+    #[command(
+        after_help = "Example: gameday sweep scenarios/swarm-fenced.json --seeds 1..1000 --out reports/sweep"
+    )]
     Sweep {
         scenario: PathBuf,
         /// Seeds, both ends included: 1..1000.
@@ -111,6 +122,9 @@ enum Cmd {
     },
     /// Delta-debug a failing seed to a minimal scenario that still violates the same
     /// invariant, written as a plain scenario file.
+    #[command(
+        after_help = "Example: gameday shrink scenarios/swarm-unfenced.json --seed 3 --invariant single_writer"
+    )]
     Shrink {
         scenario: PathBuf,
         #[arg(long, required = true)]
@@ -127,6 +141,7 @@ enum Cmd {
     },
     /// Combine the outputs of `sweep --shard` or `check --shard` runs into the result of
     /// one run; refuses a missing or duplicated shard.
+    #[command(after_help = "Example: gameday merge shard-1 shard-2 shard-3 --out sweep")]
     Merge {
         #[arg(required = true)]
         dirs: Vec<PathBuf>,
@@ -134,7 +149,11 @@ enum Cmd {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// Print shell completions (bash, zsh, fish, elvish, powershell) to stdout.
+    #[command(after_help = "Example: gameday completions bash > /etc/bash_completion.d/gameday")]
+    Completions { shell: clap_complete::Shell },
     /// Check scenario files without running them.
+    #[command(after_help = "Example: gameday validate scenarios/*.json")]
     Validate {
         #[arg(required = true)]
         files: Vec<PathBuf>,
@@ -188,6 +207,11 @@ pub fn run(args: Vec<String>) -> i32 {
             cmd_compare(&scenario, &designs, seed, seeds.as_deref(), duration_s, out)
         }
         Cmd::History { cmd } => crate::cli_history::run(cmd),
+        Cmd::Completions { shell } => {
+            use clap::CommandFactory;
+            clap_complete::generate(shell, &mut Cli::command(), "gameday", &mut std::io::stdout());
+            EXIT_OK
+        }
     }
 }
 

@@ -20,6 +20,9 @@ const TIMEOUT_S_DEFAULT: f64 = 60.0;
 #[derive(Subcommand, Debug)]
 pub enum HistoryCmd {
     /// Check histories for linearizability against a sequential model.
+    #[command(
+        after_help = "Example: gameday history check history.edn --model cas-register --svg-dir cx/"
+    )]
     Check {
         #[arg(required = true)]
         files: Vec<PathBuf>,

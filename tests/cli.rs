@@ -237,3 +237,50 @@ fn chrome_trace_has_a_track_per_region_and_fault_spans() {
     assert_eq!(partition["dur"], 40_000_000);
     assert!(ev.iter().any(|e| e["name"] == "single_writer violated"));
 }
+
+#[test]
+fn every_command_shows_an_example_and_the_version_names_the_commit() {
+    for cmd in [
+        vec!["--help"],
+        vec!["run", "--help"],
+        vec!["compare", "--help"],
+        vec!["check", "--help"],
+        vec!["sweep", "--help"],
+        vec!["shrink", "--help"],
+        vec!["merge", "--help"],
+        vec!["validate", "--help"],
+        vec!["completions", "--help"],
+        vec!["history", "check", "--help"],
+    ] {
+        let (code, out, _) = gameday(&cmd);
+        assert_eq!(code, 0, "{cmd:?}");
+        assert!(out.contains("Example: gameday "), "{cmd:?} shows no example:\n{out}");
+    }
+    let (code, out, _) = gameday(&["--version"]);
+    assert_eq!(code, 0);
+    assert!(out.starts_with(&format!("gameday {} (commit ", env!("CARGO_PKG_VERSION"))), "{out}");
+    for shell in ["bash", "zsh", "fish"] {
+        let (code, out, _) = gameday(&["completions", shell]);
+        assert_eq!(code, 0);
+        assert!(out.contains("sweep") && out.contains("seeds"), "{shell} completions");
+    }
+    let (code, _, err) = gameday(&["completions", "tcsh"]);
+    assert_eq!(code, 2, "{err}");
+}
+
+#[test]
+fn a_closed_pipe_ends_the_output_quietly() {
+    use std::io::Read;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_gameday"))
+        .args(["completions", "bash"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Read one byte, then close the pipe, as `| head -c 1` would.
+    let mut one = [0u8; 1];
+    child.stdout.take().unwrap().read_exact(&mut one).unwrap();
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains("panicked"), "{err}");
+}
