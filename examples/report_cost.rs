@@ -23,6 +23,7 @@ fn main() {
         .expect("run from the crate root")
         .map(|e| e.expect("readable").path())
         .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .filter(|p| p.file_name().is_some_and(|n| n != "schema.json"))
         .collect();
     files.sort();
     println!(

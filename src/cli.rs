@@ -149,11 +149,14 @@ enum Cmd {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// Print the JSON Schema of the scenario format (shipped as scenarios/schema.json).
+    #[command(after_help = "Example: gameday schema > scenarios/schema.json")]
+    Schema,
     /// Print shell completions (bash, zsh, fish, elvish, powershell) to stdout.
     #[command(after_help = "Example: gameday completions bash > /etc/bash_completion.d/gameday")]
     Completions { shell: clap_complete::Shell },
     /// Check scenario files without running them.
-    #[command(after_help = "Example: gameday validate scenarios/*.json")]
+    #[command(after_help = "Example: gameday validate scenarios/gameday-naive.json my-drill.json")]
     Validate {
         #[arg(required = true)]
         files: Vec<PathBuf>,
@@ -207,6 +210,10 @@ pub fn run(args: Vec<String>) -> i32 {
             cmd_compare(&scenario, &designs, seed, seeds.as_deref(), duration_s, out)
         }
         Cmd::History { cmd } => crate::cli_history::run(cmd),
+        Cmd::Schema => {
+            print!("{}", crate::scenario::schema_json());
+            EXIT_OK
+        }
         Cmd::Completions { shell } => {
             use clap::CommandFactory;
             clap_complete::generate(shell, &mut Cli::command(), "gameday", &mut std::io::stdout());
@@ -218,6 +225,15 @@ pub fn run(args: Vec<String>) -> i32 {
 fn cmd_validate(files: &[PathBuf]) -> i32 {
     let mut code = EXIT_OK;
     for f in files {
+        // `gameday validate scenarios/*.json` meets the shipped schema too: say so.
+        let is_schema = std::fs::read_to_string(f)
+            .ok()
+            .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+            .is_some_and(|v| v["$schema"].as_str().is_some_and(|s| s.contains("json-schema.org")));
+        if is_schema {
+            println!("{}: skipped (the JSON Schema of scenarios, not a scenario)", f.display());
+            continue;
+        }
         match scenario::load(&f.to_string_lossy()) {
             Ok(s) => println!(
                 "{}: ok ({}, {} regions, {} faults)",

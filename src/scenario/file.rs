@@ -6,9 +6,12 @@
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ScenarioFile {
+    /// The JSON Schema this file follows, for editors (`scenarios/schema.json`).
+    #[serde(rename = "$schema", default)]
+    pub schema: Option<String>,
     pub version: u32,
     pub name: String,
     #[serde(default)]
@@ -40,7 +43,7 @@ pub struct ScenarioFile {
 
 /// A swarm drill: fault kinds with weights and targets, how many faults and how many
 /// at once, when and for how long, and the fault tolerance the design claims.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SwarmFile {
     pub faults: Vec<SwarmFaultFile>,
@@ -56,7 +59,7 @@ pub struct SwarmFile {
     pub tolerance: Option<ToleranceFile>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SwarmFaultFile {
     pub kind: FaultKindFile,
@@ -74,14 +77,14 @@ fn one_f() -> f64 {
     1.0
 }
 
-#[derive(Clone, Copy, Debug, Deserialize)]
+#[derive(Clone, Copy, Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RangeFile {
     pub min: f64,
     pub max: f64,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ToleranceFile {
     /// Regions the design claims to survive losing at once (an outage, or cut off by a
@@ -91,7 +94,7 @@ pub struct ToleranceFile {
 
 /// A named alternative design: a JSON merge patch (RFC 7386) over the scenario's
 /// `design`: give only what differs; `null` removes a setting.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct VariantFile {
     pub name: String,
@@ -107,7 +110,7 @@ fn d_duration_s() -> f64 {
     60.0
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RegionFile {
     pub name: String,
@@ -116,7 +119,7 @@ pub struct RegionFile {
     pub clock: ClockFile,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum RoleFile {
     Primary,
@@ -124,7 +127,7 @@ pub enum RoleFile {
     ReadReplica,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ClockFile {
     #[serde(default)]
@@ -133,7 +136,7 @@ pub struct ClockFile {
     pub drift_ppm: f64,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct NetworkFile {
     /// Round-trip times keyed "a/b" (either order); pairs not named use `default_rtt_ms`.
@@ -156,7 +159,7 @@ impl Default for NetworkFile {
     }
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct DesignFile {
     pub topology: TopologyFile,
@@ -183,7 +186,7 @@ pub struct DesignFile {
     pub health_checks: Option<HealthFile>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct BreakerFile {
     /// Opens when this share of the last `window` attempts failed.
@@ -200,7 +203,7 @@ impl Default for BreakerFile {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct DetectionFile {
     pub latency_p99_ms: f64,
@@ -213,7 +216,7 @@ impl Default for DetectionFile {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct HealthFile {
     pub interval_ms: f64,
@@ -227,7 +230,7 @@ impl Default for HealthFile {
 }
 
 /// The identity service every request's token is checked with.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct IdentityFile {
     /// Where it runs (default: the control plane's region).
@@ -236,7 +239,7 @@ pub struct IdentityFile {
     pub cache_ttl_s: Option<f64>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct StreamFile {
     /// Effectful operations (transfers, permission changes, workflow steps) publish an
@@ -270,7 +273,7 @@ impl Default for StreamFile {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum WorkerRecordFile {
     None,
@@ -278,7 +281,7 @@ pub enum WorkerRecordFile {
     ProviderKey,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum PoisonFile {
     RetryForever,
@@ -286,7 +289,7 @@ pub enum PoisonFile {
     Quarantine,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct IdempotencyFile {
     /// Clients send each logical write with a key that retries reuse; the datastore
@@ -299,7 +302,7 @@ pub struct IdempotencyFile {
     pub record: RecordPlaceFile,
 }
 
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum RecordPlaceFile {
     #[default]
@@ -317,7 +320,7 @@ impl Default for IdempotencyFile {
     }
 }
 
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum TopologyFile {
     #[default]
@@ -329,7 +332,7 @@ pub enum TopologyFile {
 }
 
 /// How concurrent writes to one entity type resolve in `active-active-writes`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct ConflictsFile {
     pub register: ConflictPolicyFile,
@@ -354,7 +357,7 @@ impl Default for ConflictsFile {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum ConflictPolicyFile {
     Lww,
@@ -364,7 +367,7 @@ pub enum ConflictPolicyFile {
     Escrow,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct ReplicationFile {
     pub mode: ReplicationModeFile,
@@ -395,7 +398,7 @@ impl Default for ReplicationFile {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum ReplicationModeFile {
     Async,
@@ -403,7 +406,7 @@ pub enum ReplicationModeFile {
     Sync,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct LeaseFile {
     pub duration_ms: f64,
@@ -418,7 +421,7 @@ impl Default for LeaseFile {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct PromotionFile {
     pub automated: bool,
@@ -449,7 +452,7 @@ impl Default for PromotionFile {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RunbookStepFile {
     pub step: StepKindFile,
@@ -458,7 +461,7 @@ pub struct RunbookStepFile {
     pub duration_ms: f64,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum StepKindFile {
     StopWrites,
@@ -470,13 +473,13 @@ pub enum StepKindFile {
     Reconcile,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct ControlPlaneFile {
     pub region: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct RoutingFile {
     /// Extra delay before a router acts on a routing change (DNS TTL, config push).
@@ -491,7 +494,7 @@ impl Default for RoutingFile {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct ReadsFile {
     /// A replica refuses a bounded read when its own estimate of its lag exceeds the bound.
@@ -506,7 +509,7 @@ pub struct ReadsFile {
     pub strong_from: StrongFromFile,
 }
 
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum StrongFromFile {
     #[default]
@@ -525,25 +528,25 @@ impl Default for ReadsFile {
     }
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct AccountsFile {
     pub debit_check: DebitCheckFile,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct InventoryFile {
     pub reserve_check: DebitCheckFile,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct WorkflowFile {
     pub transition_check: DebitCheckFile,
 }
 
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum DebitCheckFile {
     /// The writer checks the balance inside the commit.
@@ -553,7 +556,7 @@ pub enum DebitCheckFile {
     LocalRead,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct WorkloadFile {
     pub rate_per_s: f64,
@@ -609,7 +612,7 @@ impl Default for WorkloadFile {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct RetryFile {
     pub attempts: u32,
@@ -633,7 +636,7 @@ impl Default for RetryFile {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum JitterFile {
     None,
@@ -642,7 +645,7 @@ pub enum JitterFile {
     Decorrelated,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BudgetFile {
     pub ratio: f64,
@@ -655,7 +658,7 @@ fn ten() -> f64 {
 }
 
 /// The application tier of every region: cells of servers in front of the datastore.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct CapacityFile {
     pub cells: u32,
@@ -679,7 +682,7 @@ pub struct CapacityFile {
     pub rate_limit_per_s: Option<f64>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum IsolationFile {
     Shared,
@@ -705,7 +708,7 @@ impl Default for CapacityFile {
     }
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ServiceFile {
     pub dist: DistFile,
@@ -714,7 +717,7 @@ pub struct ServiceFile {
     pub sigma: Option<f64>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum DistFile {
     Constant,
@@ -722,14 +725,14 @@ pub enum DistFile {
     Lognormal,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReadClassFile {
     pub class: ReadClassKindFile,
     pub bound_ms: Option<f64>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum ReadClassKindFile {
     Strong,
@@ -740,7 +743,7 @@ pub enum ReadClassKindFile {
 
 /// One fault. Fields are flat so every error can name its exact path; `validate`
 /// checks which fields each kind needs and refuses the ones it would ignore.
-#[derive(Clone, Debug, Deserialize, serde::Serialize)]
+#[derive(Clone, Debug, Deserialize, serde::Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FaultFile {
     pub kind: FaultKindFile,
@@ -783,7 +786,9 @@ pub struct FaultFile {
     pub customer: Option<u32>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Deserialize, serde::Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum FaultKindFile {
     RegionOutage,
@@ -804,7 +809,7 @@ pub enum FaultKindFile {
     IdentityOutage,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct LimitsFile {
     pub events_max: Option<u64>,
@@ -815,7 +820,7 @@ pub struct LimitsFile {
     pub rto_max_s: Option<f64>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct ExpectFile {
     pub violated: Vec<String>,
@@ -825,7 +830,7 @@ pub struct ExpectFile {
     pub metrics: BTreeMap<String, BoundFile>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BoundFile {
     pub min: Option<f64>,

@@ -21,3 +21,18 @@ pub enum ScenarioError {
     #[error("{file}: {path}: {msg}")]
     Invalid { file: String, path: String, msg: String },
 }
+
+/// The JSON Schema of the scenario format, generated from the file types, as pretty
+/// JSON with a trailing newline: what `gameday schema` prints and
+/// `scenarios/schema.json` holds.
+pub fn schema_json() -> String {
+    let mut schema = schemars::schema_for!(file::ScenarioFile);
+    schema.insert("title".into(), "gameday scenario".into());
+    schema.insert(
+        "description".into(),
+        "A gameday scenario: regions, network, design, workload, faults (or a swarm), limits and expectations. See the README's 'Scenario format'.".into(),
+    );
+    let mut s = serde_json::to_string_pretty(&schema).expect("a schema serializes");
+    s.push('\n');
+    s
+}
