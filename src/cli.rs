@@ -149,6 +149,23 @@ enum Cmd {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// Write a starting scenario: NAME.json (or --out FILE), from a template or --from an
+    /// existing scenario. Open it in an editor that reads "$schema" for field docs.
+    #[command(
+        after_help = "Example: gameday new my-drill --from scenarios/unfenced-promotion.json"
+    )]
+    New {
+        name: String,
+        /// Start from this scenario instead of the template.
+        #[arg(long)]
+        from: Option<PathBuf>,
+        /// Where to write (default: NAME.json in the current folder).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Overwrite an existing file.
+        #[arg(long)]
+        force: bool,
+    },
     /// Print the JSON Schema of the scenario format (shipped as scenarios/schema.json).
     #[command(after_help = "Example: gameday schema > scenarios/schema.json")]
     Schema,
@@ -210,6 +227,7 @@ pub fn run(args: Vec<String>) -> i32 {
             cmd_compare(&scenario, &designs, seed, seeds.as_deref(), duration_s, out)
         }
         Cmd::History { cmd } => crate::cli_history::run(cmd),
+        Cmd::New { name, from, out, force } => cmd_new(&name, from.as_deref(), out, force),
         Cmd::Schema => {
             print!("{}", crate::scenario::schema_json());
             EXIT_OK
@@ -220,6 +238,88 @@ pub fn run(args: Vec<String>) -> i32 {
             EXIT_OK
         }
     }
+}
+
+/// The template `gameday new` writes: a small drill that runs as it is, with every
+/// part a user would change first, and an expectation to edit.
+const NEW_TEMPLATE: &str = r#"{
+  "$schema": "./schema.json",
+  "version": 1,
+  "name": "NAME",
+  "description": "What this drill asks. Edit the regions, the design (what you would build), the workload and the faults (what goes wrong), then run: gameday run FILE. Hover any field in an editor that reads $schema for its meaning; the README's 'Scenario format' lists them all.",
+  "seed": 1,
+  "duration_s": 60,
+  "regions": [
+    {"name": "us-east", "role": "primary"},
+    {"name": "eu-west", "role": "standby"},
+    {"name": "ap-south", "role": "read-replica"}
+  ],
+  "network": {"rtt_ms": {"us-east/eu-west": 70, "us-east/ap-south": 220, "eu-west/ap-south": 240}},
+  "design": {
+    "topology": "active-passive",
+    "replication": {"mode": "semi-sync", "acks": 1},
+    "fencing": true,
+    "promotion": {"automated": true},
+    "control_plane": {"region": "eu-west"}
+  },
+  "workload": {
+    "rate_per_s": 300,
+    "mix": {"account.transfer": 0.2, "account.read": 0.3, "register.write": 0.2, "register.read": 0.3}
+  },
+  "faults": [
+    {"at_s": 20, "for_s": 20, "kind": "partition", "between": [["us-east"], ["eu-west", "ap-south"]]}
+  ],
+  "expect": {"hold": ["single_writer", "fenced_writes", "domain"]}
+}
+"#;
+
+fn cmd_new(name: &str, from: Option<&std::path::Path>, out: Option<PathBuf>, force: bool) -> i32 {
+    let fail = |msg: String| {
+        eprintln!("error: {msg}");
+        EXIT_BAD_INPUT
+    };
+    if name.trim().is_empty() || name.contains(['/', '\\']) {
+        return fail(format!(
+            "NAME {name:?}: give a plain name such as my-drill (use --out for the path)"
+        ));
+    }
+    let dest = out.unwrap_or_else(|| PathBuf::from(format!("{}.json", safe_dir_name(name))));
+    if dest.exists() && !force {
+        return fail(format!(
+            "{}: already exists; choose another --out, or --force to overwrite it",
+            dest.display()
+        ));
+    }
+    let text = match from {
+        None => NEW_TEMPLATE.replace("\"NAME\"", &serde_json::Value::from(name).to_string()),
+        Some(src) => {
+            let src_s = src.to_string_lossy().into_owned();
+            if let Err(e) = scenario::load(&src_s) {
+                return fail(e.to_string());
+            }
+            let raw = std::fs::read_to_string(src).unwrap_or_default();
+            let mut v: serde_json::Value =
+                match serde_json::from_str(raw.trim_start_matches('\u{feff}')) {
+                    Ok(v) => v,
+                    Err(e) => return fail(format!("{src_s}: {e}")),
+                };
+            v["name"] = name.into();
+            let old = v["description"].as_str().unwrap_or("").to_string();
+            v["description"] = format!("Started from {src_s}. {old}").trim().to_string().into();
+            let mut t = serde_json::to_string_pretty(&v).expect("serializes");
+            t.push('\n');
+            t
+        }
+    };
+    if let Err(e) = report::write_atomic(&dest, text.as_bytes()) {
+        return fail(format!("{}: cannot write: {e}", dest.display()));
+    }
+    if let Err(e) = scenario::load(&dest.to_string_lossy()) {
+        eprintln!("error: the new scenario does not validate (a bug in gameday): {e}");
+        return EXIT_LIMIT;
+    }
+    println!("wrote {}; run it with: gameday run {}", dest.display(), dest.display());
+    EXIT_OK
 }
 
 fn cmd_validate(files: &[PathBuf]) -> i32 {

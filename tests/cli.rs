@@ -284,3 +284,31 @@ fn a_closed_pipe_ends_the_output_quietly() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!err.contains("panicked"), "{err}");
 }
+
+#[test]
+fn new_writes_a_scenario_that_runs_and_never_overwrites_by_surprise() {
+    let dir = tempfile::tempdir().unwrap();
+    let dest = dir.path().join("mine.json");
+    let d = dest.to_str().unwrap();
+    let (code, out, err) = gameday(&["new", "my-drill", "--out", d]);
+    assert_eq!(code, 0, "{out}{err}");
+    let r = dir.path().join("r");
+    let (code, out, _) = gameday(&["run", d, "-q", "--out", r.to_str().unwrap()]);
+    assert_eq!(code, 0, "the template's expectations hold: {out}");
+    let (code, _, err) = gameday(&["new", "my-drill", "--out", d]);
+    assert_eq!(code, 2);
+    assert!(err.contains("already exists") && err.contains("--force"), "{err}");
+    let (code, ..) = gameday(&[
+        "new",
+        "again",
+        "--from",
+        "scenarios/unfenced-promotion.json",
+        "--out",
+        d,
+        "--force",
+    ]);
+    assert_eq!(code, 0);
+    let s = gameday::scenario::load(d).unwrap();
+    assert_eq!(s.name, "again");
+    assert_eq!(s.faults.len(), 2, "the faults of the scenario it started from");
+}
