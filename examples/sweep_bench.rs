@@ -51,7 +51,7 @@ fn main() {
         ceil.push(ceiling());
         for (jobs, out) in [(1, &mut one), (2, &mut two)] {
             let t = Instant::now();
-            let (records, _) = sweep::sweep(&s, &seeds, None, jobs, &|_| {});
+            let (records, _, _) = sweep::sweep(&s, &seeds, None, jobs, &|_| {});
             out.push(n as f64 / t.elapsed().as_secs_f64());
             outputs.push(records);
         }

@@ -64,7 +64,8 @@ pub fn cmd_check(
             .map(|(_, p)| p.clone())
             .collect(),
     };
-    let rows = check::check(&mine, jobs);
+    crate::explore::catch_interrupt();
+    let (rows, partial) = check::check(&mine, jobs);
     print!("{}", check::table(&rows));
     if let Some(j) = junit {
         if let Err(code) = write(&j, check::junit(&rows).as_bytes()) {
@@ -72,18 +73,35 @@ pub fn cmd_check(
         }
     }
     if let Some(dir) = out {
-        let v = check_json(&all, shard, &rows);
+        let v = check_json(&all, shard, partial, &rows);
         let bytes = serde_json::to_vec_pretty(&v).expect("serializes");
         if let Err(code) = write(&dir.join("check.json"), &bytes) {
             return code;
         }
     }
+    if partial {
+        eprintln!(
+            "interrupted: {} of {} scenarios finished; what finished is written, marked partial",
+            rows.len(),
+            mine.len()
+        );
+        return EXIT_INTERRUPTED;
+    }
     check::exit_code(&rows)
 }
 
-fn check_json(all: &[PathBuf], shard: Option<(u32, u32)>, rows: &[check::CheckRow]) -> Value {
+/// The exit code after Ctrl-C (128 + SIGINT), as shells report it.
+pub const EXIT_INTERRUPTED: i32 = 130;
+
+fn check_json(
+    all: &[PathBuf],
+    shard: Option<(u32, u32)>,
+    partial: bool,
+    rows: &[check::CheckRow],
+) -> Value {
     json!({
         "kind": "gameday-check",
+        "partial": partial,
         "gameday_version": env!("CARGO_PKG_VERSION"),
         "files": all.iter().map(|p| p.to_string_lossy()).collect::<Vec<_>>(),
         "shard": shard.map(|(i, n)| json!({"index": i, "of": n})),
@@ -148,11 +166,12 @@ pub fn cmd_sweep(
             pb.inc(1);
         }
     };
-    let (records, defs) = sweep::sweep(&s, &mine, duration, jobs, &tick);
+    crate::explore::catch_interrupt();
+    let (records, defs, partial) = sweep::sweep(&s, &mine, duration, jobs, &tick);
     if let Some(pb) = bar {
         pb.finish_and_clear();
     }
-    let v = sweep::sweep_json(&id, shard, &defs, &records);
+    let v = sweep::sweep_json(&id, shard, partial, &defs, &records);
     let dir = out.unwrap_or_else(|| {
         PathBuf::from("reports").join(format!("{}-sweep", safe_dir_name(&s.name)))
     });
@@ -165,6 +184,14 @@ pub fn cmd_sweep(
     }
     print!("{}", report::sweep::sweep_terminal(&v));
     println!("report: {}", dir.join("sweep.html").display());
+    if partial {
+        eprintln!(
+            "interrupted: {} of {} seeds finished; what finished is written, marked partial",
+            records.len(),
+            mine.len()
+        );
+        return EXIT_INTERRUPTED;
+    }
     sweep_exit(&v)
 }
 
@@ -300,6 +327,9 @@ fn merge_check(parts: Vec<(String, Value)>) -> Result<Value, String> {
             return Err(format!("shard {i}/{n} given twice: {other} and {name}"));
         }
         seen.push((i, name.clone()));
+        if v["partial"] == true {
+            return Err(format!("{name}: an interrupted (partial) shard; run it again to the end"));
+        }
         let rs: Vec<check::CheckRow> =
             serde_json::from_value(v["rows"].clone()).map_err(|e| format!("{name}: rows: {e}"))?;
         rows.extend(rs);
@@ -318,5 +348,5 @@ fn merge_check(parts: Vec<(String, Value)>) -> Result<Value, String> {
         .as_array()
         .map(|a| a.iter().filter_map(|f| f.as_str().map(PathBuf::from)).collect())
         .unwrap_or_default();
-    Ok(check_json(&all, None, &rows))
+    Ok(check_json(&all, None, false, &rows))
 }

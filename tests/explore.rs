@@ -223,3 +223,33 @@ fn bad_explore_input_is_a_clear_error() {
         assert!(!err.contains("panicked"), "{err}");
     }
 }
+
+#[test]
+fn ctrl_c_during_a_sweep_writes_what_finished_marked_partial() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("p");
+    let child = Command::new(env!("CARGO_BIN_EXE_gameday"))
+        .args(["sweep", "scenarios/swarm-unfenced.json", "--seeds", "1..5000", "--jobs", "1"])
+        .args(["--out", s(&out)])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    // SIGINT, as Ctrl-C sends it.
+    let killed = Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    assert!(killed.success());
+    let done = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&done.stderr);
+    assert_eq!(done.status.code(), Some(130), "{err}");
+    assert!(err.contains("interrupted:") && err.contains("marked partial"), "{err}");
+    let v: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("sweep.json")).unwrap()).unwrap();
+    assert_eq!(v["partial"], true);
+    let n = v["records"].as_array().unwrap().len();
+    assert!(n > 0 && n < 5000, "{n} seeds finished");
+    assert_eq!(v["summary"]["seeds"], n);
+    // A partial shard does not merge.
+    let (code, _, err) = gameday(&["merge", s(&out)]);
+    assert_eq!(code, 2, "{err}");
+}

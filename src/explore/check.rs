@@ -91,11 +91,16 @@ pub fn check_one(path: &Path) -> CheckRow {
     row
 }
 
-/// Runs `files` on `jobs` threads; rows come back in file order.
-pub fn check(files: &[PathBuf], jobs: usize) -> Vec<CheckRow> {
+/// Runs `files` on `jobs` threads; rows come back in file order. After Ctrl-C no new
+/// file starts; the flag says whether any was skipped.
+pub fn check(files: &[PathBuf], jobs: usize) -> (Vec<CheckRow>, bool) {
     let pool =
         rayon::ThreadPoolBuilder::new().num_threads(jobs.max(1)).build().expect("thread pool");
-    pool.install(|| files.par_iter().map(|f| check_one(f)).collect())
+    let rows: Vec<Option<CheckRow>> = pool.install(|| {
+        files.par_iter().map(|f| (!super::interrupted()).then(|| check_one(f))).collect()
+    });
+    let partial = rows.iter().any(Option::is_none);
+    (rows.into_iter().flatten().collect(), partial)
 }
 
 /// The rows as a table for a terminal (one line per scenario, then what differed).

@@ -5,3 +5,17 @@ pub mod check;
 pub mod shrink;
 pub mod swarm;
 pub mod sweep;
+
+/// Set by Ctrl-C during `sweep` or `check`: no new run starts; what finished is written,
+/// marked partial.
+pub static INTERRUPTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Routes Ctrl-C to `INTERRUPTED` (once per process; later calls do nothing).
+pub fn catch_interrupt() {
+    let _ = ctrlc::set_handler(|| INTERRUPTED.store(true, std::sync::atomic::Ordering::SeqCst));
+}
+
+/// Whether Ctrl-C has been pressed.
+pub fn interrupted() -> bool {
+    INTERRUPTED.load(std::sync::atomic::Ordering::SeqCst)
+}

@@ -163,23 +163,28 @@ pub fn sweep(
     duration: Option<SimDuration>,
     jobs: usize,
     tick: &(dyn Fn(bool) + Sync),
-) -> (Vec<SeedRecord>, Vec<MetricDef>) {
+) -> (Vec<SeedRecord>, Vec<MetricDef>, bool) {
     let pool =
         rayon::ThreadPoolBuilder::new().num_threads(jobs.max(1)).build().expect("thread pool");
-    let results: Vec<(SeedRecord, Vec<MetricDef>)> = pool.install(|| {
+    let results: Vec<Option<(SeedRecord, Vec<MetricDef>)>> = pool.install(|| {
         seeds
             .par_iter()
             .map(|&seed| {
+                if super::interrupted() {
+                    return None;
+                }
                 let r = run_seed(s, seed, duration);
                 tick(r.0.met && r.0.error.is_none());
-                r
+                Some(r)
             })
             .collect()
     });
+    let partial = results.iter().any(Option::is_none);
+    let results: Vec<(SeedRecord, Vec<MetricDef>)> = results.into_iter().flatten().collect();
     let defs = results.iter().find(|r| !r.1.is_empty()).map(|r| r.1.clone()).unwrap_or_default();
     let mut records: Vec<SeedRecord> = results.into_iter().map(|r| r.0).collect();
     records.sort_by_key(|r| r.seed);
-    (records, defs)
+    (records, defs, partial)
 }
 
 /// The seeds of shard `index` (1-based) of `of`: every `of`-th seed of the range.
@@ -230,11 +235,13 @@ pub struct SweepId {
 pub fn sweep_json(
     id: &SweepId,
     shard: Option<(u32, u32)>,
+    partial: bool,
     defs: &[MetricDef],
     records: &[SeedRecord],
 ) -> Value {
     json!({
         "kind": "gameday-sweep",
+        "partial": partial,
         "schema_version": crate::report::SUMMARY_SCHEMA_VERSION,
         "gameday_version": env!("CARGO_PKG_VERSION"),
         "sweep": id,
@@ -307,6 +314,9 @@ pub fn merge(parts: Vec<(String, Value)>) -> Result<Value, String> {
                 "{name}: not a gameday sweep output (no \"kind\": \"gameday-sweep\")"
             ));
         }
+        if v["partial"] == true {
+            return Err(format!("{name}: an interrupted (partial) shard; run it again to the end"));
+        }
         let this: SweepId = serde_json::from_value(v["sweep"].clone())
             .map_err(|e| format!("{name}: sweep: {e}"))?;
         let (i, n) = match (v["shard"]["index"].as_u64(), v["shard"]["of"].as_u64()) {
@@ -365,5 +375,5 @@ pub fn merge(parts: Vec<(String, Value)>) -> Result<Value, String> {
     }
     records.sort_by_key(|r| r.seed);
     let id = id.expect("at least one part");
-    Ok(sweep_json(&id, None, &defs.unwrap_or_default(), &records))
+    Ok(sweep_json(&id, None, false, &defs.unwrap_or_default(), &records))
 }
