@@ -50,6 +50,12 @@ enum Cmd {
         /// Prints only the verdict line.
         #[arg(long, short)]
         quiet: bool,
+        /// Overrides limits.events_max: events dispatched at most before exit 3.
+        #[arg(long = "events-max")]
+        events_max: Option<u64>,
+        /// Overrides limits.sim_time_max_s: simulated seconds at most before exit 3.
+        #[arg(long = "sim-time-max-s")]
+        sim_time_max_s: Option<f64>,
     },
     /// Run several designs against one scenario's workload, faults and seeds, and write
     /// a side-by-side report (DIR/compare.json, DIR/compare.html).
@@ -201,9 +207,32 @@ pub fn run(args: Vec<String>) -> i32 {
         }
     };
     match cli.cmd {
-        Cmd::Run { scenario, seed, duration_s, out, trace, history, chrome_trace, quiet } => {
+        Cmd::Run {
+            scenario,
+            seed,
+            duration_s,
+            out,
+            trace,
+            history,
+            chrome_trace,
+            quiet,
+            events_max,
+            sim_time_max_s,
+        } => {
             let exports = Exports { trace, history, chrome_trace };
-            cmd_run(&scenario, seed, duration_s, out, exports, quiet)
+            let limits = match (events_max, sim_time_max_s) {
+                (Some(0), _) => {
+                    eprintln!("error: --events-max: must be at least 1");
+                    return EXIT_BAD_INPUT;
+                }
+                (e, Some(t)) if !(t.is_finite() && t > 0.0 && t <= 31_536_000.0) => {
+                    let _ = e;
+                    eprintln!("error: --sim-time-max-s: must be a positive number of seconds up to a year, got {t}");
+                    return EXIT_BAD_INPUT;
+                }
+                (e, t) => (e, t.map(SimDuration::from_secs_f64)),
+            };
+            cmd_run(&scenario, seed, duration_s, out, exports, quiet, limits)
         }
         Cmd::Validate { files } => cmd_validate(&files),
         Cmd::Check { paths, jobs, junit, shard, out } => {
@@ -443,6 +472,7 @@ fn cmd_run(
     out: Option<PathBuf>,
     exports: Exports,
     quiet: bool,
+    limits: (Option<u64>, Option<SimDuration>),
 ) -> i32 {
     let Exports { trace, history, chrome_trace } = exports;
     let s = match scenario::load(&path.to_string_lossy()) {
@@ -459,11 +489,24 @@ fn cmd_run(
             return EXIT_BAD_INPUT;
         }
     };
+    if let Some(t) = limits.1 {
+        let drill = duration.unwrap_or(s.duration);
+        if t < drill {
+            eprintln!(
+                "error: --sim-time-max-s: {} s is shorter than the drill ({} s); give at least the drill's length",
+                t.as_secs_f64(),
+                drill.as_secs_f64()
+            );
+            return EXIT_BAD_INPUT;
+        }
+    }
     let opts = RunOptions {
         seed,
         duration,
         trace: trace.map(PathBuf::into_boxed_path),
         history: history.map(PathBuf::into_boxed_path),
+        events_max: limits.0,
+        sim_time_max: limits.1,
     };
     let r = match sim::run(&s, &opts) {
         Ok(r) => r,

@@ -131,6 +131,9 @@ pub struct RunOptions {
     pub trace: Option<Box<std::path::Path>>,
     /// Writes the strong-class register history as Jepsen EDN to this file.
     pub history: Option<Box<std::path::Path>>,
+    /// Override the scenario's `limits.events_max` and `limits.sim_time_max_s`.
+    pub events_max: Option<u64>,
+    pub sim_time_max: Option<SimDuration>,
 }
 
 /// Everything a report needs from one run.
@@ -201,6 +204,12 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunResult, SimError
     if let Some(d) = opts.duration {
         s.duration = d;
         s.faults.retain(|f| f.at < SimTime::ZERO + d);
+    }
+    if let Some(n) = opts.events_max {
+        s.events_max = n;
+    }
+    if let Some(t) = opts.sim_time_max {
+        s.sim_time_max = t;
     }
     // A swarm drill: this seed's own schedule joins the fixed faults.
     if let Some(sw) = s.swarm.take() {

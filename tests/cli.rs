@@ -312,3 +312,33 @@ fn new_writes_a_scenario_that_runs_and_never_overwrites_by_surprise() {
     assert_eq!(s.name, "again");
     assert_eq!(s.faults.len(), 2, "the faults of the scenario it started from");
 }
+
+#[test]
+fn limit_flags_override_the_scenario_and_say_how_to_raise_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("r");
+    let o = out.to_str().unwrap();
+    let (code, _, err) = gameday(&[
+        "run",
+        "scenarios/active-passive-healthy.json",
+        "--events-max",
+        "5000",
+        "--out",
+        o,
+    ]);
+    assert_eq!(code, 3, "{err}");
+    assert!(err.contains("events_max") && err.contains("--events-max"), "{err}");
+    let (code, _, err) = gameday(&[
+        "run",
+        "scenarios/active-passive-healthy.json",
+        "--sim-time-max-s",
+        "10",
+        "--out",
+        o,
+    ]);
+    assert_eq!(code, 2);
+    assert!(err.contains("shorter than the drill"), "{err}");
+    let (code, _, err) =
+        gameday(&["run", "scenarios/active-passive-healthy.json", "--events-max", "0", "--out", o]);
+    assert_eq!(code, 2, "{err}");
+}

@@ -61,9 +61,9 @@ pub const SIM_TIME_MAX_US: u64 = 86_400 * 1_000_000;
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum LimitError {
-    #[error("limit events_max hit: {events} events dispatched by {at}; raise limits.events_max or shorten the run")]
+    #[error("limit events_max hit: {events} events dispatched by {at}; raise limits.events_max in the scenario (or --events-max) or shorten the run")]
     EventsMax { events: u64, at: SimTime },
-    #[error("limit sim_time_max hit: next event at {at} is past {max}; raise limits.sim_time_max_s or shorten the run")]
+    #[error("limit sim_time_max hit: next event at {at} is past {max}; raise limits.sim_time_max_s in the scenario (or --sim-time-max-s) or shorten the run")]
     SimTimeMax { at: SimTime, max: SimTime },
 }
 
