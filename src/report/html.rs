@@ -125,7 +125,7 @@ fn draw_faults(chart: &mut Chart, fr: &Frame, ymax: f64, labels: bool) {
 /// A rule and label where each violated invariant first failed.
 fn draw_violations(chart: &mut Chart, fr: &Frame, ymax: f64, labels: bool) {
     for (i, (x, label, color)) in fr.marks.iter().enumerate() {
-        let row = 0.66 - 0.07 * (i % 6) as f64;
+        let row = 0.70 - 0.06 * (i % 10) as f64;
         let _ = chart.draw_series(std::iter::once(PathElement::new(
             [(*x, 0.0), (*x, ymax)],
             color.stroke_width(1),
