@@ -22,6 +22,14 @@ fn jobs_or_cores(jobs: Option<usize>) -> Result<usize, String> {
     }
 }
 
+/// `--jobs` (default: every core) and `--shard I/N`, checked.
+fn jobs_and_shard(
+    jobs: Option<usize>,
+    shard: Option<&str>,
+) -> Result<(usize, Option<(u32, u32)>), String> {
+    Ok((jobs_or_cores(jobs)?, shard.map(sweep::parse_shard).transpose()?))
+}
+
 fn write(path: &Path, bytes: &[u8]) -> Result<(), i32> {
     report::write_atomic(path, bytes).map_err(|e| {
         eprintln!("error: writing {}: {e}", path.display());
@@ -36,12 +44,8 @@ pub fn cmd_check(
     shard: Option<&str>,
     out: Option<PathBuf>,
 ) -> i32 {
-    let jobs = match jobs_or_cores(jobs) {
-        Ok(j) => j,
-        Err(e) => return fail(e),
-    };
-    let shard = match shard.map(sweep::parse_shard).transpose() {
-        Ok(s) => s,
+    let (jobs, shard) = match jobs_and_shard(jobs, shard) {
+        Ok(x) => x,
         Err(e) => return fail(e),
     };
     let paths = if paths.is_empty() { vec![PathBuf::from("scenarios")] } else { paths };
@@ -117,12 +121,8 @@ pub fn cmd_sweep(
     duration: Option<SimDuration>,
     out: Option<PathBuf>,
 ) -> i32 {
-    let jobs = match jobs_or_cores(jobs) {
-        Ok(j) => j,
-        Err(e) => return fail(e),
-    };
-    let shard = match shard.map(sweep::parse_shard).transpose() {
-        Ok(s) => s,
+    let (jobs, shard) = match jobs_and_shard(jobs, shard) {
+        Ok(x) => x,
         Err(e) => return fail(e),
     };
     let all = match crate::compare::parse_seeds(seeds) {

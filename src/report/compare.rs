@@ -190,19 +190,21 @@ pub fn compare_json(c: &Comparison) -> Value {
     })
 }
 
+/// "seed 7", or "seeds 1..20 (20 runs per design)".
+fn seeds_text(c: &Comparison) -> String {
+    match c.seeds.as_slice() {
+        [one] => format!("seed {one}"),
+        [first, .., last] => {
+            format!("seeds {first}..{last} ({} runs per design)", c.seeds.len())
+        }
+        [] => "no seeds".to_string(),
+    }
+}
+
 /// The side-by-side table for a terminal: `*` marks the better design where they differ.
 pub fn compare_terminal(c: &Comparison) -> String {
     let mut o = String::new();
-    let seeds = if c.seeds.len() == 1 {
-        format!("seed {}", c.seeds[0])
-    } else {
-        format!(
-            "seeds {}..{} ({} runs per design)",
-            c.seeds[0],
-            c.seeds[c.seeds.len() - 1],
-            c.seeds.len()
-        )
-    };
+    let seeds = seeds_text(c);
     let _ = writeln!(
         o,
         "gameday {} · compare · {} · {seeds}",
@@ -293,16 +295,7 @@ pub fn compare_html(c: &Comparison) -> String {
     let _ = write!(o, "<!DOCTYPE html>\n<html xmlns=\"http://www.w3.org/1999/xhtml\"><head><meta charset=\"utf-8\"/><title>gameday compare · {}</title>", escape(&s.name));
     o.push_str("<style>body{font-family:sans-serif;margin:24px;color:#222;max-width:1000px}h1{margin-bottom:4px}.muted{color:#666}.best{color:#1a7f37;font-weight:bold}.bad{color:#c62828}table{border-collapse:collapse;margin:8px 0 16px}td,th{border:1px solid #ddd;padding:4px 8px;text-align:left;vertical-align:top}th{background:#f4f4f4}code{background:#f4f4f4;padding:1px 4px}</style></head><body>");
     let _ = write!(o, "<h1>Compare: {}</h1><p>{}</p>", escape(&s.name), escape(&s.description));
-    let seeds = if c.seeds.len() == 1 {
-        format!("seed {}", c.seeds[0])
-    } else {
-        format!(
-            "seeds {}..{} ({} runs per design)",
-            c.seeds[0],
-            c.seeds[c.seeds.len() - 1],
-            c.seeds.len()
-        )
-    };
+    let seeds = seeds_text(c);
     let _ = write!(
         o,
         "<p class=\"muted\">Each design ran the identical workload and fault timeline with the same seeds · {seeds} · gameday {} · scenario {} ({:016x})</p>",
