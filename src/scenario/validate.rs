@@ -49,6 +49,21 @@ pub fn from_str(file: &str, text: &str) -> Result<Scenario, ScenarioError> {
             msg: "the file is empty; a scenario is a JSON object: {\"version\": 1, \"name\": ..., \"regions\": [...]}".to_string(),
         });
     }
+    if let Some(c) = body.trim_start().chars().next().filter(|c| *c != '{') {
+        let found = match c {
+            '[' => "an array",
+            '"' => "a string",
+            '0'..='9' | '-' => "a number",
+            't' | 'f' => "a boolean",
+            'n' => "null",
+            _ => "something that is not JSON",
+        };
+        return Err(ScenarioError::Invalid {
+            file: file.to_string(),
+            path: "(top level)".to_string(),
+            msg: format!("expected an object, got {found}; a scenario is a JSON object {{\"version\": 1, \"name\": ..., \"regions\": [...]}}"),
+        });
+    }
     let raw = parse(file, body)?;
     let mut v = Validator { file, source_hash };
     let s = v.scenario(raw)?;
