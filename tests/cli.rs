@@ -1,15 +1,9 @@
 //! The binary as a user runs it: exit codes, the summary file, the replay line.
 
-use std::process::Command;
+mod common;
+use common::gameday;
 
-fn gameday(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_gameday")).args(args).output().expect("binary runs");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
+use std::process::Command;
 
 #[test]
 fn run_writes_a_summary_and_exits_zero_when_expectations_hold() {

@@ -2,11 +2,12 @@
 //! is wrong and what would be valid; exit code 2; never a panic. The messages are
 //! pinned with insta (temporary paths replaced by `TMP`).
 
-use std::process::Command;
+mod common;
 
+/// Exit code and stderr of `gameday ARGS...`.
 fn gameday(args: &[&str]) -> (i32, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_gameday")).args(args).output().expect("runs");
-    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stderr).into_owned())
+    let (code, _, err) = common::gameday(args);
+    (code, err)
 }
 
 #[test]

@@ -1,16 +1,10 @@
 //! CI mode, sweeps, swarm drills, shrinking and sharding, as a user runs them.
 
+mod common;
+use common::gameday;
+
 use std::path::Path;
 use std::process::Command;
-
-fn gameday(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_gameday")).args(args).output().expect("binary runs");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
 
 fn s(p: &Path) -> &str {
     p.to_str().unwrap()

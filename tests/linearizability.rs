@@ -2,12 +2,14 @@
 //! and Porcupine corpora), against histories linearizable by construction (and the same
 //! with one read corrupted), and through the `gameday history check` command.
 
+mod common;
+use common::gameday;
+
 use gameday::check::linearizability::{check, check_with, CheckConfig, Limits, Model, Verdict};
 use gameday::history::{self, Format, Func, History, NilRead, ParseOptions, ProcessId, Value};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 /// The shared corpora: `$GAMEDAY_CORPORA` if set, else `shared/corpora` beside the
 /// crate (CI clones the repository next to `shared/`), else `/work/shared/corpora`.
@@ -551,15 +553,6 @@ fn an_operation_the_model_cannot_read_is_an_error_with_its_line() {
             .contains(":append is not an operation of model register (valid: :read :write :cas)"),
         "{e}"
     );
-}
-
-fn gameday(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_gameday")).args(args).output().expect("binary runs");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
 }
 
 #[test]
