@@ -65,11 +65,15 @@ fn bad_input_exits_two_with_the_field_path() {
 
 #[test]
 fn validate_accepts_every_bundled_scenario() {
-    let mut files: Vec<String> = std::fs::read_dir("scenarios")
-        .unwrap()
-        .map(|e| e.unwrap().path().display().to_string())
+    let mut files: Vec<String> = ["scenarios", "scenarios/negative"]
+        .iter()
+        .flat_map(|d| std::fs::read_dir(d).unwrap())
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .map(|p| p.display().to_string())
         .collect();
     files.sort();
+    assert!(files.len() > 40, "{files:?}");
     let mut args = vec!["validate"];
     args.extend(files.iter().map(String::as_str));
     let (code, stdout, stderr) = gameday(&args);

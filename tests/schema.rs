@@ -23,13 +23,17 @@ fn the_shipped_schema_is_what_the_types_generate() {
 
 #[test]
 fn every_bundled_scenario_references_the_schema() {
-    for e in std::fs::read_dir("scenarios").unwrap() {
-        let p = e.unwrap().path();
-        if p.extension().is_none_or(|x| x != "json") || p.ends_with("schema.json") {
-            continue;
+    for (dir, reference) in
+        [("scenarios", "./schema.json"), ("scenarios/negative", "../schema.json")]
+    {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.extension().is_none_or(|x| x != "json") || p.ends_with("schema.json") {
+                continue;
+            }
+            let v: serde_json::Value =
+                serde_json::from_str(&std::fs::read_to_string(&p).unwrap()).unwrap();
+            assert_eq!(v["$schema"], reference, "{}", p.display());
         }
-        let v: serde_json::Value =
-            serde_json::from_str(&std::fs::read_to_string(&p).unwrap()).unwrap();
-        assert_eq!(v["$schema"], "./schema.json", "{}", p.display());
     }
 }

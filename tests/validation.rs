@@ -311,6 +311,14 @@ fn errors_name_the_file_and_the_problem() {
             ),
         ),
         (
+            "planted_bug_without_its_mechanism",
+            broken(r#""fencing": false"#, r#""fencing": false, "planted_bugs": ["ignore-lease"]"#),
+        ),
+        (
+            "planted_bug_unknown",
+            broken(r#""fencing": false"#, r#""fencing": false, "planted_bugs": ["skip-fencing"]"#),
+        ),
+        (
             "variant_invalid_design",
             broken(
                 r#""hold": ["domain"]}"#,

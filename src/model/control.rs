@@ -204,7 +204,7 @@ impl Control {
                 return;
             };
             out.obs.push(Obs::RunbookStep { step: step.kind, start: true });
-            self.act(step.kind, run.promotion, regions, out);
+            self.act(step.kind, run.promotion, d, regions, out);
             if step.duration > SimDuration::ZERO {
                 out.timer(now + step.duration, super::Event::RunbookNext);
                 return;
@@ -224,7 +224,14 @@ impl Control {
         self.run_steps(now, d, regions, out);
     }
 
-    fn act(&mut self, kind: StepKind, p: PendingPromotion, regions: usize, out: &mut Out) {
+    fn act(
+        &mut self,
+        kind: StepKind,
+        p: PendingPromotion,
+        d: &Design,
+        regions: usize,
+        out: &mut Out,
+    ) {
         let all = (0..regions).map(|i| RegionId(i as u8));
         match kind {
             StepKind::StopWrites => {
@@ -237,7 +244,9 @@ impl Control {
                 if let Some(r) = self.running.as_mut() {
                     r.declared = true;
                 }
-                self.epoch += 1;
+                if !d.bugs.reuse_epoch {
+                    self.epoch += 1;
+                }
                 self.writer = p.target;
                 let detected_at = if p.by_operator { None } else { self.detected_at };
                 out.obs.push(Obs::EpochGranted {

@@ -184,6 +184,21 @@ pub struct DesignFile {
     pub breaker: Option<BreakerFile>,
     pub brownout_detection: Option<DetectionFile>,
     pub health_checks: Option<HealthFile>,
+    /// Deliberate defects in the mechanism, for testing checkers: each must make one
+    /// invariant fail (`scenarios/negative/`). Never part of a real design.
+    pub planted_bugs: Vec<PlantedBugFile>,
+}
+
+/// A deliberate defect `design.planted_bugs` can plant.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum PlantedBugFile {
+    /// A primary under fencing keeps taking writes after its lease lapsed: the store
+    /// skips its fencing check.
+    IgnoreLease,
+    /// The control plane promotes without a new epoch: the new writer reuses the old
+    /// writer's epoch, so no token can tell them apart.
+    ReuseEpoch,
 }
 
 #[derive(Debug, Deserialize, schemars::JsonSchema)]

@@ -278,6 +278,17 @@ pub struct Design {
     pub breaker: Option<BreakerDesign>,
     pub detection: Option<DetectionDesign>,
     pub health: Option<HealthDesign>,
+    /// Planted defects (`design.planted_bugs`), for negative tests of the checkers.
+    pub bugs: PlantedBugs,
+}
+
+/// Deliberate defects in the mechanism; all off in any real design.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct PlantedBugs {
+    /// A fenced primary keeps writing after its lease lapsed.
+    pub ignore_lease: bool,
+    /// Promotion keeps the old epoch instead of granting a new one.
+    pub reuse_epoch: bool,
 }
 
 #[derive(Clone, Debug, Serialize)]

@@ -827,6 +827,14 @@ impl Validator<'_> {
         let (topology, conflicts, propose_timeout) = self.topology(d)?;
         let r = &d.replication;
         let replicas = regions.len() as u32 - 1;
+        for (i, bug) in d.planted_bugs.iter().enumerate() {
+            if *bug == PlantedBugFile::IgnoreLease && !d.fencing {
+                return self.err(
+                    format!("design.planted_bugs[{i}]"),
+                    "ignore-lease skips a fenced primary's lease check; it needs \"fencing\": true",
+                );
+            }
+        }
         let replication = match r.mode {
             ReplicationModeFile::Async => ReplicationMode::Async,
             ReplicationModeFile::Sync => ReplicationMode::Sync,
@@ -904,6 +912,10 @@ impl Validator<'_> {
             transition_check: check_place(d.workflow.transition_check),
             session_tokens: d.reads.session_tokens,
             strong_reads_local: d.reads.strong_from == StrongFromFile::NearestReplica,
+            bugs: PlantedBugs {
+                ignore_lease: d.planted_bugs.contains(&PlantedBugFile::IgnoreLease),
+                reuse_epoch: d.planted_bugs.contains(&PlantedBugFile::ReuseEpoch),
+            },
             idempotency_keys: d.idempotency.client_keys,
             idempotency_ttl: self
                 .positive_s("design.idempotency.record_ttl_s", d.idempotency.record_ttl_s)?,
