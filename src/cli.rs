@@ -19,6 +19,10 @@ use std::path::PathBuf;
 struct Cli {
     #[command(subcommand)]
     cmd: Cmd,
+    /// Overwrite output files that gameday did not write (by default it replaces only
+    /// its own earlier outputs), and an existing file `new` would write.
+    #[arg(long, global = true)]
+    force: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -168,9 +172,6 @@ enum Cmd {
         /// Where to write (default: NAME.json in the current folder).
         #[arg(long)]
         out: Option<PathBuf>,
-        /// Overwrite an existing file.
-        #[arg(long)]
-        force: bool,
     },
     /// Print the JSON Schema of the scenario format (shipped as scenarios/schema.json).
     #[command(after_help = "Example: gameday schema > scenarios/schema.json")]
@@ -191,6 +192,9 @@ enum Cmd {
     },
 }
 
+/// The files `run` writes into its `--out` folder.
+const RUN_OUTPUTS: &[&str] = &["summary.json", "report.html", "reconciliation.json"];
+
 pub const EXIT_OK: i32 = 0;
 pub const EXIT_UNMET: i32 = 1;
 pub const EXIT_BAD_INPUT: i32 = 2;
@@ -206,6 +210,7 @@ pub fn run(args: Vec<String>) -> i32 {
             return code;
         }
     };
+    crate::output::set_force(cli.force);
     match cli.cmd {
         Cmd::Run {
             scenario,
@@ -256,7 +261,7 @@ pub fn run(args: Vec<String>) -> i32 {
             cmd_compare(&scenario, &designs, seed, seeds.as_deref(), duration_s, out)
         }
         Cmd::History { cmd } => crate::cli_history::run(cmd),
-        Cmd::New { name, from, out, force } => cmd_new(&name, from.as_deref(), out, force),
+        Cmd::New { name, from, out } => cmd_new(&name, from.as_deref(), out, cli.force),
         Cmd::Schema => {
             print!("{}", crate::scenario::schema_json());
             EXIT_OK
@@ -426,6 +431,12 @@ fn cmd_compare(
     } else if designs.len() == 1 {
         designs.insert(0, compare::variants(&base).swap_remove(0));
     }
+    let dir = out.unwrap_or_else(|| {
+        PathBuf::from("reports").join(format!("{}-compare", safe_dir_name(&base.name)))
+    });
+    if let Err(e) = crate::output::check_dir("--out", &dir, &["compare.json", "compare.html"]) {
+        return fail(e);
+    }
     let seeds = match (seed, seeds) {
         (Some(s), _) => vec![s],
         (None, Some(spec)) => match compare::parse_seeds(spec) {
@@ -442,9 +453,6 @@ fn cmd_compare(
         }
         Err(e) => return fail(e.to_string()),
     };
-    let dir = out.unwrap_or_else(|| {
-        PathBuf::from("reports").join(format!("{}-compare", safe_dir_name(&base.name)))
-    });
     let json = serde_json::to_vec_pretty(&report::compare::compare_json(&c)).expect("serializes");
     let html = report::compare::compare_html(&c);
     for (name, bytes) in [("compare.json", json.as_slice()), ("compare.html", html.as_bytes())] {
@@ -500,6 +508,17 @@ fn cmd_run(
             return EXIT_BAD_INPUT;
         }
     }
+    let dir = out.unwrap_or_else(|| PathBuf::from("reports").join(safe_dir_name(&s.name)));
+    let outputs = crate::output::check_dir("--out", &dir, RUN_OUTPUTS).and_then(|()| {
+        [("--trace", &trace), ("--history", &history), ("--chrome-trace", &chrome_trace)]
+            .iter()
+            .filter_map(|(flag, p)| p.as_ref().map(|p| (flag, p)))
+            .try_for_each(|(flag, p)| crate::output::check_file(flag, p))
+    });
+    if let Err(e) = outputs {
+        eprintln!("error: {e}");
+        return EXIT_BAD_INPUT;
+    }
     let opts = RunOptions {
         seed,
         duration,
@@ -519,7 +538,6 @@ fn cmd_run(
             return EXIT_LIMIT;
         }
     };
-    let dir = out.unwrap_or_else(|| PathBuf::from("reports").join(safe_dir_name(&s.name)));
     let summary = report::summary_json(&r);
     let bytes = serde_json::to_vec_pretty(&summary).expect("summary serializes");
     if let Err(e) = report::write_atomic(&dir.join("summary.json"), &bytes) {

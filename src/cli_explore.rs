@@ -3,8 +3,8 @@
 use crate::cli::{safe_dir_name, EXIT_BAD_INPUT, EXIT_LIMIT, EXIT_OK, EXIT_UNMET};
 use crate::engine::SimDuration;
 use crate::explore::{check, shrink, sweep};
-use crate::report;
 use crate::scenario;
+use crate::{output, report};
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 
@@ -68,6 +68,13 @@ pub fn cmd_check(
             .map(|(_, p)| p.clone())
             .collect(),
     };
+    let outputs =
+        junit.as_ref().map_or(Ok(()), |j| output::check_file("--junit", j)).and_then(|()| {
+            out.as_ref().map_or(Ok(()), |d| output::check_dir("--out", d, &["check.json"]))
+        });
+    if let Err(e) = outputs {
+        return fail(e);
+    }
     crate::explore::catch_interrupt();
     let (rows, partial) = check::check(&mine, jobs);
     print!("{}", check::table(&rows));
@@ -166,15 +173,18 @@ pub fn cmd_sweep(
             pb.inc(1);
         }
     };
+    let dir = out.unwrap_or_else(|| {
+        PathBuf::from("reports").join(format!("{}-sweep", safe_dir_name(&s.name)))
+    });
+    if let Err(e) = output::check_dir("--out", &dir, &["sweep.json", "sweep.html"]) {
+        return fail(e);
+    }
     crate::explore::catch_interrupt();
     let (records, defs, partial) = sweep::sweep(&s, &mine, duration, jobs, &tick);
     if let Some(pb) = bar {
         pb.finish_and_clear();
     }
     let v = sweep::sweep_json(&id, shard, partial, &defs, &records);
-    let dir = out.unwrap_or_else(|| {
-        PathBuf::from("reports").join(format!("{}-sweep", safe_dir_name(&s.name)))
-    });
     let bytes = serde_json::to_vec_pretty(&v).expect("serializes");
     if let Err(code) = write(&dir.join("sweep.json"), &bytes) {
         return code;
@@ -221,12 +231,18 @@ pub fn cmd_shrink(
     if let Err(e) = scenario::load(&file) {
         return fail(e);
     }
+    if let Err(e) = out.as_ref().map_or(Ok(()), |o| output::check_file("--out", o)) {
+        return fail(e);
+    }
     let r = match shrink::shrink(&file, seed, invariant, attempts) {
         Ok(r) => r,
         Err(e) => return fail(e),
     };
     let name = r.scenario["name"].as_str().unwrap_or("shrunk").to_string();
     let dest = out.unwrap_or_else(|| PathBuf::from(format!("{}.json", safe_dir_name(&name))));
+    if let Err(e) = output::check_file("--out", &dest) {
+        return fail(e);
+    }
     let mut text = serde_json::to_string_pretty(&r.scenario).expect("serializes");
     text.push('\n');
     if let Err(code) = write(&dest, text.as_bytes()) {
@@ -270,6 +286,14 @@ pub fn cmd_merge(dirs: &[PathBuf], out: Option<PathBuf>) -> i32 {
         return fail("the folders mix sweep and check outputs; merge one kind at a time");
     }
     let dir = out.unwrap_or_else(|| PathBuf::from("."));
+    let names: &[&str] = if kinds[0] == "gameday-check" {
+        &["check.json", "junit.xml"]
+    } else {
+        &["sweep.json", "sweep.html"]
+    };
+    if let Err(e) = output::check_dir("--out", &dir, names) {
+        return fail(e);
+    }
     if kinds[0] == "gameday-check" {
         let merged = match merge_check(parts) {
             Ok(m) => m,

@@ -11,6 +11,7 @@ pub mod explore;
 pub mod history;
 pub mod metrics;
 pub mod model;
+pub mod output;
 pub mod report;
 pub mod scenario;
 pub mod sim;

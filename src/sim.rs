@@ -240,7 +240,13 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunResult, SimError
                 path: p.display().to_string(),
                 reason: e.to_string(),
             })?;
-            let out = std::io::BufWriter::new(f);
+            let mut out = std::io::BufWriter::new(f);
+            // A comment line EDN readers skip, by which gameday knows its own file.
+            let header = format!("; gameday history of {} seed {}\n", s.name, s.seed);
+            out.write_all(header.as_bytes()).map_err(|e| SimError::TraceFile {
+                path: p.display().to_string(),
+                reason: e.to_string(),
+            })?;
             Some(History { out, line: String::new(), pending: std::collections::BTreeMap::new() })
         }
     };

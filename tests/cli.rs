@@ -191,7 +191,9 @@ fn history_is_jepsen_edn_with_every_invoke_completed() {
     ]);
     assert!(code == 0 || code == 1);
     let text = std::fs::read_to_string(&h).unwrap();
-    let lines: Vec<&str> = text.lines().collect();
+    let (header, rest) = text.split_once('\n').unwrap();
+    assert!(header.starts_with("; gameday history of "), "a comment names the run: {header}");
+    let lines: Vec<&str> = rest.lines().collect();
     assert!(lines.len() > 100);
     let invokes = lines.iter().filter(|l| l.contains(":type :invoke")).count();
     let completions = lines
@@ -339,4 +341,42 @@ fn limit_flags_override_the_scenario_and_say_how_to_raise_them() {
     let (code, _, err) =
         gameday(&["run", "scenarios/active-passive-healthy.json", "--events-max", "0", "--out", o]);
     assert_eq!(code, 2, "{err}");
+}
+
+/// A rerun replaces its own earlier outputs; a file gameday did not write is replaced
+/// only with --force.
+#[test]
+fn outputs_replace_only_what_gameday_wrote_unless_forced() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = |n: &str| dir.path().join(n).to_str().unwrap().to_string();
+    let (r, t) = (d("r"), d("t.jsonl"));
+    let run = |extra: &[&str]| {
+        let mut args = vec!["run", "scenarios/strong-read-replica.json", "-q", "--duration-s", "5"];
+        args.extend_from_slice(&["--out", &r, "--trace", &t, "--history"]);
+        args.extend_from_slice(extra);
+        gameday(&args)
+    };
+    let h = d("h.edn");
+    let (code, _, err) = run(&[&h, "--chrome-trace", &d("c.json")]);
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) = run(&[&h, "--chrome-trace", &d("c.json")]);
+    assert_eq!(code, 0, "a rerun replaces its own outputs: {err}");
+    std::fs::write(d("mine.edn"), "{:process 0, :type :invoke, :f :read}\n").unwrap();
+    let (code, _, err) = run(&[&d("mine.edn")]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("--force"), "{err}");
+    assert!(std::fs::read_to_string(d("mine.edn")).unwrap().starts_with("{:process 0"));
+    let (code, _, err) = run(&[&d("mine.edn"), "--force"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(std::fs::read_to_string(d("mine.edn")).unwrap().starts_with("; gameday history"));
+    // The header is an EDN comment: the history still reads as one.
+    let (code, out, err) =
+        gameday(&["history", "check", &d("mine.edn"), "--model", "cas-register"]);
+    assert!(code == 0 || code == 1, "{out}{err}");
+    // Every output the run wrote is recognized as gameday's own.
+    for f in
+        ["r/summary.json", "r/report.html", "r/reconciliation.json", "t.jsonl", "h.edn", "c.json"]
+    {
+        assert!(gameday::output::check_file("--out", &dir.path().join(f)).is_ok(), "{f}");
+    }
 }

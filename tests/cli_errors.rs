@@ -33,6 +33,26 @@ fn bad_input_across_commands() {
     std::fs::create_dir(&not_sweep).unwrap();
     std::fs::write(not_sweep.join("sweep.json"), r#"{"kind": "other"}"#).unwrap();
     let ns = not_sweep.to_str().unwrap().to_string();
+    let mine =
+        file("mine.json", &std::fs::read_to_string("scenarios/unfenced-promotion.json").unwrap());
+    let out_dir = format!("{tmp}/reports");
+    let deep =
+        file("deep.json", &format!("{{\"name\": {}{}}}", "[".repeat(100_000), "]".repeat(100_000)));
+    let deep_edn = file("deep.edn", &"[".repeat(100_000));
+    let binary = {
+        let p = dir.path().join("binary.json");
+        std::fs::write(&p, b"{\"name\": \"\xff\xfe\x00\x01\"}").unwrap();
+        p.to_str().unwrap().to_string()
+    };
+    let nul = file("nul.json", "{\"version\": 1,\u{0} \"name\": \"x\"}");
+    let huge_rate = file(
+        "huge.json",
+        &std::fs::read_to_string("scenarios/active-passive-healthy.json").unwrap().replacen(
+            "\"rate_per_s\": 500",
+            "\"rate_per_s\": 1e300",
+            1,
+        ),
+    );
     let cases: Vec<(&str, Vec<&str>)> = vec![
         ("run_missing_file", vec!["run", "no/such.json"]),
         ("run_empty_file", vec!["run", &empty]),
@@ -137,6 +157,57 @@ fn bad_input_across_commands() {
         ("new_name_with_slash", vec!["new", "a/b"]),
         ("new_from_invalid", vec!["new", "x", "--from", &empty, "--out", "/dev/null/x.json"]),
         ("validate_typo_field", vec!["validate", &design_typo]),
+        // Output paths: only gameday's own outputs are replaced without --force.
+        (
+            "run_trace_over_a_scenario",
+            vec![
+                "run",
+                "scenarios/active-passive-healthy.json",
+                "--out",
+                &out_dir,
+                "--trace",
+                &mine,
+            ],
+        ),
+        ("run_out_is_a_file", vec!["run", "scenarios/active-passive-healthy.json", "--out", &mine]),
+        (
+            "run_history_is_a_folder",
+            vec![
+                "run",
+                "scenarios/active-passive-healthy.json",
+                "--out",
+                &out_dir,
+                "--history",
+                &tmp,
+            ],
+        ),
+        (
+            "sweep_out_over_foreign_files",
+            vec!["sweep", "scenarios/swarm-unfenced.json", "--seeds", "1..2", "--out", &ns],
+        ),
+        (
+            "check_junit_over_a_scenario",
+            vec!["check", "scenarios/negative/domain.json", "--junit", &mine],
+        ),
+        ("shrink_out_over_its_input", vec!["shrink", &mine, "--seed", "7", "--out", &mine]),
+        (
+            "compare_out_is_a_file",
+            vec!["compare", "scenarios/retry-duplicates.json", "--out", &mine],
+        ),
+        // Hostile and huge input.
+        ("run_nested_100k_deep", vec!["run", &deep]),
+        ("history_nested_100k_deep", vec!["history", "check", &deep_edn, "--model", "register"]),
+        ("run_not_utf8", vec!["run", &binary]),
+        ("run_nul_byte", vec!["run", &nul]),
+        ("run_rate_1e300", vec!["run", &huge_rate]),
+        (
+            "sweep_seeds_beyond_u64",
+            vec!["sweep", "scenarios/swarm-unfenced.json", "--seeds", "0..18446744073709551616"],
+        ),
+        (
+            "sweep_seeds_whole_u64_range",
+            vec!["sweep", "scenarios/swarm-unfenced.json", "--seeds", "0..18446744073709551615"],
+        ),
     ];
     let mut names = std::collections::BTreeSet::new();
     for (name, args) in &cases {

@@ -292,7 +292,7 @@ fn combine(series: &[Vec<(f64, f64)>], f: fn(f64, f64) -> f64) -> Vec<(f64, f64)
 pub fn compare_html(c: &Comparison) -> String {
     let s = &c.scenario;
     let mut o = String::new();
-    let _ = write!(o, "<!DOCTYPE html>\n<html xmlns=\"http://www.w3.org/1999/xhtml\"><head><meta charset=\"utf-8\"/><title>gameday compare · {}</title>", escape(&s.name));
+    let _ = write!(o, "<!DOCTYPE html>\n<html xmlns=\"http://www.w3.org/1999/xhtml\"><head><meta charset=\"utf-8\"/><meta name=\"generator\" content=\"gameday\"/><title>gameday compare · {}</title>", escape(&s.name));
     o.push_str("<style>body{font-family:sans-serif;margin:24px;color:#222;max-width:1000px}h1{margin-bottom:4px}.muted{color:#666}.best{color:#1a7f37;font-weight:bold}.bad{color:#c62828}table{border-collapse:collapse;margin:8px 0 16px}td,th{border:1px solid #ddd;padding:4px 8px;text-align:left;vertical-align:top}th{background:#f4f4f4}code{background:#f4f4f4;padding:1px 4px}</style></head><body>");
     let _ = write!(o, "<h1>Compare: {}</h1><p>{}</p>", escape(&s.name), escape(&s.description));
     let seeds = seeds_text(c);

@@ -403,7 +403,7 @@ pub fn report_html(r: &RunResult) -> String {
     let m = &r.metrics;
     let v = verdict(r);
     let mut o = String::new();
-    let _ = write!(o, "<!DOCTYPE html>\n<html xmlns=\"http://www.w3.org/1999/xhtml\"><head><meta charset=\"utf-8\"/><title>gameday · {}</title>", escape(&s.name));
+    let _ = write!(o, "<!DOCTYPE html>\n<html xmlns=\"http://www.w3.org/1999/xhtml\"><head><meta charset=\"utf-8\"/><meta name=\"generator\" content=\"gameday\"/><title>gameday · {}</title>", escape(&s.name));
     o.push_str("<style>body{font-family:sans-serif;margin:24px;color:#222;max-width:1000px}h1{margin-bottom:4px}.muted{color:#666}.ok{color:#1a7f37}.bad{color:#c62828;font-weight:bold}table{border-collapse:collapse;margin:8px 0 16px}td,th{border:1px solid #ddd;padding:4px 8px;text-align:left;vertical-align:top}th{background:#f4f4f4}code{background:#f4f4f4;padding:1px 4px}ol{margin:4px 0}</style></head><body>");
     let _ = write!(o, "<h1>{}</h1><p>{}</p>", escape(&s.name), escape(&s.description));
     let d = &s.design;

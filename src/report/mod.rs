@@ -132,6 +132,7 @@ pub fn reconciliation_json(r: &RunResult) -> Value {
     let lost = details("acked_durability");
     let dup = details("exactly_once_effects");
     json!({
+        "gameday_version": env!("CARGO_PKG_VERSION"),
         "schema_version": SUMMARY_SCHEMA_VERSION,
         "scenario": r.scenario.name,
         "seed": r.seed,
@@ -553,5 +554,5 @@ pub fn chrome_trace(r: &RunResult) -> Value {
             ev.push(json!({"ph": "i", "name": format!("{} violated", inv.id), "pid": invariants_pid, "tid": 0, "ts": at, "s": "g", "args": {"count": inv.count, "first": last}}));
         }
     }
-    json!({"traceEvents": ev, "displayTimeUnit": "ms", "otherData": {"scenario": s.name, "seed": r.seed, "trace_hash": format!("{:016x}", r.trace_hash)}})
+    json!({"traceEvents": ev, "displayTimeUnit": "ms", "otherData": {"gameday_version": env!("CARGO_PKG_VERSION"), "scenario": s.name, "seed": r.seed, "trace_hash": format!("{:016x}", r.trace_hash)}})
 }

@@ -221,7 +221,7 @@ fn heatmap(cov: &[Value]) -> String {
 pub fn sweep_html(v: &Value) -> String {
     let s = &v["summary"];
     let mut o = String::new();
-    let _ = write!(o, "<!DOCTYPE html>\n<html xmlns=\"http://www.w3.org/1999/xhtml\"><head><meta charset=\"utf-8\"/><title>gameday sweep · {}</title>", escape(v["sweep"]["scenario"].as_str().unwrap_or("?")));
+    let _ = write!(o, "<!DOCTYPE html>\n<html xmlns=\"http://www.w3.org/1999/xhtml\"><head><meta charset=\"utf-8\"/><meta name=\"generator\" content=\"gameday\"/><title>gameday sweep · {}</title>", escape(v["sweep"]["scenario"].as_str().unwrap_or("?")));
     o.push_str("<style>body{font-family:sans-serif;margin:24px;color:#222;max-width:1000px}.muted{color:#666}table{border-collapse:collapse;margin:8px 0 16px}td,th{border:1px solid #ddd;padding:4px 8px;text-align:left;vertical-align:middle}th{background:#f4f4f4}code{background:#f4f4f4;padding:1px 4px}</style></head><body>");
     let _ = write!(o, "<h1>Sweep: {}</h1>", escape(&title(v)));
     let _ = write!(

@@ -31,8 +31,18 @@ const MONEY_MAX: i64 = 1_000_000_000_000;
 
 /// Reads and validates the scenario at `path`.
 pub fn load(path: &str) -> Result<Scenario, ScenarioError> {
-    let text = std::fs::read_to_string(path)
+    let bytes = std::fs::read(path)
         .map_err(|e| ScenarioError::Io { file: path.to_string(), reason: e.to_string() })?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        let at = e.utf8_error().valid_up_to();
+        let line = 1 + e.as_bytes()[..at].iter().filter(|&&b| b == b'\n').count();
+        ScenarioError::Io {
+            file: path.to_string(),
+            reason: format!(
+                "not UTF-8 text (line {line}, byte {at}); scenario files are UTF-8 JSON"
+            ),
+        }
+    })?;
     from_str(path, &text)
 }
 

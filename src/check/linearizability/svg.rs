@@ -136,7 +136,7 @@ pub(super) fn render(cx: &Counterexample, h: &History) -> String {
         s,
         r#"<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" font-family="monospace" font-size="11">"#
     );
-    s.push('\n');
+    s.push_str("\n<!-- gameday counterexample -->\n");
     let _ =
         writeln!(s, r##"<rect x="0" y="0" width="{width}" height="{height}" fill="#ffffff"/>"##);
     header(&mut s, cx, h, ops.len());

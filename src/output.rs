@@ -1,0 +1,100 @@
+//! Output paths. gameday overwrites its own earlier outputs (a rerun replaces last
+//! run's report), but refuses to overwrite any other file, a scenario or a history
+//! the user passed by mistake above all, unless `--force` is given.
+
+use std::io::Read;
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// `--force`, set once by the command line before any command runs.
+static FORCE: AtomicBool = AtomicBool::new(false);
+
+pub fn set_force(force: bool) {
+    FORCE.store(force, Ordering::Relaxed);
+}
+
+pub fn force() -> bool {
+    FORCE.load(Ordering::Relaxed)
+}
+
+/// How much of an existing file is read to recognize it.
+const SNIFF_BYTES: u64 = 1 << 20;
+
+/// Strings only gameday's outputs carry (in their first `SNIFF_BYTES`): the version
+/// field of every JSON output, the generator of every HTML page, the JUnit suite name,
+/// the history's header comment, the counterexample timeline's comment and the
+/// description of a shrunk scenario.
+const MARKERS: &[&str] = &[
+    "\"gameday_version\"",
+    "<meta name=\"generator\" content=\"gameday\"/>",
+    "<testsuites name=\"gameday\"",
+    "; gameday history",
+    "<!-- gameday counterexample -->",
+    "\"description\": \"Shrunk by gameday shrink",
+];
+
+/// Whether `path` holds something gameday wrote (or nothing at all).
+fn is_gameday_output(path: &Path) -> bool {
+    let mut head = Vec::new();
+    let Ok(f) = std::fs::File::open(path) else { return false };
+    if f.take(SNIFF_BYTES).read_to_end(&mut head).is_err() {
+        return false;
+    }
+    if head.is_empty() {
+        return true;
+    }
+    let text = String::from_utf8_lossy(&head);
+    // An event trace is JSON lines, each starting with the event's time.
+    text.starts_with("{\"at_us\":") || MARKERS.iter().any(|m| text.contains(m))
+}
+
+/// Checks that writing the file `path` (given with `flag`) replaces nothing but an
+/// earlier gameday output, unless `--force`.
+pub fn check_file(flag: &str, path: &Path) -> Result<(), String> {
+    let Ok(meta) = std::fs::metadata(path) else { return Ok(()) };
+    if meta.is_dir() {
+        return Err(format!("{flag} {}: is a folder; give a file name", path.display()));
+    }
+    if force() || is_gameday_output(path) {
+        return Ok(());
+    }
+    Err(format!(
+        "{flag} {}: exists and is not a gameday output; choose another path, or pass --force to overwrite it",
+        path.display()
+    ))
+}
+
+/// Checks the files `names` that a command writes into the folder `dir`.
+pub fn check_dir(flag: &str, dir: &Path, names: &[&str]) -> Result<(), String> {
+    if dir.exists() && !dir.is_dir() {
+        return Err(format!("{flag} {}: is a file; give a folder", dir.display()));
+    }
+    names.iter().try_for_each(|n| check_file(flag, &dir.join(n)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_gameday_outputs_and_empty_files_are_overwritten() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = |n: &str| dir.path().join(n);
+        std::fs::write(p("summary.json"), "{\n  \"gameday_version\": \"0.1.0\"\n}").unwrap();
+        std::fs::write(p("trace.jsonl"), "{\"at_us\":0,\"seq\":1}\n").unwrap();
+        std::fs::write(p("empty"), "").unwrap();
+        std::fs::write(p("mine.json"), "{\"name\": \"gameday-naive\"}").unwrap();
+        std::fs::write(p("h.edn"), "{:process 0, :type :invoke}\n").unwrap();
+        assert!(check_file("--out", &p("summary.json")).is_ok());
+        assert!(check_file("--trace", &p("trace.jsonl")).is_ok());
+        assert!(check_file("--out", &p("empty")).is_ok());
+        assert!(check_file("--out", &p("absent")).is_ok());
+        let e = check_file("--out", &p("mine.json")).unwrap_err();
+        assert!(e.contains("not a gameday output") && e.contains("--force"), "{e}");
+        assert!(check_file("--history", &p("h.edn")).is_err());
+        assert!(check_file("--trace", dir.path()).unwrap_err().contains("is a folder"));
+        assert!(check_dir("--out", &p("mine.json"), &["x"]).unwrap_err().contains("is a file"));
+        assert!(check_dir("--out", dir.path(), &["summary.json", "absent"]).is_ok());
+        assert!(check_dir("--out", dir.path(), &["mine.json"]).is_err());
+    }
+}
