@@ -23,6 +23,9 @@ struct Cli {
     /// its own earlier outputs), and an existing file `new` would write.
     #[arg(long, global = true)]
     force: bool,
+    /// HTML reports larger than this are not written (exit 3).
+    #[arg(long = "report-mb-max", value_name = "MB", global = true, default_value_t = crate::output::REPORT_MB_MAX_DEFAULT)]
+    report_mb_max: f64,
 }
 
 #[derive(Subcommand, Debug)]
@@ -211,6 +214,10 @@ pub fn run(args: Vec<String>) -> i32 {
         }
     };
     crate::output::set_force(cli.force);
+    if let Err(e) = crate::output::set_report_mb_max(cli.report_mb_max) {
+        eprintln!("error: {e}");
+        return EXIT_BAD_INPUT;
+    }
     match cli.cmd {
         Cmd::Run {
             scenario,
@@ -455,6 +462,10 @@ fn cmd_compare(
     };
     let json = serde_json::to_vec_pretty(&report::compare::compare_json(&c)).expect("serializes");
     let html = report::compare::compare_html(&c);
+    if let Err(e) = crate::output::check_report_size(&dir.join("compare.html"), html.len()) {
+        eprintln!("error: {e}");
+        return EXIT_LIMIT;
+    }
     for (name, bytes) in [("compare.json", json.as_slice()), ("compare.html", html.as_bytes())] {
         if let Err(e) = report::write_atomic(&dir.join(name), bytes) {
             eprintln!("error: writing {}: {e}", dir.join(name).display());
@@ -552,6 +563,10 @@ fn cmd_run(
         }
     }
     let html = report::html::report_html(&r);
+    if let Err(e) = crate::output::check_report_size(&dir.join("report.html"), html.len()) {
+        eprintln!("error: {e}");
+        return EXIT_LIMIT;
+    }
     if let Err(e) = report::write_atomic(&dir.join("report.html"), html.as_bytes()) {
         eprintln!("error: writing {}: {e}", dir.join("report.html").display());
         return EXIT_LIMIT;

@@ -30,6 +30,15 @@ fn jobs_and_shard(
     Ok((jobs_or_cores(jobs)?, shard.map(sweep::parse_shard).transpose()?))
 }
 
+/// Writes an HTML report, unless it is larger than `--report-mb-max` (exit 3).
+fn write_html(path: &Path, html: &str) -> Result<(), i32> {
+    output::check_report_size(path, html.len()).map_err(|e| {
+        eprintln!("error: {e}");
+        EXIT_LIMIT
+    })?;
+    write(path, html.as_bytes())
+}
+
 fn write(path: &Path, bytes: &[u8]) -> Result<(), i32> {
     report::write_atomic(path, bytes).map_err(|e| {
         eprintln!("error: writing {}: {e}", path.display());
@@ -189,7 +198,7 @@ pub fn cmd_sweep(
     if let Err(code) = write(&dir.join("sweep.json"), &bytes) {
         return code;
     }
-    if let Err(code) = write(&dir.join("sweep.html"), report::sweep::sweep_html(&v).as_bytes()) {
+    if let Err(code) = write_html(&dir.join("sweep.html"), &report::sweep::sweep_html(&v)) {
         return code;
     }
     print!("{}", report::sweep::sweep_terminal(&v));
@@ -319,8 +328,7 @@ pub fn cmd_merge(dirs: &[PathBuf], out: Option<PathBuf>) -> i32 {
     if let Err(code) = write(&dir.join("sweep.json"), &bytes) {
         return code;
     }
-    if let Err(code) = write(&dir.join("sweep.html"), report::sweep::sweep_html(&merged).as_bytes())
-    {
+    if let Err(code) = write_html(&dir.join("sweep.html"), &report::sweep::sweep_html(&merged)) {
         return code;
     }
     print!("{}", report::sweep::sweep_terminal(&merged));

@@ -16,6 +16,10 @@ use std::time::{Duration, Instant};
 
 /// Seconds a file may take by default.
 const TIMEOUT_S_DEFAULT: f64 = 60.0;
+/// The largest history file read by default (memory is a few times the file's size).
+const SIZE_MB_MAX_DEFAULT: f64 = 1024.0;
+/// The most operations one history may hold by default.
+const OPS_MAX_DEFAULT: usize = 10_000_000;
 
 #[derive(Subcommand, Debug)]
 pub enum HistoryCmd {
@@ -55,6 +59,12 @@ pub enum HistoryCmd {
         /// Writes each counterexample as DIR/<file stem>.svg.
         #[arg(long = "svg-dir", value_name = "DIR")]
         svg_dir: Option<PathBuf>,
+        /// Larger files are not read: exit 3.
+        #[arg(long = "size-mb-max", value_name = "MB", default_value_t = SIZE_MB_MAX_DEFAULT)]
+        size_mb_max: f64,
+        /// Histories with more operations are not checked: exit 3.
+        #[arg(long = "ops-max", value_name = "N", default_value_t = OPS_MAX_DEFAULT)]
+        ops_max: usize,
     },
 }
 
@@ -64,6 +74,8 @@ struct CheckArgs {
     parse: ParseOptions,
     cfg: CheckConfig,
     svg_dir: Option<PathBuf>,
+    size_bytes_max: u64,
+    ops_max: usize,
 }
 
 /// Runs a `history` command; returns the exit code.
@@ -89,7 +101,18 @@ fn validate(cmd: HistoryCmd) -> Result<CheckArgs, String> {
         memo_max,
         no_minimize,
         svg_dir,
+        size_mb_max,
+        ops_max,
     } = cmd;
+    if !(size_mb_max.is_finite() && size_mb_max > 0.0 && size_mb_max <= 1_048_576.0) {
+        return Err(format!("--size-mb-max: must be a positive number of megabytes up to 1048576, got {size_mb_max}"));
+    }
+    if ops_max == 0 || ops_max > history::HISTORY_OPS_MAX {
+        return Err(format!(
+            "--ops-max: must be 1 to {} operations, got {ops_max}",
+            history::HISTORY_OPS_MAX
+        ));
+    }
     let names = || Model::NAMES.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ");
     let mut m = Model::from_name(&model)
         .ok_or_else(|| format!("--model {model}: unknown model (valid: {})", names()))?;
@@ -125,7 +148,14 @@ fn validate(cmd: HistoryCmd) -> Result<CheckArgs, String> {
     let mut cfg = CheckConfig::new(m, limits);
     cfg.partition = !no_partition;
     cfg.minimize = !no_minimize;
-    Ok(CheckArgs { files, parse: ParseOptions { format, nil_read }, cfg, svg_dir })
+    Ok(CheckArgs {
+        files,
+        parse: ParseOptions { format, nil_read },
+        cfg,
+        svg_dir,
+        size_bytes_max: (size_mb_max * 1_048_576.0) as u64,
+        ops_max,
+    })
 }
 
 /// `--init`: an EDN scalar; `absent` is accepted for nil.
@@ -149,6 +179,17 @@ fn check_files(args: &CheckArgs) -> i32 {
     for path in &args.files {
         #[allow(clippy::disallowed_methods)] // reports how long a check took
         let t0 = Instant::now();
+        let size = std::fs::metadata(path).map_or(0, |m| m.len());
+        if size > args.size_bytes_max {
+            eprintln!(
+                "error: {}: limit size_mb_max hit: the file is {:.2} MB, above {:.2} MB; raise --size-mb-max to read it",
+                path.display(),
+                size as f64 / 1_048_576.0,
+                args.size_bytes_max as f64 / 1_048_576.0
+            );
+            unknown = true;
+            continue;
+        }
         let h = match history::load(path, &args.parse) {
             Ok(h) => h,
             Err(e) => {
@@ -157,6 +198,16 @@ fn check_files(args: &CheckArgs) -> i32 {
                 continue;
             }
         };
+        if h.ops().len() > args.ops_max {
+            eprintln!(
+                "error: {}: limit ops_max hit: {} operations, above {}; raise --ops-max to check it",
+                path.display(),
+                h.ops().len(),
+                args.ops_max
+            );
+            unknown = true;
+            continue;
+        }
         let report = match linearizability::check_with(&h, &args.cfg) {
             Ok(r) => r,
             Err(e) => {

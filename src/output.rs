@@ -4,7 +4,7 @@
 
 use std::io::Read;
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 /// `--force`, set once by the command line before any command runs.
 static FORCE: AtomicBool = AtomicBool::new(false);
@@ -15,6 +15,39 @@ pub fn set_force(force: bool) {
 
 pub fn force() -> bool {
     FORCE.load(Ordering::Relaxed)
+}
+
+/// `--report-mb-max` in bytes, set once by the command line.
+static REPORT_BYTES_MAX: AtomicU64 = AtomicU64::new(REPORT_MB_MAX_DEFAULT as u64 * MB);
+
+/// The largest HTML report written by default.
+pub const REPORT_MB_MAX_DEFAULT: f64 = 64.0;
+const MB: u64 = 1 << 20;
+
+/// Sets `--report-mb-max`.
+pub fn set_report_mb_max(mb: f64) -> Result<(), String> {
+    if !(mb.is_finite() && mb > 0.0 && mb <= 65_536.0) {
+        return Err(format!(
+            "--report-mb-max: must be a positive number of megabytes up to 65536, got {mb}"
+        ));
+    }
+    REPORT_BYTES_MAX.store((mb * MB as f64) as u64, Ordering::Relaxed);
+    Ok(())
+}
+
+/// Checks an HTML report of `len` bytes against `--report-mb-max`: past it the report
+/// is not written (exit 3), and the message says how to raise the limit.
+pub fn check_report_size(path: &Path, len: usize) -> Result<(), String> {
+    let max = REPORT_BYTES_MAX.load(Ordering::Relaxed);
+    if len as u64 <= max {
+        return Ok(());
+    }
+    Err(format!(
+        "limit report_mb_max hit: {} would be {:.2} MB, above {:.2} MB; raise --report-mb-max, or shorten the drill or the seed range",
+        path.display(),
+        len as f64 / MB as f64,
+        max as f64 / MB as f64
+    ))
 }
 
 /// How much of an existing file is read to recognize it.

@@ -380,3 +380,34 @@ fn outputs_replace_only_what_gameday_wrote_unless_forced() {
         assert!(gameday::output::check_file("--out", &dir.path().join(f)).is_ok(), "{f}");
     }
 }
+
+/// Report and history size limits: each has a default and a flag; hitting one exits 3
+/// and names the flag that raises it.
+#[test]
+fn size_limits_exit_three_and_say_how_to_raise_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = |n: &str| dir.path().join(n).to_str().unwrap().to_string();
+    let h = d("h.edn");
+    let run = ["run", "scenarios/strong-read-writer.json", "-q", "--duration-s", "10"];
+    let (code, _, err) = gameday(&[&run[..], &["--out", &d("a"), "--history", &h]].concat());
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) =
+        gameday(&[&run[..], &["--out", &d("b"), "--report-mb-max", "0.05"]].concat());
+    assert_eq!(code, 3, "{err}");
+    assert!(err.contains("limit report_mb_max hit") && err.contains("--report-mb-max"), "{err}");
+    assert!(!dir.path().join("b/report.html").exists(), "an oversized report is not written");
+    let (code, _, err) =
+        gameday(&[&run[..], &["--out", &d("b"), "--report-mb-max", "-1"]].concat());
+    assert_eq!(code, 2, "{err}");
+    let check = ["history", "check", &h, "--model", "cas-register"];
+    let (code, out, err) = gameday(&check);
+    assert_eq!(code, 0, "{out}{err}");
+    let (code, _, err) = gameday(&[&check[..], &["--ops-max", "100"]].concat());
+    assert_eq!(code, 3, "{err}");
+    assert!(err.contains("limit ops_max hit") && err.contains("--ops-max"), "{err}");
+    let (code, _, err) = gameday(&[&check[..], &["--size-mb-max", "0.001"]].concat());
+    assert_eq!(code, 3, "{err}");
+    assert!(err.contains("limit size_mb_max hit") && err.contains("--size-mb-max"), "{err}");
+    let (code, _, err) = gameday(&[&check[..], &["--ops-max", "0"]].concat());
+    assert_eq!(code, 2, "{err}");
+}
