@@ -8,6 +8,11 @@ use gameday::scenario::{self, KNOWN_INVARIANTS};
 use gameday::sim::{self, RunOptions};
 
 fn statuses(text: &str, file: &str) -> Vec<(String, String)> {
+    let r = reports(text, file);
+    r.iter().map(|i| (i.id.to_string(), i.status.to_string())).collect()
+}
+
+fn reports(text: &str, file: &str) -> Vec<gameday::check::InvariantReport> {
     let s = scenario::from_str(file, text).unwrap_or_else(|e| panic!("{e}"));
     let r = sim::run(&s, &RunOptions::default()).unwrap_or_else(|e| panic!("{file}: {e}"));
     for i in &r.invariants {
@@ -19,7 +24,25 @@ fn statuses(text: &str, file: &str) -> Vec<(String, String)> {
             );
         }
     }
-    r.invariants.iter().map(|i| (i.id.to_string(), i.status.to_string())).collect()
+    r.invariants
+}
+
+/// What each checker reports on its planted bug, pinned: when it first fires, how
+/// often, the trail that leads to it and its details (RPO, staleness, duplicates...).
+/// The runs are deterministic, so any change here is a change in what a checker sees.
+/// A few bundled scenarios that exercise many checker paths at once are pinned too.
+#[test]
+fn what_each_checker_reports_is_pinned() {
+    let negative = KNOWN_INVARIANTS.iter().map(|inv| format!("scenarios/negative/{inv}.json"));
+    let bundled = ["gameday-naive", "gameday-mitigated", "aa-accounts-lww", "stale-entity-checks"]
+        .map(|n| format!("scenarios/{n}.json"));
+    for file in negative.chain(bundled) {
+        let text = std::fs::read_to_string(&file).unwrap();
+        let r = reports(&text, &file);
+        let name =
+            file.trim_start_matches("scenarios/").trim_end_matches(".json").replace('/', "-");
+        insta::assert_json_snapshot!(name, r);
+    }
 }
 
 #[test]
