@@ -14,12 +14,19 @@ fn s(p: &Path) -> &str {
 fn check_passes_on_the_bundled_scenarios_whatever_the_thread_count() {
     let dir = tempfile::tempdir().unwrap();
     let junit = dir.path().join("junit.xml");
-    let (code, one, err) = gameday(&["check", "--jobs", "1", "--junit", s(&junit)]);
+    let (j1, j2) = (dir.path().join("j1"), dir.path().join("j2"));
+    let (code, one, err) =
+        gameday(&["check", "--jobs", "1", "--junit", s(&junit), "--out", s(&j1)]);
     assert_eq!(code, 0, "{one}{err}");
     assert!(one.contains("0 failed, 0 invalid"), "{one}");
-    let (code, two, _) = gameday(&["check", "scenarios", "--jobs", "2"]);
+    let (code, two, _) = gameday(&["check", "scenarios", "--jobs", "2", "--out", s(&j2)]);
     assert_eq!(code, 0);
     assert_eq!(one, two, "output identical for --jobs 1 and 2");
+    // check.json holds every scenario's trace hash: the same runs on any thread count.
+    let (a, b) = (j1.join("check.json"), j2.join("check.json"));
+    let (a, b) = (std::fs::read_to_string(a).unwrap(), std::fs::read_to_string(b).unwrap());
+    assert_eq!(a, b, "check.json identical for --jobs 1 and 2");
+    assert!(a.matches("\"trace_hash\": \"").count() >= 44, "{a}");
     let xml = std::fs::read_to_string(&junit).unwrap();
     let doc = roxmltree::Document::parse(&xml).unwrap();
     let cases = doc.descendants().filter(|n| n.has_tag_name("testcase")).count();
