@@ -304,6 +304,13 @@ fn errors_name_the_file_and_the_problem() {
             ),
         ),
         (
+            "swarm_target_the_kind_cannot_take",
+            broken(
+                r#""hold": ["domain"]}"#,
+                r#""hold": ["domain"]}, "swarm": {"faults": [{"kind": "operator_promote", "regions": ["eu-west", "ap-south"]}]}"#,
+            ),
+        ),
+        (
             "swarm_range_reversed",
             broken(
                 r#""hold": ["domain"]}"#,

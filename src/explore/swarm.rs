@@ -43,7 +43,8 @@ pub fn draw(s: &Scenario, sw: &Swarm, seed: u64) -> Vec<Value> {
             let mut len = ms(rng.gen_range(sw.for_s.0..=sw.for_s.1));
             // A shortened run (--duration-s) drops what starts after it and cuts what
             // would outlast it.
-            let room = ms(s.duration.as_secs_f64() - at);
+            // Rounded down, so a run of 10.0009 s leaves 1.000 s after 9 s, not 1.001 s.
+            let room = ((s.duration.as_secs_f64() - at) * 1e3 + 1e-6).floor() / 1e3;
             if room < 0.001 {
                 continue;
             }
@@ -133,5 +134,40 @@ mod tests {
             assert_eq!(draw(&s, &sw, seed), sched, "a seed draws one schedule");
         }
         assert_eq!(kinds.len(), sw.kinds.len(), "every kind drawn: {kinds:?}");
+    }
+
+    /// Every seed's schedule is valid even where the scenario leaves little room: a
+    /// kind some regions cannot take (left without `regions`, it draws only those that
+    /// can) and a run whose end is not on a whole millisecond.
+    #[test]
+    fn drawn_faults_are_valid_at_the_edges() {
+        let cases = [
+            // operator_promote on a read-replica is not a fault a scenario may name.
+            r#"{"version":1,"name":"t","duration_s":10,
+                "regions":[{"name":"a","role":"primary"},{"name":"b","role":"read-replica"},
+                           {"name":"c","role":"standby"}],
+                "workload":{"rate_per_s":10},
+                "swarm":{"faults":[{"kind":"operator_promote"},{"kind":"replication_stall"}],
+                         "count":{"min":4,"max":4},"max_concurrent":4}}"#,
+            // 1 ms of room after 9 s would end 0.1 ms after the run.
+            r#"{"version":1,"name":"t","duration_s":10.0009,
+                "regions":[{"name":"a","role":"primary"},{"name":"b","role":"standby"}],
+                "workload":{"rate_per_s":10},
+                "swarm":{"faults":[{"kind":"region_outage"}],"count":{"min":1,"max":1},
+                         "at_s":{"min":9,"max":9},"for_s":{"min":1,"max":5}}}"#,
+        ];
+        for text in cases {
+            let s = crate::scenario::from_str("t.json", text).expect("a valid scenario");
+            let sw = s.swarm.clone().unwrap();
+            let mut drawn = 0;
+            for seed in 0..200 {
+                let sched = draw(&s, &sw, seed);
+                drawn += sched.len();
+                if let Err(e) = crate::scenario::with_faults(&s, &sched) {
+                    panic!("seed {seed} drew an invalid schedule {sched:?}: {e}");
+                }
+            }
+            assert!(drawn >= 200, "{drawn} faults drawn");
+        }
     }
 }

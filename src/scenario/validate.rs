@@ -636,22 +636,66 @@ impl Validator<'_> {
             if !k.weight.is_finite() || k.weight <= 0.0 {
                 return self.err(format!("{path}.weight"), "must be a positive number");
             }
+            for reserved in ["kind", "at_s", "for_s", "region", "between"] {
+                if k.with.contains_key(reserved) {
+                    return self.err(
+                        format!("{path}.with.{reserved}"),
+                        "is drawn by the swarm; set the kind's other fields here (factor, latency_factor, ...)",
+                    );
+                }
+            }
+            let mut sk = SwarmKind {
+                kind: fault_kind_name(k.kind),
+                weight: k.weight,
+                regions: Vec::new(),
+                with: k.with.clone(),
+            };
+            // Every target a seed can draw must give a valid fault, so no seed draws an
+            // invalid one: named targets must each be valid; the default (every region)
+            // keeps those the kind can act on.
+            let probe = |target: RegionId| -> R<()> {
+                let json = sk.fault_json(regions, at_s.0, for_s.0, target);
+                let ff: FaultFile =
+                    serde_json::from_value(json).map_err(|e| ScenarioError::Invalid {
+                        file: self.file.to_string(),
+                        path: format!("{path}.with"),
+                        msg: e.to_string(),
+                    })?;
+                self.fault(&format!("{path}.with"), &ff, regions, duration, design).map(|_| ())
+            };
             let targets = match &k.regions {
-                None => (0..regions.len()).map(|r| RegionId(r as u8)).collect(),
+                None => {
+                    let mut ids = Vec::with_capacity(regions.len());
+                    let mut first_err = None;
+                    for r in 0..regions.len() {
+                        match probe(RegionId(r as u8)) {
+                            Ok(()) => ids.push(RegionId(r as u8)),
+                            Err(e) => first_err = first_err.or(Some(e)),
+                        }
+                    }
+                    match (ids.is_empty(), first_err) {
+                        (true, Some(e)) => return Err(e),
+                        _ => ids,
+                    }
+                }
                 Some(names) => {
                     let mut ids = Vec::with_capacity(names.len());
                     for (j, n) in names.iter().enumerate() {
-                        match regions.iter().position(|r| r.name == *n) {
-                            Some(r) => ids.push(RegionId(r as u8)),
-                            None => {
-                                let known: Vec<&str> =
-                                    regions.iter().map(|r| r.name.as_str()).collect();
-                                return self.err(
-                                    format!("{path}.regions[{j}]"),
-                                    format!("unknown region \"{n}\"; known: {}", known.join(", ")),
-                                );
-                            }
+                        let Some(r) = regions.iter().position(|r| r.name == *n) else {
+                            let known: Vec<&str> =
+                                regions.iter().map(|r| r.name.as_str()).collect();
+                            return self.err(
+                                format!("{path}.regions[{j}]"),
+                                format!("unknown region \"{n}\"; known: {}", known.join(", ")),
+                            );
+                        };
+                        if let Err(ScenarioError::Invalid { msg, .. }) = probe(RegionId(r as u8)) {
+                            return self.err(
+                                format!("{path}.regions[{j}]"),
+                                format!("is not a target {} can take: {msg}", sk.kind),
+                            );
                         }
+                        ids.push(RegionId(r as u8));
                     }
                     if ids.is_empty() {
                         return self.err(
@@ -662,29 +706,7 @@ impl Validator<'_> {
                     ids
                 }
             };
-            for reserved in ["kind", "at_s", "for_s", "region", "between"] {
-                if k.with.contains_key(reserved) {
-                    return self.err(
-                        format!("{path}.with.{reserved}"),
-                        "is drawn by the swarm; set the kind's other fields here (factor, latency_factor, ...)",
-                    );
-                }
-            }
-            let sk = SwarmKind {
-                kind: fault_kind_name(k.kind),
-                weight: k.weight,
-                regions: targets,
-                with: k.with.clone(),
-            };
-            // A probe of the kind must be a valid fault, so no seed draws an invalid one.
-            let probe = sk.fault_json(regions, at_s.0, for_s.0, sk.regions[0]);
-            let ff: FaultFile =
-                serde_json::from_value(probe).map_err(|e| ScenarioError::Invalid {
-                    file: self.file.to_string(),
-                    path: format!("{path}.with"),
-                    msg: e.to_string(),
-                })?;
-            self.fault(&format!("{path}.with"), &ff, regions, duration, design)?;
+            sk.regions = targets;
             kinds.push(sk);
         }
         Ok(Some(Swarm {
