@@ -685,6 +685,11 @@ impl Store {
         }
         self.log.push_back(e);
         self.end_lsn = e.lsn;
+        // A boundary no entry reached is dropped: a node promoted under an epoch it
+        // never wrote in, then following a leader whose log carries on in older epochs.
+        while self.epochs.last().is_some_and(|x| x.1 >= e.lsn && x.0 != e.epoch) {
+            self.epochs.pop();
+        }
         if self.epochs.last().map(|x| x.0) != Some(e.epoch) {
             debug_assert!(
                 self.epochs.last().is_none_or(|x| x.0 < e.epoch),
@@ -757,6 +762,12 @@ impl Store {
             let peer = self.peers[p];
             if peer.snapshot_needed || (peer.sent + 1 < self.first_lsn && peer.sent < self.end_lsn)
             {
+                if self.applied_lsn < self.end_lsn {
+                    // A snapshot is a consistent state at the log end; a promoted node
+                    // still replaying its log ships one once it has caught up.
+                    self.peers[p].snapshot_needed = true;
+                    continue;
+                }
                 let snap = self.snapshot();
                 out.send(self.region, to, Msg::Snapshot(Box::new(snap)));
                 out.obs.push(Obs::SnapshotSent { region: self.region, to });
@@ -1250,4 +1261,118 @@ pub fn epoch_in(epochs: &[(u32, u64)], lsn: u64) -> u32 {
         }
     }
     e
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const A: RegionId = RegionId(0);
+    const B: RegionId = RegionId(1);
+    const C: RegionId = RegionId(2);
+
+    fn design(extra: &str) -> Design {
+        let text = format!(
+            r#"{{"version":1,"name":"t","duration_s":10,
+                "regions":[{{"name":"a","role":"primary"}},{{"name":"b","role":"standby"}},
+                           {{"name":"c","role":"standby"}}],
+                "workload":{{"rate_per_s":10}}{extra}}}"#
+        );
+        crate::scenario::from_str("t.json", &text).expect("a valid scenario").design
+    }
+
+    fn entry(lsn: u64, epoch: u32) -> Entry {
+        Entry {
+            lsn,
+            epoch,
+            op: EntryOp::Set,
+            key: 0,
+            key2: NO_KEY,
+            value: lsn as i64,
+            commit_at: SimTime(lsn),
+            commit_local_us: lsn as i64,
+            op_key: 0,
+            idem: false,
+            effect: false,
+        }
+    }
+
+    fn append(
+        s: &mut Store,
+        d: &Design,
+        from: RegionId,
+        epoch: u32,
+        prev: u64,
+        es: &[Entry],
+    ) -> Out {
+        let mut out = Out::default();
+        let end = es.last().map_or(prev, |e| e.lsn);
+        let prev_epoch = s.epoch_at(prev);
+        s.on_append(SimTime::ZERO, d, from, epoch, prev, prev_epoch, es, 0, end, &mut out);
+        out
+    }
+
+    fn asked_for_snapshot(out: &Out) -> bool {
+        out.sends.iter().any(|(_, _, m)| matches!(m, Msg::AppendAck { need_snapshot: true, .. }))
+    }
+
+    /// A standby promoted under an epoch it never wrote in, then told to follow a leader
+    /// whose log goes on in the old epoch, takes that log as it is: the unused epoch
+    /// boundary goes, so the next append matches instead of asking for a snapshot.
+    #[test]
+    fn an_epoch_no_entry_reached_does_not_split_the_lineage() {
+        let d = design("");
+        let mut b = Store::new(B, 3, A, 4);
+        let old: Vec<Entry> = (1..=16).map(|l| entry(l, 1)).collect();
+        assert!(!asked_for_snapshot(&append(&mut b, &d, A, 1, 0, &old)));
+        let mut out = Out::default();
+        b.on_config(SimTime::ZERO, B, 2, &mut out);
+        assert!(b.primary);
+        b.on_config(SimTime::ZERO, C, 3, &mut out);
+        assert!(!b.primary);
+        // C's log carries on from A's (epoch 1) at lsn 17, then C's own epoch 3.
+        let out = append(&mut b, &d, C, 3, 16, &[entry(17, 1)]);
+        assert!(!asked_for_snapshot(&out));
+        assert_eq!(b.epoch_at(17), 1, "lsn 17 was written in epoch 1");
+        let mut out = Out::default();
+        b.on_append(SimTime::ZERO, &d, C, 3, 17, 1, &[entry(18, 3)], 0, 18, &mut out);
+        assert!(!asked_for_snapshot(&out), "the lineages agree up to 17");
+        assert_eq!(b.end_lsn, 18);
+        assert_eq!(b.epochs, vec![(1, 1), (3, 18)]);
+    }
+
+    /// A standby promoted while still replaying its log does not ship a snapshot of a
+    /// state behind its log end (a follower would discard entries the new primary
+    /// holds); it ships one at its log end once it has caught up.
+    #[test]
+    fn a_primary_ships_snapshots_only_of_its_whole_log() {
+        let d = design(r#","design":{"replication":{"mode":"async","apply_rate_per_s":100}}"#);
+        let mut b = Store::new(B, 3, A, 4);
+        let old: Vec<Entry> = (1..=10).map(|l| entry(l, 1)).collect();
+        append(&mut b, &d, A, 1, 0, &old);
+        assert_eq!((b.applied_lsn, b.end_lsn), (0, 10), "nothing applied yet");
+        let mut out = Out::default();
+        b.on_config(SimTime::ZERO, B, 2, &mut out);
+        b.on_append_ack(SimTime::ZERO, &d, A, 2, 0, false, true, &mut out);
+        let snapshots = |out: &Out| -> Vec<u64> {
+            out.sends
+                .iter()
+                .filter_map(|(_, to, m)| match m {
+                    Msg::Snapshot(s) if *to == A => Some(s.lsn),
+                    _ => None,
+                })
+                .collect()
+        };
+        let mut out = Out::default();
+        b.flush(0, true, &mut out);
+        assert_eq!(snapshots(&out), Vec::<u64>::new(), "still replaying: no snapshot yet");
+        let mut now = SimTime::ZERO;
+        while b.applied_lsn < b.end_lsn {
+            now += APPLY_TICK;
+            b.apply_tick(now, &d, &mut Out::default());
+        }
+        let mut out = Out::default();
+        b.flush(0, true, &mut out);
+        assert_eq!(snapshots(&out), vec![10], "caught up: a snapshot at the log end");
+    }
 }
