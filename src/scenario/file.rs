@@ -65,7 +65,8 @@ pub struct SwarmFaultFile {
     pub kind: FaultKindFile,
     #[serde(default = "one_f")]
     pub weight: f64,
-    /// Regions it may target (default: every region).
+    /// Regions it may target, each one the kind can act on (default: every region it can
+    /// act on, so no stall on the primary, no promotion of a read-replica).
     #[serde(default)]
     pub regions: Option<Vec<String>>,
     /// The kind's other fields, as in a fault (`factor`, `latency_factor`, ...).
