@@ -268,3 +268,35 @@ impl Invariant for ExactlyOnceEffects {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+
+    /// A second external effect of one operation is a duplicate while the first is
+    /// remembered (`EFFECT_WINDOW`); the memory of effects stays bounded by that window
+    /// however long the run.
+    #[test]
+    fn effects_are_remembered_for_a_window_and_no_longer() {
+        let s = crate::scenario::load("scenarios/queue-replay-failover.json").unwrap();
+        let mut w = World::new(Arc::new(s.clone()), 0);
+        let mut c = ExactlyOnceEffects::new(&s);
+        let (a, b) = (RegionId(0), RegionId(1));
+        let mut found = Vec::new();
+        for sec in 0..600u64 {
+            w.now = SimTime::ZERO + SimDuration::from_secs(sec);
+            c.observe(&Obs::Effect { region: a, op_key: 1_000 + sec }, &w, &mut found);
+        }
+        assert!(found.is_empty());
+        assert!(c.effects.len() <= 121, "{} effects remembered", c.effects.len());
+        // Within the window a repeat is a duplicate, naming both regions...
+        c.observe(&Obs::Effect { region: b, op_key: 1_000 + 599 - 100 }, &w, &mut found);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].regions, vec![b, a]);
+        // ...and past it, forgotten.
+        c.observe(&Obs::Effect { region: b, op_key: 1_000 + 599 - 200 }, &w, &mut found);
+        assert_eq!(found.len(), 1);
+        assert_eq!(c.details()["duplicate_effects"], 1, "{}", c.details());
+    }
+}

@@ -376,3 +376,64 @@ pub fn describe_fault(k: &FaultKind, w: &World) -> String {
         FaultKind::IdentityOutage => "the identity service".to_string(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::types::{Discarded, Version};
+    use crate::scenario::StepKind;
+    use std::sync::Arc;
+
+    /// Every observation worth a place in a trail reads as one line that names its
+    /// regions, and carries the regions it concerns: a trail keeps only the steps that
+    /// share a region with the violation, or concern everyone (no regions).
+    #[test]
+    fn every_notable_observation_reads_as_a_trail_line() {
+        let s = crate::scenario::load("scenarios/gameday-naive.json").unwrap();
+        let w = World::new(Arc::new(s), 0);
+        let (a, b) = (RegionId(0), RegionId(1));
+        let gone = Discarded { version: Version { epoch: 1, lsn: 7 }, commit_at: SimTime(5) };
+        let cases = [
+            Obs::FaultStarted { index: 0 },
+            Obs::FaultEnded { index: 0 },
+            Obs::EpochGranted {
+                epoch: 2,
+                region: b,
+                fenced: true,
+                by_operator: false,
+                detected_at: Some(SimTime(1_500_000)),
+            },
+            Obs::EpochGranted {
+                epoch: 3,
+                region: a,
+                fenced: false,
+                by_operator: true,
+                detected_at: None,
+            },
+            Obs::RoleChange { region: b, primary: true, epoch: 2 },
+            Obs::RoleChange { region: a, primary: false, epoch: 2 },
+            Obs::WorkersStart { region: b, from: 40, paused: true },
+            Obs::WorkersStart { region: b, from: 41, paused: false },
+            Obs::Quarantined { region: b, events: 12 },
+            Obs::DeadLettered { region: b, op_key: 99 },
+            Obs::Guard { region: a, target: b, guard: "circuit breaker", state: "open" },
+            Obs::RunbookStep { step: StepKind::QuarantineQueues, start: true },
+            Obs::RunbookStep { step: StepKind::QuarantineQueues, start: false },
+            Obs::LeaseLapsed { region: a },
+            Obs::RoutingChanged { region: a, writer: b, epoch: 2 },
+            Obs::Discarded { region: a, entries: vec![gone, gone], survivor_commit_at: SimTime(1) },
+            Obs::Effect { region: b, op_key: 3 },
+        ];
+        let lines: Vec<String> = cases
+            .iter()
+            .map(|o| match notable(o, &w) {
+                Some(n) => {
+                    let rs: Vec<&str> = n.regions.iter().map(|r| w.s.region_name(*r)).collect();
+                    format!("[{}] {}", rs.join(" "), n.text)
+                }
+                None => "(not in trails)".to_string(),
+            })
+            .collect();
+        insta::assert_snapshot!(lines.join("\n"));
+    }
+}
