@@ -117,3 +117,62 @@ impl Invariant for Recovery {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::types::{OpId, Req};
+    use crate::scenario::{OpKind, RegionId};
+    use std::sync::Arc;
+
+    /// Goodput that comes back only after `rto_max` is a violation, and the windows
+    /// kept stop at `rto_max`; goodput back within it holds, and says when.
+    #[test]
+    fn goodput_must_return_within_rto_max() {
+        let s = crate::scenario::load("scenarios/negative/recovery.json").unwrap();
+        assert_eq!(s.rto_max, SimDuration::from_secs(20));
+        let heal = SimTime::ZERO + SimDuration::from_secs(10);
+        // Ten operations a second from the heal to the drill's end; `back_s` seconds
+        // after the heal they start to succeed.
+        let run = |back_s: u64| {
+            let mut w = World::new(Arc::new(s.clone()), 0);
+            w.converged_at = Some(SimTime::ZERO);
+            let mut r = Recovery::new(&s);
+            let mut found = Vec::new();
+            w.now = heal;
+            r.observe(&Obs::FaultEnded { index: 0 }, &w, &mut found);
+            let op = OpId { slot: 0, gen: 0 };
+            let region = RegionId(0);
+            let end = r.drill_end.as_us();
+            for t in (heal.as_us()..end).step_by(100_000) {
+                w.now = SimTime(t);
+                let req = Req::Write { key: 0, value: 1 };
+                let kind = OpKind::RegisterWrite;
+                r.observe(&Obs::Invoke { op, kind, region, op_key: t, req }, &w, &mut found);
+                if t >= heal.as_us() + back_s * 1_000_000 {
+                    let done = Obs::Complete {
+                        op,
+                        kind,
+                        region,
+                        ok: true,
+                        version: None,
+                        delta: 0,
+                        invoked_at: w.now,
+                        attempts: 1,
+                        op_key: t,
+                        key: 0,
+                        session: 0,
+                        read: None,
+                    };
+                    r.observe(&done, &w, &mut found);
+                }
+            }
+            r.finish(&w, &mut found);
+            assert!(r.windows.len() <= 20, "{} windows kept", r.windows.len());
+            (found.len(), r.details()["goodput_recovered_within_s"].clone())
+        };
+        assert_eq!(run(0), (0, json!(1)));
+        assert_eq!(run(5), (0, json!(6)));
+        assert_eq!(run(25), (1, serde_json::Value::Null));
+    }
+}
