@@ -10,6 +10,7 @@ use gameday::history::{self, Format, Func, History, NilRead, ParseOptions, Proce
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 /// The shared corpora: `$GAMEDAY_CORPORA` if set, else `shared/corpora` beside the
 /// crate (CI clones the repository next to `shared/`), else `/work/shared/corpora`.
@@ -613,4 +614,320 @@ fn history_check_exit_codes() {
     ]);
     assert_eq!(code, 3, "{out}");
     assert!(out.contains("unknown: memo table reached its cap of 5 entries"), "{out}");
+}
+
+/// Register `key`: `k` concurrent writes of distinct values whose processes crashed
+/// (each took effect or not), then a read of a value none of them wrote. Not
+/// linearizable; the search must try every subset of the writes to find out.
+fn crashed_writes_then_impossible_read(h: &mut History, key: i64, k: u64) {
+    let pid = |i: u64| ProcessId(key as u64 * 1000 + i);
+    for i in 0..k {
+        h.invoke(pid(i), Func::Write, Some(Value::Int(key)), Value::Int(i as i64)).unwrap();
+    }
+    for i in 0..k {
+        h.info(pid(i)).unwrap();
+    }
+    h.invoke(pid(k), Func::Read, Some(Value::Int(key)), Value::Nil).unwrap();
+    h.ok(pid(k), Some(Value::Int(-1))).unwrap();
+}
+
+/// Kv key "k": `k` concurrent appends of distinct letters whose processes crashed,
+/// then a get of a string none of their orders makes. Every order of every
+/// subset of the appends is a different string: the search makes them all.
+fn crashed_appends_then_impossible_get(k: u64) -> History {
+    let mut h = History::new();
+    let key = Some(Value::Str("k".into()));
+    for i in 0..k {
+        let letter = ((b'a' + i as u8) as char).to_string();
+        h.invoke(ProcessId(i), Func::Append, key.clone(), Value::Str(letter)).unwrap();
+    }
+    for i in 0..k {
+        h.info(ProcessId(i)).unwrap();
+    }
+    h.invoke(ProcessId(k), Func::Get, key.clone(), Value::Nil).unwrap();
+    h.ok(ProcessId(k), Some(Value::Str("?".into()))).unwrap();
+    h
+}
+
+/// A wall-clock timeout is honoured: a search of many steps (the clock is read every
+/// few thousand) stops at once when the time is up, with a reason naming the timeout,
+/// and a generous timeout changes nothing.
+#[test]
+fn a_timeout_stops_a_long_search_and_a_generous_one_does_not() {
+    let mut h = History::new();
+    crashed_writes_then_impossible_read(&mut h, 0, 10);
+    let model = Model::register();
+    let r =
+        check_with(&h, &CheckConfig::new(model.clone(), Limits::timeout(Duration::ZERO))).unwrap();
+    let Verdict::Unknown { reason } = &r.verdict else { panic!("{:?}", r.verdict) };
+    assert_eq!(reason, "search exceeded the timeout of 0.000 s");
+    assert!(r.steps < 10_000, "{} steps after the deadline", r.steps);
+    let v = check(&h, &model, &Limits::timeout(Duration::from_secs(3600))).unwrap();
+    assert!(matches!(v, Verdict::NotLinearizable(_)), "{v:?}");
+}
+
+/// The step limit is for the whole check: independent parts searched in rounds share
+/// it, so however many parts there are, the steps taken never exceed it (and nearly
+/// all of it is used before the verdict turns unknown).
+#[test]
+fn parts_searched_in_rounds_share_the_step_limit() {
+    let mut h = History::new();
+    for key in 0..4 {
+        crashed_writes_then_impossible_read(&mut h, key, 10);
+    }
+    for steps_max in [1_000, 1_003, 70_000] {
+        let r =
+            check_with(&h, &CheckConfig::new(Model::register(), Limits::deterministic(steps_max)))
+                .unwrap();
+        assert_eq!(r.partitions, 4);
+        let Verdict::Unknown { reason } = &r.verdict else { panic!("{:?}", r.verdict) };
+        assert_eq!(*reason, format!("search exceeded {steps_max} steps"));
+        assert!(r.steps <= steps_max, "{} steps taken of {steps_max}", r.steps);
+        assert!(r.steps + 4 > steps_max, "only {} steps taken of {steps_max}", r.steps);
+    }
+}
+
+/// The report's step count is what the search did: a check split into keys takes as
+/// many steps as checking each key's history alone, added up.
+#[test]
+fn the_steps_of_a_partitioned_check_add_up_over_its_parts() {
+    let model = Model::register();
+    let limits = Limits::deterministic(10_000_000);
+    let mut whole = History::new();
+    let mut sum = 0;
+    for key in 0..3 {
+        let mut h = History::new();
+        // Several writes of unknown outcome, then a read of the first value: found
+        // only after the search tries orders that leave it last.
+        for i in 0..(6 + key as u64) {
+            let p = ProcessId(key as u64 * 100 + i);
+            for h in [&mut h, &mut whole] {
+                h.invoke(p, Func::Write, Some(Value::Int(key)), Value::Int(i as i64)).unwrap();
+                h.info(p).unwrap();
+            }
+        }
+        let p = ProcessId(key as u64 * 100 + 99);
+        for h in [&mut h, &mut whole] {
+            h.invoke(p, Func::Read, Some(Value::Int(key)), Value::Nil).unwrap();
+            h.ok(p, Some(Value::Int(0))).unwrap();
+        }
+        let r = check_with(&h, &CheckConfig::new(model.clone(), limits.clone())).unwrap();
+        assert_eq!(r.verdict, Verdict::Linearizable);
+        assert!(r.steps >= r.ops_checked as u64, "{r:?}");
+        sum += r.steps;
+    }
+    let r = check_with(&whole, &CheckConfig::new(model, limits)).unwrap();
+    assert_eq!((r.verdict, r.partitions), (Verdict::Linearizable, 3));
+    assert_eq!(r.steps, sum);
+}
+
+/// Histories the models cannot read are errors that say what is wrong and where,
+/// never a panic or a silent misreading: a put or append of a non-string, a cas that
+/// is not `[expected new]`, a kv operation without a key, a txn that is not a list of
+/// `[:read k v]` / `[:write k v]` (of any length, however short).
+#[test]
+fn operations_the_models_cannot_read_are_errors_that_say_why() {
+    let err = |model: Model, f: Func, key: Option<Value>, value: Value| {
+        let mut h = History::new();
+        // A readable operation first: the error names the second.
+        let (f0, v0) = match model {
+            Model::MultiRegister { .. } => (Func::Txn, Value::List(vec![])),
+            _ => (model.funcs()[0], Value::Nil),
+        };
+        h.invoke(ProcessId(0), f0, Some(Value::Str("k".into())), v0).unwrap();
+        h.ok(ProcessId(0), None).unwrap();
+        h.invoke(ProcessId(1), f, key, value).unwrap();
+        h.ok(ProcessId(1), None).unwrap();
+        let e = check(&h, &model, &Limits::deterministic(1_000)).unwrap_err();
+        assert_eq!(e.op, h.ops()[1].id);
+        e.to_string()
+    };
+    let key = || Some(Value::Str("k".into()));
+    let s = |t: &str| Value::Str(t.into());
+    let kw = |t: &str| Value::Keyword(t.into());
+    let list = Value::List;
+    assert_eq!(
+        err(Model::Kv, Func::Put, key(), Value::Int(3)),
+        "operation 1: put needs a string, found 3"
+    );
+    assert_eq!(
+        err(Model::Kv, Func::Append, key(), Value::Nil),
+        "operation 1: append needs a string, found nil"
+    );
+    assert_eq!(err(Model::Kv, Func::Put, None, s("x")), "operation 1: kv operations need a :key");
+    let reg = Model::register();
+    assert_eq!(
+        err(reg.clone(), Func::Cas, None, Value::Int(1)),
+        "operation 1: a cas needs [expected new], found 1"
+    );
+    assert_eq!(
+        err(reg, Func::Cas, None, list(vec![Value::Int(1)])),
+        "operation 1: a cas needs [expected new], found [1]"
+    );
+    let txn = Model::from_name("multi-register").unwrap();
+    assert_eq!(
+        err(txn.clone(), Func::Txn, None, Value::Int(1)),
+        "operation 1: a txn needs a list of [:read k v] / [:write k v], found 1"
+    );
+    assert_eq!(
+        err(
+            txn.clone(),
+            Func::Txn,
+            None,
+            list(vec![list(vec![kw("inc"), kw("x"), Value::Int(1)])])
+        ),
+        "operation 1: unknown micro-op [:inc :x 1] (valid: :read :write)"
+    );
+    for short in [vec![], vec![kw("read")], vec![kw("write"), kw("x")]] {
+        let m = list(short);
+        let e = err(txn.clone(), Func::Txn, None, list(vec![m.clone()]));
+        assert_eq!(e, format!("operation 1: a micro-op is [:read k v] or [:write k v], found {m}"));
+    }
+}
+
+/// The memo byte cap counts everything a search holds: its memo table (slots and
+/// arena) and the strings that appends make, with their index. A kv search over every
+/// order of seven crashed appends (13,700 strings and configurations) needs a little
+/// under 2 MiB in all: a cap of 1.8 MiB stops it, 2 MiB lets it finish. (Counting any
+/// of those parts short would let it finish under the smaller cap.)
+#[test]
+fn the_memo_byte_cap_counts_the_memo_and_the_strings_appends_make() {
+    let h = crashed_appends_then_impossible_get(7);
+    let run = |cap: usize| {
+        let limits = Limits { memo_bytes_max: cap, ..Limits::deterministic(10_000_000) };
+        check_with(&h, &CheckConfig::new(Model::Kv, limits)).unwrap().verdict
+    };
+    let v = run(1856 << 10);
+    assert_eq!(v, Verdict::Unknown { reason: "memo table reached its cap of 1 MiB".into() });
+    assert!(matches!(run(2 << 20), Verdict::NotLinearizable(_)), "{v:?}");
+}
+
+/// Multi-register histories are checked per group of registers that transactions
+/// connect (a txn over `w` and `y` joins `w` to the group of `x` and `y`), and a
+/// counterexample names its group; unpartitioned, the verdict is the same.
+#[test]
+fn multi_register_histories_split_into_the_groups_txns_connect() {
+    let kw = |t: &str| Value::Keyword(t.into());
+    let micro = |f: &str, r: &str, v: Value| Value::List(vec![kw(f), kw(r), v]);
+    let mut h = History::new();
+    let mut txn = |p: u64, invoked: Vec<Value>, completed: Vec<Value>| {
+        h.invoke(ProcessId(p), Func::Txn, None, Value::List(invoked)).unwrap();
+        h.ok(ProcessId(p), Some(Value::List(completed))).unwrap();
+    };
+    let w = |r: &str, v: i64| micro("write", r, Value::Int(v));
+    let (rn, r) =
+        (|x: &str| micro("read", x, Value::Nil), |x: &str, v| micro("read", x, Value::Int(v)));
+    txn(0, vec![w("z", 5)], vec![w("z", 5)]);
+    txn(1, vec![w("x", 1), w("y", 1)], vec![w("x", 1), w("y", 1)]);
+    txn(2, vec![w("w", 2), w("y", 1)], vec![w("w", 2), w("y", 1)]);
+    txn(3, vec![rn("z")], vec![r("z", 5)]);
+    // x was written with y: y cannot still be 0.
+    txn(4, vec![rn("x"), rn("y")], vec![r("x", 1), r("y", 0)]);
+    let model = Model::from_name("multi-register").unwrap();
+    let mut cfg = CheckConfig::new(model, Limits::deterministic(1_000_000));
+    let rep = check_with(&h, &cfg).unwrap();
+    assert_eq!((rep.partitions, rep.ops_checked), (2, 5));
+    let Verdict::NotLinearizable(cx) = &rep.verdict else { panic!("{:?}", rep.verdict) };
+    assert_eq!(cx.key, Some(Value::List(vec![kw("w"), kw("x"), kw("y")])));
+    assert_eq!(cx.unplaceable, h.ops()[4].id);
+    // x and y are only ever written together: the read is impossible on its own.
+    assert_eq!(cx.minimal, vec![h.ops()[4].id]);
+    cfg.partition = false;
+    let whole = check_with(&h, &cfg).unwrap();
+    assert_eq!(whole.partitions, 1);
+    let Verdict::NotLinearizable(cx) = &whole.verdict else { panic!("{:?}", whole.verdict) };
+    assert_eq!((cx.key.clone(), cx.unplaceable), (None, h.ops()[4].id));
+}
+
+/// A kv get of `nil` reads a key nobody wrote, which holds the empty string; after an
+/// append it is stale. Under Knossos's convention (nil says nothing) it constrains
+/// nothing.
+#[test]
+fn a_kv_get_of_nil_reads_the_empty_string() {
+    let key = || Some(Value::Str("k".into()));
+    let get = |h: &mut History, p: u64, v: Value| {
+        h.invoke(ProcessId(p), Func::Get, key(), Value::Nil).unwrap();
+        h.ok(ProcessId(p), Some(v)).unwrap();
+    };
+    let limits = Limits::deterministic(10_000);
+    let mut h = History::new();
+    get(&mut h, 0, Value::Nil);
+    get(&mut h, 1, Value::Str(String::new()));
+    assert_eq!(check(&h, &Model::Kv, &limits).unwrap(), Verdict::Linearizable);
+    h.invoke(ProcessId(2), Func::Append, key(), Value::Str("x".into())).unwrap();
+    h.ok(ProcessId(2), None).unwrap();
+    get(&mut h, 3, Value::Nil);
+    assert_eq!(verdict_name(&check(&h, &Model::Kv, &limits).unwrap()), "not");
+    h.nil_read = NilRead::Unconstrained;
+    assert_eq!(check(&h, &Model::Kv, &limits).unwrap(), Verdict::Linearizable);
+}
+
+/// Models by name (every one `NAMES` lists, and the corpora's names), and with another
+/// initial value: a first read of 0 fits a register that starts at 0, not one that
+/// starts absent; kv and mutex have no initial value to change.
+#[test]
+fn models_by_name_and_with_another_initial_value() {
+    for (name, _) in Model::NAMES {
+        let m = Model::from_name(name).unwrap_or_else(|| panic!("{name}"));
+        // A cas-register is a register.
+        assert!(name.ends_with(m.name()), "{name} is {}", m.name());
+    }
+    assert_eq!(Model::from_name("queue"), None);
+    assert_eq!(Model::from_name("kv-get-put-append"), Some(Model::Kv));
+    let mut h = History::new();
+    h.invoke(ProcessId(0), Func::Read, None, Value::Nil).unwrap();
+    h.ok(ProcessId(0), Some(Value::Int(0))).unwrap();
+    let limits = Limits::deterministic(1_000);
+    let zero = Model::register().with_init(Value::Int(0)).unwrap();
+    assert_eq!(Some(&zero), Model::from_name("cas-register").as_ref());
+    assert_eq!(check(&h, &zero, &limits).unwrap(), Verdict::Linearizable);
+    assert_eq!(verdict_name(&check(&h, &Model::register(), &limits).unwrap()), "not");
+    let multi = Model::from_name("multi-register").unwrap().with_init(Value::Nil).unwrap();
+    assert_eq!(multi, Model::MultiRegister { init: Value::Nil });
+    assert_eq!(Model::Kv.with_init(Value::Int(0)), None);
+    assert_eq!(Model::Mutex.with_init(Value::Int(0)), None);
+}
+
+/// Minimizing a counterexample is paid from the check's step limit: the steps
+/// reported never exceed it, minimizing costs steps beyond the failed search, and
+/// when the limit runs out mid-way the set is reported as not minimal (and the summary
+/// says so). Without minimizing, the set is everything completed before the
+/// unplaceable operation.
+#[test]
+fn minimizing_is_paid_from_the_step_limit_and_says_when_it_ran_out() {
+    // Ten writes, one after another, then a read of a value none wrote.
+    let mut h = History::new();
+    for i in 0..10 {
+        h.invoke(ProcessId(i), Func::Write, None, Value::Int(i as i64)).unwrap();
+        h.ok(ProcessId(i), None).unwrap();
+    }
+    h.invoke(ProcessId(10), Func::Read, None, Value::Nil).unwrap();
+    h.ok(ProcessId(10), Some(Value::Int(-1))).unwrap();
+    let read = h.ops()[10].id;
+    let run = |minimize: bool, steps_max: u64| {
+        let cfg = CheckConfig {
+            minimize,
+            ..CheckConfig::new(Model::register(), Limits::deterministic(steps_max))
+        };
+        let r = check_with(&h, &cfg).unwrap();
+        assert!(r.steps <= steps_max, "{} steps of {steps_max}", r.steps);
+        let Verdict::NotLinearizable(cx) = r.verdict else { panic!("{:?}", r.verdict) };
+        (r.steps, cx)
+    };
+    let (search_steps, cx) = run(false, 1_000_000);
+    let all: Vec<history::OpId> = h.ops().iter().map(|o| o.id).collect();
+    assert_eq!((cx.minimal, cx.minimal_complete), (all, false));
+    let (steps, cx) = run(true, 1_000_000);
+    assert!(steps > search_steps, "{steps} steps, {search_steps} without minimizing");
+    // The read is impossible whatever else happened: it is the counterexample alone.
+    assert_eq!((&cx.minimal, cx.minimal_complete), (&vec![read], true));
+    assert!(
+        cx.summary(&h).contains("not linearizable on their own (1 ops):"),
+        "{}",
+        cx.summary(&h)
+    );
+    let (_, cx) = run(true, search_steps + 5);
+    assert!(!cx.minimal_complete);
+    assert!(cx.minimal.contains(&read) && cx.minimal.len() > 1, "{:?}", cx.minimal);
+    assert!(cx.summary(&h).contains("minimizing ran out of budget"), "{}", cx.summary(&h));
 }

@@ -554,10 +554,13 @@ fn counterexample(
         let per_test = search_steps
             .saturating_mul(MINIMIZE_TEST_STEPS_PER_SEARCH_STEP)
             .max(MINIMIZE_TEST_STEPS_MIN);
-        let mut mb = Budget { steps_left: budget.steps_left.min(total), ..budget.clone() };
+        // Its own count from 0: the search's steps are already in `budget.steps_taken`.
+        let mut mb =
+            Budget { steps_left: budget.steps_left.min(total), steps_taken: 0, ..budget.clone() };
         let r = minimize_set(c, x, set, &context, per_test, &mut mb);
         budget.steps_taken += mb.steps_taken;
         budget.steps_left = budget.steps_left.saturating_sub(mb.steps_taken);
+        budget.memo_entries_peak = budget.memo_entries_peak.max(mb.memo_entries_peak);
         r
     } else {
         (set, false)

@@ -546,24 +546,67 @@ fn txn_step(
 mod tests {
     use super::*;
 
+    /// Runs `f` on a thread of its own and fails if it takes over `secs` seconds: a
+    /// probe loop that never finds its slot should fail a test, not hang the run.
+    fn within<T: Send + 'static>(secs: u64, f: impl FnOnce() -> T + Send + 'static) -> T {
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || tx.send(f()).ok());
+        rx.recv_timeout(std::time::Duration::from_secs(secs))
+            .unwrap_or_else(|e| panic!("still running after {secs} s: {e}"))
+    }
+
+    /// Equal contents get one word, whether interned or made by appends (and the
+    /// same appends made again).
     #[test]
     fn equal_strings_get_one_word_whatever_made_them() {
-        let mut i = Interner::new();
-        let s = |t: &str| Value::Str(t.to_string());
-        let abc = i.intern(s("abc"));
-        let (a, bc, ab, c) =
-            (i.intern(s("a")), i.intern(s("bc")), i.intern(s("ab")), i.intern(s("c")));
-        let x = i.strings.concat(a, bc);
-        assert_eq!(x, abc, "a + bc is the interned abc");
-        assert_eq!(i.strings.concat(ab, c), abc);
-        let empty = i.intern(s(""));
-        assert_eq!(i.strings.concat(empty, a), a);
-        let abcc = i.strings.concat(x, c);
-        let cc = i.strings.concat(c, c);
-        assert_eq!(i.strings.concat(ab, cc), abcc);
-        let mut out = Vec::new();
-        i.strings.write(abcc, &mut out);
-        assert_eq!(out, b"abcc");
-        assert_ne!(i.strings.concat(c, ab), abcc);
+        within(20, || {
+            let mut i = Interner::new();
+            let s = |t: &str| Value::Str(t.to_string());
+            let abc = i.intern(s("abc"));
+            let (a, bc, ab, c) =
+                (i.intern(s("a")), i.intern(s("bc")), i.intern(s("ab")), i.intern(s("c")));
+            let x = i.strings.concat(a, bc);
+            assert_eq!(x, abc, "a + bc is the interned abc");
+            assert_eq!(i.strings.concat(ab, c), abc);
+            let empty = i.intern(s(""));
+            assert_eq!(i.strings.concat(empty, a), a);
+            let abcc = i.strings.concat(x, c);
+            let cc = i.strings.concat(c, c);
+            assert_eq!(i.strings.concat(ab, cc), abcc);
+            let mut out = Vec::new();
+            i.strings.write(abcc, &mut out);
+            assert_eq!(out, b"abcc");
+            assert_ne!(i.strings.concat(c, ab), abcc);
+        });
+    }
+
+    /// The string table grows as strings are made, and every lookup still finds the
+    /// one word of its contents: thousands of strings, interned and made by appends,
+    /// each get a word of their own, and the same contents always the same word.
+    #[test]
+    fn thousands_of_strings_keep_one_word_each_as_the_table_grows() {
+        within(20, || {
+            let mut i = Interner::new();
+            let s = |t: String| Value::Str(t);
+            let n = 2000;
+            let parts: Vec<u64> = (0..n).map(|k| i.intern(s(format!("<{k}>")))).collect();
+            // Every other pair is interned whole before the search makes it.
+            let whole: Vec<Option<u64>> = (0..n)
+                .map(|k| (k % 2 == 0).then(|| i.intern(s(format!("<{k}><{}>", (k + 1) % n)))))
+                .collect();
+            let mut seen = std::collections::BTreeSet::new();
+            for k in 0..n {
+                let w = i.strings.concat(parts[k], parts[(k + 1) % n]);
+                if let Some(interned) = whole[k] {
+                    assert_eq!(w, interned, "pair {k}");
+                }
+                assert_eq!(i.strings.concat(parts[k], parts[(k + 1) % n]), w, "pair {k} again");
+                let mut out = Vec::new();
+                i.strings.write(w, &mut out);
+                assert_eq!(out, format!("<{k}><{}>", (k + 1) % n).as_bytes());
+                assert!(seen.insert(w), "pair {k} shares a word with another pair");
+            }
+            assert!(parts.iter().all(|p| !seen.contains(p)));
+        });
     }
 }
