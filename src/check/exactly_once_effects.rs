@@ -299,4 +299,65 @@ mod tests {
         assert_eq!(found.len(), 1);
         assert_eq!(c.details()["duplicate_effects"], 1, "{}", c.details());
     }
+
+    /// An acknowledged effectful operation whose write survived must have had its
+    /// effect by the end; one whose effect came (before or after the acknowledgement),
+    /// or whose write the final writer does not hold, is not owed. Dead-lettered and
+    /// quarantined events are counted.
+    #[test]
+    fn acknowledged_effects_are_owed_until_they_happen() {
+        use crate::model::types::{EntryOp, OpId};
+        use crate::scenario::OpKind;
+        let s = crate::scenario::load("scenarios/queue-replay-failover.json").unwrap();
+        assert!(s.design.stream.side_effects);
+        let mut w = World::new(Arc::new(s.clone()), 0);
+        let writer = w.control.writer;
+        let mut out = crate::model::Out::default();
+        let held: Vec<Version> = (0..3)
+            .map(|i| {
+                let st = &mut w.stores[writer.idx()];
+                st.commit_internal(SimTime::ZERO, 0, &s.design, EntryOp::Offset, i, &mut out)
+            })
+            .collect();
+        let gone = Version { epoch: 1, lsn: 99 };
+        let mut c = ExactlyOnceEffects::new(&s);
+        let mut found = Vec::new();
+        let acked = |op_key: u64, v: Version| Obs::Complete {
+            op: OpId { slot: 0, gen: 0 },
+            kind: OpKind::AccountTransfer,
+            region: writer,
+            ok: true,
+            version: Some(v),
+            delta: 0,
+            invoked_at: SimTime::ZERO,
+            attempts: 1,
+            op_key,
+            key: 0,
+            session: 0,
+            read: None,
+        };
+        let effect = |op_key| Obs::Effect { region: writer, op_key };
+        for o in [
+            acked(1, held[0]), // never has its effect
+            effect(2),         // effect first...
+            acked(2, held[1]), // ...then the acknowledgement
+            acked(3, held[2]), // acknowledgement first...
+            effect(3),         // ...then the effect
+            acked(4, gone),    // a write the final writer does not hold
+            Obs::DeadLettered { region: writer, op_key: 5 },
+            Obs::Quarantined { region: writer, events: 7 },
+        ] {
+            c.observe(&o, &w, &mut found);
+        }
+        assert!(found.is_empty());
+        c.finish(&w, &mut found);
+        let what: Vec<&str> = found.iter().map(|f| f.what.as_str()).collect();
+        assert_eq!(what.len(), 1, "{what:?}");
+        assert!(what[0].starts_with("acknowledged operation #1 (epoch 1 lsn 1) never had"));
+        let d = c.details();
+        assert_eq!(
+            (&d["missing_effects"], &d["dead_lettered"], &d["quarantined_events"]),
+            (&json!(1), &json!(1), &json!(7))
+        );
+    }
 }
