@@ -52,18 +52,7 @@ const MONEY_MAX: i64 = 1_000_000_000_000;
 
 const READ_OPS: [&str; 4] = ["register.read", "account.read", "permission.check", "workflow.read"];
 
-const INVARIANTS: [&str; 10] = [
-    "single_writer",
-    "fenced_writes",
-    "acked_durability",
-    "freshness",
-    "domain",
-    "exactly_once_effects",
-    "session",
-    "recovery",
-    "no_lost_update",
-    "linearizable",
-];
+use gameday::scenario::KNOWN_INVARIANTS as INVARIANTS;
 
 const FAULT_KINDS: [&str; 16] = [
     "region_outage",
