@@ -1,10 +1,11 @@
-//! Times the linearizability checker on the shared corpora, parse included, one thread:
-//! the whole Knossos corpus, the six Porcupine kv histories split per key, and the
-//! 10-client kv histories checked whole (`--no-partition`). Prints the median of 5 runs
-//! of each, with counterexamples minimized (what `gameday history check` does) and
-//! without (the verdict alone): wall-clock time, and the time this thread was on a CPU
-//! (from /proc/self/schedstat, where there is one), since on a shared machine the
-//! difference is other tenants' load. Run with `cargo run --release --example lincheck`.
+//! Times the linearizability checker on the public corpora in `tests/data/`, parse
+//! included, one thread: the whole Knossos corpus, the six Porcupine kv histories split
+//! per key, and the 10-client kv histories checked whole (`--no-partition`). Prints the
+//! median of 5 runs of each, with counterexamples minimized (what `gameday history
+//! check` does) and without (the verdict alone): wall-clock time, and the time this
+//! thread was on a CPU (from /proc/self/schedstat, where there is one), since on a
+//! shared machine the difference is other tenants' load. Run with
+//! `cargo run --release --example lincheck`.
 
 use gameday::check::linearizability::{check_with, CheckConfig, Limits, Model, Verdict};
 use gameday::history::{self, ParseOptions};
@@ -86,7 +87,7 @@ fn report(name: &str, files: &[(PathBuf, Model, bool)], partition: bool, target_
 }
 
 fn main() {
-    let corpora = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpora");
+    let corpora = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data");
     let knossos = rows(&corpora.join("knossos"));
     let kv = rows(&corpora.join("porcupine-kv"));
     println!("{} Knossos histories, {} kv histories; {RUNS} runs each", knossos.len(), kv.len());

@@ -12,26 +12,10 @@ use rand_chacha::ChaCha8Rng;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-/// The shared corpora: `$GAMEDAY_CORPORA` if set, else `shared/corpora` beside the
-/// crate (CI clones the repository next to `shared/`), else `/work/shared/corpora`.
+/// The public history corpora, copied unchanged into the repository: `tests/data/`
+/// (sources, commits and licences in `tests/data/README.md`).
 fn corpora() -> PathBuf {
-    let beside = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpora");
-    let candidates: Vec<PathBuf> = std::env::var_os("GAMEDAY_CORPORA")
-        .map(PathBuf::from)
-        .into_iter()
-        .chain([beside, PathBuf::from("/work/shared/corpora")])
-        .collect();
-    let found = candidates.iter().find(|dir| {
-        dir.join("knossos/VERDICTS.tsv").is_file()
-            && dir.join("porcupine-kv/VERDICTS.tsv").is_file()
-    });
-    match found {
-        Some(dir) => dir.clone(),
-        None => panic!(
-            "the history corpora are missing: looked in {candidates:?} for knossos/ and \
-             porcupine-kv/, each with VERDICTS.tsv; set GAMEDAY_CORPORA to their folder"
-        ),
-    }
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data")
 }
 
 fn verdict_name(v: &Verdict) -> &'static str {
@@ -44,7 +28,8 @@ fn verdict_name(v: &Verdict) -> &'static str {
 
 /// Checks every row of one `VERDICTS.tsv`; returns how many rows there were.
 fn check_verdicts(folder: &Path) -> usize {
-    let tsv = std::fs::read_to_string(folder.join("VERDICTS.tsv")).unwrap();
+    let path = folder.join("VERDICTS.tsv");
+    let tsv = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let mut rows = 0;
     // Not every VERDICTS.tsv has the header line.
     for line in tsv.lines().filter(|l| !l.trim().is_empty() && !l.starts_with("file\t")) {
