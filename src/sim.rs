@@ -2,6 +2,7 @@
 //! drill and the liveness phase, and collects a `RunResult`. The model and the checkers
 //! meet only here.
 
+use crate::check::register_history::RegisterHistory;
 use crate::check::{Checkers, InvariantReport};
 use crate::engine::{Engine, Limits, Model, RunError, Scheduler, SimDuration, SimTime};
 use crate::metrics::Metrics;
@@ -18,67 +19,19 @@ struct Sim {
 }
 
 /// The strong-class register history in Jepsen's EDN format, one op map per line, for
-/// Knossos or Elle: each logical operation is its own process; `:key` names the
-/// register, so a history splits into independent single-register histories.
+/// Knossos or Elle, in the very translation the `linearizable` checker uses.
 struct History {
     out: std::io::BufWriter<std::fs::File>,
-    line: String,
-    /// Operations invoked and not yet completed: what to repeat in their completion.
-    pending: std::collections::BTreeMap<u64, (&'static str, u32, String)>,
+    translate: RegisterHistory,
 }
 
 impl History {
-    fn observe(&mut self, obs: &crate::model::types::Obs, s: &Scenario) {
-        use crate::model::types::{Obs, Req};
-        use crate::scenario::{OpKind, ReadClass};
-        use std::fmt::Write as _;
-        let strong = |k: OpKind| {
-            k != OpKind::RegisterRead || s.workload.read_class[k.idx()] == ReadClass::Strong
-        };
-        self.line.clear();
-        match obs {
-            Obs::Invoke { kind, op_key, req, .. }
-                if matches!(
-                    kind,
-                    OpKind::RegisterRead | OpKind::RegisterWrite | OpKind::RegisterCas
-                ) && strong(*kind) =>
-            {
-                let (f, key, value) = match *req {
-                    Req::Read { key, .. } => (":read", key, "nil".to_string()),
-                    Req::Write { key, value } => (":write", key, value.to_string()),
-                    Req::Cas { key, expect, new } => (":cas", key, format!("[{expect} {new}]")),
-                    _ => return,
-                };
-                let _ = writeln!(
-                    self.line,
-                    "{{:process {op_key}, :type :invoke, :f {f}, :key {key}, :value {value}}}"
-                );
-                self.pending.insert(*op_key, (f, key, value));
-            }
-            Obs::Complete { op_key, ok, version, read, .. } => {
-                let Some((f, key, value)) = self.pending.remove(op_key) else { return };
-                // A cas the store declined, or any definite failure, did not happen.
-                let (ty, value) = match (f, ok, version, read) {
-                    (_, true, _, Some((_, v))) => (":ok", v.to_string()),
-                    (":read", true, _, None) => (":ok", "nil".to_string()),
-                    (_, true, Some(_), _) => (":ok", value),
-                    _ => (":fail", value),
-                };
-                let _ = writeln!(
-                    self.line,
-                    "{{:process {op_key}, :type {ty}, :f {f}, :key {key}, :value {value}}}"
-                );
-            }
-            Obs::Indeterminate { op_key, .. } => {
-                let Some((f, key, value)) = self.pending.remove(op_key) else { return };
-                let _ = writeln!(
-                    self.line,
-                    "{{:process {op_key}, :type :info, :f {f}, :key {key}, :value {value}}}"
-                );
-            }
-            _ => return,
+    fn observe(&mut self, obs: &crate::model::types::Obs) {
+        if let Some(ev) = self.translate.translate(obs) {
+            let mut line = ev.edn();
+            line.push('\n');
+            let _ = self.out.write_all(line.as_bytes());
         }
-        let _ = std::io::Write::write_all(&mut self.out, self.line.as_bytes());
     }
 }
 
@@ -88,18 +41,20 @@ impl Model for Sim {
     fn handle(&mut self, ev: Event, sched: &mut Scheduler<Event>) -> bool {
         let is_sample = matches!(ev, Event::Sample);
         self.world.handle(ev, sched);
+        let now = self.world.now;
+        self.checkers.after_event(now, &self.world);
         let obs = self.world.take_obs();
         for o in &obs {
-            self.checkers.observe(o, &self.world);
+            self.checkers.observe(now, o, &self.world);
             self.metrics.observe(o, &self.world);
             if let Some(h) = self.history.as_mut() {
-                h.observe(o, &self.world.s);
+                h.observe(o);
             }
         }
         self.world.return_obs(obs);
         if is_sample {
             self.metrics.sample(&self.world);
-            self.checkers.sample(&self.world);
+            self.checkers.sample(now, &self.world);
             if let Phase::Converging { since } = self.world.phase {
                 let converged = self.world.converged();
                 if converged || self.world.now.since(since) > self.world.s.convergence_max {
@@ -247,7 +202,7 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunResult, SimError
                 path: p.display().to_string(),
                 reason: e.to_string(),
             })?;
-            Some(History { out, line: String::new(), pending: std::collections::BTreeMap::new() })
+            Some(History { out, translate: RegisterHistory::new(&s) })
         }
     };
     let mut sim = Sim {
@@ -263,7 +218,7 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunResult, SimError
     if sim.world.ops_limit_hit {
         return Err(SimError::OpsInFlight { at: engine.now() });
     }
-    sim.checkers.finish(&sim.world);
+    sim.checkers.finish(sim.world.now, &sim.world, sim.world.converged_at);
     if let Some(h) = sim.history.as_mut() {
         std::io::Write::flush(&mut h.out)
             .map_err(|e| SimError::TraceFile { path: "history".into(), reason: e.to_string() })?;

@@ -1,35 +1,48 @@
 //! `acked_durability`: every acknowledged write is in the authoritative state after
-//! convergence. An acknowledged write is pending until every store holds it; it is lost
-//! when a store discards it because the new writer's lineage lacks it, or when the
-//! writer at the end does not hold it. When the design's runbook reconciles, a
-//! discarded write that the writer applies again (same operation) is recovered; one
-//! still missing at the end is lost. RPO is reported as the count of lost writes and
-//! their age: how much committed time each lost write was ahead of the last entry that
-//! survived on the same node.
+//! convergence. Writes are known by identity (operation and attempt), and which stores
+//! hold each one comes from the ledger, which reads the stores' journals, never their
+//! log positions: so two lineages that agree on their labels but not on their content
+//! cannot hide a loss. An acknowledged write is safe once every store has held it; it
+//! is lost when no store holds it any more (a store discarded the last copy on
+//! rejoining, or a snapshot replaced it), or when the writer at the end does not hold
+//! it. When the design's runbook reconciles, a write no store holds waits until the end
+//! to see whether the writer applied it again. RPO is reported as the count of lost
+//! writes and their age: how much committed time each was ahead of what had survived.
 
-use super::{Finding, Invariant};
+use super::ledger::Ledger;
+use super::{Finding, Invariant, View};
 use crate::engine::SimTime;
-use crate::model::types::{Obs, Version};
-use crate::model::World;
+use crate::model::types::{Obs, WriteId};
 use crate::scenario::{Scenario, StepKind};
 use serde_json::json;
 use std::collections::BTreeMap;
 
-/// A discarded acknowledged write waiting to be applied again by reconciliation.
-struct Discarded {
-    version: Version,
+/// An acknowledged write not yet held by every store.
+#[derive(Clone, Copy, Debug)]
+struct Pending {
+    acked_at: SimTime,
+    /// Money the operation added (credits +, debits -), so losses can be priced.
+    delta: i64,
+}
+
+/// An acknowledged write no store holds, waiting to be applied again by reconciliation.
+struct Parked {
+    delta: i64,
     age_us: u64,
     at: SimTime,
     how: String,
 }
 
 pub struct AckedDurability {
-    /// Acknowledged writes not yet held by every store: ack time and operation.
-    pending: BTreeMap<Version, (SimTime, u64)>,
-    /// Discarded acknowledged writes by operation, while reconciliation may restore them.
-    discarded: BTreeMap<u64, Discarded>,
+    /// Single-writer designs only: in active-active ones, a write that stops counting
+    /// lost a conflict, which `no_lost_update` judges.
+    applies: bool,
+    pending: BTreeMap<WriteId, Pending>,
+    parked: BTreeMap<WriteId, Parked>,
     reconciles: bool,
     lost: u64,
+    /// The money the lost writes had moved into accounts (negative for debits).
+    money_lost: i64,
     recovered: u64,
     rpo_us_max: u64,
     pending_max: usize,
@@ -39,14 +52,18 @@ pub struct AckedDurability {
 
 /// Lost writes listed by name in the reconciliation report (all are counted).
 const EXAMPLES_MAX: usize = 100;
+/// Lost writes described in full in findings (the rest are counted).
+const FINDINGS_DESCRIBED_MAX: usize = 4;
 
 impl AckedDurability {
     pub fn new(s: &Scenario) -> Self {
         AckedDurability {
+            applies: s.design.topology != crate::scenario::Topology::ActiveActiveWrites,
             pending: BTreeMap::new(),
-            discarded: BTreeMap::new(),
+            parked: BTreeMap::new(),
             reconciles: s.design.runbook.iter().any(|st| st.kind == StepKind::Reconcile),
             lost: 0,
+            money_lost: 0,
             recovered: 0,
             rpo_us_max: 0,
             pending_max: 0,
@@ -54,20 +71,47 @@ impl AckedDurability {
         }
     }
 
-    fn lose(&mut self, w: &World, d: Discarded, found: &mut Vec<Finding>) {
-        let v = d.version;
+    fn lose(&mut self, view: &View, w: WriteId, p: Parked, found: &mut Vec<Finding>) {
         self.lost += 1;
+        self.money_lost += p.delta;
         if self.examples.len() < EXAMPLES_MAX {
-            self.examples.push(json!({"epoch": v.epoch, "lsn": v.lsn, "lost_at_s": d.at.as_secs_f64(), "age_ms": d.age_us as f64 / 1e3, "how": d.how}));
+            self.examples.push(json!({"operation": w.op(), "attempt": w.attempt(), "lost_at_s": p.at.as_secs_f64(), "age_ms": p.age_us as f64 / 1e3, "how": p.how}));
         }
-        self.rpo_us_max = self.rpo_us_max.max(d.age_us);
-        let what = if found.len() < 4 {
-            format!("acknowledged write (epoch {}, lsn {}) is lost: {}", v.epoch, v.lsn, d.how)
+        self.rpo_us_max = self.rpo_us_max.max(p.age_us);
+        let what = if found.len() < FINDINGS_DESCRIBED_MAX {
+            format!("acknowledged write {w} is lost: {}", p.how)
         } else {
             // Keep the count exact without building a message per lost write.
             String::new()
         };
-        found.push(Finding { at: d.at, what, regions: w.s.region_ids().collect() });
+        found.push(Finding { at: p.at, what, regions: view.s.region_ids().collect() });
+    }
+
+    /// The write left every store: lost now, or parked until the end if reconciliation
+    /// may apply it again.
+    #[allow(clippy::too_many_arguments)]
+    fn gone(
+        &mut self,
+        view: &View,
+        w: WriteId,
+        delta: i64,
+        at: SimTime,
+        age_us: u64,
+        how: String,
+        found: &mut Vec<Finding>,
+    ) {
+        self.pending.remove(&w);
+        let p = Parked { delta, age_us, at, how };
+        if self.reconciles {
+            self.parked.insert(w, p);
+        } else {
+            self.lose(view, w, p, found);
+        }
+    }
+
+    /// How far a write was ahead of what every store held when it committed.
+    fn age_us(ledger: &Ledger, w: WriteId) -> u64 {
+        ledger.track(w).and_then(|t| t.commit_at.map(|c| c.since(t.safe_before).as_us())).unwrap_or(0)
     }
 }
 
@@ -76,63 +120,92 @@ impl Invariant for AckedDurability {
         "acked_durability"
     }
 
-    fn observe(&mut self, obs: &Obs, w: &World, found: &mut Vec<Finding>) {
+    fn observe(&mut self, obs: &Obs, view: &View, found: &mut Vec<Finding>) {
+        if !self.applies {
+            return;
+        }
+        let ledger = view.ledger;
         match obs {
-            // Epoch 0 marks active-active writes, which have no lineage to lose them
-            // from; no_lost_update judges them.
-            Obs::Complete { version: Some(v), op_key, .. } if v.epoch > 0 => {
-                self.pending.insert(*v, (w.now, *op_key));
-                self.pending_max = self.pending_max.max(self.pending.len());
+            Obs::Complete { write: Some(w), delta, .. } => {
+                if let Some(at) = ledger.gone_at(*w) {
+                    let how = "no store held it any more when its client was told it succeeded"
+                        .to_string();
+                    self.gone(view, *w, *delta, at.max(view.at), 0, how, found);
+                } else if ledger.track(*w).is_some() {
+                    self.pending.insert(*w, Pending { acked_at: view.at, delta: *delta });
+                    self.pending_max = self.pending_max.max(self.pending.len());
+                }
             }
             Obs::Discarded { region, entries, survivor_commit_at } => {
                 for e in entries {
-                    let Some((_, op_key)) = self.pending.remove(&e.version) else { continue };
-                    let d = Discarded {
-                        version: e.version,
-                        age_us: e.commit_at.since(*survivor_commit_at).as_us(),
-                        at: w.now,
-                        how: format!(
-                            "{} discarded it when it rejoined the new writer's lineage",
-                            w.s.region_name(*region)
-                        ),
-                    };
-                    if self.reconciles {
-                        self.discarded.insert(op_key, d);
-                    } else {
-                        self.lose(w, d, found);
+                    let Some(p) = self.pending.get(&e.write).copied() else { continue };
+                    if ledger.gone_at(e.write).is_none() {
+                        continue;
                     }
+                    let how = format!(
+                        "{} discarded the last copy when it rejoined the new writer's lineage",
+                        view.region_name(*region)
+                    );
+                    let age = e.commit_at.since(*survivor_commit_at).as_us();
+                    self.gone(view, e.write, p.delta, view.at, age, how, found);
                 }
             }
-            Obs::Commit { entry, .. }
-                if entry.epoch > 0 && self.discarded.remove(&entry.op_key).is_some() =>
-            {
-                self.recovered += 1;
+            Obs::Commit { entry, .. } => {
+                if let Some(p) = self.parked.remove(&entry.write()) {
+                    self.recovered += 1;
+                    self.pending.insert(entry.write(), Pending { acked_at: p.at, delta: p.delta });
+                }
             }
             _ => {}
         }
     }
 
-    fn sample(&mut self, w: &World, _found: &mut Vec<Finding>) {
-        self.pending.retain(|v, _| !w.stores.iter().all(|s| s.holds(*v)));
+    /// Writes every store now holds are safe; writes no store holds (a snapshot
+    /// replaced the last copy, without a discard to show for it) are gone.
+    fn sample(&mut self, view: &View, found: &mut Vec<Finding>) {
+        let ledger = view.ledger;
+        let mut gone = Vec::new();
+        self.pending.retain(|w, p| {
+            if let Some(at) = ledger.gone_at(*w) {
+                gone.push((*w, p.delta, at));
+                false
+            } else {
+                ledger.track(*w).is_some()
+            }
+        });
+        for (w, delta, at) in gone {
+            let how = "a snapshot replaced the last store that held it".to_string();
+            self.gone(view, w, delta, at, 0, how, found);
+        }
     }
 
-    fn finish(&mut self, w: &World, found: &mut Vec<Finding>) {
-        let auth = w.authoritative();
-        for (_, d) in std::mem::take(&mut self.discarded) {
-            self.lose(w, d, found);
+    fn finish(&mut self, view: &View, found: &mut Vec<Finding>) {
+        if !self.applies {
+            return;
         }
-        let lost: Vec<Version> =
-            self.pending.keys().filter(|v| !auth.holds(**v)).copied().collect();
-        for v in lost {
-            self.pending.remove(&v);
-            let how = format!("the final writer {} does not hold it", w.s.region_name(auth.region));
-            self.lose(w, Discarded { version: v, age_us: 0, at: w.now, how }, found);
+        self.sample(view, found);
+        let writer = view.probe.named_writer();
+        let name = view.region_name(writer).to_string();
+        for (w, p) in std::mem::take(&mut self.parked) {
+            self.lose(view, w, p, found);
+        }
+        for (w, p) in std::mem::take(&mut self.pending) {
+            if view.ledger.held(writer, w) {
+                continue;
+            }
+            let how = format!(
+                "the final writer {name} does not hold it (acknowledged at {}): no store discarded it, but the stores' histories disagree on what they hold",
+                p.acked_at
+            );
+            let age_us = Self::age_us(view.ledger, w);
+            self.lose(view, w, Parked { delta: p.delta, age_us, at: view.at, how }, found);
         }
     }
 
     fn details(&self) -> serde_json::Value {
         json!({
             "lost_writes": self.lost,
+            "money_lost": self.money_lost,
             "recovered_by_reconcile": self.recovered,
             "rpo_ms": self.rpo_us_max as f64 / 1e3,
             "pending_max": self.pending_max,

@@ -9,10 +9,10 @@
 //!   permission granted by a state older than the revoke;
 //! - workflows: every committed state change is a legal transition.
 
-use super::{Finding, Invariant};
+use super::ledger::{Deferred, Fate, Ledger, Reflects};
+use super::{Finding, Invariant, View};
 use crate::engine::SimTime;
-use crate::model::types::{Key, Obs, Version, NO_KEY};
-use crate::model::World;
+use crate::model::types::{Key, Obs, WriteId, NO_KEY};
 use crate::scenario::{workflow_legal, KeyKind, OpKind, Scenario};
 use serde_json::json;
 use std::collections::BTreeMap;
@@ -29,8 +29,11 @@ pub struct Domain {
     oversold: u64,
     illegal: u64,
     revoked_used: u64,
-    /// Per permission key, the newest acknowledged revoke: its version and ack time.
-    revokes: BTreeMap<Key, (Version, SimTime)>,
+    /// Per permission key, the newest acknowledged revoke: the write and its ack time.
+    revokes: BTreeMap<Key, (WriteId, SimTime)>,
+    /// Checks that missed a revoke whose fate is still open (a revoke that is lost is
+    /// `acked_durability`'s finding).
+    waiting: Deferred<Finding>,
 }
 
 impl Domain {
@@ -49,13 +52,14 @@ impl Domain {
             illegal: 0,
             revoked_used: 0,
             revokes: BTreeMap::new(),
+            waiting: Deferred::default(),
         }
     }
 
-    fn commit(&mut self, w: &World, obs: &Obs, found: &mut Vec<Finding>) {
+    fn commit(&mut self, view: &View, obs: &Obs, found: &mut Vec<Finding>) {
         let Obs::Commit { region, entry, before, after } = obs else { return };
-        let wl = &w.s.workload;
-        let rname = w.s.region_name(*region);
+        let wl = &view.s.workload;
+        let rname = view.region_name(*region);
         for &(k, v) in after {
             if k == NO_KEY {
                 continue;
@@ -80,7 +84,7 @@ impl Domain {
                 }
                 _ => continue,
             };
-            found.push(Finding { at: w.now, what, regions: vec![*region] });
+            found.push(Finding { at: view.at, what, regions: vec![*region] });
         }
     }
 
@@ -88,12 +92,12 @@ impl Domain {
     /// must stay non-negative there too.
     fn merged(
         &mut self,
-        w: &World,
+        view: &View,
         region: crate::scenario::RegionId,
         after: &[(Key, i64); 2],
         found: &mut Vec<Finding>,
     ) {
-        let wl = &w.s.workload;
+        let wl = &view.s.workload;
         for &(k, v) in after {
             if k == NO_KEY || v >= 0 {
                 continue;
@@ -104,7 +108,7 @@ impl Domain {
                     format!(
                         "account {} is at {v} in {} after merging another region's write",
                         k - self.account_base,
-                        w.s.region_name(region)
+                        view.region_name(region)
                     )
                 }
                 KeyKind::Item => {
@@ -112,45 +116,50 @@ impl Domain {
                     format!(
                         "item {} is oversold ({v}) in {} after merging another region's write",
                         k - wl.item_base(),
-                        w.s.region_name(region)
+                        view.region_name(region)
                     )
                 }
                 _ => continue,
             };
-            found.push(Finding { at: w.now, what, regions: vec![region] });
+            found.push(Finding { at: view.at, what, regions: vec![region] });
         }
     }
 
-    fn permission(&mut self, w: &World, obs: &Obs, found: &mut Vec<Finding>) {
-        let Obs::Complete { kind, key, version, read, invoked_at, region, .. } = obs else {
+    fn permission(&mut self, view: &View, obs: &Obs, found: &mut Vec<Finding>) {
+        let Obs::Complete { kind, key, write, read, invoked_at, region, op_key, .. } = obs else {
             return;
         };
-        match (kind, version, read) {
-            (OpKind::PermissionRevoke, Some(v), _) => {
-                let e = self.revokes.entry(*key).or_insert((*v, w.now));
-                if *v >= e.0 {
-                    *e = (*v, w.now);
-                }
+        match (kind, write, read) {
+            (OpKind::PermissionRevoke, Some(w), _) => {
+                self.revokes.insert(*key, (*w, view.at));
             }
-            (OpKind::PermissionCheck, _, Some((seen, 1))) => {
-                let Some(&(rv, acked_at)) = self.revokes.get(key) else { return };
-                if acked_at < *invoked_at && *seen < rv {
-                    self.revoked_used += 1;
-                    found.push(Finding {
-                        at: w.now,
+            (OpKind::PermissionCheck, _, Some(r)) if r.value == 1 => {
+                let Some(&(revoke, acked_at)) = self.revokes.get(key) else { return };
+                let ledger = view.ledger;
+                let commit_at = ledger.commit_at(*key, revoke);
+                let fate = ledger.fate(revoke);
+                if acked_at < *invoked_at
+                    && fate != Fate::Lost
+                    && Ledger::reflects(&r.seen, revoke, commit_at) == Reflects::No
+                {
+                    let f = Finding {
+                        at: view.at,
                         what: format!(
-                            "permission {} granted to a check from {} that began at {} after its revoke was acknowledged at {} (the check saw epoch {} lsn {}, the revoke is epoch {} lsn {})",
-                            key - w.s.workload.permission_base(),
-                            w.s.region_name(*region),
+                            "permission {} granted to check #{op_key} from {} (served by {}) that began at {} after its revoke {revoke} was acknowledged at {}: the check did not see the revoke",
+                            key - view.s.workload.permission_base(),
+                            view.region_name(*region),
+                            view.region_name(r.served_by),
                             invoked_at,
                             acked_at,
-                            seen.epoch,
-                            seen.lsn,
-                            rv.epoch,
-                            rv.lsn
                         ),
-                        regions: vec![*region],
-                    });
+                        regions: vec![*region, r.served_by],
+                    };
+                    if fate == Fate::Safe {
+                        self.revoked_used += 1;
+                        found.push(f);
+                    } else {
+                        self.waiting.push(revoke, f);
+                    }
                 }
             }
             _ => {}
@@ -163,15 +172,15 @@ impl Invariant for Domain {
         "domain"
     }
 
-    fn observe(&mut self, obs: &Obs, w: &World, found: &mut Vec<Finding>) {
+    fn observe(&mut self, obs: &Obs, view: &View, found: &mut Vec<Finding>) {
         match obs {
-            Obs::Commit { .. } => self.commit(w, obs, found),
-            Obs::Merged { region, after } => self.merged(w, *region, after, found),
-            Obs::Complete { version, delta, .. } => {
-                if version.is_some() {
+            Obs::Commit { .. } => self.commit(view, obs, found),
+            Obs::Merged { region, after } => self.merged(view, *region, after, found),
+            Obs::Complete { write, delta, .. } => {
+                if write.is_some() {
                     self.acked_net += delta;
                 }
-                self.permission(w, obs, found);
+                self.permission(view, obs, found);
             }
             Obs::Indeterminate { delta, .. } => {
                 if *delta > 0 {
@@ -184,21 +193,31 @@ impl Invariant for Domain {
         }
     }
 
-    fn finish(&mut self, w: &World, found: &mut Vec<Finding>) {
-        let auth = w.authoritative();
-        let lo = self.account_base as usize;
-        let total: i64 = auth.cells[lo..lo + self.accounts as usize].iter().map(|c| c.value).sum();
+    fn sample(&mut self, view: &View, found: &mut Vec<Finding>) {
+        let settled = self.waiting.settle(view.ledger);
+        self.revoked_used += settled.len() as u64;
+        found.extend(settled);
+    }
+
+    fn finish(&mut self, view: &View, found: &mut Vec<Finding>) {
+        let settled = self.waiting.finish(view.ledger, view.probe.named_writer());
+        self.revoked_used += settled.len() as u64;
+        found.extend(settled);
+        // The money the region clients write to holds, read through the probe.
+        let writer = view.probe.named_writer();
+        let lo = self.account_base;
+        let total: i64 = (lo..lo + self.accounts).map(|k| view.probe.value(writer, k)).sum();
         self.final_total = Some(total);
         let expected = self.initial_total + self.acked_net;
         let (min, max) = (expected + self.unknown_neg, expected + self.unknown_pos);
         if total < min || total > max {
             found.push(Finding {
-                at: w.now,
+                at: view.at,
                 what: format!(
                     "money is not conserved: {} holds {total} in all accounts; acknowledged operations allow {min}..={max}",
-                    w.s.region_name(auth.region)
+                    view.region_name(writer)
                 ),
-                regions: w.s.region_ids().collect(),
+                regions: view.s.region_ids().collect(),
             });
         }
     }
@@ -223,9 +242,9 @@ impl Invariant for Domain {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::check::testkit::Harness;
     use crate::check::Invariant;
     use crate::model::types::OpId;
-    use std::sync::Arc;
 
     /// Money moved by an operation whose client never learned the outcome may or may
     /// not have moved: conservation accepts both, and nothing beyond.
@@ -263,25 +282,18 @@ mod tests {
             ),
         ];
         for (i, (ops, moved, conserved)) in cases.into_iter().enumerate() {
-            let mut w = World::new(Arc::new(s.clone()), 0);
+            let mut h = Harness::new("scenarios/aa-accounts-lww.json");
             let mut d = Domain::new(&s);
-            let mut found = Vec::new();
             for o in &ops {
-                d.observe(o, &w, &mut found);
+                h.feed(&mut d, o);
             }
-            let writer = w.control.writer.idx();
+            let writer = h.probe.writer as usize;
             let lo = d.account_base as usize;
-            let before: i64 =
-                w.stores[writer].cells[lo..lo + d.accounts as usize].iter().map(|c| c.value).sum();
+            let before: i64 = h.probe.values[writer][lo..lo + d.accounts as usize].iter().sum();
             assert_eq!(before, d.initial_total, "case {i}: the world starts with the money");
-            w.stores[writer].cells[lo].value += moved;
-            d.finish(&w, &mut found);
-            assert_eq!(
-                found.is_empty(),
-                conserved,
-                "case {i}: {:?}",
-                found.first().map(|f| &f.what)
-            );
+            h.probe.values[writer][lo] += moved;
+            h.finish(&mut d);
+            assert_eq!(h.found.is_empty(), conserved, "case {i}: {:?}", h.what());
         }
     }
 
@@ -294,9 +306,8 @@ mod tests {
         let wl = &s.workload;
         assert!(wl.accounts > 0 && wl.item_base() < wl.permission_base(), "accounts and items");
         let (account, item, register) = (wl.account_base(), wl.item_base(), 0);
-        let w = World::new(Arc::new(s.clone()), 0);
+        let mut h = Harness::new("scenarios/stale-entity-checks.json");
         let mut d = Domain::new(&s);
-        let mut found = Vec::new();
         let region = crate::scenario::RegionId(1);
         for after in [
             [(account, 5), (item, 0)],
@@ -304,9 +315,10 @@ mod tests {
             [(account, -3), (NO_KEY, 0)],
             [(item + 1, -2), (account, 1)],
         ] {
-            d.observe(&Obs::Merged { region, after }, &w, &mut found);
+            h.feed(&mut d, &Obs::Merged { region, after });
         }
-        let what: Vec<&str> = found.iter().map(|f| f.what.as_str()).collect();
+        let found = &h.found;
+        let what = h.what();
         assert_eq!(what.len(), 2, "{what:?}");
         assert!(what[0].starts_with("account 0 is at -3 in "), "{}", what[0]);
         assert!(what[1].starts_with("item 1 is oversold (-2) in "), "{}", what[1]);

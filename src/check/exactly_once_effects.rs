@@ -7,10 +7,9 @@
 //!   every acknowledged operation whose write survived must have had its effect once
 //!   the system drains (a dead-lettered or quarantined-and-forgotten event has not).
 
-use super::{Finding, Invariant};
+use super::{Finding, Invariant, View};
 use crate::engine::{SimDuration, SimTime};
-use crate::model::types::{Obs, Version};
-use crate::model::World;
+use crate::model::types::{Obs, WriteId};
 use crate::scenario::{RegionId, Scenario};
 use serde_json::json;
 use std::collections::{BTreeMap, VecDeque};
@@ -30,13 +29,13 @@ struct Suspect {
     at: SimTime,
     op_key: u64,
     region: RegionId,
-    first: (RegionId, Version),
-    again: Version,
+    first: (RegionId, WriteId),
+    again: WriteId,
 }
 
 pub struct ExactlyOnceEffects {
     suspects: Vec<Suspect>,
-    first: BTreeMap<u64, (RegionId, Version)>,
+    first: BTreeMap<u64, (RegionId, WriteId)>,
     fifo: VecDeque<(SimTime, u64)>,
     window: SimDuration,
     duplicates: u64,
@@ -46,7 +45,7 @@ pub struct ExactlyOnceEffects {
     effects: BTreeMap<u64, RegionId>,
     effects_fifo: VecDeque<(SimTime, u64)>,
     /// Acknowledged effectful operations whose effect has not been seen yet.
-    owed: BTreeMap<u64, Version>,
+    owed: BTreeMap<u64, WriteId>,
     /// Effectful operations that ended without an acknowledgement, within the window.
     unacked: BTreeMap<u64, SimTime>,
     unacked_fifo: VecDeque<(SimTime, u64)>,
@@ -101,8 +100,8 @@ impl ExactlyOnceEffects {
         }
     }
 
-    fn effect(&mut self, region: RegionId, op_key: u64, w: &World, found: &mut Vec<Finding>) {
-        while self.effects_fifo.front().is_some_and(|(t, _)| w.now.since(*t) > EFFECT_WINDOW) {
+    fn effect(&mut self, region: RegionId, op_key: u64, view: &View, found: &mut Vec<Finding>) {
+        while self.effects_fifo.front().is_some_and(|(t, _)| view.at.since(*t) > EFFECT_WINDOW) {
             let (_, k) = self.effects_fifo.pop_front().expect("non-empty");
             self.effects.remove(&k);
         }
@@ -113,44 +112,42 @@ impl ExactlyOnceEffects {
         if let Some(first) = self.effects.get(&op_key) {
             self.duplicate_effects += 1;
             if self.effect_examples.len() < EXAMPLES_MAX {
-                self.effect_examples.push(json!({"operation": op_key, "first_region": w.s.region_name(*first), "again_region": w.s.region_name(region), "at_s": w.now.as_secs_f64()}));
+                self.effect_examples.push(json!({"operation": op_key, "first_region": view.region_name(*first), "again_region": view.region_name(region), "at_s": view.at.as_secs_f64()}));
             }
             found.push(Finding {
-                at: w.now,
+                at: view.at,
                 what: format!(
                     "operation #{op_key}'s external effect happens twice: first by {}'s workers, again by {}'s",
-                    w.s.region_name(*first),
-                    w.s.region_name(region)
+                    view.region_name(*first),
+                    view.region_name(region)
                 ),
                 regions: vec![region, *first],
             });
             return;
         }
         self.effects.insert(op_key, region);
-        self.effects_fifo.push_back((w.now, op_key));
+        self.effects_fifo.push_back((view.at, op_key));
     }
 
-    fn confirm(&mut self, s: &Suspect, w: &World, found: &mut Vec<Finding>) {
+    fn confirm(&mut self, s: &Suspect, view: &View, found: &mut Vec<Finding>) {
         self.duplicates += 1;
-        let (r0, v0) = s.first;
+        let (r0, w0) = s.first;
         if self.examples.len() < EXAMPLES_MAX {
             self.examples.push(json!({
                 "operation": s.op_key,
-                "first": {"region": w.s.region_name(r0), "epoch": v0.epoch, "lsn": v0.lsn},
-                "again": {"region": w.s.region_name(s.region), "epoch": s.again.epoch, "lsn": s.again.lsn, "at_s": s.at.as_secs_f64()},
+                "first": {"region": view.region_name(r0), "attempt": w0.attempt()},
+                "again": {"region": view.region_name(s.region), "attempt": s.again.attempt(), "at_s": s.at.as_secs_f64()},
             }));
         }
         found.push(Finding {
             at: s.at,
             what: format!(
-                "operation #{} took effect twice: first at epoch {} lsn {} (in {}), again at epoch {} lsn {} (in {})",
+                "operation #{} took effect twice: attempt {} committed in {}, and attempt {} again in {}, which already held the first",
                 s.op_key,
-                v0.epoch,
-                v0.lsn,
-                w.s.region_name(r0),
-                s.again.epoch,
-                s.again.lsn,
-                w.s.region_name(s.region)
+                w0.attempt(),
+                view.region_name(r0),
+                s.again.attempt(),
+                view.region_name(s.region)
             ),
             regions: vec![s.region, r0],
         });
@@ -158,32 +155,33 @@ impl ExactlyOnceEffects {
 }
 
 impl ExactlyOnceEffects {
-    fn commit(&mut self, obs: &Obs, w: &World) {
+    fn commit(&mut self, obs: &Obs, view: &View) {
         let Obs::Commit { region, entry, .. } = obs else { return };
-        if entry.op_key == 0 {
+        let again = entry.write();
+        if again.is_none() {
             return;
         }
-        while self.fifo.front().is_some_and(|(t, _)| w.now.since(*t) > self.window) {
+        while self.fifo.front().is_some_and(|(t, _)| view.at.since(*t) > self.window) {
             let (_, k) = self.fifo.pop_front().expect("non-empty");
             self.first.remove(&k);
         }
-        let v = Version { epoch: entry.epoch, lsn: entry.lsn };
         match self.first.get(&entry.op_key) {
-            Some(&(r0, v0)) if v0 != v && w.stores[region.idx()].holds(v0) => {
+            // Another attempt of the operation commits where the first is already held.
+            Some(&(r0, w0)) if w0 != again && view.ledger.held(*region, w0) => {
                 if self.suspects.len() < SUSPECTS_MAX {
                     self.suspects.push(Suspect {
-                        at: w.now,
+                        at: view.at,
                         op_key: entry.op_key,
                         region: *region,
-                        first: (r0, v0),
-                        again: v,
+                        first: (r0, w0),
+                        again,
                     });
                 }
             }
             Some(_) => {}
             None => {
-                self.first.insert(entry.op_key, (*region, v));
-                self.fifo.push_back((w.now, entry.op_key));
+                self.first.insert(entry.op_key, (*region, again));
+                self.fifo.push_back((view.at, entry.op_key));
             }
         }
     }
@@ -194,23 +192,23 @@ impl Invariant for ExactlyOnceEffects {
         "exactly_once_effects"
     }
 
-    fn observe(&mut self, obs: &Obs, w: &World, found: &mut Vec<Finding>) {
+    fn observe(&mut self, obs: &Obs, view: &View, found: &mut Vec<Finding>) {
         match obs {
-            Obs::Commit { .. } => self.commit(obs, w),
-            Obs::Effect { region, op_key } => self.effect(*region, *op_key, w, found),
-            Obs::Complete { kind, version, op_key, .. }
+            Obs::Commit { .. } => self.commit(obs, view),
+            Obs::Effect { region, op_key } => self.effect(*region, *op_key, view, found),
+            Obs::Complete { kind, write, op_key, .. }
                 if self.side_effects && kind.has_effect() =>
             {
-                match version {
-                    Some(v) if !self.effects.contains_key(op_key) => {
-                        self.owed.insert(*op_key, *v);
+                match write {
+                    Some(w) if !self.effects.contains_key(op_key) => {
+                        self.owed.insert(*op_key, *w);
                     }
                     Some(_) => {}
-                    None => self.note_unacked(*op_key, w.now),
+                    None => self.note_unacked(*op_key, view.at),
                 }
             }
             Obs::Indeterminate { kind, op_key, .. } if kind.has_effect() => {
-                self.note_unacked(*op_key, w.now)
+                self.note_unacked(*op_key, view.at)
             }
             Obs::DeadLettered { .. } => self.dead_lettered += 1,
             Obs::Quarantined { events, .. } => self.quarantined += events,
@@ -220,37 +218,39 @@ impl Invariant for ExactlyOnceEffects {
 
     /// A double application counts once it can no longer be undone: every store holds
     /// both entries. One that a discarded lineage held is dropped.
-    fn sample(&mut self, w: &World, found: &mut Vec<Finding>) {
+    fn sample(&mut self, view: &View, found: &mut Vec<Finding>) {
+        let ledger = view.ledger;
+        let everywhere = |w: WriteId| ledger.track(w).is_none() && ledger.gone_at(w).is_none();
         let mut kept = Vec::with_capacity(self.suspects.len());
         for s in std::mem::take(&mut self.suspects) {
-            if w.stores.iter().all(|st| st.holds(s.first.1) && st.holds(s.again)) {
-                self.confirm(&s, w, found);
-            } else if w.stores[s.region.idx()].holds(s.again) {
+            if everywhere(s.first.1) && everywhere(s.again) {
+                self.confirm(&s, view, found);
+            } else if ledger.held(s.region, s.again) {
                 kept.push(s);
             }
         }
         self.suspects = kept;
     }
 
-    fn finish(&mut self, w: &World, found: &mut Vec<Finding>) {
-        let auth = w.authoritative();
-        for (op_key, v) in std::mem::take(&mut self.owed) {
-            if !auth.holds(v) {
+    fn finish(&mut self, view: &View, found: &mut Vec<Finding>) {
+        let writer = view.probe.named_writer();
+        let held = |w: WriteId| view.ledger.held(writer, w);
+        for (op_key, w) in std::mem::take(&mut self.owed) {
+            if !held(w) {
                 continue;
             }
             self.missing_effects += 1;
             found.push(Finding {
-                at: w.now,
+                at: view.at,
                 what: format!(
-                    "acknowledged operation #{op_key} (epoch {} lsn {}) never had its external effect, though the system drained",
-                    v.epoch, v.lsn
+                    "acknowledged operation #{op_key} (write {w}) never had its external effect, though the system drained"
                 ),
-                regions: w.s.region_ids().collect(),
+                regions: view.s.region_ids().collect(),
             });
         }
         for s in std::mem::take(&mut self.suspects) {
-            if auth.holds(s.first.1) && auth.holds(s.again) {
-                self.confirm(&s, w, found);
+            if held(s.first.1) && held(s.again) {
+                self.confirm(&s, view, found);
             }
         }
     }
@@ -272,32 +272,51 @@ impl Invariant for ExactlyOnceEffects {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::Arc;
+    use crate::check::testkit::Harness;
+    use crate::model::store::Journaled;
+    use crate::model::types::OpId;
+    use crate::scenario::OpKind;
 
     /// A second external effect of one operation is a duplicate while the first is
     /// remembered (`EFFECT_WINDOW`); the memory of effects stays bounded by that window
     /// however long the run.
     #[test]
     fn effects_are_remembered_for_a_window_and_no_longer() {
-        let s = crate::scenario::load("scenarios/queue-replay-failover.json").unwrap();
-        let mut w = World::new(Arc::new(s.clone()), 0);
-        let mut c = ExactlyOnceEffects::new(&s);
+        let mut h = Harness::new("scenarios/queue-replay-failover.json");
+        let mut c = ExactlyOnceEffects::new(&h.s.clone());
         let (a, b) = (RegionId(0), RegionId(1));
-        let mut found = Vec::new();
         for sec in 0..600u64 {
-            w.now = SimTime::ZERO + SimDuration::from_secs(sec);
-            c.observe(&Obs::Effect { region: a, op_key: 1_000 + sec }, &w, &mut found);
+            h.at = SimTime::ZERO + SimDuration::from_secs(sec);
+            h.feed(&mut c, &Obs::Effect { region: a, op_key: 1_000 + sec });
         }
-        assert!(found.is_empty());
+        assert!(h.found.is_empty());
         assert!(c.effects.len() <= 121, "{} effects remembered", c.effects.len());
         // Within the window a repeat is a duplicate, naming both regions...
-        c.observe(&Obs::Effect { region: b, op_key: 1_000 + 599 - 100 }, &w, &mut found);
-        assert_eq!(found.len(), 1);
-        assert_eq!(found[0].regions, vec![b, a]);
+        h.feed(&mut c, &Obs::Effect { region: b, op_key: 1_000 + 599 - 100 });
+        assert_eq!(h.found.len(), 1);
+        assert_eq!(h.found[0].regions, vec![b, a]);
         // ...and past it, forgotten.
-        c.observe(&Obs::Effect { region: b, op_key: 1_000 + 599 - 200 }, &w, &mut found);
-        assert_eq!(found.len(), 1);
+        h.feed(&mut c, &Obs::Effect { region: b, op_key: 1_000 + 599 - 200 });
+        assert_eq!(h.found.len(), 1);
         assert_eq!(c.details()["duplicate_effects"], 1, "{}", c.details());
+    }
+
+    fn acked(op_key: u64, writer: RegionId) -> Obs {
+        Obs::Complete {
+            op: OpId { slot: 0, gen: 0 },
+            kind: OpKind::AccountTransfer,
+            region: writer,
+            ok: true,
+            version: None,
+            write: Some(WriteId::new(op_key, 1)),
+            delta: 0,
+            invoked_at: SimTime::ZERO,
+            attempts: 1,
+            op_key,
+            key: 0,
+            session: 0,
+            read: None,
+        }
     }
 
     /// An acknowledged effectful operation whose write survived must have had its
@@ -306,54 +325,38 @@ mod tests {
     /// quarantined events are counted.
     #[test]
     fn acknowledged_effects_are_owed_until_they_happen() {
-        use crate::model::types::{EntryOp, OpId};
-        use crate::scenario::OpKind;
-        let s = crate::scenario::load("scenarios/queue-replay-failover.json").unwrap();
-        assert!(s.design.stream.side_effects);
-        let mut w = World::new(Arc::new(s.clone()), 0);
-        let writer = w.control.writer;
-        let mut out = crate::model::Out::default();
-        let held: Vec<Version> = (0..3)
-            .map(|i| {
-                let st = &mut w.stores[writer.idx()];
-                st.commit_internal(SimTime::ZERO, 0, &s.design, EntryOp::Offset, i, &mut out)
-            })
-            .collect();
-        let gone = Version { epoch: 1, lsn: 99 };
-        let mut c = ExactlyOnceEffects::new(&s);
-        let mut found = Vec::new();
-        let acked = |op_key: u64, v: Version| Obs::Complete {
-            op: OpId { slot: 0, gen: 0 },
-            kind: OpKind::AccountTransfer,
-            region: writer,
-            ok: true,
-            version: Some(v),
-            delta: 0,
-            invoked_at: SimTime::ZERO,
-            attempts: 1,
-            op_key,
-            key: 0,
-            session: 0,
-            read: None,
-        };
+        let mut h = Harness::new("scenarios/queue-replay-failover.json");
+        assert!(h.s.design.stream.side_effects);
+        let writer = h.s.primary();
+        let other = h.s.region_ids().find(|r| *r != writer).expect("two regions");
+        // Operations 1 to 3 are held by the writer; operation 4's write was held by the
+        // writer alone, until a snapshot of another store (without it) replaced it.
+        for op in 1..=4 {
+            h.probe.journal.push(writer, Journaled::Held(WriteId::new(op, 1)));
+        }
+        h.probe.journal.push(writer, Journaled::Replaced { from: other, upto: 0 });
+        for op in 1..=3 {
+            h.probe.journal.push(writer, Journaled::Held(WriteId::new(op, 1)));
+        }
+        let mut c = ExactlyOnceEffects::new(&h.s.clone());
         let effect = |op_key| Obs::Effect { region: writer, op_key };
         for o in [
-            acked(1, held[0]), // never has its effect
-            effect(2),         // effect first...
-            acked(2, held[1]), // ...then the acknowledgement
-            acked(3, held[2]), // acknowledgement first...
-            effect(3),         // ...then the effect
-            acked(4, gone),    // a write the final writer does not hold
+            acked(1, writer), // never has its effect
+            effect(2),        // effect first...
+            acked(2, writer), // ...then the acknowledgement
+            acked(3, writer), // acknowledgement first...
+            effect(3),        // ...then the effect
+            acked(4, writer), // a write the final writer does not hold
             Obs::DeadLettered { region: writer, op_key: 5 },
             Obs::Quarantined { region: writer, events: 7 },
         ] {
-            c.observe(&o, &w, &mut found);
+            h.feed(&mut c, &o);
         }
-        assert!(found.is_empty());
-        c.finish(&w, &mut found);
-        let what: Vec<&str> = found.iter().map(|f| f.what.as_str()).collect();
+        assert!(h.found.is_empty());
+        h.finish(&mut c);
+        let what = h.what();
         assert_eq!(what.len(), 1, "{what:?}");
-        assert!(what[0].starts_with("acknowledged operation #1 (epoch 1 lsn 1) never had"));
+        assert!(what[0].starts_with("acknowledged operation #1 (write #1 attempt 1) never had"));
         let d = c.details();
         assert_eq!(
             (&d["missing_effects"], &d["dead_lettered"], &d["quarantined_events"]),

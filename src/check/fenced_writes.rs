@@ -1,13 +1,29 @@
-//! `fenced_writes`: no store commits a write whose epoch is lower than an epoch the
-//! control plane has already granted.
+//! `fenced_writes`: epochs fence writers. No store commits a write whose epoch is lower
+//! than an epoch already granted, and no epoch is granted to two regions (whoever grants
+//! it: the control plane, an operator, or a region promoting itself), since two writers
+//! holding one epoch carry the same fencing token and no store can tell them apart.
 
-use super::{Finding, Invariant};
-use crate::model::types::Obs;
-use crate::model::World;
+use super::{Finding, Invariant, View};
+use crate::model::types::{Grantor, Obs};
+use crate::scenario::RegionId;
+use std::collections::BTreeMap;
 
-#[derive(Default)]
+/// Grants remembered to recognise a second grant of one epoch (epochs grow slowly).
+const GRANTS_MAX: usize = 4_096;
+
 pub struct FencedWrites {
     granted: u32,
+    /// Who holds each epoch granted so far, and who granted it.
+    holders: BTreeMap<u32, (RegionId, Grantor)>,
+}
+
+impl FencedWrites {
+    /// The initial primary holds epoch 1 from the start, as if the control plane had
+    /// granted it: granting epoch 1 to anyone else is a second grant.
+    pub fn new(s: &crate::scenario::Scenario) -> Self {
+        let holders = BTreeMap::from([(1, (s.primary(), Grantor::ControlPlane))]);
+        FencedWrites { granted: 1, holders }
+    }
 }
 
 impl Invariant for FencedWrites {
@@ -15,16 +31,38 @@ impl Invariant for FencedWrites {
         "fenced_writes"
     }
 
-    fn observe(&mut self, obs: &Obs, w: &World, found: &mut Vec<Finding>) {
+    fn observe(&mut self, obs: &Obs, view: &View, found: &mut Vec<Finding>) {
         match obs {
-            Obs::EpochGranted { epoch, .. } => self.granted = self.granted.max(*epoch),
-            Obs::Commit { region, entry, .. } if entry.epoch < self.granted => {
+            Obs::EpochGranted { epoch, region, by, .. } => {
+                self.granted = self.granted.max(*epoch);
+                match self.holders.get(epoch) {
+                    Some(&(holder, first_by)) if holder != *region => found.push(Finding {
+                        at: view.at,
+                        what: format!(
+                            "epoch {epoch} is granted twice: to {} by the {}, and now to {} by the {}; both carry the same fencing token",
+                            view.region_name(holder),
+                            first_by.name(),
+                            view.region_name(*region),
+                            by.name(),
+                        ),
+                        regions: vec![holder, *region],
+                    }),
+                    Some(_) => {}
+                    None => {
+                        if self.holders.len() == GRANTS_MAX {
+                            self.holders.pop_first();
+                        }
+                        self.holders.insert(*epoch, (*region, *by));
+                    }
+                }
+            }
+            Obs::Commit { region, entry, .. } if entry.epoch < self.granted && entry.epoch > 0 => {
                 found.push(Finding {
-                    at: w.now,
+                    at: view.at,
                     what: format!(
-                        "{} commits lsn {} under epoch {} after epoch {} was granted",
-                        w.s.region_name(*region),
-                        entry.lsn,
+                        "{} commits {} under epoch {} after epoch {} was granted",
+                        view.region_name(*region),
+                        super::entry_text(entry),
                         entry.epoch,
                         self.granted
                     ),

@@ -1,38 +1,82 @@
-//! `freshness`: every read is no staler than its class allows. Staleness is the time
-//! between the commit of the oldest write to that key the read missed and the moment the
-//! read was served (zero when it missed nothing). Strong reads may miss nothing that
-//! was committed before them; bounded reads nothing older than their bound. Only the
-//! current lineage counts: writes under a superseded epoch are not missed by anyone.
+//! `freshness`: every read is no staler than its class allows, judged from what the
+//! client saw. A read returns a value and the writes it reflects (by identity); it is
+//! stale by the time between the acknowledgement of the oldest write to its key that it
+//! does not reflect and the moment the read began (zero when it missed nothing).
+//! Acknowledged anywhere counts, so the same rule holds in every topology: a strong read
+//! may miss nothing acknowledged before it began, a bounded read nothing acknowledged
+//! more than its bound before. Writes known lost (no store keeps them, or a conflict
+//! dropped them) are not missed by anyone: `acked_durability` and `no_lost_update` own
+//! them. When a value reflects more writes than it lists and the write may be among
+//! them, the read is not counted stale: staleness is understated, never overstated.
 
-use super::{Finding, Invariant};
+use super::ledger::{Ack, Deferred, Fate};
+use super::{Finding, Invariant, View};
 use crate::engine::SimTime;
-use crate::model::types::{Obs, Version};
-use crate::model::World;
-use crate::scenario::{ReadClass, Scenario};
+use crate::model::types::{Key, Obs};
+use crate::scenario::{ReadClass, RegionId, Scenario};
 use hdrhistogram::Histogram;
 use serde_json::json;
-use std::collections::VecDeque;
 
-/// Recent commits remembered per key. A read older than all of them is measured against
-/// the oldest remembered, which understates its staleness (never overstates it).
-const RECENT_PER_KEY: usize = 8;
+/// A read that missed a write, until the write's fate decides whether it was stale.
+struct Missed {
+    at: SimTime,
+    class: ReadClass,
+    op_key: u64,
+    key: Key,
+    region: RegionId,
+    served_by: RegionId,
+    ack: Ack,
+    staleness_us: u64,
+}
 
 pub struct Freshness {
-    recent: Vec<VecDeque<(Version, SimTime)>>,
-    granted: u32,
     staleness_us: Histogram<u64>,
     reads: u64,
+    waiting: Deferred<Missed>,
 }
 
 impl Freshness {
-    pub fn new(s: &Scenario) -> Self {
-        let keys = s.workload.key_count() as usize;
+    pub fn new(_s: &Scenario) -> Self {
         Freshness {
-            recent: vec![VecDeque::new(); keys],
-            granted: 1,
             staleness_us: Histogram::new_with_bounds(1, 3_600_000_000, 2).expect("valid bounds"),
             reads: 0,
+            waiting: Deferred::default(),
         }
+    }
+
+    /// A read missed a write that survives: it was stale, and too stale if beyond its
+    /// class's bound.
+    fn judge(&mut self, m: Missed, view: &View, found: &mut Vec<Finding>) {
+        let _ = self.staleness_us.record(m.staleness_us.max(1));
+        let Some(b) = bound_us(m.class) else { return };
+        if m.staleness_us <= b {
+            return;
+        }
+        found.push(Finding {
+            at: m.at,
+            what: format!(
+                "{} read #{} of key {} (from {}, served by {}) missed write {}, acknowledged {:.1} ms before the read began (bound {:.1} ms)",
+                class_name(m.class),
+                m.op_key,
+                m.key,
+                view.region_name(m.region),
+                view.region_name(m.served_by),
+                m.ack.write,
+                m.staleness_us as f64 / 1e3,
+                b as f64 / 1e3,
+            ),
+            regions: vec![m.region, m.served_by],
+        });
+    }
+}
+
+/// The bound a read class sets on staleness (`None`: no time bound).
+pub fn bound_us(class: ReadClass) -> Option<u64> {
+    match class {
+        ReadClass::Strong => Some(0),
+        ReadClass::Bounded(b) => Some(b.as_us()),
+        // Session reads answer to the session checker, not to a time bound.
+        ReadClass::Eventual | ReadClass::Session => None,
     }
 }
 
@@ -41,59 +85,38 @@ impl Invariant for Freshness {
         "freshness"
     }
 
-    fn observe(&mut self, obs: &Obs, w: &World, found: &mut Vec<Finding>) {
-        match obs {
-            Obs::EpochGranted { epoch, .. } => self.granted = self.granted.max(*epoch),
-            Obs::Commit { entry, .. } if entry.epoch >= self.granted => {
-                let v = Version { epoch: entry.epoch, lsn: entry.lsn };
-                for k in [entry.key, entry.key2] {
-                    if let Some(q) = self.recent.get_mut(k as usize) {
-                        if q.len() == RECENT_PER_KEY {
-                            q.pop_front();
-                        }
-                        q.push_back((v, entry.commit_at));
-                    }
-                }
-            }
-            Obs::ReadServed { region, key, version, class, served_at } => {
-                self.reads += 1;
-                // Only writes the authoritative lineage holds count as missed: a write
-                // that lineage threw away was never durable, and acked_durability owns it.
-                let auth = w.authoritative();
-                let missed = self.recent[*key as usize]
-                    .iter()
-                    .find(|(v, t)| v > version && t < served_at && auth.holds(*v));
-                let staleness = missed.map_or(0, |(_, t)| served_at.since(*t).as_us());
-                if staleness > 0 {
-                    let _ = self.staleness_us.record(staleness);
-                }
-                let bound = match class {
-                    ReadClass::Strong => Some(0),
-                    ReadClass::Bounded(b) => Some(b.as_us()),
-                    // Session reads answer to the session checker, not to a time bound.
-                    ReadClass::Eventual | ReadClass::Session => None,
-                };
-                if let (Some(b), Some((mv, _))) = (bound, missed) {
-                    if staleness > b {
-                        found.push(Finding {
-                            at: w.now,
-                            what: format!(
-                                "{:?} read of key {key} served by {} is {:.1} ms stale (bound {:.1} ms): it saw epoch {} lsn {} and missed epoch {} lsn {}",
-                                class,
-                                w.s.region_name(*region),
-                                staleness as f64 / 1e3,
-                                b as f64 / 1e3,
-                                version.epoch,
-                                version.lsn,
-                                mv.epoch,
-                                mv.lsn
-                            ),
-                            regions: vec![*region],
-                        });
-                    }
-                }
-            }
-            _ => {}
+    fn observe(&mut self, obs: &Obs, view: &View, found: &mut Vec<Finding>) {
+        let Obs::Complete { kind, key, read: Some(r), invoked_at, op_key, region, .. } = obs else {
+            return;
+        };
+        self.reads += 1;
+        let Some(ack) = view.ledger.missed(*key, &r.seen, *invoked_at) else { return };
+        let m = Missed {
+            at: view.at,
+            class: view.s.workload.read_class[kind.idx()],
+            op_key: *op_key,
+            key: *key,
+            region: *region,
+            served_by: r.served_by,
+            ack,
+            staleness_us: invoked_at.since(ack.at).as_us(),
+        };
+        match view.ledger.fate(ack.write) {
+            Fate::Safe => self.judge(m, view, found),
+            Fate::Open => self.waiting.push(ack.write, m),
+            Fate::Lost => {}
+        }
+    }
+
+    fn sample(&mut self, view: &View, found: &mut Vec<Finding>) {
+        for m in self.waiting.settle(view.ledger) {
+            self.judge(m, view, found);
+        }
+    }
+
+    fn finish(&mut self, view: &View, found: &mut Vec<Finding>) {
+        for m in self.waiting.finish(view.ledger, view.probe.named_writer()) {
+            self.judge(m, view, found);
         }
     }
 
@@ -107,6 +130,17 @@ impl Invariant for Freshness {
             "staleness_ms_p50": q(0.5),
             "staleness_ms_p99": q(0.99),
             "staleness_ms_max": if stale == 0 { 0.0 } else { h.max() as f64 / 1e3 },
+            "unjudged_reads": self.waiting.dropped,
         })
+    }
+}
+
+/// A read class in words.
+pub fn class_name(c: ReadClass) -> String {
+    match c {
+        ReadClass::Strong => "strong".into(),
+        ReadClass::Bounded(b) => format!("bounded ({} ms)", b.as_us() as f64 / 1e3),
+        ReadClass::Session => "session".into(),
+        ReadClass::Eventual => "eventual".into(),
     }
 }

@@ -8,14 +8,13 @@
 //! invariant is not counted as violated: it cannot show a violation it did not find.
 
 use super::linearizability::{self as lin, Limits, Model, Verdict};
-use super::{Finding, Invariant};
+use super::register_history::{RegisterEvent, RegisterHistory};
+use super::{Finding, Invariant, View};
 use crate::engine::SimTime;
-use crate::history::{Func, History, ProcessId, Value};
-use crate::model::types::{Obs, Req};
-use crate::model::World;
-use crate::scenario::{OpKind, ReadClass, Scenario};
+use crate::history::{Func, History, Outcome, ProcessId, Value};
+use crate::model::types::Obs;
+use crate::scenario::Scenario;
 use serde_json::json;
-use std::collections::BTreeSet;
 
 /// Operations recorded at most; a longer run's history is checked up to here.
 pub const HISTORY_OPS_MAX: usize = 200_000;
@@ -24,9 +23,8 @@ pub const HISTORY_OPS_MAX: usize = 200_000;
 pub const STEPS_MAX: u64 = 5_000_000;
 
 pub struct Linearizable {
-    strong_reads: bool,
+    translate: RegisterHistory,
     h: History,
-    pending: BTreeSet<u64>,
     truncated: bool,
     verdict: &'static str,
     reason: String,
@@ -37,9 +35,8 @@ pub struct Linearizable {
 impl Linearizable {
     pub fn new(s: &Scenario) -> Self {
         Linearizable {
-            strong_reads: s.workload.read_class[OpKind::RegisterRead.idx()] == ReadClass::Strong,
+            translate: RegisterHistory::new(s),
             h: History::new(),
-            pending: BTreeSet::new(),
             truncated: false,
             verdict: "linearizable",
             reason: String::new(),
@@ -54,80 +51,32 @@ impl Invariant for Linearizable {
         "linearizable"
     }
 
-    fn observe(&mut self, obs: &Obs, w: &World, _found: &mut Vec<Finding>) {
-        let now = w.now.as_us() as i64;
-        match obs {
-            Obs::Invoke { kind, op_key, req, .. } => {
-                let (f, key, value) = match (*kind, *req) {
-                    (OpKind::RegisterRead, Req::Read { key, .. }) if self.strong_reads => {
-                        (Func::Read, key, Value::Nil)
-                    }
-                    (OpKind::RegisterWrite, Req::Write { key, value }) => {
-                        (Func::Write, key, Value::Int(value))
-                    }
-                    (OpKind::RegisterCas, Req::Cas { key, expect, new }) => {
-                        (Func::Cas, key, Value::List(vec![Value::Int(expect), Value::Int(new)]))
-                    }
-                    _ => return,
-                };
+    fn observe(&mut self, obs: &Obs, view: &View, _found: &mut Vec<Finding>) {
+        let now = Some(view.at.as_us() as i64);
+        match self.translate.translate(obs) {
+            Some(RegisterEvent::Invoke { process, f, key, value }) => {
                 if self.h.ops().len() >= HISTORY_OPS_MAX {
                     self.truncated = true;
                     return;
                 }
-                let key = Some(Value::Int(i64::from(key)));
-                if self.h.invoke_at(ProcessId(*op_key), f, key, value, Some(now), 0).is_ok() {
-                    self.pending.insert(*op_key);
-                }
+                let key = Some(Value::Int(key));
+                let _ = self.h.invoke_at(ProcessId(process), f, key, value, now, 0);
             }
-            Obs::Complete { op_key, ok, version, read, .. } if self.pending.remove(op_key) => {
-                let p = ProcessId(*op_key);
-                let f = self.h.ops().iter().rev().find(|o| o.process == p).map(|o| o.f);
-                let outcome = match (f, ok, version, read) {
-                    (_, true, _, Some((_, v))) => Some(Value::Int(*v)),
-                    (Some(Func::Read), true, _, None) => Some(Value::Int(0)),
-                    (_, true, Some(_), _) => None,
-                    // A cas the store declined: the compare was seen to fail.
-                    (Some(Func::Cas), true, None, None) => {
-                        let _ = self.h.complete_at(
-                            p,
-                            None,
-                            crate::history::Outcome::Ok,
-                            Some(Value::Bool(false)),
-                            Some(now),
-                            0,
-                        );
-                        return;
-                    }
-                    _ => {
-                        let _ = self.h.complete_at(
-                            p,
-                            None,
-                            crate::history::Outcome::Fail,
-                            None,
-                            Some(now),
-                            0,
-                        );
-                        return;
-                    }
-                };
-                let _ =
-                    self.h.complete_at(p, None, crate::history::Outcome::Ok, outcome, Some(now), 0);
+            Some(RegisterEvent::Complete { process, f, outcome, value, .. }) => {
+                // Only a read's completion carries an output the model checks.
+                let output = (f == Func::Read && outcome == Outcome::Ok).then_some(value);
+                // An operation invoked past the cap was never recorded: nothing to complete.
+                let _ = self.h.complete_at(ProcessId(process), None, outcome, output, now, 0);
             }
-            Obs::Indeterminate { op_key, .. } if self.pending.remove(op_key) => {
-                let _ = self.h.complete_at(
-                    ProcessId(*op_key),
-                    None,
-                    crate::history::Outcome::Info,
-                    None,
-                    Some(now),
-                    0,
-                );
-            }
-            _ => {}
+            None => {}
         }
     }
 
-    fn finish(&mut self, _w: &World, found: &mut Vec<Finding>) {
+    fn undecided(&self) -> bool {
+        self.verdict == "unknown"
+    }
+
+    fn finish(&mut self, _view: &View, found: &mut Vec<Finding>) {
         if self.h.ops().is_empty() {
             self.verdict = "empty";
             return;

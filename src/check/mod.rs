@@ -1,7 +1,10 @@
 //! Invariant checkers. Each sees every observation the model produces, right after the
-//! event that produced it, and may read the world; none can change it. Each invariant
-//! lives in its own file, keeps incremental state (no rescans of history), and reports
-//! its first violation with a trail: the recent notable events that led to it.
+//! event that produced it, through a declared boundary (`View`): the observation and
+//! its time, a narrow read-only `Probe` of the world, and the `Ledger` of writes known
+//! by identity. None can change the world, and none identifies a write by the model's
+//! own labels. Each invariant lives in its own file, keeps incremental state (no
+//! rescans of history), and reports its first violation with a trail: the recent
+//! notable events that led to it.
 
 mod acked_durability;
 mod domain;
@@ -14,14 +17,19 @@ mod recovery;
 mod session;
 mod single_writer;
 
+pub mod ledger;
 pub mod linearizability;
+pub mod probe;
+pub mod register_history;
 
 use crate::engine::SimTime;
-use crate::model::types::Obs;
-use crate::model::World;
+use crate::model::types::{Grantor, Obs};
 use crate::scenario::{FaultKind, RegionId, Scenario};
+use ledger::Ledger;
+use probe::Probe;
 use serde::Serialize;
 use std::collections::VecDeque;
+use std::sync::Arc;
 
 /// Notable events remembered for trails.
 const TRAIL_RECENT_MAX: usize = 64;
@@ -37,17 +45,38 @@ pub struct Finding {
     pub regions: Vec<RegionId>,
 }
 
+/// What a checker may see besides the observation itself: the time, the scenario, a
+/// read-only probe of the world and the ledger of writes.
+pub struct View<'a> {
+    pub at: SimTime,
+    pub s: &'a Scenario,
+    pub probe: &'a dyn Probe,
+    pub ledger: &'a Ledger,
+    /// At the end of the run: when the liveness phase converged (`None`: it did not).
+    pub converged_at: Option<SimTime>,
+}
+
+impl View<'_> {
+    pub fn region_name(&self, r: RegionId) -> &str {
+        self.s.region_name(r)
+    }
+}
+
 /// One invariant. `observe` runs after every event, once per observation.
 pub trait Invariant {
     fn id(&self) -> &'static str;
-    fn observe(&mut self, obs: &Obs, w: &World, found: &mut Vec<Finding>);
+    fn observe(&mut self, obs: &Obs, view: &View, found: &mut Vec<Finding>);
     /// Periodic upkeep (every sample tick), for bounded memory.
-    fn sample(&mut self, _w: &World, _found: &mut Vec<Finding>) {}
+    fn sample(&mut self, _view: &View, _found: &mut Vec<Finding>) {}
     /// Checks that need the converged end state.
-    fn finish(&mut self, _w: &World, _found: &mut Vec<Finding>) {}
+    fn finish(&mut self, _view: &View, _found: &mut Vec<Finding>) {}
     /// Figures beyond held/violated (RPO, staleness...), for the summary.
     fn details(&self) -> serde_json::Value {
         serde_json::Value::Null
+    }
+    /// The checker ran out of budget: it found nothing, but cannot vouch either.
+    fn undecided(&self) -> bool {
+        false
     }
 }
 
@@ -80,73 +109,90 @@ struct Slot {
     count: u64,
 }
 
-/// All checkers of a run, plus the memory of notable events that trails are cut from.
+/// All checkers of a run, the ledger they share, and the memory of notable events that
+/// trails are cut from.
 pub struct Checkers {
+    s: Arc<Scenario>,
     slots: Vec<Slot>,
+    ledger: Ledger,
     recent: VecDeque<Notable>,
     found: Vec<Finding>,
 }
 
 impl Checkers {
-    pub fn new(s: &Scenario) -> Self {
+    pub fn new(s: &Arc<Scenario>) -> Self {
         let invs: Vec<Box<dyn Invariant>> = vec![
             Box::new(single_writer::SingleWriter::new(s)),
-            Box::new(fenced_writes::FencedWrites::default()),
+            Box::new(fenced_writes::FencedWrites::new(s)),
             Box::new(acked_durability::AckedDurability::new(s)),
             Box::new(freshness::Freshness::new(s)),
             Box::new(domain::Domain::new(s)),
             Box::new(exactly_once_effects::ExactlyOnceEffects::new(s)),
             Box::new(session::Session::default()),
-            Box::new(no_lost_update::NoLostUpdate::default()),
+            Box::new(no_lost_update::NoLostUpdate::new(s)),
             Box::new(recovery::Recovery::new(s)),
             Box::new(linearizable::Linearizable::new(s)),
         ];
         debug_assert_eq!(invs.len(), crate::scenario::KNOWN_INVARIANTS.len());
         Checkers {
+            s: s.clone(),
             slots: invs.into_iter().map(|inv| Slot { inv, first: None, count: 0 }).collect(),
+            ledger: Ledger::new(s),
             recent: VecDeque::new(),
             found: Vec::new(),
         }
     }
 
-    pub fn observe(&mut self, obs: &Obs, w: &World) {
-        if let Some(n) = notable(obs, w) {
-            // Runbook steps that start at the same instant read as one line.
-            if let Some(last) = self.recent.back_mut() {
-                if last.at == n.at
-                    && last.text.starts_with("runbook: ")
-                    && n.text.starts_with("runbook: ")
-                {
-                    last.text.push_str(", ");
-                    last.text.push_str(&n.text["runbook: ".len()..]);
-                    return self.observe_invariants(obs, w);
-                }
-            }
-            if self.recent.len() == TRAIL_RECENT_MAX {
-                self.recent.pop_front();
-            }
-            self.recent.push_back(n);
+    /// After every event, before its observations: the ledger reads the journal.
+    pub fn after_event(&mut self, at: SimTime, probe: &dyn Probe) {
+        if self.ledger.follows_stores {
+            self.ledger.catch_up(probe, at);
         }
-        self.observe_invariants(obs, w);
     }
 
-    fn observe_invariants(&mut self, obs: &Obs, w: &World) {
+    pub fn observe(&mut self, at: SimTime, obs: &Obs, probe: &dyn Probe) {
+        self.ledger.observe(at, obs);
+        if let Some(n) = notable(obs, at, &self.s) {
+            self.remember(n);
+        }
         for i in 0..self.slots.len() {
-            self.slots[i].inv.observe(obs, w, &mut self.found);
+            let view = View { at, s: &self.s, probe, ledger: &self.ledger, converged_at: None };
+            self.slots[i].inv.observe(obs, &view, &mut self.found);
             self.record(i);
         }
     }
 
-    pub fn sample(&mut self, w: &World) {
+    fn remember(&mut self, n: Notable) {
+        // Runbook steps that start at the same instant read as one line.
+        if let Some(last) = self.recent.back_mut() {
+            if last.at == n.at
+                && last.text.starts_with("runbook: ")
+                && n.text.starts_with("runbook: ")
+            {
+                last.text.push_str(", ");
+                last.text.push_str(&n.text["runbook: ".len()..]);
+                return;
+            }
+        }
+        if self.recent.len() == TRAIL_RECENT_MAX {
+            self.recent.pop_front();
+        }
+        self.recent.push_back(n);
+    }
+
+    pub fn sample(&mut self, at: SimTime, probe: &dyn Probe) {
         for i in 0..self.slots.len() {
-            self.slots[i].inv.sample(w, &mut self.found);
+            let view = View { at, s: &self.s, probe, ledger: &self.ledger, converged_at: None };
+            self.slots[i].inv.sample(&view, &mut self.found);
             self.record(i);
         }
     }
 
-    pub fn finish(&mut self, w: &World) {
+    pub fn finish(&mut self, at: SimTime, probe: &dyn Probe, converged_at: Option<SimTime>) {
+        self.after_event(at, probe);
         for i in 0..self.slots.len() {
-            self.slots[i].inv.finish(w, &mut self.found);
+            let view = View { at, s: &self.s, probe, ledger: &self.ledger, converged_at };
+            self.slots[i].inv.finish(&view, &mut self.found);
             self.record(i);
         }
     }
@@ -157,8 +203,12 @@ impl Checkers {
         }
         let slot = &mut self.slots[i];
         slot.count += self.found.len() as u64;
-        if slot.first.is_none() {
-            let f = &self.found[0];
+        // A verdict can come after the fact (a stale read is known once the write it
+        // missed survives): the first violation is the earliest, whenever it was found.
+        // (Findings past the first few of a batch may leave their text out.)
+        let described = self.found.iter().filter(|f| !f.what.is_empty());
+        let f = described.min_by_key(|f| f.at).unwrap_or(&self.found[0]);
+        if slot.first.as_ref().is_none_or(|(at, _)| f.at < *at) {
             let mut trail: Vec<TrailStep> = self
                 .recent
                 .iter()
@@ -185,7 +235,7 @@ impl Checkers {
                 // A checker that ran out of budget found nothing, but cannot vouch either.
                 status: if s.count > 0 {
                     "violated"
-                } else if s.inv.details()["verdict"] == "unknown" {
+                } else if s.inv.undecided() {
                     "unknown"
                 } else {
                     "held"
@@ -199,13 +249,21 @@ impl Checkers {
     }
 }
 
+/// A committed entry in words, by the write it carries out.
+pub fn entry_text(e: &crate::model::types::Entry) -> String {
+    match e.write() {
+        w if w.is_none() => "a worker's record (consumer offset or effect record)".to_string(),
+        w => format!("write {w}"),
+    }
+}
+
 /// Describes the observations worth a place in a trail: faults and changes of who
 /// writes, who routes where, and what was thrown away.
-fn notable(obs: &Obs, w: &World) -> Option<Notable> {
-    let name = |r: RegionId| w.s.region_name(r).to_string();
+fn notable(obs: &Obs, at: SimTime, s: &Scenario) -> Option<Notable> {
+    let name = |r: RegionId| s.region_name(r).to_string();
     let (regions, text) = match obs {
         Obs::FaultStarted { index } | Obs::FaultEnded { index } => {
-            let f = &w.s.faults[*index];
+            let f = &s.faults[*index];
             if matches!(f.kind, FaultKind::OperatorPromote { .. }) {
                 // The promotion it causes is notable on its own (EpochGranted).
                 return None;
@@ -213,17 +271,24 @@ fn notable(obs: &Obs, w: &World) -> Option<Notable> {
             let verb = if matches!(obs, Obs::FaultStarted { .. }) { "starts" } else { "heals" };
             (
                 fault_regions(&f.kind),
-                format!("fault {} ({}) {verb}", f.kind.name(), describe_fault(&f.kind, w)),
+                format!("fault {} ({}) {verb}", f.kind.name(), describe_fault(&f.kind, s)),
             )
         }
-        Obs::EpochGranted { epoch, region, fenced, by_operator, detected_at } => {
-            let who = if *by_operator { "operator" } else { "control plane" };
+        Obs::EpochGranted { epoch, region, fenced, by, detected_at } => {
             let how = if *fenced { "fenced" } else { "unfenced" };
             let why = detected_at.map_or(String::new(), |t| format!("; failure detected at {t}"));
-            (
-                vec![],
-                format!("{who} promotes {} to writer at epoch {epoch} ({how}{why})", name(*region)),
-            )
+            let text = match by {
+                Grantor::EmergencySuccessor => format!(
+                    "{} promotes itself to writer at epoch {epoch}, as the emergency successor ({how}; it heard neither the control plane nor the writer)",
+                    name(*region)
+                ),
+                _ => format!(
+                    "{} promotes {} to writer at epoch {epoch} ({how}{why})",
+                    by.name(),
+                    name(*region)
+                ),
+            };
+            (vec![], text)
         }
         Obs::RoleChange { region, primary, epoch } => {
             let what = if *primary { "becomes primary" } else { "steps down" };
@@ -269,7 +334,7 @@ fn notable(obs: &Obs, w: &World) -> Option<Notable> {
         ),
         _ => return None,
     };
-    Some(Notable { at: w.now, regions, text })
+    Some(Notable { at, regions, text })
 }
 
 fn fault_regions(k: &FaultKind) -> Vec<RegionId> {
@@ -297,11 +362,11 @@ fn fault_regions(k: &FaultKind) -> Vec<RegionId> {
 }
 
 /// One line describing a fault, with region names.
-pub fn describe_fault(k: &FaultKind, w: &World) -> String {
+pub fn describe_fault(k: &FaultKind, s: &Scenario) -> String {
     let names =
-        |rs: &[RegionId]| rs.iter().map(|r| w.s.region_name(*r)).collect::<Vec<_>>().join(", ");
+        |rs: &[RegionId]| rs.iter().map(|r| s.region_name(*r)).collect::<Vec<_>>().join(", ");
     match k {
-        FaultKind::RegionOutage { region } => w.s.region_name(*region).to_string(),
+        FaultKind::RegionOutage { region } => s.region_name(*region).to_string(),
         FaultKind::Partition { from, to, one_way } => {
             format!("[{}] {} [{}]", names(from), if *one_way { "-/->" } else { "<-/->" }, names(to))
         }
@@ -318,12 +383,12 @@ pub fn describe_fault(k: &FaultKind, w: &World) -> String {
             )
         }
         FaultKind::ReplicationStall { region, apply_factor } => {
-            format!("{} applies at x{apply_factor}", w.s.region_name(*region))
+            format!("{} applies at x{apply_factor}", s.region_name(*region))
         }
         FaultKind::ClockSkew { region, offset_us, drift_ppm } => {
             format!(
                 "{} clock jumps {:+} ms, drifts {:+} ppm",
-                w.s.region_name(*region),
+                s.region_name(*region),
                 *offset_us as f64 / 1e3,
                 drift_ppm
             )
@@ -331,30 +396,30 @@ pub fn describe_fault(k: &FaultKind, w: &World) -> String {
         FaultKind::OperatorPromote { region, fenced } => {
             format!(
                 "operator promotes {} ({})",
-                w.s.region_name(*region),
+                s.region_name(*region),
                 if *fenced { "fenced" } else { "unfenced" }
             )
         }
-        FaultKind::WorkerCrash { region } => format!("{}'s workers", w.s.region_name(*region)),
+        FaultKind::WorkerCrash { region } => format!("{}'s workers", s.region_name(*region)),
         FaultKind::QueueReplay { region, events, to } => match (events, to) {
-            (Some(n), _) => format!("{}'s consumer rewinds {n} events", w.s.region_name(*region)),
-            (None, Some(t)) => format!("{}'s consumer rewinds to {t}", w.s.region_name(*region)),
-            (None, None) => w.s.region_name(*region).to_string(),
+            (Some(n), _) => format!("{}'s consumer rewinds {n} events", s.region_name(*region)),
+            (None, Some(t)) => format!("{}'s consumer rewinds to {t}", s.region_name(*region)),
+            (None, None) => s.region_name(*region).to_string(),
         },
         FaultKind::DuplicateDelivery { region, probability } => {
             format!(
                 "{} delivers {:.0}% of events twice",
-                w.s.region_name(*region),
+                s.region_name(*region),
                 probability * 100.0
             )
         }
         FaultKind::PoisonMessage { region } => {
-            format!("the next event {}'s workers take fails", w.s.region_name(*region))
+            format!("the next event {}'s workers take fails", s.region_name(*region))
         }
         FaultKind::RegionBrownout { region, latency_factor, capacity_factor, error_rate, ramp } => {
             format!(
                 "{} service x{latency_factor}, servers x{capacity_factor}, errors {:.0}%{}",
-                w.s.region_name(*region),
+                s.region_name(*region),
                 error_rate * 100.0,
                 if *ramp > crate::engine::SimDuration::ZERO {
                     format!(", ramping over {ramp}")
@@ -364,25 +429,104 @@ pub fn describe_fault(k: &FaultKind, w: &World) -> String {
             )
         }
         FaultKind::TrafficSurge { region, factor } => match region {
-            Some(r) => format!("{} clients x{factor}", w.s.region_name(*r)),
+            Some(r) => format!("{} clients x{factor}", s.region_name(*r)),
             None => format!("all clients x{factor}"),
         },
         FaultKind::PoisonCustomer { customer } => {
             format!("customer {customer}'s requests crash their server")
         }
         FaultKind::ControlPlaneOutage => {
-            format!("the control plane in {}", w.s.region_name(w.s.design.control_region))
+            format!("the control plane in {}", s.region_name(s.design.control_region))
         }
         FaultKind::IdentityOutage => "the identity service".to_string(),
+    }
+}
+
+/// Drives one checker by hand, for unit tests: observations go through the ledger and
+/// then to the checker, over a fake probe the test shapes.
+#[cfg(test)]
+pub mod testkit {
+    use super::*;
+    use probe::fake::FakeProbe;
+
+    pub struct Harness {
+        pub s: Arc<Scenario>,
+        pub probe: FakeProbe,
+        pub ledger: Ledger,
+        pub at: SimTime,
+        pub found: Vec<Finding>,
+        pub converged_at: Option<SimTime>,
+    }
+
+    impl Harness {
+        /// A harness over a bundled scenario, with a probe of its regions and keys.
+        pub fn new(path: &str) -> Self {
+            let s = Arc::new(crate::scenario::load(path).expect("a bundled scenario"));
+            let mut probe =
+                FakeProbe::new(s.regions.len(), s.workload.key_count() as usize);
+            for r in s.region_ids() {
+                for k in 0..s.workload.key_count() {
+                    probe.values[r.idx()][k as usize] = s.workload.initial_value(k);
+                }
+            }
+            probe.writer = s.primary().0;
+            let ledger = Ledger::new(&s);
+            Harness { s, probe, ledger, at: SimTime::ZERO, found: Vec::new(), converged_at: Some(SimTime::ZERO) }
+        }
+
+        fn view(&self) -> View<'_> {
+            View {
+                at: self.at,
+                s: &self.s,
+                probe: &self.probe,
+                ledger: &self.ledger,
+                converged_at: self.converged_at,
+            }
+        }
+
+        /// One observation at the harness's time, as `Checkers` would deliver it.
+        pub fn feed(&mut self, inv: &mut dyn Invariant, obs: &Obs) {
+            if self.ledger.follows_stores {
+                self.ledger.catch_up(&self.probe, self.at);
+            }
+            self.ledger.observe(self.at, obs);
+            let view = self.view();
+            let mut found = Vec::new();
+            inv.observe(obs, &view, &mut found);
+            self.found.extend(found);
+        }
+
+        pub fn sample(&mut self, inv: &mut dyn Invariant) {
+            if self.ledger.follows_stores {
+                self.ledger.catch_up(&self.probe, self.at);
+            }
+            let view = self.view();
+            let mut found = Vec::new();
+            inv.sample(&view, &mut found);
+            self.found.extend(found);
+        }
+
+        pub fn finish(&mut self, inv: &mut dyn Invariant) {
+            if self.ledger.follows_stores {
+                self.ledger.catch_up(&self.probe, self.at);
+            }
+            let view = self.view();
+            let mut found = Vec::new();
+            inv.finish(&view, &mut found);
+            self.found.extend(found);
+        }
+
+        pub fn what(&self) -> Vec<&str> {
+            self.found.iter().map(|f| f.what.as_str()).collect()
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::types::{Discarded, Version};
+    use crate::model::types::{Discarded, Version, WriteId};
     use crate::scenario::StepKind;
-    use std::sync::Arc;
 
     /// Every observation worth a place in a trail reads as one line that names its
     /// regions, and carries the regions it concerns: a trail keeps only the steps that
@@ -390,9 +534,12 @@ mod tests {
     #[test]
     fn every_notable_observation_reads_as_a_trail_line() {
         let s = crate::scenario::load("scenarios/gameday-naive.json").unwrap();
-        let w = World::new(Arc::new(s), 0);
         let (a, b) = (RegionId(0), RegionId(1));
-        let gone = Discarded { version: Version { epoch: 1, lsn: 7 }, commit_at: SimTime(5) };
+        let gone = Discarded {
+            version: Version { epoch: 1, lsn: 7 },
+            write: WriteId::new(7, 1),
+            commit_at: SimTime(5),
+        };
         let cases = [
             Obs::FaultStarted { index: 0 },
             Obs::FaultEnded { index: 0 },
@@ -400,15 +547,22 @@ mod tests {
                 epoch: 2,
                 region: b,
                 fenced: true,
-                by_operator: false,
+                by: Grantor::ControlPlane,
                 detected_at: Some(SimTime(1_500_000)),
             },
             Obs::EpochGranted {
                 epoch: 3,
                 region: a,
                 fenced: false,
-                by_operator: true,
+                by: Grantor::Operator,
                 detected_at: None,
+            },
+            Obs::EpochGranted {
+                epoch: 3,
+                region: b,
+                fenced: true,
+                by: Grantor::EmergencySuccessor,
+                detected_at: Some(SimTime(2_000_000)),
             },
             Obs::RoleChange { region: b, primary: true, epoch: 2 },
             Obs::RoleChange { region: a, primary: false, epoch: 2 },
@@ -426,9 +580,9 @@ mod tests {
         ];
         let lines: Vec<String> = cases
             .iter()
-            .map(|o| match notable(o, &w) {
+            .map(|o| match notable(o, SimTime::ZERO, &s) {
                 Some(n) => {
-                    let rs: Vec<&str> = n.regions.iter().map(|r| w.s.region_name(*r)).collect();
+                    let rs: Vec<&str> = n.regions.iter().map(|r| s.region_name(*r)).collect();
                     format!("[{}] {}", rs.join(" "), n.text)
                 }
                 None => "(not in trails)".to_string(),

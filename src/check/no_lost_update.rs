@@ -4,10 +4,9 @@
 //! loss, including a later write that a skewed clock stamped older); the write is lost
 //! if its client was told it succeeded.
 
-use super::{Finding, Invariant};
+use super::{Finding, Invariant, View};
 use crate::engine::{SimDuration, SimTime};
-use crate::model::types::{Key, Obs, Version};
-use crate::model::World;
+use crate::model::types::{Key, Obs, WriteId};
 use crate::scenario::RegionId;
 use serde_json::json;
 use std::collections::{BTreeMap, VecDeque};
@@ -17,16 +16,24 @@ const WINDOW: SimDuration = SimDuration::from_secs(120);
 
 #[derive(Default)]
 pub struct NoLostUpdate {
-    acked: BTreeMap<Version, SimTime>,
+    /// Only designs where every region writes resolve conflicts (single-writer losses
+    /// are `acked_durability`'s).
+    applies: bool,
+    acked: BTreeMap<WriteId, SimTime>,
     /// Superseded writes not (yet) known to be acknowledged: the key, where, and the winner.
-    superseded: BTreeMap<Version, (Key, RegionId, Version)>,
-    fifo: VecDeque<(SimTime, Version)>,
+    superseded: BTreeMap<WriteId, (Key, RegionId, WriteId)>,
+    fifo: VecDeque<(SimTime, WriteId)>,
     /// Lost writes already counted (each loss counts once, wherever it is seen).
-    counted: BTreeMap<Version, ()>,
+    counted: BTreeMap<WriteId, ()>,
     lost: u64,
 }
 
 impl NoLostUpdate {
+    pub fn new(s: &crate::scenario::Scenario) -> Self {
+        let applies = s.design.topology == crate::scenario::Topology::ActiveActiveWrites;
+        NoLostUpdate { applies, ..NoLostUpdate::default() }
+    }
+
     fn expire(&mut self, now: SimTime) {
         while self.fifo.front().is_some_and(|(t, _)| now.since(*t) > WINDOW) {
             let (_, v) = self.fifo.pop_front().expect("non-empty");
@@ -38,11 +45,11 @@ impl NoLostUpdate {
 
     fn lose(
         &mut self,
-        w: &World,
-        loser: Version,
+        view: &View,
+        loser: WriteId,
         key: Key,
         region: RegionId,
-        winner: Version,
+        winner: WriteId,
         found: &mut Vec<Finding>,
     ) {
         if self.counted.insert(loser, ()).is_some() {
@@ -50,12 +57,10 @@ impl NoLostUpdate {
         }
         self.lost += 1;
         found.push(Finding {
-            at: w.now,
+            at: view.at,
             what: format!(
-                "an acknowledged write to key {key} (stamp {}) is lost in {}: the write that replaced it (stamp {}) never observed it",
-                loser.lsn >> 4,
-                w.s.region_name(region),
-                winner.lsn >> 4
+                "acknowledged write {loser} to key {key} is lost in {}: write {winner}, which replaced it, never observed it",
+                view.region_name(region),
             ),
             regions: vec![region],
         });
@@ -67,22 +72,22 @@ impl Invariant for NoLostUpdate {
         "no_lost_update"
     }
 
-    fn observe(&mut self, obs: &Obs, w: &World, found: &mut Vec<Finding>) {
+    fn observe(&mut self, obs: &Obs, view: &View, found: &mut Vec<Finding>) {
         match obs {
-            Obs::Complete { version: Some(v), .. } if v.epoch == 0 => {
-                self.expire(w.now);
-                if let Some((key, region, winner)) = self.superseded.remove(v) {
-                    self.lose(w, *v, key, region, winner, found);
-                } else if self.acked.insert(*v, w.now).is_none() {
-                    self.fifo.push_back((w.now, *v));
+            Obs::Complete { write: Some(w), .. } if self.applies => {
+                self.expire(view.at);
+                if let Some((key, region, winner)) = self.superseded.remove(w) {
+                    self.lose(view, *w, key, region, winner, found);
+                } else if self.acked.insert(*w, view.at).is_none() {
+                    self.fifo.push_back((view.at, *w));
                 }
             }
             Obs::Superseded { region, key, loser, winner } => {
-                self.expire(w.now);
+                self.expire(view.at);
                 if self.acked.contains_key(loser) {
-                    self.lose(w, *loser, *key, *region, *winner, found);
+                    self.lose(view, *loser, *key, *region, *winner, found);
                 } else if self.superseded.insert(*loser, (*key, *region, *winner)).is_none() {
-                    self.fifo.push_back((w.now, *loser));
+                    self.fifo.push_back((view.at, *loser));
                 }
             }
             _ => {}
@@ -97,9 +102,9 @@ impl Invariant for NoLostUpdate {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::check::testkit::Harness;
     use crate::model::types::OpId;
     use crate::scenario::OpKind;
-    use std::sync::Arc;
 
     /// An acknowledged write that another replaces without having seen it is lost,
     /// whichever of the two is observed first, and counts once; acknowledgements and
@@ -107,43 +112,43 @@ mod tests {
     /// replacement long after the acknowledgement is not matched.
     #[test]
     fn a_replaced_acknowledged_write_is_lost_within_the_window() {
-        let s = crate::scenario::load("scenarios/aa-lww-skew.json").unwrap();
-        let mut w = World::new(Arc::new(s.clone()), 0);
+        let mut h = Harness::new("scenarios/aa-lww-skew.json");
         let r = RegionId(0);
-        let stamp = |n: u64| Version { epoch: 0, lsn: n << 4 };
-        let acked = |v: Version| Obs::Complete {
+        let write = |n: u64| WriteId::new(n + 1, 1);
+        let acked = |w: WriteId| Obs::Complete {
             op: OpId { slot: 0, gen: 0 },
             kind: OpKind::RegisterWrite,
             region: r,
             ok: true,
-            version: Some(v),
+            version: None,
+            write: Some(w),
             delta: 0,
             invoked_at: SimTime::ZERO,
             attempts: 1,
-            op_key: v.lsn,
+            op_key: w.op(),
             key: 3,
             session: 0,
             read: None,
         };
         let replaced =
-            |v: Version| Obs::Superseded { region: r, key: 3, loser: v, winner: stamp(1 << 40) };
-        let mut c = NoLostUpdate::default();
-        let mut found = Vec::new();
+            |w: WriteId| Obs::Superseded { region: r, key: 3, loser: w, winner: write(1 << 40) };
+        let mut c = NoLostUpdate::new(&h.s.clone());
         for sec in 0..600u64 {
-            w.now = SimTime::ZERO + SimDuration::from_secs(sec);
-            c.observe(&acked(stamp(sec)), &w, &mut found);
+            h.at = SimTime::ZERO + SimDuration::from_secs(sec);
+            h.feed(&mut c, &acked(write(sec)));
         }
         assert!(c.acked.len() <= 121, "{} acknowledgements remembered", c.acked.len());
         // Acknowledged 50 s ago, replaced now: lost, and counted once when seen again.
-        c.observe(&replaced(stamp(549)), &w, &mut found);
-        c.observe(&replaced(stamp(549)), &w, &mut found);
+        h.feed(&mut c, &replaced(write(549)));
+        h.feed(&mut c, &replaced(write(549)));
         // Acknowledged 500 s ago: forgotten.
-        c.observe(&replaced(stamp(99)), &w, &mut found);
+        h.feed(&mut c, &replaced(write(99)));
         // Replaced first, acknowledged after: lost too.
-        c.observe(&replaced(stamp(5_000)), &w, &mut found);
-        c.observe(&acked(stamp(5_000)), &w, &mut found);
-        assert_eq!(found.len(), 2, "{:?}", found.iter().map(|f| &f.what).collect::<Vec<_>>());
-        assert!(found[0].what.contains("(stamp 549) is lost in "), "{}", found[0].what);
+        h.feed(&mut c, &replaced(write(5_000)));
+        h.feed(&mut c, &acked(write(5_000)));
+        let what = h.what();
+        assert_eq!(what.len(), 2, "{what:?}");
+        assert!(what[0].starts_with("acknowledged write #550 attempt 1 to key 3 is lost in "), "{}", what[0]);
         assert_eq!(c.details()["lost_updates"], 2);
     }
 }

@@ -4,10 +4,9 @@
 //! collapsed after its trigger is gone fails here. After the drill every store must
 //! converge on the writer's log within `limits.convergence_max_s`.
 
-use super::{Finding, Invariant};
+use super::{Finding, Invariant, View};
 use crate::engine::{SimDuration, SimTime};
 use crate::model::types::Obs;
-use crate::model::World;
 use crate::scenario::Scenario;
 use serde_json::json;
 
@@ -62,19 +61,19 @@ impl Invariant for Recovery {
         "recovery"
     }
 
-    fn observe(&mut self, obs: &Obs, w: &World, _found: &mut Vec<Finding>) {
+    fn observe(&mut self, obs: &Obs, view: &View, _found: &mut Vec<Finding>) {
         match obs {
-            Obs::FaultEnded { .. } if w.now < self.drill_end => {
-                self.healed_at = Some(w.now);
+            Obs::FaultEnded { .. } if view.at < self.drill_end => {
+                self.healed_at = Some(view.at);
                 self.windows.clear();
             }
             Obs::Invoke { .. } => {
-                if let Some(win) = self.window(w.now) {
+                if let Some(win) = self.window(view.at) {
                     win.0 += 1;
                 }
             }
             Obs::Complete { ok: true, .. } => {
-                if let Some(win) = self.window(w.now) {
+                if let Some(win) = self.window(view.at) {
                     win.1 += 1;
                 }
             }
@@ -82,7 +81,7 @@ impl Invariant for Recovery {
         }
     }
 
-    fn finish(&mut self, w: &World, found: &mut Vec<Finding>) {
+    fn finish(&mut self, view: &View, found: &mut Vec<Finding>) {
         if let Some(h) = self.healed_at {
             let observable = self.drill_end.since(h) >= self.rto_max;
             if observable && self.recovered_after().is_none() {
@@ -93,19 +92,19 @@ impl Invariant for Recovery {
                         GOODPUT_SHARE * 100.0,
                         self.rto_max
                     ),
-                    regions: w.s.region_ids().collect(),
+                    regions: view.s.region_ids().collect(),
                 });
             }
         }
-        if w.converged_at.is_none() {
+        if view.converged_at.is_none() {
             found.push(Finding {
-                at: w.now,
+                at: view.at,
                 what: format!(
                     "the system did not converge within convergence_max ({}) after the drill: {}",
-                    w.s.convergence_max,
-                    w.convergence_gaps().join("; ")
+                    view.s.convergence_max,
+                    view.probe.convergence_gaps().join("; ")
                 ),
-                regions: w.s.region_ids().collect(),
+                regions: view.s.region_ids().collect(),
             });
         }
     }
@@ -123,7 +122,7 @@ mod tests {
     use super::*;
     use crate::model::types::{OpId, Req};
     use crate::scenario::{OpKind, RegionId};
-    use std::sync::Arc;
+    use crate::check::testkit::Harness;
 
     /// Goodput that comes back only after `rto_max` is a violation, and the windows
     /// kept stop at `rto_max`; goodput back within it holds, and says when.
@@ -135,20 +134,18 @@ mod tests {
         // Ten operations a second from the heal to the drill's end; `back_s` seconds
         // after the heal they start to succeed.
         let run = |back_s: u64| {
-            let mut w = World::new(Arc::new(s.clone()), 0);
-            w.converged_at = Some(SimTime::ZERO);
+            let mut h = Harness::new("scenarios/negative/recovery.json");
             let mut r = Recovery::new(&s);
-            let mut found = Vec::new();
-            w.now = heal;
-            r.observe(&Obs::FaultEnded { index: 0 }, &w, &mut found);
+            h.at = heal;
+            h.feed(&mut r, &Obs::FaultEnded { index: 0 });
             let op = OpId { slot: 0, gen: 0 };
             let region = RegionId(0);
             let end = r.drill_end.as_us();
             for t in (heal.as_us()..end).step_by(100_000) {
-                w.now = SimTime(t);
+                h.at = SimTime(t);
                 let req = Req::Write { key: 0, value: 1 };
                 let kind = OpKind::RegisterWrite;
-                r.observe(&Obs::Invoke { op, kind, region, op_key: t, req }, &w, &mut found);
+                h.feed(&mut r, &Obs::Invoke { op, kind, region, op_key: t, req });
                 if t >= heal.as_us() + back_s * 1_000_000 {
                     let done = Obs::Complete {
                         op,
@@ -156,20 +153,21 @@ mod tests {
                         region,
                         ok: true,
                         version: None,
+                        write: None,
                         delta: 0,
-                        invoked_at: w.now,
+                        invoked_at: h.at,
                         attempts: 1,
                         op_key: t,
                         key: 0,
                         session: 0,
                         read: None,
                     };
-                    r.observe(&done, &w, &mut found);
+                    h.feed(&mut r, &done);
                 }
             }
-            r.finish(&w, &mut found);
+            h.finish(&mut r);
             assert!(r.windows.len() <= 20, "{} windows kept", r.windows.len());
-            (found.len(), r.details()["goodput_recovered_within_s"].clone())
+            (h.found.len(), r.details()["goodput_recovered_within_s"].clone())
         };
         assert_eq!(run(0), (0, json!(1)));
         assert_eq!(run(5), (0, json!(6)));

@@ -1,28 +1,52 @@
-//! `session`: read-your-writes and monotonic reads for session-class reads. Within a
-//! client session, a session read that starts after the session's write (or read) of a
-//! key completed must return that version or a newer one.
+//! `session`: read-your-writes and monotonic reads for session-class reads, judged from
+//! what the client saw. Within a client session, a session read that starts after the
+//! session's write of a key was acknowledged must reflect that write (by identity); one
+//! that starts after the session read the key must reflect the newest write that read
+//! reflected. Writes known lost are `acked_durability`'s finding, not this one's; a
+//! value that may reflect the write without listing it is given the benefit of doubt.
 
-use super::{Finding, Invariant};
+use super::ledger::{Deferred, Fate, Ledger, Reflects};
+use super::{Finding, Invariant, View};
 use crate::engine::SimTime;
-use crate::model::types::{Key, Obs, Version};
-use crate::model::World;
+use crate::model::types::{Key, Obs, WriteId};
 use crate::scenario::{ReadClass, RegionId};
 use serde_json::json;
 use std::collections::BTreeMap;
 
 #[derive(Clone, Copy)]
-struct Seen {
-    version: Version,
+struct Last {
+    write: WriteId,
     completed_at: SimTime,
     by_write: bool,
 }
 
+/// A session read that did not reflect what the session had made or read before.
+struct Broken {
+    at: SimTime,
+    what: String,
+    by_write: bool,
+    regions: Vec<RegionId>,
+}
+
 #[derive(Default)]
 pub struct Session {
-    seen: BTreeMap<(RegionId, u32, Key), Seen>,
+    last: BTreeMap<(RegionId, u32, Key), Last>,
     ryw: u64,
     monotonic: u64,
     session_reads: u64,
+    /// Broken guarantees whose write may yet be lost (then it is not this checker's).
+    waiting: Deferred<Broken>,
+}
+
+impl Session {
+    fn judge(&mut self, b: Broken, found: &mut Vec<Finding>) {
+        if b.by_write {
+            self.ryw += 1;
+        } else {
+            self.monotonic += 1;
+        }
+        found.push(Finding { at: b.at, what: b.what, regions: b.regions });
+    }
 }
 
 impl Invariant for Session {
@@ -30,49 +54,70 @@ impl Invariant for Session {
         "session"
     }
 
-    fn observe(&mut self, obs: &Obs, w: &World, found: &mut Vec<Finding>) {
-        let Obs::Complete { kind, region, version, read, key, session, invoked_at, .. } = obs
+    fn observe(&mut self, obs: &Obs, view: &View, found: &mut Vec<Finding>) {
+        let Obs::Complete { kind, region, write, read, key, session, invoked_at, op_key, .. } =
+            obs
         else {
             return;
         };
         let slot = (*region, *session, *key);
-        if let Some((v, _)) = read {
-            if w.s.workload.read_class[kind.idx()] == ReadClass::Session {
+        // A read that broke the guarantee does not lower what later reads must reflect.
+        let mut broke = false;
+        if let Some(r) = read {
+            if view.s.workload.read_class[kind.idx()] == ReadClass::Session {
                 self.session_reads += 1;
-                if let Some(prev) = self.seen.get(&slot) {
-                    if prev.completed_at < *invoked_at && *v < prev.version {
+                if let Some(prev) = self.last.get(&slot).copied() {
+                    let ledger = view.ledger;
+                    let fate = ledger.fate(prev.write);
+                    let commit_at = ledger.commit_at(*key, prev.write);
+                    if prev.completed_at < *invoked_at
+                        && fate != Fate::Lost
+                        && Ledger::reflects(&r.seen, prev.write, commit_at) == Reflects::No
+                    {
+                        broke = true;
                         let rule =
                             if prev.by_write { "read-your-writes" } else { "monotonic reads" };
-                        if prev.by_write {
-                            self.ryw += 1;
-                        } else {
-                            self.monotonic += 1;
-                        }
-                        found.push(Finding {
-                            at: w.now,
+                        let b = Broken {
+                            at: view.at,
                             what: format!(
-                                "{rule} broken: session {session} in {} read key {key} at epoch {} lsn {} after it had {} epoch {} lsn {}",
-                                w.s.region_name(*region),
-                                v.epoch,
-                                v.lsn,
-                                if prev.by_write { "written" } else { "read" },
-                                prev.version.epoch,
-                                prev.version.lsn
+                                "{rule} broken: session {session} in {} read key {key} (read #{op_key}, served by {}) without write {}, which it had {} before",
+                                view.region_name(*region),
+                                view.region_name(r.served_by),
+                                prev.write,
+                                if prev.by_write { "made" } else { "read" },
                             ),
-                            regions: vec![*region],
-                        });
+                            by_write: prev.by_write,
+                            regions: vec![*region, r.served_by],
+                        };
+                        if fate == Fate::Safe {
+                            self.judge(b, found);
+                        } else {
+                            self.waiting.push(prev.write, b);
+                        }
                     }
                 }
             }
         }
-        let (v, by_write) = match (version, read) {
-            (Some(v), _) => (*v, true),
-            (None, Some((v, _))) => (*v, false),
+        let (w, by_write) = match (write, read) {
+            (Some(w), _) => (*w, true),
+            (None, Some(r)) if !broke => match r.seen.newest() {
+                Some(w) => (w, false),
+                None => return,
+            },
             _ => return,
         };
-        let e = self.seen.entry(slot).or_insert(Seen { version: v, completed_at: w.now, by_write });
-        if v >= e.version {
-            *e = Seen { version: v, completed_at: w.now, by_write };
+        self.last.insert(slot, Last { write: w, completed_at: view.at, by_write });
+    }
+
+    fn sample(&mut self, view: &View, found: &mut Vec<Finding>) {
+        for b in self.waiting.settle(view.ledger) {
+            self.judge(b, found);
+        }
+    }
+
+    fn finish(&mut self, view: &View, found: &mut Vec<Finding>) {
+        for b in self.waiting.finish(view.ledger, view.probe.named_writer()) {
+            self.judge(b, found);
         }
     }
 

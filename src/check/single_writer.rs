@@ -2,10 +2,9 @@
 //! partition in overlapping real time. A region's tenure runs from its first commit
 //! under an epoch to its latest; two tenures of different regions must not overlap.
 
-use super::{Finding, Invariant};
+use super::{Finding, Invariant, View};
 use crate::engine::SimTime;
 use crate::model::types::Obs;
-use crate::model::World;
 use crate::scenario::{RegionId, Scenario};
 
 #[derive(Clone, Copy, Debug)]
@@ -30,13 +29,13 @@ impl Invariant for SingleWriter {
         "single_writer"
     }
 
-    fn observe(&mut self, obs: &Obs, w: &World, found: &mut Vec<Finding>) {
+    fn observe(&mut self, obs: &Obs, view: &View, found: &mut Vec<Finding>) {
         let Obs::Commit { region, entry, .. } = obs else { return };
         // Epoch 0 marks active-active writes: every region writes by design.
         if entry.epoch == 0 {
             return;
         }
-        let now = w.now;
+        let now = view.at;
         let t = match self.tenures[region.idx()] {
             Some(t) if t.epoch == entry.epoch => Tenure { last: now, ..t },
             _ => Tenure { epoch: entry.epoch, start: now, last: now },
@@ -51,12 +50,12 @@ impl Invariant for SingleWriter {
             found.push(Finding {
                 at: now,
                 what: format!(
-                    "{} commits lsn {} under epoch {} (writing since {}) while {} committed under epoch {} at {} (writing since {}): two writers at once",
-                    w.s.region_name(*region),
-                    entry.lsn,
+                    "{} commits {} under epoch {} (writing since {}) while {} committed under epoch {} at {} (writing since {}): two writers at once",
+                    view.region_name(*region),
+                    super::entry_text(entry),
                     entry.epoch,
                     t.start,
-                    w.s.region_name(other_r),
+                    view.region_name(other_r),
                     o.epoch,
                     o.last,
                     o.start

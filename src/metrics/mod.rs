@@ -93,7 +93,7 @@ struct Promotion {
     epoch: u32,
     at: SimTime,
     region: String,
-    by_operator: bool,
+    by: crate::model::types::Grantor,
     detected_at: Option<SimTime>,
     last_write_before: Option<SimTime>,
     rto_us: Option<u64>,
@@ -392,12 +392,12 @@ impl Metrics {
             Obs::RoutingChanged { region, writer, epoch } => {
                 band_switch(&mut self.routing[region.idx()], w.now, Some((*epoch, writer.idx())));
             }
-            Obs::EpochGranted { epoch, region, by_operator, detected_at, .. } => {
+            Obs::EpochGranted { epoch, region, by, detected_at, .. } => {
                 self.promotions.push(Promotion {
                     epoch: *epoch,
                     at: w.now,
                     region: w.s.region_name(*region).to_string(),
-                    by_operator: *by_operator,
+                    by: *by,
                     detected_at: *detected_at,
                     last_write_before: self.last_write_ack,
                     rto_us: None,
@@ -534,7 +534,7 @@ impl Metrics {
         let promotions: Vec<Value> = self
             .promotions
             .iter()
-            .map(|p| json!({"epoch": p.epoch, "at_s": p.at.as_secs_f64(), "region": p.region, "by_operator": p.by_operator, "detected_at_s": p.detected_at.map(SimTime::as_secs_f64), "write_rto_ms": p.rto_us.map(|u| u as f64 / 1e3)}))
+            .map(|p| json!({"epoch": p.epoch, "at_s": p.at.as_secs_f64(), "region": p.region, "by_operator": p.by == crate::model::types::Grantor::Operator, "by": p.by.name(), "detected_at_s": p.detected_at.map(SimTime::as_secs_f64), "write_rto_ms": p.rto_us.map(|u| u as f64 / 1e3)}))
             .collect();
         json!({
             "operations": self.ops,

@@ -124,9 +124,11 @@ impl Router {
     /// Where an attempt of `op` goes.
     pub fn route(&self, s: &Scenario, op: &Op) -> RegionId {
         if s.design.topology == crate::scenario::Topology::ActiveActiveWrites {
-            // Every region writes: go local, or to the key's home when it has one.
+            // Every region writes: go local, or to the key's home when it has one (its
+            // writes, and strong reads, which only the home can serve).
             let key = op.req.key();
-            if op.req.is_write()
+            let strong = matches!(op.req, Req::Read { class: ReadClass::Strong, .. });
+            if (op.req.is_write() || strong)
                 && super::multi::policy(s, key) == crate::scenario::ConflictPolicy::HomeRegion
             {
                 return super::multi::home(s, key);

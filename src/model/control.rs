@@ -253,7 +253,7 @@ impl Control {
                     epoch: self.epoch,
                     region: p.target,
                     fenced: p.fenced,
-                    by_operator: p.by_operator,
+                    by: if p.by_operator { Grantor::Operator } else { Grantor::ControlPlane },
                     detected_at,
                 });
                 out.send(

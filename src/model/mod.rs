@@ -164,7 +164,7 @@ fn msg_word(m: &Msg) -> u64 {
         Msg::Reconcile | Msg::HealthProbe | Msg::HealthOk => 0,
         Msg::IdentityCheck { job } | Msg::IdentityReply { job, .. } => u64::from(job.m.op.slot),
         Msg::Reapply { entries } => entries.len() as u64,
-        Msg::Updates { updates } => updates.first().map_or(0, |u| u.seq),
+        Msg::Updates { updates, end, .. } => updates.first().map_or(*end, |u| u.seq),
         Msg::UpdatesAck { upto } => *upto,
         Msg::Propose { pid, .. } | Msg::ProposeReply { pid, .. } | Msg::Decide { pid, .. } => *pid,
         Msg::Freeze { frozen } => u64::from(*frozen),
@@ -232,6 +232,8 @@ pub struct World {
     pub ops: Ops,
     pub fault_active: Vec<bool>,
     pub phase: Phase,
+    /// Which client writes every store holds, in order (see `store::Journaled`).
+    pub journal: store::Journal,
     pub converged_at: Option<SimTime>,
     pub ops_limit_hit: bool,
     /// Numbers logical operations; retries keep their operation's number.
@@ -294,6 +296,7 @@ impl World {
             ops: Ops::default(),
             fault_active: vec![false; s.faults.len()],
             phase: Phase::Drill,
+            journal: store::Journal::default(),
             converged_at: None,
             ops_limit_hit: false,
             next_op_key: 0,
@@ -363,7 +366,7 @@ impl World {
                 let st = &mut self.stores[region.idx()];
                 if self.s.design.topology == Topology::ActiveActiveWrites {
                     st.flush_scheduled = false;
-                    multi::flush(st, &self.s, &mut self.out);
+                    multi::flush(st, &self.s, local, false, &mut self.out);
                 } else {
                     st.flush(local, false, &mut self.out);
                 }
@@ -421,8 +424,14 @@ impl World {
         self.flush_out(sched);
     }
 
-    /// Turns requested sends into deliveries (or losses) and timers into events.
+    /// Turns requested sends into deliveries (or losses) and timers into events, and
+    /// moves the stores' journal entries into the world's journal.
     fn flush_out(&mut self, sched: &mut Scheduler<Event>) {
+        for st in &mut self.stores {
+            for j in st.journal_new.drain(..) {
+                self.journal.push(st.region, j);
+            }
+        }
         for (from, to, msg) in self.out.sends.drain(..) {
             if !self.region_up[from.idx()] {
                 continue;
@@ -457,7 +466,7 @@ impl World {
         let d = &self.s.design;
         let st = &mut self.stores[region.idx()];
         if d.topology == Topology::ActiveActiveWrites {
-            multi::tick(st, &self.s, self.now, &mut self.out);
+            multi::tick(st, &self.s, self.now, local, &mut self.out);
         } else {
             st.tick(self.now, local, d, &mut self.out);
             st.reconcile(&mut self.out);
@@ -497,7 +506,7 @@ impl World {
             epoch,
             region,
             fenced: d.fencing,
-            by_operator: false,
+            by: Grantor::EmergencySuccessor,
             detected_at: Some(now),
         });
         let lag_us = vec![0; self.s.regions.len()];
@@ -690,7 +699,9 @@ impl World {
         let out = &mut self.out;
         match msg {
             Msg::Request { m, req } => self.arrive(to, from, m, req),
-            Msg::Updates { updates } => multi::on_updates(st, &self.s, now, from, &updates, out),
+            Msg::Updates { updates, end, sender_local_us } => {
+                multi::on_updates(st, &self.s, now, from, &updates, end, sender_local_us, out)
+            }
             Msg::UpdatesAck { upto } => multi::on_updates_ack(st, now, from, upto),
             Msg::Propose { pid, key, base } => {
                 multi::on_propose(st, &self.s, now, from, pid, key, base, out)
@@ -728,7 +739,7 @@ impl World {
                     st.discarded.extend(entries);
                 }
             }
-            Msg::Response { op, res, .. } => self.on_response(op, res),
+            Msg::Response { op, attempt, res } => self.on_response(op, attempt, res),
             Msg::Append { epoch, prev_lsn, prev_epoch, entries, leader_local_us, leader_end } => {
                 if from == st.leader {
                     st.last_leader_contact = now;
@@ -962,12 +973,17 @@ impl World {
         self.complete(id, false, None, None);
     }
 
-    /// The first answer to any attempt decides: a late answer to an earlier attempt is
-    /// as good as one to the latest (and is how a retried write can apply twice).
-    fn on_response(&mut self, id: OpId, res: Res) {
+    /// The client listens only to the attempt in flight: an answer to an attempt it has
+    /// given up on (timed out, now backing off or retried) is dropped, as a client drops
+    /// a late reply on a connection it abandoned. Whatever that attempt did is why a
+    /// timed-out write counts as maybe applied, and how a retried write can apply twice.
+    fn on_response(&mut self, id: OpId, attempt: u32, res: Res) {
         let Some(op) = self.ops.get_mut(id) else { return };
+        if attempt != op.attempt || op.backing_off {
+            return;
+        }
         // A breaker's own refusal says nothing about the target.
-        if !op.backing_off && !matches!(res, Res::Refused(Refusal::BreakerOpen)) {
+        if !matches!(res, Res::Refused(Refusal::BreakerOpen)) {
             let ok = !matches!(res, Res::Refused(_));
             let (region, target, took) = (op.region, op.target, self.now.since(op.sent_at));
             self.guard_outcome(region, target, ok, took);
@@ -983,10 +999,13 @@ impl World {
                     self.complete(id, true, None, None);
                 }
             }
-            Res::Value { value, version } => self.complete(id, true, None, Some((version, value))),
-            Res::Written { version } => self.complete(id, true, Some(version), None),
+            Res::Value { value, version, seen } => {
+                let served_by = op.target;
+                let read = ReadResult { served_by, value, version, seen };
+                self.complete(id, true, None, Some(read))
+            }
+            Res::Written { version, write } => self.complete(id, true, Some((version, write)), None),
             Res::Declined => self.complete(id, true, None, None),
-            Res::Refused(_) if op.backing_off => {}
             Res::Refused(r) => {
                 if r == Refusal::TooStale {
                     op.force_writer = true;
@@ -1002,8 +1021,8 @@ impl World {
         &mut self,
         id: OpId,
         ok: bool,
-        version: Option<Version>,
-        read: Option<(Version, i64)>,
+        written: Option<(Version, WriteId)>,
+        read: Option<ReadResult>,
     ) {
         let Some(op) = self.ops.get_mut(id) else { return };
         let (kind, region, invoked_at, attempts) = (op.kind, op.region, op.invoked_at, op.attempt);
@@ -1013,7 +1032,8 @@ impl World {
             *t = (*t + b.ratio).min(b.burst);
         }
         // The session remembers the newest version it wrote or read of each key.
-        if let Some(v) = version.or(read.map(|r| r.0)) {
+        let version = written.map(|w| w.0);
+        if let Some(v) = version.or(read.map(|r| r.version)) {
             let seen = self.sessions.entry((region, session, key)).or_default();
             *seen = (*seen).max(v);
         }
@@ -1034,6 +1054,7 @@ impl World {
                 region,
                 ok,
                 version,
+                write: written.map(|w| w.1),
                 delta,
                 invoked_at,
                 attempts,
@@ -1179,30 +1200,39 @@ impl World {
         self.phase = Phase::Converging { since: self.now };
     }
 
-    /// Whether the system has converged: every region up, nothing in flight, and every
-    /// store holding exactly the writer's log, applied.
+    /// Whether the system has converged: every region up, nothing in flight, every
+    /// store has applied what it holds, one writer, and every store holds the same value
+    /// for every key. Convergence is of values, not of logs: two logs that agree on
+    /// their length and labels but not on their content have not converged.
     pub fn converged(&self) -> bool {
         if self.ops.alive > 0 || self.region_up.iter().any(|u| !u) {
             return false;
         }
-        if self.s.design.topology == Topology::ActiveActiveWrites {
-            let first = &self.stores[0].cells;
-            return self.stores.iter().all(|st| {
-                st.multi.idle() && st.cells.iter().zip(first).all(|(a, b)| a.value == b.value)
-            });
-        }
-        let w = &self.stores[self.control.writer.idx()];
-        let drained = !self.s.design.stream.side_effects || self.workers[w.region.idx()].drained(w);
-        if !w.primary || !w.ready || !drained {
-            return false;
-        }
-        self.stores.iter().all(|st| {
-            (!st.reconciling || st.discarded.is_empty())
-                && st.end_lsn == w.end_lsn
-                && st.applied_lsn == st.end_lsn
-                && st.epoch_at(st.end_lsn) == w.epoch_at(w.end_lsn)
-                && (st.region == w.region || !st.primary)
+        let settled = if self.s.design.topology == Topology::ActiveActiveWrites {
+            self.stores.iter().all(|st| st.multi.idle())
+        } else {
+            let w = &self.stores[self.control.writer.idx()];
+            let drained =
+                !self.s.design.stream.side_effects || self.workers[w.region.idx()].drained(w);
+            w.primary
+                && w.ready
+                && drained
+                && self.stores.iter().all(|st| {
+                    (!st.reconciling || st.discarded.is_empty())
+                        && st.applied_lsn == st.end_lsn
+                        && (st.region == w.region || !st.primary)
+                })
+        };
+        settled && self.divergent_keys().next().is_none()
+    }
+
+    /// The keys whose value is not the same in every store.
+    pub fn divergent_keys(&self) -> impl Iterator<Item = Key> + '_ {
+        let first = &self.stores[0].cells;
+        (0..first.len()).filter(move |k| {
+            self.stores[1..].iter().any(|st| st.cells[*k].value != first[*k].value)
         })
+        .map(|k| k as Key)
     }
 
     /// The control plane runs: its region is up and no outage stopped it.
@@ -1234,6 +1264,13 @@ impl World {
                 wk.pos,
                 w.applied_lsn,
                 if wk.paused { " (paused, waiting for a runbook queue step)" } else { "" }
+            ));
+        }
+        let divergent = self.divergent_keys().count();
+        if divergent > 0 {
+            gaps.push(format!(
+                "{divergent} {} a different value in different regions",
+                if divergent == 1 { "key has" } else { "keys have" }
             ));
         }
         for st in &self.stores {

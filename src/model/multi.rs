@@ -57,6 +57,8 @@ pub struct Update {
     pub base: Stamp,
     pub base2: Stamp,
     pub op_key: u64,
+    /// The write's identity (operation and attempt).
+    pub write: WriteId,
     pub effect: bool,
 }
 
@@ -83,8 +85,17 @@ pub struct Multi {
     last_progress: Vec<SimTime>,
     /// Highest sequence applied from each origin.
     received: Vec<u64>,
+    /// Per origin: its clock when it last sent something this region has wholly
+    /// applied. A region is as fresh as the oldest of these (its own excepted), on
+    /// their clocks: skew makes the estimate wrong, as it does for replicas.
+    fresh_as_of_local_us: Vec<i64>,
     /// Per cell: stamp and the stamp its writer had observed.
     pub stamps: Vec<(Stamp, Stamp)>,
+    /// Per cell: the write whose value it holds (for a set), by identity.
+    winners: Vec<WriteId>,
+    /// The last stamp time this region gave one of its own writes: its stamps strictly
+    /// increase, so two writes in one microsecond do not tie (a tie would drop one).
+    last_ts: i64,
     /// Escrow: per key, each region's share (indexed key * regions + region).
     shares: Vec<i64>,
     /// reject-concurrent: keys locked by a proposal, until a deadline.
@@ -110,7 +121,9 @@ impl Multi {
             sent: vec![0; n],
             last_progress: vec![SimTime::ZERO; n],
             received: vec![0; n],
+            fresh_as_of_local_us: vec![0; n],
             stamps: vec![(Stamp::default(), Stamp::default()); keys],
+            winners: vec![WriteId::NONE; keys],
             shares,
             ..Multi::default()
         }
@@ -122,6 +135,20 @@ impl Multi {
 
     pub fn outbound_len(&self) -> usize {
         self.outbound.iter().map(VecDeque::len).sum()
+    }
+
+    /// How stale this region may be, on its own clock: since the oldest point up to
+    /// which it knows it has every other region's writes.
+    pub fn staleness_us(&self, me: RegionId, local_us: i64) -> u64 {
+        let oldest = self
+            .fresh_as_of_local_us
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| *i != me.idx())
+            .map(|(_, t)| *t)
+            .min()
+            .unwrap_or(local_us);
+        (local_us - oldest).max(0) as u64
     }
 }
 
@@ -266,6 +293,7 @@ fn plan(
     let cur2 = if key2 == NO_KEY { Stamp::default() } else { st.multi.stamps[key2 as usize].0 };
     let ordered = matches!(pol, ConflictPolicy::HomeRegion | ConflictPolicy::RejectConcurrent);
     let ts = if ordered { local_us.max(cur.ts.max(cur2.ts) + 1) } else { local_us };
+    let ts = ts.max(st.multi.last_ts + 1);
     Some(Update {
         origin: st.region,
         seq: 0,
@@ -278,6 +306,7 @@ fn plan(
         base: cur,
         base2: cur2,
         op_key: m.op_key,
+        write: WriteId::new(m.op_key, m.attempt),
         effect: m.effect,
     })
 }
@@ -298,6 +327,7 @@ fn delta_or_set(
 /// Applies a write locally, queues it for every other region, and answers it.
 fn commit_local(st: &mut Store, s: &Scenario, now: SimTime, mut u: Update, out: &mut Out) -> Res {
     st.multi.next_seq += 1;
+    st.multi.last_ts = st.multi.last_ts.max(u.stamp.ts);
     u.seq = st.multi.next_seq;
     let before = st.cells[u.key as usize].value;
     apply(st, s, now, &u, out);
@@ -319,6 +349,7 @@ fn commit_local(st: &mut Store, s: &Scenario, now: SimTime, mut u: Update, out: 
         commit_at: now,
         commit_local_us: u.stamp.ts,
         op_key: u.op_key,
+        attempt: u.write.attempt(),
         idem: false,
         effect: u.effect,
     };
@@ -328,7 +359,7 @@ fn commit_local(st: &mut Store, s: &Scenario, now: SimTime, mut u: Update, out: 
         before,
         after: super::store::values_after(&st.cells, [u.key, u.key2]),
     });
-    Res::Written { version: u.stamp.version() }
+    Res::Written { version: u.stamp.version(), write: u.write }
 }
 
 /// Applies an update (local or remote) to this region's state by its kind.
@@ -347,8 +378,10 @@ fn apply(st: &mut Store, s: &Scenario, now: SimTime, u: &Update, out: &mut Out) 
                 } else {
                     st.cells[ki].value += d;
                 }
-                st.cells[ki].version = u.stamp.version();
+                // The newest stamp applied: what a session token is compared with.
+                st.cells[ki].version = st.cells[ki].version.max(u.stamp.version());
                 st.cells[ki].commit_at = now;
+                st.cells[ki].seen.push(u.write, now);
             }
         }
         UpdKind::Set => {
@@ -358,28 +391,36 @@ fn apply(st: &mut Store, s: &Scenario, now: SimTime, u: &Update, out: &mut Out) 
                     continue;
                 }
                 let (cur, cur_base) = st.multi.stamps[k as usize];
+                // The write the key's value now comes from, by identity.
+                let current = st.multi.winners[k as usize];
                 if u.stamp > cur {
                     if cur != Stamp::default() && base != cur {
                         out.obs.push(Obs::Superseded {
                             region: st.region,
                             key: k,
-                            loser: cur.version(),
-                            winner: u.stamp.version(),
+                            loser: current,
+                            winner: u.write,
                         });
                     }
                     st.multi.stamps[k as usize] = (u.stamp, base);
+                    st.multi.winners[k as usize] = u.write;
                     let c = &mut st.cells[k as usize];
                     c.value = v;
                     c.version = u.stamp.version();
                     c.commit_at = now;
+                    c.seen.push(u.write, now);
                 } else if u.stamp < cur && cur_base != u.stamp {
                     // The arriving write is older by its stamp: it loses on arrival.
                     out.obs.push(Obs::Superseded {
                         region: st.region,
                         key: k,
-                        loser: u.stamp.version(),
-                        winner: cur.version(),
+                        loser: u.write,
+                        winner: current,
                     });
+                } else if u.stamp < cur {
+                    // Older, but the current value was written by a region that had
+                    // seen it: the value reflects it without taking it.
+                    st.cells[k as usize].seen.push(u.write, now);
                 }
             }
         }
@@ -391,8 +432,10 @@ fn apply(st: &mut Store, s: &Scenario, now: SimTime, u: &Update, out: &mut Out) 
     }
 }
 
-/// Ships unsent updates to every other region.
-pub fn flush(st: &mut Store, s: &Scenario, out: &mut Out) {
+/// Ships unsent updates to every other region; with `keepalive`, a region with nothing
+/// new still hears how far this one's sequence goes, so it can tell how fresh it is.
+pub fn flush(st: &mut Store, s: &Scenario, local_us: i64, keepalive: bool, out: &mut Out) {
+    let end = st.multi.next_seq;
     for r in s.region_ids().filter(|r| *r != st.region) {
         let sent = st.multi.sent[r.idx()];
         let batch: Vec<Update> = st.multi.outbound[r.idx()]
@@ -403,13 +446,16 @@ pub fn flush(st: &mut Store, s: &Scenario, out: &mut Out) {
             .collect();
         if let Some(last) = batch.last() {
             st.multi.sent[r.idx()] = last.seq;
-            out.send(st.region, r, Msg::Updates { updates: batch });
+        } else if !keepalive {
+            continue;
         }
+        out.send(st.region, r, Msg::Updates { updates: batch, end, sender_local_us: local_us });
     }
 }
 
-/// Periodic duties: resend what was not acknowledged in time, expire proposals.
-pub fn tick(st: &mut Store, s: &Scenario, now: SimTime, out: &mut Out) {
+/// Periodic duties: resend what was not acknowledged in time, expire proposals, and
+/// tell every region how far this one's writes go.
+pub fn tick(st: &mut Store, s: &Scenario, now: SimTime, local_us: i64, out: &mut Out) {
     for r in s.region_ids().filter(|r| *r != st.region) {
         let q = &st.multi.outbound[r.idx()];
         if !q.is_empty() && now.since(st.multi.last_progress[r.idx()]) > s.design.repl_retransmit {
@@ -422,16 +468,21 @@ pub fn tick(st: &mut Store, s: &Scenario, now: SimTime, out: &mut Out) {
     for pid in expired {
         finish_proposal(st, s, now, pid, false, out);
     }
-    flush(st, s, out);
+    flush(st, s, local_us, true, out);
 }
 
 /// Updates from `from`: apply those next in its sequence, acknowledge how far we are.
+/// Having applied all the sender had sent, this region is as fresh as the sender's
+/// clock said when it sent them.
+#[allow(clippy::too_many_arguments)]
 pub fn on_updates(
     st: &mut Store,
     s: &Scenario,
     now: SimTime,
     from: RegionId,
     updates: &[Update],
+    end: u64,
+    sender_local_us: i64,
     out: &mut Out,
 ) {
     for u in updates {
@@ -445,7 +496,13 @@ pub fn on_updates(
         apply(st, s, now, u, out);
         st.multi.received[from.idx()] = u.seq;
     }
-    out.send(st.region, from, Msg::UpdatesAck { upto: st.multi.received[from.idx()] });
+    if st.multi.received[from.idx()] >= end {
+        let f = &mut st.multi.fresh_as_of_local_us[from.idx()];
+        *f = (*f).max(sender_local_us);
+    }
+    if !updates.is_empty() {
+        out.send(st.region, from, Msg::UpdatesAck { upto: st.multi.received[from.idx()] });
+    }
 }
 
 pub fn on_updates_ack(st: &mut Store, now: SimTime, from: RegionId, upto: u64) {

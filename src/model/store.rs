@@ -36,6 +36,58 @@ pub struct Cell {
     pub value: i64,
     pub version: Version,
     pub commit_at: SimTime,
+    /// The writes the value reflects (see `Seen`).
+    pub seen: Seen,
+}
+
+/// Journal entries kept before the oldest are dropped. The checkers read the journal
+/// after every event, so it only needs to hold what one event can add.
+pub const JOURNAL_MAX: usize = 1 << 16;
+
+/// What happened to the set of client writes a store holds, in order: the read-only
+/// record through which checkers follow, by write identity, which writes each store
+/// has (they never ask a store by log position).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Journaled {
+    /// The write joined this store's log (committed here, replicated here, or applied
+    /// again by reconciliation).
+    Held(WriteId),
+    /// The store's whole state was replaced by a snapshot of `from`'s: it now holds
+    /// exactly the writes of the first `upto` `Held` entries `from` journaled (and what
+    /// `from` itself got from snapshots before them).
+    Replaced { from: RegionId, upto: u64 },
+}
+
+/// Every store's journal entries in the one order they happened (`World` appends each
+/// event's entries after the event). Positions only grow; the oldest entries go once
+/// `JOURNAL_MAX` are held.
+#[derive(Clone, Debug, Default)]
+pub struct Journal {
+    entries: VecDeque<(RegionId, Journaled)>,
+    /// The position of `entries[0]`.
+    first_seq: u64,
+}
+
+impl Journal {
+    pub fn push(&mut self, region: RegionId, j: Journaled) {
+        if self.entries.len() == JOURNAL_MAX {
+            self.entries.pop_front();
+            self.first_seq += 1;
+        }
+        self.entries.push_back((region, j));
+    }
+    /// The position the next entry will take.
+    pub fn end(&self) -> u64 {
+        self.first_seq + self.entries.len() as u64
+    }
+    /// The oldest position still held (a reader behind it has missed entries).
+    pub fn start(&self) -> u64 {
+        self.first_seq
+    }
+    /// The entry at position `seq`, if still held.
+    pub fn get(&self, seq: u64) -> Option<(RegionId, Journaled)> {
+        seq.checked_sub(self.first_seq).and_then(|i| self.entries.get(i as usize)).copied()
+    }
 }
 
 /// Idempotency records: a logical operation's key and the version of the write that
@@ -43,17 +95,18 @@ pub struct Cell {
 /// data; each is kept for the design's record TTL after its commit, then forgotten.
 #[derive(Clone, Debug, Default)]
 pub struct OpRecords {
-    by_key: BTreeMap<u64, Version>,
+    by_key: BTreeMap<u64, (Version, WriteId)>,
     fifo: VecDeque<(SimTime, u64)>,
 }
 
 impl OpRecords {
-    pub fn insert(&mut self, key: u64, v: Version, commit_at: SimTime) {
-        if self.by_key.insert(key, v).is_none() {
+    pub fn insert(&mut self, key: u64, v: Version, w: WriteId, commit_at: SimTime) {
+        if self.by_key.insert(key, (v, w)).is_none() {
             self.fifo.push_back((commit_at, key));
         }
     }
-    pub fn get(&self, key: u64) -> Option<Version> {
+    /// The version and write that carried out operation `key`.
+    pub fn get(&self, key: u64) -> Option<(Version, WriteId)> {
         self.by_key.get(&key).copied()
     }
     /// Forgets records committed more than `ttl` before `now`.
@@ -142,6 +195,10 @@ pub struct Store {
     pub reconciling: bool,
     /// Client writes this store discarded on rejoining, kept for reconciliation.
     pub discarded: Vec<Entry>,
+    /// This event's journal entries, until `World` moves them to its journal.
+    pub journal_new: Vec<Journaled>,
+    /// `Held` entries journaled so far (a snapshot names how many it includes).
+    pub journal_held: u64,
     /// Active-active state (unused in single-writer designs).
     pub multi: super::multi::Multi,
     pub last_applied_commit_at: SimTime,
@@ -187,6 +244,8 @@ impl Store {
             last_leader_contact: SimTime::ZERO,
             emergency: false,
             discarded: Vec::new(),
+            journal_new: Vec::new(),
+            journal_held: 0,
             multi: super::multi::Multi::default(),
             last_applied_commit_at: SimTime::ZERO,
             last_applied_commit_local_us: 0,
@@ -317,7 +376,7 @@ impl Store {
             };
             let before = if e.key == NO_KEY { 0 } else { self.cells[e.key as usize].value };
             self.append_entry(entry);
-            self.apply_next();
+            self.apply_next(now);
             let after = values_after(&self.cells, [entry.key, entry.key2]);
             out.obs.push(Obs::Commit { region: self.region, entry, before, after });
             count += 1;
@@ -359,11 +418,12 @@ impl Store {
             commit_at: now,
             commit_local_us: local_us,
             op_key: 0,
+            attempt: 0,
             idem: false,
             effect: false,
         };
         self.append_entry(entry);
-        self.apply_next();
+        self.apply_next(now);
         out.obs.push(Obs::Commit {
             region: self.region,
             entry,
@@ -418,7 +478,7 @@ impl Store {
     ) {
         let res = match req {
             Req::Read { key, class, min_version } => {
-                Some(self.read(now, local_us, d, key, class, min_version, out))
+                Some(self.read(local_us, d, key, class, min_version))
             }
             _ => self.write(now, local_us, d, client, m, req, out),
         };
@@ -444,15 +504,15 @@ impl Store {
             return Some(Res::Refused(r));
         }
         // A retry of an operation this node already carried out gets the same answer.
-        let version = match self.records.get(m.op_key).filter(|_| m.idem) {
-            Some(v) => v,
+        let (version, write) = match self.records.get(m.op_key).filter(|_| m.idem) {
+            Some(done) => done,
             None => match self.commit(now, local_us, req, m, d.records_replicated, out) {
                 None => return Some(Res::Declined),
-                Some(v) => v,
+                Some(v) => (v, WriteId::new(m.op_key, m.attempt)),
             },
         };
         self.schedule_flush(now, d, out);
-        let res = Res::Written { version };
+        let res = Res::Written { version, write };
         if self.acks_needed(d) == 0 {
             return Some(res);
         }
@@ -489,34 +549,80 @@ impl Store {
         acked.get(need - 1).copied().unwrap_or(0)
     }
 
-    #[allow(clippy::too_many_arguments)]
     fn read(
         &mut self,
-        now: SimTime,
         local_us: i64,
         d: &Design,
         key: Key,
         class: ReadClass,
         min_version: Version,
-        out: &mut Out,
     ) -> Res {
-        // With every region writing, each serves reads from what it has.
-        let class_checked =
-            if d.topology == Topology::ActiveActiveWrites { ReadClass::Eventual } else { class };
-        match class_checked {
+        if d.topology == Topology::ActiveActiveWrites {
+            if let Err(r) = self.multi_read_check(local_us, d, key, class, min_version) {
+                return Res::Refused(r);
+            }
+        } else if let Err(r) = self.read_check(local_us, d, key, class, min_version) {
+            return Res::Refused(r);
+        }
+        let c = self.cells[key as usize];
+        Res::Value { value: c.value, version: c.version, seen: c.seen }
+    }
+
+    /// With every region writing, a region serves each class only as far as it can
+    /// vouch for it: a strong read only at the key's home (validation allows strong
+    /// reads only where keys have one), a bounded read only while it has every other
+    /// region's writes up to the bound, a session read only if it has what the session
+    /// saw.
+    fn multi_read_check(
+        &self,
+        local_us: i64,
+        d: &Design,
+        key: Key,
+        class: ReadClass,
+        min_version: Version,
+    ) -> Result<(), Refusal> {
+        match class {
+            ReadClass::Strong => Ok(()),
+            ReadClass::Bounded(bound) => {
+                let stale = self.multi.staleness_us(self.region, local_us);
+                if d.replica_checks_staleness && stale > bound.as_us() {
+                    return Err(Refusal::TooStale);
+                }
+                Ok(())
+            }
+            ReadClass::Session => {
+                if d.session_tokens && self.cells[key as usize].version < min_version {
+                    return Err(Refusal::TooStale);
+                }
+                Ok(())
+            }
+            ReadClass::Eventual => Ok(()),
+        }
+    }
+
+    /// What a single-writer store checks before it serves a read of `class`.
+    fn read_check(
+        &self,
+        local_us: i64,
+        d: &Design,
+        key: Key,
+        class: ReadClass,
+        min_version: Version,
+    ) -> Result<(), Refusal> {
+        match class {
             ReadClass::Strong => {
                 if !self.primary && !d.strong_reads_local {
-                    return Res::Refused(Refusal::NotWriter);
+                    return Err(Refusal::NotWriter);
                 }
                 // (A replica serving strong reads, the planted mistake, has no lease to check.)
                 if self.primary && d.fencing && !self.lease_valid(local_us) {
-                    return Res::Refused(Refusal::LeaseExpired);
+                    return Err(Refusal::LeaseExpired);
                 }
                 if self.primary
                     && d.reads_after_ack
                     && self.cells[key as usize].version.lsn > self.durable_lsn(d)
                 {
-                    return Res::Refused(Refusal::NotDurable);
+                    return Err(Refusal::NotDurable);
                 }
             }
             ReadClass::Bounded(bound) => {
@@ -532,7 +638,7 @@ impl Store {
                         None
                     };
                     if fresh_as_of.is_some_and(|t| local_us - t > bound.as_us() as i64) {
-                        return Res::Refused(Refusal::TooStale);
+                        return Err(Refusal::TooStale);
                     }
                 }
             }
@@ -542,20 +648,12 @@ impl Store {
                     && !self.primary
                     && self.cells[key as usize].version < min_version
                 {
-                    return Res::Refused(Refusal::TooStale);
+                    return Err(Refusal::TooStale);
                 }
             }
             ReadClass::Eventual => {}
         }
-        let c = self.cells[key as usize];
-        out.obs.push(Obs::ReadServed {
-            region: self.region,
-            key,
-            version: c.version,
-            class,
-            served_at: now,
-        });
-        Res::Value { value: c.value, version: c.version }
+        Ok(())
     }
 
     fn write_check(
@@ -664,15 +762,17 @@ impl Store {
             commit_at: now,
             commit_local_us: local_us,
             op_key: m.op_key,
+            attempt: m.attempt,
             idem: m.idem && records_replicated,
             effect: m.effect,
         };
         if m.idem && !records_replicated {
             // A region-local record: this node remembers, nobody else will.
-            self.records.insert(m.op_key, Version { epoch: entry.epoch, lsn: entry.lsn }, now);
+            let v = Version { epoch: entry.epoch, lsn: entry.lsn };
+            self.records.insert(m.op_key, v, entry.write(), now);
         }
         self.append_entry(entry);
-        self.apply_next();
+        self.apply_next(now);
         let after = values_after(&self.cells, [key, key2]);
         out.obs.push(Obs::Commit { region: self.region, entry, before, after });
         Some(Version { epoch: entry.epoch, lsn: entry.lsn })
@@ -685,6 +785,10 @@ impl Store {
         }
         self.log.push_back(e);
         self.end_lsn = e.lsn;
+        if e.op_key != 0 {
+            self.journal_new.push(Journaled::Held(e.write()));
+            self.journal_held += 1;
+        }
         // A boundary no entry reached is dropped: a node promoted under an epoch it
         // never wrote in, then following a leader whose log carries on in older epochs.
         while self.epochs.last().is_some_and(|x| x.1 >= e.lsn && x.0 != e.epoch) {
@@ -700,32 +804,33 @@ impl Store {
     }
 
     /// Applies the next unapplied entry to the state.
-    fn apply_next(&mut self) {
+    fn apply_next(&mut self, now: SimTime) {
         let lsn = self.applied_lsn + 1;
         let e = *self.entry(lsn).expect("applying an entry the log does not hold");
         let version = Version { epoch: e.epoch, lsn: e.lsn };
-        let cells = &mut self.cells;
+        let write = e.write();
         match e.op {
-            EntryOp::Set => {
-                cells[e.key as usize] = Cell { value: e.value, version, commit_at: e.commit_at }
-            }
+            EntryOp::Set => self.set_cell(e.key, e.value, version, &e, now),
             EntryOp::Add => {
-                let c = &mut cells[e.key as usize];
-                *c = Cell { value: c.value + e.value, version, commit_at: e.commit_at };
+                let value = self.cells[e.key as usize].value + e.value;
+                self.set_cell(e.key, value, version, &e, now);
             }
             EntryOp::Transfer => {
-                let c = &mut cells[e.key as usize];
-                *c = Cell { value: c.value - e.value, version, commit_at: e.commit_at };
-                let c = &mut cells[e.key2 as usize];
-                *c = Cell { value: c.value + e.value, version, commit_at: e.commit_at };
+                let from = self.cells[e.key as usize].value - e.value;
+                let to = self.cells[e.key2 as usize].value + e.value;
+                self.set_cell(e.key, from, version, &e, now);
+                self.set_cell(e.key2, to, version, &e, now);
             }
             EntryOp::Offset => self.consumer_offset = e.value as u64,
-            EntryOp::Mark => {
-                self.records.insert(EFFECT_RECORD_BIT | e.value as u64, version, e.commit_at)
-            }
+            EntryOp::Mark => self.records.insert(
+                EFFECT_RECORD_BIT | e.value as u64,
+                version,
+                WriteId::NONE,
+                e.commit_at,
+            ),
         }
         if e.idem {
-            self.records.insert(e.op_key, version, e.commit_at);
+            self.records.insert(e.op_key, version, write, e.commit_at);
         }
         self.applied_lsn = lsn;
         self.last_applied_commit_at = e.commit_at;
@@ -737,6 +842,16 @@ impl Store {
             self.fresh_as_of_local_us = self.fresh_as_of_local_us.max(leader_local);
             self.fresh_marks.pop_front();
         }
+    }
+
+    /// A key takes a new value from entry `e`, whose write joins what the value
+    /// reflects, applied `now`.
+    fn set_cell(&mut self, key: Key, value: i64, version: Version, e: &Entry, now: SimTime) {
+        let c = &mut self.cells[key as usize];
+        c.value = value;
+        c.version = version;
+        c.commit_at = e.commit_at;
+        c.seen.push(e.write(), now);
     }
 
     // ----- replication: leader side -----
@@ -813,6 +928,7 @@ impl Store {
             consumer_offset: self.consumer_offset,
             last_commit_at: self.last_applied_commit_at,
             last_commit_local_us: self.last_applied_commit_local_us,
+            journal_end: self.journal_held,
         }
     }
 
@@ -1065,6 +1181,7 @@ impl Store {
                 }
                 discarded.push(Discarded {
                     version: Version { epoch: e.epoch, lsn: e.lsn },
+                    write: e.write(),
                     commit_at: e.commit_at,
                 });
             }
@@ -1089,6 +1206,7 @@ impl Store {
         self.last_applied_commit_at = snap.last_commit_at;
         self.last_applied_commit_local_us = snap.last_commit_local_us;
         self.fresh_marks.clear();
+        self.journal_new.push(Journaled::Replaced { from, upto: snap.journal_end });
         // `gap`: the leader resumes shipping right after the snapshot.
         self.ack(from, true, false, out);
     }
@@ -1115,7 +1233,7 @@ impl Store {
         let per_tick = d.apply_rate_per_s * self.apply_factor * APPLY_TICK.as_secs_f64();
         self.apply_credit = (self.apply_credit + per_tick).min(per_tick.max(1.0) * 4.0);
         while self.apply_credit >= 1.0 && self.applied_lsn < self.end_lsn {
-            self.apply_next();
+            self.apply_next(now);
             self.apply_credit -= 1.0;
         }
         if self.applied_lsn == self.end_lsn {
@@ -1292,6 +1410,7 @@ mod tests {
             commit_at: SimTime(lsn),
             commit_local_us: lsn as i64,
             op_key: 0,
+            attempt: 0,
             idem: false,
             effect: false,
         }

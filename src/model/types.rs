@@ -12,6 +12,92 @@ pub struct Version {
     pub lsn: u64,
 }
 
+/// A write's identity: the logical operation it carries out and the attempt that
+/// reached the store (a retry without an idempotency record commits again, under the
+/// same operation and a later attempt). Checkers know writes only by this, never by
+/// where the model put them in a log, so a confusion of the model's own labels
+/// (`Version`) cannot hide a write from them. `NONE` is no operation.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct WriteId(u64);
+
+impl WriteId {
+    pub const NONE: WriteId = WriteId(0);
+    /// Attempt numbers above this share one id (retries are bounded far below it).
+    const ATTEMPT_MAX: u32 = 0xffff;
+
+    pub fn new(op: u64, attempt: u32) -> WriteId {
+        debug_assert!(op < 1 << 48, "operation numbers fit 48 bits");
+        WriteId(op << 16 | u64::from(attempt.min(Self::ATTEMPT_MAX)))
+    }
+    /// The logical operation's number (`#n` in every output).
+    pub fn op(self) -> u64 {
+        self.0 >> 16
+    }
+    pub fn attempt(self) -> u32 {
+        (self.0 & 0xffff) as u32
+    }
+    pub fn is_none(self) -> bool {
+        self.0 == 0
+    }
+}
+
+impl std::fmt::Display for WriteId {
+    /// `#12 attempt 2`: the one way outputs name a write.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "#{} attempt {}", self.op(), self.attempt())
+    }
+}
+
+/// How many of a key's most recent writes a store remembers with its value.
+pub const SEEN_MAX: usize = 4;
+
+/// The writes a key's value reflects, newest last: the most recent `SEEN_MAX` writes a
+/// store applied to the key, each with when that store (or, after a snapshot, the store
+/// it copied) applied it. Every read returns it with the value, like a row that carries
+/// the ids of the operations that last changed it, so a checker can tell from what the
+/// client saw whether the read reflects a given write: it does if the write is listed;
+/// it does not if nothing was forgotten (fewer than `SEEN_MAX` writes ever), or if the
+/// oldest listed write was applied before the given one was even committed.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Seen {
+    writes: [WriteId; SEEN_MAX],
+    applied_at: [SimTime; SEEN_MAX],
+    len: u8,
+}
+
+impl Seen {
+    pub fn push(&mut self, w: WriteId, applied_at: SimTime) {
+        if usize::from(self.len) == SEEN_MAX {
+            self.writes.rotate_left(1);
+            self.applied_at.rotate_left(1);
+            self.writes[SEEN_MAX - 1] = w;
+            self.applied_at[SEEN_MAX - 1] = applied_at;
+        } else {
+            self.writes[usize::from(self.len)] = w;
+            self.applied_at[usize::from(self.len)] = applied_at;
+            self.len += 1;
+        }
+    }
+    pub fn contains(&self, w: WriteId) -> bool {
+        self.writes().contains(&w)
+    }
+    pub fn writes(&self) -> &[WriteId] {
+        &self.writes[..usize::from(self.len)]
+    }
+    /// The store applied more writes to the key than it lists: older ones may be
+    /// reflected without being listed.
+    pub fn is_full(&self) -> bool {
+        usize::from(self.len) == SEEN_MAX
+    }
+    pub fn newest(&self) -> Option<WriteId> {
+        self.writes().last().copied()
+    }
+    /// When the oldest listed write was applied.
+    pub fn oldest_applied_at(&self) -> Option<SimTime> {
+        (self.len > 0).then_some(self.applied_at[0])
+    }
+}
+
 /// A logical client operation: slab slot plus generation, so a stale timer never
 /// reaches a later operation that reuses the slot.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -54,14 +140,27 @@ pub struct Entry {
     /// The writer's local clock at commit: what a replica compares with its own clock
     /// to estimate its staleness.
     pub commit_local_us: i64,
-    /// The logical client operation this entry carries out (0 for none). The model
-    /// uses it only when `idem` is set; checkers use it to see double application.
+    /// The logical client operation this entry carries out (0 for none), and the
+    /// attempt that committed it. The model uses `op_key` only when `idem` is set;
+    /// checkers know the write by both (`write()`).
     pub op_key: u64,
+    pub attempt: u32,
     /// The entry also records `op_key` as an idempotency key, durably and replicated.
     pub idem: bool,
     /// The operation has an external side effect: the entry is also an event in the
     /// outbox that workers consume.
     pub effect: bool,
+}
+
+impl Entry {
+    /// The write's identity (`NONE` for the workers' own entries).
+    pub fn write(&self) -> WriteId {
+        if self.op_key == 0 {
+            WriteId::NONE
+        } else {
+            WriteId::new(self.op_key, self.attempt)
+        }
+    }
 }
 
 /// What a client asks of a store.
@@ -203,12 +302,18 @@ impl Refusal {
 
 #[derive(Clone, Copy, Debug)]
 pub enum Res {
+    /// A read's answer: the value, the store's version of it (a session token), and the
+    /// writes it reflects.
     Value {
         value: i64,
         version: Version,
+        seen: Seen,
     },
+    /// A write's acknowledgement: its position, and which write carried it out (for a
+    /// retry that an idempotency record answered, the earlier attempt's).
     Written {
         version: Version,
+        write: WriteId,
     },
     /// A cas whose expectation did not match, or a debit the balance could not cover:
     /// the system worked and said no.
@@ -237,6 +342,9 @@ pub struct Snapshot {
     pub consumer_offset: u64,
     pub last_commit_at: SimTime,
     pub last_commit_local_us: i64,
+    /// How many `Held` entries the sender had journaled when it took the snapshot: the
+    /// receiver's state holds exactly the writes those (and earlier snapshots) brought.
+    pub journal_end: u64,
 }
 
 /// Messages between regions; each crosses the network and can be lost.
@@ -283,9 +391,13 @@ pub enum Msg {
         /// The runbook's reconcile step has run: stores send back what they discard.
         reconcile: bool,
     },
-    /// Active-active: a region's own writes, in its sequence.
+    /// Active-active: a region's own writes, in its sequence (none for a keepalive),
+    /// with how far the sender's sequence went and its clock when it sent them: a
+    /// receiver that has applied up to `end` is as fresh as `sender_local_us`.
     Updates {
         updates: Vec<super::multi::Update>,
+        end: u64,
+        sender_local_us: i64,
     },
     UpdatesAck {
         upto: u64,
@@ -398,7 +510,44 @@ impl Msg {
 #[derive(Clone, Copy, Debug)]
 pub struct Discarded {
     pub version: Version,
+    pub write: WriteId,
     pub commit_at: SimTime,
+}
+
+/// Which keys a write touched, as the ledger of writes remembers it.
+pub type Keys = [Key; 2];
+
+/// What a read returned to its client.
+#[derive(Clone, Copy, Debug)]
+pub struct ReadResult {
+    /// The region whose store answered.
+    pub served_by: RegionId,
+    pub value: i64,
+    /// The store's version of the value (the model's label; session tokens use it).
+    pub version: Version,
+    /// The writes the value reflects.
+    pub seen: Seen,
+}
+
+/// Who made a region the writer under an epoch.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Grantor {
+    /// The control plane's automated failover.
+    ControlPlane,
+    /// An operator, through the control plane.
+    Operator,
+    /// The design's emergency successor promoted itself, without the control plane.
+    EmergencySuccessor,
+}
+
+impl Grantor {
+    pub fn name(self) -> &'static str {
+        match self {
+            Grantor::ControlPlane => "control plane",
+            Grantor::Operator => "operator",
+            Grantor::EmergencySuccessor => "emergency successor",
+        }
+    }
 }
 
 /// What checkers and metrics see: the observable effects of one event.
@@ -412,14 +561,6 @@ pub enum Obs {
         before: i64,
         after: [(Key, i64); 2],
     },
-    /// A store served a read that had seen `version` of the key.
-    ReadServed {
-        region: RegionId,
-        key: Key,
-        version: Version,
-        class: ReadClass,
-        served_at: SimTime,
-    },
     Invoke {
         op: OpId,
         kind: OpKind,
@@ -428,13 +569,15 @@ pub enum Obs {
         op_key: u64,
         req: Req,
     },
-    /// The client got a definite answer: `version` is set for acknowledged writes.
+    /// The client got a definite answer: `write` (and the store's `version` of it) is
+    /// set for acknowledged writes.
     Complete {
         op: OpId,
         kind: OpKind,
         region: RegionId,
         ok: bool,
         version: Option<Version>,
+        write: Option<WriteId>,
         delta: i64,
         invoked_at: SimTime,
         attempts: u32,
@@ -443,8 +586,8 @@ pub enum Obs {
         /// The operation's (first) key and its client session.
         key: Key,
         session: u32,
-        /// For a read: the version and value it returned.
-        read: Option<(Version, i64)>,
+        /// For a read: what it returned.
+        read: Option<ReadResult>,
     },
     /// The client gave up without knowing whether a write happened.
     Indeterminate {
@@ -463,7 +606,7 @@ pub enum Obs {
         epoch: u32,
         region: RegionId,
         fenced: bool,
-        by_operator: bool,
+        by: Grantor,
         /// When the control plane decided the old writer had failed (`None` when an
         /// operator promoted by hand).
         detected_at: Option<SimTime>,
@@ -493,8 +636,8 @@ pub enum Obs {
     Superseded {
         region: RegionId,
         key: Key,
-        loser: Version,
-        winner: Version,
+        loser: WriteId,
+        winner: WriteId,
     },
     /// Active-active: a conditional write was refused because another held or changed
     /// the key.

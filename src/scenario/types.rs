@@ -105,6 +105,20 @@ impl OpKind {
         self as usize
     }
 
+    /// The entity type the operation acts on.
+    pub fn entity(self) -> KeyKind {
+        use OpKind as K;
+        match self {
+            K::RegisterRead | K::RegisterWrite | K::RegisterCas => KeyKind::Register,
+            K::AccountRead | K::AccountCredit | K::AccountDebit | K::AccountTransfer => {
+                KeyKind::Account
+            }
+            K::InventoryReserve | K::InventoryRelease => KeyKind::Item,
+            K::PermissionGrant | K::PermissionRevoke | K::PermissionCheck => KeyKind::Permission,
+            K::WorkflowAdvance | K::WorkflowRead => KeyKind::Workflow,
+        }
+    }
+
     /// Operations with an external side effect: a transfer charges a card, a permission
     /// change sends a notification, a workflow step calls a partner.
     pub fn has_effect(self) -> bool {

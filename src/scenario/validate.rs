@@ -554,6 +554,7 @@ impl Validator<'_> {
                 }
             }
         }
+        self.reads_servable(&f.workload, &design, &workload)?;
         let faults = self.faults(&f.faults, &regions, duration, &design)?;
         let swarm = self.swarm(f.swarm, &regions, duration, &design)?;
         let (events_max, sim_time_max, convergence_max) = self.limits(&f.limits, duration)?;
@@ -1082,6 +1083,40 @@ impl Validator<'_> {
         let propose_timeout =
             self.positive_ms("design.conflicts.propose_timeout_ms", c.propose_timeout_ms)?;
         Ok((topology, out, propose_timeout))
+    }
+
+    /// Every read class the workload asks for must be one the design can serve: with
+    /// every region writing, a strong read needs one region that sees every write to
+    /// its key, which only the home-region policy gives. Refused here rather than
+    /// quietly served as something weaker.
+    fn reads_servable(&self, wf: &WorkloadFile, d: &Design, w: &Workload) -> R<()> {
+        if d.topology != Topology::ActiveActiveWrites {
+            return Ok(());
+        }
+        for &(kind, _) in &w.mix {
+            if !kind.is_read() || w.read_class[kind.idx()] != ReadClass::Strong {
+                continue;
+            }
+            let entity = kind.entity();
+            if d.conflicts[entity as usize] == ConflictPolicy::HomeRegion {
+                continue;
+            }
+            let path = if wf.read_classes.contains_key(kind.name()) {
+                format!("workload.read_classes.\"{}\"", kind.name())
+            } else {
+                format!("workload.mix.\"{}\"", kind.name())
+            };
+            return self.err(
+                path,
+                format!(
+                    "{} is a strong read (the default class), but with design.topology \"active-active-writes\" and design.conflicts.{} not \"home-region\" no region sees every write to a key, so none can serve it; give it class \"eventual\", \"session\" or \"bounded\" in workload.read_classes, or set design.conflicts.{} to \"home-region\" (strong reads then go to each key's home)",
+                    kind.name(),
+                    entity.name(),
+                    entity.name()
+                ),
+            );
+        }
+        Ok(())
     }
 
     fn capacity(&self, c: &CapacityFile) -> R<Capacity> {

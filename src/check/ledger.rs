@@ -1,0 +1,394 @@
+//! The ledger of writes: what the checkers know of every client write, by its identity
+//! (operation and attempt), never by where the model put it in a log. It follows which
+//! stores hold each write from the world's journal, and remembers per key the recent
+//! commits, acknowledgements and known losses that reads are judged against.
+//!
+//! `Checkers` keeps it up to date before any invariant sees an observation; invariants
+//! only read it. It is bounded: a write is followed until every store holds it (then
+//! it is safe: nothing but a store discarding it can lose it) or until none does (then
+//! it is gone, and remembered for `GONE_WINDOW` so a late acknowledgement is seen);
+//! per key only the last few commits and acknowledgements are kept.
+
+use super::probe::Probe;
+use crate::engine::{SimDuration, SimTime};
+use crate::model::store::Journaled;
+use crate::model::types::{Key, Obs, Seen, WriteId, NO_KEY};
+use crate::scenario::{RegionId, Scenario, Topology};
+use std::collections::{BTreeMap, VecDeque};
+
+/// A store that does not hold a write.
+const NOT_HELD: u64 = u64::MAX;
+/// Commits remembered per key (their times tell whether a read could have missed them).
+const KEY_COMMITS_MAX: usize = 32;
+/// Acknowledged writes remembered per key, for judging later reads.
+const KEY_ACKS_MAX: usize = 16;
+/// How long, and how many, writes that no store holds any more are remembered.
+const GONE_WINDOW: SimDuration = SimDuration::from_secs(600);
+const GONE_MAX: usize = 1 << 20;
+
+/// A write some store holds and some does not.
+#[derive(Clone, Debug)]
+pub struct Track {
+    /// Per store: `NOT_HELD`, or the store's count of journaled writes when it got this
+    /// one (a snapshot of that store taken at a count at least this includes it).
+    held: Box<[u64]>,
+    holders: u32,
+    /// When the write first committed (from its commit observation).
+    pub commit_at: Option<SimTime>,
+    /// The newest commit time among writes every store held when this one committed:
+    /// how much committed history this write was ahead of what was safe.
+    pub safe_before: SimTime,
+}
+
+/// An acknowledged write, as later reads of its key are judged against it.
+#[derive(Clone, Copy, Debug)]
+pub struct Ack {
+    pub write: WriteId,
+    pub at: SimTime,
+    pub commit_at: Option<SimTime>,
+}
+
+/// Whether a read's value reflects a write.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reflects {
+    Yes,
+    No,
+    /// The value reflects more writes than it lists, and the write may be among them.
+    Unknown,
+}
+
+#[derive(Clone, Debug, Default)]
+struct KeyLog {
+    /// `(write, first commit time, the other key it touched)`, newest last.
+    commits: VecDeque<(WriteId, SimTime, Key)>,
+    acks: VecDeque<Ack>,
+}
+
+impl KeyLog {
+    fn commit(&self, w: WriteId) -> Option<&(WriteId, SimTime, Key)> {
+        self.commits.iter().rev().find(|c| c.0 == w)
+    }
+}
+
+fn push_bounded<T>(q: &mut VecDeque<T>, x: T, max: usize) {
+    if q.len() == max {
+        q.pop_front();
+    }
+    q.push_back(x);
+}
+
+pub struct Ledger {
+    /// Single-writer designs journal their client writes; active-active ones do not
+    /// (their losses are conflicts, judged by `no_lost_update`).
+    pub follows_stores: bool,
+    stores: usize,
+    /// The next journal position to read.
+    cursor: u64,
+    /// Journal entries dropped before the ledger read them (a bound hit: holdings may
+    /// be wrong, so checkers that rely on them say so).
+    pub overrun: u64,
+    /// Per store, how many `Held` entries it has journaled.
+    counts: Vec<u64>,
+    tracked: BTreeMap<WriteId, Track>,
+    gone: BTreeMap<WriteId, SimTime>,
+    gone_fifo: VecDeque<(SimTime, WriteId)>,
+    /// Writes a conflict dropped (in some region), remembered like gone ones.
+    superseded: BTreeMap<WriteId, SimTime>,
+    superseded_fifo: VecDeque<(SimTime, WriteId)>,
+    keys: Vec<KeyLog>,
+    /// The newest commit time among writes every store has held.
+    safe_commit_at: SimTime,
+    /// Writes that reached every store, and the most followed at once.
+    pub confirmed: u64,
+    pub tracked_max: usize,
+}
+
+impl Ledger {
+    pub fn new(s: &Scenario) -> Self {
+        let n = s.regions.len();
+        Ledger {
+            follows_stores: s.design.topology != Topology::ActiveActiveWrites,
+            stores: n,
+            cursor: 0,
+            overrun: 0,
+            counts: vec![0; n],
+            tracked: BTreeMap::new(),
+            gone: BTreeMap::new(),
+            gone_fifo: VecDeque::new(),
+            superseded: BTreeMap::new(),
+            superseded_fifo: VecDeque::new(),
+            keys: vec![KeyLog::default(); s.workload.key_count() as usize],
+            safe_commit_at: SimTime::ZERO,
+            confirmed: 0,
+            tracked_max: 0,
+        }
+    }
+
+    /// Reads the world's journal from where it stopped.
+    pub fn catch_up(&mut self, probe: &dyn Probe, at: SimTime) {
+        let journal = probe.journal();
+        if self.cursor < journal.start() {
+            self.overrun += journal.start() - self.cursor;
+            self.cursor = journal.start();
+        }
+        while let Some((region, entry)) = journal.get(self.cursor) {
+            self.cursor += 1;
+            match entry {
+                Journaled::Held(w) => self.on_held(region, w),
+                Journaled::Replaced { from, upto } => self.replaced(region, from, upto, at),
+            }
+        }
+        self.expire_gone(at);
+    }
+
+    fn on_held(&mut self, r: RegionId, w: WriteId) {
+        self.counts[r.idx()] += 1;
+        let count = self.counts[r.idx()];
+        self.gone.remove(&w);
+        let n = self.stores;
+        let safe = self.safe_commit_at;
+        let t = self.tracked.entry(w).or_insert_with(|| Track {
+            held: vec![NOT_HELD; n].into_boxed_slice(),
+            holders: 0,
+            commit_at: None,
+            safe_before: safe,
+        });
+        if t.held[r.idx()] == NOT_HELD {
+            t.held[r.idx()] = count;
+            t.holders += 1;
+        }
+        if t.holders as usize == n {
+            self.confirm(w);
+        }
+        self.tracked_max = self.tracked_max.max(self.tracked.len());
+    }
+
+    fn confirm(&mut self, w: WriteId) {
+        if let Some(t) = self.tracked.remove(&w) {
+            self.confirmed += 1;
+            if let Some(c) = t.commit_at {
+                self.safe_commit_at = self.safe_commit_at.max(c);
+            }
+        }
+    }
+
+    /// Store `r` now holds exactly what `from` held after its first `upto` writes.
+    fn replaced(&mut self, r: RegionId, from: RegionId, upto: u64, at: SimTime) {
+        let count = self.counts[r.idx()];
+        let (mut everywhere, mut nowhere) = (Vec::new(), Vec::new());
+        for (w, t) in &mut self.tracked {
+            let was = t.held[r.idx()] != NOT_HELD;
+            let now = t.held[from.idx()] != NOT_HELD && t.held[from.idx()] <= upto;
+            if now && !was {
+                t.held[r.idx()] = count;
+                t.holders += 1;
+            } else if was && !now {
+                t.held[r.idx()] = NOT_HELD;
+                t.holders -= 1;
+            }
+            if t.holders as usize == self.stores {
+                everywhere.push(*w);
+            } else if t.holders == 0 {
+                nowhere.push(*w);
+            }
+        }
+        everywhere.into_iter().for_each(|w| self.confirm(w));
+        for w in nowhere {
+            self.tracked.remove(&w);
+            if self.gone.len() < GONE_MAX {
+                self.gone.insert(w, at);
+                self.gone_fifo.push_back((at, w));
+            }
+        }
+    }
+
+    fn expire_gone(&mut self, at: SimTime) {
+        for (set, fifo) in [
+            (&mut self.gone, &mut self.gone_fifo),
+            (&mut self.superseded, &mut self.superseded_fifo),
+        ] {
+            while fifo.front().is_some_and(|(t, _)| at.since(*t) > GONE_WINDOW) {
+                let (t, w) = fifo.pop_front().expect("non-empty");
+                if set.get(&w) == Some(&t) {
+                    set.remove(&w);
+                }
+            }
+        }
+    }
+
+    /// Records commits, acknowledgements and known losses by key.
+    pub fn observe(&mut self, at: SimTime, obs: &Obs) {
+        match obs {
+            Obs::Commit { entry, .. } if !entry.write().is_none() => {
+                let w = entry.write();
+                for (k, other) in [(entry.key, entry.key2), (entry.key2, entry.key)] {
+                    let Some(log) = self.keys.get_mut(k as usize) else { continue };
+                    if log.commit(w).is_none() {
+                        push_bounded(&mut log.commits, (w, at, other), KEY_COMMITS_MAX);
+                    }
+                }
+                if let Some(t) = self.tracked.get_mut(&w) {
+                    t.commit_at.get_or_insert(at);
+                }
+            }
+            Obs::Complete { write: Some(w), key, .. } => {
+                let Some(log) = self.keys.get(*key as usize) else { return };
+                let (commit_at, other) = log.commit(*w).map_or((None, NO_KEY), |c| (Some(c.1), c.2));
+                for k in [*key, other] {
+                    if let Some(log) = self.keys.get_mut(k as usize) {
+                        let ack = Ack { write: *w, at, commit_at };
+                        push_bounded(&mut log.acks, ack, KEY_ACKS_MAX);
+                    }
+                }
+            }
+            Obs::Superseded { loser, .. } => {
+                if self.superseded.len() < GONE_MAX && !self.superseded.contains_key(loser) {
+                    self.superseded.insert(*loser, at);
+                    self.superseded_fifo.push_back((at, *loser));
+                }
+                self.expire_gone(at);
+            }
+            _ => {}
+        }
+    }
+
+    /// Whether store `r` holds `w`. A write the ledger no longer follows is held
+    /// everywhere, unless it left every store.
+    pub fn held(&self, r: RegionId, w: WriteId) -> bool {
+        match self.tracked.get(&w) {
+            Some(t) => t.held[r.idx()] != NOT_HELD,
+            None => !self.gone.contains_key(&w),
+        }
+    }
+
+    /// The write is followed: some store holds it and some does not.
+    pub fn track(&self, w: WriteId) -> Option<&Track> {
+        self.tracked.get(&w)
+    }
+
+    /// The write left every store (within `GONE_WINDOW`), and when.
+    pub fn gone_at(&self, w: WriteId) -> Option<SimTime> {
+        self.gone.get(&w).copied()
+    }
+
+    /// The write's first commit time, while its key remembers it.
+    pub fn commit_at(&self, key: Key, w: WriteId) -> Option<SimTime> {
+        self.keys.get(key as usize).and_then(|l| l.commit(w)).map(|c| c.1)
+    }
+
+    /// Whether a read's `seen` reflects `w`, committed at `commit_at`.
+    pub fn reflects(seen: &Seen, w: WriteId, commit_at: Option<SimTime>) -> Reflects {
+        if seen.contains(w) {
+            return Reflects::Yes;
+        }
+        if !seen.is_full() {
+            return Reflects::No;
+        }
+        // Had the store applied `w`, it would have done so after `w` committed, and so
+        // after the oldest listed write: `w` would be listed.
+        match (seen.oldest_applied_at(), commit_at) {
+            (Some(oldest), Some(c)) if oldest < c => Reflects::No,
+            _ => Reflects::Unknown,
+        }
+    }
+
+    /// The oldest write to `key` acknowledged before `before` that a read which saw
+    /// `seen` does not reflect, leaving out writes known lost (a read is not stale for
+    /// missing a write no store keeps, or one a conflict dropped: those are
+    /// `acked_durability`'s and `no_lost_update`'s findings). The write's fate may still
+    /// be open: the caller defers its verdict until it is known.
+    pub fn missed(&self, key: Key, seen: &Seen, before: SimTime) -> Option<Ack> {
+        let log = self.keys.get(key as usize)?;
+        log.acks.iter().copied().find(|a| {
+            a.at < before
+                && self.fate(a.write) != Fate::Lost
+                && Ledger::reflects(seen, a.write, a.commit_at) == Reflects::No
+        })
+    }
+}
+
+/// What became of a write, as far as the ledger can tell now.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Fate {
+    /// Every store has held it (or the ledger does not follow stores in this design).
+    Safe,
+    /// No store holds it any more.
+    Lost,
+    /// Some store holds it and some does not: it may yet be kept or lost.
+    Open,
+}
+
+
+impl Ledger {
+    /// A write a conflict dropped counts as lost too (it is `no_lost_update`'s finding).
+    pub fn fate(&self, w: WriteId) -> Fate {
+        if self.gone.contains_key(&w) || self.superseded.contains_key(&w) {
+            Fate::Lost
+        } else if self.tracked.contains_key(&w) {
+            Fate::Open
+        } else {
+            Fate::Safe
+        }
+    }
+}
+
+/// Items waiting for a write's fate: a read that missed a write is stale only if the
+/// write survives (one that is lost is `acked_durability`'s finding, not a stale read),
+/// and while replication is under way nobody knows yet. Bounded: past `DEFERRED_MAX`
+/// waiting items, new ones are counted as dropped rather than kept.
+pub struct Deferred<T> {
+    by_write: BTreeMap<WriteId, Vec<T>>,
+    len: usize,
+    pub dropped: u64,
+}
+
+/// Items kept waiting at most, over all writes.
+pub const DEFERRED_MAX: usize = 100_000;
+
+impl<T> Default for Deferred<T> {
+    fn default() -> Self {
+        Deferred { by_write: BTreeMap::new(), len: 0, dropped: 0 }
+    }
+}
+
+impl<T> Deferred<T> {
+    pub fn push(&mut self, w: WriteId, item: T) {
+        if self.len >= DEFERRED_MAX {
+            self.dropped += 1;
+            return;
+        }
+        self.len += 1;
+        self.by_write.entry(w).or_default().push(item);
+    }
+
+    /// The items whose write turned out safe; those whose write was lost are dropped.
+    pub fn settle(&mut self, ledger: &Ledger) -> Vec<T> {
+        let decided: Vec<(WriteId, Fate)> = self
+            .by_write
+            .keys()
+            .map(|w| (*w, ledger.fate(*w)))
+            .filter(|(_, f)| *f != Fate::Open)
+            .collect();
+        let mut out = Vec::new();
+        for (w, fate) in decided {
+            let items = self.by_write.remove(&w).unwrap_or_default();
+            self.len -= items.len();
+            if fate == Fate::Safe {
+                out.extend(items);
+            }
+        }
+        out
+    }
+
+    /// At the end: the items whose write the final writer holds.
+    pub fn finish(&mut self, ledger: &Ledger, writer: RegionId) -> Vec<T> {
+        let mut out = self.settle(ledger);
+        for (w, items) in std::mem::take(&mut self.by_write) {
+            if ledger.held(writer, w) {
+                out.extend(items);
+            }
+        }
+        self.len = 0;
+        out
+    }
+}

@@ -1,0 +1,110 @@
+//! The strong register history, in one translation from observations: the
+//! `linearizable` checker builds its history from it and `run --history` writes it as
+//! Jepsen EDN, so what is checked and what is exported cannot disagree. Each logical
+//! operation is its own process; its key names the register (registers start at 0).
+//!
+//! Meanings, as Jepsen and Knossos read them: a read returns the value the client saw;
+//! a write or a cas the store acknowledged is `:ok`; a cas the store declined (its
+//! expectation did not match), like any definite failure, did not take effect and is
+//! `:fail`; an operation whose client gave up without knowing is `:info`.
+
+use crate::history::{Func, Outcome, Value};
+use crate::model::types::{Obs, Req};
+use crate::scenario::{OpKind, ReadClass, Scenario};
+use std::collections::BTreeMap;
+
+/// One line of the register history.
+#[derive(Clone, Debug, PartialEq)]
+pub enum RegisterEvent {
+    Invoke { process: u64, f: Func, key: i64, value: Value },
+    Complete { process: u64, f: Func, key: i64, outcome: Outcome, value: Value },
+}
+
+impl RegisterEvent {
+    /// The event as one EDN op map.
+    pub fn edn(&self) -> String {
+        let (process, ty, f, key, value) = match self {
+            RegisterEvent::Invoke { process, f, key, value } => (process, ":invoke", f, key, value),
+            RegisterEvent::Complete { process, f, key, outcome, value } => {
+                let ty = match outcome {
+                    Outcome::Ok => ":ok",
+                    Outcome::Fail => ":fail",
+                    Outcome::Info => ":info",
+                };
+                (process, ty, f, key, value)
+            }
+        };
+        let f = match f {
+            Func::Read => ":read",
+            Func::Write => ":write",
+            _ => ":cas",
+        };
+        format!("{{:process {process}, :type {ty}, :f {f}, :key {key}, :value {value}}}")
+    }
+}
+
+/// Turns observations into register history events, remembering what each operation in
+/// flight asked.
+pub struct RegisterHistory {
+    strong_reads: bool,
+    pending: BTreeMap<u64, (Func, i64, Value)>,
+}
+
+impl RegisterHistory {
+    pub fn new(s: &Scenario) -> Self {
+        RegisterHistory {
+            strong_reads: s.workload.read_class[OpKind::RegisterRead.idx()] == ReadClass::Strong,
+            pending: BTreeMap::new(),
+        }
+    }
+
+    /// Operations invoked and not yet completed.
+    pub fn in_flight(&self) -> usize {
+        self.pending.len()
+    }
+
+    pub fn translate(&mut self, obs: &Obs) -> Option<RegisterEvent> {
+        match obs {
+            Obs::Invoke { kind, op_key, req, .. } => {
+                let (f, key, value) = match (*kind, *req) {
+                    (OpKind::RegisterRead, Req::Read { key, .. }) if self.strong_reads => {
+                        (Func::Read, key, Value::Nil)
+                    }
+                    (OpKind::RegisterWrite, Req::Write { key, value }) => {
+                        (Func::Write, key, Value::Int(value))
+                    }
+                    (OpKind::RegisterCas, Req::Cas { key, expect, new }) => {
+                        (Func::Cas, key, Value::List(vec![Value::Int(expect), Value::Int(new)]))
+                    }
+                    _ => return None,
+                };
+                let key = i64::from(key);
+                self.pending.insert(*op_key, (f, key, value.clone()));
+                Some(RegisterEvent::Invoke { process: *op_key, f, key, value })
+            }
+            Obs::Complete { op_key, ok, write, read, .. } => {
+                let (f, key, asked) = self.pending.remove(op_key)?;
+                let (outcome, value) = match (f, ok, write, read) {
+                    (Func::Read, true, _, Some(r)) => (Outcome::Ok, Value::Int(r.value)),
+                    (Func::Write | Func::Cas, true, Some(_), _) => (Outcome::Ok, asked),
+                    // A declined cas, or any definite failure: it did not happen.
+                    (_, false, _, _) | (Func::Cas, true, None, None) => (Outcome::Fail, asked),
+                    // An answer that says neither (none exists today): nobody knows.
+                    _ => (Outcome::Info, asked),
+                };
+                Some(RegisterEvent::Complete { process: *op_key, f, key, outcome, value })
+            }
+            Obs::Indeterminate { op_key, .. } => {
+                let (f, key, value) = self.pending.remove(op_key)?;
+                Some(RegisterEvent::Complete {
+                    process: *op_key,
+                    f,
+                    key,
+                    outcome: Outcome::Info,
+                    value,
+                })
+            }
+            _ => None,
+        }
+    }
+}
