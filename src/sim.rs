@@ -55,18 +55,8 @@ impl Model for Sim {
         if is_sample {
             self.metrics.sample(&self.world);
             self.checkers.sample(now, &self.world);
-            if let Phase::Converging { since } = self.world.phase {
-                let converged = self.world.converged();
-                if converged || self.world.now.since(since) > self.world.s.convergence_max {
-                    if converged {
-                        self.world.converged_at = Some(self.world.now);
-                    }
-                    self.world.phase = Phase::Done;
-                    return false;
-                }
-            }
         }
-        !self.world.ops_limit_hit
+        !self.world.ops_limit_hit && self.world.phase != Phase::Done
     }
 
     fn trace_word(ev: &Event) -> u64 {
@@ -119,19 +109,21 @@ fn divergence(w: &World) -> (u64, Vec<serde_json::Value>) {
     let wl = &w.s.workload;
     let mut count = 0;
     let mut examples = Vec::new();
-    for k in 0..wl.key_count() as usize {
-        let first = w.stores[0].cells[k].value;
-        if w.stores.iter().all(|st| st.cells[k].value == first) {
-            continue;
-        }
+    for k in w.divergent_keys() {
         count += 1;
         if examples.len() < DIVERGENT_EXAMPLES_MAX {
             let values: serde_json::Map<String, serde_json::Value> = w
                 .stores
                 .iter()
-                .map(|st| (w.s.region_name(st.region).to_string(), st.cells[k].value.into()))
+                .map(|st| {
+                    let v = match st.list(k) {
+                        Some(l) => serde_json::json!(l),
+                        None => st.cells[k as usize].value.into(),
+                    };
+                    (w.s.region_name(st.region).to_string(), v)
+                })
                 .collect();
-            let kind = wl.key_kind(k as u32);
+            let kind = wl.key_kind(k);
             examples.push(serde_json::json!({"key": k, "kind": kind.name(), "values": values}));
         }
     }

@@ -95,7 +95,8 @@ pub struct Ledger {
     /// Writes a conflict dropped (in some region), remembered like gone ones.
     superseded: BTreeMap<WriteId, SimTime>,
     superseded_fifo: VecDeque<(SimTime, WriteId)>,
-    keys: Vec<KeyLog>,
+    /// Per key touched so far.
+    keys: BTreeMap<Key, KeyLog>,
     /// The newest commit time among writes every store has held.
     safe_commit_at: SimTime,
     /// Writes that reached every store, and the most followed at once.
@@ -117,7 +118,7 @@ impl Ledger {
             gone_fifo: VecDeque::new(),
             superseded: BTreeMap::new(),
             superseded_fifo: VecDeque::new(),
-            keys: vec![KeyLog::default(); s.workload.key_count() as usize],
+            keys: BTreeMap::new(),
             safe_commit_at: SimTime::ZERO,
             confirmed: 0,
             tracked_max: 0,
@@ -222,7 +223,10 @@ impl Ledger {
             Obs::Commit { entry, .. } if !entry.write().is_none() => {
                 let w = entry.write();
                 for (k, other) in [(entry.key, entry.key2), (entry.key2, entry.key)] {
-                    let Some(log) = self.keys.get_mut(k as usize) else { continue };
+                    if k == NO_KEY {
+                        continue;
+                    }
+                    let log = self.keys.entry(k).or_default();
                     if log.commit(w).is_none() {
                         push_bounded(&mut log.commits, (w, at, other), KEY_COMMITS_MAX);
                     }
@@ -232,12 +236,13 @@ impl Ledger {
                 }
             }
             Obs::Complete { write: Some(w), key, .. } => {
-                let Some(log) = self.keys.get(*key as usize) else { return };
-                let (commit_at, other) = log.commit(*w).map_or((None, NO_KEY), |c| (Some(c.1), c.2));
+                let log = self.keys.get(key);
+                let commit = log.and_then(|l| l.commit(*w));
+                let (commit_at, other) = commit.map_or((None, NO_KEY), |c| (Some(c.1), c.2));
                 for k in [*key, other] {
-                    if let Some(log) = self.keys.get_mut(k as usize) {
+                    if k != NO_KEY {
                         let ack = Ack { write: *w, at, commit_at };
-                        push_bounded(&mut log.acks, ack, KEY_ACKS_MAX);
+                        push_bounded(&mut self.keys.entry(k).or_default().acks, ack, KEY_ACKS_MAX);
                     }
                 }
             }
@@ -273,7 +278,7 @@ impl Ledger {
 
     /// The write's first commit time, while its key remembers it.
     pub fn commit_at(&self, key: Key, w: WriteId) -> Option<SimTime> {
-        self.keys.get(key as usize).and_then(|l| l.commit(w)).map(|c| c.1)
+        self.keys.get(&key).and_then(|l| l.commit(w)).map(|c| c.1)
     }
 
     /// Whether a read's `seen` reflects `w`, committed at `commit_at`.
@@ -298,7 +303,7 @@ impl Ledger {
     /// `acked_durability`'s and `no_lost_update`'s findings). The write's fate may still
     /// be open: the caller defers its verdict until it is known.
     pub fn missed(&self, key: Key, seen: &Seen, before: SimTime) -> Option<Ack> {
-        let log = self.keys.get(key as usize)?;
+        let log = self.keys.get(&key)?;
         log.acks.iter().copied().find(|a| {
             a.at < before
                 && self.fate(a.write) != Fate::Lost

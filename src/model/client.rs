@@ -41,6 +41,8 @@ pub struct Op {
     pub last_backoff: SimDuration,
     /// Where the current attempt went, and when.
     pub target: RegionId,
+    /// Every attempt goes to this region's store (the final reads of each region).
+    pub pinned: Option<RegionId>,
     pub sent_at: SimTime,
 }
 
@@ -123,6 +125,9 @@ impl Router {
 
     /// Where an attempt of `op` goes.
     pub fn route(&self, s: &Scenario, op: &Op) -> RegionId {
+        if let Some(r) = op.pinned {
+            return r;
+        }
         if s.design.topology == crate::scenario::Topology::ActiveActiveWrites {
             // Every region writes: go local, or to the key's home when it has one (its
             // writes, and strong reads, which only the home can serve).
@@ -176,6 +181,7 @@ pub fn draw_op(s: &Scenario, rng: &mut ChaCha8Rng, region: RegionId, now: SimTim
     let item = |rng: &mut ChaCha8Rng| w.item_base() + rng.gen_range(0..w.items);
     let perm = |rng: &mut ChaCha8Rng| w.permission_base() + rng.gen_range(0..w.permissions);
     let flow = |rng: &mut ChaCha8Rng| w.workflow_base() + rng.gen_range(0..w.workflows);
+    let list = |rng: &mut ChaCha8Rng| w.list_base() + rng.gen_range(0..w.lists);
     let read = |key: Key| Req::Read {
         key,
         class: w.read_class[kind.idx()],
@@ -225,6 +231,8 @@ pub fn draw_op(s: &Scenario, rng: &mut ChaCha8Rng, region: RegionId, now: SimTim
             Req::Advance { key: flow(rng), to: rng.gen_range(1..WORKFLOW_STATES), checked }
         }
         OpKind::WorkflowRead => read(flow(rng)),
+        OpKind::ListAppend => Req::Append { key: list(rng) },
+        OpKind::ListRead => read(list(rng)),
     };
     let prechecking = req.precheck_key().is_some();
     let session = rng.gen_range(0..w.sessions);
@@ -246,6 +254,33 @@ pub fn draw_op(s: &Scenario, rng: &mut ChaCha8Rng, region: RegionId, now: SimTim
         last_backoff: SimDuration::ZERO,
         target: region,
         sent_at: now,
+        pinned: None,
+    }
+}
+
+/// A final read of list `key` from `region`'s own store (eventual class: whatever it
+/// holds), once the liveness phase is over.
+pub fn final_read(region: RegionId, key: Key, now: SimTime) -> Op {
+    let req = Req::Read { key, class: ReadClass::Eventual, min_version: Version::default() };
+    Op {
+        gen: 0,
+        key: 0,
+        alive: true,
+        kind: OpKind::ListRead,
+        region,
+        invoked_at: now,
+        attempt: 0,
+        req,
+        delta: 0,
+        maybe_applied: false,
+        force_writer: false,
+        prechecking: false,
+        backing_off: false,
+        session: 0,
+        last_backoff: SimDuration::ZERO,
+        target: region,
+        sent_at: now,
+        pinned: Some(region),
     }
 }
 

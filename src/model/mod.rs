@@ -30,6 +30,8 @@ use types::*;
 
 /// How often metrics sample lag and the liveness phase checks for convergence.
 pub const SAMPLE_EVERY: SimDuration = SimDuration::from_ms(100);
+/// How long the final reads of every list may take before the run ends without them.
+pub const FINAL_READS_MAX: SimDuration = SimDuration::from_secs(30);
 
 /// The closed set of events. Payloads live beside the engine's heap.
 #[derive(Debug)]
@@ -201,6 +203,11 @@ pub enum Phase {
     Converging {
         since: SimTime,
     },
+    /// Converged (or out of time): every region reads every list once, through the
+    /// normal read path, so checkers can compare what each region ends with.
+    FinalReads {
+        since: SimTime,
+    },
     Done,
 }
 
@@ -262,6 +269,8 @@ impl World {
                 st.cells[k as usize].value = s.workload.initial_value(k);
             }
             st.retain_for_workers = s.design.stream.side_effects;
+            let wl = &s.workload;
+            st.with_lists(wl.list_base(), wl.lists, wl.list_length_max);
             if s.design.topology == Topology::ActiveActiveWrites {
                 st.multi = multi::Multi::new(&s);
             }
@@ -400,7 +409,10 @@ impl World {
             }
             Event::FaultStart { index } => self.fault(index, true),
             Event::FaultEnd { index } => self.fault(index, false),
-            Event::Sample => sched.after(SAMPLE_EVERY, Event::Sample),
+            Event::Sample => {
+                self.phase_tick();
+                sched.after(SAMPLE_EVERY, Event::Sample)
+            }
             Event::EndDrill => self.end_drill(),
             Event::WorkerTick { region } => self.worker_tick(region, sched),
             Event::ServiceDone { region, cell, job } => {
@@ -955,7 +967,8 @@ impl World {
     fn retry_or_fail(&mut self, id: OpId) {
         let attempts = self.s.workload.attempts;
         let Some(op) = self.ops.get_mut(id) else { return };
-        if op.attempt < attempts && self.phase == Phase::Drill {
+        let retrying = matches!(self.phase, Phase::Drill | Phase::FinalReads { .. });
+        if op.attempt < attempts && retrying {
             // A retry budget spends a token per retry; without one, the op gives up.
             let tokens = &mut self.retry_tokens[op.region.idx()];
             if self.s.workload.budget.is_none() || *tokens >= 1.0 {
@@ -1001,7 +1014,12 @@ impl World {
             }
             Res::Value { value, version, seen } => {
                 let served_by = op.target;
-                let read = ReadResult { served_by, value, version, seen };
+                let read = ReadResult { served_by, value, list: None, version, seen };
+                self.complete(id, true, None, Some(read))
+            }
+            Res::List { elements, version, seen } => {
+                let (served_by, value) = (op.target, elements.len() as i64);
+                let read = ReadResult { served_by, value, list: Some(elements), version, seen };
                 self.complete(id, true, None, Some(read))
             }
             Res::Written { version, write } => self.complete(id, true, Some((version, write)), None),
@@ -1033,7 +1051,7 @@ impl World {
         }
         // The session remembers the newest version it wrote or read of each key.
         let version = written.map(|w| w.0);
-        if let Some(v) = version.or(read.map(|r| r.version)) {
+        if let Some(v) = version.or(read.as_ref().map(|r| r.version)) {
             let seen = self.sessions.entry((region, session, key)).or_default();
             *seen = (*seen).max(v);
         }
@@ -1200,6 +1218,55 @@ impl World {
         self.phase = Phase::Converging { since: self.now };
     }
 
+    /// The liveness phase ends once the system has converged, or after
+    /// `convergence_max`; then come the final reads, which end when every one has its
+    /// answer (or after `FINAL_READS_MAX`).
+    fn phase_tick(&mut self) {
+        match self.phase {
+            Phase::Converging { since } => {
+                let converged = self.converged();
+                if converged {
+                    self.converged_at = Some(self.now);
+                }
+                if converged || self.now.since(since) > self.s.convergence_max {
+                    self.begin_final_reads();
+                }
+            }
+            Phase::FinalReads { since } => {
+                if self.ops.alive == 0 || self.now.since(since) > FINAL_READS_MAX {
+                    self.phase = Phase::Done;
+                }
+            }
+            Phase::Drill | Phase::Done => {}
+        }
+    }
+
+    /// Every region reads every list, from its own store.
+    fn begin_final_reads(&mut self) {
+        if self.s.workload.lists == 0 || !self.s.workload.has_lists() {
+            self.phase = Phase::Done;
+            return;
+        }
+        self.phase = Phase::FinalReads { since: self.now };
+        self.out.obs.push(Obs::FinalReads);
+        let base = self.s.workload.list_base();
+        for region in self.s.region_ids() {
+            for key in base..base + self.s.workload.lists {
+                let mut op = client::final_read(region, key, self.now);
+                self.next_op_key += 1;
+                op.key = self.next_op_key;
+                let (kind, op_key, req) = (op.kind, op.key, op.req);
+                let id = self.ops.insert(op);
+                self.out.obs.push(Obs::Invoke { op: id, kind, region, op_key, req });
+                if self.region_up[region.idx()] {
+                    self.start_attempt(id);
+                } else {
+                    self.complete(id, false, None, None);
+                }
+            }
+        }
+    }
+
     /// Whether the system has converged: every region up, nothing in flight, every
     /// store has applied what it holds, one writer, and every store holds the same value
     /// for every key. Convergence is of values, not of logs: two logs that agree on
@@ -1226,13 +1293,16 @@ impl World {
         settled && self.divergent_keys().next().is_none()
     }
 
-    /// The keys whose value is not the same in every store.
+    /// The keys whose value (for a list: its elements, in order) is not the same in
+    /// every store.
     pub fn divergent_keys(&self) -> impl Iterator<Item = Key> + '_ {
-        let first = &self.stores[0].cells;
-        (0..first.len()).filter(move |k| {
-            self.stores[1..].iter().any(|st| st.cells[*k].value != first[*k].value)
+        let first = &self.stores[0];
+        (0..first.cells.len() as Key).filter(move |&k| {
+            self.stores[1..].iter().any(|st| {
+                st.cells[k as usize].value != first.cells[k as usize].value
+                    || st.list(k) != first.list(k)
+            })
         })
-        .map(|k| k as Key)
     }
 
     /// The control plane runs: its region is up and no outage stopped it.

@@ -40,6 +40,8 @@ pub enum UpdKind {
     Set,
     /// Deltas (merge, escrow, home-region counters).
     Delta,
+    /// An element appended to a list, wherever it arrives in the order it arrives.
+    Append,
 }
 
 /// One write as it travels between regions.
@@ -158,13 +160,7 @@ pub fn policy(s: &Scenario, key: Key) -> ConflictPolicy {
 }
 
 fn kind_index(k: KeyKind) -> usize {
-    match k {
-        KeyKind::Register => 0,
-        KeyKind::Account => 1,
-        KeyKind::Item => 2,
-        KeyKind::Permission => 3,
-        KeyKind::Workflow => 4,
-    }
+    k as usize
 }
 
 /// The home region of `key` under the home-region policy.
@@ -275,6 +271,12 @@ fn plan(
             }
             delta_or_set(counters, key, -qty, val(key))
         }
+        Req::Append { key } => {
+            if !st.list_has_room(key) {
+                return None;
+            }
+            (UpdKind::Append, key, m.op_key as i64, NO_KEY, 0)
+        }
         Req::Transfer { from, to, amount } => {
             if spendable(from) < amount {
                 return None;
@@ -342,7 +344,11 @@ fn commit_local(st: &mut Store, s: &Scenario, now: SimTime, mut u: Update, out: 
     let entry = Entry {
         lsn: u.stamp.version().lsn,
         epoch: 0,
-        op: if u.kind == UpdKind::Set { EntryOp::Set } else { EntryOp::Add },
+        op: match u.kind {
+            UpdKind::Set => EntryOp::Set,
+            UpdKind::Delta => EntryOp::Add,
+            UpdKind::Append => EntryOp::Append,
+        },
         key: u.key,
         key2: u.key2,
         value: u.value,
@@ -366,6 +372,14 @@ fn commit_local(st: &mut Store, s: &Scenario, now: SimTime, mut u: Update, out: 
 fn apply(st: &mut Store, s: &Scenario, now: SimTime, u: &Update, out: &mut Out) {
     let n = s.regions.len();
     match u.kind {
+        UpdKind::Append => {
+            let len = st.list_push(u.key, u.value as u64);
+            let c = &mut st.cells[u.key as usize];
+            c.value = len;
+            c.version = c.version.max(u.stamp.version());
+            c.commit_at = now;
+            c.seen.push(u.write, now);
+        }
         UpdKind::Delta => {
             for (k, d) in [(u.key, u.value), (u.key2, u.value2)] {
                 if k == NO_KEY {

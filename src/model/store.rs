@@ -154,7 +154,7 @@ pub struct ReqMeta {
     pub customer: u32,
 }
 
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 struct PendingAck {
     lsn: u64,
     op: OpId,
@@ -180,6 +180,11 @@ pub struct Store {
     pub epochs: Vec<(u32, u64)>,
     pub applied_lsn: u64,
     pub cells: Vec<Cell>,
+    /// The lists' elements (operation numbers, oldest first), from key `list_base` on;
+    /// each list's length is also its cell's value.
+    pub lists: Vec<Vec<u64>>,
+    list_base: Key,
+    list_length_max: usize,
     pub records: OpRecords,
     /// The workers' consumer offset as this node last applied it (it replicates).
     pub consumer_offset: u64,
@@ -236,6 +241,9 @@ impl Store {
             epochs: vec![(1, 1)],
             applied_lsn: 0,
             cells: vec![Cell::default(); cells],
+            lists: Vec::new(),
+            list_base: Key::MAX,
+            list_length_max: 0,
             records: OpRecords::default(),
             consumer_offset: 0,
             retain_for_workers: false,
@@ -261,6 +269,38 @@ impl Store {
             apply_scheduled: false,
             apply_factor: 1.0,
             apply_credit: 0.0,
+        }
+    }
+
+    /// Gives the store `count` empty lists from key `base` on, each holding at most
+    /// `max` elements.
+    pub fn with_lists(&mut self, base: Key, count: u32, max: u32) {
+        self.lists = vec![Vec::new(); count as usize];
+        self.list_base = base;
+        self.list_length_max = max as usize;
+    }
+
+    /// The list `key` names, if it is one.
+    pub fn list(&self, key: Key) -> Option<&Vec<u64>> {
+        key.checked_sub(self.list_base).and_then(|i| self.lists.get(i as usize))
+    }
+
+    /// Whether list `key` has room for another element.
+    pub fn list_has_room(&self, key: Key) -> bool {
+        self.list(key).is_some_and(|l| l.len() < self.list_length_max)
+    }
+
+    /// Appends `element` to list `key` (a full list ignores it) and returns its length.
+    pub fn list_push(&mut self, key: Key, element: u64) -> i64 {
+        let max = self.list_length_max;
+        match key.checked_sub(self.list_base).and_then(|i| self.lists.get_mut(i as usize)) {
+            Some(l) => {
+                if l.len() < max {
+                    l.push(element);
+                }
+                l.len() as i64
+            }
+            None => 0,
         }
     }
 
@@ -565,7 +605,10 @@ impl Store {
             return Res::Refused(r);
         }
         let c = self.cells[key as usize];
-        Res::Value { value: c.value, version: c.version, seen: c.seen }
+        match self.list(key) {
+            Some(l) => Res::List { elements: l.clone().into_boxed_slice(), version: c.version, seen: c.seen },
+            None => Res::Value { value: c.value, version: c.version, seen: c.seen },
+        }
     }
 
     /// With every region writing, a region serves each class only as far as it can
@@ -750,6 +793,12 @@ impl Store {
                 }
                 (EntryOp::Set, key, NO_KEY, to)
             }
+            Req::Append { key } => {
+                if !self.list_has_room(key) {
+                    return None;
+                }
+                (EntryOp::Append, key, NO_KEY, m.op_key as i64)
+            }
         };
         let before = self.cells[key as usize].value;
         let entry = Entry {
@@ -820,6 +869,10 @@ impl Store {
                 let to = self.cells[e.key2 as usize].value + e.value;
                 self.set_cell(e.key, from, version, &e, now);
                 self.set_cell(e.key2, to, version, &e, now);
+            }
+            EntryOp::Append => {
+                let len = self.list_push(e.key, e.value as u64);
+                self.set_cell(e.key, len, version, &e, now);
             }
             EntryOp::Offset => self.consumer_offset = e.value as u64,
             EntryOp::Mark => self.records.insert(
@@ -924,6 +977,7 @@ impl Store {
             lsn: self.applied_lsn,
             epochs: self.epochs.clone(),
             cells: self.cells.clone(),
+            lists: self.lists.clone(),
             records: self.records.clone(),
             consumer_offset: self.consumer_offset,
             last_commit_at: self.last_applied_commit_at,
@@ -989,7 +1043,7 @@ impl Store {
             out.send(
                 self.region,
                 p.client,
-                Msg::Response { op: p.op, attempt: p.attempt, res: p.res },
+                Msg::Response { op: p.op, attempt: p.attempt, res: p.res.clone() },
             );
             self.pending_acks.pop_front();
         }
@@ -1199,6 +1253,7 @@ impl Store {
         self.applied_lsn = snap.lsn;
         self.epochs = snap.epochs.clone();
         self.cells.clone_from(&snap.cells);
+        self.lists.clone_from(&snap.lists);
         if d.records_replicated {
             self.records.clone_from(&snap.records);
         }

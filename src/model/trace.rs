@@ -86,7 +86,7 @@ pub fn event_json(w: &World, ev: &Event, out: &mut String) {
                     op(out, *id);
                     let _ = write!(out, ",\"attempt\":{attempt},\"outcome\":\"");
                     match res {
-                        Res::Value { .. } => out.push_str("value"),
+                        Res::Value { .. } | Res::List { .. } => out.push_str("value"),
                         Res::Written { .. } => out.push_str("written"),
                         Res::Declined => out.push_str("declined"),
                         Res::Refused(r) => {

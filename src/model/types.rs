@@ -118,6 +118,8 @@ pub enum EntryOp {
     Add,
     /// Move `value` from `key` to `key2`.
     Transfer,
+    /// Append element `value` to list `key`.
+    Append,
     /// The workers' committed consumer offset is now `value` (a log position).
     Offset,
     /// The workers' durable record that operation `value`'s effect was performed.
@@ -214,6 +216,10 @@ pub enum Req {
         to: i64,
         checked: bool,
     },
+    /// Append the operation's own number to list `key` (a full list declines it).
+    Append {
+        key: Key,
+    },
 }
 
 impl Req {
@@ -231,7 +237,8 @@ impl Req {
             | Req::Debit { key, .. }
             | Req::Reserve { key, .. }
             | Req::Release { key, .. }
-            | Req::Advance { key, .. } => key,
+            | Req::Advance { key, .. }
+            | Req::Append { key } => key,
             Req::Transfer { from, .. } => from,
         }
     }
@@ -300,12 +307,19 @@ impl Refusal {
     }
 }
 
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub enum Res {
     /// A read's answer: the value, the store's version of it (a session token), and the
     /// writes it reflects.
     Value {
         value: i64,
+        version: Version,
+        seen: Seen,
+    },
+    /// A list read's answer: the whole list (elements are the appending operations'
+    /// numbers, oldest first), with the version and writes as for a value.
+    List {
+        elements: Box<[u64]>,
         version: Version,
         seen: Seen,
     },
@@ -338,6 +352,7 @@ pub struct Snapshot {
     pub lsn: u64,
     pub epochs: Vec<(u32, u64)>,
     pub cells: Vec<super::store::Cell>,
+    pub lists: Vec<Vec<u64>>,
     pub records: super::store::OpRecords,
     pub consumer_offset: u64,
     pub last_commit_at: SimTime,
@@ -518,11 +533,14 @@ pub struct Discarded {
 pub type Keys = [Key; 2];
 
 /// What a read returned to its client.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct ReadResult {
     /// The region whose store answered.
     pub served_by: RegionId,
+    /// The value (a list's length).
     pub value: i64,
+    /// A list read's elements (oldest first).
+    pub list: Option<Box<[u64]>>,
     /// The store's version of the value (the model's label; session tokens use it).
     pub version: Version,
     /// The writes the value reflects.
@@ -708,4 +726,6 @@ pub enum Obs {
         writer: RegionId,
         epoch: u32,
     },
+    /// The liveness phase is over: from now on every region reads every list once.
+    FinalReads,
 }

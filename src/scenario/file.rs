@@ -356,6 +356,10 @@ pub struct ConflictsFile {
     pub item: ConflictPolicyFile,
     pub permission: ConflictPolicyFile,
     pub workflow: ConflictPolicyFile,
+    /// Lists: "lww" or "merge" (the default: each region appends what arrives, in the
+    /// order it arrives, so regions can disagree on the order) or "home-region" (each
+    /// list's home orders its appends).
+    pub list: ConflictPolicyFile,
     /// reject-concurrent: how long a writer waits for every region's answer.
     pub propose_timeout_ms: f64,
 }
@@ -368,6 +372,7 @@ impl Default for ConflictsFile {
             item: ConflictPolicyFile::Lww,
             permission: ConflictPolicyFile::Lww,
             workflow: ConflictPolicyFile::Lww,
+            list: ConflictPolicyFile::Merge,
             propose_timeout_ms: 1_000.0,
         }
     }
@@ -585,6 +590,11 @@ pub struct WorkloadFile {
     pub items: u32,
     pub permissions: u32,
     pub workflows: u32,
+    /// Append-only lists for "list.append" and "list.read" (each append adds a unique
+    /// element; reads return the whole list), checked by append_integrity.
+    pub lists: u32,
+    /// Elements one list may hold; an append to a full list is declined.
+    pub list_length_max: u32,
     pub initial_balance: i64,
     pub amount_max: i64,
     /// Units of each inventory item; reservations may never exceed it.
@@ -615,6 +625,8 @@ impl Default for WorkloadFile {
             items: 16,
             permissions: 32,
             workflows: 32,
+            lists: 16,
+            list_length_max: 64,
             initial_balance: 1_000,
             amount_max: 100,
             stock: 100,

@@ -47,10 +47,12 @@ pub enum OpKind {
     PermissionCheck,
     WorkflowAdvance,
     WorkflowRead,
+    ListAppend,
+    ListRead,
 }
 
 impl OpKind {
-    pub const COUNT: usize = 14;
+    pub const COUNT: usize = 16;
     pub const ALL: [OpKind; OpKind::COUNT] = [
         OpKind::RegisterRead,
         OpKind::RegisterWrite,
@@ -66,6 +68,8 @@ impl OpKind {
         OpKind::PermissionCheck,
         OpKind::WorkflowAdvance,
         OpKind::WorkflowRead,
+        OpKind::ListAppend,
+        OpKind::ListRead,
     ];
 
     pub fn name(self) -> &'static str {
@@ -84,6 +88,8 @@ impl OpKind {
             OpKind::PermissionCheck => "permission.check",
             OpKind::WorkflowAdvance => "workflow.advance",
             OpKind::WorkflowRead => "workflow.read",
+            OpKind::ListAppend => "list.append",
+            OpKind::ListRead => "list.read",
         }
     }
 
@@ -98,6 +104,7 @@ impl OpKind {
                 | OpKind::AccountRead
                 | OpKind::PermissionCheck
                 | OpKind::WorkflowRead
+                | OpKind::ListRead
         )
     }
 
@@ -116,6 +123,7 @@ impl OpKind {
             K::InventoryReserve | K::InventoryRelease => KeyKind::Item,
             K::PermissionGrant | K::PermissionRevoke | K::PermissionCheck => KeyKind::Permission,
             K::WorkflowAdvance | K::WorkflowRead => KeyKind::Workflow,
+            K::ListAppend | K::ListRead => KeyKind::List,
         }
     }
 
@@ -254,8 +262,8 @@ pub enum ConflictPolicy {
 #[derive(Clone, Debug, Serialize)]
 pub struct Design {
     pub topology: Topology,
-    /// Indexed by `KeyKind as usize`: register, account, item, permission, workflow.
-    pub conflicts: [ConflictPolicy; 5],
+    /// Indexed by `KeyKind as usize`: register, account, item, permission, workflow, list.
+    pub conflicts: [ConflictPolicy; KeyKind::COUNT],
     pub propose_timeout: SimDuration,
     pub replication: ReplicationMode,
     pub apply_rate_per_s: f64,
@@ -316,6 +324,9 @@ pub struct Workload {
     pub items: u32,
     pub permissions: u32,
     pub workflows: u32,
+    /// Append-only lists (Elle's list-append), and how long one may grow.
+    pub lists: u32,
+    pub list_length_max: u32,
     pub initial_balance: i64,
     pub amount_max: i64,
     pub stock: i64,
@@ -410,7 +421,7 @@ pub struct Identity {
 }
 
 /// What kind of entity a key belongs to. Keys form one flat space: registers, then
-/// accounts, items, permissions and workflows.
+/// accounts, items, permissions, workflows and lists.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum KeyKind {
     Register,
@@ -418,6 +429,7 @@ pub enum KeyKind {
     Item,
     Permission,
     Workflow,
+    List,
 }
 
 impl Workload {
@@ -433,8 +445,11 @@ impl Workload {
     pub fn workflow_base(&self) -> u32 {
         self.permission_base() + self.permissions
     }
-    pub fn key_count(&self) -> u32 {
+    pub fn list_base(&self) -> u32 {
         self.workflow_base() + self.workflows
+    }
+    pub fn key_count(&self) -> u32 {
+        self.list_base() + self.lists
     }
     pub fn key_kind(&self, k: u32) -> KeyKind {
         if k < self.account_base() {
@@ -445,9 +460,15 @@ impl Workload {
             KeyKind::Item
         } else if k < self.workflow_base() {
             KeyKind::Permission
-        } else {
+        } else if k < self.list_base() {
             KeyKind::Workflow
+        } else {
+            KeyKind::List
         }
+    }
+    /// Whether the mix appends to or reads lists.
+    pub fn has_lists(&self) -> bool {
+        self.mix.iter().any(|(k, _)| matches!(k, OpKind::ListAppend | OpKind::ListRead))
     }
     /// The value every store starts with for key `k`.
     pub fn initial_value(&self, k: u32) -> i64 {
@@ -460,6 +481,8 @@ impl Workload {
 }
 
 impl KeyKind {
+    pub const COUNT: usize = 6;
+
     pub fn name(self) -> &'static str {
         match self {
             KeyKind::Register => "register",
@@ -467,6 +490,7 @@ impl KeyKind {
             KeyKind::Item => "item",
             KeyKind::Permission => "permission",
             KeyKind::Workflow => "workflow",
+            KeyKind::List => "list",
         }
     }
 }

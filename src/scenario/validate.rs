@@ -22,6 +22,8 @@ pub const KNOWN_INVARIANTS: &[&str] = &[
 
 const REGIONS_MAX: usize = 16;
 const KEYS_MAX: u32 = 1_000_000;
+/// The longest a list may be allowed to grow (reads return the whole list).
+pub const LIST_LENGTH_MAX: u32 = 1_024;
 /// Bounds that keep every derived quantity (microseconds, balances summed over all
 /// accounts) far from integer overflow in the model.
 const SECONDS_MAX: f64 = 1e9;
@@ -1044,14 +1046,19 @@ impl Validator<'_> {
         })
     }
 
-    fn topology(&self, d: &DesignFile) -> R<(Topology, [ConflictPolicy; 5], SimDuration)> {
+    fn topology(
+        &self,
+        d: &DesignFile,
+    ) -> R<(Topology, [ConflictPolicy; KeyKind::COUNT], SimDuration)> {
         let topology = match d.topology {
             TopologyFile::ActivePassive => Topology::ActivePassive,
             TopologyFile::ActiveActiveReads => Topology::ActiveActiveReads,
             TopologyFile::ActiveActiveWrites => Topology::ActiveActiveWrites,
         };
         let Some(c) = &d.conflicts else {
-            return Ok((topology, [ConflictPolicy::Lww; 5], SimDuration::from_secs(1)));
+            let mut out = [ConflictPolicy::Lww; KeyKind::COUNT];
+            out[KeyKind::List as usize] = ConflictPolicy::Merge;
+            return Ok((topology, out, SimDuration::from_secs(1)));
         };
         if topology != Topology::ActiveActiveWrites {
             return self.err("design.conflicts", "conflict policies apply to topology \"active-active-writes\" only; remove them or change design.topology");
@@ -1062,9 +1069,24 @@ impl Validator<'_> {
             ("item", c.item),
             ("permission", c.permission),
             ("workflow", c.workflow),
+            ("list", c.list),
         ];
-        let mut out = [ConflictPolicy::Lww; 5];
+        let mut out = [ConflictPolicy::Lww; KeyKind::COUNT];
         for (i, (name, p)) in entities.into_iter().enumerate() {
+            if name == "list" {
+                out[i] = match p {
+                    // Appends apply as they arrive either way: there is no value to pick.
+                    ConflictPolicyFile::Lww | ConflictPolicyFile::Merge => ConflictPolicy::Merge,
+                    ConflictPolicyFile::HomeRegion => ConflictPolicy::HomeRegion,
+                    ConflictPolicyFile::RejectConcurrent | ConflictPolicyFile::Escrow => {
+                        return self.err(
+                            "design.conflicts.list",
+                            "lists take \"merge\" (each region appends in arrival order) or \"home-region\" (each list's home orders its appends)",
+                        )
+                    }
+                };
+                continue;
+            }
             let counter = matches!(name, "account" | "item");
             out[i] = match p {
                 ConflictPolicyFile::Lww => ConflictPolicy::Lww,
@@ -1295,6 +1317,7 @@ impl Validator<'_> {
             ("items", w.items),
             ("permissions", w.permissions),
             ("workflows", w.workflows),
+            ("lists", w.lists),
             ("sessions", w.sessions),
             ("customers", w.customers),
         ];
@@ -1305,6 +1328,12 @@ impl Validator<'_> {
                     format!("must be between 1 and {KEYS_MAX}, got {n}"),
                 );
             }
+        }
+        if w.list_length_max == 0 || w.list_length_max > LIST_LENGTH_MAX {
+            return self.err(
+                "workload.list_length_max",
+                format!("must be between 1 and {LIST_LENGTH_MAX}, got {}", w.list_length_max),
+            );
         }
         if w.accounts < 2 && mix.iter().any(|(k, _)| *k == OpKind::AccountTransfer) {
             return self.err("workload.accounts", "account.transfer needs at least 2 accounts");
@@ -1343,7 +1372,7 @@ impl Validator<'_> {
                 _ => {
                     return self.err(
                         path,
-                        "read classes apply to read operations: register.read, account.read, permission.check, workflow.read",
+                        "read classes apply to read operations: register.read, account.read, permission.check, workflow.read, list.read",
                     )
                 }
             };
@@ -1372,6 +1401,8 @@ impl Validator<'_> {
             items: w.items,
             permissions: w.permissions,
             workflows: w.workflows,
+            lists: w.lists,
+            list_length_max: w.list_length_max,
             initial_balance: w.initial_balance,
             amount_max: w.amount_max,
             stock: w.stock,
