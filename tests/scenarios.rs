@@ -813,3 +813,47 @@ fn a_traffic_surge_multiplies_offered_load_for_its_window() {
     assert!(offered(40_000_000) / offered(10_000_000) < 1.3);
     assert!(!r.metrics["load"]["retry_amplification_per_s"].as_array().unwrap().is_empty());
 }
+
+/// Two client regions with a busy application tier each; ap-south (serving its own
+/// clients' eventual reads) goes down for 5 s in the middle of the drill.
+const APPTIER_OUTAGE: &str = r#"{
+  "version": 1,
+  "name": "apptier-outage",
+  "description": "ap-south's application tier is busy when the region goes down for 5 s.",
+  "seed": 11,
+  "duration_s": 60,
+  "regions": [
+    {"name": "us-east", "role": "primary"},
+    {"name": "eu-west", "role": "standby"},
+    {"name": "ap-south", "role": "read-replica"}
+  ],
+  "network": {"rtt_ms": {"us-east/eu-west": 70, "us-east/ap-south": 220, "eu-west/ap-south": 240}},
+  "design": {
+    "topology": "active-passive",
+    "replication": {"mode": "async"},
+    "fencing": true,
+    "capacity": {"cells": 1, "servers": 4, "service": {"dist": "exponential", "mean_ms": 10}}
+  },
+  "workload": {
+    "rate_per_s": 600,
+    "clients": ["ap-south", "us-east"],
+    "mix": {"register.read": 0.9, "register.write": 0.1},
+    "read_classes": {"register.read": {"class": "eventual"}}
+  },
+  "faults": [{"at_s": 20, "for_s": 5, "kind": "region_outage", "region": "ap-south"}]
+}"#;
+
+#[test]
+fn a_region_back_from_an_outage_serves_again() {
+    // Before the outage took the servers' work with it, the requests they were serving
+    // held them busy forever and ap-south's own clients were never served again.
+    let s = scenario::from_str("apptier-outage.json", APPTIER_OUTAGE).expect("valid");
+    let r = run(&s, &RunOptions::default()).unwrap();
+    let errors = &r.metrics["by_region"]["ap-south"]["error_rate"]["points"];
+    let late = |p: &&Value| p[0].as_u64().is_some_and(|t| (40_000_000..60_000_000).contains(&t));
+    let late_errors: Vec<f64> =
+        errors.as_array().unwrap().iter().filter(late).map(|p| p[1].as_f64().unwrap()).collect();
+    assert_eq!(late_errors.len(), 20, "{errors}");
+    assert!(late_errors.iter().all(|e| *e < 0.05), "ap-south after the outage: {late_errors:?}");
+    assert_eq!(status(&r, "recovery"), "held");
+}

@@ -79,11 +79,13 @@ pub enum Event {
     WorkerTick {
         region: RegionId,
     },
-    /// A server of `region`'s application tier finished `job`.
+    /// A server of `region`'s application tier finished `job`, which it started in
+    /// the region's `incarnation` (see `AppTier::incarnation`).
     ServiceDone {
         region: RegionId,
         cell: u32,
         job: apptier::Job,
+        incarnation: u32,
     },
     /// A crashed server of the cell is back.
     ServerRestart {
@@ -121,7 +123,7 @@ impl Event {
             Event::EndDrill => 14,
             Event::RunbookNext => 15,
             Event::WorkerTick { region } => 16 | r(*region) << 8,
-            Event::ServiceDone { region, cell, job } => {
+            Event::ServiceDone { region, cell, job, .. } => {
                 17 | r(*region) << 8 | u64::from(*cell) << 16 | u64::from(job.m.op.slot) << 32
             }
             Event::ServerRestart { region, cell } => 18 | r(*region) << 8 | u64::from(*cell) << 16,
@@ -400,14 +402,10 @@ impl World {
             Event::Sample => sched.after(SAMPLE_EVERY, Event::Sample),
             Event::EndDrill => self.end_drill(),
             Event::WorkerTick { region } => self.worker_tick(region, sched),
-            Event::ServiceDone { region, cell, job } => {
-                self.service_done(region, cell as usize, job)
+            Event::ServiceDone { region, cell, job, incarnation } => {
+                self.service_done(region, cell as usize, job, incarnation)
             }
-            Event::ServerRestart { region, cell } => {
-                if self.region_up[region.idx()] {
-                    self.start_service(region, cell as usize);
-                }
-            }
+            Event::ServerRestart { region, cell } => self.start_service(region, cell as usize),
             Event::HealthTick => self.health_tick(sched),
             Event::RunbookNext => {
                 // A control plane that is down finishes nothing; the runbook resumes
@@ -613,19 +611,28 @@ impl World {
         }
     }
 
+    /// Starts what waits in the cell on its free servers; a region that is down runs
+    /// no servers (and holds no queue: see `AppTier::region_down`).
     fn start_service(&mut self, region: RegionId, cell: usize) {
-        let c = self.s.design.capacity.as_ref().expect("an application tier");
-        let started = self.apptiers[region.idx()].start(c, cell, self.now, &mut self.rng_apptier);
-        for (job, service) in started {
-            self.out
-                .timer(self.now + service, Event::ServiceDone { region, cell: cell as u32, job });
-        }
-    }
-
-    fn service_done(&mut self, region: RegionId, cell: usize, job: apptier::Job) {
         if !self.region_up[region.idx()] {
             return;
         }
+        let c = self.s.design.capacity.as_ref().expect("an application tier");
+        let tier = &mut self.apptiers[region.idx()];
+        let incarnation = tier.incarnation;
+        for (job, service) in tier.start(c, cell, self.now, &mut self.rng_apptier) {
+            let done = Event::ServiceDone { region, cell: cell as u32, job, incarnation };
+            self.out.timer(self.now + service, done);
+        }
+    }
+
+    fn service_done(&mut self, region: RegionId, cell: usize, job: apptier::Job, incarnation: u32) {
+        // Work started before the region's latest outage died with it, and the outage
+        // already freed its server: nothing finishes, and its client hears nothing.
+        if incarnation != self.apptiers[region.idx()].incarnation {
+            return;
+        }
+        debug_assert!(self.region_up[region.idx()], "a down region finished work");
         let customer = job.m.customer;
         if self.poison_customer == Some(customer) {
             // The request crashes its server; its client hears nothing.
@@ -1065,6 +1072,9 @@ impl World {
                 self.region_up[region.idx()] = !start;
                 if start {
                     self.stores[region.idx()].crash();
+                    if let Some(tier) = self.apptiers.get_mut(region.idx()) {
+                        tier.region_down();
+                    }
                 } else {
                     self.stores[region.idx()].restart(now, &mut self.out);
                 }

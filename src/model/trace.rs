@@ -131,7 +131,7 @@ pub fn event_json(w: &World, ev: &Event, out: &mut String) {
                 s.faults[*index].kind.name()
             );
         }
-        Event::ServiceDone { region: r, cell, job } => {
+        Event::ServiceDone { region: r, cell, job, .. } => {
             region(out, "region", *r);
             let _ = write!(
                 out,
