@@ -857,3 +857,54 @@ fn a_region_back_from_an_outage_serves_again() {
     assert!(late_errors.iter().all(|e| *e < 0.05), "ap-south after the outage: {late_errors:?}");
     assert_eq!(status(&r, "recovery"), "held");
 }
+
+/// The JSONL trace of a run (`--trace`), as text.
+fn trace_of(s: &Scenario) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("trace.jsonl");
+    let opts = RunOptions { trace: Some(path.clone().into_boxed_path()), ..Default::default() };
+    run(s, &opts).unwrap();
+    std::fs::read_to_string(&path).unwrap()
+}
+
+/// The healthy three-region drill, shortened, with the writer's lease as given.
+fn healthy_with(duration_s: u64, edit: impl FnOnce(&mut Value)) -> Scenario {
+    load_with("scenarios/active-passive-healthy.json", |v| {
+        v["duration_s"] = Value::from(duration_s);
+        v["expect"] = serde_json::json!({});
+        edit(v);
+    })
+}
+
+#[test]
+fn the_writer_renews_its_lease_every_renew_interval_not_every_heartbeat() {
+    let s = healthy_with(10, |v| {
+        v["design"]["lease"] = serde_json::json!({"duration_ms": 2000, "renew_ms": 500});
+        v["design"]["promotion"]["heartbeat_ms"] = Value::from(100);
+    });
+    // Ten seconds of drill and the short convergence after it: about 20 renewals, where a
+    // request on every heartbeat would make about 100.
+    let trace = trace_of(&s);
+    let grants = trace
+        .lines()
+        .filter(|l| l.contains("\"msg\":\"lease_grant\"") && l.contains("\"region\":\"us-east\""))
+        .count();
+    assert!((19..=23).contains(&grants), "{grants} lease grants");
+}
+
+#[test]
+fn a_renewal_too_late_for_the_lease_leaves_the_writer_without_one() {
+    // The control plane (eu-west) is a 70 ms round trip from the writer. Asked 1950 ms
+    // after the last renewal, the next grant arrives after the 2000 ms lease ran out, so
+    // every cycle the writer refuses writes for a moment; every 500 ms leaves room.
+    let refusals = |renew_ms: u64| {
+        let s = healthy_with(30, |v| {
+            v["design"]["lease"] = serde_json::json!({"duration_ms": 2000, "renew_ms": renew_ms});
+        });
+        let trace = trace_of(&s);
+        trace.lines().filter(|l| l.contains("refused:lease_expired")).count()
+    };
+    assert_eq!(refusals(500), 0);
+    let late = refusals(1950);
+    assert!(late > 20, "{late} writes refused for want of a lease");
+}

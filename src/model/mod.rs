@@ -94,6 +94,10 @@ pub enum Event {
     },
     /// Client regions probe every region's cheap health path.
     HealthTick,
+    /// A fenced primary's lease renewal timer (see `Store::on_lease_timer`).
+    LeaseRenew {
+        region: RegionId,
+    },
 }
 
 impl Event {
@@ -128,6 +132,7 @@ impl Event {
             }
             Event::ServerRestart { region, cell } => 18 | r(*region) << 8 | u64::from(*cell) << 16,
             Event::HealthTick => 19,
+            Event::LeaseRenew { region } => 20 | r(*region) << 8,
         }
     }
 
@@ -152,6 +157,7 @@ impl Event {
             Event::ServiceDone { .. } => "service_done",
             Event::ServerRestart { .. } => "server_restart",
             Event::HealthTick => "health_tick",
+            Event::LeaseRenew { .. } => "lease_renew",
         }
     }
 }
@@ -172,6 +178,7 @@ fn msg_word(m: &Msg) -> u64 {
         Msg::Freeze { frozen } => u64::from(*frozen),
         Msg::Queues { epoch, quarantine } => u64::from(*epoch) << 1 | u64::from(*quarantine),
         Msg::Heartbeat { report, .. } => report.end_lsn,
+        Msg::LeaseRequest { requested_local_us, .. } => *requested_local_us as u64,
         Msg::LeaseGrant { epoch, .. } | Msg::Config { epoch, .. } | Msg::Routing { epoch, .. } => {
             u64::from(*epoch)
         }
@@ -407,6 +414,7 @@ impl World {
             }
             Event::ServerRestart { region, cell } => self.start_service(region, cell as usize),
             Event::HealthTick => self.health_tick(sched),
+            Event::LeaseRenew { region } => self.lease_renew(region),
             Event::RunbookNext => {
                 // A control plane that is down finishes nothing; the runbook resumes
                 // from this step if the region comes back before it is needed again.
@@ -461,15 +469,37 @@ impl World {
             st.reconcile(&mut self.out);
         }
         self.emergency_path(region, local);
+        self.lease_watch(region);
         let lag = self.lag_estimate_us(region, local);
-        let st = &self.stores[region.idx()];
-        let report = st.report(lag);
-        let lease = st.lease_request(&self.s.design, local);
-        self.out.send(
-            region,
-            self.control.region,
-            Msg::Heartbeat { report, lease_local_us: lease },
-        );
+        let report = self.stores[region.idx()].report(lag);
+        self.out.send(region, self.control.region, Msg::Heartbeat { report });
+    }
+
+    /// Starts a fenced primary's renewal timer if it runs none, firing at once: a node
+    /// just promoted, or back from a crash as primary, asks for its lease without
+    /// waiting. Heartbeats catch any role change this is not called after.
+    fn lease_watch(&mut self, region: RegionId) {
+        let st = &mut self.stores[region.idx()];
+        if self.region_up[region.idx()] && st.wants_lease_timer(&self.s.design) {
+            st.arm_lease_timer(self.now, &mut self.out);
+        }
+    }
+
+    /// Lease renewal runs on its own timer, every `renew_ms` on the node's clock, apart
+    /// from heartbeats: a renewal interval shorter than the heartbeat interval is kept.
+    fn lease_renew(&mut self, region: RegionId) {
+        if !self.region_up[region.idx()] {
+            return;
+        }
+        let local = self.local(region);
+        let st = &mut self.stores[region.idx()];
+        let Some(requested_local_us) =
+            st.on_lease_timer(self.now, local, &self.s.design, &mut self.out)
+        else {
+            return;
+        };
+        let msg = Msg::LeaseRequest { epoch: st.epoch, requested_local_us };
+        self.out.send(region, self.control.region, msg);
     }
 
     /// The regional emergency path of the design's successor region: with neither the
@@ -757,9 +787,14 @@ impl World {
                 st.on_append_ack(now, d, from, epoch, end_lsn, gap, need_snapshot, out)
             }
             Msg::Snapshot(snap) => st.on_snapshot(d, from, &snap, out),
-            Msg::Heartbeat { report, lease_local_us } => {
+            Msg::Heartbeat { report } => {
                 if to == self.control.region && self.control_up {
-                    self.control.on_heartbeat(now, local, d, from, report, lease_local_us, out);
+                    self.control.on_heartbeat(now, from, report);
+                }
+            }
+            Msg::LeaseRequest { epoch, requested_local_us } => {
+                if to == self.control.region && self.control_up {
+                    self.control.on_lease_request(local, d, from, epoch, requested_local_us, out);
                 }
             }
             Msg::LeaseGrant { epoch, requested_local_us } => {
@@ -772,7 +807,8 @@ impl World {
                     st.last_control_contact = now;
                 }
                 st.reconciling |= reconcile;
-                st.on_config(now, writer, epoch, out)
+                st.on_config(now, writer, epoch, out);
+                self.lease_watch(to);
             }
             Msg::Freeze { frozen } => st.frozen = frozen,
             Msg::Queues { epoch, quarantine } => {
@@ -1077,6 +1113,7 @@ impl World {
                     }
                 } else {
                     self.stores[region.idx()].restart(now, &mut self.out);
+                    self.lease_watch(*region);
                 }
             }
             FaultKind::Partition { from, to, one_way } => {
