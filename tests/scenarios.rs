@@ -123,11 +123,13 @@ fn async_rpo_is_close_to_the_lag_at_failure() {
     // shipping interval plus the link's delay, and some data was in flight.
     assert!(d["lost_writes"].as_u64().unwrap() > 0);
     assert!(rpo_ms > 0.0 && rpo_ms < 450.0, "RPO {rpo_ms} ms");
+    // The lag sampled at the failure would count a batch still on the wire as missing,
+    // yet messages already sent still arrive. So take the lag once the link's 35 ms have
+    // passed, at the first sample 100 ms after the failure, less those 100 ms: what the
+    // replica lacked when the region went.
     let lag = &r.metrics["replication_lag"]["eu-west"]["series_ms"]["points"];
-    let at_failure =
-        lag.as_array().unwrap().iter().rfind(|p| p[0].as_u64().unwrap() <= 30_000_000).unwrap()[1]
-            .as_f64()
-            .unwrap();
+    let after = lag.as_array().unwrap().iter().find(|p| p[0].as_u64() == Some(30_100_000));
+    let at_failure = after.unwrap()[1].as_f64().unwrap() - 100.0;
     assert!(
         (rpo_ms - at_failure).abs() < 150.0,
         "RPO {rpo_ms} ms vs lag at failure {at_failure} ms"
