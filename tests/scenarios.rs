@@ -886,12 +886,30 @@ fn the_writer_renews_its_lease_every_renew_interval_not_every_heartbeat() {
     });
     // Ten seconds of drill and the short convergence after it: about 20 renewals, where a
     // request on every heartbeat would make about 100.
-    let trace = trace_of(&s);
-    let grants = trace
-        .lines()
-        .filter(|l| l.contains("\"msg\":\"lease_grant\"") && l.contains("\"region\":\"us-east\""))
-        .count();
+    let grants = lease_grants_to_the_writer(&s);
     assert!((19..=23).contains(&grants), "{grants} lease grants");
+}
+
+/// Lease grants the control plane sent to us-east, the writer, during a run.
+fn lease_grants_to_the_writer(s: &Scenario) -> usize {
+    let to_writer =
+        |l: &&str| l.contains("\"msg\":\"lease_grant\"") && l.contains("\"region\":\"us-east\"");
+    trace_of(s).lines().filter(to_writer).count()
+}
+
+#[test]
+fn a_renewal_interval_shorter_than_the_heartbeat_is_kept() {
+    // Renewal has its own timer, so a short lease can be renewed more often than the
+    // nodes send heartbeats: about 100 renewals in ten seconds, not 20, and the 300 ms
+    // lease never lapses between 500 ms heartbeats.
+    let s = healthy_with(10, |v| {
+        v["design"]["lease"] = serde_json::json!({"duration_ms": 300, "renew_ms": 100});
+        v["design"]["promotion"]["heartbeat_ms"] = Value::from(500);
+    });
+    let grants = lease_grants_to_the_writer(&s);
+    assert!((95..=110).contains(&grants), "{grants} lease grants");
+    let refused = trace_of(&s).lines().filter(|l| l.contains("refused:lease_expired")).count();
+    assert_eq!(refused, 0);
 }
 
 #[test]
