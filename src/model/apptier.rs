@@ -67,6 +67,9 @@ pub struct AppTier {
     pub brownout: Option<Brownout>,
     /// Work dropped because its deadline had passed before a server took it.
     pub dropped: u64,
+    /// How many times the region has gone down. A service completion carries the
+    /// number it started under, so work that died with the region cannot finish later.
+    pub incarnation: u32,
 }
 
 impl AppTier {
@@ -77,6 +80,7 @@ impl AppTier {
             refilled: SimTime::ZERO,
             brownout: None,
             dropped: 0,
+            incarnation: 0,
         }
     }
 
@@ -123,6 +127,21 @@ impl AppTier {
         let q = &mut self.cells[cell];
         q.busy = q.busy.saturating_sub(1);
         q.down.push_back(back);
+    }
+
+    /// The region went down, and its servers with it. A real outage (power, network
+    /// isolation, a failed deployment taking every host) ends the processes: requests
+    /// being served and requests queued are lost from memory, and their clients hear
+    /// nothing, so they time out and retry elsewhere or fail. When the region comes back
+    /// its servers start fresh: all of them free and idle, including any a poison
+    /// request had crashed.
+    pub fn region_down(&mut self) {
+        self.incarnation += 1;
+        for q in &mut self.cells {
+            q.busy = 0;
+            q.queue.clear();
+            q.down.clear();
+        }
     }
 
     /// Queues a request, or returns it when the region's rate limit or the cell's queue
@@ -224,4 +243,53 @@ pub fn draw(d: Dist, rng: &mut ChaCha8Rng) -> SimDuration {
         }
     };
     SimDuration(us.round().clamp(1.0, 3.6e9) as u64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::RngStreams;
+    use crate::scenario::{OpKind, ReadClass};
+
+    fn capacity() -> Capacity {
+        let text = r#"{"version": 1, "name": "t", "regions": [{"name": "a", "role": "primary"}],
+            "design": {"capacity": {"servers": 2, "restart_ms": 60000}}}"#;
+        let s = crate::scenario::from_str("t.json", text).expect("valid");
+        s.design.capacity.clone().expect("capacity")
+    }
+
+    fn job(slot: u32) -> Job {
+        let m = ReqMeta {
+            op: OpId { slot, gen: 0 },
+            attempt: 1,
+            token: 1,
+            op_key: u64::from(slot),
+            idem: false,
+            effect: false,
+            kind: OpKind::RegisterRead,
+            deadline: SimTime(1_000_000),
+            customer: 0,
+        };
+        let req = Req::Read { key: 0, class: ReadClass::Eventual, min_version: Version::default() };
+        Job { from: RegionId(0), m, req, enqueued_at: SimTime::ZERO }
+    }
+
+    #[test]
+    fn a_region_outage_loses_the_work_and_frees_every_server() {
+        let c = capacity();
+        let mut tier = AppTier::new(&c);
+        let mut rng = RngStreams::new(1).stream("apptier");
+        for slot in 0..4 {
+            tier.admit(&c, job(slot), SimTime::ZERO).expect("room in the queue");
+        }
+        assert_eq!(tier.start(&c, 0, SimTime::ZERO, &mut rng).len(), 2);
+        // A poison request crashes a busy server for a minute: nothing more can start.
+        tier.crash(0, SimTime(60_000_000));
+        assert_eq!(tier.start(&c, 0, SimTime::ZERO, &mut rng).len(), 0);
+        tier.region_down();
+        let cell = &tier.cells[0];
+        assert_eq!((cell.busy, cell.queue.len(), cell.down.len()), (0, 0, 0));
+        assert_eq!(tier.incarnation, 1);
+        assert_eq!(tier.servers(&c, 0, SimTime(1_000)), 2, "every server is back with the region");
+    }
 }

@@ -69,17 +69,7 @@ impl Control {
         self.reports[r.idx()].map_or(0, |x| x.lag_us)
     }
 
-    #[allow(clippy::too_many_arguments)]
-    pub fn on_heartbeat(
-        &mut self,
-        now: SimTime,
-        local_us: i64,
-        d: &Design,
-        from: RegionId,
-        report: NodeReport,
-        lease_req: Option<i64>,
-        out: &mut Out,
-    ) {
+    pub fn on_heartbeat(&mut self, now: SimTime, from: RegionId, report: NodeReport) {
         self.last_heard[from.idx()] = now;
         self.reports[from.idx()] = Some(report);
         // A writer promoted by a regional emergency path while this control plane was
@@ -91,20 +81,26 @@ impl Control {
             self.pending = None;
             self.running = None;
         }
-        if let Some(requested) = lease_req {
-            let current = from == self.writer && report.epoch == self.epoch && report.is_primary;
-            // No lease for the old writer once a promotion is planned: only the new
-            // writer, after it has been declared, gets one.
-            let promoting = self.pending.is_some() || self.running.is_some_and(|r| !r.declared);
-            if current && !promoting {
-                self.lease_expiry_local_us =
-                    self.lease_expiry_local_us.max(local_us + d.lease.as_us() as i64);
-                out.send(
-                    self.region,
-                    from,
-                    Msg::LeaseGrant { epoch: self.epoch, requested_local_us: requested },
-                );
-            }
+    }
+
+    /// A primary asks for its lease. Only the current writer in the current epoch gets
+    /// it, and only while no promotion is planned: the new writer, once declared, asks
+    /// for its own.
+    pub fn on_lease_request(
+        &mut self,
+        local_us: i64,
+        d: &Design,
+        from: RegionId,
+        epoch: u32,
+        requested_local_us: i64,
+        out: &mut Out,
+    ) {
+        let current = from == self.writer && epoch == self.epoch;
+        let promoting = self.pending.is_some() || self.running.is_some_and(|r| !r.declared);
+        if current && !promoting {
+            self.lease_expiry_local_us =
+                self.lease_expiry_local_us.max(local_us + d.lease.as_us() as i64);
+            out.send(self.region, from, Msg::LeaseGrant { epoch: self.epoch, requested_local_us });
         }
     }
 

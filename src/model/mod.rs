@@ -81,11 +81,13 @@ pub enum Event {
     WorkerTick {
         region: RegionId,
     },
-    /// A server of `region`'s application tier finished `job`.
+    /// A server of `region`'s application tier finished `job`, which it started in
+    /// the region's `incarnation` (see `AppTier::incarnation`).
     ServiceDone {
         region: RegionId,
         cell: u32,
         job: apptier::Job,
+        incarnation: u32,
     },
     /// A crashed server of the cell is back.
     ServerRestart {
@@ -94,6 +96,10 @@ pub enum Event {
     },
     /// Client regions probe every region's cheap health path.
     HealthTick,
+    /// A fenced primary's lease renewal timer (see `Store::on_lease_timer`).
+    LeaseRenew {
+        region: RegionId,
+    },
 }
 
 impl Event {
@@ -123,11 +129,12 @@ impl Event {
             Event::EndDrill => 14,
             Event::RunbookNext => 15,
             Event::WorkerTick { region } => 16 | r(*region) << 8,
-            Event::ServiceDone { region, cell, job } => {
+            Event::ServiceDone { region, cell, job, .. } => {
                 17 | r(*region) << 8 | u64::from(*cell) << 16 | u64::from(job.m.op.slot) << 32
             }
             Event::ServerRestart { region, cell } => 18 | r(*region) << 8 | u64::from(*cell) << 16,
             Event::HealthTick => 19,
+            Event::LeaseRenew { region } => 20 | r(*region) << 8,
         }
     }
 
@@ -152,6 +159,7 @@ impl Event {
             Event::ServiceDone { .. } => "service_done",
             Event::ServerRestart { .. } => "server_restart",
             Event::HealthTick => "health_tick",
+            Event::LeaseRenew { .. } => "lease_renew",
         }
     }
 }
@@ -172,6 +180,7 @@ fn msg_word(m: &Msg) -> u64 {
         Msg::Freeze { frozen } => u64::from(*frozen),
         Msg::Queues { epoch, quarantine } => u64::from(*epoch) << 1 | u64::from(*quarantine),
         Msg::Heartbeat { report, .. } => report.end_lsn,
+        Msg::LeaseRequest { requested_local_us, .. } => *requested_local_us as u64,
         Msg::LeaseGrant { epoch, .. } | Msg::Config { epoch, .. } | Msg::Routing { epoch, .. } => {
             u64::from(*epoch)
         }
@@ -415,15 +424,12 @@ impl World {
             }
             Event::EndDrill => self.end_drill(),
             Event::WorkerTick { region } => self.worker_tick(region, sched),
-            Event::ServiceDone { region, cell, job } => {
-                self.service_done(region, cell as usize, job)
+            Event::ServiceDone { region, cell, job, incarnation } => {
+                self.service_done(region, cell as usize, job, incarnation)
             }
-            Event::ServerRestart { region, cell } => {
-                if self.region_up[region.idx()] {
-                    self.start_service(region, cell as usize);
-                }
-            }
+            Event::ServerRestart { region, cell } => self.start_service(region, cell as usize),
             Event::HealthTick => self.health_tick(sched),
+            Event::LeaseRenew { region } => self.lease_renew(region),
             Event::RunbookNext => {
                 // A control plane that is down finishes nothing; the runbook resumes
                 // from this step if the region comes back before it is needed again.
@@ -484,15 +490,37 @@ impl World {
             st.reconcile(&mut self.out);
         }
         self.emergency_path(region, local);
+        self.lease_watch(region);
         let lag = self.lag_estimate_us(region, local);
-        let st = &self.stores[region.idx()];
-        let report = st.report(lag);
-        let lease = st.lease_request(&self.s.design, local);
-        self.out.send(
-            region,
-            self.control.region,
-            Msg::Heartbeat { report, lease_local_us: lease },
-        );
+        let report = self.stores[region.idx()].report(lag);
+        self.out.send(region, self.control.region, Msg::Heartbeat { report });
+    }
+
+    /// Starts a fenced primary's renewal timer if it runs none, firing at once: a node
+    /// just promoted, or back from a crash as primary, asks for its lease without
+    /// waiting. Heartbeats catch any role change this is not called after.
+    fn lease_watch(&mut self, region: RegionId) {
+        let st = &mut self.stores[region.idx()];
+        if self.region_up[region.idx()] && st.wants_lease_timer(&self.s.design) {
+            st.arm_lease_timer(self.now, &mut self.out);
+        }
+    }
+
+    /// Lease renewal runs on its own timer, every `renew_ms` on the node's clock, apart
+    /// from heartbeats: a renewal interval shorter than the heartbeat interval is kept.
+    fn lease_renew(&mut self, region: RegionId) {
+        if !self.region_up[region.idx()] {
+            return;
+        }
+        let local = self.local(region);
+        let st = &mut self.stores[region.idx()];
+        let Some(requested_local_us) =
+            st.on_lease_timer(self.now, local, &self.s.design, &mut self.out)
+        else {
+            return;
+        };
+        let msg = Msg::LeaseRequest { epoch: st.epoch, requested_local_us };
+        self.out.send(region, self.control.region, msg);
     }
 
     /// The regional emergency path of the design's successor region: with neither the
@@ -634,19 +662,28 @@ impl World {
         }
     }
 
+    /// Starts what waits in the cell on its free servers; a region that is down runs
+    /// no servers (and holds no queue: see `AppTier::region_down`).
     fn start_service(&mut self, region: RegionId, cell: usize) {
-        let c = self.s.design.capacity.as_ref().expect("an application tier");
-        let started = self.apptiers[region.idx()].start(c, cell, self.now, &mut self.rng_apptier);
-        for (job, service) in started {
-            self.out
-                .timer(self.now + service, Event::ServiceDone { region, cell: cell as u32, job });
-        }
-    }
-
-    fn service_done(&mut self, region: RegionId, cell: usize, job: apptier::Job) {
         if !self.region_up[region.idx()] {
             return;
         }
+        let c = self.s.design.capacity.as_ref().expect("an application tier");
+        let tier = &mut self.apptiers[region.idx()];
+        let incarnation = tier.incarnation;
+        for (job, service) in tier.start(c, cell, self.now, &mut self.rng_apptier) {
+            let done = Event::ServiceDone { region, cell: cell as u32, job, incarnation };
+            self.out.timer(self.now + service, done);
+        }
+    }
+
+    fn service_done(&mut self, region: RegionId, cell: usize, job: apptier::Job, incarnation: u32) {
+        // Work started before the region's latest outage died with it, and the outage
+        // already freed its server: nothing finishes, and its client hears nothing.
+        if incarnation != self.apptiers[region.idx()].incarnation {
+            return;
+        }
+        debug_assert!(self.region_up[region.idx()], "a down region finished work");
         let customer = job.m.customer;
         if self.poison_customer == Some(customer) {
             // The request crashes its server; its client hears nothing.
@@ -773,9 +810,14 @@ impl World {
                 st.on_append_ack(now, d, from, epoch, end_lsn, gap, need_snapshot, out)
             }
             Msg::Snapshot(snap) => st.on_snapshot(d, from, &snap, out),
-            Msg::Heartbeat { report, lease_local_us } => {
+            Msg::Heartbeat { report } => {
                 if to == self.control.region && self.control_up {
-                    self.control.on_heartbeat(now, local, d, from, report, lease_local_us, out);
+                    self.control.on_heartbeat(now, from, report);
+                }
+            }
+            Msg::LeaseRequest { epoch, requested_local_us } => {
+                if to == self.control.region && self.control_up {
+                    self.control.on_lease_request(local, d, from, epoch, requested_local_us, out);
                 }
             }
             Msg::LeaseGrant { epoch, requested_local_us } => {
@@ -788,7 +830,8 @@ impl World {
                     st.last_control_contact = now;
                 }
                 st.reconciling |= reconcile;
-                st.on_config(now, writer, epoch, out)
+                st.on_config(now, writer, epoch, out);
+                self.lease_watch(to);
             }
             Msg::Freeze { frozen } => st.frozen = frozen,
             Msg::Queues { epoch, quarantine } => {
@@ -1104,8 +1147,12 @@ impl World {
                 self.region_up[region.idx()] = !start;
                 if start {
                     self.stores[region.idx()].crash();
+                    if let Some(tier) = self.apptiers.get_mut(region.idx()) {
+                        tier.region_down();
+                    }
                 } else {
                     self.stores[region.idx()].restart(now, &mut self.out);
+                    self.lease_watch(*region);
                 }
             }
             FaultKind::Partition { from, to, one_way } => {

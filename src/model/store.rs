@@ -215,6 +215,12 @@ pub struct Store {
     fresh_as_of_local_us: i64,
     lease_until_local_us: Option<i64>,
     lease_lapsed_reported: bool,
+    /// When this primary last asked the control plane for its lease, on its own clock;
+    /// `None` when it should ask at once (just promoted, or back from a crash).
+    lease_asked_local_us: Option<i64>,
+    /// When the live renewal timer fires; `None` when none runs. A timer event whose
+    /// time is not this one belongs to a chain that a role change ended.
+    lease_timer_at: Option<SimTime>,
     peers: Vec<Peer>,
     pending_acks: VecDeque<PendingAck>,
     /// The runbook has stopped writes here.
@@ -262,6 +268,8 @@ impl Store {
             fresh_as_of_local_us: 0,
             lease_until_local_us: None,
             lease_lapsed_reported: false,
+            lease_asked_local_us: None,
+            lease_timer_at: None,
             peers: vec![Peer::default(); regions],
             pending_acks: VecDeque::new(),
             frozen: false,
@@ -308,6 +316,7 @@ impl Store {
     pub fn grant_initial_lease(&mut self, local_us: i64, lease: SimDuration) {
         if self.primary {
             self.lease_until_local_us = Some(local_us + lease.as_us() as i64);
+            self.lease_asked_local_us = Some(local_us);
         }
     }
 
@@ -1338,9 +1347,63 @@ impl Store {
         }
     }
 
-    /// The lease request to send with a heartbeat: only a primary under fencing asks.
-    pub fn lease_request(&self, d: &Design, local_us: i64) -> Option<i64> {
-        (d.fencing && self.primary).then_some(local_us)
+    /// The lease request to send now, if one is due: only a primary under fencing asks,
+    /// at once when it has not asked since it became primary, then once `renew_ms` has
+    /// passed on its own clock since it last asked. A clock stepped back delays the
+    /// next request as it delays the lease's end: both are read on the same clock.
+    pub fn lease_request(&mut self, d: &Design, local_us: i64) -> Option<i64> {
+        let renew_us = d.lease_renew.as_us() as i64;
+        let due = self.lease_asked_local_us.is_none_or(|asked| local_us - asked >= renew_us);
+        if !(d.fencing && self.primary && due) {
+            return None;
+        }
+        self.lease_asked_local_us = Some(local_us);
+        Some(local_us)
+    }
+
+    /// A primary under fencing that has no renewal timer running needs one started.
+    pub fn wants_lease_timer(&self, d: &Design) -> bool {
+        d.fencing && self.primary && self.up && self.lease_timer_at.is_none()
+    }
+
+    /// Starts (or continues) the renewal timer: it fires at `at`.
+    pub fn arm_lease_timer(&mut self, at: SimTime, out: &mut Out) {
+        self.lease_timer_at = Some(at);
+        out.timer(at, super::Event::LeaseRenew { region: self.region });
+    }
+
+    /// The renewal timer fired: returns the lease request to send, if one is due, and
+    /// sets the timer again for when the next one is. The wait is measured on the local
+    /// clock but slept in true time, so a drifting clock may wake the node a little
+    /// early; it then finds nothing due and sleeps the remainder.
+    pub fn on_lease_timer(
+        &mut self,
+        now: SimTime,
+        local_us: i64,
+        d: &Design,
+        out: &mut Out,
+    ) -> Option<i64> {
+        if self.lease_timer_at != Some(now) {
+            return None;
+        }
+        self.lease_timer_at = None;
+        if !(d.fencing && self.primary && self.up) {
+            return None;
+        }
+        let request = self.lease_request(d, local_us);
+        let asked = self.lease_asked_local_us.unwrap_or(local_us);
+        let wait_us = (asked + d.lease_renew.as_us() as i64 - local_us).max(1);
+        self.arm_lease_timer(now + SimDuration(wait_us as u64), out);
+        request
+    }
+
+    /// Forgets the lease and the renewal schedule: the node stopped being the writer it
+    /// was (stepped down, crashed, or promoted under a new epoch, which needs a lease of
+    /// its own at once).
+    fn drop_lease(&mut self) {
+        self.lease_until_local_us = None;
+        self.lease_asked_local_us = None;
+        self.lease_timer_at = None;
     }
 
     /// The control plane names the writer. The named node promotes itself; any other
@@ -1370,7 +1433,7 @@ impl Store {
         self.primary = true;
         self.epoch = epoch;
         self.leader = self.region;
-        self.lease_until_local_us = None;
+        self.drop_lease();
         self.lease_lapsed_reported = false;
         self.ready = self.applied_lsn == self.end_lsn;
         for (i, p) in self.peers.iter_mut().enumerate() {
@@ -1396,14 +1459,14 @@ impl Store {
         }
         self.primary = false;
         self.ready = false;
-        self.lease_until_local_us = None;
+        self.drop_lease();
         self.pending_acks.clear();
         out.obs.push(Obs::RoleChange { region: self.region, primary: false, epoch: self.epoch });
     }
 
     pub fn crash(&mut self) {
         self.up = false;
-        self.lease_until_local_us = None;
+        self.drop_lease();
         self.pending_acks.clear();
         self.apply_credit = 0.0;
     }
@@ -1548,5 +1611,28 @@ mod tests {
         let mut out = Out::default();
         b.flush(0, true, &mut out);
         assert_eq!(snapshots(&out), vec![10], "caught up: a snapshot at the log end");
+    }
+
+    /// A fenced primary asks for its lease once `renew_ms` has passed on its own clock
+    /// since it last asked, not on every heartbeat; a newly promoted one asks at once.
+    #[test]
+    fn a_primary_asks_for_its_lease_every_renew_interval() {
+        let d = design(
+            r#","design":{"fencing":true,"lease":{"duration_ms":2000,"renew_ms":500},
+                "promotion":{"heartbeat_ms":100}}"#,
+        );
+        let mut a = Store::new(A, 3, A, 4);
+        // Offered a chance every 100 ms heartbeat for 2 s, on a clock 3 s ahead.
+        let asked: Vec<i64> = (0..20)
+            .map(|i| 3_000_000 + i * 100_000)
+            .filter(|local_us| a.lease_request(&d, *local_us).is_some())
+            .collect();
+        assert_eq!(asked, vec![3_000_000, 3_500_000, 4_000_000, 4_500_000]);
+        let mut b = Store::new(B, 3, A, 4);
+        b.on_config(SimTime::ZERO, B, 2, &mut Out::default());
+        assert_eq!(b.lease_request(&d, 7_000_000), Some(7_000_000), "promoted: asks at once");
+        assert_eq!(b.lease_request(&d, 7_100_000), None);
+        assert_eq!(b.lease_request(&d, 7_499_999), None);
+        assert_eq!(b.lease_request(&d, 7_500_000), Some(7_500_000));
     }
 }

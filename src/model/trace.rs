@@ -5,7 +5,7 @@
 //! |---|---|
 //! | `at_us` | simulated time, integer microseconds |
 //! | `seq` | the event's scheduling sequence number (ties at one time run in `seq` order) |
-//! | `kind` | the event: `arrival`, `attempt`, `timeout`, `deliver`, `repl_flush`, `apply_tick`, `node_tick`, `control_tick`, `publish`, `routing_apply`, `fault_start`, `fault_end`, `sample`, `end_drill`, `runbook_next`, `worker_tick`, `service_done`, `server_restart`, `health_tick` |
+//! | `kind` | the event: `arrival`, `attempt`, `timeout`, `deliver`, `repl_flush`, `apply_tick`, `node_tick`, `control_tick`, `publish`, `routing_apply`, `fault_start`, `fault_end`, `sample`, `end_drill`, `runbook_next`, `worker_tick`, `service_done`, `server_restart`, `health_tick`, `lease_renew` |
 //!
 //! and, where the event has them:
 //!
@@ -109,7 +109,7 @@ pub fn event_json(w: &World, ev: &Event, out: &mut String) {
                     region(out, "writer", *writer);
                     let _ = write!(out, ",\"epoch\":{epoch}");
                 }
-                Msg::LeaseGrant { epoch, .. } => {
+                Msg::LeaseRequest { epoch, .. } | Msg::LeaseGrant { epoch, .. } => {
                     let _ = write!(out, ",\"epoch\":{epoch}");
                 }
                 _ => {}
@@ -118,7 +118,8 @@ pub fn event_json(w: &World, ev: &Event, out: &mut String) {
         Event::ReplFlush { region: r }
         | Event::ApplyTick { region: r }
         | Event::NodeTick { region: r }
-        | Event::WorkerTick { region: r } => region(out, "region", *r),
+        | Event::WorkerTick { region: r }
+        | Event::LeaseRenew { region: r } => region(out, "region", *r),
         Event::RoutingApply { region: r, writer, epoch, .. } => {
             region(out, "region", *r);
             region(out, "writer", *writer);
@@ -131,7 +132,7 @@ pub fn event_json(w: &World, ev: &Event, out: &mut String) {
                 s.faults[*index].kind.name()
             );
         }
-        Event::ServiceDone { region: r, cell, job } => {
+        Event::ServiceDone { region: r, cell, job, .. } => {
             region(out, "region", *r);
             let _ = write!(
                 out,

@@ -391,9 +391,15 @@ pub enum Msg {
         need_snapshot: bool,
     },
     Snapshot(Box<Snapshot>),
+    /// A node tells the control plane it lives, and how it stands (every heartbeat).
     Heartbeat {
         report: NodeReport,
-        lease_local_us: Option<i64>,
+    },
+    /// A fenced primary asks the control plane to renew its lease (every renew_ms, on
+    /// its own timer): the lease runs from `requested_local_us` on the node's clock.
+    LeaseRequest {
+        epoch: u32,
+        requested_local_us: i64,
     },
     LeaseGrant {
         epoch: u32,
@@ -489,6 +495,7 @@ impl Msg {
             Msg::IdentityCheck { .. } => 19,
             Msg::HealthProbe => 21,
             Msg::HealthOk => 22,
+            Msg::LeaseRequest { .. } => 23,
             Msg::IdentityReply { .. } => 20,
             Msg::Reapply { .. } => 18,
         }
@@ -501,6 +508,7 @@ impl Msg {
             Msg::AppendAck { .. } => "append_ack",
             Msg::Snapshot(_) => "snapshot",
             Msg::Heartbeat { .. } => "heartbeat",
+            Msg::LeaseRequest { .. } => "lease_request",
             Msg::LeaseGrant { .. } => "lease_grant",
             Msg::Config { .. } => "config",
             Msg::Routing { .. } => "routing",

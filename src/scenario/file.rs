@@ -430,7 +430,15 @@ pub enum ReplicationModeFile {
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct LeaseFile {
+    /// How long a lease the control plane grants lasts, on the writer's own clock from
+    /// the moment it asked.
     pub duration_ms: f64,
+    /// How often the writer asks to renew its lease, on its own clock and its own timer:
+    /// at once when it becomes the writer (or comes back from a crash), then every
+    /// renew_ms, independently of promotion.heartbeat_ms (a renew_ms shorter than the
+    /// heartbeat is kept). Must be shorter than duration_ms; leave room for a round trip
+    /// to the control plane, or the lease lapses before each renewal arrives and the
+    /// writer refuses writes meanwhile.
     pub renew_ms: f64,
     /// The bound on clock disagreement the control plane adds before reusing a lease.
     pub clock_uncertainty_ms: f64,

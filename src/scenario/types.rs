@@ -273,6 +273,7 @@ pub struct Design {
     pub reads_after_ack: bool,
     pub fencing: bool,
     pub lease: SimDuration,
+    /// How often a fenced writer asks for its lease, on its own clock and timer.
     pub lease_renew: SimDuration,
     pub clock_uncertainty: SimDuration,
     pub automated_promotion: bool,
