@@ -75,11 +75,8 @@ fn every_invariant_has_a_planted_bug_that_fails_it_alone() {
         let got = statuses(&text, &file);
         assert_eq!(got.len(), KNOWN_INVARIANTS.len(), "{file}");
         // What a second writer necessarily breaks besides single_writer (see above).
-        let implied: &[&str] = if *inv == "single_writer" {
-            &["fenced_writes", "acked_durability"]
-        } else {
-            &[]
-        };
+        let implied: &[&str] =
+            if *inv == "single_writer" { &["fenced_writes", "acked_durability"] } else { &[] };
         for (id, status) in got {
             let want =
                 if id == *inv || implied.contains(&id.as_str()) { "violated" } else { "held" };

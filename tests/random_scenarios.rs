@@ -30,7 +30,7 @@ const SEED: u64 = 0x6761_6d65_6461_7931;
 const NAMES: [&str; 8] =
     ["us-east", "eu-west", "ap-south", "sa-east", "ca-central", "af-south", "me-1", "r7"];
 
-const OPS: [&str; 14] = [
+const OPS: [&str; 16] = [
     "register.read",
     "register.write",
     "register.cas",
@@ -45,12 +45,15 @@ const OPS: [&str; 14] = [
     "permission.check",
     "workflow.advance",
     "workflow.read",
+    "list.append",
+    "list.read",
 ];
 
 /// The largest balance, amount, stock or quantity validation accepts.
 const MONEY_MAX: i64 = 1_000_000_000_000;
 
-const READ_OPS: [&str; 4] = ["register.read", "account.read", "permission.check", "workflow.read"];
+const READ_OPS: [&str; 5] =
+    ["register.read", "account.read", "permission.check", "workflow.read", "list.read"];
 
 use gameday::scenario::KNOWN_INVARIANTS as INVARIANTS;
 
@@ -247,14 +250,16 @@ fn conflicts() -> impl Strategy<Value = Value> {
         option::weighted(0.7, policy(false)),
         option::weighted(0.7, policy(false)),
         opt(0.5, f(50.0..2000.0, &[0.001, 1e6])),
+        option::weighted(0.5, select(vec!["lww", "merge", "home-region"]).prop_map(Value::from)),
     )
-        .prop_map(|(register, account, item, permission, workflow, timeout)| {
+        .prop_map(|(register, account, item, permission, workflow, timeout, list)| {
             obj([
                 ("register", register),
                 ("account", account),
                 ("item", item),
                 ("permission", permission),
                 ("workflow", workflow),
+                ("list", list),
                 ("propose_timeout_ms", timeout),
             ])
         })
@@ -549,8 +554,8 @@ fn workload(c: &Ctx) -> impl Strategy<Value = Value> {
     // Each operation is in the mix with probability 0.35, with a weight of 1 to 10;
     // a few more are listed with a share of 0.
     let mix = (
-        vec((proptest::bool::weighted(0.35), 1u32..=10, proptest::bool::weighted(0.05)), 14),
-        0..14usize,
+        vec((proptest::bool::weighted(0.35), 1u32..=10, proptest::bool::weighted(0.05)), 16),
+        0..16usize,
     )
         .prop_map(|(ws, fallback)| {
             let mut ws: Vec<(bool, u32, bool)> = ws;
@@ -580,6 +585,7 @@ fn workload(c: &Ctx) -> impl Strategy<Value = Value> {
         opt(0.5, int(1i64..=10, &[MONEY_MAX])),
         opt(0.5, int(1u32..=16, &[1000])),
         opt(0.5, int(1u32..=50, &[1, 1000])),
+        (opt(0.5, int(1u32..=16, &[1000])), opt(0.5, int(1u32..=64, &[1, 1024]))),
     );
     let retry = (
         opt(0.7, int(1u32..=5, &[100])),
@@ -604,11 +610,23 @@ fn workload(c: &Ctx) -> impl Strategy<Value = Value> {
         counts,
         opt(0.6, f(20.0..2000.0, &[0.001, 1e6])),
         option::weighted(0.6, retry),
-        vec(option::weighted(0.5, read_class()), 4),
+        vec(option::weighted(0.5, read_class()), 5),
     )
         .prop_map(move |(rate, mix, clients, counts, timeout, retry, classes)| {
-            let (regs, accs, items, perms, wfs, balance, amount, stock, qty, sessions, customers) =
-                counts;
+            let (
+                regs,
+                accs,
+                items,
+                perms,
+                wfs,
+                balance,
+                amount,
+                stock,
+                qty,
+                sessions,
+                customers,
+                lists,
+            ) = counts;
             let mut rc = Map::new();
             for (op, class) in READ_OPS.iter().zip(classes) {
                 if let Some(class) = class {
@@ -624,6 +642,8 @@ fn workload(c: &Ctx) -> impl Strategy<Value = Value> {
                 ("items", items),
                 ("permissions", perms),
                 ("workflows", wfs),
+                ("lists", lists.0),
+                ("list_length_max", lists.1),
                 ("initial_balance", balance),
                 ("amount_max", amount),
                 ("stock", stock),
@@ -882,6 +902,9 @@ fn scenario() -> impl Strategy<Value = Scenario> {
         );
         (head, tail).prop_map(|((c, seed, regions, network, design, workload), tail)| {
             let (faults, swarm, limits, expect, variants, schema) = tail;
+            let aa = design["topology"] == json!("active-active-writes");
+            let workload = workload.or_else(|| aa.then(|| json!({})));
+            let workload = workload.map(|w| servable_reads(&design, w));
             Scenario(obj([
                 ("$schema", schema.then(|| json!("./schema.json"))),
                 ("version", Some(json!(1))),
@@ -901,6 +924,26 @@ fn scenario() -> impl Strategy<Value = Scenario> {
             ]))
         })
     })
+}
+
+/// With every region writing, strong reads need a home region for their keys (else
+/// validation refuses them): give such reads another class, as a user would.
+fn servable_reads(design: &Value, mut w: Value) -> Value {
+    if design["topology"] != json!("active-active-writes") {
+        return w;
+    }
+    for op in READ_OPS {
+        let entity = op.split('.').next().unwrap_or_default();
+        let home = design["conflicts"][entity] == json!("home-region");
+        let class = &w["read_classes"][op]["class"];
+        let strong = class.is_null() || *class == json!("strong");
+        if strong && !home {
+            let w = w.as_object_mut().expect("an object");
+            let rc = w.entry("read_classes").or_insert_with(|| json!({}));
+            rc[op] = json!({"class": "eventual"});
+        }
+    }
+    w
 }
 
 fn is_limit(e: &SimError) -> bool {

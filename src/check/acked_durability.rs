@@ -111,7 +111,10 @@ impl AckedDurability {
 
     /// How far a write was ahead of what every store held when it committed.
     fn age_us(ledger: &Ledger, w: WriteId) -> u64 {
-        ledger.track(w).and_then(|t| t.commit_at.map(|c| c.since(t.safe_before).as_us())).unwrap_or(0)
+        ledger
+            .track(w)
+            .and_then(|t| t.commit_at.map(|c| c.since(t.safe_before).as_us()))
+            .unwrap_or(0)
     }
 }
 
@@ -211,5 +214,88 @@ impl Invariant for AckedDurability {
             "pending_max": self.pending_max,
             "examples": self.examples,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::testkit::Harness;
+    use crate::check::testkit_obs::{acked, commit};
+    use crate::engine::SimDuration;
+    use crate::model::store::Journaled;
+    use crate::model::types::Discarded;
+    use crate::scenario::{OpKind, RegionId};
+
+    const A: RegionId = RegionId(0);
+    const B: RegionId = RegionId(1);
+    const C: RegionId = RegionId(2);
+
+    fn w(op: u64) -> WriteId {
+        WriteId::new(op, 1)
+    }
+
+    /// Two lineages that agree on their labels but not their content: stores report,
+    /// by identity, which writes they hold. A write every store held is safe; one the
+    /// final writer never held is lost at the end, though nothing was discarded; one
+    /// the final writer holds is not.
+    #[test]
+    fn a_write_the_final_writer_never_held_is_lost_without_any_discard() {
+        let mut h = Harness::new("scenarios/fenced-async-promotion.json");
+        let mut c = AckedDurability::new(&h.s.clone());
+        for (r, op) in [(A, 1), (B, 1), (C, 1), (A, 2), (B, 3), (C, 3)] {
+            h.probe.journal.push(r, Journaled::Held(w(op)));
+        }
+        h.at = SimTime(1_000_000);
+        for op in 1..=3 {
+            h.feed(&mut c, &commit(A, 0, op, h.at));
+            h.feed(&mut c, &acked(A, OpKind::RegisterWrite, 0, op, 0));
+        }
+        h.sample(&mut c);
+        assert!(h.found.is_empty());
+        h.probe.writer = B.0;
+        h.finish(&mut c);
+        let what = h.what();
+        assert_eq!(what.len(), 1, "{what:?}");
+        assert!(
+            what[0].starts_with("acknowledged write #2 attempt 1 is lost: the final writer eu-west does not hold it"),
+            "{}",
+            what[0]
+        );
+        assert_eq!(c.details()["lost_writes"], 1);
+    }
+
+    /// A write is lost once no store holds it: a store that replaced its state with a
+    /// snapshot of one that never held the write discards the last copy. The money
+    /// it carried is counted, and the RPO is its lead over what survived there.
+    #[test]
+    fn the_last_copy_discarded_loses_the_write_and_its_money() {
+        let mut h = Harness::new("scenarios/fenced-async-promotion.json");
+        let mut c = AckedDurability::new(&h.s.clone());
+        h.probe.journal.push(A, Journaled::Held(w(7)));
+        h.at = SimTime(2_000_000);
+        h.feed(&mut c, &commit(A, 0, 7, h.at));
+        h.feed(&mut c, &acked(A, OpKind::AccountCredit, 0, 7, 40));
+        // A rejoins: B's snapshot (of B's nothing) replaces its state.
+        h.probe.journal.push(A, Journaled::Replaced { from: B, upto: 0 });
+        h.at = SimTime(5_000_000);
+        let gone = Discarded {
+            version: crate::model::types::Version { epoch: 1, lsn: 9 },
+            write: w(7),
+            commit_at: SimTime(2_000_000),
+        };
+        let survivor_commit_at = SimTime(1_500_000);
+        h.feed(&mut c, &Obs::Discarded { region: A, entries: vec![gone], survivor_commit_at });
+        let what = h.what();
+        assert_eq!(what.len(), 1, "{what:?}");
+        assert!(what[0].contains("us-east discarded the last copy"), "{}", what[0]);
+        let d = c.details();
+        assert_eq!((d["lost_writes"].clone(), d["money_lost"].clone()), (json!(1), json!(40)));
+        assert_eq!(d["rpo_ms"], json!(500.0));
+        // Later samples and the end do not count it again.
+        h.at += SimDuration::from_secs(1);
+        h.sample(&mut c);
+        h.finish(&mut c);
+        assert_eq!(h.found.len(), 1);
     }
 }

@@ -196,9 +196,7 @@ impl Invariant for ExactlyOnceEffects {
         match obs {
             Obs::Commit { .. } => self.commit(obs, view),
             Obs::Effect { region, op_key } => self.effect(*region, *op_key, view, found),
-            Obs::Complete { kind, write, op_key, .. }
-                if self.side_effects && kind.has_effect() =>
-            {
+            Obs::Complete { kind, write, op_key, .. } if self.side_effects && kind.has_effect() => {
                 match write {
                     Some(w) if !self.effects.contains_key(op_key) => {
                         self.owed.insert(*op_key, *w);

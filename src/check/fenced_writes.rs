@@ -73,3 +73,36 @@ impl Invariant for FencedWrites {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::testkit::Harness;
+    use crate::engine::SimTime;
+
+    fn grant(epoch: u32, region: u8, by: Grantor) -> Obs {
+        Obs::EpochGranted { epoch, region: RegionId(region), fenced: true, by, detected_at: None }
+    }
+
+    /// One epoch granted to two regions is a violation whoever grants it, including the
+    /// epoch the initial primary holds from the start; granting it again to its holder
+    /// is not.
+    #[test]
+    fn an_epoch_granted_to_two_regions_is_a_violation() {
+        let mut h = Harness::new("scenarios/control-plane-outage-static.json");
+        let mut c = FencedWrites::new(&h.s.clone());
+        h.at = SimTime(1);
+        h.feed(&mut c, &grant(2, 1, Grantor::ControlPlane));
+        h.feed(&mut c, &grant(2, 1, Grantor::ControlPlane));
+        assert!(h.found.is_empty());
+        h.feed(&mut c, &grant(2, 2, Grantor::EmergencySuccessor));
+        h.feed(&mut c, &grant(1, 1, Grantor::Operator));
+        let what = h.what();
+        assert_eq!(what.len(), 2, "{what:?}");
+        assert_eq!(
+            what[0],
+            "epoch 2 is granted twice: to eu-west by the control plane, and now to ap-south by the emergency successor; both carry the same fencing token"
+        );
+        assert!(what[1].starts_with("epoch 1 is granted twice: to us-east by the control plane"));
+    }
+}

@@ -144,3 +144,84 @@ pub fn class_name(c: ReadClass) -> String {
         ReadClass::Eventual => "eventual".into(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::testkit::Harness;
+    use crate::check::testkit_obs::{acked, commit, read, seen};
+    use crate::model::store::Journaled;
+    use crate::model::types::WriteId;
+
+    const A: RegionId = RegionId(0);
+    const B: RegionId = RegionId(1);
+    const C: RegionId = RegionId(2);
+    const S: fn(u64) -> SimTime = |ms| SimTime(ms * 1_000);
+
+    /// A strong read that began after a write was acknowledged and does not reflect it
+    /// is stale by the time between the two, but only once the write is known to
+    /// survive: while only the writer holds it, the verdict waits; if it is then lost,
+    /// the read was not stale (the loss is acked_durability's finding).
+    #[test]
+    fn a_stale_read_is_judged_once_the_write_it_missed_survives() {
+        let mut h = Harness::new("scenarios/fenced-async-promotion.json");
+        let mut c = Freshness::new(&h.s.clone());
+        let key = 3;
+        for op in [10, 11] {
+            h.probe.journal.push(A, Journaled::Held(WriteId::new(op, 1)));
+            h.at = S(1_000 + op);
+            h.feed(&mut c, &commit(A, key, op, h.at));
+            h.feed(&mut c, &acked(A, crate::scenario::OpKind::RegisterWrite, key, op, 0));
+        }
+        // B serves strong reads from a state with neither write (its value lists none).
+        h.at = S(2_000);
+        let nothing = seen(&[]);
+        let kind = crate::scenario::OpKind::RegisterRead;
+        h.feed(&mut c, &read(B, B, kind, key, 20, S(1_500), nothing, None));
+        h.sample(&mut c);
+        assert!(h.found.is_empty(), "the write's fate is open: {:?}", h.what());
+        // Write 10 reaches every store; write 11 leaves the only store that had it.
+        for r in [B, C] {
+            h.probe.journal.push(r, Journaled::Held(WriteId::new(10, 1)));
+        }
+        h.probe.journal.push(A, Journaled::Replaced { from: B, upto: 1 });
+        h.sample(&mut c);
+        let what = h.what();
+        assert_eq!(what.len(), 1, "{what:?}");
+        assert_eq!(
+            what[0],
+            "strong read #20 of key 3 (from eu-west, served by eu-west) missed write #10 attempt 1, acknowledged 490.0 ms before the read began (bound 0.0 ms)"
+        );
+        // A later read that missed only the lost write is not stale at all.
+        h.feed(&mut c, &read(B, B, kind, key, 21, S(1_600), seen(&[(10, S(1_200))]), None));
+        h.sample(&mut c);
+        assert_eq!(h.found.len(), 1);
+        assert_eq!(c.details()["stale_reads"], 1);
+    }
+
+    /// A value that lists `SEEN_MAX` writes may reflect older ones it no longer lists:
+    /// it misses a write only if its oldest listed write was applied before that write
+    /// was committed. Bounded reads may miss writes younger than their bound.
+    #[test]
+    fn what_a_read_reflects_is_judged_from_what_it_lists() {
+        let mut h = Harness::new("scenarios/stale-bounded-read.json");
+        let mut c = Freshness::new(&h.s.clone());
+        let key = 1;
+        h.at = S(1_000);
+        h.feed(&mut c, &commit(A, key, 5, h.at));
+        h.feed(&mut c, &acked(A, crate::scenario::OpKind::RegisterWrite, key, 5, 0));
+        let kind = crate::scenario::OpKind::RegisterRead;
+        let full_after = seen(&[(6, S(1_001)), (7, S(1_002)), (8, S(1_003)), (9, S(1_004))]);
+        let full_before = seen(&[(1, S(900)), (2, S(901)), (3, S(902)), (4, S(903))]);
+        h.at = S(5_000);
+        h.feed(&mut c, &read(B, B, kind, key, 30, S(4_000), full_after, None));
+        assert!(h.found.is_empty(), "write 5 may be among the older writes it reflects");
+        h.feed(&mut c, &read(B, B, kind, key, 31, S(4_000), full_before, None));
+        let class = h.s.workload.read_class[kind.idx()];
+        assert!(matches!(class, ReadClass::Bounded(b) if b.as_us() < 3_000_000), "{class:?}");
+        assert_eq!(h.found.len(), 1, "3 s stale, beyond the bound: {:?}", h.what());
+        h.feed(&mut c, &read(B, B, kind, key, 32, S(1_001), full_before, None));
+        assert_eq!(h.found.len(), 1, "1 ms stale, within the bound");
+        assert_eq!(c.details()["stale_reads"], 2);
+    }
+}

@@ -323,7 +323,6 @@ pub enum Fate {
     Open,
 }
 
-
 impl Ledger {
     /// A write a conflict dropped counts as lost too (it is `no_lost_update`'s finding).
     pub fn fate(&self, w: WriteId) -> Fate {

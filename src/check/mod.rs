@@ -7,10 +7,11 @@
 //! notable events that led to it.
 
 mod acked_durability;
+mod append_integrity;
 mod domain;
 mod exactly_once_effects;
 mod fenced_writes;
-mod freshness;
+pub mod freshness;
 mod linearizable;
 mod no_lost_update;
 mod recovery;
@@ -132,6 +133,7 @@ impl Checkers {
             Box::new(no_lost_update::NoLostUpdate::new(s)),
             Box::new(recovery::Recovery::new(s)),
             Box::new(linearizable::Linearizable::new(s)),
+            Box::new(append_integrity::AppendIntegrity::new(s)),
         ];
         debug_assert_eq!(invs.len(), crate::scenario::KNOWN_INVARIANTS.len());
         Checkers {
@@ -442,6 +444,9 @@ pub fn describe_fault(k: &FaultKind, s: &Scenario) -> String {
     }
 }
 
+#[cfg(test)]
+pub mod testkit_obs;
+
 /// Drives one checker by hand, for unit tests: observations go through the ledger and
 /// then to the checker, over a fake probe the test shapes.
 #[cfg(test)]
@@ -462,8 +467,7 @@ pub mod testkit {
         /// A harness over a bundled scenario, with a probe of its regions and keys.
         pub fn new(path: &str) -> Self {
             let s = Arc::new(crate::scenario::load(path).expect("a bundled scenario"));
-            let mut probe =
-                FakeProbe::new(s.regions.len(), s.workload.key_count() as usize);
+            let mut probe = FakeProbe::new(s.regions.len(), s.workload.key_count() as usize);
             for r in s.region_ids() {
                 for k in 0..s.workload.key_count() {
                     probe.values[r.idx()][k as usize] = s.workload.initial_value(k);
@@ -471,7 +475,14 @@ pub mod testkit {
             }
             probe.writer = s.primary().0;
             let ledger = Ledger::new(&s);
-            Harness { s, probe, ledger, at: SimTime::ZERO, found: Vec::new(), converged_at: Some(SimTime::ZERO) }
+            Harness {
+                s,
+                probe,
+                ledger,
+                at: SimTime::ZERO,
+                found: Vec::new(),
+                converged_at: Some(SimTime::ZERO),
+            }
         }
 
         fn view(&self) -> View<'_> {

@@ -148,7 +148,11 @@ mod tests {
         h.feed(&mut c, &acked(write(5_000)));
         let what = h.what();
         assert_eq!(what.len(), 2, "{what:?}");
-        assert!(what[0].starts_with("acknowledged write #550 attempt 1 to key 3 is lost in "), "{}", what[0]);
+        assert!(
+            what[0].starts_with("acknowledged write #550 attempt 1 to key 3 is lost in "),
+            "{}",
+            what[0]
+        );
         assert_eq!(c.details()["lost_updates"], 2);
     }
 }

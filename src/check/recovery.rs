@@ -120,9 +120,9 @@ impl Invariant for Recovery {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::check::testkit::Harness;
     use crate::model::types::{OpId, Req};
     use crate::scenario::{OpKind, RegionId};
-    use crate::check::testkit::Harness;
 
     /// Goodput that comes back only after `rto_max` is a violation, and the windows
     /// kept stop at `rto_max`; goodput back within it holds, and says when.

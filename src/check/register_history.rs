@@ -108,3 +108,83 @@ impl RegisterHistory {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::testkit_obs::{acked, read, seen};
+    use crate::engine::SimTime;
+    use crate::model::types::{OpId, Version};
+    use crate::scenario::RegionId;
+
+    /// One translation, as Jepsen reads it: a read of a register nobody wrote returns
+    /// 0, a write the store acknowledged is ok, a cas the store declined did not
+    /// happen (fail), and an operation whose client gave up is info.
+    #[test]
+    fn the_register_history_means_what_jepsen_means() {
+        let s = crate::scenario::load("scenarios/strong-read-writer.json").unwrap();
+        let mut h = RegisterHistory::new(&s);
+        let r = RegionId(0);
+        let invoke = |op_key, req| Obs::Invoke {
+            op: OpId { slot: 0, gen: 0 },
+            kind: match req {
+                Req::Read { .. } => OpKind::RegisterRead,
+                Req::Write { .. } => OpKind::RegisterWrite,
+                _ => OpKind::RegisterCas,
+            },
+            region: r,
+            op_key,
+            req,
+        };
+        let read_req =
+            Req::Read { key: 2, class: ReadClass::Strong, min_version: Version::default() };
+        let mut lines = Vec::new();
+        let mut push = |h: &mut RegisterHistory, o: &Obs| {
+            if let Some(e) = h.translate(o) {
+                lines.push(e.edn());
+            }
+        };
+        push(&mut h, &invoke(1, read_req));
+        push(&mut h, &read(r, r, OpKind::RegisterRead, 2, 1, SimTime::ZERO, seen(&[]), None));
+        push(&mut h, &invoke(2, Req::Write { key: 2, value: 7 }));
+        push(&mut h, &acked(r, OpKind::RegisterWrite, 2, 2, 0));
+        push(&mut h, &invoke(3, Req::Cas { key: 2, expect: 5, new: 6 }));
+        let declined = Obs::Complete {
+            op: OpId { slot: 0, gen: 0 },
+            kind: OpKind::RegisterCas,
+            region: r,
+            ok: true,
+            version: None,
+            write: None,
+            delta: 0,
+            invoked_at: SimTime::ZERO,
+            attempts: 1,
+            op_key: 3,
+            key: 2,
+            session: 0,
+            read: None,
+        };
+        push(&mut h, &declined);
+        push(&mut h, &invoke(4, Req::Write { key: 2, value: 8 }));
+        let unknown = Obs::Indeterminate {
+            op: OpId { slot: 0, gen: 0 },
+            kind: OpKind::RegisterWrite,
+            region: r,
+            delta: 0,
+            invoked_at: SimTime::ZERO,
+            op_key: 4,
+        };
+        push(&mut h, &unknown);
+        assert_eq!(h.in_flight(), 0);
+        insta::assert_snapshot!(lines.join("\n"), @r"
+        {:process 1, :type :invoke, :f :read, :key 2, :value nil}
+        {:process 1, :type :ok, :f :read, :key 2, :value 0}
+        {:process 2, :type :invoke, :f :write, :key 2, :value 7}
+        {:process 2, :type :ok, :f :write, :key 2, :value 7}
+        {:process 3, :type :invoke, :f :cas, :key 2, :value [5 6]}
+        {:process 3, :type :fail, :f :cas, :key 2, :value [5 6]}
+        {:process 4, :type :invoke, :f :write, :key 2, :value 8}
+        {:process 4, :type :info, :f :write, :key 2, :value 8}
+        ");
+    }
+}

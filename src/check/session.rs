@@ -55,8 +55,7 @@ impl Invariant for Session {
     }
 
     fn observe(&mut self, obs: &Obs, view: &View, found: &mut Vec<Finding>) {
-        let Obs::Complete { kind, region, write, read, key, session, invoked_at, op_key, .. } =
-            obs
+        let Obs::Complete { kind, region, write, read, key, session, invoked_at, op_key, .. } = obs
         else {
             return;
         };

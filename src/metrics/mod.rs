@@ -313,6 +313,12 @@ impl Metrics {
     }
 
     pub fn observe(&mut self, obs: &Obs, w: &World) {
+        // The final reads check the end state; they are not load.
+        if matches!(w.phase, crate::model::Phase::FinalReads { .. } | crate::model::Phase::Done)
+            && matches!(obs, Obs::Invoke { .. } | Obs::Complete { .. } | Obs::Attempt { .. })
+        {
+            return;
+        }
         self.guard(obs, w);
         match obs {
             Obs::Invoke { .. } => {

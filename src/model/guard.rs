@@ -46,6 +46,11 @@ impl Default for Breaker {
 }
 
 impl Breaker {
+    /// Outcomes in the current window (for tests and reports).
+    pub fn window_len(&self) -> usize {
+        self.outcomes.len()
+    }
+
     /// Whether an attempt may go to this target now. An open breaker turns half-open
     /// when its time is up and lets `probes` attempts through.
     pub fn allow(&mut self, now: SimTime, c: &BreakerDesign) -> bool {

@@ -172,6 +172,8 @@ fn msg_word(m: &Msg) -> u64 {
         Msg::AppendAck { end_lsn, .. } => *end_lsn,
         Msg::Snapshot(s) => s.lsn,
         Msg::Reconcile | Msg::HealthProbe | Msg::HealthOk => 0,
+        Msg::SuccessorProbe { round } => *round,
+        Msg::SuccessorAck { round, writer_heard } => round << 1 | u64::from(*writer_heard),
         Msg::IdentityCheck { job } | Msg::IdentityReply { job, .. } => u64::from(job.m.op.slot),
         Msg::Reapply { entries } => entries.len() as u64,
         Msg::Updates { updates, end, .. } => updates.first().map_or(*end, |u| u.seq),
@@ -527,7 +529,8 @@ impl World {
     /// control plane nor the writer heard for detection time plus the old lease and the
     /// clock bound, it promotes itself and tells every region.
     fn emergency_path(&mut self, region: RegionId, local: i64) {
-        let d = &self.s.design;
+        let s = self.s.clone();
+        let d = &s.design;
         if d.emergency_successor != Some(region) {
             return;
         }
@@ -539,8 +542,13 @@ impl World {
             || now.since(st.last_control_contact) <= d.detect_after
             || now.since(st.last_leader_contact) <= quiet
         {
+            st.quorum = None;
             return;
         }
+        if d.emergency_quorum && !self.successor_quorum(region) {
+            return;
+        }
+        let st = &mut self.stores[region.idx()];
         let epoch = st.emergency_promote(now, local, d.lease, &mut self.out);
         self.out.obs.push(Obs::EpochGranted {
             epoch,
@@ -558,6 +566,38 @@ impl World {
                 Msg::Routing { writer: region, epoch, lag_us: lag_us.clone() },
             );
         }
+    }
+
+    /// With `emergency_quorum`, the successor asks every region, each node tick, whether
+    /// it has heard the writer or the control plane lately, and may promote itself once
+    /// a majority of regions (itself included) of the current round say no. A successor
+    /// cut off from the others hears no answers, so it does not promote itself while
+    /// the writer may still be serving the rest.
+    fn successor_quorum(&mut self, region: RegionId) -> bool {
+        let n = self.s.regions.len();
+        let st = &mut self.stores[region.idx()];
+        let agreed = st.quorum.as_ref().map_or(0, |q| q.1.iter().filter(|a| **a).count());
+        if 1 + agreed > n / 2 {
+            st.quorum = None;
+            return true;
+        }
+        let round = st.quorum.as_ref().map_or(1, |q| q.0 + 1);
+        st.quorum = Some((round, vec![false; n]));
+        for to in self.s.region_ids().filter(|r| *r != region) {
+            self.out.send(region, to, Msg::SuccessorProbe { round });
+        }
+        false
+    }
+
+    /// A region answers the successor: a primary is the writer, so it has heard it.
+    fn successor_probe(&mut self, at: RegionId, from: RegionId, round: u64) {
+        let d = &self.s.design;
+        let st = &self.stores[at.idx()];
+        let quiet = d.detect_after + d.lease + d.clock_uncertainty;
+        let writer_heard = st.primary
+            || self.now.since(st.last_leader_contact) <= quiet
+            || self.now.since(st.last_control_contact) <= d.detect_after;
+        self.out.send(at, from, Msg::SuccessorAck { round, writer_heard });
     }
 
     /// A node's own estimate of its staleness, on its own clock: what it reports.
@@ -760,6 +800,12 @@ impl World {
             }
             Msg::Decide { pid, key } => multi::on_decide(st, pid, key),
             Msg::Reconcile => st.reconciling = true,
+            Msg::SuccessorProbe { round } => self.successor_probe(to, from, round),
+            Msg::SuccessorAck { round, writer_heard } => {
+                if let Some(q) = st.quorum.as_mut().filter(|q| q.0 == round) {
+                    q.1[from.idx()] = !writer_heard;
+                }
+            }
             // The cheap path: the region's edge answers without its application tier.
             Msg::HealthProbe => out.send(to, from, Msg::HealthOk),
             Msg::HealthOk => {
@@ -1065,7 +1111,9 @@ impl World {
                 let read = ReadResult { served_by, value, list: Some(elements), version, seen };
                 self.complete(id, true, None, Some(read))
             }
-            Res::Written { version, write } => self.complete(id, true, Some((version, write)), None),
+            Res::Written { version, write } => {
+                self.complete(id, true, Some((version, write)), None)
+            }
             Res::Declined => self.complete(id, true, None, None),
             Res::Refused(r) => {
                 if r == Refusal::TooStale {
@@ -1408,5 +1456,53 @@ impl World {
     /// The store whose state counts at the end: the writer the control plane names.
     pub fn authoritative(&self) -> &Store {
         &self.stores[self.control.writer.idx()]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A client listens only to the attempt in flight. A late refusal of an attempt it
+    /// gave up on used to start yet another retry while the current attempt was in
+    /// flight, and to count against the current target in the circuit breaker.
+    #[test]
+    fn a_late_answer_to_an_abandoned_attempt_is_ignored() {
+        let text = r#"{"version": 1, "name": "t", "duration_s": 10,
+            "regions": [{"name": "a", "role": "primary"}, {"name": "b", "role": "standby"}],
+            "design": {"breaker": {"failure_rate": 0.5, "window": 10, "open_ms": 1000}},
+            "workload": {"rate_per_s": 10, "mix": {"register.write": 1.0},
+                         "retry": {"attempts": 3, "backoff_ms": 10}}}"#;
+        let s = Arc::new(crate::scenario::from_str("t.json", text).expect("valid"));
+        let mut w = World::new(s.clone(), 1);
+        let mut rng = RngStreams::new(1).stream("test");
+        let region = RegionId(0);
+        let op = client::draw_op(&s, &mut rng, region, SimTime::ZERO);
+        let id = w.ops.insert(op);
+        w.start_attempt(id);
+        // Attempt 1 times out; the client backs off, then sends attempt 2.
+        w.on_timeout(id, 1);
+        w.start_attempt(id);
+        assert_eq!(w.ops.get(id).expect("in flight").attempt, 2);
+        let target = w.ops.get(id).expect("in flight").target;
+        let window = w.routers[0].guards[target.idx()].breaker.window_len();
+        w.out.timers.clear();
+        // The refusal of attempt 1 arrives late: nothing happens.
+        w.on_response(id, 1, Res::Refused(Refusal::NotWriter));
+        let op = w.ops.get(id).expect("still in flight");
+        assert_eq!((op.attempt, op.backing_off), (2, false));
+        assert!(
+            !w.out.timers.iter().any(|(_, e)| matches!(e, Event::Attempt { .. })),
+            "no retry was scheduled"
+        );
+        assert_eq!(w.routers[0].guards[target.idx()].breaker.window_len(), window);
+        // The answer to attempt 2 is heard.
+        let v = Version { epoch: 1, lsn: 1 };
+        w.on_response(id, 2, Res::Written { version: v, write: WriteId::new(op_key(&w, id), 2) });
+        assert!(w.ops.get(id).is_none(), "completed");
+    }
+
+    fn op_key(w: &World, id: OpId) -> u64 {
+        w.ops.get(id).map_or(0, |o| o.key)
     }
 }

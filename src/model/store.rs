@@ -195,6 +195,9 @@ pub struct Store {
     pub last_leader_contact: SimTime,
     /// Promoted by the regional emergency path, and not yet back under the control plane.
     pub emergency: bool,
+    /// The emergency successor's current round of asking the other regions, and which
+    /// of them said they have not heard the writer either.
+    pub quorum: Option<(u64, Vec<bool>)>,
     /// The runbook's reconcile step reached this store: discarded writes go back to the
     /// writer.
     pub reconciling: bool,
@@ -257,6 +260,7 @@ impl Store {
             last_control_contact: SimTime::ZERO,
             last_leader_contact: SimTime::ZERO,
             emergency: false,
+            quorum: None,
             discarded: Vec::new(),
             journal_new: Vec::new(),
             journal_held: 0,
@@ -615,7 +619,11 @@ impl Store {
         }
         let c = self.cells[key as usize];
         match self.list(key) {
-            Some(l) => Res::List { elements: l.clone().into_boxed_slice(), version: c.version, seen: c.seen },
+            Some(l) => Res::List {
+                elements: l.clone().into_boxed_slice(),
+                version: c.version,
+                seen: c.seen,
+            },
             None => Res::Value { value: c.value, version: c.version, seen: c.seen },
         }
     }

@@ -449,6 +449,15 @@ pub enum Msg {
         job: super::apptier::Job,
         ok: bool,
     },
+    /// The emergency successor asks whether the region has heard the writer or the
+    /// control plane lately (`round` numbers its asking).
+    SuccessorProbe {
+        round: u64,
+    },
+    SuccessorAck {
+        round: u64,
+        writer_heard: bool,
+    },
     /// The runbook's reconcile step: stores re-submit the writes they discard.
     Reconcile,
     /// Writes a store discarded, sent to the writer to be applied again.
@@ -498,6 +507,8 @@ impl Msg {
             Msg::LeaseRequest { .. } => 23,
             Msg::IdentityReply { .. } => 20,
             Msg::Reapply { .. } => 18,
+            Msg::SuccessorProbe { .. } => 23,
+            Msg::SuccessorAck { .. } => 24,
         }
     }
     pub fn name(&self) -> &'static str {
@@ -525,6 +536,8 @@ impl Msg {
             Msg::HealthOk => "health_ok",
             Msg::IdentityReply { .. } => "identity_reply",
             Msg::Reapply { .. } => "reapply",
+            Msg::SuccessorProbe { .. } => "successor_probe",
+            Msg::SuccessorAck { .. } => "successor_ack",
         }
     }
 }

@@ -432,6 +432,9 @@ pub fn report_html(r: &RunResult) -> String {
         format!("<span class=\"bad\">expectations NOT met: {}</span>", escape(&v.unmet.join("; ")))
     };
     let _ = write!(o, "<p>verdict: {verdict_line}</p>");
+    let end = super::end_state(r);
+    let end_class = if r.converged_at.is_some() { "ok" } else { "bad" };
+    let _ = write!(o, "<p>end: <span class=\"{end_class}\">{}</span></p>", escape(&end));
 
     o.push_str("<h2>Over time</h2>");
     o.push_str(&over_time(r));
@@ -513,8 +516,7 @@ pub fn report_html(r: &RunResult) -> String {
     if let Some(ps) = m["promotions"].as_array().filter(|p| !p.is_empty()) {
         o.push_str("<h3>Promotions: recovery time by phase</h3><table><tr><th>failure detected</th><th>promoted</th><th>region</th><th>epoch</th><th>by</th><th>write RTO (ms, last acknowledged write before → first after)</th></tr>");
         for p in ps {
-            let by =
-                if p["by_operator"].as_bool() == Some(true) { "operator" } else { "automation" };
+            let by = escape(p["by"].as_str().unwrap_or("control plane"));
             let _ = write!(
                 o,
                 "<tr><td>{}</td><td>{} s</td><td>{}</td><td>{}</td><td>{by}</td><td>{}</td></tr>",

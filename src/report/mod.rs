@@ -116,6 +116,8 @@ pub fn summary_json(r: &RunResult) -> Value {
         "sim_end_s": r.sim_end.as_secs_f64(),
         "converged": r.converged_at.is_some(),
         "converged_after_s": r.converged_at.map(|t| t.since(r.drill_end).as_secs_f64()),
+        "end_state": end_state(r),
+        "divergent_keys": r.divergent_keys,
         "invariants": inv,
         "metrics": r.metrics,
         "expect": {"present": v.has_expect, "met": v.met, "unmet": v.unmet},
@@ -387,14 +389,26 @@ pub(crate) fn fit(text: &str, width: usize) -> String {
     o
 }
 
+/// How the run ended, in words: converged, or not, and whether the regions still
+/// disagree on values (diverged) when it stopped.
+pub fn end_state(r: &RunResult) -> String {
+    match (r.converged_at, r.divergent_keys) {
+        (Some(t), _) => {
+            format!("converged {:.1} s after the drill", t.since(r.drill_end).as_secs_f64())
+        }
+        (None, 0) => "did NOT converge within limits.convergence_max_s".to_string(),
+        (None, n) => format!(
+            "DIVERGED: {n} {} a different value in different regions at the end (did not converge within limits.convergence_max_s)",
+            if n == 1 { "key holds" } else { "keys hold" }
+        ),
+    }
+}
+
 fn terminal_raw(r: &RunResult) -> String {
     let s = &r.scenario;
     let mut o = String::new();
     let _ = writeln!(o, "gameday {} · {} · seed {}", env!("CARGO_PKG_VERSION"), s.name, r.seed);
-    let conv = match r.converged_at {
-        Some(t) => format!("converged {:.1} s after the drill", t.since(r.drill_end).as_secs_f64()),
-        None => "did NOT converge within limits.convergence_max_s".to_string(),
-    };
+    let conv = end_state(r);
     let _ = writeln!(
         o,
         "drill {:.1} s, {conv} · {} events · {:.2} M events/s",
@@ -444,11 +458,10 @@ fn terminal_raw(r: &RunResult) -> String {
                 p["write_rto_ms"].as_f64().map_or("no write succeeded after it".to_string(), |x| {
                     format!("write RTO {x:.0} ms")
                 });
-            let who =
-                if p["by_operator"].as_bool() == Some(true) { "operator" } else { "automated" };
+            let who = p["by"].as_str().unwrap_or("control plane");
             let _ = writeln!(
                 o,
-                "promotion: {} to epoch {} at {:.3} s ({who}), {rto}",
+                "promotion: {} to epoch {} at {:.3} s (by the {who}), {rto}",
                 p["region"].as_str().unwrap_or("?"),
                 p["epoch"],
                 f(&p["at_s"])

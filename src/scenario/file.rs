@@ -461,6 +461,10 @@ pub struct PromotionFile {
     /// A regional emergency path: this standby promotes itself when it has heard
     /// neither the control plane nor the writer for detect_after plus the lease.
     pub emergency_successor: Option<String>,
+    /// The emergency successor promotes itself only when a majority of regions
+    /// (itself included) answer that they have not heard the writer or the control
+    /// plane either: a successor cut off alone from the others cannot.
+    pub emergency_quorum: bool,
 }
 
 impl Default for PromotionFile {
@@ -471,6 +475,7 @@ impl Default for PromotionFile {
             detect_after_ms: 3_000.0,
             heartbeat_ms: 250.0,
             emergency_successor: None,
+            emergency_quorum: false,
             runbook: vec![
                 step(StepKindFile::StopWrites),
                 step(StepKindFile::DeclareWriter),
@@ -634,7 +639,7 @@ impl Default for WorkloadFile {
             permissions: 32,
             workflows: 32,
             lists: 16,
-            list_length_max: 64,
+            list_length_max: 256,
             initial_balance: 1_000,
             amount_max: 100,
             stock: 100,

@@ -298,6 +298,8 @@ pub struct Design {
     pub capacity: Option<Capacity>,
     pub identity: Option<Identity>,
     pub emergency_successor: Option<RegionId>,
+    /// The successor needs a majority of regions to agree the writer is gone.
+    pub emergency_quorum: bool,
     pub breaker: Option<BreakerDesign>,
     pub detection: Option<DetectionDesign>,
     pub health: Option<HealthDesign>,

@@ -18,6 +18,7 @@ pub const KNOWN_INVARIANTS: &[&str] = &[
     "recovery",
     "no_lost_update",
     "linearizable",
+    "append_integrity",
 ];
 
 const REGIONS_MAX: usize = 16;
@@ -1042,6 +1043,15 @@ impl Validator<'_> {
                     }
                     Some(r)
                 }
+            },
+            emergency_quorum: match (d.promotion.emergency_quorum, &d.promotion.emergency_successor) {
+                (true, None) => {
+                    return self.err(
+                        "design.promotion.emergency_quorum",
+                        "a quorum for the emergency successor needs one: set design.promotion.emergency_successor, or remove emergency_quorum",
+                    )
+                }
+                (q, _) => q,
             },
         })
     }
