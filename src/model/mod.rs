@@ -1452,11 +1452,6 @@ impl World {
         }
         gaps
     }
-
-    /// The store whose state counts at the end: the writer the control plane names.
-    pub fn authoritative(&self) -> &Store {
-        &self.stores[self.control.writer.idx()]
-    }
 }
 
 #[cfg(test)]

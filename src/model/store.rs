@@ -332,11 +332,6 @@ impl Store {
         epoch_in(&self.epochs, lsn)
     }
 
-    /// Whether this node's log holds the entry `v`.
-    pub fn holds(&self, v: Version) -> bool {
-        v.lsn <= self.end_lsn && self.epoch_at(v.lsn) == v.epoch
-    }
-
     fn entry(&self, lsn: u64) -> Option<&Entry> {
         if lsn < self.first_lsn || lsn > self.end_lsn {
             return None;
