@@ -9,7 +9,7 @@
 //! to see whether the writer applied it again. RPO is reported as the count of lost
 //! writes and their age: how much committed time each was ahead of what had survived.
 
-use super::ledger::Ledger;
+use super::ledger::{Fate, Ledger};
 use super::{Finding, Invariant, View};
 use crate::engine::SimTime;
 use crate::model::types::{Obs, WriteId};
@@ -164,21 +164,26 @@ impl Invariant for AckedDurability {
     }
 
     /// Writes every store now holds are safe; writes no store holds (a snapshot
-    /// replaced the last copy, without a discard to show for it) are gone.
+    /// replaced the last copy, without a discard to show for it) are gone. Only the
+    /// writes the ledger decided since the last sample are looked at.
     fn sample(&mut self, view: &View, found: &mut Vec<Finding>) {
         let ledger = view.ledger;
-        let mut gone = Vec::new();
-        self.pending.retain(|w, p| {
-            if let Some(at) = ledger.gone_at(*w) {
-                gone.push((*w, p.delta, at));
-                false
-            } else {
-                ledger.track(*w).is_some()
+        if self.pending.is_empty() {
+            return;
+        }
+        for w in ledger.decided() {
+            let Some(p) = self.pending.get(w).copied() else { continue };
+            match ledger.fate(*w) {
+                Fate::Open => {}
+                Fate::Safe => {
+                    self.pending.remove(w);
+                }
+                Fate::Lost => {
+                    let at = ledger.gone_at(*w).unwrap_or(view.at);
+                    let how = "a snapshot replaced the last store that held it".to_string();
+                    self.gone(view, *w, p.delta, at, 0, how, found);
+                }
             }
-        });
-        for (w, delta, at) in gone {
-            let how = "a snapshot replaced the last store that held it".to_string();
-            self.gone(view, w, delta, at, 0, how, found);
         }
     }
 
@@ -187,6 +192,17 @@ impl Invariant for AckedDurability {
             return;
         }
         self.sample(view, found);
+        // What is still pending may have been decided earlier than the last sample saw.
+        let ledger = view.ledger;
+        let gone: Vec<(WriteId, i64, SimTime)> = self
+            .pending
+            .iter()
+            .filter_map(|(w, p)| ledger.gone_at(*w).map(|at| (*w, p.delta, at)))
+            .collect();
+        for (w, delta, at) in gone {
+            let how = "a snapshot replaced the last store that held it".to_string();
+            self.gone(view, w, delta, at, 0, how, found);
+        }
         let writer = view.probe.named_writer();
         let name = view.region_name(writer).to_string();
         for (w, p) in std::mem::take(&mut self.parked) {

@@ -99,6 +99,9 @@ pub struct Ledger {
     keys: BTreeMap<Key, KeyLog>,
     /// The newest commit time among writes every store has held.
     safe_commit_at: SimTime,
+    /// Writes whose fate was decided (held everywhere, or nowhere) since the last
+    /// sample: checkers waiting on a write's fate look at these, not at all they wait on.
+    decided: Vec<WriteId>,
     /// Writes that reached every store, and the most followed at once.
     pub confirmed: u64,
     pub tracked_max: usize,
@@ -120,6 +123,7 @@ impl Ledger {
             superseded_fifo: VecDeque::new(),
             keys: BTreeMap::new(),
             safe_commit_at: SimTime::ZERO,
+            decided: Vec::new(),
             confirmed: 0,
             tracked_max: 0,
         }
@@ -166,6 +170,7 @@ impl Ledger {
 
     fn confirm(&mut self, w: WriteId) {
         if let Some(t) = self.tracked.remove(&w) {
+            self.decided.push(w);
             self.confirmed += 1;
             if let Some(c) = t.commit_at {
                 self.safe_commit_at = self.safe_commit_at.max(c);
@@ -196,6 +201,7 @@ impl Ledger {
         everywhere.into_iter().for_each(|w| self.confirm(w));
         for w in nowhere {
             self.tracked.remove(&w);
+            self.decided.push(w);
             if self.gone.len() < GONE_MAX {
                 self.gone.insert(w, at);
                 self.gone_fifo.push_back((at, w));
@@ -257,6 +263,17 @@ impl Ledger {
         }
     }
 
+    /// The writes whose fate was decided since the last sample (their fate now may
+    /// have moved on again: ask `fate`).
+    pub fn decided(&self) -> &[WriteId] {
+        &self.decided
+    }
+
+    /// Called once every checker has sampled.
+    pub fn clear_decided(&mut self) {
+        self.decided.clear();
+    }
+
     /// Whether store `r` holds `w`. A write the ledger no longer follows is held
     /// everywhere, unless it left every store.
     pub fn held(&self, r: RegionId, w: WriteId) -> bool {
@@ -304,10 +321,11 @@ impl Ledger {
     /// be open: the caller defers its verdict until it is known.
     pub fn missed(&self, key: Key, seen: &Seen, before: SimTime) -> Option<Ack> {
         let log = self.keys.get(&key)?;
+        // Cheapest tests first: most acknowledged writes are reflected.
         log.acks.iter().copied().find(|a| {
             a.at < before
-                && self.fate(a.write) != Fate::Lost
                 && Ledger::reflects(seen, a.write, a.commit_at) == Reflects::No
+                && self.fate(a.write) != Fate::Lost
         })
     }
 }
@@ -365,17 +383,19 @@ impl<T> Deferred<T> {
         self.by_write.entry(w).or_default().push(item);
     }
 
-    /// The items whose write turned out safe; those whose write was lost are dropped.
+    /// The items whose write turned out safe since the last sample; those whose write
+    /// was lost are dropped. Only the writes the ledger decided are looked at.
     pub fn settle(&mut self, ledger: &Ledger) -> Vec<T> {
-        let decided: Vec<(WriteId, Fate)> = self
-            .by_write
-            .keys()
-            .map(|w| (*w, ledger.fate(*w)))
-            .filter(|(_, f)| *f != Fate::Open)
-            .collect();
         let mut out = Vec::new();
-        for (w, fate) in decided {
-            let items = self.by_write.remove(&w).unwrap_or_default();
+        if self.by_write.is_empty() {
+            return out;
+        }
+        for w in ledger.decided() {
+            let fate = ledger.fate(*w);
+            if fate == Fate::Open {
+                continue;
+            }
+            let Some(items) = self.by_write.remove(w) else { continue };
             self.len -= items.len();
             if fate == Fate::Safe {
                 out.extend(items);
@@ -386,9 +406,14 @@ impl<T> Deferred<T> {
 
     /// At the end: the items whose write the final writer holds.
     pub fn finish(&mut self, ledger: &Ledger, writer: RegionId) -> Vec<T> {
-        let mut out = self.settle(ledger);
+        let mut out = Vec::new();
         for (w, items) in std::mem::take(&mut self.by_write) {
-            if ledger.held(writer, w) {
+            let keep = match ledger.fate(w) {
+                Fate::Safe => true,
+                Fate::Lost => false,
+                Fate::Open => ledger.held(writer, w),
+            };
+            if keep {
                 out.extend(items);
             }
         }

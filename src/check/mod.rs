@@ -188,6 +188,7 @@ impl Checkers {
             self.slots[i].inv.sample(&view, &mut self.found);
             self.record(i);
         }
+        self.ledger.clear_decided();
     }
 
     pub fn finish(&mut self, at: SimTime, probe: &dyn Probe, converged_at: Option<SimTime>) {
@@ -515,6 +516,7 @@ pub mod testkit {
             let mut found = Vec::new();
             inv.sample(&view, &mut found);
             self.found.extend(found);
+            self.ledger.clear_decided();
         }
 
         pub fn finish(&mut self, inv: &mut dyn Invariant) {

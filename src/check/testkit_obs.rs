@@ -68,21 +68,21 @@ pub fn read(
         op_key: op,
         key,
         session: 0,
-        read: Some(ReadResult {
+        read: Some(Box::new(ReadResult {
             served_by,
             value: 0,
             list: elements.map(Vec::into_boxed_slice),
             version: Version::default(),
             seen,
-        }),
+        })),
     }
 }
 
 /// What a store lists for a key after applying these writes (operation, when).
 pub fn seen(writes: &[(u64, SimTime)]) -> Seen {
-    let mut s = Seen::default();
+    let mut s = SeenRing::default();
     for &(op, at) in writes {
         s.push(WriteId::new(op, 1), at);
     }
-    s
+    s.view()
 }

@@ -1104,12 +1104,12 @@ impl World {
             Res::Value { value, version, seen } => {
                 let served_by = op.target;
                 let read = ReadResult { served_by, value, list: None, version, seen };
-                self.complete(id, true, None, Some(read))
+                self.complete(id, true, None, Some(Box::new(read)))
             }
             Res::List { elements, version, seen } => {
                 let (served_by, value) = (op.target, elements.len() as i64);
                 let read = ReadResult { served_by, value, list: Some(elements), version, seen };
-                self.complete(id, true, None, Some(read))
+                self.complete(id, true, None, Some(Box::new(read)))
             }
             Res::Written { version, write } => {
                 self.complete(id, true, Some((version, write)), None)
@@ -1131,7 +1131,7 @@ impl World {
         id: OpId,
         ok: bool,
         written: Option<(Version, WriteId)>,
-        read: Option<ReadResult>,
+        read: Option<Box<ReadResult>>,
     ) {
         let Some(op) = self.ops.get_mut(id) else { return };
         let (kind, region, invoked_at, attempts) = (op.kind, op.region, op.invoked_at, op.attempt);

@@ -37,7 +37,7 @@ pub struct Cell {
     pub version: Version,
     pub commit_at: SimTime,
     /// The writes the value reflects (see `Seen`).
-    pub seen: Seen,
+    pub seen: SeenRing,
 }
 
 /// Journal entries kept before the oldest are dropped. The checkers read the journal
@@ -617,9 +617,9 @@ impl Store {
             Some(l) => Res::List {
                 elements: l.clone().into_boxed_slice(),
                 version: c.version,
-                seen: c.seen,
+                seen: c.seen.view(),
             },
-            None => Res::Value { value: c.value, version: c.version, seen: c.seen },
+            None => Res::Value { value: c.value, version: c.version, seen: c.seen.view() },
         }
     }
 

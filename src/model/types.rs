@@ -51,21 +51,17 @@ impl std::fmt::Display for WriteId {
 /// How many of a key's most recent writes a store remembers with its value.
 pub const SEEN_MAX: usize = 4;
 
-/// The writes a key's value reflects, newest last: the most recent `SEEN_MAX` writes a
-/// store applied to the key, each with when that store (or, after a snapshot, the store
-/// it copied) applied it. Every read returns it with the value, like a row that carries
-/// the ids of the operations that last changed it, so a checker can tell from what the
-/// client saw whether the read reflects a given write: it does if the write is listed;
-/// it does not if nothing was forgotten (fewer than `SEEN_MAX` writes ever), or if the
-/// oldest listed write was applied before the given one was even committed.
+/// The writes a key's value reflects, as a store keeps them with the value: the most
+/// recent `SEEN_MAX` writes it applied to the key, newest last, each with when that
+/// store (or, after a snapshot, the store it copied) applied it.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Seen {
+pub struct SeenRing {
     writes: [WriteId; SEEN_MAX],
     applied_at: [SimTime; SEEN_MAX],
     len: u8,
 }
 
-impl Seen {
+impl SeenRing {
     pub fn push(&mut self, w: WriteId, applied_at: SimTime) {
         if usize::from(self.len) == SEEN_MAX {
             self.writes.rotate_left(1);
@@ -78,6 +74,25 @@ impl Seen {
             self.len += 1;
         }
     }
+    /// What a read returns of it.
+    pub fn view(&self) -> Seen {
+        Seen { writes: self.writes, len: self.len, oldest_applied_at: self.applied_at[0] }
+    }
+}
+
+/// The writes a read's value reflects, as the read returns them: like a row that
+/// carries the ids of the operations that last changed it, so a checker can tell from
+/// what the client saw whether the read reflects a given write. It does if the write is
+/// listed; it does not if nothing was forgotten (fewer than `SEEN_MAX` writes ever), or
+/// if the oldest listed write was applied before the given one was even committed.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Seen {
+    writes: [WriteId; SEEN_MAX],
+    len: u8,
+    oldest_applied_at: SimTime,
+}
+
+impl Seen {
     pub fn contains(&self, w: WriteId) -> bool {
         self.writes().contains(&w)
     }
@@ -94,7 +109,7 @@ impl Seen {
     }
     /// When the oldest listed write was applied.
     pub fn oldest_applied_at(&self) -> Option<SimTime> {
-        (self.len > 0).then_some(self.applied_at[0])
+        (self.len > 0).then_some(self.oldest_applied_at)
     }
 }
 
@@ -625,8 +640,8 @@ pub enum Obs {
         /// The operation's (first) key and its client session.
         key: Key,
         session: u32,
-        /// For a read: what it returned.
-        read: Option<ReadResult>,
+        /// For a read: what it returned (boxed: most observations are not reads).
+        read: Option<Box<ReadResult>>,
     },
     /// The client gave up without knowing whether a write happened.
     Indeterminate {
