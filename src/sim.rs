@@ -160,7 +160,7 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunResult, SimError
     }
     // A swarm drill: this seed's own schedule joins the fixed faults.
     if let Some(sw) = s.swarm.take() {
-        let schedule = crate::explore::swarm::draw(&s, &sw, s.seed);
+        let schedule = crate::scenario::swarm::draw(&s, &sw, s.seed);
         s = crate::scenario::with_faults(&s, &schedule)
             .map_err(|e| SimError::Swarm(e.to_string()))?;
     }

@@ -267,13 +267,13 @@ fn notable(obs: &Obs, at: SimTime, s: &Scenario) -> Option<Notable> {
     let (regions, text) = match obs {
         Obs::FaultStarted { index } | Obs::FaultEnded { index } => {
             let f = &s.faults[*index];
-            if matches!(f.kind, FaultKind::OperatorPromote { .. }) {
+            if matches!(f.kind, FaultKind::OperatorPromote(_)) {
                 // The promotion it causes is notable on its own (EpochGranted).
                 return None;
             }
             let verb = if matches!(obs, Obs::FaultStarted { .. }) { "starts" } else { "heals" };
             (
-                fault_regions(&f.kind),
+                f.kind.regions(),
                 format!("fault {} ({}) {verb}", f.kind.name(), describe_fault(&f.kind, s)),
             )
         }
@@ -340,109 +340,12 @@ fn notable(obs: &Obs, at: SimTime, s: &Scenario) -> Option<Notable> {
     Some(Notable { at, regions, text })
 }
 
-fn fault_regions(k: &FaultKind) -> Vec<RegionId> {
-    match k {
-        FaultKind::RegionOutage { region }
-        | FaultKind::ReplicationStall { region, .. }
-        | FaultKind::ClockSkew { region, .. }
-        | FaultKind::OperatorPromote { region, .. }
-        | FaultKind::WorkerCrash { region }
-        | FaultKind::QueueReplay { region, .. }
-        | FaultKind::DuplicateDelivery { region, .. }
-        | FaultKind::PoisonMessage { region }
-        | FaultKind::RegionBrownout { region, .. } => vec![*region],
-        FaultKind::TrafficSurge { region, .. } => region.iter().copied().collect(),
-        FaultKind::PoisonCustomer { .. }
-        | FaultKind::ControlPlaneOutage
-        | FaultKind::IdentityOutage => vec![],
-        // A partition or a slow link concerns everyone: it changes who can talk to whom.
-        FaultKind::Partition { .. }
-        | FaultKind::LinkLatency { .. }
-        | FaultKind::PacketLoss { .. } => {
-            vec![]
-        }
-    }
-}
-
 /// One line describing a fault, with region names.
 pub fn describe_fault(k: &FaultKind, s: &Scenario) -> String {
-    let names =
-        |rs: &[RegionId]| rs.iter().map(|r| s.region_name(*r)).collect::<Vec<_>>().join(", ");
-    match k {
-        FaultKind::RegionOutage { region } => s.region_name(*region).to_string(),
-        FaultKind::Partition { from, to, one_way } => {
-            format!("[{}] {} [{}]", names(from), if *one_way { "-/->" } else { "<-/->" }, names(to))
-        }
-        FaultKind::LinkLatency { from, to, factor, .. } => {
-            format!("[{}] <-> [{}] x{factor}", names(from), names(to))
-        }
-        FaultKind::PacketLoss { from, to, loss, one_way } => {
-            let arrow = if *one_way { "->" } else { "<->" };
-            format!(
-                "[{}] {arrow} [{}] lose {:.0}% of messages",
-                names(from),
-                names(to),
-                loss * 100.0
-            )
-        }
-        FaultKind::ReplicationStall { region, apply_factor } => {
-            format!("{} applies at x{apply_factor}", s.region_name(*region))
-        }
-        FaultKind::ClockSkew { region, offset_us, drift_ppm } => {
-            format!(
-                "{} clock jumps {:+} ms, drifts {:+} ppm",
-                s.region_name(*region),
-                *offset_us as f64 / 1e3,
-                drift_ppm
-            )
-        }
-        FaultKind::OperatorPromote { region, fenced } => {
-            format!(
-                "operator promotes {} ({})",
-                s.region_name(*region),
-                if *fenced { "fenced" } else { "unfenced" }
-            )
-        }
-        FaultKind::WorkerCrash { region } => format!("{}'s workers", s.region_name(*region)),
-        FaultKind::QueueReplay { region, events, to } => match (events, to) {
-            (Some(n), _) => format!("{}'s consumer rewinds {n} events", s.region_name(*region)),
-            (None, Some(t)) => format!("{}'s consumer rewinds to {t}", s.region_name(*region)),
-            (None, None) => s.region_name(*region).to_string(),
-        },
-        FaultKind::DuplicateDelivery { region, probability } => {
-            format!(
-                "{} delivers {:.0}% of events twice",
-                s.region_name(*region),
-                probability * 100.0
-            )
-        }
-        FaultKind::PoisonMessage { region } => {
-            format!("the next event {}'s workers take fails", s.region_name(*region))
-        }
-        FaultKind::RegionBrownout { region, latency_factor, capacity_factor, error_rate, ramp } => {
-            format!(
-                "{} service x{latency_factor}, servers x{capacity_factor}, errors {:.0}%{}",
-                s.region_name(*region),
-                error_rate * 100.0,
-                if *ramp > crate::engine::SimDuration::ZERO {
-                    format!(", ramping over {ramp}")
-                } else {
-                    String::new()
-                }
-            )
-        }
-        FaultKind::TrafficSurge { region, factor } => match region {
-            Some(r) => format!("{} clients x{factor}", s.region_name(*r)),
-            None => format!("all clients x{factor}"),
-        },
-        FaultKind::PoisonCustomer { customer } => {
-            format!("customer {customer}'s requests crash their server")
-        }
-        FaultKind::ControlPlaneOutage => {
-            format!("the control plane in {}", s.region_name(s.design.control_region))
-        }
-        FaultKind::IdentityOutage => "the identity service".to_string(),
-    }
+    k.describe(&crate::fault::Names {
+        regions: &s.regions,
+        control_region: s.design.control_region,
+    })
 }
 
 #[cfg(test)]

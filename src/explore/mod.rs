@@ -3,7 +3,6 @@
 
 pub mod check;
 pub mod shrink;
-pub mod swarm;
 pub mod sweep;
 
 /// Set by Ctrl-C during `sweep` or `check`: no new run starts; what finished is written,

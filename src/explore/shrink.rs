@@ -161,7 +161,8 @@ pub fn shrink(
     // The seed's whole schedule becomes a fixed list.
     let mut fs = faults(&doc);
     if let Some(sw) = &s.swarm {
-        fs.extend(super::swarm::draw(&s, sw, seed));
+        let drawn = crate::scenario::swarm::draw(&s, sw, seed);
+        fs.extend(drawn.iter().map(|f| serde_json::to_value(f).expect("a fault serializes")));
     }
     fs.sort_by(|a, b| {
         a["at_s"].as_f64().unwrap_or(0.0).total_cmp(&b["at_s"].as_f64().unwrap_or(0.0))

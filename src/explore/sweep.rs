@@ -3,7 +3,6 @@
 //! sorted by seed, so every output is the same whatever the thread count, and shards
 //! merge into exactly what one run would have written.
 
-use super::swarm;
 use crate::engine::SimDuration;
 use crate::report::{key_metrics, Better};
 use crate::scenario::Scenario;
@@ -53,7 +52,8 @@ pub fn run_seed(
             if let Some(dur) = duration {
                 d.duration = dur;
             }
-            swarm::draw(&d, sw, seed)
+            let drawn = crate::scenario::swarm::draw(&d, sw, seed);
+            drawn.iter().map(|f| serde_json::to_value(f).expect("a fault serializes")).collect()
         }
         None => Vec::new(),
     };

@@ -17,7 +17,7 @@ pub mod trace;
 pub mod types;
 
 use crate::engine::{RngStreams, Scheduler, SimDuration, SimTime};
-use crate::scenario::{FaultKind, RegionId, Scenario, Topology};
+use crate::scenario::{RegionId, Scenario, Topology};
 use client::{Ops, Router};
 use clock::RegionClock;
 use control::Control;
@@ -1183,130 +1183,20 @@ impl World {
             return;
         }
         self.fault_active[index] = start;
-        let f = self.s.faults[index].clone();
-        let now = self.now;
         self.out.obs.push(if start {
             Obs::FaultStarted { index }
         } else {
             Obs::FaultEnded { index }
         });
-        match &f.kind {
-            FaultKind::RegionOutage { region } => {
-                self.region_up[region.idx()] = !start;
-                if start {
-                    self.stores[region.idx()].crash();
-                    if let Some(tier) = self.apptiers.get_mut(region.idx()) {
-                        tier.region_down();
-                    }
-                } else {
-                    self.stores[region.idx()].restart(now, &mut self.out);
-                    self.lease_watch(*region);
-                }
-            }
-            FaultKind::Partition { from, to, one_way } => {
-                self.net.set_cut(from, to, *one_way, !start)
-            }
-            FaultKind::PacketLoss { from, to, one_way, loss } => {
-                self.net.set_loss(from, to, *one_way, *loss, !start)
-            }
-            FaultKind::LinkLatency { from, to, one_way, factor } => {
-                self.net.set_slow(from, to, *one_way, *factor, !start)
-            }
-            FaultKind::ReplicationStall { region, apply_factor } => {
-                let st = &mut self.stores[region.idx()];
-                st.apply_factor = if start { *apply_factor } else { 1.0 };
-                st.schedule_apply(now, &mut self.out);
-            }
-            FaultKind::ClockSkew { region, offset_us, drift_ppm } => {
-                let (o, dr) = if start { (*offset_us, *drift_ppm) } else { (0, -*drift_ppm) };
-                self.clocks[region.idx()].skew(now, o, dr);
-            }
-            FaultKind::RegionBrownout {
-                region,
-                latency_factor,
-                capacity_factor,
-                error_rate,
-                ramp,
-            } => {
-                if let Some(tier) = self.apptiers.get_mut(region.idx()) {
-                    tier.brownout = start.then_some(apptier::Brownout {
-                        latency_factor: *latency_factor,
-                        capacity_factor: *capacity_factor,
-                        error_rate: *error_rate,
-                        start: now,
-                        ramp: *ramp,
-                    });
-                    // Servers come back: start what waited for them.
-                    if !start {
-                        for cell in 0..self.apptiers[region.idx()].cells.len() {
-                            self.start_service(*region, cell);
-                        }
-                    }
-                }
-            }
-            FaultKind::ControlPlaneOutage => self.control_up = !start,
-            FaultKind::IdentityOutage => self.identity_up = !start,
-            FaultKind::PoisonCustomer { customer } => {
-                self.poison_customer = start.then_some(*customer);
-            }
-            FaultKind::TrafficSurge { region, factor } => {
-                for r in self.s.region_ids().filter(|r| region.is_none_or(|x| x == *r)) {
-                    if start {
-                        self.surge[r.idx()] *= factor;
-                    } else {
-                        self.surge[r.idx()] /= factor;
-                    }
-                }
-            }
-            FaultKind::WorkerCrash { region } => {
-                let w = &mut self.workers[region.idx()];
-                if start {
-                    w.crash();
-                } else {
-                    w.restart();
-                }
-            }
-            FaultKind::QueueReplay { region, events, to } => {
-                if start {
-                    let st = &self.stores[region.idx()];
-                    self.workers[region.idx()].rewind(st, *events, *to);
-                }
-            }
-            FaultKind::DuplicateDelivery { region, probability } => {
-                self.workers[region.idx()].duplicate_probability =
-                    if start { *probability } else { 0.0 };
-            }
-            FaultKind::PoisonMessage { region } => {
-                let w = &mut self.workers[region.idx()];
-                if start {
-                    w.poison_next(&self.stores[region.idx()]);
-                } else {
-                    w.cure(&mut self.out);
-                }
-            }
-            FaultKind::OperatorPromote { region, fenced } => {
-                if start && self.control_running() {
-                    let local = self.local(self.control.region);
-                    self.control.operator_promote(
-                        now,
-                        local,
-                        &self.s.design,
-                        *region,
-                        *fenced,
-                        self.s.regions.len(),
-                        &mut self.out,
-                    );
-                }
-            }
-        }
+        let s = self.s.clone();
+        s.faults[index].kind.apply(start, self);
     }
 
     /// The drill ends: faults heal (clock skews stay: clocks do not jump back), load
     /// stops, and the liveness phase begins.
     fn end_drill(&mut self) {
         for i in 0..self.fault_active.len() {
-            if self.fault_active[i] && !matches!(self.s.faults[i].kind, FaultKind::ClockSkew { .. })
-            {
+            if self.fault_active[i] && self.s.faults[i].kind.heals_at_drill_end() {
                 self.fault(i, false);
             }
         }
@@ -1451,6 +1341,123 @@ impl World {
             }
         }
         gaps
+    }
+}
+
+/// What a fault may change in the world: conditions and operator actions only.
+impl crate::fault::Conditions for World {
+    fn region_running(&mut self, region: RegionId, up: bool) {
+        self.region_up[region.idx()] = up;
+        if up {
+            self.stores[region.idx()].restart(self.now, &mut self.out);
+            self.lease_watch(region);
+        } else {
+            self.stores[region.idx()].crash();
+            if let Some(tier) = self.apptiers.get_mut(region.idx()) {
+                tier.region_down();
+            }
+        }
+    }
+    fn links_cut(&mut self, from: &[RegionId], to: &[RegionId], one_way: bool, cut: bool) {
+        self.net.set_cut(from, to, one_way, !cut)
+    }
+    fn links_lossy(
+        &mut self,
+        from: &[RegionId],
+        to: &[RegionId],
+        one_way: bool,
+        loss: f64,
+        on: bool,
+    ) {
+        self.net.set_loss(from, to, one_way, loss, !on)
+    }
+    fn links_slow(
+        &mut self,
+        from: &[RegionId],
+        to: &[RegionId],
+        one_way: bool,
+        factor: f64,
+        on: bool,
+    ) {
+        self.net.set_slow(from, to, one_way, factor, !on)
+    }
+    fn replica_apply_factor(&mut self, region: RegionId, factor: f64) {
+        let st = &mut self.stores[region.idx()];
+        st.apply_factor = factor;
+        st.schedule_apply(self.now, &mut self.out);
+    }
+    fn clock_skew(&mut self, region: RegionId, offset_us: i64, drift_ppm: f64) {
+        self.clocks[region.idx()].skew(self.now, offset_us, drift_ppm);
+    }
+    fn tier_degraded(
+        &mut self,
+        region: RegionId,
+        degradation: Option<crate::fault::brownout::Degradation>,
+    ) {
+        let now = self.now;
+        let Some(tier) = self.apptiers.get_mut(region.idx()) else { return };
+        tier.brownout = degradation.map(|d| apptier::Brownout {
+            latency_factor: d.latency_factor,
+            capacity_factor: d.capacity_factor,
+            error_rate: d.error_rate,
+            start: now,
+            ramp: d.ramp,
+        });
+        // Servers come back: start what waited for them.
+        if degradation.is_none() {
+            for cell in 0..self.apptiers[region.idx()].cells.len() {
+                self.start_service(region, cell);
+            }
+        }
+    }
+    fn control_plane_running(&mut self, up: bool) {
+        self.control_up = up;
+    }
+    fn identity_running(&mut self, up: bool) {
+        self.identity_up = up;
+    }
+    fn poison_customer(&mut self, customer: Option<u32>) {
+        self.poison_customer = customer;
+    }
+    fn arrivals_surge(&mut self, region: Option<RegionId>, factor: f64, start: bool) {
+        for r in self.s.region_ids().filter(|r| region.is_none_or(|x| x == *r)) {
+            if start {
+                self.surge[r.idx()] *= factor;
+            } else {
+                self.surge[r.idx()] /= factor;
+            }
+        }
+    }
+    fn workers_running(&mut self, region: RegionId, up: bool) {
+        let w = &mut self.workers[region.idx()];
+        if up {
+            w.restart();
+        } else {
+            w.crash();
+        }
+    }
+    fn consumer_rewound(&mut self, region: RegionId, events: Option<u64>, to: Option<SimTime>) {
+        let st = &self.stores[region.idx()];
+        self.workers[region.idx()].rewind(st, events, to);
+    }
+    fn delivery_duplicated(&mut self, region: RegionId, probability: f64) {
+        self.workers[region.idx()].duplicate_probability = probability;
+    }
+    fn next_event_poisoned(&mut self, region: RegionId, on: bool) {
+        let w = &mut self.workers[region.idx()];
+        if on {
+            w.poison_next(&self.stores[region.idx()]);
+        } else {
+            w.cure(&mut self.out);
+        }
+    }
+    fn operator_promotes(&mut self, region: RegionId, fenced: bool) {
+        if self.control_running() {
+            let local = self.local(self.control.region);
+            let n = self.s.regions.len();
+            let d = &self.s.design;
+            self.control.operator_promote(self.now, local, d, region, fenced, n, &mut self.out);
+        }
     }
 }
 

@@ -3,6 +3,7 @@
 //! an error rather than a silently ignored setting. Nothing here is trusted yet:
 //! `validate` turns it into a `Scenario`.
 
+pub use crate::fault::file::{FaultFile, FaultKindFile};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
@@ -780,74 +781,6 @@ pub enum ReadClassKindFile {
     Bounded,
     Session,
     Eventual,
-}
-
-/// One fault. Fields are flat so every error can name its exact path; `validate`
-/// checks which fields each kind needs and refuses the ones it would ignore.
-#[derive(Clone, Debug, Deserialize, serde::Serialize, schemars::JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct FaultFile {
-    pub kind: FaultKindFile,
-    pub at_s: f64,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub for_s: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub region: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub between: Option<Vec<Vec<String>>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub one_way: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub factor: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub loss: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub apply_factor: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub offset_ms: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub drift_ppm: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub fenced: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub events: Option<u64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub to_s: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub probability: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub latency_factor: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub capacity_factor: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub error_rate: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub ramp_s: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub customer: Option<u32>,
-}
-
-#[derive(
-    Clone, Copy, Debug, PartialEq, Eq, Deserialize, serde::Serialize, schemars::JsonSchema,
-)]
-#[serde(rename_all = "snake_case")]
-pub enum FaultKindFile {
-    RegionOutage,
-    Partition,
-    LinkLatency,
-    PacketLoss,
-    ReplicationStall,
-    ClockSkew,
-    OperatorPromote,
-    WorkerCrash,
-    QueueReplay,
-    DuplicateDelivery,
-    PoisonMessage,
-    RegionBrownout,
-    TrafficSurge,
-    PoisonCustomer,
-    ControlPlaneOutage,
-    IdentityOutage,
 }
 
 #[derive(Debug, Default, Deserialize, schemars::JsonSchema)]

@@ -1,34 +1,11 @@
 //! The validated scenario: defaults resolved, names interned into ids, every
 //! cross-reference checked. The model trusts these types and never re-checks input.
 
-use crate::engine::{SimDuration, SimTime};
+use crate::engine::SimDuration;
 use serde::Serialize;
 
-/// Index of a region in `Scenario::regions`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-pub struct RegionId(pub u8);
-
-impl RegionId {
-    pub fn idx(self) -> usize {
-        usize::from(self.0)
-    }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Role {
-    Primary,
-    Standby,
-    ReadReplica,
-}
-
-#[derive(Clone, Debug, Serialize)]
-pub struct RegionSpec {
-    pub name: String,
-    pub role: Role,
-    pub clock_offset_us: i64,
-    pub drift_ppm: f64,
-}
+pub use crate::fault::{Fault, FaultKind};
+pub use crate::region::{RegionId, RegionSpec, Role};
 
 /// Operation kinds of the workload, over the entity types of the model.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -507,142 +484,6 @@ pub fn workflow_legal(from: i64, to: i64) -> bool {
     matches!((from, to), (0, 1) | (1, 2) | (2, 3) | (0, 4) | (1, 4))
 }
 
-#[derive(Clone, Debug, Serialize)]
-pub enum FaultKind {
-    RegionOutage {
-        region: RegionId,
-    },
-    /// Messages from any region in `from` to any in `to` are lost (and back, unless one-way).
-    Partition {
-        from: Vec<RegionId>,
-        to: Vec<RegionId>,
-        one_way: bool,
-    },
-    LinkLatency {
-        from: Vec<RegionId>,
-        to: Vec<RegionId>,
-        one_way: bool,
-        factor: f64,
-    },
-    /// Each message on the links is lost with probability `loss`.
-    PacketLoss {
-        from: Vec<RegionId>,
-        to: Vec<RegionId>,
-        one_way: bool,
-        loss: f64,
-    },
-    /// The replica in `region` applies at `apply_factor` of its rate (0 stalls it).
-    ReplicationStall {
-        region: RegionId,
-        apply_factor: f64,
-    },
-    /// The region's clock jumps by `offset_us` and then drifts by `drift_ppm` extra.
-    ClockSkew {
-        region: RegionId,
-        offset_us: i64,
-        drift_ppm: f64,
-    },
-    OperatorPromote {
-        region: RegionId,
-        fenced: bool,
-    },
-    /// The region's worker pool stops; it restarts from its committed offset.
-    WorkerCrash {
-        region: RegionId,
-    },
-    /// The region's consumer rewinds by `events` events, or to the first entry
-    /// committed at or after `to`.
-    QueueReplay {
-        region: RegionId,
-        events: Option<u64>,
-        to: Option<SimTime>,
-    },
-    /// Each event is delivered twice with `probability`.
-    DuplicateDelivery {
-        region: RegionId,
-        probability: f64,
-    },
-    /// The next event the region's workers take fails to process while it lasts.
-    PoisonMessage {
-        region: RegionId,
-    },
-    /// The region's application tier slows (`latency_factor`), loses servers
-    /// (`capacity_factor`) and fails a share of requests (`error_rate`), reaching full
-    /// strength over `ramp`.
-    RegionBrownout {
-        region: RegionId,
-        latency_factor: f64,
-        capacity_factor: f64,
-        error_rate: f64,
-        ramp: SimDuration,
-    },
-    /// Requests of `customer` crash the server that handles them.
-    PoisonCustomer {
-        customer: u32,
-    },
-    /// The control plane stops (its region stays up).
-    ControlPlaneOutage,
-    /// The identity service fails every check.
-    IdentityOutage,
-    /// Client arrivals (of one region, or all) multiply by `factor`.
-    TrafficSurge {
-        region: Option<RegionId>,
-        factor: f64,
-    },
-}
-
-impl FaultKind {
-    /// The region a fault targets: its own, or the first of a cut link set.
-    pub fn region(&self) -> Option<RegionId> {
-        use FaultKind as F;
-        match self {
-            F::RegionOutage { region }
-            | F::ReplicationStall { region, .. }
-            | F::ClockSkew { region, .. }
-            | F::OperatorPromote { region, .. }
-            | F::WorkerCrash { region }
-            | F::QueueReplay { region, .. }
-            | F::DuplicateDelivery { region, .. }
-            | F::PoisonMessage { region }
-            | F::RegionBrownout { region, .. } => Some(*region),
-            F::Partition { from, .. }
-            | F::LinkLatency { from, .. }
-            | F::PacketLoss { from, .. } => from.first().copied(),
-            F::TrafficSurge { region, .. } => *region,
-            F::PoisonCustomer { .. } | F::ControlPlaneOutage | F::IdentityOutage => None,
-        }
-    }
-
-    pub fn name(&self) -> &'static str {
-        match self {
-            FaultKind::RegionOutage { .. } => "region_outage",
-            FaultKind::Partition { .. } => "partition",
-            FaultKind::LinkLatency { .. } => "link_latency",
-            FaultKind::PacketLoss { .. } => "packet_loss",
-            FaultKind::ReplicationStall { .. } => "replication_stall",
-            FaultKind::ClockSkew { .. } => "clock_skew",
-            FaultKind::OperatorPromote { .. } => "operator_promote",
-            FaultKind::WorkerCrash { .. } => "worker_crash",
-            FaultKind::QueueReplay { .. } => "queue_replay",
-            FaultKind::DuplicateDelivery { .. } => "duplicate_delivery",
-            FaultKind::PoisonMessage { .. } => "poison_message",
-            FaultKind::RegionBrownout { .. } => "region_brownout",
-            FaultKind::TrafficSurge { .. } => "traffic_surge",
-            FaultKind::PoisonCustomer { .. } => "poison_customer",
-            FaultKind::ControlPlaneOutage => "control_plane_outage",
-            FaultKind::IdentityOutage => "identity_outage",
-        }
-    }
-}
-
-#[derive(Clone, Debug, Serialize)]
-pub struct Fault {
-    pub at: SimTime,
-    /// When the fault heals; `None` for instantaneous actions and permanent skews.
-    pub until: Option<SimTime>,
-    pub kind: FaultKind,
-}
-
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct Expect {
     pub violated: Vec<String>,
@@ -694,57 +535,51 @@ pub struct Swarm {
 
 #[derive(Clone, Debug, Serialize)]
 pub struct SwarmKind {
-    /// The kind as the scenario file spells it.
-    pub kind: &'static str,
+    pub kind: crate::fault::file::FaultKindFile,
     pub weight: f64,
     pub regions: Vec<RegionId>,
-    pub with: serde_json::Map<String, serde_json::Value>,
+    /// The kind's own fields (the block's `with`), as a fault each draw completes with
+    /// its start, length and target.
+    pub template: crate::fault::file::FaultFile,
 }
 
 impl SwarmKind {
-    /// Whether the fault lasts a window (`for_s`), rather than acting once.
-    pub fn has_window(&self) -> bool {
-        !matches!(self.kind, "operator_promote" | "queue_replay")
+    /// The kind as the scenario file spells it.
+    pub fn name(&self) -> &'static str {
+        crate::fault::kind_name(self.kind)
     }
 
-    /// Whether it targets a link set (`between`) rather than one region.
-    pub fn cuts_links(&self) -> bool {
-        matches!(self.kind, "partition" | "link_latency" | "packet_loss")
+    /// How the kind takes a window and a target.
+    pub fn traits(&self) -> crate::fault::KindTraits {
+        crate::fault::traits_of(self.kind)
     }
 
-    /// Whether it targets a region at all.
-    pub fn targets_region(&self) -> bool {
-        !matches!(self.kind, "poison_customer" | "control_plane_outage" | "identity_outage")
-    }
-
-    /// Whether it takes its target region out (for the tolerance).
-    pub fn loses_region(&self) -> bool {
-        matches!(self.kind, "region_outage" | "partition")
-    }
-
-    /// The fault as a scenario `faults` entry.
-    pub fn fault_json(
+    /// The fault a draw makes: the template, starting at `at_s`, lasting `for_s` (if the
+    /// kind lasts at all), aimed at `target` (its links to every other region, if the
+    /// kind cuts links).
+    pub fn fault_file(
         &self,
-        s_regions: &[RegionSpec],
+        regions: &[RegionSpec],
         at_s: f64,
         for_s: f64,
         target: RegionId,
-    ) -> serde_json::Value {
-        let mut o = self.with.clone();
-        o.insert("kind".into(), self.kind.into());
-        o.insert("at_s".into(), at_s.into());
-        if self.has_window() {
-            o.insert("for_s".into(), for_s.into());
+    ) -> crate::fault::file::FaultFile {
+        let traits = self.traits();
+        let mut f = self.template.clone();
+        f.kind = self.kind;
+        f.at_s = at_s;
+        if traits.window != crate::fault::Window::None {
+            f.for_s = Some(for_s);
         }
-        let name = s_regions[target.idx()].name.clone();
-        if self.cuts_links() {
+        let name = regions[target.idx()].name.clone();
+        if traits.cuts_links {
             let rest: Vec<String> =
-                s_regions.iter().filter(|r| r.name != name).map(|r| r.name.clone()).collect();
-            o.insert("between".into(), serde_json::json!([[name], rest]));
-        } else if self.targets_region() {
-            o.insert("region".into(), name.into());
+                regions.iter().filter(|r| r.name != name).map(|r| r.name.clone()).collect();
+            f.between = Some(vec![vec![name], rest]);
+        } else if traits.targets_region {
+            f.region = Some(name);
         }
-        serde_json::Value::Object(o)
+        f
     }
 }
 

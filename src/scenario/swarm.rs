@@ -3,10 +3,10 @@
 //! how many at once, start times and durations, and never beyond the fault tolerance
 //! the design claims.
 
+use super::types::{RegionId, Scenario, Swarm};
 use crate::engine::RngStreams;
-use crate::scenario::{RegionId, Scenario, Swarm};
+use crate::fault::file::FaultFile;
 use rand::Rng;
-use serde_json::Value;
 
 /// Draws per fault before a schedule gives up on placing it within the limits.
 const TRIES_PER_FAULT: u32 = 32;
@@ -18,13 +18,14 @@ struct Placed {
     loses: Option<RegionId>,
 }
 
-/// The schedule seed `seed` draws: scenario fault objects, in start order.
-pub fn draw(s: &Scenario, sw: &Swarm, seed: u64) -> Vec<Value> {
+/// The schedule seed `seed` draws: faults as a scenario file would give them (so a
+/// schedule can be written out and replayed), in start order.
+pub fn draw(s: &Scenario, sw: &Swarm, seed: u64) -> Vec<FaultFile> {
     let mut rng = RngStreams::new(seed).stream("swarm");
     let total: f64 = sw.kinds.iter().map(|k| k.weight).sum();
     let n = rng.gen_range(sw.count.0..=sw.count.1);
     let mut placed: Vec<Placed> = Vec::with_capacity(n as usize);
-    let mut out: Vec<(f64, Value)> = Vec::with_capacity(n as usize);
+    let mut out: Vec<(f64, FaultFile)> = Vec::with_capacity(n as usize);
     for _ in 0..n {
         for _ in 0..TRIES_PER_FAULT {
             let mut pick = rng.gen_range(0.0..total);
@@ -49,14 +50,16 @@ pub fn draw(s: &Scenario, sw: &Swarm, seed: u64) -> Vec<Value> {
                 continue;
             }
             len = len.min(room);
-            let until = if kind.has_window() { at + len } else { at + 0.001 };
+            let traits = kind.traits();
+            let has_window = traits.window != crate::fault::Window::None;
+            let until = if has_window { at + len } else { at + 0.001 };
             let p = Placed {
                 from: at,
                 until,
-                loses: (kind.loses_region() && kind.targets_region()).then_some(target),
+                loses: (traits.loses_region && traits.targets_region).then_some(target),
             };
             if fits(sw, &placed, &p) {
-                out.push((at, kind.fault_json(&s.regions, at, len, target)));
+                out.push((at, kind.fault_file(&s.regions, at, len, target)));
                 placed.push(p);
                 break;
             }
@@ -110,13 +113,13 @@ mod tests {
             let windows: Vec<(f64, f64, Option<String>)> = sched
                 .iter()
                 .map(|f| {
-                    let a = f["at_s"].as_f64().unwrap();
-                    let b = a + f["for_s"].as_f64().unwrap_or(0.001);
-                    let k = f["kind"].as_str().unwrap();
+                    let a = f.at_s;
+                    let b = a + f.for_s.unwrap_or(0.001);
+                    let k = crate::fault::kind_name(f.kind);
                     kinds.insert(k.to_string());
                     let lost = match k {
-                        "region_outage" => f["region"].as_str().map(String::from),
-                        "partition" => f["between"][0][0].as_str().map(String::from),
+                        "region_outage" => f.region.clone(),
+                        "partition" => f.between.as_ref().map(|b| b[0][0].clone()),
                         _ => None,
                     };
                     (a, b, lost)
@@ -131,7 +134,9 @@ mod tests {
                 assert!(down.len() <= 1, "seed {seed}: {down:?} down at {t}");
             }
             assert_eq!(full.faults.len(), sched.len());
-            assert_eq!(draw(&s, &sw, seed), sched, "a seed draws one schedule");
+            let again = draw(&s, &sw, seed);
+            let json = |fs: &[FaultFile]| serde_json::to_string(fs).expect("json");
+            assert_eq!(json(&again), json(&sched), "a seed draws one schedule");
         }
         assert_eq!(kinds.len(), sw.kinds.len(), "every kind drawn: {kinds:?}");
     }

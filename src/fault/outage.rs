@@ -1,0 +1,33 @@
+//! `region_outage`: a whole region stops for a while: its processes die (servers, store,
+//! workers), its links carry nothing, then it comes back.
+
+use super::file::{FaultFile, FaultKindFile};
+use super::{Conditions, Context, Kind, Names, Window};
+use crate::field::Checked;
+use crate::region::RegionId;
+use serde::Serialize;
+
+#[derive(Clone, Debug, Serialize)]
+pub struct RegionOutage {
+    pub region: RegionId,
+}
+
+impl Kind for RegionOutage {
+    const FILE: FaultKindFile = FaultKindFile::RegionOutage;
+    const FIELDS: &'static [&'static str] = &["region", "for_s"];
+    const WINDOW: Window = Window::Required;
+    const LOSES_REGION: bool = true;
+
+    fn validate(f: &FaultFile, cx: &Context) -> Checked<Self> {
+        Ok(RegionOutage { region: cx.region(f)? })
+    }
+    fn describe(&self, names: &Names) -> String {
+        names.region(self.region).to_string()
+    }
+    fn regions(&self) -> Vec<RegionId> {
+        vec![self.region]
+    }
+    fn apply(&self, start: bool, world: &mut dyn Conditions) {
+        world.region_running(self.region, !start);
+    }
+}

@@ -1,0 +1,221 @@
+//! From `ScenarioFile` to `Scenario`: resolves defaults, interns region names, checks
+//! every cross-reference and range, and reports the first problem with its field path.
+//! One file per part of the scenario; `parse` turns serde's errors into a user's words;
+//! `patch` derives scenarios (designs, drawn faults) from validated ones.
+
+mod design;
+mod expect;
+mod faults;
+mod parse;
+mod patch;
+mod regions;
+mod workload;
+
+use super::file::*;
+use super::types::*;
+use super::ScenarioError;
+use crate::engine::{fnv1a64, SimDuration};
+use crate::field::{self, Checked, FieldError};
+
+pub use patch::{merge_patch, with_design, with_faults};
+
+/// Invariant ids a scenario's `expect` may name.
+pub const KNOWN_INVARIANTS: &[&str] = &[
+    "single_writer",
+    "fenced_writes",
+    "acked_durability",
+    "freshness",
+    "domain",
+    "exactly_once_effects",
+    "session",
+    "recovery",
+    "no_lost_update",
+    "linearizable",
+    "append_integrity",
+];
+
+const REGIONS_MAX: usize = 16;
+const KEYS_MAX: u32 = 1_000_000;
+/// The longest a list may be allowed to grow (reads return the whole list).
+pub const LIST_LENGTH_MAX: u32 = 1_024;
+/// Bounds that keep balances summed over all accounts far from integer overflow.
+const MONEY_MAX: i64 = 1_000_000_000_000;
+
+/// Faults one swarm schedule may hold at most.
+pub const SWARM_FAULTS_MAX: u32 = 64;
+
+/// Reads and validates the scenario at `path`.
+pub fn load(path: &str) -> Result<Scenario, ScenarioError> {
+    let bytes = std::fs::read(path)
+        .map_err(|e| ScenarioError::Io { file: path.to_string(), reason: e.to_string() })?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        let at = e.utf8_error().valid_up_to();
+        let line = 1 + e.as_bytes()[..at].iter().filter(|&&b| b == b'\n').count();
+        ScenarioError::Io {
+            file: path.to_string(),
+            reason: format!(
+                "not UTF-8 text (line {line}, byte {at}); scenario files are UTF-8 JSON"
+            ),
+        }
+    })?;
+    from_str(path, &text)
+}
+
+/// Parses and validates scenario text; `file` names it in errors.
+pub fn from_str(file: &str, text: &str) -> Result<Scenario, ScenarioError> {
+    let source_hash = fnv1a64(text.as_bytes());
+    // Some editors start UTF-8 files with a byte-order mark; it is not JSON, and not an error.
+    let body = text.strip_prefix('\u{feff}').unwrap_or(text);
+    if body.trim().is_empty() {
+        return Err(ScenarioError::Syntax {
+            file: file.to_string(),
+            line: 1,
+            column: 1,
+            msg: "the file is empty; a scenario is a JSON object: {\"version\": 1, \"name\": ..., \"regions\": [...]}".to_string(),
+        });
+    }
+    if let Some(c) = body.trim_start().chars().next().filter(|c| *c != '{') {
+        let found = match c {
+            '[' => "an array",
+            '"' => "a string",
+            '0'..='9' | '-' => "a number",
+            't' | 'f' => "a boolean",
+            'n' => "null",
+            _ => "something that is not JSON",
+        };
+        return Err(ScenarioError::Invalid {
+            file: file.to_string(),
+            path: "(top level)".to_string(),
+            msg: format!("expected an object, got {found}; a scenario is a JSON object {{\"version\": 1, \"name\": ..., \"regions\": [...]}}"),
+        });
+    }
+    let raw = parse::parse(file, body)?;
+    let mut v = Validator { file, source_hash };
+    let s = v.scenario(raw)?;
+    // Every variant must make a valid scenario too, or `compare` would fail late.
+    for (i, var) in s.variants.iter().enumerate() {
+        if let Err(e) = with_design(file, body, file, &var.design) {
+            let (path, msg) = match e {
+                ScenarioError::Invalid { path, msg, .. } => (path, msg),
+                other => (String::new(), other.to_string()),
+            };
+            return Err(ScenarioError::Invalid {
+                file: file.to_string(),
+                path: format!("variants[{i}] ({}): {path}", var.name),
+                msg,
+            });
+        }
+    }
+    Ok(s)
+}
+
+/// What validates a file: its name (for errors) and the hash of its bytes.
+struct Validator<'a> {
+    file: &'a str,
+    source_hash: u64,
+}
+
+type R<T> = Result<T, ScenarioError>;
+
+impl Validator<'_> {
+    fn err<T>(&self, path: impl Into<String>, msg: impl Into<String>) -> R<T> {
+        Err(ScenarioError::Invalid {
+            file: self.file.to_string(),
+            path: path.into(),
+            msg: msg.into(),
+        })
+    }
+
+    /// A field check's error, in this file.
+    fn field<T>(&self, checked: Checked<T>) -> R<T> {
+        checked.map_err(|FieldError { path, msg }| ScenarioError::Invalid {
+            file: self.file.to_string(),
+            path,
+            msg,
+        })
+    }
+
+    fn positive_ms(&self, path: &str, ms: f64) -> R<SimDuration> {
+        self.field(field::positive_ms(path, ms))
+    }
+
+    fn nonneg_ms(&self, path: &str, ms: f64) -> R<SimDuration> {
+        self.field(field::nonneg_ms(path, ms))
+    }
+
+    fn positive_s(&self, path: &str, s: f64) -> R<SimDuration> {
+        self.field(field::positive_s(path, s))
+    }
+
+    fn region(&self, regions: &[RegionSpec], path: &str, name: &str) -> R<RegionId> {
+        self.field(field::region(regions, path, name))
+    }
+
+    fn scenario(&mut self, f: ScenarioFile) -> R<Scenario> {
+        if f.version != 1 {
+            return self.err(
+                "version",
+                format!("unsupported version {}; this gameday reads version 1", f.version),
+            );
+        }
+        if f.name.trim().is_empty() {
+            return self.err("name", "must not be empty");
+        }
+        let duration = self.positive_s("duration_s", f.duration_s)?;
+        let regions = self.regions(&f.regions)?;
+        let (rtt_us, jitter_mean_us) = self.network(&f.network, &regions)?;
+        let design = self.design(&f.design, &regions)?;
+        let mut workload = self.workload(&f.workload, &regions)?;
+        if design.topology == Topology::ActiveActiveReads {
+            // Every region serves reads: those the workload leaves unclassed go to the
+            // nearest region whose lag is within the design's default bound.
+            let bound =
+                self.positive_ms("design.reads.default_bound_ms", f.design.reads.default_bound_ms)?;
+            for kind in OpKind::ALL.into_iter().filter(|k| k.is_read()) {
+                if !f.workload.read_classes.contains_key(kind.name()) {
+                    workload.read_class[kind.idx()] = ReadClass::Bounded(bound);
+                }
+            }
+        }
+        self.reads_servable(&f.workload, &design, &workload)?;
+        let faults = self.faults(&f.faults, &regions, duration, &design)?;
+        let swarm = self.swarm(f.swarm, &regions, duration, &design)?;
+        let (events_max, sim_time_max, convergence_max) = self.limits(&f.limits, duration)?;
+        let rto_max = match f.limits.rto_max_s {
+            Some(s) => self.positive_s("limits.rto_max_s", s)?,
+            None => SimDuration::from_secs(30),
+        };
+        let expect = match f.expect {
+            Some(e) => Some(self.expect(e)?),
+            None => None,
+        };
+        Ok(Scenario {
+            name: f.name,
+            description: f.description,
+            seed: f.seed,
+            duration,
+            source_hash: self.source_hash,
+            source_path: self.file.to_string(),
+            regions,
+            rtt_us,
+            jitter_mean_us,
+            design,
+            workload,
+            faults,
+            events_max,
+            sim_time_max,
+            convergence_max,
+            rto_max,
+            expect,
+            variants: self.variants(f.variants)?,
+            swarm,
+        })
+    }
+}
+
+fn check_place(c: DebitCheckFile) -> DebitCheck {
+    match c {
+        DebitCheckFile::Writer => DebitCheck::Writer,
+        DebitCheckFile::LocalRead => DebitCheck::LocalRead,
+    }
+}
