@@ -13,58 +13,15 @@ impl Validator<'_> {
     pub(super) fn design(&self, d: &DesignFile, regions: &[RegionSpec]) -> R<Design> {
         let (topology, conflicts, propose_timeout) = self.topology(d)?;
         let r = &d.replication;
-        let replicas = regions.len() as u32 - 1;
-        for (i, bug) in d.planted_bugs.iter().enumerate() {
-            if *bug == PlantedBugFile::IgnoreLease && !d.fencing {
-                return self.err(
-                    format!("design.planted_bugs[{i}]"),
-                    "ignore-lease skips a fenced primary's lease check; it needs \"fencing\": true",
-                );
-            }
-        }
-        let replication = match r.mode {
-            ReplicationModeFile::Async => ReplicationMode::Async,
-            ReplicationModeFile::Sync => ReplicationMode::Sync,
-            ReplicationModeFile::SemiSync => {
-                if replicas == 0 {
-                    return self.err(
-                        "design.replication.mode",
-                        "semi-sync needs a replica region to acknowledge writes; with one region use \"async\"",
-                    );
-                }
-                if r.acks == 0 || r.acks > replicas {
-                    return self.err(
-                        "design.replication.acks",
-                        format!(
-                            "semi-sync waits for 1 to {replicas} replica acknowledgements (there are {replicas} replica regions), got {}",
-                            r.acks
-                        ),
-                    );
-                }
-                ReplicationMode::SemiSync { acks: r.acks }
-            }
-        };
-        if !r.apply_rate_per_s.is_finite() || r.apply_rate_per_s <= 0.0 {
-            return self.err(
-                "design.replication.apply_rate_per_s",
-                format!("must be a positive rate, got {}", num(r.apply_rate_per_s)),
-            );
-        }
+        self.planted_bugs(d)?;
+        let replication = self.replication_mode(r, regions)?;
         let control_region = match &d.control_plane.region {
             Some(name) => self.region(regions, "design.control_plane.region", name)?,
             None => default_control_region(regions),
         };
-        let lease = self.positive_ms("design.lease.duration_ms", d.lease.duration_ms)?;
-        let lease_renew = self.positive_ms("design.lease.renew_ms", d.lease.renew_ms)?;
-        if lease_renew >= lease {
-            return self.err(
-                "design.lease.renew_ms",
-                format!(
-                    "must be shorter than design.lease.duration_ms ({} ms), or the lease lapses between renewals",
-                    num(d.lease.duration_ms)
-                ),
-            );
-        }
+        let (lease, lease_renew) = self.lease(d)?;
+        // Fields are checked in the order they are written here, which is the order in
+        // which a file's errors are reported: keep it.
         Ok(Design {
             topology,
             conflicts,
@@ -112,99 +69,163 @@ impl Validator<'_> {
                 None => None,
                 Some(c) => Some(self.capacity(c)?),
             },
-            identity: match &d.identity {
-                None => None,
-                Some(i) => Some(Identity {
-                    region: match &i.region {
-                        Some(n) => self.region(regions, "design.identity.region", n)?,
-                        None => control_region,
-                    },
-                    cache_ttl: match i.cache_ttl_s {
-                        Some(s) => Some(self.positive_s("design.identity.cache_ttl_s", s)?),
-                        None => None,
-                    },
-                }),
-            },
-            breaker: match &d.breaker {
-                None => None,
-                Some(b) => {
-                    if !(b.failure_rate > 0.0 && b.failure_rate <= 1.0) {
-                        return self.err(
-                            "design.breaker.failure_rate",
-                            format!("a share above 0 and at most 1, got {}", num(b.failure_rate)),
-                        );
-                    }
-                    if b.window == 0 || b.window > 10_000 || b.probes == 0 || b.probes > 1_000 {
-                        return self.err(
-                            "design.breaker",
-                            "window is 1 to 10000 attempts, probes 1 to 1000",
-                        );
-                    }
-                    Some(BreakerDesign {
-                        failure_rate: b.failure_rate,
-                        window: b.window,
-                        open: self.positive_ms("design.breaker.open_ms", b.open_ms)?,
-                        probes: b.probes,
-                    })
-                }
-            },
-            detection: match &d.brownout_detection {
-                None => None,
-                Some(b) => {
-                    if !(b.error_rate > 0.0 && b.error_rate <= 1.0) {
-                        return self.err(
-                            "design.brownout_detection.error_rate",
-                            format!("a share above 0 and at most 1, got {}", num(b.error_rate)),
-                        );
-                    }
-                    Some(DetectionDesign {
-                        latency_p99: self.positive_ms(
-                            "design.brownout_detection.latency_p99_ms",
-                            b.latency_p99_ms,
-                        )?,
-                        error_rate: b.error_rate,
-                    })
-                }
-            },
-            health: match &d.health_checks {
-                None => None,
-                Some(h) => {
-                    if h.failure_threshold == 0 || h.failure_threshold > 1_000 {
-                        return self.err(
-                            "design.health_checks.failure_threshold",
-                            format!("must be between 1 and 1000, got {}", h.failure_threshold),
-                        );
-                    }
-                    Some(HealthDesign {
-                        interval: self
-                            .positive_ms("design.health_checks.interval_ms", h.interval_ms)?,
-                        threshold: h.failure_threshold,
-                    })
-                }
-            },
-            emergency_successor: match &d.promotion.emergency_successor {
-                None => None,
-                Some(n) => {
-                    let r = self.region(regions, "design.promotion.emergency_successor", n)?;
-                    if regions[r.idx()].role != Role::Standby {
-                        return self.err(
-                            "design.promotion.emergency_successor",
-                            "the emergency successor must be a standby region",
-                        );
-                    }
-                    Some(r)
-                }
-            },
-            emergency_quorum: match (d.promotion.emergency_quorum, &d.promotion.emergency_successor) {
-                (true, None) => {
-                    return self.err(
-                        "design.promotion.emergency_quorum",
-                        "a quorum for the emergency successor needs one: set design.promotion.emergency_successor, or remove emergency_quorum",
-                    )
-                }
-                (q, _) => q,
-            },
+            identity: self.identity(d, regions, control_region)?,
+            breaker: self.breaker(d)?,
+            detection: self.detection(d)?,
+            health: self.health(d)?,
+            emergency_successor: self.emergency_successor(d, regions)?,
+            emergency_quorum: self.emergency_quorum(d)?,
         })
+    }
+
+    fn planted_bugs(&self, d: &DesignFile) -> R<()> {
+        for (i, bug) in d.planted_bugs.iter().enumerate() {
+            if *bug == PlantedBugFile::IgnoreLease && !d.fencing {
+                return self.err(
+                    format!("design.planted_bugs[{i}]"),
+                    "ignore-lease skips a fenced primary's lease check; it needs \"fencing\": true",
+                );
+            }
+        }
+        Ok(())
+    }
+
+    fn replication_mode(&self, r: &ReplicationFile, regions: &[RegionSpec]) -> R<ReplicationMode> {
+        let replicas = regions.len() as u32 - 1;
+        let mode = match r.mode {
+            ReplicationModeFile::Async => ReplicationMode::Async,
+            ReplicationModeFile::Sync => ReplicationMode::Sync,
+            ReplicationModeFile::SemiSync => {
+                if replicas == 0 {
+                    return self.err(
+                        "design.replication.mode",
+                        "semi-sync needs a replica region to acknowledge writes; with one region use \"async\"",
+                    );
+                }
+                if r.acks == 0 || r.acks > replicas {
+                    return self.err(
+                        "design.replication.acks",
+                        format!(
+                            "semi-sync waits for 1 to {replicas} replica acknowledgements (there are {replicas} replica regions), got {}",
+                            r.acks
+                        ),
+                    );
+                }
+                ReplicationMode::SemiSync { acks: r.acks }
+            }
+        };
+        if !r.apply_rate_per_s.is_finite() || r.apply_rate_per_s <= 0.0 {
+            return self.err(
+                "design.replication.apply_rate_per_s",
+                format!("must be a positive rate, got {}", num(r.apply_rate_per_s)),
+            );
+        }
+        Ok(mode)
+    }
+
+    /// The writer's lease and how often it is renewed.
+    fn lease(&self, d: &DesignFile) -> R<(SimDuration, SimDuration)> {
+        let lease = self.positive_ms("design.lease.duration_ms", d.lease.duration_ms)?;
+        let lease_renew = self.positive_ms("design.lease.renew_ms", d.lease.renew_ms)?;
+        if lease_renew >= lease {
+            return self.err(
+                "design.lease.renew_ms",
+                format!(
+                    "must be shorter than design.lease.duration_ms ({} ms), or the lease lapses between renewals",
+                    num(d.lease.duration_ms)
+                ),
+            );
+        }
+        Ok((lease, lease_renew))
+    }
+
+    fn identity(
+        &self,
+        d: &DesignFile,
+        regions: &[RegionSpec],
+        control_region: RegionId,
+    ) -> R<Option<Identity>> {
+        let Some(i) = &d.identity else { return Ok(None) };
+        Ok(Some(Identity {
+            region: match &i.region {
+                Some(n) => self.region(regions, "design.identity.region", n)?,
+                None => control_region,
+            },
+            cache_ttl: match i.cache_ttl_s {
+                Some(s) => Some(self.positive_s("design.identity.cache_ttl_s", s)?),
+                None => None,
+            },
+        }))
+    }
+
+    fn breaker(&self, d: &DesignFile) -> R<Option<BreakerDesign>> {
+        let Some(b) = &d.breaker else { return Ok(None) };
+        if !(b.failure_rate > 0.0 && b.failure_rate <= 1.0) {
+            return self.err(
+                "design.breaker.failure_rate",
+                format!("a share above 0 and at most 1, got {}", num(b.failure_rate)),
+            );
+        }
+        if b.window == 0 || b.window > 10_000 || b.probes == 0 || b.probes > 1_000 {
+            return self.err("design.breaker", "window is 1 to 10000 attempts, probes 1 to 1000");
+        }
+        Ok(Some(BreakerDesign {
+            failure_rate: b.failure_rate,
+            window: b.window,
+            open: self.positive_ms("design.breaker.open_ms", b.open_ms)?,
+            probes: b.probes,
+        }))
+    }
+
+    fn detection(&self, d: &DesignFile) -> R<Option<DetectionDesign>> {
+        let Some(b) = &d.brownout_detection else { return Ok(None) };
+        if !(b.error_rate > 0.0 && b.error_rate <= 1.0) {
+            return self.err(
+                "design.brownout_detection.error_rate",
+                format!("a share above 0 and at most 1, got {}", num(b.error_rate)),
+            );
+        }
+        Ok(Some(DetectionDesign {
+            latency_p99: self
+                .positive_ms("design.brownout_detection.latency_p99_ms", b.latency_p99_ms)?,
+            error_rate: b.error_rate,
+        }))
+    }
+
+    fn health(&self, d: &DesignFile) -> R<Option<HealthDesign>> {
+        let Some(h) = &d.health_checks else { return Ok(None) };
+        if h.failure_threshold == 0 || h.failure_threshold > 1_000 {
+            return self.err(
+                "design.health_checks.failure_threshold",
+                format!("must be between 1 and 1000, got {}", h.failure_threshold),
+            );
+        }
+        Ok(Some(HealthDesign {
+            interval: self.positive_ms("design.health_checks.interval_ms", h.interval_ms)?,
+            threshold: h.failure_threshold,
+        }))
+    }
+
+    fn emergency_successor(&self, d: &DesignFile, regions: &[RegionSpec]) -> R<Option<RegionId>> {
+        let Some(n) = &d.promotion.emergency_successor else { return Ok(None) };
+        let r = self.region(regions, "design.promotion.emergency_successor", n)?;
+        if regions[r.idx()].role != Role::Standby {
+            return self.err(
+                "design.promotion.emergency_successor",
+                "the emergency successor must be a standby region",
+            );
+        }
+        Ok(Some(r))
+    }
+
+    fn emergency_quorum(&self, d: &DesignFile) -> R<bool> {
+        if d.promotion.emergency_quorum && d.promotion.emergency_successor.is_none() {
+            return self.err(
+                "design.promotion.emergency_quorum",
+                "a quorum for the emergency successor needs one: set design.promotion.emergency_successor, or remove emergency_quorum",
+            );
+        }
+        Ok(d.promotion.emergency_quorum)
     }
 
     pub(super) fn topology(

@@ -17,22 +17,63 @@ impl Validator<'_> {
             );
         }
         let mix = self.mix(&w.mix)?;
-        let client_regions = match &w.clients {
-            None => (0..regions.len()).map(|i| RegionId(i as u8)).collect(),
-            Some(names) => {
-                if names.is_empty() {
-                    return self.err(
-                        "workload.clients",
-                        "name at least one region, or leave the field out for all regions",
-                    );
-                }
-                let mut ids = Vec::new();
-                for (i, n) in names.iter().enumerate() {
-                    ids.push(self.region(regions, &format!("workload.clients[{i}]"), n)?);
-                }
-                ids
-            }
+        let client_regions = self.clients(w, regions)?;
+        self.counts(w, &mix)?;
+        let read_class = self.read_classes(w)?;
+        // Fields are checked in the order they are written here, which is the order in
+        // which a file's errors are reported: keep it.
+        Ok(Workload {
+            rate_per_s: w.rate_per_s,
+            mix,
+            client_regions,
+            registers: w.registers,
+            accounts: w.accounts,
+            items: w.items,
+            permissions: w.permissions,
+            workflows: w.workflows,
+            lists: w.lists,
+            list_length_max: w.list_length_max,
+            initial_balance: w.initial_balance,
+            amount_max: w.amount_max,
+            stock: w.stock,
+            qty_max: w.qty_max,
+            sessions: w.sessions,
+            customers: w.customers,
+            timeout: self.positive_ms("workload.timeout_ms", w.timeout_ms)?,
+            attempts: w.retry.attempts,
+            backoff: self.nonneg_ms("workload.retry.backoff_ms", w.retry.backoff_ms)?,
+            backoff_max: self.nonneg_ms("workload.retry.backoff_max_ms", w.retry.backoff_max_ms)?,
+            jitter: match w.retry.jitter {
+                JitterFile::None => Jitter::None,
+                JitterFile::Full => Jitter::Full,
+                JitterFile::Equal => Jitter::Equal,
+                JitterFile::Decorrelated => Jitter::Decorrelated,
+            },
+            budget: self.budget(w)?,
+            read_class,
+        })
+    }
+
+    /// The regions whose clients send traffic: all, unless named.
+    fn clients(&self, w: &WorkloadFile, regions: &[RegionSpec]) -> R<Vec<RegionId>> {
+        let Some(names) = &w.clients else {
+            return Ok((0..regions.len()).map(|i| RegionId(i as u8)).collect());
         };
+        if names.is_empty() {
+            return self.err(
+                "workload.clients",
+                "name at least one region, or leave the field out for all regions",
+            );
+        }
+        let mut ids = Vec::new();
+        for (i, n) in names.iter().enumerate() {
+            ids.push(self.region(regions, &format!("workload.clients[{i}]"), n)?);
+        }
+        Ok(ids)
+    }
+
+    /// Entity counts, amounts and retry attempts within their bounds.
+    fn counts(&self, w: &WorkloadFile, mix: &[(OpKind, u32)]) -> R<()> {
         let counts = [
             ("registers", w.registers),
             ("accounts", w.accounts),
@@ -86,6 +127,11 @@ impl Validator<'_> {
                 );
             }
         }
+        Ok(())
+    }
+
+    /// Each read operation's freshness class: strong unless the workload says otherwise.
+    fn read_classes(&self, w: &WorkloadFile) -> R<[ReadClass; OpKind::COUNT]> {
         let mut read_class = [ReadClass::Strong; OpKind::COUNT];
         for (key, rc) in &w.read_classes {
             let path = format!("workload.read_classes.\"{key}\"");
@@ -114,47 +160,30 @@ impl Validator<'_> {
                 }
             };
         }
-        Ok(Workload {
-            rate_per_s: w.rate_per_s,
-            mix,
-            client_regions,
-            registers: w.registers,
-            accounts: w.accounts,
-            items: w.items,
-            permissions: w.permissions,
-            workflows: w.workflows,
-            lists: w.lists,
-            list_length_max: w.list_length_max,
-            initial_balance: w.initial_balance,
-            amount_max: w.amount_max,
-            stock: w.stock,
-            qty_max: w.qty_max,
-            sessions: w.sessions,
-            customers: w.customers,
-            timeout: self.positive_ms("workload.timeout_ms", w.timeout_ms)?,
-            attempts: w.retry.attempts,
-            backoff: self.nonneg_ms("workload.retry.backoff_ms", w.retry.backoff_ms)?,
-            backoff_max: self.nonneg_ms("workload.retry.backoff_max_ms", w.retry.backoff_max_ms)?,
-            jitter: match w.retry.jitter {
-                JitterFile::None => Jitter::None,
-                JitterFile::Full => Jitter::Full,
-                JitterFile::Equal => Jitter::Equal,
-                JitterFile::Decorrelated => Jitter::Decorrelated,
-            },
-            budget: match &w.retry.budget {
-                None => None,
-                Some(b) => {
-                    if !b.ratio.is_finite() || b.ratio <= 0.0 || b.ratio > 1.0 {
-                        return self.err("workload.retry.budget.ratio", format!("the share of successes that may be retried is above 0 and at most 1, got {}", num(b.ratio)));
-                    }
-                    if !b.burst.is_finite() || b.burst < 1.0 || b.burst > 1e6 {
-                        return self.err("workload.retry.budget.burst", format!("the retries that can be saved up are between 1 and 1000000, got {}", num(b.burst)));
-                    }
-                    Some(RetryBudget { ratio: b.ratio, burst: b.burst })
-                }
-            },
-            read_class,
-        })
+        Ok(read_class)
+    }
+
+    fn budget(&self, w: &WorkloadFile) -> R<Option<RetryBudget>> {
+        let Some(b) = &w.retry.budget else { return Ok(None) };
+        if !b.ratio.is_finite() || b.ratio <= 0.0 || b.ratio > 1.0 {
+            return self.err(
+                "workload.retry.budget.ratio",
+                format!(
+                    "the share of successes that may be retried is above 0 and at most 1, got {}",
+                    num(b.ratio)
+                ),
+            );
+        }
+        if !b.burst.is_finite() || b.burst < 1.0 || b.burst > 1e6 {
+            return self.err(
+                "workload.retry.budget.burst",
+                format!(
+                    "the retries that can be saved up are between 1 and 1000000, got {}",
+                    num(b.burst)
+                ),
+            );
+        }
+        Ok(Some(RetryBudget { ratio: b.ratio, burst: b.burst }))
     }
 
     pub(super) fn mix(
