@@ -128,18 +128,6 @@ impl Router {
         if let Some(r) = op.pinned {
             return r;
         }
-        if s.design.topology == crate::scenario::Topology::ActiveActiveWrites {
-            // Every region writes: go local, or to the key's home when it has one (its
-            // writes, and strong reads, which only the home can serve).
-            let key = op.req.key();
-            let strong = matches!(op.req, Req::Read { class: ReadClass::Strong, .. });
-            if (op.req.is_write() || strong)
-                && super::multi::policy(s, key) == crate::scenario::ConflictPolicy::HomeRegion
-            {
-                return super::multi::home(s, key);
-            }
-            return self.nearest[0];
-        }
         // Reads move away from regions the guards mark bad, while another will do.
         let ok = |r: &&RegionId| !self.guards[r.idx()].avoid();
         match op.req {

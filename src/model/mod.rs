@@ -9,15 +9,15 @@ pub mod client;
 pub mod clock;
 pub mod control;
 pub mod guard;
-pub mod multi;
 pub mod network;
+pub mod replication;
 pub mod store;
 pub mod stream;
 pub mod trace;
 pub mod types;
 
 use crate::engine::{RngStreams, Scheduler, SimDuration, SimTime};
-use crate::scenario::{RegionId, Scenario, Topology};
+use crate::scenario::{RegionId, Scenario};
 use client::{Ops, Router};
 use clock::RegionClock;
 use control::Control;
@@ -246,6 +246,8 @@ pub struct World {
     /// The external provider the workers call (the outside world).
     pub provider: stream::Provider,
     pub control: Control,
+    /// The replication protocol the design's topology names.
+    pub replication: Box<dyn replication::Replication>,
     pub routers: Vec<Router>,
     pub ops: Ops,
     pub fault_active: Vec<bool>,
@@ -282,9 +284,6 @@ impl World {
             st.retain_for_workers = s.design.stream.side_effects;
             let wl = &s.workload;
             st.with_lists(wl.list_base(), wl.lists, wl.list_length_max);
-            if s.design.topology == Topology::ActiveActiveWrites {
-                st.multi = multi::Multi::new(&s);
-            }
             st.grant_initial_lease(clocks[st.region.idx()].local(SimTime::ZERO), s.design.lease);
         }
         let control_local = clocks[s.design.control_region.idx()].local(SimTime::ZERO);
@@ -312,6 +311,7 @@ impl World {
             provider: stream::Provider::default(),
             rng_workers: streams.stream("workers"),
             control,
+            replication: replication::build(&s),
             routers,
             ops: Ops::default(),
             fault_active: vec![false; s.faults.len()],
@@ -382,14 +382,15 @@ impl World {
             Event::Timeout { op, attempt } => self.on_timeout(op, attempt),
             Event::Deliver { from, to, msg } => self.deliver(from, to, msg),
             Event::ReplFlush { region } => {
-                let local = self.local(region);
+                let local_us = self.local(region);
                 let st = &mut self.stores[region.idx()];
-                if self.s.design.topology == Topology::ActiveActiveWrites {
-                    st.flush_scheduled = false;
-                    multi::flush(st, &self.s, local, false, &mut self.out);
-                } else {
-                    st.flush(local, false, &mut self.out);
-                }
+                let cx = &mut replication::Cx {
+                    s: &self.s,
+                    now: self.now,
+                    local_us,
+                    out: &mut self.out,
+                };
+                self.replication.flush(st, cx);
             }
             Event::ApplyTick { region } => {
                 self.stores[region.idx()].apply_tick(self.now, &self.s.design, &mut self.out)
@@ -483,14 +484,10 @@ impl World {
             return;
         }
         let local = self.local(region);
-        let d = &self.s.design;
         let st = &mut self.stores[region.idx()];
-        if d.topology == Topology::ActiveActiveWrites {
-            multi::tick(st, &self.s, self.now, local, &mut self.out);
-        } else {
-            st.tick(self.now, local, d, &mut self.out);
-            st.reconcile(&mut self.out);
-        }
+        let cx =
+            &mut replication::Cx { s: &self.s, now: self.now, local_us: local, out: &mut self.out };
+        self.replication.node_tick(st, cx);
         self.emergency_path(region, local);
         self.lease_watch(region);
         let lag = self.lag_estimate_us(region, local);
@@ -764,17 +761,10 @@ impl World {
 
     /// The store (or, with every region writing, the active-active path) handles it.
     fn execute(&mut self, to: RegionId, from: RegionId, m: store::ReqMeta, req: Req) {
-        let (now, local, d) = (self.now, self.local(to), &self.s.design);
+        let local_us = self.local(to);
         let st = &mut self.stores[to.idx()];
-        let out = &mut self.out;
-        if d.topology == Topology::ActiveActiveWrites && req.is_write() {
-            if let Some(res) = multi::write(st, &self.s, now, local, from, m, req, out) {
-                out.send(to, from, Msg::Response { op: m.op, attempt: m.attempt, res });
-            }
-            st.schedule_flush(now, d, out);
-        } else {
-            st.on_request(now, local, d, from, m, req, out)
-        }
+        let cx = &mut replication::Cx { s: &self.s, now: self.now, local_us, out: &mut self.out };
+        self.replication.request(st, cx, from, m, req);
     }
 
     fn deliver(&mut self, from: RegionId, to: RegionId, msg: Msg) {
@@ -788,17 +778,17 @@ impl World {
         let out = &mut self.out;
         match msg {
             Msg::Request { m, req } => self.arrive(to, from, m, req),
-            Msg::Updates { updates, end, sender_local_us } => {
-                multi::on_updates(st, &self.s, now, from, &updates, end, sender_local_us, out)
+            Msg::Updates { .. }
+            | Msg::UpdatesAck { .. }
+            | Msg::Propose { .. }
+            | Msg::ProposeReply { .. }
+            | Msg::Decide { .. }
+            | Msg::Append { .. }
+            | Msg::AppendAck { .. }
+            | Msg::Snapshot(_) => {
+                let cx = &mut replication::Cx { s: &self.s, now, local_us: local, out };
+                self.replication.deliver(st, cx, from, msg)
             }
-            Msg::UpdatesAck { upto } => multi::on_updates_ack(st, now, from, upto),
-            Msg::Propose { pid, key, base } => {
-                multi::on_propose(st, &self.s, now, from, pid, key, base, out)
-            }
-            Msg::ProposeReply { pid, ok } => {
-                multi::on_propose_reply(st, &self.s, now, pid, ok, out)
-            }
-            Msg::Decide { pid, key } => multi::on_decide(st, pid, key),
             Msg::Reconcile => st.reconciling = true,
             Msg::SuccessorProbe { round } => self.successor_probe(to, from, round),
             Msg::SuccessorAck { round, writer_heard } => {
@@ -835,27 +825,6 @@ impl World {
                 }
             }
             Msg::Response { op, attempt, res } => self.on_response(op, attempt, res),
-            Msg::Append { epoch, prev_lsn, prev_epoch, entries, leader_local_us, leader_end } => {
-                if from == st.leader {
-                    st.last_leader_contact = now;
-                }
-                st.on_append(
-                    now,
-                    d,
-                    from,
-                    epoch,
-                    prev_lsn,
-                    prev_epoch,
-                    &entries,
-                    leader_local_us,
-                    leader_end,
-                    out,
-                )
-            }
-            Msg::AppendAck { epoch, end_lsn, gap, need_snapshot } => {
-                st.on_append_ack(now, d, from, epoch, end_lsn, gap, need_snapshot, out)
-            }
-            Msg::Snapshot(snap) => st.on_snapshot(d, from, &snap, out),
             Msg::Heartbeat { report } => {
                 if to == self.control.region && self.control_up {
                     self.control.on_heartbeat(now, from, report);
@@ -939,7 +908,7 @@ impl World {
                         .copied()
                         .unwrap_or_default();
                 }
-                (req, router.route(&self.s, op))
+                (req, self.replication.route(&self.s, router, op))
             }
         };
         let (region, attempt, token, op_key) = (op.region, op.attempt, router.epoch, op.key);
@@ -1260,22 +1229,11 @@ impl World {
         if self.ops.alive > 0 || self.region_up.iter().any(|u| !u) {
             return false;
         }
-        let settled = if self.s.design.topology == Topology::ActiveActiveWrites {
-            self.stores.iter().all(|st| st.multi.idle())
-        } else {
-            let w = &self.stores[self.control.writer.idx()];
-            let drained =
-                !self.s.design.stream.side_effects || self.workers[w.region.idx()].drained(w);
-            w.primary
-                && w.ready
-                && drained
-                && self.stores.iter().all(|st| {
-                    (!st.reconciling || st.discarded.is_empty())
-                        && st.applied_lsn == st.end_lsn
-                        && (st.region == w.region || !st.primary)
-                })
-        };
-        settled && self.divergent_keys().next().is_none()
+        let writer = self.control.writer;
+        let w = &self.stores[writer.idx()];
+        let drained = !self.s.design.stream.side_effects || self.workers[writer.idx()].drained(w);
+        self.replication.settled(&self.stores, writer, drained)
+            && self.divergent_keys().next().is_none()
     }
 
     /// The keys whose value (for a list: its elements, in order) is not the same in

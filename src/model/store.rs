@@ -7,7 +7,7 @@
 use super::types::*;
 use super::Out;
 use crate::engine::{SimDuration, SimTime};
-use crate::scenario::{Design, ReadClass, RegionId, ReplicationMode, Topology};
+use crate::scenario::{Design, ReadClass, RegionId, ReplicationMode};
 use std::collections::{BTreeMap, VecDeque};
 
 /// Entries shipped in one append message.
@@ -207,8 +207,6 @@ pub struct Store {
     pub journal_new: Vec<Journaled>,
     /// `Held` entries journaled so far (a snapshot names how many it includes).
     pub journal_held: u64,
-    /// Active-active state (unused in single-writer designs).
-    pub multi: super::multi::Multi,
     pub last_applied_commit_at: SimTime,
     last_applied_commit_local_us: i64,
     /// Commit time of the newest entry dropped from the front of the log: every
@@ -264,7 +262,6 @@ impl Store {
             discarded: Vec::new(),
             journal_new: Vec::new(),
             journal_held: 0,
-            multi: super::multi::Multi::default(),
             last_applied_commit_at: SimTime::ZERO,
             last_applied_commit_local_us: 0,
             pruned_commit_at: SimTime::ZERO,
@@ -605,13 +602,15 @@ impl Store {
         class: ReadClass,
         min_version: Version,
     ) -> Res {
-        if d.topology == Topology::ActiveActiveWrites {
-            if let Err(r) = self.multi_read_check(local_us, d, key, class, min_version) {
-                return Res::Refused(r);
-            }
-        } else if let Err(r) = self.read_check(local_us, d, key, class, min_version) {
-            return Res::Refused(r);
+        match self.read_check(local_us, d, key, class, min_version) {
+            Ok(()) => self.serve(key),
+            Err(r) => Res::Refused(r),
         }
+    }
+
+    /// The answer to a read of `key` this store may serve: its value (a list's
+    /// elements), its version and the writes it reflects.
+    pub fn serve(&self, key: Key) -> Res {
         let c = self.cells[key as usize];
         match self.list(key) {
             Some(l) => Res::List {
@@ -620,38 +619,6 @@ impl Store {
                 seen: c.seen.view(),
             },
             None => Res::Value { value: c.value, version: c.version, seen: c.seen.view() },
-        }
-    }
-
-    /// With every region writing, a region serves each class only as far as it can
-    /// vouch for it: a strong read only at the key's home (validation allows strong
-    /// reads only where keys have one), a bounded read only while it has every other
-    /// region's writes up to the bound, a session read only if it has what the session
-    /// saw.
-    fn multi_read_check(
-        &self,
-        local_us: i64,
-        d: &Design,
-        key: Key,
-        class: ReadClass,
-        min_version: Version,
-    ) -> Result<(), Refusal> {
-        match class {
-            ReadClass::Strong => Ok(()),
-            ReadClass::Bounded(bound) => {
-                let stale = self.multi.staleness_us(self.region, local_us);
-                if d.replica_checks_staleness && stale > bound.as_us() {
-                    return Err(Refusal::TooStale);
-                }
-                Ok(())
-            }
-            ReadClass::Session => {
-                if d.session_tokens && self.cells[key as usize].version < min_version {
-                    return Err(Refusal::TooStale);
-                }
-                Ok(())
-            }
-            ReadClass::Eventual => Ok(()),
         }
     }
 

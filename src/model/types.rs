@@ -431,7 +431,7 @@ pub enum Msg {
     /// with how far the sender's sequence went and its clock when it sent them: a
     /// receiver that has applied up to `end` is as fresh as `sender_local_us`.
     Updates {
-        updates: Vec<super::multi::Update>,
+        updates: Vec<super::replication::multi_writer::Update>,
         end: u64,
         sender_local_us: i64,
     },
@@ -442,7 +442,7 @@ pub enum Msg {
     Propose {
         pid: u64,
         key: Key,
-        base: super::multi::Stamp,
+        base: super::replication::multi_writer::Stamp,
     },
     ProposeReply {
         pid: u64,

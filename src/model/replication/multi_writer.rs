@@ -7,11 +7,13 @@
 //! decides an outcome by fault: each policy is its mechanism, and the loser of a
 //! conflict is only reported (`Obs::Superseded`), never judged.
 
-use super::store::Store;
-use super::types::*;
-use super::Out;
+use super::{Cx, Replication};
 use crate::engine::SimTime;
-use crate::scenario::{ConflictPolicy, KeyKind, RegionId, Scenario};
+use crate::model::client::{Op, Router};
+use crate::model::store::{ReqMeta, Store};
+use crate::model::types::*;
+use crate::model::Out;
+use crate::scenario::{ConflictPolicy, Design, KeyKind, ReadClass, RegionId, Scenario};
 use std::collections::{BTreeMap, VecDeque};
 
 /// Updates kept per destination until acknowledged; past it the oldest are dropped and
@@ -154,6 +156,124 @@ impl Multi {
     }
 }
 
+/// Every region's state of the protocol, by region.
+pub struct MultiWriter {
+    nodes: Vec<Multi>,
+}
+
+impl MultiWriter {
+    pub fn new(s: &Scenario) -> Self {
+        MultiWriter { nodes: s.region_ids().map(|_| Multi::new(s)).collect() }
+    }
+}
+
+impl Replication for MultiWriter {
+    fn request(&mut self, st: &mut Store, cx: &mut Cx, client: RegionId, m: ReqMeta, req: Req) {
+        let node = &mut self.nodes[st.region.idx()];
+        let res = match req {
+            Req::Read { key, class, min_version } => Some(
+                match read_check(st, node, cx.local_us, &cx.s.design, key, class, min_version) {
+                    Ok(()) => st.serve(key),
+                    Err(r) => Res::Refused(r),
+                },
+            ),
+            _ => {
+                let res = write(st, node, cx.s, cx.now, cx.local_us, client, m, req, cx.out);
+                if let Some(res) = res {
+                    cx.out.send(
+                        st.region,
+                        client,
+                        Msg::Response { op: m.op, attempt: m.attempt, res },
+                    );
+                }
+                st.schedule_flush(cx.now, &cx.s.design, cx.out);
+                return;
+            }
+        };
+        if let Some(res) = res {
+            cx.out.send(st.region, client, Msg::Response { op: m.op, attempt: m.attempt, res });
+        }
+    }
+
+    fn deliver(&mut self, st: &mut Store, cx: &mut Cx, from: RegionId, msg: Msg) {
+        let node = &mut self.nodes[st.region.idx()];
+        let (s, now) = (cx.s, cx.now);
+        match msg {
+            Msg::Updates { updates, end, sender_local_us } => {
+                on_updates(st, node, s, now, from, &updates, end, sender_local_us, cx.out)
+            }
+            Msg::UpdatesAck { upto } => on_updates_ack(node, now, from, upto),
+            Msg::Propose { pid, key, base } => {
+                on_propose(st, node, s, now, from, pid, key, base, cx.out)
+            }
+            Msg::ProposeReply { pid, ok } => on_propose_reply(st, node, s, now, pid, ok, cx.out),
+            Msg::Decide { pid, key } => on_decide(node, pid, key),
+            // Another protocol's message has no business here.
+            _ => {}
+        }
+    }
+
+    fn node_tick(&mut self, st: &mut Store, cx: &mut Cx) {
+        let node = &mut self.nodes[st.region.idx()];
+        tick(st, node, cx.s, cx.now, cx.local_us, cx.out);
+    }
+
+    fn flush(&mut self, st: &mut Store, cx: &mut Cx) {
+        st.flush_scheduled = false;
+        let node = &mut self.nodes[st.region.idx()];
+        flush(st, node, cx.s, cx.local_us, false, cx.out);
+    }
+
+    /// Every region writes: go local, or to the key's home when it has one (its writes,
+    /// and strong reads, which only the home can serve).
+    fn route(&self, s: &Scenario, router: &Router, op: &Op) -> RegionId {
+        if let Some(r) = op.pinned {
+            return r;
+        }
+        let key = op.req.key();
+        let strong = matches!(op.req, Req::Read { class: ReadClass::Strong, .. });
+        if (op.req.is_write() || strong) && policy(s, key) == ConflictPolicy::HomeRegion {
+            return home(s, key);
+        }
+        router.nearest[0]
+    }
+
+    fn settled(&self, _stores: &[Store], _writer: RegionId, _workers_drained: bool) -> bool {
+        self.nodes.iter().all(Multi::idle)
+    }
+}
+
+/// A region serves each read class only as far as it can vouch for it: a strong read
+/// only at the key's home (validation allows strong reads only where keys have one), a
+/// bounded read only while it has every other region's writes up to the bound, a
+/// session read only if it has what the session saw.
+fn read_check(
+    st: &Store,
+    node: &Multi,
+    local_us: i64,
+    d: &Design,
+    key: Key,
+    class: ReadClass,
+    min_version: Version,
+) -> Result<(), Refusal> {
+    match class {
+        ReadClass::Strong | ReadClass::Eventual => Ok(()),
+        ReadClass::Bounded(bound) => {
+            let stale = node.staleness_us(st.region, local_us);
+            if d.replica_checks_staleness && stale > bound.as_us() {
+                return Err(Refusal::TooStale);
+            }
+            Ok(())
+        }
+        ReadClass::Session => {
+            if d.session_tokens && st.cells[key as usize].version < min_version {
+                return Err(Refusal::TooStale);
+            }
+            Ok(())
+        }
+    }
+}
+
 /// The conflict policy of the entity type `key` belongs to.
 pub fn policy(s: &Scenario, key: Key) -> ConflictPolicy {
     s.design.conflicts[kind_index(s.workload.key_kind(key))]
@@ -173,11 +293,12 @@ pub fn home(s: &Scenario, key: Key) -> RegionId {
 #[allow(clippy::too_many_arguments)]
 pub fn write(
     st: &mut Store,
+    node: &mut Multi,
     s: &Scenario,
     now: SimTime,
     local_us: i64,
     client: RegionId,
-    m: super::store::ReqMeta,
+    m: ReqMeta,
     req: Req,
     out: &mut Out,
 ) -> Option<Res> {
@@ -186,42 +307,43 @@ pub fn write(
     if pol == ConflictPolicy::HomeRegion && home(s, key) != st.region {
         return Some(Res::Refused(Refusal::NotWriter));
     }
-    if st.multi.locks.get(&key).is_some_and(|(_, until)| *until > now) {
+    if node.locks.get(&key).is_some_and(|(_, until)| *until > now) {
         return Some(Res::Refused(Refusal::Conflict));
     }
-    let Some(mut u) = plan(st, s, pol, req, m, local_us) else {
+    let Some(mut u) = plan(st, node, s, pol, req, m, local_us) else {
         return Some(Res::Declined);
     };
     if pol == ConflictPolicy::RejectConcurrent {
-        st.multi.next_pid += 1;
-        let pid = (u64::from(st.region.0) << 56) | st.multi.next_pid;
+        node.next_pid += 1;
+        let pid = (u64::from(st.region.0) << 56) | node.next_pid;
         u.seq = 0;
         let deadline = now + s.design.propose_timeout;
-        st.multi.locks.insert(key, (pid, deadline + s.design.propose_timeout));
+        node.locks.insert(key, (pid, deadline + s.design.propose_timeout));
         let waiting = (s.regions.len() - 1) as u32;
-        st.multi.proposals.insert(
+        node.proposals.insert(
             pid,
             Proposal { update: u, client, op: m.op, attempt: m.attempt, waiting, deadline },
         );
         if waiting == 0 {
-            return finish_proposal(st, s, now, pid, true, out);
+            return finish_proposal(st, node, s, now, pid, true, out);
         }
         for r in s.region_ids().filter(|r| *r != st.region) {
             out.send(st.region, r, Msg::Propose { pid, key, base: u.base });
         }
         return None;
     }
-    Some(commit_local(st, s, now, u, out))
+    Some(commit_local(st, node, s, now, u, out))
 }
 
 /// Turns a request into an update against this region's view, or `None` when the
 /// business rule (checked here, locally) declines it.
 fn plan(
     st: &Store,
+    node: &Multi,
     s: &Scenario,
     pol: ConflictPolicy,
     req: Req,
-    m: super::store::ReqMeta,
+    m: ReqMeta,
     local_us: i64,
 ) -> Option<Update> {
     let n = s.regions.len();
@@ -230,7 +352,7 @@ fn plan(
     // What this region may spend: under escrow only its own share.
     let spendable = |k: Key| {
         if pol == ConflictPolicy::Escrow {
-            st.multi.shares[k as usize * n + me]
+            node.shares[k as usize * n + me]
         } else {
             val(k)
         }
@@ -291,11 +413,11 @@ fn plan(
     // A home region orders its keys' writes, and a conditional write follows the version
     // every region agreed on: their stamps never go backwards. Last-writer-wins stamps
     // with the raw clock, as such stores do.
-    let cur = st.multi.stamps[key as usize].0;
-    let cur2 = if key2 == NO_KEY { Stamp::default() } else { st.multi.stamps[key2 as usize].0 };
+    let cur = node.stamps[key as usize].0;
+    let cur2 = if key2 == NO_KEY { Stamp::default() } else { node.stamps[key2 as usize].0 };
     let ordered = matches!(pol, ConflictPolicy::HomeRegion | ConflictPolicy::RejectConcurrent);
     let ts = if ordered { local_us.max(cur.ts.max(cur2.ts) + 1) } else { local_us };
-    let ts = ts.max(st.multi.last_ts + 1);
+    let ts = ts.max(node.last_ts + 1);
     Some(Update {
         origin: st.region,
         seq: 0,
@@ -327,17 +449,24 @@ fn delta_or_set(
 }
 
 /// Applies a write locally, queues it for every other region, and answers it.
-fn commit_local(st: &mut Store, s: &Scenario, now: SimTime, mut u: Update, out: &mut Out) -> Res {
-    st.multi.next_seq += 1;
-    st.multi.last_ts = st.multi.last_ts.max(u.stamp.ts);
-    u.seq = st.multi.next_seq;
+fn commit_local(
+    st: &mut Store,
+    node: &mut Multi,
+    s: &Scenario,
+    now: SimTime,
+    mut u: Update,
+    out: &mut Out,
+) -> Res {
+    node.next_seq += 1;
+    node.last_ts = node.last_ts.max(u.stamp.ts);
+    u.seq = node.next_seq;
     let before = st.cells[u.key as usize].value;
-    apply(st, s, now, &u, out);
+    apply(st, node, s, now, &u, out);
     for r in s.region_ids().filter(|r| *r != st.region) {
-        let q = &mut st.multi.outbound[r.idx()];
+        let q = &mut node.outbound[r.idx()];
         if q.len() >= OUTBOUND_MAX {
             q.pop_front();
-            st.multi.dropped += 1;
+            node.dropped += 1;
         }
         q.push_back(u);
     }
@@ -363,13 +492,13 @@ fn commit_local(st: &mut Store, s: &Scenario, now: SimTime, mut u: Update, out: 
         region: st.region,
         entry,
         before,
-        after: super::store::values_after(&st.cells, [u.key, u.key2]),
+        after: crate::model::store::values_after(&st.cells, [u.key, u.key2]),
     });
     Res::Written { version: u.stamp.version(), write: u.write }
 }
 
 /// Applies an update (local or remote) to this region's state by its kind.
-fn apply(st: &mut Store, s: &Scenario, now: SimTime, u: &Update, out: &mut Out) {
+fn apply(st: &mut Store, node: &mut Multi, s: &Scenario, now: SimTime, u: &Update, out: &mut Out) {
     let n = s.regions.len();
     match u.kind {
         UpdKind::Append => {
@@ -387,8 +516,8 @@ fn apply(st: &mut Store, s: &Scenario, now: SimTime, u: &Update, out: &mut Out) 
                 }
                 let ki = k as usize;
                 if policy(s, k) == ConflictPolicy::Escrow {
-                    st.multi.shares[ki * n + u.origin.idx()] += d;
-                    st.cells[ki].value = st.multi.shares[ki * n..ki * n + n].iter().sum();
+                    node.shares[ki * n + u.origin.idx()] += d;
+                    st.cells[ki].value = node.shares[ki * n..ki * n + n].iter().sum();
                 } else {
                     st.cells[ki].value += d;
                 }
@@ -404,9 +533,9 @@ fn apply(st: &mut Store, s: &Scenario, now: SimTime, u: &Update, out: &mut Out) 
                 if k == NO_KEY {
                     continue;
                 }
-                let (cur, cur_base) = st.multi.stamps[k as usize];
+                let (cur, cur_base) = node.stamps[k as usize];
                 // The write the key's value now comes from, by identity.
-                let current = st.multi.winners[k as usize];
+                let current = node.winners[k as usize];
                 if u.stamp > cur {
                     if cur != Stamp::default() && base != cur {
                         out.obs.push(Obs::Superseded {
@@ -416,8 +545,8 @@ fn apply(st: &mut Store, s: &Scenario, now: SimTime, u: &Update, out: &mut Out) 
                             winner: u.write,
                         });
                     }
-                    st.multi.stamps[k as usize] = (u.stamp, base);
-                    st.multi.winners[k as usize] = u.write;
+                    node.stamps[k as usize] = (u.stamp, base);
+                    node.winners[k as usize] = u.write;
                     let c = &mut st.cells[k as usize];
                     c.value = v;
                     c.version = u.stamp.version();
@@ -448,18 +577,25 @@ fn apply(st: &mut Store, s: &Scenario, now: SimTime, u: &Update, out: &mut Out) 
 
 /// Ships unsent updates to every other region; with `keepalive`, a region with nothing
 /// new still hears how far this one's sequence goes, so it can tell how fresh it is.
-pub fn flush(st: &mut Store, s: &Scenario, local_us: i64, keepalive: bool, out: &mut Out) {
-    let end = st.multi.next_seq;
+pub fn flush(
+    st: &mut Store,
+    node: &mut Multi,
+    s: &Scenario,
+    local_us: i64,
+    keepalive: bool,
+    out: &mut Out,
+) {
+    let end = node.next_seq;
     for r in s.region_ids().filter(|r| *r != st.region) {
-        let sent = st.multi.sent[r.idx()];
-        let batch: Vec<Update> = st.multi.outbound[r.idx()]
+        let sent = node.sent[r.idx()];
+        let batch: Vec<Update> = node.outbound[r.idx()]
             .iter()
             .filter(|u| u.seq > sent)
             .take(UPDATES_BATCH_MAX)
             .copied()
             .collect();
         if let Some(last) = batch.last() {
-            st.multi.sent[r.idx()] = last.seq;
+            node.sent[r.idx()] = last.seq;
         } else if !keepalive {
             continue;
         }
@@ -469,20 +605,27 @@ pub fn flush(st: &mut Store, s: &Scenario, local_us: i64, keepalive: bool, out: 
 
 /// Periodic duties: resend what was not acknowledged in time, expire proposals, and
 /// tell every region how far this one's writes go.
-pub fn tick(st: &mut Store, s: &Scenario, now: SimTime, local_us: i64, out: &mut Out) {
+pub fn tick(
+    st: &mut Store,
+    node: &mut Multi,
+    s: &Scenario,
+    now: SimTime,
+    local_us: i64,
+    out: &mut Out,
+) {
     for r in s.region_ids().filter(|r| *r != st.region) {
-        let q = &st.multi.outbound[r.idx()];
-        if !q.is_empty() && now.since(st.multi.last_progress[r.idx()]) > s.design.repl_retransmit {
-            st.multi.sent[r.idx()] = q.front().map_or(0, |u| u.seq - 1);
-            st.multi.last_progress[r.idx()] = now;
+        let q = &node.outbound[r.idx()];
+        if !q.is_empty() && now.since(node.last_progress[r.idx()]) > s.design.repl_retransmit {
+            node.sent[r.idx()] = q.front().map_or(0, |u| u.seq - 1);
+            node.last_progress[r.idx()] = now;
         }
     }
     let expired: Vec<u64> =
-        st.multi.proposals.iter().filter(|(_, p)| p.deadline <= now).map(|(pid, _)| *pid).collect();
+        node.proposals.iter().filter(|(_, p)| p.deadline <= now).map(|(pid, _)| *pid).collect();
     for pid in expired {
-        finish_proposal(st, s, now, pid, false, out);
+        finish_proposal(st, node, s, now, pid, false, out);
     }
-    flush(st, s, local_us, true, out);
+    flush(st, node, s, local_us, true, out);
 }
 
 /// Updates from `from`: apply those next in its sequence, acknowledge how far we are.
@@ -491,6 +634,7 @@ pub fn tick(st: &mut Store, s: &Scenario, now: SimTime, local_us: i64, out: &mut
 #[allow(clippy::too_many_arguments)]
 pub fn on_updates(
     st: &mut Store,
+    node: &mut Multi,
     s: &Scenario,
     now: SimTime,
     from: RegionId,
@@ -500,36 +644,36 @@ pub fn on_updates(
     out: &mut Out,
 ) {
     for u in updates {
-        let next = st.multi.received[from.idx()] + 1;
+        let next = node.received[from.idx()] + 1;
         if u.seq < next {
             continue;
         }
         if u.seq > next {
             break;
         }
-        apply(st, s, now, u, out);
-        st.multi.received[from.idx()] = u.seq;
+        apply(st, node, s, now, u, out);
+        node.received[from.idx()] = u.seq;
     }
-    if st.multi.received[from.idx()] >= end {
-        let f = &mut st.multi.fresh_as_of_local_us[from.idx()];
+    if node.received[from.idx()] >= end {
+        let f = &mut node.fresh_as_of_local_us[from.idx()];
         *f = (*f).max(sender_local_us);
     }
     if !updates.is_empty() {
-        out.send(st.region, from, Msg::UpdatesAck { upto: st.multi.received[from.idx()] });
+        out.send(st.region, from, Msg::UpdatesAck { upto: node.received[from.idx()] });
     }
 }
 
-pub fn on_updates_ack(st: &mut Store, now: SimTime, from: RegionId, upto: u64) {
-    let q = &mut st.multi.outbound[from.idx()];
+pub fn on_updates_ack(node: &mut Multi, now: SimTime, from: RegionId, upto: u64) {
+    let q = &mut node.outbound[from.idx()];
     let before = q.len();
     while q.front().is_some_and(|u| u.seq <= upto) {
         q.pop_front();
     }
     if q.len() < before {
-        st.multi.last_progress[from.idx()] = now;
+        node.last_progress[from.idx()] = now;
     }
-    if st.multi.sent[from.idx()] < upto {
-        st.multi.sent[from.idx()] = upto;
+    if node.sent[from.idx()] < upto {
+        node.sent[from.idx()] = upto;
     }
 }
 
@@ -538,6 +682,7 @@ pub fn on_updates_ack(st: &mut Store, now: SimTime, from: RegionId, upto: u64) {
 #[allow(clippy::too_many_arguments)]
 pub fn on_propose(
     st: &mut Store,
+    node: &mut Multi,
     s: &Scenario,
     now: SimTime,
     from: RegionId,
@@ -546,53 +691,53 @@ pub fn on_propose(
     base: Stamp,
     out: &mut Out,
 ) {
-    let locked = st.multi.locks.get(&key).is_some_and(|(p, until)| *p != pid && *until > now);
-    let ok = !locked && st.multi.stamps[key as usize].0 == base;
+    let locked = node.locks.get(&key).is_some_and(|(p, until)| *p != pid && *until > now);
+    let ok = !locked && node.stamps[key as usize].0 == base;
     if ok {
-        st.multi
-            .locks
-            .insert(key, (pid, now + s.design.propose_timeout + s.design.propose_timeout));
+        node.locks.insert(key, (pid, now + s.design.propose_timeout + s.design.propose_timeout));
     }
     out.send(st.region, from, Msg::ProposeReply { pid, ok });
 }
 
 pub fn on_propose_reply(
     st: &mut Store,
+    node: &mut Multi,
     s: &Scenario,
     now: SimTime,
     pid: u64,
     ok: bool,
     out: &mut Out,
 ) {
-    let Some(p) = st.multi.proposals.get_mut(&pid) else { return };
+    let Some(p) = node.proposals.get_mut(&pid) else { return };
     if !ok {
-        finish_proposal(st, s, now, pid, false, out);
+        finish_proposal(st, node, s, now, pid, false, out);
         return;
     }
     p.waiting -= 1;
     if p.waiting == 0 {
-        finish_proposal(st, s, now, pid, true, out);
+        finish_proposal(st, node, s, now, pid, true, out);
     }
 }
 
 /// Ends a proposal: commit it everywhere, or release the key and refuse the client.
 fn finish_proposal(
     st: &mut Store,
+    node: &mut Multi,
     s: &Scenario,
     now: SimTime,
     pid: u64,
     commit: bool,
     out: &mut Out,
 ) -> Option<Res> {
-    let p = st.multi.proposals.remove(&pid)?;
-    if st.multi.locks.get(&p.update.key).is_some_and(|(l, _)| *l == pid) {
-        st.multi.locks.remove(&p.update.key);
+    let p = node.proposals.remove(&pid)?;
+    if node.locks.get(&p.update.key).is_some_and(|(l, _)| *l == pid) {
+        node.locks.remove(&p.update.key);
     }
     for r in s.region_ids().filter(|r| *r != st.region) {
         out.send(st.region, r, Msg::Decide { pid, key: p.update.key });
     }
     let res = if commit {
-        commit_local(st, s, now, p.update, out)
+        commit_local(st, node, s, now, p.update, out)
     } else {
         out.obs.push(Obs::ConflictRejected { region: st.region, key: p.update.key });
         Res::Refused(Refusal::Conflict)
@@ -602,8 +747,8 @@ fn finish_proposal(
 }
 
 /// The proposer decided: release the key if this proposal holds it.
-pub fn on_decide(st: &mut Store, pid: u64, key: Key) {
-    if st.multi.locks.get(&key).is_some_and(|(l, _)| *l == pid) {
-        st.multi.locks.remove(&key);
+pub fn on_decide(node: &mut Multi, pid: u64, key: Key) {
+    if node.locks.get(&key).is_some_and(|(l, _)| *l == pid) {
+        node.locks.remove(&key);
     }
 }

@@ -1,0 +1,74 @@
+//! Single-leader log shipping: one region's store commits writes and ships its log to
+//! every other; followers apply at a bounded rate and give up a divergent tail when the
+//! leader's lineage does not hold it. The mechanism lives in `Store` (requests, leader
+//! and follower sides); this module is its face to the world.
+
+use super::{Cx, Replication};
+use crate::model::client::{Op, Router};
+use crate::model::store::{ReqMeta, Store};
+use crate::model::types::{Msg, Req};
+use crate::scenario::{RegionId, Scenario};
+
+pub struct LogShipping;
+
+impl Replication for LogShipping {
+    fn request(&mut self, st: &mut Store, cx: &mut Cx, client: RegionId, m: ReqMeta, req: Req) {
+        st.on_request(cx.now, cx.local_us, &cx.s.design, client, m, req, cx.out)
+    }
+
+    fn deliver(&mut self, st: &mut Store, cx: &mut Cx, from: RegionId, msg: Msg) {
+        let d = &cx.s.design;
+        match msg {
+            Msg::Append { epoch, prev_lsn, prev_epoch, entries, leader_local_us, leader_end } => {
+                if from == st.leader {
+                    st.last_leader_contact = cx.now;
+                }
+                st.on_append(
+                    cx.now,
+                    d,
+                    from,
+                    epoch,
+                    prev_lsn,
+                    prev_epoch,
+                    &entries,
+                    leader_local_us,
+                    leader_end,
+                    cx.out,
+                )
+            }
+            Msg::AppendAck { epoch, end_lsn, gap, need_snapshot } => {
+                st.on_append_ack(cx.now, d, from, epoch, end_lsn, gap, need_snapshot, cx.out)
+            }
+            Msg::Snapshot(snap) => st.on_snapshot(d, from, &snap, cx.out),
+            // Another protocol's message has no business here.
+            _ => {}
+        }
+    }
+
+    fn node_tick(&mut self, st: &mut Store, cx: &mut Cx) {
+        st.tick(cx.now, cx.local_us, &cx.s.design, cx.out);
+        st.reconcile(cx.out);
+    }
+
+    fn flush(&mut self, st: &mut Store, cx: &mut Cx) {
+        st.flush(cx.local_us, false, cx.out);
+    }
+
+    /// Writes and strong reads go to the writer the router knows, other reads by
+    /// freshness class (the router's own rules).
+    fn route(&self, s: &Scenario, router: &Router, op: &Op) -> RegionId {
+        router.route(s, op)
+    }
+
+    fn settled(&self, stores: &[Store], writer: RegionId, workers_drained: bool) -> bool {
+        let w = &stores[writer.idx()];
+        w.primary
+            && w.ready
+            && workers_drained
+            && stores.iter().all(|st| {
+                (!st.reconciling || st.discarded.is_empty())
+                    && st.applied_lsn == st.end_lsn
+                    && (st.region == w.region || !st.primary)
+            })
+    }
+}

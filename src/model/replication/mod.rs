@@ -1,0 +1,53 @@
+//! Replication protocols, each a module behind `Replication`, chosen once when the world
+//! is built: `log_shipping` (one writer commits and ships its log to the others) and
+//! `multi_writer` (every region takes writes and ships them to the others, resolving
+//! conflicts by the design's policies). The world hands a protocol what is its business
+//! (client requests that reach a store, its own messages, node ticks, batch timers,
+//! where a request goes) and never branches on the topology itself. A new protocol is a
+//! new module here.
+
+pub mod log_shipping;
+pub mod multi_writer;
+
+use super::client::{Op, Router};
+use super::store::{ReqMeta, Store};
+use super::types::{Msg, Req};
+use super::Out;
+use crate::engine::SimTime;
+use crate::scenario::{RegionId, Scenario, Topology};
+
+/// What a protocol's handler may use besides its node: the scenario, the time on the
+/// simulation's and on the node's clock, and where to put sends, timers and observations.
+pub struct Cx<'a> {
+    pub s: &'a Scenario,
+    pub now: SimTime,
+    pub local_us: i64,
+    pub out: &'a mut Out,
+}
+
+pub trait Replication {
+    /// A client's request reached `st` (past the application tier, if any).
+    fn request(&mut self, st: &mut Store, cx: &mut Cx, client: RegionId, m: ReqMeta, req: Req);
+    /// A message of this protocol reached `st` from `from`.
+    fn deliver(&mut self, st: &mut Store, cx: &mut Cx, from: RegionId, msg: Msg);
+    /// A node's periodic duties (every heartbeat).
+    fn node_tick(&mut self, st: &mut Store, cx: &mut Cx);
+    /// A node's batch timer fired: ship what is new.
+    fn flush(&mut self, st: &mut Store, cx: &mut Cx);
+    /// Where an attempt of `op` from a client region with `router` goes.
+    fn route(&self, s: &Scenario, router: &Router, op: &Op) -> RegionId;
+    /// Whether the data path is at rest, as convergence needs: for one writer, that it
+    /// serves as primary with its log applied and its workers drained; for many, that
+    /// nothing is still on its way between regions.
+    fn settled(&self, stores: &[Store], writer: RegionId, workers_drained: bool) -> bool;
+}
+
+/// The protocol the design's topology names.
+pub fn build(s: &Scenario) -> Box<dyn Replication> {
+    match s.design.topology {
+        Topology::ActiveActiveWrites => Box::new(multi_writer::MultiWriter::new(s)),
+        Topology::ActivePassive | Topology::ActiveActiveReads => {
+            Box::new(log_shipping::LogShipping)
+        }
+    }
+}
