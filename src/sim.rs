@@ -56,7 +56,7 @@ impl Model for Sim {
             self.metrics.sample(&self.world);
             self.checkers.sample(now, &self.world);
         }
-        !self.world.ops_limit_hit && self.world.phase != Phase::Done
+        !self.world.clients.limit_hit && self.world.phase != Phase::Done
     }
 
     fn trace_word(ev: &Event) -> u64 {
@@ -207,7 +207,7 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunResult, SimError
     #[allow(clippy::disallowed_methods)] // wall time only to report how fast the run was
     let wall = std::time::Instant::now();
     engine.run(&mut sim)?;
-    if sim.world.ops_limit_hit {
+    if sim.world.clients.limit_hit {
         return Err(SimError::OpsInFlight { at: engine.now() });
     }
     sim.checkers.finish(sim.world.now, &sim.world, sim.world.converged_at);

@@ -25,7 +25,7 @@ pub trait Probe {
 
 impl Probe for World {
     fn region_up(&self, region: RegionId) -> bool {
-        self.region_up[region.idx()]
+        self.regions.up[region.idx()]
     }
     fn value(&self, region: RegionId, key: Key) -> i64 {
         self.stores[region.idx()].cells[key as usize].value

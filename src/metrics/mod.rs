@@ -492,7 +492,7 @@ impl Metrics {
             self.lag[r.idx()].push(w.now, lag as f64 / 1e3);
             let _ = self.lag_hist[r.idx()].record(lag.max(1));
             self.log_entries_peak = self.log_entries_peak.max(w.stores[r.idx()].log_len());
-            if let Some(tier) = w.apptiers.get(r.idx()) {
+            if let Some(tier) = w.regions.tiers.get(r.idx()) {
                 let (depth, oldest) = tier.depth(w.now);
                 self.queue_depth[r.idx()].push(w.now, depth as f64);
                 self.queue_oldest_ms[r.idx()].push(w.now, oldest.as_ms_f64());

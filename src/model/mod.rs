@@ -222,50 +222,73 @@ pub enum Phase {
     Done,
 }
 
+/// The simulated system: a few subsystems, each a struct of its own, whose handlers
+/// (in `world/`) the event dispatch calls.
 pub struct World {
     pub s: Arc<Scenario>,
     pub now: SimTime,
-    pub clocks: Vec<RegionClock>,
-    pub region_up: Vec<bool>,
+    /// Each region's own conditions and processes.
+    pub regions: Regions,
     pub net: Network,
+    /// One datastore node per region, and the protocol that keeps them in step.
     pub stores: Vec<Store>,
-    pub workers: Vec<stream::Workers>,
-    /// Each region's application tier (empty without `design.capacity`).
-    pub apptiers: Vec<apptier::AppTier>,
-    /// Per client region: the arrival-rate multiplier of active surges, and the retry
-    /// budget's tokens.
-    pub surge: Vec<f64>,
-    pub retry_tokens: Vec<f64>,
-    /// The customer whose requests crash servers, while a poison_customer fault lasts.
-    pub poison_customer: Option<u32>,
-    /// The control plane and the identity service run (faults stop them).
-    pub control_up: bool,
-    pub identity_up: bool,
-    /// Per region and customer: until when a checked token is cached.
-    pub token_cache: BTreeMap<(RegionId, u32), SimTime>,
-    /// The external provider the workers call (the outside world).
-    pub provider: stream::Provider,
-    pub control: Control,
-    /// The replication protocol the design's topology names.
     pub replication: Box<dyn replication::Replication>,
-    pub routers: Vec<Router>,
-    pub ops: Ops,
+    pub control: Control,
+    /// Services beside the data path: the control plane's and identity's processes,
+    /// the outside provider, and a faulted customer.
+    pub services: Services,
+    pub clients: Clients,
+    /// Which of the scenario's faults are in effect.
     pub fault_active: Vec<bool>,
     pub phase: Phase,
     /// Which client writes every store holds, in order (see `store::Journaled`).
     pub journal: store::Journal,
     pub converged_at: Option<SimTime>,
-    pub ops_limit_hit: bool,
-    /// Numbers logical operations; retries keep their operation's number.
-    next_op_key: u64,
+    out: Out,
+}
+
+/// Each region's own conditions: whether it runs, its clock, its application tier, its
+/// worker pool, and its cache of checked tokens.
+pub struct Regions {
+    pub up: Vec<bool>,
+    pub clocks: Vec<RegionClock>,
+    /// Each region's application tier (empty without `design.capacity`).
+    pub tiers: Vec<apptier::AppTier>,
+    pub workers: Vec<stream::Workers>,
+    /// Per region and customer: until when a checked token is cached.
+    pub token_cache: BTreeMap<(RegionId, u32), SimTime>,
+    rng_tiers: ChaCha8Rng,
+    rng_workers: ChaCha8Rng,
+}
+
+/// What runs beside the data path and faults can stop or poison.
+pub struct Services {
+    /// The control plane and the identity service run (faults stop them).
+    pub control_up: bool,
+    pub identity_up: bool,
+    /// The external provider the workers call (the outside world).
+    pub provider: stream::Provider,
+    /// The customer whose requests crash servers, while a poison_customer fault lasts.
+    pub poison_customer: Option<u32>,
+}
+
+/// The clients of every region: operations in flight, routers, sessions, and load.
+pub struct Clients {
+    pub ops: Ops,
+    pub routers: Vec<Router>,
     /// Per client session and key, the newest version the session wrote or read: the
     /// session token its session-class reads carry. Bounded by regions x sessions x keys.
     sessions: BTreeMap<(RegionId, u32, Key), Version>,
-    rng_clients: ChaCha8Rng,
-    rng_workers: ChaCha8Rng,
-    rng_apptier: ChaCha8Rng,
+    /// Numbers logical operations; retries keep their operation's number.
+    next_op_key: u64,
+    /// Per client region: the arrival-rate multiplier of active surges, and the retry
+    /// budget's tokens.
+    pub surge: Vec<f64>,
+    pub retry_tokens: Vec<f64>,
+    /// Too many operations were in flight: the run stops with an error.
+    pub limit_hit: bool,
+    rng: ChaCha8Rng,
     rng_retry: ChaCha8Rng,
-    out: Out,
 }
 
 impl World {
@@ -291,36 +314,42 @@ impl World {
         let routers = s.region_ids().map(|r| Router::new(&s, r)).collect();
         World {
             net: Network::new(&s, streams.stream("network")),
-            rng_clients: streams.stream("clients"),
-            clocks,
-            region_up: vec![true; n],
-            stores,
-            workers: s.region_ids().map(stream::Workers::new).collect(),
-            apptiers: match &s.design.capacity {
-                Some(c) => s.region_ids().map(|_| apptier::AppTier::new(c)).collect(),
-                None => Vec::new(),
+            clients: Clients {
+                rng: streams.stream("clients"),
+                surge: vec![1.0; n],
+                retry_tokens: vec![s.workload.budget.map_or(0.0, |b| b.burst); n],
+                rng_retry: streams.stream("retry"),
+                routers,
+                ops: Ops::default(),
+                limit_hit: false,
+                next_op_key: 0,
+                sessions: BTreeMap::new(),
             },
-            surge: vec![1.0; n],
-            poison_customer: None,
-            control_up: true,
-            identity_up: true,
-            token_cache: BTreeMap::new(),
-            retry_tokens: vec![s.workload.budget.map_or(0.0, |b| b.burst); n],
-            rng_apptier: streams.stream("apptier"),
-            rng_retry: streams.stream("retry"),
-            provider: stream::Provider::default(),
-            rng_workers: streams.stream("workers"),
+            regions: Regions {
+                clocks,
+                up: vec![true; n],
+                workers: s.region_ids().map(stream::Workers::new).collect(),
+                tiers: match &s.design.capacity {
+                    Some(c) => s.region_ids().map(|_| apptier::AppTier::new(c)).collect(),
+                    None => Vec::new(),
+                },
+                token_cache: BTreeMap::new(),
+                rng_tiers: streams.stream("apptier"),
+                rng_workers: streams.stream("workers"),
+            },
+            stores,
+            services: Services {
+                poison_customer: None,
+                control_up: true,
+                identity_up: true,
+                provider: stream::Provider::default(),
+            },
             control,
             replication: replication::build(&s),
-            routers,
-            ops: Ops::default(),
             fault_active: vec![false; s.faults.len()],
             phase: Phase::Drill,
             journal: store::Journal::default(),
             converged_at: None,
-            ops_limit_hit: false,
-            next_op_key: 0,
-            sessions: BTreeMap::new(),
             now: SimTime::ZERO,
             out: Out::default(),
             s,
@@ -330,7 +359,7 @@ impl World {
     /// Schedules the first events of a run.
     pub fn start(&mut self, sched: &mut Scheduler<Event>) {
         for &r in &self.s.workload.client_regions.clone() {
-            let d = client::interarrival(&self.s, 1.0, &mut self.rng_clients);
+            let d = client::interarrival(&self.s, 1.0, &mut self.clients.rng);
             sched.after(d, Event::Arrival { region: r });
         }
         for r in self.s.region_ids() {
@@ -358,7 +387,7 @@ impl World {
     }
 
     pub fn local(&self, r: RegionId) -> i64 {
-        self.clocks[r.idx()].local(self.now)
+        self.regions.clocks[r.idx()].local(self.now)
     }
 
     /// Takes the observations the last event produced.
@@ -398,7 +427,7 @@ impl World {
             Event::NodeTick { region } => self.node_tick(region, sched),
             Event::ControlTick => {
                 let c = self.control.region;
-                if self.region_up[c.idx()] && self.control_up {
+                if self.regions.up[c.idx()] && self.services.control_up {
                     let local = self.local(c);
                     self.control.tick(
                         self.now,
@@ -454,7 +483,7 @@ impl World {
             }
         }
         for (from, to, msg) in self.out.sends.drain(..) {
-            if !self.region_up[from.idx()] {
+            if !self.regions.up[from.idx()] {
                 continue;
             }
             if let Some(at) = self.net.send(self.now, from, to) {
@@ -469,18 +498,27 @@ impl World {
     fn worker_tick(&mut self, region: RegionId, sched: &mut Scheduler<Event>) {
         let tick = self.s.design.stream.tick;
         sched.after(tick, Event::WorkerTick { region });
-        if !self.region_up[region.idx()] {
+        if !self.regions.up[region.idx()] {
             return;
         }
         let local = self.local(region);
-        let (st, wk) = (&mut self.stores[region.idx()], &mut self.workers[region.idx()]);
-        let p = &mut self.provider;
-        wk.tick(st, p, self.now, local, &self.s.design, tick, &mut self.rng_workers, &mut self.out);
+        let (st, wk) = (&mut self.stores[region.idx()], &mut self.regions.workers[region.idx()]);
+        let p = &mut self.services.provider;
+        wk.tick(
+            st,
+            p,
+            self.now,
+            local,
+            &self.s.design,
+            tick,
+            &mut self.regions.rng_workers,
+            &mut self.out,
+        );
     }
 
     fn node_tick(&mut self, region: RegionId, sched: &mut Scheduler<Event>) {
         sched.after(self.s.design.heartbeat, Event::NodeTick { region });
-        if !self.region_up[region.idx()] {
+        if !self.regions.up[region.idx()] {
             return;
         }
         let local = self.local(region);
@@ -500,7 +538,7 @@ impl World {
     /// waiting. Heartbeats catch any role change this is not called after.
     fn lease_watch(&mut self, region: RegionId) {
         let st = &mut self.stores[region.idx()];
-        if self.region_up[region.idx()] && st.wants_lease_timer(&self.s.design) {
+        if self.regions.up[region.idx()] && st.wants_lease_timer(&self.s.design) {
             st.arm_lease_timer(self.now, &mut self.out);
         }
     }
@@ -508,7 +546,7 @@ impl World {
     /// Lease renewal runs on its own timer, every `renew_ms` on the node's clock, apart
     /// from heartbeats: a renewal interval shorter than the heartbeat interval is kept.
     fn lease_renew(&mut self, region: RegionId) {
-        if !self.region_up[region.idx()] {
+        if !self.regions.up[region.idx()] {
             return;
         }
         let local = self.local(region);
@@ -628,7 +666,7 @@ impl World {
     }
 
     fn routing_apply(&mut self, region: RegionId, writer: RegionId, epoch: u32, lag_us: Vec<u64>) {
-        let r = &mut self.routers[region.idx()];
+        let r = &mut self.clients.routers[region.idx()];
         if epoch < r.epoch {
             return;
         }
@@ -648,7 +686,8 @@ impl World {
         self.out.obs.push(Obs::Attempt { region: to });
         let job = apptier::Job { from, m, req, enqueued_at: self.now };
         if let Some(id) = self.s.design.identity {
-            let cached = self.token_cache.get(&(to, m.customer)).is_some_and(|t| *t > self.now);
+            let cached =
+                self.regions.token_cache.get(&(to, m.customer)).is_some_and(|t| *t > self.now);
             if !cached {
                 self.out.send(to, id.region, Msg::IdentityCheck { job });
                 return;
@@ -669,7 +708,7 @@ impl World {
             return;
         }
         if let Some(ttl) = self.s.design.identity.and_then(|i| i.cache_ttl) {
-            self.token_cache.insert((at, job.m.customer), self.now + ttl);
+            self.regions.token_cache.insert((at, job.m.customer), self.now + ttl);
         }
         self.admit(at, job);
     }
@@ -683,14 +722,14 @@ impl World {
         };
         let job = apptier::Job { enqueued_at: self.now, ..job };
         if let Some(limit) = c.shed_after {
-            let (_, oldest) = self.apptiers[to.idx()].depth(self.now);
+            let (_, oldest) = self.regions.tiers[to.idx()].depth(self.now);
             if oldest > limit {
                 let res = Res::Refused(Refusal::Overloaded);
                 self.out.send(to, from, Msg::Response { op: m.op, attempt: m.attempt, res });
                 return;
             }
         }
-        match self.apptiers[to.idx()].admit(c, job, self.now) {
+        match self.regions.tiers[to.idx()].admit(c, job, self.now) {
             Ok(cell) => self.start_service(to, cell),
             Err(_) => {
                 let res = Res::Refused(Refusal::Overloaded);
@@ -702,13 +741,13 @@ impl World {
     /// Starts what waits in the cell on its free servers; a region that is down runs
     /// no servers (and holds no queue: see `AppTier::region_down`).
     fn start_service(&mut self, region: RegionId, cell: usize) {
-        if !self.region_up[region.idx()] {
+        if !self.regions.up[region.idx()] {
             return;
         }
         let c = self.s.design.capacity.as_ref().expect("an application tier");
-        let tier = &mut self.apptiers[region.idx()];
+        let tier = &mut self.regions.tiers[region.idx()];
         let incarnation = tier.incarnation;
-        for (job, service) in tier.start(c, cell, self.now, &mut self.rng_apptier) {
+        for (job, service) in tier.start(c, cell, self.now, &mut self.regions.rng_tiers) {
             let done = Event::ServiceDone { region, cell: cell as u32, job, incarnation };
             self.out.timer(self.now + service, done);
         }
@@ -717,16 +756,16 @@ impl World {
     fn service_done(&mut self, region: RegionId, cell: usize, job: apptier::Job, incarnation: u32) {
         // Work started before the region's latest outage died with it, and the outage
         // already freed its server: nothing finishes, and its client hears nothing.
-        if incarnation != self.apptiers[region.idx()].incarnation {
+        if incarnation != self.regions.tiers[region.idx()].incarnation {
             return;
         }
-        debug_assert!(self.region_up[region.idx()], "a down region finished work");
+        debug_assert!(self.regions.up[region.idx()], "a down region finished work");
         let customer = job.m.customer;
-        if self.poison_customer == Some(customer) {
+        if self.services.poison_customer == Some(customer) {
             // The request crashes its server; its client hears nothing.
             let c = self.s.design.capacity.as_ref().expect("an application tier");
             let back = self.now + c.restart;
-            self.apptiers[region.idx()].crash(cell, back);
+            self.regions.tiers[region.idx()].crash(cell, back);
             self.out.timer(back, Event::ServerRestart { region, cell: cell as u32 });
             self.out.obs.push(Obs::Served {
                 region,
@@ -738,7 +777,8 @@ impl World {
             self.start_service(region, cell);
             return;
         }
-        let failed = self.apptiers[region.idx()].finish(cell, self.now, &mut self.rng_apptier);
+        let failed =
+            self.regions.tiers[region.idx()].finish(cell, self.now, &mut self.regions.rng_tiers);
         self.out.obs.push(Obs::Served {
             region,
             cell: cell as u32,
@@ -768,7 +808,7 @@ impl World {
     }
 
     fn deliver(&mut self, from: RegionId, to: RegionId, msg: Msg) {
-        if !self.region_up[to.idx()] {
+        if !self.regions.up[to.idx()] {
             return;
         }
         let now = self.now;
@@ -799,7 +839,7 @@ impl World {
             // The cheap path: the region's edge answers without its application tier.
             Msg::HealthProbe => out.send(to, from, Msg::HealthOk),
             Msg::HealthOk => {
-                let g = &mut self.routers[to.idx()].guards[from.idx()];
+                let g = &mut self.clients.routers[to.idx()].guards[from.idx()];
                 g.probing = false;
                 g.health.failures = 0;
                 if g.health.down {
@@ -813,7 +853,7 @@ impl World {
                 }
             }
             Msg::IdentityCheck { job } => {
-                out.send(to, from, Msg::IdentityReply { job, ok: self.identity_up });
+                out.send(to, from, Msg::IdentityReply { job, ok: self.services.identity_up });
             }
             Msg::IdentityReply { job, ok } => self.identity_reply(to, job, ok),
             Msg::Reapply { entries } => {
@@ -826,12 +866,12 @@ impl World {
             }
             Msg::Response { op, attempt, res } => self.on_response(op, attempt, res),
             Msg::Heartbeat { report } => {
-                if to == self.control.region && self.control_up {
+                if to == self.control.region && self.services.control_up {
                     self.control.on_heartbeat(now, from, report);
                 }
             }
             Msg::LeaseRequest { epoch, requested_local_us } => {
-                if to == self.control.region && self.control_up {
+                if to == self.control.region && self.services.control_up {
                     self.control.on_lease_request(local, d, from, epoch, requested_local_us, out);
                 }
             }
@@ -850,7 +890,7 @@ impl World {
             }
             Msg::Freeze { frozen } => st.frozen = frozen,
             Msg::Queues { epoch, quarantine } => {
-                self.workers[to.idx()].release(epoch, quarantine, st, now, local, d, out)
+                self.regions.workers[to.idx()].release(epoch, quarantine, st, now, local, d, out)
             }
             Msg::Routing { writer, epoch, lag_us } => {
                 out.timer(
@@ -867,19 +907,20 @@ impl World {
         if self.phase != Phase::Drill {
             return;
         }
-        let d = client::interarrival(&self.s, self.surge[region.idx()], &mut self.rng_clients);
+        let d =
+            client::interarrival(&self.s, self.clients.surge[region.idx()], &mut self.clients.rng);
         sched.after(d, Event::Arrival { region });
-        let mut op = client::draw_op(&self.s, &mut self.rng_clients, region, self.now);
-        self.next_op_key += 1;
-        op.key = self.next_op_key;
-        if self.ops.alive >= client::OPS_IN_FLIGHT_MAX {
-            self.ops_limit_hit = true;
+        let mut op = client::draw_op(&self.s, &mut self.clients.rng, region, self.now);
+        self.clients.next_op_key += 1;
+        op.key = self.clients.next_op_key;
+        if self.clients.ops.alive >= client::OPS_IN_FLIGHT_MAX {
+            self.clients.limit_hit = true;
             return;
         }
         let (kind, op_key, req) = (op.kind, op.key, op.req);
-        let id = self.ops.insert(op);
+        let id = self.clients.ops.insert(op);
         self.out.obs.push(Obs::Invoke { op: id, kind, region, op_key, req });
-        if !self.region_up[region.idx()] {
+        if !self.regions.up[region.idx()] {
             // The region's edge is down with it: its users get an error at once.
             self.complete(id, false, None, None);
             return;
@@ -890,10 +931,10 @@ impl World {
     fn start_attempt(&mut self, id: OpId) {
         let now = self.now;
         let timeout = self.s.workload.timeout;
-        let Some(op) = self.ops.get_mut(id) else { return };
+        let Some(op) = self.clients.ops.get_mut(id) else { return };
         op.attempt += 1;
         op.backing_off = false;
-        let router = &self.routers[op.region.idx()];
+        let router = &self.clients.routers[op.region.idx()];
         let (req, target) = match (op.prechecking, op.req.precheck_key()) {
             (true, Some(key)) => {
                 let class = crate::scenario::ReadClass::Eventual;
@@ -903,6 +944,7 @@ impl World {
                 let mut req = op.req;
                 if let Req::Read { key, min_version, .. } = &mut req {
                     *min_version = self
+                        .clients
                         .sessions
                         .get(&(op.region, op.session, *key))
                         .copied()
@@ -915,7 +957,7 @@ impl World {
         op.target = target;
         op.sent_at = now;
         if let Some(b) = &self.s.design.breaker {
-            if !self.routers[region.idx()].guards[target.idx()].breaker.allow(now, b) {
+            if !self.clients.routers[region.idx()].guards[target.idx()].breaker.allow(now, b) {
                 // Fail fast: the attempt never leaves the client region.
                 let res = Res::Refused(Refusal::BreakerOpen);
                 self.out.timer(
@@ -957,11 +999,11 @@ impl World {
         let Some(h) = self.s.design.health else { return };
         sched.after(h.interval, Event::HealthTick);
         for &from in &self.s.workload.client_regions.clone() {
-            if !self.region_up[from.idx()] {
+            if !self.regions.up[from.idx()] {
                 continue;
             }
             for to in self.s.region_ids() {
-                let g = &mut self.routers[from.idx()].guards[to.idx()];
+                let g = &mut self.clients.routers[from.idx()].guards[to.idx()];
                 if g.probing {
                     g.health.failures += 1;
                     if g.health.failures >= h.threshold && !g.health.down {
@@ -990,7 +1032,7 @@ impl World {
     ) {
         let now = self.now;
         let d = &self.s.design;
-        let g = &mut self.routers[region.idx()].guards[target.idx()];
+        let g = &mut self.clients.routers[region.idx()].guards[target.idx()];
         if let Some(b) = &d.breaker {
             if let Some(st) = g.breaker.record(now, ok, b) {
                 self.out.obs.push(Obs::Guard {
@@ -1010,7 +1052,7 @@ impl World {
     }
 
     fn on_timeout(&mut self, id: OpId, attempt: u32) {
-        let Some(op) = self.ops.get_mut(id) else { return };
+        let Some(op) = self.clients.ops.get_mut(id) else { return };
         if op.attempt != attempt || op.backing_off {
             return;
         }
@@ -1024,17 +1066,21 @@ impl World {
 
     fn retry_or_fail(&mut self, id: OpId) {
         let attempts = self.s.workload.attempts;
-        let Some(op) = self.ops.get_mut(id) else { return };
+        let Some(op) = self.clients.ops.get_mut(id) else { return };
         let retrying = matches!(self.phase, Phase::Drill | Phase::FinalReads { .. });
         if op.attempt < attempts && retrying {
             // A retry budget spends a token per retry; without one, the op gives up.
-            let tokens = &mut self.retry_tokens[op.region.idx()];
+            let tokens = &mut self.clients.retry_tokens[op.region.idx()];
             if self.s.workload.budget.is_none() || *tokens >= 1.0 {
                 if self.s.workload.budget.is_some() {
                     *tokens -= 1.0;
                 }
-                let d =
-                    client::backoff(&self.s, op.attempt + 1, op.last_backoff, &mut self.rng_retry);
+                let d = client::backoff(
+                    &self.s,
+                    op.attempt + 1,
+                    op.last_backoff,
+                    &mut self.clients.rng_retry,
+                );
                 op.last_backoff = d;
                 self.out.timer(self.now + d, Event::Attempt { op: id });
                 op.backing_off = true;
@@ -1049,7 +1095,7 @@ impl World {
     /// a late reply on a connection it abandoned. Whatever that attempt did is why a
     /// timed-out write counts as maybe applied, and how a retried write can apply twice.
     fn on_response(&mut self, id: OpId, attempt: u32, res: Res) {
-        let Some(op) = self.ops.get_mut(id) else { return };
+        let Some(op) = self.clients.ops.get_mut(id) else { return };
         if attempt != op.attempt || op.backing_off {
             return;
         }
@@ -1059,7 +1105,7 @@ impl World {
             let (region, target, took) = (op.region, op.target, self.now.since(op.sent_at));
             self.guard_outcome(region, target, ok, took);
         }
-        let Some(op) = self.ops.get_mut(id) else { return };
+        let Some(op) = self.clients.ops.get_mut(id) else { return };
         match res {
             Res::Value { value, .. } if op.prechecking => {
                 if op.req.precheck_passes(value) {
@@ -1102,17 +1148,17 @@ impl World {
         written: Option<(Version, WriteId)>,
         read: Option<Box<ReadResult>>,
     ) {
-        let Some(op) = self.ops.get_mut(id) else { return };
+        let Some(op) = self.clients.ops.get_mut(id) else { return };
         let (kind, region, invoked_at, attempts) = (op.kind, op.region, op.invoked_at, op.attempt);
         let (delta, key, session, op_key) = (op.delta, op.req.key(), op.session, op.key);
         if let (true, Some(b)) = (ok, self.s.workload.budget) {
-            let t = &mut self.retry_tokens[region.idx()];
+            let t = &mut self.clients.retry_tokens[region.idx()];
             *t = (*t + b.ratio).min(b.burst);
         }
         // The session remembers the newest version it wrote or read of each key.
         let version = written.map(|w| w.0);
         if let Some(v) = version.or(read.as_ref().map(|r| r.version)) {
-            let seen = self.sessions.entry((region, session, key)).or_default();
+            let seen = self.clients.sessions.entry((region, session, key)).or_default();
             *seen = (*seen).max(v);
         }
         if !ok && op.maybe_applied {
@@ -1142,7 +1188,7 @@ impl World {
                 read,
             });
         }
-        self.ops.remove(id);
+        self.clients.ops.remove(id);
     }
 
     // ----- faults and phases -----
@@ -1187,7 +1233,7 @@ impl World {
                 }
             }
             Phase::FinalReads { since } => {
-                if self.ops.alive == 0 || self.now.since(since) > FINAL_READS_MAX {
+                if self.clients.ops.alive == 0 || self.now.since(since) > FINAL_READS_MAX {
                     self.phase = Phase::Done;
                 }
             }
@@ -1207,12 +1253,12 @@ impl World {
         for region in self.s.region_ids() {
             for key in base..base + self.s.workload.lists {
                 let mut op = client::final_read(region, key, self.now);
-                self.next_op_key += 1;
-                op.key = self.next_op_key;
+                self.clients.next_op_key += 1;
+                op.key = self.clients.next_op_key;
                 let (kind, op_key, req) = (op.kind, op.key, op.req);
-                let id = self.ops.insert(op);
+                let id = self.clients.ops.insert(op);
                 self.out.obs.push(Obs::Invoke { op: id, kind, region, op_key, req });
-                if self.region_up[region.idx()] {
+                if self.regions.up[region.idx()] {
                     self.start_attempt(id);
                 } else {
                     self.complete(id, false, None, None);
@@ -1226,12 +1272,13 @@ impl World {
     /// for every key. Convergence is of values, not of logs: two logs that agree on
     /// their length and labels but not on their content have not converged.
     pub fn converged(&self) -> bool {
-        if self.ops.alive > 0 || self.region_up.iter().any(|u| !u) {
+        if self.clients.ops.alive > 0 || self.regions.up.iter().any(|u| !u) {
             return false;
         }
         let writer = self.control.writer;
         let w = &self.stores[writer.idx()];
-        let drained = !self.s.design.stream.side_effects || self.workers[writer.idx()].drained(w);
+        let drained =
+            !self.s.design.stream.side_effects || self.regions.workers[writer.idx()].drained(w);
         self.replication.settled(&self.stores, writer, drained)
             && self.divergent_keys().next().is_none()
     }
@@ -1250,26 +1297,26 @@ impl World {
 
     /// The control plane runs: its region is up and no outage stopped it.
     pub fn control_running(&self) -> bool {
-        self.control_up && self.region_up[self.control.region.idx()]
+        self.services.control_up && self.regions.up[self.control.region.idx()]
     }
 
     /// What stands between the system and convergence, one line per reason.
     pub fn convergence_gaps(&self) -> Vec<String> {
         let mut gaps = Vec::new();
         let name = |r: RegionId| self.s.region_name(r).to_string();
-        for (i, up) in self.region_up.iter().enumerate() {
+        for (i, up) in self.regions.up.iter().enumerate() {
             if !up {
                 gaps.push(format!("{} is down", name(RegionId(i as u8))));
             }
         }
-        if self.ops.alive > 0 {
-            gaps.push(format!("{} operations still in flight", self.ops.alive));
+        if self.clients.ops.alive > 0 {
+            gaps.push(format!("{} operations still in flight", self.clients.ops.alive));
         }
         let w = &self.stores[self.control.writer.idx()];
         if !w.primary || !w.ready {
             gaps.push(format!("the named writer {} is not serving as primary", name(w.region)));
         }
-        let wk = &self.workers[w.region.idx()];
+        let wk = &self.regions.workers[w.region.idx()];
         if self.s.design.stream.side_effects && w.primary && !wk.drained(w) {
             gaps.push(format!(
                 "{}'s workers are at log position {} of {}{}",
@@ -1305,13 +1352,13 @@ impl World {
 /// What a fault may change in the world: conditions and operator actions only.
 impl crate::fault::Conditions for World {
     fn region_running(&mut self, region: RegionId, up: bool) {
-        self.region_up[region.idx()] = up;
+        self.regions.up[region.idx()] = up;
         if up {
             self.stores[region.idx()].restart(self.now, &mut self.out);
             self.lease_watch(region);
         } else {
             self.stores[region.idx()].crash();
-            if let Some(tier) = self.apptiers.get_mut(region.idx()) {
+            if let Some(tier) = self.regions.tiers.get_mut(region.idx()) {
                 tier.region_down();
             }
         }
@@ -1345,7 +1392,7 @@ impl crate::fault::Conditions for World {
         st.schedule_apply(self.now, &mut self.out);
     }
     fn clock_skew(&mut self, region: RegionId, offset_us: i64, drift_ppm: f64) {
-        self.clocks[region.idx()].skew(self.now, offset_us, drift_ppm);
+        self.regions.clocks[region.idx()].skew(self.now, offset_us, drift_ppm);
     }
     fn tier_degraded(
         &mut self,
@@ -1353,7 +1400,7 @@ impl crate::fault::Conditions for World {
         degradation: Option<crate::fault::brownout::Degradation>,
     ) {
         let now = self.now;
-        let Some(tier) = self.apptiers.get_mut(region.idx()) else { return };
+        let Some(tier) = self.regions.tiers.get_mut(region.idx()) else { return };
         tier.brownout = degradation.map(|d| apptier::Brownout {
             latency_factor: d.latency_factor,
             capacity_factor: d.capacity_factor,
@@ -1363,31 +1410,31 @@ impl crate::fault::Conditions for World {
         });
         // Servers come back: start what waited for them.
         if degradation.is_none() {
-            for cell in 0..self.apptiers[region.idx()].cells.len() {
+            for cell in 0..self.regions.tiers[region.idx()].cells.len() {
                 self.start_service(region, cell);
             }
         }
     }
     fn control_plane_running(&mut self, up: bool) {
-        self.control_up = up;
+        self.services.control_up = up;
     }
     fn identity_running(&mut self, up: bool) {
-        self.identity_up = up;
+        self.services.identity_up = up;
     }
     fn poison_customer(&mut self, customer: Option<u32>) {
-        self.poison_customer = customer;
+        self.services.poison_customer = customer;
     }
     fn arrivals_surge(&mut self, region: Option<RegionId>, factor: f64, start: bool) {
         for r in self.s.region_ids().filter(|r| region.is_none_or(|x| x == *r)) {
             if start {
-                self.surge[r.idx()] *= factor;
+                self.clients.surge[r.idx()] *= factor;
             } else {
-                self.surge[r.idx()] /= factor;
+                self.clients.surge[r.idx()] /= factor;
             }
         }
     }
     fn workers_running(&mut self, region: RegionId, up: bool) {
-        let w = &mut self.workers[region.idx()];
+        let w = &mut self.regions.workers[region.idx()];
         if up {
             w.restart();
         } else {
@@ -1396,13 +1443,13 @@ impl crate::fault::Conditions for World {
     }
     fn consumer_rewound(&mut self, region: RegionId, events: Option<u64>, to: Option<SimTime>) {
         let st = &self.stores[region.idx()];
-        self.workers[region.idx()].rewind(st, events, to);
+        self.regions.workers[region.idx()].rewind(st, events, to);
     }
     fn delivery_duplicated(&mut self, region: RegionId, probability: f64) {
-        self.workers[region.idx()].duplicate_probability = probability;
+        self.regions.workers[region.idx()].duplicate_probability = probability;
     }
     fn next_event_poisoned(&mut self, region: RegionId, on: bool) {
-        let w = &mut self.workers[region.idx()];
+        let w = &mut self.regions.workers[region.idx()];
         if on {
             w.poison_next(&self.stores[region.idx()]);
         } else {
@@ -1438,31 +1485,31 @@ mod tests {
         let mut rng = RngStreams::new(1).stream("test");
         let region = RegionId(0);
         let op = client::draw_op(&s, &mut rng, region, SimTime::ZERO);
-        let id = w.ops.insert(op);
+        let id = w.clients.ops.insert(op);
         w.start_attempt(id);
         // Attempt 1 times out; the client backs off, then sends attempt 2.
         w.on_timeout(id, 1);
         w.start_attempt(id);
-        assert_eq!(w.ops.get(id).expect("in flight").attempt, 2);
-        let target = w.ops.get(id).expect("in flight").target;
-        let window = w.routers[0].guards[target.idx()].breaker.window_len();
+        assert_eq!(w.clients.ops.get(id).expect("in flight").attempt, 2);
+        let target = w.clients.ops.get(id).expect("in flight").target;
+        let window = w.clients.routers[0].guards[target.idx()].breaker.window_len();
         w.out.timers.clear();
         // The refusal of attempt 1 arrives late: nothing happens.
         w.on_response(id, 1, Res::Refused(Refusal::NotWriter));
-        let op = w.ops.get(id).expect("still in flight");
+        let op = w.clients.ops.get(id).expect("still in flight");
         assert_eq!((op.attempt, op.backing_off), (2, false));
         assert!(
             !w.out.timers.iter().any(|(_, e)| matches!(e, Event::Attempt { .. })),
             "no retry was scheduled"
         );
-        assert_eq!(w.routers[0].guards[target.idx()].breaker.window_len(), window);
+        assert_eq!(w.clients.routers[0].guards[target.idx()].breaker.window_len(), window);
         // The answer to attempt 2 is heard.
         let v = Version { epoch: 1, lsn: 1 };
         w.on_response(id, 2, Res::Written { version: v, write: WriteId::new(op_key(&w, id), 2) });
-        assert!(w.ops.get(id).is_none(), "completed");
+        assert!(w.clients.ops.get(id).is_none(), "completed");
     }
 
     fn op_key(w: &World, id: OpId) -> u64 {
-        w.ops.get(id).map_or(0, |o| o.key)
+        w.clients.ops.get(id).map_or(0, |o| o.key)
     }
 }

@@ -43,7 +43,7 @@ pub fn event_json(w: &World, ev: &Event, out: &mut String) {
         json_str(out, s.region_name(r));
     };
     let op = |out: &mut String, id: super::types::OpId| {
-        if let Some(o) = w.ops.get(id) {
+        if let Some(o) = w.clients.ops.get(id) {
             let _ = write!(
                 out,
                 ",\"op\":{},\"op_kind\":\"{}\",\"key\":{}",
@@ -57,7 +57,7 @@ pub fn event_json(w: &World, ev: &Event, out: &mut String) {
         Event::Arrival { region: r } => region(out, "region", *r),
         Event::Attempt { op: id } => {
             op(out, *id);
-            if let Some(o) = w.ops.get(*id) {
+            if let Some(o) = w.clients.ops.get(*id) {
                 let _ = write!(out, ",\"attempt\":{}", o.attempt + 1);
                 region(out, "region", o.region);
             }
