@@ -1,0 +1,137 @@
+//! What faults do to the world: each fault kind acts through `Conditions`, the only
+//! way a fault may change the world.
+
+use super::super::*;
+
+impl World {
+    pub(in crate::model) fn fault(&mut self, index: usize, start: bool) {
+        if !start && !self.fault_active[index] {
+            return;
+        }
+        self.fault_active[index] = start;
+        self.out.obs.push(if start {
+            Obs::FaultStarted { index }
+        } else {
+            Obs::FaultEnded { index }
+        });
+        let s = self.s.clone();
+        s.faults[index].kind.apply(start, self);
+    }
+}
+
+/// What a fault may change in the world: conditions and operator actions only.
+impl crate::fault::Conditions for World {
+    fn region_running(&mut self, region: RegionId, up: bool) {
+        self.regions.up[region.idx()] = up;
+        if up {
+            self.stores[region.idx()].restart(self.now, &mut self.out);
+            self.lease_watch(region);
+        } else {
+            self.stores[region.idx()].crash();
+            if let Some(tier) = self.regions.tiers.get_mut(region.idx()) {
+                tier.region_down();
+            }
+        }
+    }
+    fn links_cut(&mut self, from: &[RegionId], to: &[RegionId], one_way: bool, cut: bool) {
+        self.net.set_cut(from, to, one_way, !cut)
+    }
+    fn links_lossy(
+        &mut self,
+        from: &[RegionId],
+        to: &[RegionId],
+        one_way: bool,
+        loss: f64,
+        on: bool,
+    ) {
+        self.net.set_loss(from, to, one_way, loss, !on)
+    }
+    fn links_slow(
+        &mut self,
+        from: &[RegionId],
+        to: &[RegionId],
+        one_way: bool,
+        factor: f64,
+        on: bool,
+    ) {
+        self.net.set_slow(from, to, one_way, factor, !on)
+    }
+    fn replica_apply_factor(&mut self, region: RegionId, factor: f64) {
+        let st = &mut self.stores[region.idx()];
+        st.apply_factor = factor;
+        st.schedule_apply(self.now, &mut self.out);
+    }
+    fn clock_skew(&mut self, region: RegionId, offset_us: i64, drift_ppm: f64) {
+        self.regions.clocks[region.idx()].skew(self.now, offset_us, drift_ppm);
+    }
+    fn tier_degraded(
+        &mut self,
+        region: RegionId,
+        degradation: Option<crate::fault::brownout::Degradation>,
+    ) {
+        let now = self.now;
+        let Some(tier) = self.regions.tiers.get_mut(region.idx()) else { return };
+        tier.brownout = degradation.map(|d| apptier::Brownout {
+            latency_factor: d.latency_factor,
+            capacity_factor: d.capacity_factor,
+            error_rate: d.error_rate,
+            start: now,
+            ramp: d.ramp,
+        });
+        // Servers come back: start what waited for them.
+        if degradation.is_none() {
+            for cell in 0..self.regions.tiers[region.idx()].cells.len() {
+                self.start_service(region, cell);
+            }
+        }
+    }
+    fn control_plane_running(&mut self, up: bool) {
+        self.services.control_up = up;
+    }
+    fn identity_running(&mut self, up: bool) {
+        self.services.identity_up = up;
+    }
+    fn poison_customer(&mut self, customer: Option<u32>) {
+        self.services.poison_customer = customer;
+    }
+    fn arrivals_surge(&mut self, region: Option<RegionId>, factor: f64, start: bool) {
+        for r in self.s.region_ids().filter(|r| region.is_none_or(|x| x == *r)) {
+            if start {
+                self.clients.surge[r.idx()] *= factor;
+            } else {
+                self.clients.surge[r.idx()] /= factor;
+            }
+        }
+    }
+    fn workers_running(&mut self, region: RegionId, up: bool) {
+        let w = &mut self.regions.workers[region.idx()];
+        if up {
+            w.restart();
+        } else {
+            w.crash();
+        }
+    }
+    fn consumer_rewound(&mut self, region: RegionId, events: Option<u64>, to: Option<SimTime>) {
+        let st = &self.stores[region.idx()];
+        self.regions.workers[region.idx()].rewind(st, events, to);
+    }
+    fn delivery_duplicated(&mut self, region: RegionId, probability: f64) {
+        self.regions.workers[region.idx()].duplicate_probability = probability;
+    }
+    fn next_event_poisoned(&mut self, region: RegionId, on: bool) {
+        let w = &mut self.regions.workers[region.idx()];
+        if on {
+            w.poison_next(&self.stores[region.idx()]);
+        } else {
+            w.cure(&mut self.out);
+        }
+    }
+    fn operator_promotes(&mut self, region: RegionId, fenced: bool) {
+        if self.control_running() {
+            let local = self.local(self.control.region);
+            let n = self.s.regions.len();
+            let d = &self.s.design;
+            self.control.operator_promote(self.now, local, d, region, fenced, n, &mut self.out);
+        }
+    }
+}
