@@ -8,6 +8,7 @@ pub mod apptier;
 pub mod client;
 pub mod clock;
 pub mod control;
+pub mod event;
 pub mod guard;
 pub mod network;
 pub mod replication;
@@ -16,6 +17,8 @@ pub mod stream;
 pub mod trace;
 pub mod types;
 mod world;
+
+pub use event::Event;
 
 use crate::engine::{RngStreams, Scheduler, SimDuration, SimTime};
 use crate::scenario::{RegionId, Scenario};
@@ -33,162 +36,6 @@ use types::*;
 pub const SAMPLE_EVERY: SimDuration = SimDuration::from_ms(100);
 /// How long the final reads of every list may take before the run ends without them.
 pub const FINAL_READS_MAX: SimDuration = SimDuration::from_secs(30);
-
-/// The closed set of events. Payloads live beside the engine's heap.
-#[derive(Debug)]
-pub enum Event {
-    Arrival {
-        region: RegionId,
-    },
-    Attempt {
-        op: OpId,
-    },
-    Timeout {
-        op: OpId,
-        attempt: u32,
-    },
-    Deliver {
-        from: RegionId,
-        to: RegionId,
-        msg: Msg,
-    },
-    ReplFlush {
-        region: RegionId,
-    },
-    ApplyTick {
-        region: RegionId,
-    },
-    NodeTick {
-        region: RegionId,
-    },
-    ControlTick,
-    Publish,
-    RoutingApply {
-        region: RegionId,
-        writer: RegionId,
-        epoch: u32,
-        lag_us: Vec<u64>,
-    },
-    FaultStart {
-        index: usize,
-    },
-    FaultEnd {
-        index: usize,
-    },
-    Sample,
-    EndDrill,
-    /// The control plane's current runbook step has taken its time.
-    RunbookNext,
-    WorkerTick {
-        region: RegionId,
-    },
-    /// A server of `region`'s application tier finished `job`, which it started in
-    /// the region's `incarnation` (see `AppTier::incarnation`).
-    ServiceDone {
-        region: RegionId,
-        cell: u32,
-        job: apptier::Job,
-        incarnation: u32,
-    },
-    /// A crashed server of the cell is back.
-    ServerRestart {
-        region: RegionId,
-        cell: u32,
-    },
-    /// Client regions probe every region's cheap health path.
-    HealthTick,
-    /// A fenced primary's lease renewal timer (see `Store::on_lease_timer`).
-    LeaseRenew {
-        region: RegionId,
-    },
-}
-
-impl Event {
-    /// A digest of the event for the trace hash.
-    pub fn trace_word(&self) -> u64 {
-        let r = |x: RegionId| u64::from(x.0);
-        match self {
-            Event::Arrival { region } => 1 | r(*region) << 8,
-            Event::Attempt { op } => 2 | u64::from(op.slot) << 8 | u64::from(op.gen) << 40,
-            Event::Timeout { op, attempt } => {
-                3 | u64::from(op.slot) << 8 | u64::from(*attempt) << 40
-            }
-            Event::Deliver { from, to, msg } => {
-                4 | r(*from) << 8 | r(*to) << 16 | msg.tag() << 24 | msg_word(msg) << 32
-            }
-            Event::ReplFlush { region } => 5 | r(*region) << 8,
-            Event::ApplyTick { region } => 6 | r(*region) << 8,
-            Event::NodeTick { region } => 7 | r(*region) << 8,
-            Event::ControlTick => 8,
-            Event::Publish => 9,
-            Event::RoutingApply { region, writer, epoch, .. } => {
-                10 | r(*region) << 8 | r(*writer) << 16 | u64::from(*epoch) << 24
-            }
-            Event::FaultStart { index } => 11 | (*index as u64) << 8,
-            Event::FaultEnd { index } => 12 | (*index as u64) << 8,
-            Event::Sample => 13,
-            Event::EndDrill => 14,
-            Event::RunbookNext => 15,
-            Event::WorkerTick { region } => 16 | r(*region) << 8,
-            Event::ServiceDone { region, cell, job, .. } => {
-                17 | r(*region) << 8 | u64::from(*cell) << 16 | u64::from(job.m.op.slot) << 32
-            }
-            Event::ServerRestart { region, cell } => 18 | r(*region) << 8 | u64::from(*cell) << 16,
-            Event::HealthTick => 19,
-            Event::LeaseRenew { region } => 20 | r(*region) << 8,
-        }
-    }
-
-    pub fn name(&self) -> &'static str {
-        match self {
-            Event::Arrival { .. } => "arrival",
-            Event::Attempt { .. } => "attempt",
-            Event::Timeout { .. } => "timeout",
-            Event::Deliver { msg, .. } => msg.name(),
-            Event::ReplFlush { .. } => "repl_flush",
-            Event::ApplyTick { .. } => "apply_tick",
-            Event::NodeTick { .. } => "node_tick",
-            Event::ControlTick => "control_tick",
-            Event::Publish => "publish",
-            Event::RoutingApply { .. } => "routing_apply",
-            Event::FaultStart { .. } => "fault_start",
-            Event::FaultEnd { .. } => "fault_end",
-            Event::Sample => "sample",
-            Event::EndDrill => "end_drill",
-            Event::RunbookNext => "runbook_next",
-            Event::WorkerTick { .. } => "worker_tick",
-            Event::ServiceDone { .. } => "service_done",
-            Event::ServerRestart { .. } => "server_restart",
-            Event::HealthTick => "health_tick",
-            Event::LeaseRenew { .. } => "lease_renew",
-        }
-    }
-}
-
-fn msg_word(m: &Msg) -> u64 {
-    match m {
-        Msg::Request { m: store::ReqMeta { op, attempt, .. }, .. }
-        | Msg::Response { op, attempt, .. } => u64::from(op.slot) ^ u64::from(*attempt) << 24,
-        Msg::Append { prev_lsn, entries, .. } => prev_lsn ^ (entries.len() as u64) << 20,
-        Msg::AppendAck { end_lsn, .. } => *end_lsn,
-        Msg::Snapshot(s) => s.lsn,
-        Msg::Reconcile | Msg::HealthProbe | Msg::HealthOk => 0,
-        Msg::SuccessorProbe { round } => *round,
-        Msg::SuccessorAck { round, writer_heard } => round << 1 | u64::from(*writer_heard),
-        Msg::IdentityCheck { job } | Msg::IdentityReply { job, .. } => u64::from(job.m.op.slot),
-        Msg::Reapply { entries } => entries.len() as u64,
-        Msg::Updates { updates, end, .. } => updates.first().map_or(*end, |u| u.seq),
-        Msg::UpdatesAck { upto } => *upto,
-        Msg::Propose { pid, .. } | Msg::ProposeReply { pid, .. } | Msg::Decide { pid, .. } => *pid,
-        Msg::Freeze { frozen } => u64::from(*frozen),
-        Msg::Queues { epoch, quarantine } => u64::from(*epoch) << 1 | u64::from(*quarantine),
-        Msg::Heartbeat { report, .. } => report.end_lsn,
-        Msg::LeaseRequest { requested_local_us, .. } => *requested_local_us as u64,
-        Msg::LeaseGrant { epoch, .. } | Msg::Config { epoch, .. } | Msg::Routing { epoch, .. } => {
-            u64::from(*epoch)
-        }
-    }
-}
 
 /// What a part of the model asked for while handling an event.
 #[derive(Default)]

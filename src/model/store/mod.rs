@@ -1,0 +1,432 @@
+//! A datastore node: role, epoch, commit log, applied state and lease. As primary it
+//! commits writes, ships its log and answers clients once replication allows; as a
+//! follower it appends what its leader sends, applies it at a bounded rate, and gives up
+//! a divergent tail when the leader's lineage does not hold it. It never reads another
+//! node's memory: everything it learns arrives in a message.
+
+mod follower;
+mod leader;
+mod requests;
+mod roles;
+
+use super::types::*;
+use super::Out;
+use crate::engine::{SimDuration, SimTime};
+use crate::scenario::{Design, ReadClass, RegionId, ReplicationMode};
+use std::collections::{BTreeMap, VecDeque};
+
+/// Entries shipped in one append message.
+const APPEND_BATCH_MAX: usize = 512;
+/// Entries a node keeps beyond what all followers acknowledged; older ones are dropped
+/// and a follower that needs them gets a snapshot instead.
+pub const LOG_RETAIN_MAX: usize = 65_536;
+/// How long a semi-sync write waits for replica acknowledgements before the primary
+/// forgets it (the client has long given up; the entry stays committed).
+const PENDING_ACK_MAX: SimDuration = SimDuration::from_secs(10);
+/// Discarded client writes a store keeps for the runbook's reconcile step.
+const DISCARDED_KEEP_MAX: usize = 100_000;
+/// Discarded writes sent back to the writer in one message.
+const REAPPLY_BATCH_MAX: usize = 512;
+
+/// Applied entries a follower keeps: enough to serve a short catch-up if it is
+/// promoted; a follower further behind than this gets a snapshot instead.
+pub const FOLLOWER_LOG_RETAIN: usize = 4_096;
+/// Freshness marks kept by a follower (leader clock readings at known log positions).
+const FRESH_MARKS_MAX: usize = 1_024;
+/// The apply loop's step.
+pub const APPLY_TICK: SimDuration = SimDuration::from_ms(1);
+
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Cell {
+    pub value: i64,
+    pub version: Version,
+    pub commit_at: SimTime,
+    /// The writes the value reflects (see `Seen`).
+    pub seen: SeenRing,
+}
+
+/// Journal entries kept before the oldest are dropped. The checkers read the journal
+/// after every event, so it only needs to hold what one event can add.
+pub const JOURNAL_MAX: usize = 1 << 16;
+
+/// What happened to the set of client writes a store holds, in order: the read-only
+/// record through which checkers follow, by write identity, which writes each store
+/// has (they never ask a store by log position).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Journaled {
+    /// The write joined this store's log (committed here, replicated here, or applied
+    /// again by reconciliation).
+    Held(WriteId),
+    /// The store's whole state was replaced by a snapshot of `from`'s: it now holds
+    /// exactly the writes of the first `upto` `Held` entries `from` journaled (and what
+    /// `from` itself got from snapshots before them).
+    Replaced { from: RegionId, upto: u64 },
+}
+
+/// Every store's journal entries in the one order they happened (`World` appends each
+/// event's entries after the event). Positions only grow; the oldest entries go once
+/// `JOURNAL_MAX` are held.
+#[derive(Clone, Debug, Default)]
+pub struct Journal {
+    entries: VecDeque<(RegionId, Journaled)>,
+    /// The position of `entries[0]`.
+    first_seq: u64,
+}
+
+impl Journal {
+    pub fn push(&mut self, region: RegionId, j: Journaled) {
+        if self.entries.len() == JOURNAL_MAX {
+            self.entries.pop_front();
+            self.first_seq += 1;
+        }
+        self.entries.push_back((region, j));
+    }
+    /// The position the next entry will take.
+    pub fn end(&self) -> u64 {
+        self.first_seq + self.entries.len() as u64
+    }
+    /// The oldest position still held (a reader behind it has missed entries).
+    pub fn start(&self) -> u64 {
+        self.first_seq
+    }
+    /// The entry at position `seq`, if still held.
+    pub fn get(&self, seq: u64) -> Option<(RegionId, Journaled)> {
+        seq.checked_sub(self.first_seq).and_then(|i| self.entries.get(i as usize)).copied()
+    }
+}
+
+/// Idempotency records: a logical operation's key and the version of the write that
+/// carried it out. They live in the datastore, so they replicate (and lag) with the
+/// data; each is kept for the design's record TTL after its commit, then forgotten.
+#[derive(Clone, Debug, Default)]
+pub struct OpRecords {
+    by_key: BTreeMap<u64, (Version, WriteId)>,
+    fifo: VecDeque<(SimTime, u64)>,
+}
+
+impl OpRecords {
+    pub fn insert(&mut self, key: u64, v: Version, w: WriteId, commit_at: SimTime) {
+        if self.by_key.insert(key, (v, w)).is_none() {
+            self.fifo.push_back((commit_at, key));
+        }
+    }
+    /// The version and write that carried out operation `key`.
+    pub fn get(&self, key: u64) -> Option<(Version, WriteId)> {
+        self.by_key.get(&key).copied()
+    }
+    /// Forgets records committed more than `ttl` before `now`.
+    pub fn prune(&mut self, now: SimTime, ttl: SimDuration) {
+        while let Some(&(t, k)) = self.fifo.front() {
+            if now.since(t) <= ttl {
+                break;
+            }
+            self.fifo.pop_front();
+            self.by_key.remove(&k);
+        }
+    }
+    pub fn len(&self) -> usize {
+        self.by_key.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.by_key.is_empty()
+    }
+}
+
+#[derive(Clone, Copy, Debug, Default)]
+struct Peer {
+    sent: u64,
+    acked: u64,
+    last_progress: SimTime,
+    snapshot_needed: bool,
+}
+
+/// What a request carries besides the operation itself.
+#[derive(Clone, Copy, Debug)]
+pub struct ReqMeta {
+    pub op: OpId,
+    pub attempt: u32,
+    /// The epoch of the routing table that sent it (a fencing token).
+    pub token: u32,
+    /// The logical operation's number; every retry carries the same one.
+    pub op_key: u64,
+    /// The client sends `op_key` as an idempotency key.
+    pub idem: bool,
+    /// The operation publishes an event with its write (outbox).
+    pub effect: bool,
+    /// The operation's kind (its service time) and when its attempt times out.
+    pub kind: crate::scenario::OpKind,
+    pub deadline: SimTime,
+    pub customer: u32,
+}
+
+#[derive(Clone, Debug)]
+struct PendingAck {
+    lsn: u64,
+    op: OpId,
+    attempt: u32,
+    client: RegionId,
+    res: Res,
+    at: SimTime,
+}
+
+pub struct Store {
+    pub region: RegionId,
+    pub up: bool,
+    pub primary: bool,
+    /// A primary is ready once it has applied everything it holds.
+    pub ready: bool,
+    /// The highest epoch this node has seen.
+    pub epoch: u32,
+    pub leader: RegionId,
+    log: VecDeque<Entry>,
+    first_lsn: u64,
+    pub end_lsn: u64,
+    /// `(epoch, first lsn written under it)`, oldest first: the node's lineage.
+    pub epochs: Vec<(u32, u64)>,
+    pub applied_lsn: u64,
+    pub cells: Vec<Cell>,
+    /// The lists' elements (operation numbers, oldest first), from key `list_base` on;
+    /// each list's length is also its cell's value.
+    pub lists: Vec<Vec<u64>>,
+    list_base: Key,
+    list_length_max: usize,
+    pub records: OpRecords,
+    /// The workers' consumer offset as this node last applied it (it replicates).
+    pub consumer_offset: u64,
+    /// The design has workers: keep the log they may still replay.
+    pub retain_for_workers: bool,
+    /// When this node last heard the control plane, and its leader.
+    pub last_control_contact: SimTime,
+    pub last_leader_contact: SimTime,
+    /// Promoted by the regional emergency path, and not yet back under the control plane.
+    pub emergency: bool,
+    /// The emergency successor's current round of asking the other regions, and which
+    /// of them said they have not heard the writer either.
+    pub quorum: Option<(u64, Vec<bool>)>,
+    /// The runbook's reconcile step reached this store: discarded writes go back to the
+    /// writer.
+    pub reconciling: bool,
+    /// Client writes this store discarded on rejoining, kept for reconciliation.
+    pub discarded: Vec<Entry>,
+    /// This event's journal entries, until `World` moves them to its journal.
+    pub journal_new: Vec<Journaled>,
+    /// `Held` entries journaled so far (a snapshot names how many it includes).
+    pub journal_held: u64,
+    pub last_applied_commit_at: SimTime,
+    last_applied_commit_local_us: i64,
+    /// Commit time of the newest entry dropped from the front of the log: every
+    /// follower held it, so it survives any later change of writer.
+    pruned_commit_at: SimTime,
+    fresh_marks: VecDeque<(u64, i64)>,
+    fresh_as_of_local_us: i64,
+    lease_until_local_us: Option<i64>,
+    lease_lapsed_reported: bool,
+    /// When this primary last asked the control plane for its lease, on its own clock;
+    /// `None` when it should ask at once (just promoted, or back from a crash).
+    lease_asked_local_us: Option<i64>,
+    /// When the live renewal timer fires; `None` when none runs. A timer event whose
+    /// time is not this one belongs to a chain that a role change ended.
+    lease_timer_at: Option<SimTime>,
+    peers: Vec<Peer>,
+    pending_acks: VecDeque<PendingAck>,
+    /// The runbook has stopped writes here.
+    pub frozen: bool,
+    pub flush_scheduled: bool,
+    pub apply_scheduled: bool,
+    pub apply_factor: f64,
+    apply_credit: f64,
+}
+
+impl Store {
+    pub fn new(region: RegionId, regions: usize, primary: RegionId, cells: usize) -> Self {
+        let is_primary = region == primary;
+        Store {
+            region,
+            up: true,
+            primary: is_primary,
+            ready: is_primary,
+            epoch: 1,
+            leader: primary,
+            log: VecDeque::new(),
+            first_lsn: 1,
+            end_lsn: 0,
+            epochs: vec![(1, 1)],
+            applied_lsn: 0,
+            cells: vec![Cell::default(); cells],
+            lists: Vec::new(),
+            list_base: Key::MAX,
+            list_length_max: 0,
+            records: OpRecords::default(),
+            consumer_offset: 0,
+            retain_for_workers: false,
+            reconciling: false,
+            last_control_contact: SimTime::ZERO,
+            last_leader_contact: SimTime::ZERO,
+            emergency: false,
+            quorum: None,
+            discarded: Vec::new(),
+            journal_new: Vec::new(),
+            journal_held: 0,
+            last_applied_commit_at: SimTime::ZERO,
+            last_applied_commit_local_us: 0,
+            pruned_commit_at: SimTime::ZERO,
+            fresh_marks: VecDeque::new(),
+            fresh_as_of_local_us: 0,
+            lease_until_local_us: None,
+            lease_lapsed_reported: false,
+            lease_asked_local_us: None,
+            lease_timer_at: None,
+            peers: vec![Peer::default(); regions],
+            pending_acks: VecDeque::new(),
+            frozen: false,
+            flush_scheduled: false,
+            apply_scheduled: false,
+            apply_factor: 1.0,
+            apply_credit: 0.0,
+        }
+    }
+
+    /// Gives the store `count` empty lists from key `base` on, each holding at most
+    /// `max` elements.
+    pub fn with_lists(&mut self, base: Key, count: u32, max: u32) {
+        self.lists = vec![Vec::new(); count as usize];
+        self.list_base = base;
+        self.list_length_max = max as usize;
+    }
+
+    /// The list `key` names, if it is one.
+    pub fn list(&self, key: Key) -> Option<&Vec<u64>> {
+        key.checked_sub(self.list_base).and_then(|i| self.lists.get(i as usize))
+    }
+
+    /// Whether list `key` has room for another element.
+    pub fn list_has_room(&self, key: Key) -> bool {
+        self.list(key).is_some_and(|l| l.len() < self.list_length_max)
+    }
+
+    /// Appends `element` to list `key` (a full list ignores it) and returns its length.
+    pub fn list_push(&mut self, key: Key, element: u64) -> i64 {
+        let max = self.list_length_max;
+        match key.checked_sub(self.list_base).and_then(|i| self.lists.get_mut(i as usize)) {
+            Some(l) => {
+                if l.len() < max {
+                    l.push(element);
+                }
+                l.len() as i64
+            }
+            None => 0,
+        }
+    }
+
+    /// Grants the initial primary a lease at time zero, as if it had just renewed.
+    pub fn grant_initial_lease(&mut self, local_us: i64, lease: SimDuration) {
+        if self.primary {
+            self.lease_until_local_us = Some(local_us + lease.as_us() as i64);
+            self.lease_asked_local_us = Some(local_us);
+        }
+    }
+
+    /// The epoch of the entry at `lsn` in this node's lineage (0 for lsn 0).
+    pub fn epoch_at(&self, lsn: u64) -> u32 {
+        if lsn == 0 {
+            return 0;
+        }
+        epoch_in(&self.epochs, lsn)
+    }
+
+    pub(super) fn entry(&self, lsn: u64) -> Option<&Entry> {
+        if lsn < self.first_lsn || lsn > self.end_lsn {
+            return None;
+        }
+        self.log.get((lsn - self.first_lsn) as usize)
+    }
+
+    /// Entries held in memory (the log is bounded; see `truncate_prefix`).
+    pub fn log_len(&self) -> usize {
+        self.log.len()
+    }
+
+    /// The commit time of the entry at `lsn`, if this node still holds it.
+    pub fn commit_at(&self, lsn: u64) -> Option<SimTime> {
+        self.entry(lsn).map(|e| e.commit_at)
+    }
+
+    /// How stale this follower believes it is: its clock minus the leader's clock at the
+    /// newest point it knows it has fully applied. Clock skew makes this wrong.
+    pub fn staleness_estimate_us(&self, local_us: i64) -> u64 {
+        (local_us - self.fresh_as_of_local_us).max(0) as u64
+    }
+
+    pub(super) fn lease_valid(&self, local_us: i64) -> bool {
+        matches!(self.lease_until_local_us, Some(u) if local_us < u)
+    }
+
+    /// The newest log position as replicated as the design's writes must be before they
+    /// are acknowledged: what workers may consume (like a high watermark).
+    pub fn high_watermark(&self, d: &Design) -> u64 {
+        let need = self.acks_needed(d);
+        if need == 0 {
+            return self.applied_lsn;
+        }
+        let me = self.region.idx();
+        let mut acked: Vec<u64> =
+            self.peers.iter().enumerate().filter(|(i, _)| *i != me).map(|(_, p)| p.acked).collect();
+        acked.sort_unstable_by(|a, b| b.cmp(a));
+        acked.get(need - 1).copied().unwrap_or(0).min(self.applied_lsn)
+    }
+
+    /// Whether this node would commit a write now: the checks a client write passes,
+    /// which the workers' own writes (offsets, records) pass too.
+    pub fn writable(&self, local_us: i64, d: &Design) -> bool {
+        self.up
+            && self.primary
+            && self.ready
+            && !self.frozen
+            && (!d.fencing || d.bugs.ignore_lease || self.lease_valid(local_us))
+    }
+
+    /// The first log position still held.
+    pub fn first_lsn(&self) -> u64 {
+        self.first_lsn
+    }
+
+    /// This node's state for the control plane; `lag_us` is its own staleness estimate.
+    pub fn report(&self, lag_us: u64) -> NodeReport {
+        NodeReport {
+            epoch: self.epoch,
+            is_primary: self.primary,
+            end_lsn: self.end_lsn,
+            applied_lsn: self.applied_lsn,
+            lag_us,
+        }
+    }
+
+    // ----- client requests -----
+
+    // ----- replication: leader side -----
+
+    // ----- replication: follower side -----
+
+    // ----- control -----
+}
+
+/// The values of `keys` in `cells`, for observations (`NO_KEY` stays unused).
+pub fn values_after(cells: &[Cell], keys: [Key; 2]) -> [(Key, i64); 2] {
+    keys.map(|k| if k == NO_KEY { (NO_KEY, 0) } else { (k, cells[k as usize].value) })
+}
+
+/// The epoch of `lsn` in a lineage list `(epoch, first lsn)`.
+pub fn epoch_in(epochs: &[(u32, u64)], lsn: u64) -> u32 {
+    let mut e = 0;
+    for &(ep, start) in epochs {
+        if start <= lsn {
+            e = ep;
+        } else {
+            break;
+        }
+    }
+    e
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,391 @@
+//! Client requests at a store: reads (and the checks a read class needs), writes
+//! (with the checks fencing, leases and the runbook impose), commits, and applying an
+//! entry to the state.
+
+use super::*;
+
+impl Store {
+    /// Handles a client request at this node.
+    #[allow(clippy::too_many_arguments)]
+    pub fn on_request(
+        &mut self,
+        now: SimTime,
+        local_us: i64,
+        d: &Design,
+        client: RegionId,
+        m: ReqMeta,
+        req: Req,
+        out: &mut Out,
+    ) {
+        let res = match req {
+            Req::Read { key, class, min_version } => {
+                Some(self.read(local_us, d, key, class, min_version))
+            }
+            _ => self.write(now, local_us, d, client, m, req, out),
+        };
+        if let Some(res) = res {
+            out.send(self.region, client, Msg::Response { op: m.op, attempt: m.attempt, res });
+        }
+    }
+
+    /// Commits a write, or finds that an idempotency record says it was already done.
+    /// Returns the answer to send now, or `None` when it waits for replica acks.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn write(
+        &mut self,
+        now: SimTime,
+        local_us: i64,
+        d: &Design,
+        client: RegionId,
+        m: ReqMeta,
+        req: Req,
+        out: &mut Out,
+    ) -> Option<Res> {
+        if let Err(r) = self.write_check(local_us, d, m.token, out) {
+            return Some(Res::Refused(r));
+        }
+        // A retry of an operation this node already carried out gets the same answer.
+        let (version, write) = match self.records.get(m.op_key).filter(|_| m.idem) {
+            Some(done) => done,
+            None => match self.commit(now, local_us, req, m, d.records_replicated, out) {
+                None => return Some(Res::Declined),
+                Some(v) => (v, WriteId::new(m.op_key, m.attempt)),
+            },
+        };
+        self.schedule_flush(now, d, out);
+        let res = Res::Written { version, write };
+        if self.acks_needed(d) == 0 {
+            return Some(res);
+        }
+        let p = PendingAck { lsn: version.lsn, op: m.op, attempt: m.attempt, client, res, at: now };
+        let at = self.pending_acks.partition_point(|x| x.lsn <= p.lsn);
+        self.pending_acks.insert(at, p);
+        self.release_acks(d, out);
+        None
+    }
+
+    pub(super) fn acks_needed(&self, d: &Design) -> usize {
+        let replicas = self.peers.len() - 1;
+        match d.replication {
+            ReplicationMode::Async => 0,
+            ReplicationMode::SemiSync { acks } => (acks as usize).min(replicas),
+            ReplicationMode::Sync => replicas,
+        }
+    }
+
+    /// The log position every write up to which the replicas writes wait for hold.
+    pub(super) fn durable_lsn(&self, d: &Design) -> u64 {
+        let need = self.acks_needed(d);
+        if need == 0 {
+            return self.end_lsn;
+        }
+        let mut acked: Vec<u64> = self
+            .peers
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| *i != self.region.idx())
+            .map(|(_, p)| p.acked)
+            .collect();
+        acked.sort_unstable_by(|a, b| b.cmp(a));
+        acked.get(need - 1).copied().unwrap_or(0)
+    }
+
+    pub(super) fn read(
+        &mut self,
+        local_us: i64,
+        d: &Design,
+        key: Key,
+        class: ReadClass,
+        min_version: Version,
+    ) -> Res {
+        match self.read_check(local_us, d, key, class, min_version) {
+            Ok(()) => self.serve(key),
+            Err(r) => Res::Refused(r),
+        }
+    }
+
+    /// The answer to a read of `key` this store may serve: its value (a list's
+    /// elements), its version and the writes it reflects.
+    pub fn serve(&self, key: Key) -> Res {
+        let c = self.cells[key as usize];
+        match self.list(key) {
+            Some(l) => Res::List {
+                elements: l.clone().into_boxed_slice(),
+                version: c.version,
+                seen: c.seen.view(),
+            },
+            None => Res::Value { value: c.value, version: c.version, seen: c.seen.view() },
+        }
+    }
+
+    /// What a single-writer store checks before it serves a read of `class`.
+    pub(super) fn read_check(
+        &self,
+        local_us: i64,
+        d: &Design,
+        key: Key,
+        class: ReadClass,
+        min_version: Version,
+    ) -> Result<(), Refusal> {
+        match class {
+            ReadClass::Strong => {
+                if !self.primary && !d.strong_reads_local {
+                    return Err(Refusal::NotWriter);
+                }
+                // (A replica serving strong reads, the planted mistake, has no lease to check.)
+                if self.primary && d.fencing && !self.lease_valid(local_us) {
+                    return Err(Refusal::LeaseExpired);
+                }
+                if self.primary
+                    && d.reads_after_ack
+                    && self.cells[key as usize].version.lsn > self.durable_lsn(d)
+                {
+                    return Err(Refusal::NotDurable);
+                }
+            }
+            ReadClass::Bounded(bound) => {
+                if d.replica_checks_staleness {
+                    // A replica is as fresh as the last point it knows it applied; a
+                    // primary under fencing, as its lease: once that lapses another
+                    // writer may exist, and it is stale by the time since.
+                    let fresh_as_of = if !self.primary {
+                        Some(self.fresh_as_of_local_us)
+                    } else if d.fencing && !self.lease_valid(local_us) {
+                        Some(self.lease_until_local_us.unwrap_or(self.fresh_as_of_local_us))
+                    } else {
+                        None
+                    };
+                    if fresh_as_of.is_some_and(|t| local_us - t > bound.as_us() as i64) {
+                        return Err(Refusal::TooStale);
+                    }
+                }
+            }
+            ReadClass::Session => {
+                // The session token: this replica must have what the session saw.
+                if d.session_tokens
+                    && !self.primary
+                    && self.cells[key as usize].version < min_version
+                {
+                    return Err(Refusal::TooStale);
+                }
+            }
+            ReadClass::Eventual => {}
+        }
+        Ok(())
+    }
+
+    pub(super) fn write_check(
+        &mut self,
+        local_us: i64,
+        d: &Design,
+        token: u32,
+        out: &mut Out,
+    ) -> Result<(), Refusal> {
+        if !self.primary {
+            return Err(Refusal::NotWriter);
+        }
+        if d.fencing {
+            if token > self.epoch {
+                // A client already knows a newer writer: this node has been superseded.
+                self.epoch = token;
+                self.step_down(out);
+                return Err(Refusal::StaleToken);
+            }
+            if token < self.epoch {
+                return Err(Refusal::StaleToken);
+            }
+            if !self.lease_valid(local_us) && !d.bugs.ignore_lease {
+                self.note_lease_lapse(out);
+                return Err(Refusal::LeaseExpired);
+            }
+        }
+        if self.frozen {
+            return Err(Refusal::Frozen);
+        }
+        if !self.ready {
+            return Err(Refusal::NotReady);
+        }
+        Ok(())
+    }
+
+    /// Reports, once, that a lease this node held has run out (a node that never got
+    /// one since its promotion has nothing to lapse).
+    pub(super) fn note_lease_lapse(&mut self, out: &mut Out) {
+        if !self.lease_lapsed_reported && self.lease_until_local_us.is_some() {
+            self.lease_lapsed_reported = true;
+            out.obs.push(Obs::LeaseLapsed { region: self.region });
+        }
+    }
+
+    /// Commits `req` at the end of the log, or returns `None` when the business rules
+    /// decline it (cas mismatch, insufficient balance).
+    pub(super) fn commit(
+        &mut self,
+        now: SimTime,
+        local_us: i64,
+        req: Req,
+        m: ReqMeta,
+        records_replicated: bool,
+        out: &mut Out,
+    ) -> Option<Version> {
+        let (op, key, key2, value) = match req {
+            Req::Read { .. } => unreachable!("reads do not commit"),
+            Req::Write { key, value } => (EntryOp::Set, key, NO_KEY, value),
+            Req::Cas { key, expect, new } => {
+                if self.cells[key as usize].value != expect {
+                    return None;
+                }
+                (EntryOp::Set, key, NO_KEY, new)
+            }
+            Req::Credit { key, amount } => (EntryOp::Add, key, NO_KEY, amount),
+            Req::Debit { key, amount, checked } => {
+                if checked && self.cells[key as usize].value < amount {
+                    return None;
+                }
+                (EntryOp::Add, key, NO_KEY, -amount)
+            }
+            Req::Transfer { from, to, amount } => {
+                if self.cells[from as usize].value < amount {
+                    return None;
+                }
+                (EntryOp::Transfer, from, to, amount)
+            }
+            Req::Reserve { key, qty, checked } => {
+                if checked && self.cells[key as usize].value < qty {
+                    return None;
+                }
+                (EntryOp::Add, key, NO_KEY, -qty)
+            }
+            Req::Release { key, qty, stock } => {
+                if self.cells[key as usize].value + qty > stock {
+                    return None;
+                }
+                (EntryOp::Add, key, NO_KEY, qty)
+            }
+            Req::Advance { key, to, checked } => {
+                if checked && !crate::scenario::workflow_legal(self.cells[key as usize].value, to) {
+                    return None;
+                }
+                (EntryOp::Set, key, NO_KEY, to)
+            }
+            Req::Append { key } => {
+                if !self.list_has_room(key) {
+                    return None;
+                }
+                (EntryOp::Append, key, NO_KEY, m.op_key as i64)
+            }
+        };
+        let before = self.cells[key as usize].value;
+        let entry = Entry {
+            lsn: self.end_lsn + 1,
+            epoch: self.epoch,
+            op,
+            key,
+            key2,
+            value,
+            commit_at: now,
+            commit_local_us: local_us,
+            op_key: m.op_key,
+            attempt: m.attempt,
+            idem: m.idem && records_replicated,
+            effect: m.effect,
+        };
+        if m.idem && !records_replicated {
+            // A region-local record: this node remembers, nobody else will.
+            let v = Version { epoch: entry.epoch, lsn: entry.lsn };
+            self.records.insert(m.op_key, v, entry.write(), now);
+        }
+        self.append_entry(entry);
+        self.apply_next(now);
+        let after = values_after(&self.cells, [key, key2]);
+        out.obs.push(Obs::Commit { region: self.region, entry, before, after });
+        Some(Version { epoch: entry.epoch, lsn: entry.lsn })
+    }
+
+    pub(super) fn append_entry(&mut self, e: Entry) {
+        debug_assert_eq!(e.lsn, self.end_lsn + 1, "log must grow without gaps");
+        if self.log.is_empty() {
+            self.first_lsn = e.lsn;
+        }
+        self.log.push_back(e);
+        self.end_lsn = e.lsn;
+        if e.op_key != 0 {
+            self.journal_new.push(Journaled::Held(e.write()));
+            self.journal_held += 1;
+        }
+        // A boundary no entry reached is dropped: a node promoted under an epoch it
+        // never wrote in, then following a leader whose log carries on in older epochs.
+        while self.epochs.last().is_some_and(|x| x.1 >= e.lsn && x.0 != e.epoch) {
+            self.epochs.pop();
+        }
+        if self.epochs.last().map(|x| x.0) != Some(e.epoch) {
+            debug_assert!(
+                self.epochs.last().is_none_or(|x| x.0 < e.epoch),
+                "epochs only grow along a lineage"
+            );
+            self.epochs.push((e.epoch, e.lsn));
+        }
+    }
+
+    /// Applies the next unapplied entry to the state.
+    pub(super) fn apply_next(&mut self, now: SimTime) {
+        let lsn = self.applied_lsn + 1;
+        let e = *self.entry(lsn).expect("applying an entry the log does not hold");
+        let version = Version { epoch: e.epoch, lsn: e.lsn };
+        let write = e.write();
+        match e.op {
+            EntryOp::Set => self.set_cell(e.key, e.value, version, &e, now),
+            EntryOp::Add => {
+                let value = self.cells[e.key as usize].value + e.value;
+                self.set_cell(e.key, value, version, &e, now);
+            }
+            EntryOp::Transfer => {
+                let from = self.cells[e.key as usize].value - e.value;
+                let to = self.cells[e.key2 as usize].value + e.value;
+                self.set_cell(e.key, from, version, &e, now);
+                self.set_cell(e.key2, to, version, &e, now);
+            }
+            EntryOp::Append => {
+                let len = self.list_push(e.key, e.value as u64);
+                self.set_cell(e.key, len, version, &e, now);
+            }
+            EntryOp::Offset => self.consumer_offset = e.value as u64,
+            EntryOp::Mark => self.records.insert(
+                EFFECT_RECORD_BIT | e.value as u64,
+                version,
+                WriteId::NONE,
+                e.commit_at,
+            ),
+        }
+        if e.idem {
+            self.records.insert(e.op_key, version, write, e.commit_at);
+        }
+        self.applied_lsn = lsn;
+        self.last_applied_commit_at = e.commit_at;
+        self.last_applied_commit_local_us = e.commit_local_us;
+        while let Some(&(mark_lsn, leader_local)) = self.fresh_marks.front() {
+            if mark_lsn > lsn {
+                break;
+            }
+            self.fresh_as_of_local_us = self.fresh_as_of_local_us.max(leader_local);
+            self.fresh_marks.pop_front();
+        }
+    }
+
+    /// A key takes a new value from entry `e`, whose write joins what the value
+    /// reflects, applied `now`.
+    pub(super) fn set_cell(
+        &mut self,
+        key: Key,
+        value: i64,
+        version: Version,
+        e: &Entry,
+        now: SimTime,
+    ) {
+        let c = &mut self.cells[key as usize];
+        c.value = value;
+        c.version = version;
+        c.commit_at = e.commit_at;
+        c.seen.push(e.write(), now);
+    }
+}
