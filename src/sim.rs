@@ -26,7 +26,7 @@ struct History {
 }
 
 impl History {
-    fn observe(&mut self, obs: &crate::model::types::Obs) {
+    fn observe(&mut self, obs: &crate::model::obs::Obs) {
         if let Some(ev) = self.translate.translate(obs) {
             let mut line = ev.edn();
             line.push('\n');

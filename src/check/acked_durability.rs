@@ -12,7 +12,8 @@
 use super::ledger::{Fate, Ledger};
 use super::{Finding, Invariant, View};
 use crate::engine::SimTime;
-use crate::model::types::{Obs, WriteId};
+use crate::model::obs::Obs;
+use crate::model::types::WriteId;
 use crate::scenario::{Scenario, StepKind};
 use serde_json::json;
 use std::collections::BTreeMap;
@@ -239,8 +240,8 @@ mod tests {
     use crate::check::testkit::Harness;
     use crate::check::testkit_obs::{acked, commit};
     use crate::engine::SimDuration;
+    use crate::model::obs::Discarded;
     use crate::model::store::Journaled;
-    use crate::model::types::Discarded;
     use crate::scenario::{OpKind, RegionId};
 
     const A: RegionId = RegionId(0);

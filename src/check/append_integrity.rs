@@ -15,7 +15,8 @@
 use super::freshness::{bound_us, class_name};
 use super::{Finding, Invariant, View};
 use crate::engine::SimTime;
-use crate::model::types::{Key, Obs, ReadResult};
+use crate::model::obs::{Obs, ReadResult};
+use crate::model::types::Key;
 use crate::scenario::{OpKind, ReadClass, RegionId, Scenario};
 use serde_json::json;
 use std::collections::BTreeMap;

@@ -12,7 +12,8 @@
 use super::ledger::{Deferred, Fate, Ledger, Reflects};
 use super::{Finding, Invariant, View};
 use crate::engine::SimTime;
-use crate::model::types::{Key, Obs, WriteId, NO_KEY};
+use crate::model::obs::Obs;
+use crate::model::types::{Key, WriteId, NO_KEY};
 use crate::scenario::{workflow_legal, KeyKind, OpKind, Scenario};
 use serde_json::json;
 use std::collections::BTreeMap;

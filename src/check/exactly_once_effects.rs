@@ -9,7 +9,8 @@
 
 use super::{Finding, Invariant, View};
 use crate::engine::{SimDuration, SimTime};
-use crate::model::types::{Obs, WriteId};
+use crate::model::obs::Obs;
+use crate::model::types::WriteId;
 use crate::scenario::{RegionId, Scenario};
 use serde_json::json;
 use std::collections::{BTreeMap, VecDeque};

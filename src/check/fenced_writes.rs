@@ -4,7 +4,7 @@
 //! holding one epoch carry the same fencing token and no store can tell them apart.
 
 use super::{Finding, Invariant, View};
-use crate::model::types::{Grantor, Obs};
+use crate::model::obs::{Grantor, Obs};
 use crate::scenario::RegionId;
 use std::collections::BTreeMap;
 

@@ -12,7 +12,8 @@
 use super::ledger::{Ack, Deferred, Fate};
 use super::{Finding, Invariant, View};
 use crate::engine::SimTime;
-use crate::model::types::{Key, Obs};
+use crate::model::obs::Obs;
+use crate::model::types::Key;
 use crate::scenario::{ReadClass, RegionId, Scenario};
 use hdrhistogram::Histogram;
 use serde_json::json;

@@ -11,8 +11,9 @@
 
 use super::probe::Probe;
 use crate::engine::{SimDuration, SimTime};
+use crate::model::obs::Obs;
 use crate::model::store::Journaled;
-use crate::model::types::{Key, Obs, Seen, WriteId, NO_KEY};
+use crate::model::types::{Key, Seen, WriteId, NO_KEY};
 use crate::scenario::{RegionId, Scenario, Topology};
 use std::collections::{BTreeMap, VecDeque};
 

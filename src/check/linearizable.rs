@@ -12,7 +12,7 @@ use super::register_history::{RegisterEvent, RegisterHistory};
 use super::{Finding, Invariant, View};
 use crate::engine::SimTime;
 use crate::history::{Func, History, Outcome, ProcessId, Value};
-use crate::model::types::Obs;
+use crate::model::obs::Obs;
 use crate::scenario::Scenario;
 use serde_json::json;
 

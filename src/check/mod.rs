@@ -24,7 +24,7 @@ pub mod probe;
 pub mod register_history;
 
 use crate::engine::SimTime;
-use crate::model::types::{Grantor, Obs};
+use crate::model::obs::{Grantor, Obs};
 use crate::scenario::{FaultKind, RegionId, Scenario};
 use ledger::Ledger;
 use probe::Probe;
@@ -441,7 +441,8 @@ pub mod testkit {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::types::{Discarded, Version, WriteId};
+    use crate::model::obs::Discarded;
+    use crate::model::types::{Version, WriteId};
     use crate::scenario::StepKind;
 
     /// Every observation worth a place in a trail reads as one line that names its

@@ -6,7 +6,8 @@
 
 use super::{Finding, Invariant, View};
 use crate::engine::{SimDuration, SimTime};
-use crate::model::types::{Key, Obs, WriteId};
+use crate::model::obs::Obs;
+use crate::model::types::{Key, WriteId};
 use crate::scenario::RegionId;
 use serde_json::json;
 use std::collections::{BTreeMap, VecDeque};

@@ -6,7 +6,7 @@
 
 use super::{Finding, Invariant, View};
 use crate::engine::{SimDuration, SimTime};
-use crate::model::types::Obs;
+use crate::model::obs::Obs;
 use crate::scenario::Scenario;
 use serde_json::json;
 

@@ -9,7 +9,8 @@
 //! `:fail`; an operation whose client gave up without knowing is `:info`.
 
 use crate::history::{Func, Outcome, Value};
-use crate::model::types::{Obs, Req};
+use crate::model::obs::Obs;
+use crate::model::types::Req;
 use crate::scenario::{OpKind, ReadClass, Scenario};
 use std::collections::BTreeMap;
 

@@ -8,7 +8,8 @@
 use super::ledger::{Deferred, Fate, Ledger, Reflects};
 use super::{Finding, Invariant, View};
 use crate::engine::SimTime;
-use crate::model::types::{Key, Obs, WriteId};
+use crate::model::obs::Obs;
+use crate::model::types::{Key, WriteId};
 use crate::scenario::{ReadClass, RegionId};
 use serde_json::json;
 use std::collections::BTreeMap;

@@ -4,7 +4,7 @@
 
 use super::{Finding, Invariant, View};
 use crate::engine::SimTime;
-use crate::model::types::Obs;
+use crate::model::obs::Obs;
 use crate::scenario::{RegionId, Scenario};
 
 #[derive(Clone, Copy, Debug)]

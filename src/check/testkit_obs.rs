@@ -1,6 +1,7 @@
 //! Hand-made observations for checker unit tests.
 
 use crate::engine::SimTime;
+use crate::model::obs::*;
 use crate::model::types::*;
 use crate::scenario::{OpKind, RegionId};
 

@@ -4,7 +4,7 @@
 //! Memory is bounded: histograms have fixed size and series are downsampled.
 
 use crate::engine::SimTime;
-use crate::model::types::Obs;
+use crate::model::obs::Obs;
 use crate::model::World;
 use crate::scenario::{OpKind, Scenario};
 use hdrhistogram::Histogram;
@@ -93,7 +93,7 @@ struct Promotion {
     epoch: u32,
     at: SimTime,
     region: String,
-    by: crate::model::types::Grantor,
+    by: crate::model::obs::Grantor,
     detected_at: Option<SimTime>,
     last_write_before: Option<SimTime>,
     rto_us: Option<u64>,
@@ -540,7 +540,7 @@ impl Metrics {
         let promotions: Vec<Value> = self
             .promotions
             .iter()
-            .map(|p| json!({"epoch": p.epoch, "at_s": p.at.as_secs_f64(), "region": p.region, "by_operator": p.by == crate::model::types::Grantor::Operator, "by": p.by.name(), "detected_at_s": p.detected_at.map(SimTime::as_secs_f64), "write_rto_ms": p.rto_us.map(|u| u as f64 / 1e3)}))
+            .map(|p| json!({"epoch": p.epoch, "at_s": p.at.as_secs_f64(), "region": p.region, "by_operator": p.by == crate::model::obs::Grantor::Operator, "by": p.by.name(), "detected_at_s": p.detected_at.map(SimTime::as_secs_f64), "write_rto_ms": p.rto_us.map(|u| u as f64 / 1e3)}))
             .collect();
         json!({
             "operations": self.ops,

@@ -5,22 +5,12 @@
 //! not from formulas. A brownout slows service, removes servers and fails a share of
 //! requests; with deadline propagation a server drops work its client gave up on.
 
-use super::store::ReqMeta;
 use super::types::*;
 use crate::engine::{SimDuration, SimTime};
-use crate::scenario::{Capacity, Dist, Isolation, RegionId};
+use crate::scenario::{Capacity, Dist, Isolation};
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use std::collections::VecDeque;
-
-/// A request waiting for, or holding, a server.
-#[derive(Clone, Copy, Debug)]
-pub struct Job {
-    pub from: RegionId,
-    pub m: ReqMeta,
-    pub req: Req,
-    pub enqueued_at: SimTime,
-}
 
 #[derive(Default)]
 pub struct CellQueue {
@@ -249,7 +239,7 @@ pub fn draw(d: Dist, rng: &mut ChaCha8Rng) -> SimDuration {
 mod tests {
     use super::*;
     use crate::engine::RngStreams;
-    use crate::scenario::{OpKind, ReadClass};
+    use crate::scenario::{OpKind, ReadClass, RegionId};
 
     fn capacity() -> Capacity {
         let text = r#"{"version": 1, "name": "t", "regions": [{"name": "a", "role": "primary"}],

@@ -4,6 +4,8 @@
 //! publish the new configuration to stores and routers. It only knows what messages
 //! told it, so a partition can make it act on a stale picture.
 
+use super::msg::*;
+use super::obs::*;
 use super::types::*;
 use super::Out;
 use crate::engine::{SimDuration, SimTime};

@@ -1,8 +1,8 @@
 //! The closed set of events the world handles, and each one's digest for the trace
 //! hash. Payloads live beside the engine's heap.
 
+use super::msg::*;
 use super::types::*;
-use super::{apptier, store};
 use crate::scenario::RegionId;
 
 /// The closed set of events. Payloads live beside the engine's heap.
@@ -58,7 +58,7 @@ pub enum Event {
     ServiceDone {
         region: RegionId,
         cell: u32,
-        job: apptier::Job,
+        job: Job,
         incarnation: u32,
     },
     /// A crashed server of the cell is back.
@@ -138,8 +138,9 @@ impl Event {
 
 fn msg_word(m: &Msg) -> u64 {
     match m {
-        Msg::Request { m: store::ReqMeta { op, attempt, .. }, .. }
-        | Msg::Response { op, attempt, .. } => u64::from(op.slot) ^ u64::from(*attempt) << 24,
+        Msg::Request { m: ReqMeta { op, attempt, .. }, .. } | Msg::Response { op, attempt, .. } => {
+            u64::from(op.slot) ^ u64::from(*attempt) << 24
+        }
         Msg::Append { prev_lsn, entries, .. } => prev_lsn ^ (entries.len() as u64) << 20,
         Msg::AppendAck { end_lsn, .. } => *end_lsn,
         Msg::Snapshot(s) => s.lsn,

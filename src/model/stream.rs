@@ -7,6 +7,7 @@
 //! record for the operation and performs the effect once the record is as replicated as
 //! the design's writes; an event whose record it finds is skipped.
 
+use super::obs::*;
 use super::store::Store;
 use super::types::*;
 use super::Out;

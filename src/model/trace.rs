@@ -28,7 +28,8 @@
 //!
 //! Fields are added, never renamed, within one `summary.json` schema version.
 
-use super::types::{Msg, Res};
+use super::msg::Msg;
+use super::types::Res;
 use super::{Event, World};
 use crate::scenario::RegionId;
 use std::fmt::Write as _;

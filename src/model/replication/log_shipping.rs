@@ -5,8 +5,10 @@
 
 use super::{Cx, Replication};
 use crate::model::client::{Op, Router};
-use crate::model::store::{ReqMeta, Store};
-use crate::model::types::{Msg, Req};
+use crate::model::msg::Msg;
+use crate::model::store::Store;
+use crate::model::types::Req;
+use crate::model::types::ReqMeta;
 use crate::scenario::{RegionId, Scenario};
 
 pub struct LogShipping;

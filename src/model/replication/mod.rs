@@ -8,10 +8,13 @@
 
 pub mod log_shipping;
 pub mod multi_writer;
+pub mod wire;
 
 use super::client::{Op, Router};
-use super::store::{ReqMeta, Store};
-use super::types::{Msg, Req};
+use super::msg::Msg;
+use super::store::Store;
+use super::types::Req;
+use super::types::ReqMeta;
 use super::Out;
 use crate::engine::SimTime;
 use crate::scenario::{RegionId, Scenario, Topology};

@@ -9,11 +9,14 @@ mod leader;
 mod requests;
 mod roles;
 
+use super::data::*;
+use super::msg::*;
+use super::obs::*;
 use super::types::*;
 use super::Out;
 use crate::engine::{SimDuration, SimTime};
 use crate::scenario::{Design, ReadClass, RegionId, ReplicationMode};
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 
 /// Entries shipped in one append message.
 const APPEND_BATCH_MAX: usize = 512;
@@ -35,15 +38,6 @@ pub const FOLLOWER_LOG_RETAIN: usize = 4_096;
 const FRESH_MARKS_MAX: usize = 1_024;
 /// The apply loop's step.
 pub const APPLY_TICK: SimDuration = SimDuration::from_ms(1);
-
-#[derive(Clone, Copy, Debug, Default)]
-pub struct Cell {
-    pub value: i64,
-    pub version: Version,
-    pub commit_at: SimTime,
-    /// The writes the value reflects (see `Seen`).
-    pub seen: SeenRing,
-}
 
 /// Journal entries kept before the oldest are dropped. The checkers read the journal
 /// after every event, so it only needs to hold what one event can add.
@@ -95,68 +89,12 @@ impl Journal {
     }
 }
 
-/// Idempotency records: a logical operation's key and the version of the write that
-/// carried it out. They live in the datastore, so they replicate (and lag) with the
-/// data; each is kept for the design's record TTL after its commit, then forgotten.
-#[derive(Clone, Debug, Default)]
-pub struct OpRecords {
-    by_key: BTreeMap<u64, (Version, WriteId)>,
-    fifo: VecDeque<(SimTime, u64)>,
-}
-
-impl OpRecords {
-    pub fn insert(&mut self, key: u64, v: Version, w: WriteId, commit_at: SimTime) {
-        if self.by_key.insert(key, (v, w)).is_none() {
-            self.fifo.push_back((commit_at, key));
-        }
-    }
-    /// The version and write that carried out operation `key`.
-    pub fn get(&self, key: u64) -> Option<(Version, WriteId)> {
-        self.by_key.get(&key).copied()
-    }
-    /// Forgets records committed more than `ttl` before `now`.
-    pub fn prune(&mut self, now: SimTime, ttl: SimDuration) {
-        while let Some(&(t, k)) = self.fifo.front() {
-            if now.since(t) <= ttl {
-                break;
-            }
-            self.fifo.pop_front();
-            self.by_key.remove(&k);
-        }
-    }
-    pub fn len(&self) -> usize {
-        self.by_key.len()
-    }
-    pub fn is_empty(&self) -> bool {
-        self.by_key.is_empty()
-    }
-}
-
 #[derive(Clone, Copy, Debug, Default)]
 struct Peer {
     sent: u64,
     acked: u64,
     last_progress: SimTime,
     snapshot_needed: bool,
-}
-
-/// What a request carries besides the operation itself.
-#[derive(Clone, Copy, Debug)]
-pub struct ReqMeta {
-    pub op: OpId,
-    pub attempt: u32,
-    /// The epoch of the routing table that sent it (a fencing token).
-    pub token: u32,
-    /// The logical operation's number; every retry carries the same one.
-    pub op_key: u64,
-    /// The client sends `op_key` as an idempotency key.
-    pub idem: bool,
-    /// The operation publishes an event with its write (outbox).
-    pub effect: bool,
-    /// The operation's kind (its service time) and when its attempt times out.
-    pub kind: crate::scenario::OpKind,
-    pub deadline: SimTime,
-    pub customer: u32,
 }
 
 #[derive(Clone, Debug)]

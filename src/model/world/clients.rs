@@ -80,7 +80,7 @@ impl World {
             region,
             target,
             Msg::Request {
-                m: store::ReqMeta {
+                m: ReqMeta {
                     op: id,
                     attempt,
                     token,

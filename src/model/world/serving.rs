@@ -6,16 +6,10 @@ use super::super::*;
 impl World {
     /// A request reaches region `to`: through its application tier when the design has
     /// one, else straight to the store.
-    pub(in crate::model) fn arrive(
-        &mut self,
-        to: RegionId,
-        from: RegionId,
-        m: store::ReqMeta,
-        req: Req,
-    ) {
+    pub(in crate::model) fn arrive(&mut self, to: RegionId, from: RegionId, m: ReqMeta, req: Req) {
         // Retry amplification counts attempts that reach a region, served or not.
         self.out.obs.push(Obs::Attempt { region: to });
-        let job = apptier::Job { from, m, req, enqueued_at: self.now };
+        let job = Job { from, m, req, enqueued_at: self.now };
         if let Some(id) = self.s.design.identity {
             let cached =
                 self.regions.token_cache.get(&(to, m.customer)).is_some_and(|t| *t > self.now);
@@ -28,7 +22,7 @@ impl World {
     }
 
     /// The identity service answered for `job`, which waits in region `at`.
-    pub(in crate::model) fn identity_reply(&mut self, at: RegionId, job: apptier::Job, ok: bool) {
+    pub(in crate::model) fn identity_reply(&mut self, at: RegionId, job: Job, ok: bool) {
         if !ok {
             let res = Res::Refused(Refusal::Unauthenticated);
             self.out.send(
@@ -45,13 +39,13 @@ impl World {
     }
 
     /// Into the application tier when the design has one, else straight to the store.
-    pub(in crate::model) fn admit(&mut self, to: RegionId, job: apptier::Job) {
+    pub(in crate::model) fn admit(&mut self, to: RegionId, job: Job) {
         let (from, m, req) = (job.from, job.m, job.req);
         let Some(c) = &self.s.design.capacity else {
             self.execute(to, from, m, req);
             return;
         };
-        let job = apptier::Job { enqueued_at: self.now, ..job };
+        let job = Job { enqueued_at: self.now, ..job };
         if let Some(limit) = c.shed_after {
             let (_, oldest) = self.regions.tiers[to.idx()].depth(self.now);
             if oldest > limit {
@@ -88,7 +82,7 @@ impl World {
         &mut self,
         region: RegionId,
         cell: usize,
-        job: apptier::Job,
+        job: Job,
         incarnation: u32,
     ) {
         // Work started before the region's latest outage died with it, and the outage
@@ -137,13 +131,7 @@ impl World {
     }
 
     /// The store (or, with every region writing, the active-active path) handles it.
-    pub(in crate::model) fn execute(
-        &mut self,
-        to: RegionId,
-        from: RegionId,
-        m: store::ReqMeta,
-        req: Req,
-    ) {
+    pub(in crate::model) fn execute(&mut self, to: RegionId, from: RegionId, m: ReqMeta, req: Req) {
         let local_us = self.local(to);
         let st = &mut self.stores[to.idx()];
         let cx = &mut replication::Cx { s: &self.s, now: self.now, local_us, out: &mut self.out };

@@ -1,0 +1,215 @@
+//! What checkers and metrics see: the observable effects of one event, and the
+//! vocabulary they carry.
+
+use super::types::*;
+use crate::engine::SimTime;
+use crate::scenario::{OpKind, RegionId};
+
+/// An entry a follower discarded because the leader's lineage does not have it.
+#[derive(Clone, Copy, Debug)]
+pub struct Discarded {
+    pub version: Version,
+    pub write: WriteId,
+    pub commit_at: SimTime,
+}
+
+/// Which keys a write touched, as the ledger of writes remembers it.
+pub type Keys = [Key; 2];
+
+/// What a read returned to its client.
+#[derive(Clone, Debug)]
+pub struct ReadResult {
+    /// The region whose store answered.
+    pub served_by: RegionId,
+    /// The value (a list's length).
+    pub value: i64,
+    /// A list read's elements (oldest first).
+    pub list: Option<Box<[u64]>>,
+    /// The store's version of the value (the model's label; session tokens use it).
+    pub version: Version,
+    /// The writes the value reflects.
+    pub seen: Seen,
+}
+
+/// Who made a region the writer under an epoch.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Grantor {
+    /// The control plane's automated failover.
+    ControlPlane,
+    /// An operator, through the control plane.
+    Operator,
+    /// The design's emergency successor promoted itself, without the control plane.
+    EmergencySuccessor,
+}
+
+impl Grantor {
+    pub fn name(self) -> &'static str {
+        match self {
+            Grantor::ControlPlane => "control plane",
+            Grantor::Operator => "operator",
+            Grantor::EmergencySuccessor => "emergency successor",
+        }
+    }
+}
+
+/// What checkers and metrics see: the observable effects of one event.
+#[derive(Clone, Debug)]
+pub enum Obs {
+    /// A writer committed an entry: `before` is the entry key's value before it,
+    /// `after` the touched keys' values after it (`NO_KEY` for an unused slot).
+    Commit {
+        region: RegionId,
+        entry: Entry,
+        before: i64,
+        after: [(Key, i64); 2],
+    },
+    Invoke {
+        op: OpId,
+        kind: OpKind,
+        region: RegionId,
+        /// The logical operation's number and what it asks.
+        op_key: u64,
+        req: Req,
+    },
+    /// The client got a definite answer: `write` (and the store's `version` of it) is
+    /// set for acknowledged writes.
+    Complete {
+        op: OpId,
+        kind: OpKind,
+        region: RegionId,
+        ok: bool,
+        version: Option<Version>,
+        write: Option<WriteId>,
+        delta: i64,
+        invoked_at: SimTime,
+        attempts: u32,
+        /// The logical operation's number.
+        op_key: u64,
+        /// The operation's (first) key and its client session.
+        key: Key,
+        session: u32,
+        /// For a read: what it returned (boxed: most observations are not reads).
+        read: Option<Box<ReadResult>>,
+    },
+    /// The client gave up without knowing whether a write happened.
+    Indeterminate {
+        op: OpId,
+        kind: OpKind,
+        region: RegionId,
+        delta: i64,
+        invoked_at: SimTime,
+        op_key: u64,
+    },
+    /// An attempt reached a store (retry amplification).
+    Attempt {
+        region: RegionId,
+    },
+    EpochGranted {
+        epoch: u32,
+        region: RegionId,
+        fenced: bool,
+        by: Grantor,
+        /// When the control plane decided the old writer had failed (`None` when an
+        /// operator promoted by hand).
+        detected_at: Option<SimTime>,
+    },
+    RoleChange {
+        region: RegionId,
+        primary: bool,
+        epoch: u32,
+    },
+    /// A follower threw away entries the new leader's lineage does not hold.
+    Discarded {
+        region: RegionId,
+        entries: Vec<Discarded>,
+        survivor_commit_at: SimTime,
+    },
+    FaultStarted {
+        index: usize,
+    },
+    FaultEnded {
+        index: usize,
+    },
+    LeaseLapsed {
+        region: RegionId,
+    },
+    /// Active-active: the write stamped `loser` no longer counts for `key` in `region`,
+    /// and the write that beat it (`winner`) had not observed it.
+    Superseded {
+        region: RegionId,
+        key: Key,
+        loser: WriteId,
+        winner: WriteId,
+    },
+    /// Active-active: a conditional write was refused because another held or changed
+    /// the key.
+    ConflictRejected {
+        region: RegionId,
+        key: Key,
+    },
+    /// Active-active: a remote update was applied; the touched keys' values after it.
+    Merged {
+        region: RegionId,
+        after: [(Key, i64); 2],
+    },
+    /// A client region's guard on `target` changed: `guard` is "breaker", "detector"
+    /// or "health", `state` its new state.
+    Guard {
+        region: RegionId,
+        target: RegionId,
+        guard: &'static str,
+        state: &'static str,
+    },
+    /// A server of `region`'s application tier finished a request of `customer` in
+    /// `cell`: served (`ok`), failed, or crashed by it.
+    Served {
+        region: RegionId,
+        cell: u32,
+        customer: u32,
+        ok: bool,
+        crashed: bool,
+    },
+    /// A leader shipped its whole state to a follower that could not continue its log.
+    SnapshotSent {
+        region: RegionId,
+        to: RegionId,
+    },
+    /// The writer applied again `count` writes another store had discarded.
+    Reapplied {
+        region: RegionId,
+        count: u64,
+    },
+    /// A worker performed operation `op_key`'s external side effect.
+    Effect {
+        region: RegionId,
+        op_key: u64,
+    },
+    /// A poison message was moved to the dead-letter queue: its effect will not happen.
+    DeadLettered {
+        region: RegionId,
+        op_key: u64,
+    },
+    /// A new writer's workers set `events` events aside instead of replaying them.
+    Quarantined {
+        region: RegionId,
+        events: u64,
+    },
+    /// A region's worker pool starts consuming from log position `from`.
+    WorkersStart {
+        region: RegionId,
+        from: u64,
+        paused: bool,
+    },
+    /// A runbook step starts (`start`) or ends.
+    RunbookStep {
+        step: crate::scenario::StepKind,
+        start: bool,
+    },
+    RoutingChanged {
+        region: RegionId,
+        writer: RegionId,
+        epoch: u32,
+    },
+    /// The liveness phase is over: from now on every region reads every list once.
+    FinalReads,
+}
