@@ -102,7 +102,11 @@ impl Control {
         if current && !promoting {
             self.lease_expiry_local_us =
                 self.lease_expiry_local_us.max(local_us + d.lease.as_us() as i64);
-            out.send(self.region, from, Msg::LeaseGrant { epoch: self.epoch, requested_local_us });
+            out.send(
+                self.region,
+                from,
+                ControlMsg::LeaseGrant { epoch: self.epoch, requested_local_us },
+            );
         }
     }
 
@@ -233,10 +237,10 @@ impl Control {
         let all = (0..regions).map(|i| RegionId(i as u8));
         match kind {
             StepKind::StopWrites => {
-                all.for_each(|to| out.send(self.region, to, Msg::Freeze { frozen: true }))
+                all.for_each(|to| out.send(self.region, to, RunbookMsg::Freeze { frozen: true }))
             }
             StepKind::ResumeTraffic => {
-                all.for_each(|to| out.send(self.region, to, Msg::Freeze { frozen: false }))
+                all.for_each(|to| out.send(self.region, to, RunbookMsg::Freeze { frozen: false }))
             }
             StepKind::DeclareWriter => {
                 if let Some(r) = self.running.as_mut() {
@@ -257,7 +261,7 @@ impl Control {
                 out.send(
                     self.region,
                     p.target,
-                    Msg::Config {
+                    ControlMsg::Config {
                         writer: self.writer,
                         epoch: self.epoch,
                         reconcile: self.reconcile,
@@ -266,14 +270,18 @@ impl Control {
             }
             StepKind::DrainQueues | StepKind::QuarantineQueues => {
                 let quarantine = kind == StepKind::QuarantineQueues;
-                out.send(self.region, p.target, Msg::Queues { epoch: self.epoch, quarantine });
+                out.send(
+                    self.region,
+                    p.target,
+                    RunbookMsg::Queues { epoch: self.epoch, quarantine },
+                );
             }
             StepKind::Reconcile => {
                 // Stores learn it with every configuration from now on, so one cut off
                 // now hears it when it comes back.
                 self.reconcile = true;
                 for i in 0..regions {
-                    out.send(self.region, RegionId(i as u8), Msg::Reconcile);
+                    out.send(self.region, RegionId(i as u8), RunbookMsg::Reconcile);
                 }
             }
             StepKind::InvalidateRouting => {
@@ -289,8 +297,16 @@ impl Control {
         for i in 0..regions {
             let to = RegionId(i as u8);
             let (writer, epoch) = self.published;
-            out.send(self.region, to, Msg::Config { writer, epoch, reconcile: self.reconcile });
-            out.send(self.region, to, Msg::Routing { writer, epoch, lag_us: lag_us.clone() });
+            out.send(
+                self.region,
+                to,
+                ControlMsg::Config { writer, epoch, reconcile: self.reconcile },
+            );
+            out.send(
+                self.region,
+                to,
+                ControlMsg::Routing { writer, epoch, lag_us: lag_us.clone() },
+            );
         }
     }
 }

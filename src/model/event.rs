@@ -85,7 +85,7 @@ impl Event {
                 3 | u64::from(op.slot) << 8 | u64::from(*attempt) << 40
             }
             Event::Deliver { from, to, msg } => {
-                4 | r(*from) << 8 | r(*to) << 16 | msg.tag() << 24 | msg_word(msg) << 32
+                4 | r(*from) << 8 | r(*to) << 16 | msg.tag() << 24 | msg.word() << 32
             }
             Event::ReplFlush { region } => 5 | r(*region) << 8,
             Event::ApplyTick { region } => 6 | r(*region) << 8,
@@ -132,32 +132,6 @@ impl Event {
             Event::ServerRestart { .. } => "server_restart",
             Event::HealthTick => "health_tick",
             Event::LeaseRenew { .. } => "lease_renew",
-        }
-    }
-}
-
-fn msg_word(m: &Msg) -> u64 {
-    match m {
-        Msg::Request { m: ReqMeta { op, attempt, .. }, .. } | Msg::Response { op, attempt, .. } => {
-            u64::from(op.slot) ^ u64::from(*attempt) << 24
-        }
-        Msg::Append { prev_lsn, entries, .. } => prev_lsn ^ (entries.len() as u64) << 20,
-        Msg::AppendAck { end_lsn, .. } => *end_lsn,
-        Msg::Snapshot(s) => s.lsn,
-        Msg::Reconcile | Msg::HealthProbe | Msg::HealthOk => 0,
-        Msg::SuccessorProbe { round } => *round,
-        Msg::SuccessorAck { round, writer_heard } => round << 1 | u64::from(*writer_heard),
-        Msg::IdentityCheck { job } | Msg::IdentityReply { job, .. } => u64::from(job.m.op.slot),
-        Msg::Reapply { entries } => entries.len() as u64,
-        Msg::Updates { updates, end, .. } => updates.first().map_or(*end, |u| u.seq),
-        Msg::UpdatesAck { upto } => *upto,
-        Msg::Propose { pid, .. } | Msg::ProposeReply { pid, .. } | Msg::Decide { pid, .. } => *pid,
-        Msg::Freeze { frozen } => u64::from(*frozen),
-        Msg::Queues { epoch, quarantine } => u64::from(*epoch) << 1 | u64::from(*quarantine),
-        Msg::Heartbeat { report, .. } => report.end_lsn,
-        Msg::LeaseRequest { requested_local_us, .. } => *requested_local_us as u64,
-        Msg::LeaseGrant { epoch, .. } | Msg::Config { epoch, .. } | Msg::Routing { epoch, .. } => {
-            u64::from(*epoch)
         }
     }
 }

@@ -51,8 +51,8 @@ pub struct Out {
 }
 
 impl Out {
-    pub fn send(&mut self, from: RegionId, to: RegionId, msg: Msg) {
-        self.sends.push((from, to, msg));
+    pub fn send(&mut self, from: RegionId, to: RegionId, msg: impl Into<Msg>) {
+        self.sends.push((from, to, msg.into()));
     }
     pub fn timer(&mut self, at: SimTime, ev: Event) {
         self.timers.push((at, ev));

@@ -28,7 +28,7 @@
 //!
 //! Fields are added, never renamed, within one `summary.json` schema version.
 
-use super::msg::Msg;
+use super::msg::{ClientMsg, ControlMsg, LogMsg, Msg, ReplMsg, Wire};
 use super::types::Res;
 use super::{Event, World};
 use crate::scenario::RegionId;
@@ -72,7 +72,7 @@ pub fn event_json(w: &World, ev: &Event, out: &mut String) {
             region(out, "from", *from);
             let _ = write!(out, ",\"msg\":\"{}\"", msg.name());
             match msg {
-                Msg::Request { m, req } => {
+                Msg::Client(ClientMsg::Request { meta: m, req }) => {
                     let _ = write!(
                         out,
                         ",\"op\":{},\"op_kind\":\"{}\",\"key\":{},\"attempt\":{},\"epoch\":{}",
@@ -83,7 +83,7 @@ pub fn event_json(w: &World, ev: &Event, out: &mut String) {
                         m.token
                     );
                 }
-                Msg::Response { op: id, attempt, res } => {
+                Msg::Client(ClientMsg::Response { op: id, attempt, res }) => {
                     op(out, *id);
                     let _ = write!(out, ",\"attempt\":{attempt},\"outcome\":\"");
                     match res {
@@ -96,21 +96,23 @@ pub fn event_json(w: &World, ev: &Event, out: &mut String) {
                     }
                     out.push('"');
                 }
-                Msg::Append { epoch, prev_lsn, entries, .. } => {
+                Msg::Repl(ReplMsg::Log(LogMsg::Append { epoch, prev_lsn, entries, .. })) => {
                     let _ = write!(
                         out,
                         ",\"epoch\":{epoch},\"prev_lsn\":{prev_lsn},\"entries\":{}",
                         entries.len()
                     );
                 }
-                Msg::AppendAck { epoch, end_lsn, .. } => {
+                Msg::Repl(ReplMsg::Log(LogMsg::AppendAck { epoch, end_lsn, .. })) => {
                     let _ = write!(out, ",\"epoch\":{epoch},\"end_lsn\":{end_lsn}");
                 }
-                Msg::Config { writer, epoch, .. } => {
+                Msg::Control(ControlMsg::Config { writer, epoch, .. }) => {
                     region(out, "writer", *writer);
                     let _ = write!(out, ",\"epoch\":{epoch}");
                 }
-                Msg::LeaseRequest { epoch, .. } | Msg::LeaseGrant { epoch, .. } => {
+                Msg::Control(
+                    ControlMsg::LeaseRequest { epoch, .. } | ControlMsg::LeaseGrant { epoch, .. },
+                ) => {
                     let _ = write!(out, ",\"epoch\":{epoch}");
                 }
                 _ => {}

@@ -5,7 +5,7 @@
 
 use super::{Cx, Replication};
 use crate::model::client::{Op, Router};
-use crate::model::msg::Msg;
+use crate::model::msg::{LogMsg, ReplMsg};
 use crate::model::store::Store;
 use crate::model::types::Req;
 use crate::model::types::ReqMeta;
@@ -18,10 +18,19 @@ impl Replication for LogShipping {
         st.on_request(cx.now, cx.local_us, &cx.s.design, client, m, req, cx.out)
     }
 
-    fn deliver(&mut self, st: &mut Store, cx: &mut Cx, from: RegionId, msg: Msg) {
+    fn deliver(&mut self, st: &mut Store, cx: &mut Cx, from: RegionId, msg: ReplMsg) {
+        // One protocol runs per simulation: another protocol's message cannot arrive.
+        let ReplMsg::Log(msg) = msg else { return };
         let d = &cx.s.design;
         match msg {
-            Msg::Append { epoch, prev_lsn, prev_epoch, entries, leader_local_us, leader_end } => {
+            LogMsg::Append {
+                epoch,
+                prev_lsn,
+                prev_epoch,
+                entries,
+                leader_local_us,
+                leader_end,
+            } => {
                 if from == st.leader {
                     st.last_leader_contact = cx.now;
                 }
@@ -38,12 +47,10 @@ impl Replication for LogShipping {
                     cx.out,
                 )
             }
-            Msg::AppendAck { epoch, end_lsn, gap, need_snapshot } => {
+            LogMsg::AppendAck { epoch, end_lsn, gap, need_snapshot } => {
                 st.on_append_ack(cx.now, d, from, epoch, end_lsn, gap, need_snapshot, cx.out)
             }
-            Msg::Snapshot(snap) => st.on_snapshot(d, from, &snap, cx.out),
-            // Another protocol's message has no business here.
-            _ => {}
+            LogMsg::Snapshot(snap) => st.on_snapshot(d, from, &snap, cx.out),
         }
     }
 

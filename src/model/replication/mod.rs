@@ -11,7 +11,7 @@ pub mod multi_writer;
 pub mod wire;
 
 use super::client::{Op, Router};
-use super::msg::Msg;
+use super::msg::ReplMsg;
 use super::store::Store;
 use super::types::Req;
 use super::types::ReqMeta;
@@ -32,7 +32,7 @@ pub trait Replication {
     /// A client's request reached `st` (past the application tier, if any).
     fn request(&mut self, st: &mut Store, cx: &mut Cx, client: RegionId, m: ReqMeta, req: Req);
     /// A message of this protocol reached `st` from `from`.
-    fn deliver(&mut self, st: &mut Store, cx: &mut Cx, from: RegionId, msg: Msg);
+    fn deliver(&mut self, st: &mut Store, cx: &mut Cx, from: RegionId, msg: ReplMsg);
     /// A node's periodic duties (every heartbeat).
     fn node_tick(&mut self, st: &mut Store, cx: &mut Cx);
     /// A node's batch timer fired: ship what is new.

@@ -143,7 +143,7 @@ impl Replication for MultiWriter {
                     cx.out.send(
                         st.region,
                         client,
-                        Msg::Response { op: m.op, attempt: m.attempt, res },
+                        ClientMsg::Response { op: m.op, attempt: m.attempt, res },
                     );
                 }
                 st.schedule_flush(cx.now, &cx.s.design, cx.out);
@@ -151,25 +151,31 @@ impl Replication for MultiWriter {
             }
         };
         if let Some(res) = res {
-            cx.out.send(st.region, client, Msg::Response { op: m.op, attempt: m.attempt, res });
+            cx.out.send(
+                st.region,
+                client,
+                ClientMsg::Response { op: m.op, attempt: m.attempt, res },
+            );
         }
     }
 
-    fn deliver(&mut self, st: &mut Store, cx: &mut Cx, from: RegionId, msg: Msg) {
+    fn deliver(&mut self, st: &mut Store, cx: &mut Cx, from: RegionId, msg: ReplMsg) {
+        // One protocol runs per simulation: another protocol's message cannot arrive.
+        let ReplMsg::Multi(msg) = msg else { return };
         let node = &mut self.nodes[st.region.idx()];
         let (s, now) = (cx.s, cx.now);
         match msg {
-            Msg::Updates { updates, end, sender_local_us } => {
+            MultiMsg::Updates { updates, end, sender_local_us } => {
                 on_updates(st, node, s, now, from, &updates, end, sender_local_us, cx.out)
             }
-            Msg::UpdatesAck { upto } => on_updates_ack(node, now, from, upto),
-            Msg::Propose { pid, key, base } => {
+            MultiMsg::UpdatesAck { upto } => on_updates_ack(node, now, from, upto),
+            MultiMsg::Propose { pid, key, base } => {
                 on_propose(st, node, s, now, from, pid, key, base, cx.out)
             }
-            Msg::ProposeReply { pid, ok } => on_propose_reply(st, node, s, now, pid, ok, cx.out),
-            Msg::Decide { pid, key } => on_decide(node, pid, key),
-            // Another protocol's message has no business here.
-            _ => {}
+            MultiMsg::ProposeReply { pid, ok } => {
+                on_propose_reply(st, node, s, now, pid, ok, cx.out)
+            }
+            MultiMsg::Decide { pid, key } => on_decide(node, pid, key),
         }
     }
 
@@ -288,7 +294,7 @@ pub fn write(
             return finish_proposal(st, node, s, now, pid, true, out);
         }
         for r in s.region_ids().filter(|r| *r != st.region) {
-            out.send(st.region, r, Msg::Propose { pid, key, base: u.base });
+            out.send(st.region, r, MultiMsg::Propose { pid, key, base: u.base });
         }
         return None;
     }
@@ -559,7 +565,11 @@ pub fn flush(
         } else if !keepalive {
             continue;
         }
-        out.send(st.region, r, Msg::Updates { updates: batch, end, sender_local_us: local_us });
+        out.send(
+            st.region,
+            r,
+            MultiMsg::Updates { updates: batch, end, sender_local_us: local_us },
+        );
     }
 }
 
@@ -619,7 +629,7 @@ pub fn on_updates(
         *f = (*f).max(sender_local_us);
     }
     if !updates.is_empty() {
-        out.send(st.region, from, Msg::UpdatesAck { upto: node.received[from.idx()] });
+        out.send(st.region, from, MultiMsg::UpdatesAck { upto: node.received[from.idx()] });
     }
 }
 
@@ -656,7 +666,7 @@ pub fn on_propose(
     if ok {
         node.locks.insert(key, (pid, now + s.design.propose_timeout + s.design.propose_timeout));
     }
-    out.send(st.region, from, Msg::ProposeReply { pid, ok });
+    out.send(st.region, from, MultiMsg::ProposeReply { pid, ok });
 }
 
 pub fn on_propose_reply(
@@ -694,7 +704,7 @@ fn finish_proposal(
         node.locks.remove(&p.update.key);
     }
     for r in s.region_ids().filter(|r| *r != st.region) {
-        out.send(st.region, r, Msg::Decide { pid, key: p.update.key });
+        out.send(st.region, r, MultiMsg::Decide { pid, key: p.update.key });
     }
     let res = if commit {
         commit_local(st, node, s, now, p.update, out)
@@ -702,7 +712,7 @@ fn finish_proposal(
         out.obs.push(Obs::ConflictRejected { region: st.region, key: p.update.key });
         Res::Refused(Refusal::Conflict)
     };
-    out.send(st.region, p.client, Msg::Response { op: p.op, attempt: p.attempt, res });
+    out.send(st.region, p.client, ClientMsg::Response { op: p.op, attempt: p.attempt, res });
     None
 }
 

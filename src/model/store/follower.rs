@@ -167,7 +167,8 @@ impl Store {
 
     /// Answers `leader` with this node's epoch and log end.
     pub(super) fn ack(&self, leader: RegionId, gap: bool, need_snapshot: bool, out: &mut Out) {
-        let msg = Msg::AppendAck { epoch: self.epoch, end_lsn: self.end_lsn, gap, need_snapshot };
+        let msg =
+            LogMsg::AppendAck { epoch: self.epoch, end_lsn: self.end_lsn, gap, need_snapshot };
         out.send(self.region, leader, msg);
     }
 

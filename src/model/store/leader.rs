@@ -11,7 +11,7 @@ impl Store {
         }
         let n = self.discarded.len().min(REAPPLY_BATCH_MAX);
         let entries: Vec<Entry> = self.discarded.drain(..n).collect();
-        out.send(self.region, self.leader, Msg::Reapply { entries });
+        out.send(self.region, self.leader, RunbookMsg::Reapply { entries });
     }
 
     /// The writer applies discarded writes again, as new entries carrying the original
@@ -28,7 +28,7 @@ impl Store {
         out: &mut Out,
     ) {
         if !self.writable(local_us, d) {
-            out.send(self.region, from, Msg::Reapply { entries });
+            out.send(self.region, from, RunbookMsg::Reapply { entries });
             return;
         }
         let mut count = 0;
@@ -143,7 +143,7 @@ impl Store {
                     continue;
                 }
                 let snap = self.snapshot();
-                out.send(self.region, to, Msg::Snapshot(Box::new(snap)));
+                out.send(self.region, to, LogMsg::Snapshot(Box::new(snap)));
                 out.obs.push(Obs::SnapshotSent { region: self.region, to });
                 self.peers[p].sent = self.applied_lsn;
                 self.peers[p].snapshot_needed = false;
@@ -160,7 +160,7 @@ impl Store {
             out.send(
                 self.region,
                 to,
-                Msg::Append {
+                LogMsg::Append {
                     epoch: self.epoch,
                     prev_lsn: peer.sent,
                     prev_epoch,
@@ -249,7 +249,7 @@ impl Store {
             out.send(
                 self.region,
                 p.client,
-                Msg::Response { op: p.op, attempt: p.attempt, res: p.res.clone() },
+                ClientMsg::Response { op: p.op, attempt: p.attempt, res: p.res.clone() },
             );
             self.pending_acks.pop_front();
         }

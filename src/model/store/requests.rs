@@ -24,7 +24,11 @@ impl Store {
             _ => self.write(now, local_us, d, client, m, req, out),
         };
         if let Some(res) = res {
-            out.send(self.region, client, Msg::Response { op: m.op, attempt: m.attempt, res });
+            out.send(
+                self.region,
+                client,
+                ClientMsg::Response { op: m.op, attempt: m.attempt, res },
+            );
         }
     }
 

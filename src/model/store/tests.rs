@@ -41,7 +41,9 @@ fn append(s: &mut Store, d: &Design, from: RegionId, epoch: u32, prev: u64, es: 
 }
 
 fn asked_for_snapshot(out: &Out) -> bool {
-    out.sends.iter().any(|(_, _, m)| matches!(m, Msg::AppendAck { need_snapshot: true, .. }))
+    out.sends.iter().any(|(_, _, m)| {
+        matches!(m, Msg::Repl(ReplMsg::Log(LogMsg::AppendAck { need_snapshot: true, .. })))
+    })
 }
 
 /// A standby promoted under an epoch it never wrote in, then told to follow a leader
@@ -86,7 +88,7 @@ fn a_primary_ships_snapshots_only_of_its_whole_log() {
         out.sends
             .iter()
             .filter_map(|(_, to, m)| match m {
-                Msg::Snapshot(s) if *to == A => Some(s.lsn),
+                Msg::Repl(ReplMsg::Log(LogMsg::Snapshot(s))) if *to == A => Some(s.lsn),
                 _ => None,
             })
             .collect()

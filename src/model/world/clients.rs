@@ -67,7 +67,7 @@ impl World {
                     Event::Deliver {
                         from: target,
                         to: region,
-                        msg: Msg::Response { op: id, attempt, res },
+                        msg: ClientMsg::Response { op: id, attempt, res }.into(),
                     },
                 );
                 return;
@@ -79,8 +79,8 @@ impl World {
         self.out.send(
             region,
             target,
-            Msg::Request {
-                m: ReqMeta {
+            ClientMsg::Request {
+                meta: ReqMeta {
                     op: id,
                     attempt,
                     token,
@@ -119,7 +119,7 @@ impl World {
                     }
                 }
                 g.probing = true;
-                self.out.send(from, to, Msg::HealthProbe);
+                self.out.send(from, to, HealthMsg::Probe);
             }
         }
     }

@@ -1,4 +1,5 @@
-//! Messages arriving at a region, handed to the part they concern.
+//! Messages arriving at a region, handed to the part they concern: one handler per
+//! message family.
 
 use super::super::*;
 
@@ -7,92 +8,125 @@ impl World {
         if !self.regions.up[to.idx()] {
             return;
         }
-        let now = self.now;
-        let local = self.local(to);
-        let d = &self.s.design;
-        let st = &mut self.stores[to.idx()];
-        let out = &mut self.out;
         match msg {
-            Msg::Request { m, req } => self.arrive(to, from, m, req),
-            Msg::Updates { .. }
-            | Msg::UpdatesAck { .. }
-            | Msg::Propose { .. }
-            | Msg::ProposeReply { .. }
-            | Msg::Decide { .. }
-            | Msg::Append { .. }
-            | Msg::AppendAck { .. }
-            | Msg::Snapshot(_) => {
-                let cx = &mut replication::Cx { s: &self.s, now, local_us: local, out };
+            Msg::Client(ClientMsg::Request { meta, req }) => self.arrive(to, from, meta, req),
+            Msg::Client(ClientMsg::Response { op, attempt, res }) => {
+                self.on_response(op, attempt, res)
+            }
+            Msg::Repl(msg) => {
+                let local_us = self.local(to);
+                let st = &mut self.stores[to.idx()];
+                let cx = &mut replication::Cx {
+                    s: &self.s,
+                    now: self.now,
+                    local_us,
+                    out: &mut self.out,
+                };
                 self.replication.deliver(st, cx, from, msg)
             }
-            Msg::Reconcile => st.reconciling = true,
-            Msg::SuccessorProbe { round } => self.successor_probe(to, from, round),
-            Msg::SuccessorAck { round, writer_heard } => {
+            Msg::Control(msg) => self.control_message(from, to, msg),
+            Msg::Runbook(msg) => self.runbook_message(from, to, msg),
+            Msg::Health(msg) => self.health_message(from, to, msg),
+            Msg::Identity(IdentityMsg::Check { job }) => {
+                let ok = self.services.identity_up;
+                self.out.send(to, from, IdentityMsg::Reply { job, ok });
+            }
+            Msg::Identity(IdentityMsg::Reply { job, ok }) => self.identity_reply(to, job, ok),
+            Msg::Successor(SuccessorMsg::Probe { round }) => self.successor_probe(to, from, round),
+            Msg::Successor(SuccessorMsg::Ack { round, writer_heard }) => {
+                let st = &mut self.stores[to.idx()];
                 if let Some(q) = st.quorum.as_mut().filter(|q| q.0 == round) {
                     q.1[from.idx()] = !writer_heard;
                 }
             }
-            // The cheap path: the region's edge answers without its application tier.
-            Msg::HealthProbe => out.send(to, from, Msg::HealthOk),
-            Msg::HealthOk => {
-                let g = &mut self.clients.routers[to.idx()].guards[from.idx()];
-                g.probing = false;
-                g.health.failures = 0;
-                if g.health.down {
-                    g.health.down = false;
-                    out.obs.push(Obs::Guard {
-                        region: to,
-                        target: from,
-                        guard: "health",
-                        state: "up",
-                    });
-                }
-            }
-            Msg::IdentityCheck { job } => {
-                out.send(to, from, Msg::IdentityReply { job, ok: self.services.identity_up });
-            }
-            Msg::IdentityReply { job, ok } => self.identity_reply(to, job, ok),
-            Msg::Reapply { entries } => {
-                // A store that is not the writer passes them back to be retried later.
-                if st.primary {
-                    st.on_reapply(now, local, d, from, entries, out);
-                } else {
-                    st.discarded.extend(entries);
-                }
-            }
-            Msg::Response { op, attempt, res } => self.on_response(op, attempt, res),
-            Msg::Heartbeat { report } => {
-                if to == self.control.region && self.services.control_up {
+        }
+    }
+
+    /// Between the control plane and the nodes (and the routers it tells).
+    fn control_message(&mut self, from: RegionId, to: RegionId, msg: ControlMsg) {
+        let now = self.now;
+        let local_us = self.local(to);
+        let design = &self.s.design;
+        let st = &mut self.stores[to.idx()];
+        let at_control = to == self.control.region && self.services.control_up;
+        match msg {
+            ControlMsg::Heartbeat { report } => {
+                if at_control {
                     self.control.on_heartbeat(now, from, report);
                 }
             }
-            Msg::LeaseRequest { epoch, requested_local_us } => {
-                if to == self.control.region && self.services.control_up {
-                    self.control.on_lease_request(local, d, from, epoch, requested_local_us, out);
+            ControlMsg::LeaseRequest { epoch, requested_local_us } => {
+                if at_control {
+                    let out = &mut self.out;
+                    self.control.on_lease_request(
+                        local_us,
+                        design,
+                        from,
+                        epoch,
+                        requested_local_us,
+                        out,
+                    );
                 }
             }
-            Msg::LeaseGrant { epoch, requested_local_us } => {
+            ControlMsg::LeaseGrant { epoch, requested_local_us } => {
                 st.last_control_contact = now;
                 st.emergency = false;
-                st.on_lease_grant(epoch, requested_local_us, d.lease)
+                st.on_lease_grant(epoch, requested_local_us, design.lease)
             }
-            Msg::Config { writer, epoch, reconcile } => {
+            ControlMsg::Config { writer, epoch, reconcile } => {
                 if from == self.control.region {
                     st.last_control_contact = now;
                 }
                 st.reconciling |= reconcile;
-                st.on_config(now, writer, epoch, out);
+                st.on_config(now, writer, epoch, &mut self.out);
                 self.lease_watch(to);
             }
-            Msg::Freeze { frozen } => st.frozen = frozen,
-            Msg::Queues { epoch, quarantine } => {
-                self.regions.workers[to.idx()].release(epoch, quarantine, st, now, local, d, out)
+            ControlMsg::Routing { writer, epoch, lag_us } => {
+                let apply = Event::RoutingApply { region: to, writer, epoch, lag_us };
+                self.out.timer(now + design.routing_propagation, apply);
             }
-            Msg::Routing { writer, epoch, lag_us } => {
-                out.timer(
-                    now + d.routing_propagation,
-                    Event::RoutingApply { region: to, writer, epoch, lag_us },
-                );
+        }
+    }
+
+    /// The failover runbook's steps as they reach a store.
+    fn runbook_message(&mut self, from: RegionId, to: RegionId, msg: RunbookMsg) {
+        let now = self.now;
+        let local_us = self.local(to);
+        let design = &self.s.design;
+        let st = &mut self.stores[to.idx()];
+        let out = &mut self.out;
+        match msg {
+            RunbookMsg::Reconcile => st.reconciling = true,
+            RunbookMsg::Reapply { entries } => {
+                // A store that is not the writer passes them back to be retried later.
+                if st.primary {
+                    st.on_reapply(now, local_us, design, from, entries, out);
+                } else {
+                    st.discarded.extend(entries);
+                }
+            }
+            RunbookMsg::Freeze { frozen } => st.frozen = frozen,
+            RunbookMsg::Queues { epoch, quarantine } => {
+                let workers = &mut self.regions.workers[to.idx()];
+                workers.release(epoch, quarantine, st, now, local_us, design, out)
+            }
+        }
+    }
+
+    /// Health checks: the cheap path, where the region's edge answers without its
+    /// application tier.
+    fn health_message(&mut self, from: RegionId, to: RegionId, msg: HealthMsg) {
+        match msg {
+            HealthMsg::Probe => self.out.send(to, from, HealthMsg::Ok),
+            HealthMsg::Ok => {
+                let guard = &mut self.clients.routers[to.idx()].guards[from.idx()];
+                guard.probing = false;
+                guard.health.failures = 0;
+                if guard.health.down {
+                    guard.health.down = false;
+                    let obs = Obs::Guard { region: to, target: from, guard: "health", state: "up" };
+                    self.out.obs.push(obs);
+                }
             }
         }
     }

@@ -39,7 +39,7 @@ impl World {
         self.lease_watch(region);
         let lag = self.lag_estimate_us(region, local);
         let report = self.stores[region.idx()].report(lag);
-        self.out.send(region, self.control.region, Msg::Heartbeat { report });
+        self.out.send(region, self.control.region, ControlMsg::Heartbeat { report });
     }
 
     /// Starts a fenced primary's renewal timer if it runs none, firing at once: a node
@@ -65,7 +65,7 @@ impl World {
         else {
             return;
         };
-        let msg = Msg::LeaseRequest { epoch: st.epoch, requested_local_us };
+        let msg = ControlMsg::LeaseRequest { epoch: st.epoch, requested_local_us };
         self.out.send(region, self.control.region, msg);
     }
 
@@ -103,11 +103,15 @@ impl World {
         });
         let lag_us = vec![0; self.s.regions.len()];
         for to in self.s.region_ids() {
-            self.out.send(region, to, Msg::Config { writer: region, epoch, reconcile: false });
             self.out.send(
                 region,
                 to,
-                Msg::Routing { writer: region, epoch, lag_us: lag_us.clone() },
+                ControlMsg::Config { writer: region, epoch, reconcile: false },
+            );
+            self.out.send(
+                region,
+                to,
+                ControlMsg::Routing { writer: region, epoch, lag_us: lag_us.clone() },
             );
         }
     }
@@ -128,7 +132,7 @@ impl World {
         let round = st.quorum.as_ref().map_or(1, |q| q.0 + 1);
         st.quorum = Some((round, vec![false; n]));
         for to in self.s.region_ids().filter(|r| *r != region) {
-            self.out.send(region, to, Msg::SuccessorProbe { round });
+            self.out.send(region, to, SuccessorMsg::Probe { round });
         }
         false
     }
@@ -141,7 +145,7 @@ impl World {
         let writer_heard = st.primary
             || self.now.since(st.last_leader_contact) <= quiet
             || self.now.since(st.last_control_contact) <= d.detect_after;
-        self.out.send(at, from, Msg::SuccessorAck { round, writer_heard });
+        self.out.send(at, from, SuccessorMsg::Ack { round, writer_heard });
     }
 
     /// A node's own estimate of its staleness, on its own clock: what it reports.

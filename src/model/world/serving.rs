@@ -14,7 +14,7 @@ impl World {
             let cached =
                 self.regions.token_cache.get(&(to, m.customer)).is_some_and(|t| *t > self.now);
             if !cached {
-                self.out.send(to, id.region, Msg::IdentityCheck { job });
+                self.out.send(to, id.region, IdentityMsg::Check { job });
                 return;
             }
         }
@@ -28,7 +28,7 @@ impl World {
             self.out.send(
                 at,
                 job.from,
-                Msg::Response { op: job.m.op, attempt: job.m.attempt, res },
+                ClientMsg::Response { op: job.m.op, attempt: job.m.attempt, res },
             );
             return;
         }
@@ -50,7 +50,7 @@ impl World {
             let (_, oldest) = self.regions.tiers[to.idx()].depth(self.now);
             if oldest > limit {
                 let res = Res::Refused(Refusal::Overloaded);
-                self.out.send(to, from, Msg::Response { op: m.op, attempt: m.attempt, res });
+                self.out.send(to, from, ClientMsg::Response { op: m.op, attempt: m.attempt, res });
                 return;
             }
         }
@@ -58,7 +58,7 @@ impl World {
             Ok(cell) => self.start_service(to, cell),
             Err(_) => {
                 let res = Res::Refused(Refusal::Overloaded);
-                self.out.send(to, from, Msg::Response { op: m.op, attempt: m.attempt, res });
+                self.out.send(to, from, ClientMsg::Response { op: m.op, attempt: m.attempt, res });
             }
         }
     }
@@ -122,7 +122,7 @@ impl World {
             self.out.send(
                 region,
                 job.from,
-                Msg::Response { op: job.m.op, attempt: job.m.attempt, res },
+                ClientMsg::Response { op: job.m.op, attempt: job.m.attempt, res },
             );
         } else {
             self.execute(region, job.from, job.m, job.req);
