@@ -309,108 +309,115 @@ fn plan(
     s: &Scenario,
     pol: ConflictPolicy,
     req: Req,
-    m: ReqMeta,
+    meta: ReqMeta,
     local_us: i64,
 ) -> Option<Update> {
-    let n = s.regions.len();
-    let me = st.region.idx();
-    let val = |k: Key| st.cells[k as usize].value;
-    // What this region may spend: under escrow only its own share.
-    let spendable = |k: Key| {
-        if pol == ConflictPolicy::Escrow {
-            node.shares[k as usize * n + me]
-        } else {
-            val(k)
-        }
-    };
-    let counters =
-        matches!(pol, ConflictPolicy::Merge | ConflictPolicy::Escrow | ConflictPolicy::HomeRegion);
-    let (kind, key, value, key2, value2) = match req {
-        Req::Read { .. } => unreachable!("reads do not write"),
-        Req::Write { key, value } => (UpdKind::Set, key, value, NO_KEY, 0),
-        Req::Cas { key, expect, new } => {
-            if val(key) != expect {
-                return None;
-            }
-            (UpdKind::Set, key, new, NO_KEY, 0)
-        }
-        Req::Advance { key, to, checked } => {
-            if checked && !crate::scenario::workflow_legal(val(key), to) {
-                return None;
-            }
-            (UpdKind::Set, key, to, NO_KEY, 0)
-        }
-        Req::Credit { key, amount } => delta_or_set(counters, key, amount, val(key)),
-        Req::Release { key, qty, stock } => {
-            if val(key) + qty > stock {
-                return None;
-            }
-            delta_or_set(counters, key, qty, val(key))
-        }
-        Req::Debit { key, amount, checked } => {
-            if checked && spendable(key) < amount {
-                return None;
-            }
-            delta_or_set(counters, key, -amount, val(key))
-        }
-        Req::Reserve { key, qty, checked } => {
-            if checked && spendable(key) < qty {
-                return None;
-            }
-            delta_or_set(counters, key, -qty, val(key))
-        }
-        Req::Append { key } => {
-            if !st.list_has_room(key) {
-                return None;
-            }
-            (UpdKind::Append, key, m.op_key as i64, NO_KEY, 0)
-        }
-        Req::Transfer { from, to, amount } => {
-            if spendable(from) < amount {
-                return None;
-            }
-            if counters {
-                (UpdKind::Delta, from, -amount, to, amount)
-            } else {
-                (UpdKind::Set, from, val(from) - amount, to, val(to) + amount)
-            }
-        }
-    };
+    let change = change(st, node, s, pol, req, meta.op_key)?;
     // A home region orders its keys' writes, and a conditional write follows the version
     // every region agreed on: their stamps never go backwards. Last-writer-wins stamps
     // with the raw clock, as such stores do.
-    let cur = node.stamps[key as usize].0;
-    let cur2 = if key2 == NO_KEY { Stamp::default() } else { node.stamps[key2 as usize].0 };
+    let base = node.stamps[change.key as usize].0;
+    let base2 =
+        if change.key2 == NO_KEY { Stamp::default() } else { node.stamps[change.key2 as usize].0 };
     let ordered = matches!(pol, ConflictPolicy::HomeRegion | ConflictPolicy::RejectConcurrent);
-    let ts = if ordered { local_us.max(cur.ts.max(cur2.ts) + 1) } else { local_us };
+    let ts = if ordered { local_us.max(base.ts.max(base2.ts) + 1) } else { local_us };
     let ts = ts.max(node.last_ts + 1);
     Some(Update {
         origin: st.region,
         seq: 0,
-        kind,
-        key,
-        value,
-        key2,
-        value2,
+        kind: change.kind,
+        key: change.key,
+        value: change.value,
+        key2: change.key2,
+        value2: change.value2,
         stamp: Stamp { ts, origin: st.region.0 },
-        base: cur,
-        base2: cur2,
-        op_key: m.op_key,
-        write: WriteId::new(m.op_key, m.attempt),
-        effect: m.effect,
+        base,
+        base2,
+        op_key: meta.op_key,
+        write: WriteId::new(meta.op_key, meta.attempt),
+        effect: meta.effect,
     })
 }
 
-fn delta_or_set(
-    counters: bool,
+/// What a write changes: one key (or two, for a transfer), as absolute values or as
+/// deltas. None when the write's own condition fails here.
+struct Change {
+    kind: UpdKind,
     key: Key,
-    delta: i64,
-    current: i64,
-) -> (UpdKind, Key, i64, Key, i64) {
-    if counters {
-        (UpdKind::Delta, key, delta, NO_KEY, 0)
-    } else {
-        (UpdKind::Set, key, current + delta, NO_KEY, 0)
+    value: i64,
+    key2: Key,
+    value2: i64,
+}
+
+impl Change {
+    fn one(kind: UpdKind, key: Key, value: i64) -> Change {
+        Change { kind, key, value, key2: NO_KEY, value2: 0 }
+    }
+}
+
+fn change(
+    st: &Store,
+    node: &Multi,
+    s: &Scenario,
+    pol: ConflictPolicy,
+    req: Req,
+    op_key: u64,
+) -> Option<Change> {
+    let regions = s.regions.len();
+    let me = st.region.idx();
+    let value_of = |k: Key| st.cells[k as usize].value;
+    // What this region may spend: under escrow only its own share.
+    let spendable = |k: Key| {
+        if pol == ConflictPolicy::Escrow {
+            node.shares[k as usize * regions + me]
+        } else {
+            value_of(k)
+        }
+    };
+    let counters =
+        matches!(pol, ConflictPolicy::Merge | ConflictPolicy::Escrow | ConflictPolicy::HomeRegion);
+    let add = |key: Key, delta: i64| {
+        if counters {
+            Change::one(UpdKind::Delta, key, delta)
+        } else {
+            Change::one(UpdKind::Set, key, value_of(key) + delta)
+        }
+    };
+    let set = |key: Key, value: i64| Change::one(UpdKind::Set, key, value);
+    let when = |allowed: bool, change: Change| allowed.then_some(change);
+    match req {
+        Req::Read { .. } => unreachable!("reads do not write"),
+        Req::Write { key, value } => Some(set(key, value)),
+        Req::Cas { key, expect, new } => when(value_of(key) == expect, set(key, new)),
+        Req::Advance { key, to, checked } => {
+            when(!checked || crate::scenario::workflow_legal(value_of(key), to), set(key, to))
+        }
+        Req::Credit { key, amount } => Some(add(key, amount)),
+        Req::Release { key, qty, stock } => when(value_of(key) + qty <= stock, add(key, qty)),
+        Req::Debit { key, amount, checked } => {
+            when(!checked || spendable(key) >= amount, add(key, -amount))
+        }
+        Req::Reserve { key, qty, checked } => {
+            when(!checked || spendable(key) >= qty, add(key, -qty))
+        }
+        Req::Append { key } => {
+            when(st.list_has_room(key), Change::one(UpdKind::Append, key, op_key as i64))
+        }
+        Req::Transfer { from, to, amount } => {
+            let change = if counters {
+                Change { kind: UpdKind::Delta, key: from, value: -amount, key2: to, value2: amount }
+            } else {
+                let (from_value, to_value) = (value_of(from) - amount, value_of(to) + amount);
+                Change {
+                    kind: UpdKind::Set,
+                    key: from,
+                    value: from_value,
+                    key2: to,
+                    value2: to_value,
+                }
+            };
+            when(spendable(from) >= amount, change)
+        }
     }
 }
 
@@ -465,71 +472,27 @@ fn commit_local(
 
 /// Applies an update (local or remote) to this region's state by its kind.
 fn apply(st: &mut Store, node: &mut Multi, s: &Scenario, now: SimTime, u: &Update, out: &mut Out) {
-    let n = s.regions.len();
     match u.kind {
         UpdKind::Append => {
             let len = st.list_push(u.key, u.value as u64);
-            let c = &mut st.cells[u.key as usize];
-            c.value = len;
-            c.version = c.version.max(u.stamp.version());
-            c.commit_at = now;
-            c.seen.push(u.write, now);
+            let cell = &mut st.cells[u.key as usize];
+            cell.value = len;
+            cell.version = cell.version.max(u.stamp.version());
+            cell.commit_at = now;
+            cell.seen.push(u.write, now);
         }
         UpdKind::Delta => {
-            for (k, d) in [(u.key, u.value), (u.key2, u.value2)] {
-                if k == NO_KEY {
-                    continue;
+            for (key, delta) in [(u.key, u.value), (u.key2, u.value2)] {
+                if key != NO_KEY {
+                    apply_delta(st, node, s, now, u, key, delta);
                 }
-                let ki = k as usize;
-                if policy(s, k) == ConflictPolicy::Escrow {
-                    node.shares[ki * n + u.origin.idx()] += d;
-                    st.cells[ki].value = node.shares[ki * n..ki * n + n].iter().sum();
-                } else {
-                    st.cells[ki].value += d;
-                }
-                // The newest stamp applied: what a session token is compared with.
-                st.cells[ki].version = st.cells[ki].version.max(u.stamp.version());
-                st.cells[ki].commit_at = now;
-                st.cells[ki].seen.push(u.write, now);
             }
         }
         UpdKind::Set => {
             // Each key keeps its own stamp: the larger one wins, key by key.
-            for (k, v, base) in [(u.key, u.value, u.base), (u.key2, u.value2, u.base2)] {
-                if k == NO_KEY {
-                    continue;
-                }
-                let (cur, cur_base) = node.stamps[k as usize];
-                // The write the key's value now comes from, by identity.
-                let current = node.winners[k as usize];
-                if u.stamp > cur {
-                    if cur != Stamp::default() && base != cur {
-                        out.obs.push(Obs::Superseded {
-                            region: st.region,
-                            key: k,
-                            loser: current,
-                            winner: u.write,
-                        });
-                    }
-                    node.stamps[k as usize] = (u.stamp, base);
-                    node.winners[k as usize] = u.write;
-                    let c = &mut st.cells[k as usize];
-                    c.value = v;
-                    c.version = u.stamp.version();
-                    c.commit_at = now;
-                    c.seen.push(u.write, now);
-                } else if u.stamp < cur && cur_base != u.stamp {
-                    // The arriving write is older by its stamp: it loses on arrival.
-                    out.obs.push(Obs::Superseded {
-                        region: st.region,
-                        key: k,
-                        loser: u.write,
-                        winner: current,
-                    });
-                } else if u.stamp < cur {
-                    // Older, but the current value was written by a region that had
-                    // seen it: the value reflects it without taking it.
-                    st.cells[k as usize].seen.push(u.write, now);
+            for (key, value, base) in [(u.key, u.value, u.base), (u.key2, u.value2, u.base2)] {
+                if key != NO_KEY {
+                    apply_set(st, node, now, u, key, value, base, out);
                 }
             }
         }
@@ -538,6 +501,70 @@ fn apply(st: &mut Store, node: &mut Multi, s: &Scenario, now: SimTime, u: &Updat
         let after =
             |k: Key| if k == NO_KEY { (NO_KEY, 0) } else { (k, st.cells[k as usize].value) };
         out.obs.push(Obs::Merged { region: st.region, after: [after(u.key), after(u.key2)] });
+    }
+}
+
+/// A counter's change: every delta counts, in any order (under escrow, into the
+/// origin's share).
+fn apply_delta(
+    st: &mut Store,
+    node: &mut Multi,
+    s: &Scenario,
+    now: SimTime,
+    u: &Update,
+    key: Key,
+    delta: i64,
+) {
+    let regions = s.regions.len();
+    let k = key as usize;
+    if policy(s, key) == ConflictPolicy::Escrow {
+        node.shares[k * regions + u.origin.idx()] += delta;
+        st.cells[k].value = node.shares[k * regions..k * regions + regions].iter().sum();
+    } else {
+        st.cells[k].value += delta;
+    }
+    // The newest stamp applied: what a session token is compared with.
+    let cell = &mut st.cells[k];
+    cell.version = cell.version.max(u.stamp.version());
+    cell.commit_at = now;
+    cell.seen.push(u.write, now);
+}
+
+/// An absolute value: the larger stamp wins; the other write is superseded unless the
+/// winner's writer had seen it.
+#[allow(clippy::too_many_arguments)]
+fn apply_set(
+    st: &mut Store,
+    node: &mut Multi,
+    now: SimTime,
+    u: &Update,
+    key: Key,
+    value: i64,
+    base: Stamp,
+    out: &mut Out,
+) {
+    let (current_stamp, current_base) = node.stamps[key as usize];
+    // The write the key's value now comes from, by identity.
+    let current = node.winners[key as usize];
+    let region = st.region;
+    if u.stamp > current_stamp {
+        if current_stamp != Stamp::default() && base != current_stamp {
+            out.obs.push(Obs::Superseded { region, key, loser: current, winner: u.write });
+        }
+        node.stamps[key as usize] = (u.stamp, base);
+        node.winners[key as usize] = u.write;
+        let cell = &mut st.cells[key as usize];
+        cell.value = value;
+        cell.version = u.stamp.version();
+        cell.commit_at = now;
+        cell.seen.push(u.write, now);
+    } else if u.stamp < current_stamp && current_base != u.stamp {
+        // The arriving write is older by its stamp: it loses on arrival.
+        out.obs.push(Obs::Superseded { region, key, loser: u.write, winner: current });
+    } else if u.stamp < current_stamp {
+        // Older, but the current value was written by a region that had seen it: the
+        // value reflects it without taking it.
+        st.cells[key as usize].seen.push(u.write, now);
     }
 }
 
