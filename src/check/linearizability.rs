@@ -28,6 +28,7 @@
 //! assert!(matches!(v, Verdict::NotLinearizable(_)));
 //! ```
 
+mod hash;
 mod models;
 mod search;
 mod svg;
