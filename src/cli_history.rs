@@ -170,7 +170,7 @@ fn parse_init(text: &str) -> Result<Value, String> {
     if !r.at_end() {
         return Err(bad("one value expected".into()));
     }
-    history::edn::to_value(&form).map_err(bad)
+    history::edn::to_value(&form).map_err(|e| bad(e.to_string()))
 }
 
 fn check_files(args: &CheckArgs) -> i32 {
