@@ -442,7 +442,7 @@ fn cmd_compare(
         PathBuf::from("reports").join(format!("{}-compare", safe_dir_name(&base.name)))
     });
     if let Err(e) = crate::output::check_dir("--out", &dir, &["compare.json", "compare.html"]) {
-        return fail(e);
+        return fail(e.to_string());
     }
     let seeds = match (seed, seeds) {
         (Some(s), _) => vec![s],

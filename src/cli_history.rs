@@ -235,10 +235,12 @@ fn check_files(args: &CheckArgs) -> i32 {
                 }
                 if let Some(dir) = &args.svg_dir {
                     let file = dir.join(svg_name(path, &mut svg_names));
-                    let written = crate::output::check_file("--svg-dir", &file).and_then(|()| {
-                        crate::report::write_atomic(&file, cx.svg(&h).as_bytes())
-                            .map_err(|e| format!("--svg-dir {}: {e}", file.display()))
-                    });
+                    let written = crate::output::check_file("--svg-dir", &file)
+                        .map_err(|e| e.to_string())
+                        .and_then(|()| {
+                            crate::report::write_atomic(&file, cx.svg(&h).as_bytes())
+                                .map_err(|e| format!("--svg-dir {}: {e}", file.display()))
+                        });
                     match written {
                         Ok(()) => println!("  timeline: {}", file.display()),
                         Err(e) => {
