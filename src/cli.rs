@@ -448,11 +448,11 @@ fn cmd_compare(
         (Some(s), _) => vec![s],
         (None, Some(spec)) => match compare::parse_seeds(spec) {
             Ok(v) => v,
-            Err(e) => return fail(e),
+            Err(e) => return fail(e.to_string()),
         },
         (None, None) => vec![base.seed],
     };
-    let c = match compare::compare(&path_s, designs, seeds, duration) {
+    let c = match compare::compare(&path_s, designs, seeds, duration, report::key_metrics) {
         Ok(c) => c,
         Err(compare::CompareError::Run { design, seed, err }) => {
             eprintln!("error: design {design}, seed {seed}: {err}");
