@@ -172,6 +172,10 @@ pub enum CompareError {
     Run { design: String, seed: u64, err: SimError },
 }
 
+/// What one design's run on one seed leaves: its outcome, and the whole run when the
+/// seed is the first (the overlaid plots draw it).
+type Kept<M> = (Outcome<M>, Option<RunResult>);
+
 /// Runs every design on every seed (in parallel; the result does not depend on how
 /// many threads ran it) against the scenario at `path`, keeping `headline(run)` of
 /// each run.
@@ -193,29 +197,30 @@ pub fn compare<M: Send>(
             scenario::with_design(path, &text, label, &d.patch)
         })
         .collect::<Result<_, _>>()?;
+    // Every (design, seed index) pair, design by design: the order results are kept in.
     let jobs: Vec<(usize, usize)> =
         (0..designs.len()).flat_map(|d| (0..seeds.len()).map(move |i| (d, i))).collect();
-    let results: Vec<Result<(Outcome<M>, Option<RunResult>), CompareError>> = jobs
+    let results: Vec<Result<Kept<M>, CompareError>> = jobs
         .par_iter()
-        .map(|&(d, i)| {
-            let opts = RunOptions { seed: Some(seeds[i]), duration, ..Default::default() };
-            let r = sim::run(&scenarios[d], &opts).map_err(|err| CompareError::Run {
-                design: designs[d].name.clone(),
-                seed: seeds[i],
+        .map(|&(design, seed_index)| {
+            let seed = seeds[seed_index];
+            let opts = RunOptions { seed: Some(seed), duration, ..Default::default() };
+            let run = sim::run(&scenarios[design], &opts).map_err(|err| CompareError::Run {
+                design: designs[design].name.clone(),
+                seed,
                 err,
             })?;
-            let o = Outcome::of(&r, &headline);
-            Ok((o, (i == 0).then_some(r)))
+            Ok((Outcome::of(&run, &headline), (seed_index == 0).then_some(run)))
         })
         .collect();
     let mut outcomes: Vec<Vec<Outcome<M>>> = Vec::with_capacity(designs.len());
     outcomes.resize_with(designs.len(), || Vec::with_capacity(seeds.len()));
     let mut first = Vec::with_capacity(designs.len());
-    for (&(d, _), res) in jobs.iter().zip(results) {
-        let (o, r) = res?;
-        outcomes[d].push(o);
-        if let Some(r) = r {
-            first.push(r);
+    for (&(design, _), result) in jobs.iter().zip(results) {
+        let (outcome, run) = result?;
+        outcomes[design].push(outcome);
+        if let Some(run) = run {
+            first.push(run);
         }
     }
     Ok(Comparison { scenario: Arc::new(base), designs, seeds, outcomes, first })
