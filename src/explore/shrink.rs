@@ -9,8 +9,8 @@
 //! needs. Candidates are tried in fixed batches and the first (in order) that still
 //! fails wins, so the result does not depend on the thread count.
 
-use crate::scenario;
-use crate::sim::{self, RunOptions};
+use crate::scenario::{self, ScenarioError};
+use crate::sim::{self, RunOptions, SimError};
 use rayon::prelude::*;
 use serde_json::{json, Value};
 
@@ -38,6 +38,8 @@ impl std::fmt::Display for Size {
     }
 }
 
+/// The result of a shrink: the scenario as a JSON document ready to write, the
+/// invariant it still violates, the attempts spent and the sizes before and after.
 pub struct Shrunk {
     pub scenario: Value,
     pub invariant: String,
@@ -45,6 +47,31 @@ pub struct Shrunk {
     pub attempts_max: u32,
     pub before: Size,
     pub after: Size,
+}
+
+/// Why a run cannot be shrunk: the file, the seed's first run, or the invariant asked
+/// for. Each message names the file or the flag.
+#[derive(Debug, thiserror::Error)]
+pub enum ShrinkError {
+    #[error("{path}: cannot read: {source}")]
+    Unreadable { path: String, source: std::io::Error },
+    #[error(transparent)]
+    Scenario(#[from] ScenarioError),
+    #[error("{path}: {source}")]
+    Json { path: String, source: serde_json::Error },
+    #[error("{path}: not a JSON object")]
+    NotAnObject { path: String },
+    #[error("seed {seed}: {source}")]
+    Run { seed: u64, source: SimError },
+    #[error(
+        "seed {seed} of {path} does not violate {invariant} (it violates: {}); nothing to shrink",
+        if violated.is_empty() { "nothing".to_string() } else { violated.join(", ") }
+    )]
+    NotViolated { seed: u64, path: String, invariant: String, violated: Vec<String> },
+    #[error("--invariant {invariant:?}: unknown; known: {}", scenario::KNOWN_INVARIANTS.join(", "))]
+    UnknownInvariant { invariant: String },
+    #[error("seed {seed} of {path} violates no invariant; nothing to shrink")]
+    NothingViolated { seed: u64, path: String },
 }
 
 struct Shrinker<'a> {
@@ -153,11 +180,12 @@ pub fn shrink(
     seed: u64,
     invariant: Option<&str>,
     attempts_max: u32,
-) -> Result<Shrunk, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{path}: cannot read: {e}"))?;
-    let s = scenario::from_str(path, &text).map_err(|e| e.to_string())?;
+) -> Result<Shrunk, ShrinkError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|source| ShrinkError::Unreadable { path: path.to_string(), source })?;
+    let s = scenario::from_str(path, &text)?;
     let mut doc: Value = serde_json::from_str(text.strip_prefix('\u{feff}').unwrap_or(&text))
-        .map_err(|e| format!("{path}: {e}"))?;
+        .map_err(|source| ShrinkError::Json { path: path.to_string(), source })?;
     // The seed's whole schedule becomes a fixed list.
     let mut fs = faults(&doc);
     if let Some(sw) = &s.swarm {
@@ -166,37 +194,32 @@ pub fn shrink(
     fs.sort_by(|a, b| {
         a["at_s"].as_f64().unwrap_or(0.0).total_cmp(&b["at_s"].as_f64().unwrap_or(0.0))
     });
-    let o = doc.as_object_mut().ok_or_else(|| format!("{path}: not a JSON object"))?;
+    let o =
+        doc.as_object_mut().ok_or_else(|| ShrinkError::NotAnObject { path: path.to_string() })?;
     for k in ["swarm", "variants", "expect"] {
         o.remove(k);
     }
     o.insert("seed".into(), seed.into());
     o.insert("faults".into(), Value::Array(fs));
-    let s0 = scenario::from_str(path, &doc.to_string()).map_err(|e| e.to_string())?;
-    let r0 = sim::run(&s0, &RunOptions::default()).map_err(|e| format!("seed {seed}: {e}"))?;
+    let s0 = scenario::from_str(path, &doc.to_string())?;
+    let r0 = sim::run(&s0, &RunOptions::default())
+        .map_err(|source| ShrinkError::Run { seed, source })?;
     let violated: Vec<&str> =
         r0.invariants.iter().filter(|i| i.status == "violated").map(|i| i.id).collect();
     let invariant = match invariant {
         Some(id) if violated.contains(&id) => id.to_string(),
         Some(id) if scenario::KNOWN_INVARIANTS.contains(&id) => {
-            return Err(format!(
-                "seed {seed} of {path} does not violate {id} (it violates: {}); nothing to shrink",
-                if violated.is_empty() { "nothing".to_string() } else { violated.join(", ") }
-            ))
+            return Err(ShrinkError::NotViolated {
+                seed,
+                path: path.to_string(),
+                invariant: id.to_string(),
+                violated: violated.iter().map(|v| v.to_string()).collect(),
+            })
         }
-        Some(id) => {
-            return Err(format!(
-                "--invariant {id:?}: unknown; known: {}",
-                scenario::KNOWN_INVARIANTS.join(", ")
-            ))
-        }
+        Some(id) => return Err(ShrinkError::UnknownInvariant { invariant: id.to_string() }),
         None => match violated.first() {
             Some(id) => id.to_string(),
-            None => {
-                return Err(format!(
-                    "seed {seed} of {path} violates no invariant; nothing to shrink"
-                ))
-            }
+            None => return Err(ShrinkError::NothingViolated { seed, path: path.to_string() }),
         },
     };
     let before = size(&doc, r0.events);
