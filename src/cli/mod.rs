@@ -282,13 +282,13 @@ fn dispatch(cmd: Cmd, force: bool) -> Result<ExitCode, CliError> {
 
 /// A scenario name as a folder name: markup and separators become dashes.
 fn safe_dir_name(name: &str) -> String {
-    let s: String = name
+    let dir: String = name
         .chars()
         .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '-' })
         .collect();
-    if s.is_empty() {
+    if dir.is_empty() {
         "scenario".into()
     } else {
-        s
+        dir
     }
 }

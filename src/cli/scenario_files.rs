@@ -109,12 +109,12 @@ pub fn cmd_validate(files: &[PathBuf]) -> ExitCode {
             continue;
         }
         match scenario::load(&file.to_string_lossy()) {
-            Ok(s) => println!(
+            Ok(loaded) => println!(
                 "{}: ok ({}, {} regions, {} faults)",
                 file.display(),
-                s.name,
-                s.regions.len(),
-                s.faults.len()
+                loaded.name,
+                loaded.regions.len(),
+                loaded.faults.len()
             ),
             Err(e) => {
                 eprintln!("error: {e}");

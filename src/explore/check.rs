@@ -185,21 +185,22 @@ pub fn merge(parts: Vec<(String, Value)>) -> Result<Value, MergeError> {
     let first_name = &parts[0].0;
     let mut shards = ShardTally::new(first_name);
     let mut rows: Vec<CheckRow> = Vec::new();
-    for (name, v) in &parts {
-        if v["files"] != files {
+    for (name, output) in &parts {
+        if output["files"] != files {
             return Err(MergeError::OtherFiles {
                 name: name.clone(),
                 first_name: first_name.clone(),
             });
         }
-        let (Some(i), Some(n)) = (v["shard"]["index"].as_u64(), v["shard"]["of"].as_u64()) else {
+        let shard = &output["shard"];
+        let (Some(index), Some(of)) = (shard["index"].as_u64(), shard["of"].as_u64()) else {
             return Err(MergeError::WholeCheck { name: name.clone() });
         };
-        shards.take(name, i, n)?;
-        if v["partial"] == true {
+        shards.take(name, index, of)?;
+        if output["partial"] == true {
             return Err(MergeError::Partial { name: name.clone() });
         }
-        let shard_rows: Vec<CheckRow> = serde_json::from_value(v["rows"].clone())
+        let shard_rows: Vec<CheckRow> = serde_json::from_value(output["rows"].clone())
             .map_err(|source| MergeError::Field { name: name.clone(), field: "rows", source })?;
         rows.extend(shard_rows);
     }

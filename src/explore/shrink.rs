@@ -199,9 +199,9 @@ impl Shrinker<'_> {
         for target in [last_fault_end(&best.doc) + 5.0, duration_s / 2.0] {
             let cut_s = ms(target.max(1.0));
             if cut_s < duration_s {
-                let mut d = best.doc.clone();
-                d["duration_s"] = json!(cut_s);
-                candidates.push(d);
+                let mut candidate = best.doc.clone();
+                candidate["duration_s"] = json!(cut_s);
+                candidates.push(candidate);
             }
         }
         self.try_candidates(best, candidates)
@@ -212,9 +212,9 @@ impl Shrinker<'_> {
         let Some(rate) = best.doc["workload"]["rate_per_s"].as_f64().filter(|r| *r >= 2.0) else {
             return false;
         };
-        let mut d = best.doc.clone();
-        d["workload"]["rate_per_s"] = json!((rate / 2.0).floor());
-        self.try_candidates(best, vec![d])
+        let mut candidate = best.doc.clone();
+        candidate["workload"]["rate_per_s"] = json!((rate / 2.0).floor());
+        self.try_candidates(best, vec![candidate])
     }
 
     /// Drops regions no fault needs (validation refuses the ones the design needs).
@@ -235,10 +235,10 @@ impl Shrinker<'_> {
 /// `fault` with `field` halved (to the millisecond), unless it is below 0.2 s already.
 fn halved(fault: &Value, field: &str) -> Option<Value> {
     match fault[field].as_f64() {
-        Some(x) if x >= 0.2 => {
-            let mut g = fault.clone();
-            g[field] = json!(ms(x / 2.0));
-            Some(g)
+        Some(value) if value >= 0.2 => {
+            let mut edited = fault.clone();
+            edited[field] = json!(ms(value / 2.0));
+            Some(edited)
         }
         _ => None,
     }
@@ -344,23 +344,23 @@ pub fn shrink(
 fn with_fixed_schedule(path: &str, seed: u64) -> Result<Value, ShrinkError> {
     let text = std::fs::read_to_string(path)
         .map_err(|source| ShrinkError::Unreadable { path: path.to_string(), source })?;
-    let s = scenario::from_str(path, &text)?;
+    let parsed = scenario::from_str(path, &text)?;
     let mut doc: Value = serde_json::from_str(text.strip_prefix('\u{feff}').unwrap_or(&text))
         .map_err(|source| ShrinkError::Json { path: path.to_string(), source })?;
-    let mut fs = faults(&doc);
-    if let Some(sw) = &s.swarm {
-        fs.extend(super::swarm::draw(&s, sw, seed));
+    let mut schedule = faults(&doc);
+    if let Some(swarm) = &parsed.swarm {
+        schedule.extend(super::swarm::draw(&parsed, swarm, seed));
     }
-    fs.sort_by(|a, b| {
+    schedule.sort_by(|a, b| {
         a["at_s"].as_f64().unwrap_or(0.0).total_cmp(&b["at_s"].as_f64().unwrap_or(0.0))
     });
-    let o =
+    let fields =
         doc.as_object_mut().ok_or_else(|| ShrinkError::NotAnObject { path: path.to_string() })?;
-    for k in ["swarm", "variants", "expect"] {
-        o.remove(k);
+    for key in ["swarm", "variants", "expect"] {
+        fields.remove(key);
     }
-    o.insert("seed".into(), seed.into());
-    o.insert("faults".into(), Value::Array(fs));
+    fields.insert("seed".into(), seed.into());
+    fields.insert("faults".into(), Value::Array(schedule));
     Ok(doc)
 }
 
@@ -399,9 +399,9 @@ fn described(
     after: &Size,
 ) -> Value {
     let name = doc["name"].as_str().unwrap_or("scenario").to_string();
-    let o = doc.as_object_mut().expect("an object");
-    o.insert("name".into(), format!("{name}-shrunk-seed-{seed}").into());
-    o.insert(
+    let fields = doc.as_object_mut().expect("an object");
+    fields.insert("name".into(), format!("{name}-shrunk-seed-{seed}").into());
+    fields.insert(
         "description".into(),
         format!(
             "Shrunk by gameday shrink from {path} seed {seed}: the smallest drill found that still violates {} ({before} before; {after} after; {} of {} attempts).",
@@ -409,6 +409,6 @@ fn described(
         )
         .into(),
     );
-    o.insert("expect".into(), json!({"violated": [shrinker.invariant]}));
+    fields.insert("expect".into(), json!({"violated": [shrinker.invariant]}));
     doc
 }

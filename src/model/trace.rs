@@ -99,12 +99,12 @@ impl Line<'_> {
 
     /// The logical operation, its kind and key, while the operation is still known.
     fn op(&mut self, id: OpId) {
-        if let Some(o) = self.world.ops.get(id) {
+        if let Some(live) = self.world.ops.get(id) {
             self.push(format_args!(
                 ",\"op\":{},\"op_kind\":\"{}\",\"key\":{}",
-                o.key,
-                o.kind.name(),
-                o.req.key()
+                live.key,
+                live.kind.name(),
+                live.req.key()
             ));
         }
     }
@@ -112,9 +112,9 @@ impl Line<'_> {
     /// An attempt: the operation, the attempt's number from 1, and the client's region.
     fn attempt(&mut self, id: OpId) {
         self.op(id);
-        if let Some(o) = self.world.ops.get(id) {
-            self.push(format_args!(",\"attempt\":{}", o.attempt + 1));
-            self.region("region", o.region);
+        if let Some(live) = self.world.ops.get(id) {
+            self.push(format_args!(",\"attempt\":{}", live.attempt + 1));
+            self.region("region", live.region);
         }
     }
 
