@@ -2,9 +2,10 @@
 //! every outcome to an exit code (0 met, 1 unmet, 2 bad input or usage, 3 limit hit or
 //! internal error, 130 interrupted; see `exit`). `main` only calls `run`.
 //!
-//! Each command lives in its own file and returns its verdict's exit code or a
-//! `CliError`; only `run` prints errors. The command line sits above everything else:
-//! nothing outside this folder imports from it.
+//! Each command lives in its own file and returns its verdict's exit code or the
+//! `CliError` that stopped it, which only `run` prints (`validate` and `history check`
+//! report each file's own error and go on to the next). The command line sits above
+//! everything else: nothing outside this folder imports from it.
 
 mod args;
 mod compare;
