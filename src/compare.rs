@@ -2,9 +2,12 @@
 //! timeline and seeds, and gathers what each run found, design by design. A design is
 //! a JSON merge patch over the scenario's `design` (from a file, or a `variants`
 //! entry), so two designs differ in exactly what their files say.
+//!
+//! Computing a comparison never depends on how it is shown: the headline metrics each
+//! run keeps are whatever the caller's summary function returns (the report's
+//! `key_metrics`), and `report::compare` renders the result.
 
 use crate::engine::SimDuration;
-use crate::report::{key_metrics, KeyMetric};
 use crate::scenario::{self, Scenario, ScenarioError};
 use crate::sim::{self, RunOptions, RunResult, SimError};
 use rayon::prelude::*;
@@ -113,17 +116,18 @@ pub fn variants(s: &Scenario) -> Vec<DesignSpec> {
 }
 
 /// What one run of one design found, in a form that is cheap to keep for many seeds.
+/// `M` is the run's headline metrics, as the caller's summary function gives them.
 #[derive(Clone, Debug)]
-pub struct Outcome {
+pub struct Outcome<M> {
     pub seed: u64,
     pub trace_hash: u64,
     /// `(invariant, violated, count)` in the checkers' order.
     pub invariants: Vec<(&'static str, bool, u64)>,
-    pub metrics: Vec<KeyMetric>,
+    pub metrics: M,
 }
 
-impl Outcome {
-    fn of(r: &RunResult) -> Self {
+impl<M> Outcome<M> {
+    fn of(r: &RunResult, headline: impl Fn(&RunResult) -> M) -> Self {
         Outcome {
             seed: r.seed,
             trace_hash: r.trace_hash,
@@ -132,18 +136,18 @@ impl Outcome {
                 .iter()
                 .map(|i| (i.id, i.status == "violated", i.count))
                 .collect(),
-            metrics: key_metrics(r),
+            metrics: headline(r),
         }
     }
 }
 
 /// Everything a comparison found.
-pub struct Comparison {
+pub struct Comparison<M> {
     pub scenario: Arc<Scenario>,
     pub designs: Vec<DesignSpec>,
     pub seeds: Vec<u64>,
     /// `outcomes[d][i]`: design `d` on `seeds[i]`.
-    pub outcomes: Vec<Vec<Outcome>>,
+    pub outcomes: Vec<Vec<Outcome<M>>>,
     /// Each design's full run on the first seed, for the overlaid plots.
     pub first: Vec<RunResult>,
 }
@@ -152,42 +156,37 @@ pub struct Comparison {
 pub enum CompareError {
     #[error("{0}")]
     Input(#[from] ScenarioError),
-    #[error("{0}")]
-    Usage(String),
+    #[error(
+        "compare needs at least two designs (--design FILE, twice or more, or `variants` in \
+         {path}); got {count}"
+    )]
+    TooFewDesigns { path: String, count: usize },
+    #[error("at most {DESIGNS_MAX} designs per comparison; got {count}")]
+    TooManyDesigns { count: usize },
+    #[error(
+        "two designs are named \"{name}\" ({first} and {second}); give each design file its \
+         own \"name\""
+    )]
+    DuplicateName { name: String, first: String, second: String },
     #[error("design {design}, seed {seed}: {err}")]
     Run { design: String, seed: u64, err: SimError },
 }
 
+/// What one design's run on one seed leaves: its outcome, and the whole run when the
+/// seed is the first (the overlaid plots draw it).
+type Kept<M> = (Outcome<M>, Option<RunResult>);
+
 /// Runs every design on every seed (in parallel; the result does not depend on how
-/// many threads ran it) against the scenario at `path`.
-pub fn compare(
+/// many threads ran it) against the scenario at `path`, keeping `headline(run)` of
+/// each run.
+pub fn compare<M: Send>(
     path: &str,
     designs: Vec<DesignSpec>,
     seeds: Vec<u64>,
     duration: Option<SimDuration>,
-) -> Result<Comparison, CompareError> {
-    if designs.len() < 2 {
-        return Err(CompareError::Usage(format!(
-            "compare needs at least two designs (--design FILE, twice or more, or `variants` in {path}); got {}",
-            designs.len()
-        )));
-    }
-    if designs.len() > DESIGNS_MAX {
-        return Err(CompareError::Usage(format!(
-            "at most {DESIGNS_MAX} designs per comparison; got {}",
-            designs.len()
-        )));
-    }
-    for (i, d) in designs.iter().enumerate() {
-        if designs[..i].iter().any(|e| e.name == d.name) {
-            return Err(CompareError::Usage(format!(
-                "two designs are named \"{}\" ({} and {}); give each design file its own \"name\"",
-                d.name,
-                designs[..i].iter().find(|e| e.name == d.name).expect("found").origin,
-                d.origin
-            )));
-        }
-    }
+    headline: impl Fn(&RunResult) -> M + Sync,
+) -> Result<Comparison<M>, CompareError> {
+    check_designs(path, &designs)?;
     let text = std::fs::read_to_string(path)
         .map_err(|e| ScenarioError::Io { file: path.to_string(), reason: e.to_string() })?;
     let base = scenario::from_str(path, &text)?;
@@ -198,52 +197,82 @@ pub fn compare(
             scenario::with_design(path, &text, label, &d.patch)
         })
         .collect::<Result<_, _>>()?;
+    // Every (design, seed index) pair, design by design: the order results are kept in.
     let jobs: Vec<(usize, usize)> =
         (0..designs.len()).flat_map(|d| (0..seeds.len()).map(move |i| (d, i))).collect();
-    let results: Vec<Result<(Outcome, Option<RunResult>), CompareError>> = jobs
+    let results: Vec<Result<Kept<M>, CompareError>> = jobs
         .par_iter()
-        .map(|&(d, i)| {
-            let opts = RunOptions { seed: Some(seeds[i]), duration, ..Default::default() };
-            let r = sim::run(&scenarios[d], &opts).map_err(|err| CompareError::Run {
-                design: designs[d].name.clone(),
-                seed: seeds[i],
+        .map(|&(design, seed_index)| {
+            let seed = seeds[seed_index];
+            let opts = RunOptions { seed: Some(seed), duration, ..Default::default() };
+            let run = sim::run(&scenarios[design], &opts).map_err(|err| CompareError::Run {
+                design: designs[design].name.clone(),
+                seed,
                 err,
             })?;
-            let o = Outcome::of(&r);
-            Ok((o, (i == 0).then_some(r)))
+            Ok((Outcome::of(&run, &headline), (seed_index == 0).then_some(run)))
         })
         .collect();
-    let mut outcomes: Vec<Vec<Outcome>> = vec![Vec::with_capacity(seeds.len()); designs.len()];
+    let mut outcomes: Vec<Vec<Outcome<M>>> = Vec::with_capacity(designs.len());
+    outcomes.resize_with(designs.len(), || Vec::with_capacity(seeds.len()));
     let mut first = Vec::with_capacity(designs.len());
-    for (&(d, _), res) in jobs.iter().zip(results) {
-        let (o, r) = res?;
-        outcomes[d].push(o);
-        if let Some(r) = r {
-            first.push(r);
+    for (&(design, _), result) in jobs.iter().zip(results) {
+        let (outcome, run) = result?;
+        outcomes[design].push(outcome);
+        if let Some(run) = run {
+            first.push(run);
         }
     }
     Ok(Comparison { scenario: Arc::new(base), designs, seeds, outcomes, first })
 }
 
+/// Two to `DESIGNS_MAX` designs, each with a name of its own.
+fn check_designs(path: &str, designs: &[DesignSpec]) -> Result<(), CompareError> {
+    if designs.len() < 2 {
+        return Err(CompareError::TooFewDesigns { path: path.to_string(), count: designs.len() });
+    }
+    if designs.len() > DESIGNS_MAX {
+        return Err(CompareError::TooManyDesigns { count: designs.len() });
+    }
+    for (i, d) in designs.iter().enumerate() {
+        if let Some(earlier) = designs[..i].iter().find(|e| e.name == d.name) {
+            return Err(CompareError::DuplicateName {
+                name: d.name.clone(),
+                first: earlier.origin.clone(),
+                second: d.origin.clone(),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// A `--seeds` value that is not a range of seeds gameday can run.
+#[derive(Debug, PartialEq, thiserror::Error)]
+pub enum SeedsError {
+    #[error("--seeds {spec:?}: expected A..B (both included, e.g. 1..100) or one seed N")]
+    Malformed { spec: String },
+    #[error("--seeds {spec:?}: the range is empty ({to} is below {from})")]
+    Empty { spec: String, from: u64, to: u64 },
+    #[error("--seeds {spec:?}: at most {SEEDS_MAX} seeds per run; split the range")]
+    TooMany { spec: String },
+}
+
 /// Parses `A..B` (inclusive: `1..100` is a hundred seeds) or a single seed `N`.
-pub fn parse_seeds(spec: &str) -> Result<Vec<u64>, String> {
-    let bad =
-        || format!("--seeds {spec:?}: expected A..B (both included, e.g. 1..100) or one seed N");
-    let (a, b) = match spec.split_once("..") {
-        Some((a, b)) => (a.trim(), b.trim().trim_start_matches('=')),
+pub fn parse_seeds(spec: &str) -> Result<Vec<u64>, SeedsError> {
+    let malformed = || SeedsError::Malformed { spec: spec.to_string() };
+    let (from, to) = match spec.split_once("..") {
+        Some((from, to)) => (from.trim(), to.trim().trim_start_matches('=')),
         None => (spec.trim(), spec.trim()),
     };
-    let a: u64 = a.parse().map_err(|_| bad())?;
-    let b: u64 = b.parse().map_err(|_| bad())?;
-    if b < a {
-        return Err(format!("--seeds {spec:?}: the range is empty ({b} is below {a})"));
+    let from: u64 = from.parse().map_err(|_| malformed())?;
+    let to: u64 = to.parse().map_err(|_| malformed())?;
+    if to < from {
+        return Err(SeedsError::Empty { spec: spec.to_string(), from, to });
     }
-    if b - a >= SEEDS_MAX {
-        return Err(format!(
-            "--seeds {spec:?}: at most {SEEDS_MAX} seeds per run; split the range"
-        ));
+    if to - from >= SEEDS_MAX {
+        return Err(SeedsError::TooMany { spec: spec.to_string() });
     }
-    Ok((a..=b).collect())
+    Ok((from..=to).collect())
 }
 
 #[cfg(test)]
@@ -255,9 +284,9 @@ mod tests {
         assert_eq!(parse_seeds("3..5").unwrap(), vec![3, 4, 5]);
         assert_eq!(parse_seeds("3..=5").unwrap(), vec![3, 4, 5]);
         assert_eq!(parse_seeds("7").unwrap(), vec![7]);
-        assert!(parse_seeds("5..3").unwrap_err().contains("empty"));
-        assert!(parse_seeds("a..3").unwrap_err().contains("A..B"));
-        assert!(parse_seeds("0..200000").unwrap_err().contains("at most"));
+        assert!(parse_seeds("5..3").unwrap_err().to_string().contains("empty"));
+        assert!(parse_seeds("a..3").unwrap_err().to_string().contains("A..B"));
+        assert!(parse_seeds("0..200000").unwrap_err().to_string().contains("at most"));
     }
 
     #[test]

@@ -3,8 +3,6 @@
 
 pub mod check;
 pub mod cli;
-pub mod cli_explore;
-pub mod cli_history;
 pub mod compare;
 pub mod engine;
 pub mod explore;

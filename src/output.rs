@@ -3,7 +3,7 @@
 //! the user passed by mistake above all, unless `--force` is given.
 
 use std::io::Read;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 /// `--force`, set once by the command line before any command runs.
@@ -24,12 +24,35 @@ static REPORT_BYTES_MAX: AtomicU64 = AtomicU64::new(REPORT_MB_MAX_DEFAULT as u64
 pub const REPORT_MB_MAX_DEFAULT: f64 = 64.0;
 const MB: u64 = 1 << 20;
 
+/// Why an output may not be written: a flag out of range, a report above its limit, or
+/// a path that holds something gameday must not replace. Each message names the flag
+/// and the path, and says how to get past it.
+#[derive(Debug, thiserror::Error)]
+pub enum OutputError {
+    #[error("--report-mb-max: must be a positive number of megabytes up to 65536, got {mb}")]
+    ReportMbMax { mb: f64 },
+    #[error(
+        "limit report_mb_max hit: {} would be {size_mb:.2} MB, above {max_mb:.2} MB; raise \
+         --report-mb-max, or shorten the drill or the seed range",
+        path.display()
+    )]
+    ReportTooLarge { path: PathBuf, size_mb: f64, max_mb: f64 },
+    #[error("{flag} {}: is a folder; give a file name", path.display())]
+    IsFolder { flag: String, path: PathBuf },
+    #[error(
+        "{flag} {}: exists and is not a gameday output; choose another path, or pass --force \
+         to overwrite it",
+        path.display()
+    )]
+    NotGamedayOutput { flag: String, path: PathBuf },
+    #[error("{flag} {}: is a file; give a folder", path.display())]
+    IsFile { flag: String, path: PathBuf },
+}
+
 /// Sets `--report-mb-max`.
-pub fn set_report_mb_max(mb: f64) -> Result<(), String> {
+pub fn set_report_mb_max(mb: f64) -> Result<(), OutputError> {
     if !(mb.is_finite() && mb > 0.0 && mb <= 65_536.0) {
-        return Err(format!(
-            "--report-mb-max: must be a positive number of megabytes up to 65536, got {mb}"
-        ));
+        return Err(OutputError::ReportMbMax { mb });
     }
     REPORT_BYTES_MAX.store((mb * MB as f64) as u64, Ordering::Relaxed);
     Ok(())
@@ -37,17 +60,16 @@ pub fn set_report_mb_max(mb: f64) -> Result<(), String> {
 
 /// Checks an HTML report of `len` bytes against `--report-mb-max`: past it the report
 /// is not written (exit 3), and the message says how to raise the limit.
-pub fn check_report_size(path: &Path, len: usize) -> Result<(), String> {
+pub fn check_report_size(path: &Path, len: usize) -> Result<(), OutputError> {
     let max = REPORT_BYTES_MAX.load(Ordering::Relaxed);
     if len as u64 <= max {
         return Ok(());
     }
-    Err(format!(
-        "limit report_mb_max hit: {} would be {:.2} MB, above {:.2} MB; raise --report-mb-max, or shorten the drill or the seed range",
-        path.display(),
-        len as f64 / MB as f64,
-        max as f64 / MB as f64
-    ))
+    Err(OutputError::ReportTooLarge {
+        path: path.to_path_buf(),
+        size_mb: len as f64 / MB as f64,
+        max_mb: max as f64 / MB as f64,
+    })
 }
 
 /// How much of an existing file is read to recognize it.
@@ -83,24 +105,21 @@ fn is_gameday_output(path: &Path) -> bool {
 
 /// Checks that writing the file `path` (given with `flag`) replaces nothing but an
 /// earlier gameday output, unless `--force`.
-pub fn check_file(flag: &str, path: &Path) -> Result<(), String> {
+pub fn check_file(flag: &str, path: &Path) -> Result<(), OutputError> {
     let Ok(meta) = std::fs::metadata(path) else { return Ok(()) };
     if meta.is_dir() {
-        return Err(format!("{flag} {}: is a folder; give a file name", path.display()));
+        return Err(OutputError::IsFolder { flag: flag.to_string(), path: path.to_path_buf() });
     }
     if force() || is_gameday_output(path) {
         return Ok(());
     }
-    Err(format!(
-        "{flag} {}: exists and is not a gameday output; choose another path, or pass --force to overwrite it",
-        path.display()
-    ))
+    Err(OutputError::NotGamedayOutput { flag: flag.to_string(), path: path.to_path_buf() })
 }
 
 /// Checks the files `names` that a command writes into the folder `dir`.
-pub fn check_dir(flag: &str, dir: &Path, names: &[&str]) -> Result<(), String> {
+pub fn check_dir(flag: &str, dir: &Path, names: &[&str]) -> Result<(), OutputError> {
     if dir.exists() && !dir.is_dir() {
-        return Err(format!("{flag} {}: is a file; give a folder", dir.display()));
+        return Err(OutputError::IsFile { flag: flag.to_string(), path: dir.to_path_buf() });
     }
     names.iter().try_for_each(|n| check_file(flag, &dir.join(n)))
 }
@@ -122,11 +141,12 @@ mod tests {
         assert!(check_file("--trace", &p("trace.jsonl")).is_ok());
         assert!(check_file("--out", &p("empty")).is_ok());
         assert!(check_file("--out", &p("absent")).is_ok());
-        let e = check_file("--out", &p("mine.json")).unwrap_err();
+        let e = check_file("--out", &p("mine.json")).unwrap_err().to_string();
         assert!(e.contains("not a gameday output") && e.contains("--force"), "{e}");
         assert!(check_file("--history", &p("h.edn")).is_err());
-        assert!(check_file("--trace", dir.path()).unwrap_err().contains("is a folder"));
-        assert!(check_dir("--out", &p("mine.json"), &["x"]).unwrap_err().contains("is a file"));
+        assert!(check_file("--trace", dir.path()).unwrap_err().to_string().contains("is a folder"));
+        let e = check_dir("--out", &p("mine.json"), &["x"]).unwrap_err();
+        assert!(e.to_string().contains("is a file"), "{e}");
         assert!(check_dir("--out", dir.path(), &["summary.json", "absent"]).is_ok());
         assert!(check_dir("--out", dir.path(), &["mine.json"]).is_err());
     }

@@ -28,6 +28,7 @@
 //! assert!(matches!(v, Verdict::NotLinearizable(_)));
 //! ```
 
+mod hash;
 mod models;
 mod search;
 mod svg;
@@ -330,29 +331,33 @@ pub fn check_with(h: &History, cfg: &CheckConfig) -> Result<Report, ModelError> 
     })
 }
 
+/// An independent part of a history: its key and its compiled operations.
+type Part = (Option<Value>, models::Compiled);
+
+/// What a round reports for one part: its index, the search's outcome (`None`: paused
+/// at the round's end) and what it spent.
+type RoundResult = (usize, Option<search::Outcome>, Budget);
+
+/// The part that a round found not linearizable: its index, the operation no branch of
+/// its search got past, and the linearizable prefix that reached furthest.
+struct Failure {
+    part: usize,
+    furthest: usize,
+    prefix: Vec<usize>,
+}
+
 /// Searches the parts in rounds: each undecided part searches `QUANTUM_STEPS` steps per
 /// round (parts in parallel, on rayon's threads), until one is not linearizable or all
 /// are decided. A failing part is found after about as many steps per part as it needs,
 /// however hard the others are. Rounds are counted in steps, not time, and when several
 /// parts fail in one round the first in key order is reported, so the verdict and the
 /// counterexample are the same on every run, with any number of threads.
-/// An independent part of a history: its key and its compiled operations.
-type Part = (Option<Value>, models::Compiled);
-
 fn search_parts(
     compiled: &mut [Part],
     minimize: bool,
     budget: &mut Budget,
 ) -> (Verdict, Option<LimitHit>) {
-    use rayon::prelude::*;
-    let mut searches: Vec<Option<search::Search>> = compiled
-        .iter()
-        .map(|(_, c)| {
-            let all: Vec<Item> =
-                (0..c.ops.len() as u32).map(|op| Item::new(op, Mode::Definite)).collect();
-            Some(search::Search::new(c, &all, true))
-        })
-        .collect();
+    let mut searches = start_searches(compiled);
     let mut limit: Option<LimitHit> = None;
     loop {
         let live = searches.iter().filter(|s| s.is_some()).count();
@@ -364,53 +369,99 @@ fn search_parts(
         if quantum == 0 {
             return (Verdict::Linearizable, limit.or(Some(LimitHit::Steps)));
         }
-        let bytes: usize = searches.iter().flatten().map(|s| s.bytes()).sum();
-        let round = |(i, (part, s)): (usize, (&mut Part, &mut Option<search::Search>))| {
-            let s = s.as_mut()?;
-            let mut b = budget.clone();
-            b.steps_taken = 0;
-            let others = bytes - s.bytes();
-            Some((i, s.run(&mut part.1, &mut b, quantum, others), b))
-        };
-        let results: Vec<_> = if live == 1 || rayon::current_num_threads() == 1 {
-            compiled.iter_mut().zip(searches.iter_mut()).enumerate().filter_map(round).collect()
-        } else {
-            (compiled.par_iter_mut().zip(searches.par_iter_mut()).enumerate())
-                .filter_map(round)
-                .collect()
-        };
-        let mut failed: Option<(usize, usize, Vec<usize>)> = None;
-        for (i, out, b) in results {
-            budget.steps_taken += b.steps_taken;
-            budget.steps_left = budget.steps_left.saturating_sub(b.steps_taken);
-            budget.memo_entries_peak = budget.memo_entries_peak.max(b.memo_entries_peak);
-            match out {
-                None => {}
-                Some(search::Outcome::Linearizable) => searches[i] = None,
-                Some(search::Outcome::Limit(hit)) => {
-                    limit = limit.or(Some(hit));
-                    searches[i] = None;
-                }
-                // Several parts may fail in one round: the first in key order counts.
-                Some(search::Outcome::NotLinearizable { furthest, prefix }) if failed.is_none() => {
-                    failed = Some((i, furthest, prefix));
-                }
-                Some(search::Outcome::NotLinearizable { .. }) => {}
-            }
-        }
-        if let Some((i, furthest, prefix)) = failed {
-            let steps = searches[i].as_ref().map_or(0, |s| s.steps);
+        let results = run_round(compiled, &mut searches, budget, quantum, live);
+        if let Some(failure) = settle_round(results, &mut searches, budget, &mut limit) {
+            let steps = searches[failure.part].as_ref().map_or(0, |s| s.steps);
             // Free the other searches' memory before minimizing.
             searches.clear();
-            let (key, c) = &mut compiled[i];
+            let (key, part) = &mut compiled[failure.part];
             let minimize = minimize.then_some(steps);
-            let cx = counterexample(c, key.take(), furthest, &prefix, minimize, budget);
+            let cx = counterexample(
+                part,
+                key.take(),
+                failure.furthest,
+                &failure.prefix,
+                minimize,
+                budget,
+            );
             return (Verdict::NotLinearizable(Box::new(cx)), limit);
         }
         if matches!(limit, Some(LimitHit::Steps | LimitHit::Deadline)) {
             return (Verdict::Linearizable, limit);
         }
     }
+}
+
+/// One search per part, over all of its operations as recorded, keeping the longest
+/// linearizable prefix for the counterexample.
+fn start_searches(compiled: &[Part]) -> Vec<Option<search::Search>> {
+    compiled
+        .iter()
+        .map(|(_, part)| {
+            let all: Vec<Item> =
+                (0..part.ops.len() as u32).map(|op| Item::new(op, Mode::Definite)).collect();
+            Some(search::Search::new(part, &all, true))
+        })
+        .collect()
+}
+
+/// One round: every live search runs up to `quantum` steps on its own copy of the
+/// budget, in parallel when more than one search and more than one thread are there.
+/// The results come back in part order whatever the threads did.
+fn run_round(
+    compiled: &mut [Part],
+    searches: &mut [Option<search::Search>],
+    budget: &Budget,
+    quantum: u64,
+    live: usize,
+) -> Vec<RoundResult> {
+    use rayon::prelude::*;
+    let bytes: usize = searches.iter().flatten().map(|s| s.bytes()).sum();
+    let round = |(i, (part, s)): (usize, (&mut Part, &mut Option<search::Search>))| {
+        let s = s.as_mut()?;
+        let mut spent = budget.clone();
+        spent.steps_taken = 0;
+        let others = bytes - s.bytes();
+        Some((i, s.run(&mut part.1, &mut spent, quantum, others), spent))
+    };
+    if live == 1 || rayon::current_num_threads() == 1 {
+        compiled.iter_mut().zip(searches.iter_mut()).enumerate().filter_map(round).collect()
+    } else {
+        (compiled.par_iter_mut().zip(searches.par_iter_mut()).enumerate())
+            .filter_map(round)
+            .collect()
+    }
+}
+
+/// Charges a round's spending to `budget`, retires the searches that decided or hit a
+/// limit (the first limit is kept in `limit`), and returns the first part in key order
+/// that is not linearizable.
+fn settle_round(
+    results: Vec<RoundResult>,
+    searches: &mut [Option<search::Search>],
+    budget: &mut Budget,
+    limit: &mut Option<LimitHit>,
+) -> Option<Failure> {
+    let mut failed: Option<Failure> = None;
+    for (i, out, spent) in results {
+        budget.steps_taken += spent.steps_taken;
+        budget.steps_left = budget.steps_left.saturating_sub(spent.steps_taken);
+        budget.memo_entries_peak = budget.memo_entries_peak.max(spent.memo_entries_peak);
+        match out {
+            None => {}
+            Some(search::Outcome::Linearizable) => searches[i] = None,
+            Some(search::Outcome::Limit(hit)) => {
+                *limit = limit.or(Some(hit));
+                searches[i] = None;
+            }
+            // Several parts may fail in one round: the first in key order counts.
+            Some(search::Outcome::NotLinearizable { furthest, prefix }) if failed.is_none() => {
+                failed = Some(Failure { part: i, furthest, prefix });
+            }
+            Some(search::Outcome::NotLinearizable { .. }) => {}
+        }
+    }
+    failed
 }
 
 fn describe_limit(hit: LimitHit, l: &Limits) -> String {
@@ -593,94 +644,135 @@ enum Test {
 /// Returns the operations kept (with the pending ones the explanation needs) and
 /// whether the result is 1-minimal.
 fn minimize_set(
-    c: &mut models::Compiled,
+    compiled: &mut models::Compiled,
     pinned: u32,
     set: Vec<u32>,
     context: &[Item],
     per_test: u64,
     budget: &mut Budget,
 ) -> (Vec<u32>, bool) {
-    let all = set.clone();
-    // `kept` as recorded and `context` of unknown outcome, with the pinned operation
-    // untimed: is its result possible among them at all?
-    let untimed = |kept: &[u32], context: &[Item]| {
-        let mut items: Vec<Item> = kept.iter().map(|&j| Item::new(j, Mode::Definite)).collect();
-        items.push(Item { op: pinned, mode: Mode::Definite, untimed: true });
-        items.extend_from_slice(context);
-        items
+    let mut minimizer = Minimizer { compiled, pinned, all: set.clone(), context, per_test, budget };
+    let (mut kept, complete) = match minimizer.test(&set, true) {
+        Test::Keeps => ddmin(set, |s| minimizer.test(s, true)),
+        Test::GaveUp { .. } => return (set, false),
+        // The result is impossible whatever its timing: weaken without the condition.
+        Test::Loses => return ddmin(set, |s| minimizer.test(s, false)),
     };
-    // One search under the per-test cap; its steps count against the whole budget.
-    let run = |c: &mut models::Compiled, items: &[Item], budget: &mut Budget| -> Option<bool> {
-        let before = budget.steps_taken;
-        let mut b = Budget { steps_left: budget.steps_left.min(per_test), ..budget.clone() };
-        let out = search::search(c, items, &mut b, false);
-        budget.steps_left = budget.steps_left.saturating_sub(b.steps_taken - before);
-        budget.steps_taken = b.steps_taken;
-        budget.memo_entries_peak = b.memo_entries_peak;
-        match out {
-            search::Outcome::Linearizable => Some(true),
-            search::Outcome::NotLinearizable { .. } => Some(false),
-            search::Outcome::Limit(_) => None,
-        }
-    };
-    // Whether the whole budget (not just one test's cap) is gone.
-    let spent = |budget: &Budget| {
-        budget.steps_left == 0
-            || budget.deadline.is_some_and(|d| {
-                #[allow(clippy::disallowed_methods)] // only when the caller set a timeout
-                let now = Instant::now();
-                now >= d
-            })
-    };
-    let mut test = |kept: &[u32], plausible: bool| -> Test {
-        let mut items: Vec<Item> = Vec::with_capacity(all.len() + context.len() + 1);
-        items.push(Item::new(pinned, Mode::Definite));
-        // `kept` is a subsequence of `all`: walk both.
-        let mut i = 0;
-        for &j in &all {
-            let definite = kept.get(i) == Some(&j);
-            i += usize::from(definite);
-            if definite {
-                items.push(Item::new(j, Mode::Definite));
-            } else if !c.ops[j as usize].step.is_read_only() {
-                items.push(Item::new(j, Mode::Optional));
-            }
-        }
-        items.extend_from_slice(context);
-        match run(c, &items, budget) {
+    let needed = minimizer.needed_context(&kept);
+    kept.extend(needed.iter().map(|it| it.op));
+    (kept, complete)
+}
+
+/// One minimization's fixed inputs and budgets (see `minimize_set`): the tests that
+/// delta debugging asks are its methods.
+struct Minimizer<'a> {
+    compiled: &'a mut models::Compiled,
+    /// The operation that cannot be placed; always present, always definite.
+    pinned: u32,
+    /// The operations of definite outcome the minimization started from.
+    all: Vec<u32>,
+    /// Operations pending at the pinned one's completion, always present as unknown.
+    context: &'a [Item],
+    /// Steps one test may take.
+    per_test: u64,
+    budget: &'a mut Budget,
+}
+
+impl Minimizer<'_> {
+    /// Is `kept` (as recorded, every other operation of `all` made optional) still a
+    /// counterexample? With `plausible`, the pinned operation's result must also be
+    /// possible among what is kept if its timing were free.
+    fn test(&mut self, kept: &[u32], plausible: bool) -> Test {
+        let items = self.weakened(kept);
+        match self.run(&items) {
             Some(true) => return Test::Loses,
-            None => return Test::GaveUp { abort: spent(budget) },
+            None => return Test::GaveUp { abort: self.spent() },
             Some(false) => {}
         }
         if !plausible {
             return Test::Keeps;
         }
-        match run(c, &untimed(kept, context), budget) {
+        let untimed = self.untimed(kept, self.context);
+        match self.run(&untimed) {
             Some(true) => Test::Keeps,
             Some(false) => Test::Loses,
-            None => Test::GaveUp { abort: spent(budget) },
-        }
-    };
-    let (mut kept, complete) = match test(&set, true) {
-        Test::Keeps => ddmin(set, |s| test(s, true)),
-        Test::GaveUp { .. } => return (set, false),
-        // The result is impossible whatever its timing: weaken without the condition.
-        Test::Loses => return ddmin(set, |s| test(s, false)),
-    };
-    // Show the pending operations the explanation needs (say, the write whose value
-    // the unplaceable read returned, still running when the read completed).
-    let mut needed: Vec<Item> = context.to_vec();
-    let mut i = 0;
-    while i < needed.len() {
-        let mut without = needed.clone();
-        without.remove(i);
-        match run(c, &untimed(&kept, &without), budget) {
-            Some(true) => needed = without,
-            _ => i += 1,
+            None => Test::GaveUp { abort: self.spent() },
         }
     }
-    kept.extend(needed.iter().map(|it| it.op));
-    (kept, complete)
+
+    /// The pinned operation, `kept` as recorded, the rest of `all` optional (read-only
+    /// ones left out: an optional read constrains nothing), and the context.
+    fn weakened(&self, kept: &[u32]) -> Vec<Item> {
+        let mut items: Vec<Item> = Vec::with_capacity(self.all.len() + self.context.len() + 1);
+        items.push(Item::new(self.pinned, Mode::Definite));
+        // `kept` is a subsequence of `all`: walk both.
+        let mut i = 0;
+        for &j in &self.all {
+            let definite = kept.get(i) == Some(&j);
+            i += usize::from(definite);
+            if definite {
+                items.push(Item::new(j, Mode::Definite));
+            } else if !self.compiled.ops[j as usize].step.is_read_only() {
+                items.push(Item::new(j, Mode::Optional));
+            }
+        }
+        items.extend_from_slice(self.context);
+        items
+    }
+
+    /// `kept` as recorded and `context` of unknown outcome, with the pinned operation
+    /// untimed: is its result possible among them at all?
+    fn untimed(&self, kept: &[u32], context: &[Item]) -> Vec<Item> {
+        let mut items: Vec<Item> = kept.iter().map(|&j| Item::new(j, Mode::Definite)).collect();
+        items.push(Item { op: self.pinned, mode: Mode::Definite, untimed: true });
+        items.extend_from_slice(context);
+        items
+    }
+
+    /// One search under the per-test cap (`Some(linearizable)`, `None` past the cap);
+    /// its steps count against the whole budget.
+    fn run(&mut self, items: &[Item]) -> Option<bool> {
+        let before = self.budget.steps_taken;
+        let mut capped =
+            Budget { steps_left: self.budget.steps_left.min(self.per_test), ..self.budget.clone() };
+        let out = search::search(self.compiled, items, &mut capped, false);
+        self.budget.steps_left = self.budget.steps_left.saturating_sub(capped.steps_taken - before);
+        self.budget.steps_taken = capped.steps_taken;
+        self.budget.memo_entries_peak = capped.memo_entries_peak;
+        match out {
+            search::Outcome::Linearizable => Some(true),
+            search::Outcome::NotLinearizable { .. } => Some(false),
+            search::Outcome::Limit(_) => None,
+        }
+    }
+
+    /// Whether the whole budget (not just one test's cap) is gone.
+    fn spent(&self) -> bool {
+        self.budget.steps_left == 0
+            || self.budget.deadline.is_some_and(|d| {
+                #[allow(clippy::disallowed_methods)] // only when the caller set a timeout
+                let now = Instant::now();
+                now >= d
+            })
+    }
+
+    /// The pending operations the explanation needs (say, the write whose value the
+    /// unplaceable read returned, still running when the read completed): each is
+    /// dropped in turn unless the pinned result becomes impossible without it.
+    fn needed_context(&mut self, kept: &[u32]) -> Vec<Item> {
+        let mut needed: Vec<Item> = self.context.to_vec();
+        let mut i = 0;
+        while i < needed.len() {
+            let mut without = needed.clone();
+            without.remove(i);
+            let items = self.untimed(kept, &without);
+            match self.run(&items) {
+                Some(true) => needed = without,
+                _ => i += 1,
+            }
+        }
+        needed
+    }
 }
 
 /// Zeller's delta debugging: drops chunks of `set`, then single items, as long as

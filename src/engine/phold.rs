@@ -136,8 +136,21 @@ pub fn run_phold_bare(lps: u32, init_per_lp: u32, events: u64, seed: u64) -> (u6
     (dispatched, hash.0)
 }
 
+/// A PHOLD example's command line that does not parse.
+#[derive(Debug, thiserror::Error)]
+pub enum PholdArgsError {
+    #[error("unknown argument {flag:?}; expected --events N or --seed S")]
+    Unknown { flag: String },
+    #[error("{flag} needs a value")]
+    NoValue { flag: String },
+    #[error("{flag} {value:?}: {source}")]
+    NotANumber { flag: String, value: String, source: std::num::ParseIntError },
+    #[error("--events must be positive")]
+    NoEvents,
+}
+
 /// The examples' command line: `--events N` (default 2,000,000) and `--seed S` (default 1).
-pub fn parse_args(args: impl Iterator<Item = String>) -> Result<(u64, u64), String> {
+pub fn parse_args(args: impl Iterator<Item = String>) -> Result<(u64, u64), PholdArgsError> {
     let mut events: u64 = 2_000_000;
     let mut seed: u64 = 1;
     let mut args = args;
@@ -145,13 +158,17 @@ pub fn parse_args(args: impl Iterator<Item = String>) -> Result<(u64, u64), Stri
         let slot = match flag.as_str() {
             "--events" => &mut events,
             "--seed" => &mut seed,
-            _ => return Err(format!("unknown argument {flag:?}; expected --events N or --seed S")),
+            _ => return Err(PholdArgsError::Unknown { flag }),
         };
-        let value = args.next().ok_or_else(|| format!("{flag} needs a value"))?;
-        *slot = value.parse().map_err(|e| format!("{flag} {value:?}: {e}"))?;
+        let value = args.next().ok_or_else(|| PholdArgsError::NoValue { flag: flag.clone() })?;
+        *slot = value.parse().map_err(|source| PholdArgsError::NotANumber {
+            flag,
+            value: value.clone(),
+            source,
+        })?;
     }
     if events == 0 {
-        return Err("--events must be positive".into());
+        return Err(PholdArgsError::NoEvents);
     }
     Ok((events, seed))
 }

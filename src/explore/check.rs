@@ -1,12 +1,15 @@
 //! `gameday check`: every scenario file under the given paths, run with its own seed
-//! and compared with its `expect`; one row per file, JUnit XML for CI, the same output
-//! whatever the thread count.
+//! and compared with its `expect`; one row per file, JUnit XML for CI, `check.json` for
+//! merging shards, the same output whatever the thread count. What the rows mean for
+//! the exit code is the command line's business, not this module's.
 
+use super::shard::{MergeError, ShardTally};
 use crate::report::{self, html::escape};
 use crate::scenario;
 use crate::sim::{self, RunOptions};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 
 /// One scenario's outcome.
@@ -22,17 +25,27 @@ pub struct CheckRow {
     pub trace_hash: String,
 }
 
+/// A path given to `check` that cannot be searched for scenario files.
+#[derive(Debug, thiserror::Error)]
+pub enum FindError {
+    #[error("{}: cannot read: {source}", path.display())]
+    Unreadable { path: PathBuf, source: std::io::Error },
+    #[error("{}: no such file or folder", path.display())]
+    Missing { path: PathBuf },
+}
+
 /// Scenario files under `paths` (folders searched recursively for `*.json`), sorted,
 /// each once. A path that does not exist is an error.
-pub fn find(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
+pub fn find(paths: &[PathBuf]) -> Result<Vec<PathBuf>, FindError> {
     let mut out = Vec::new();
     for p in paths {
         if p.is_dir() {
-            walk(p, &mut out).map_err(|e| format!("{}: cannot read: {e}", p.display()))?;
+            walk(p, &mut out)
+                .map_err(|source| FindError::Unreadable { path: p.clone(), source })?;
         } else if p.is_file() {
             out.push(p.clone());
         } else {
-            return Err(format!("{}: no such file or folder", p.display()));
+            return Err(FindError::Missing { path: p.clone() });
         }
     }
     out.sort();
@@ -135,18 +148,72 @@ pub fn table(rows: &[CheckRow]) -> String {
     report::fit(&o, report::TERMINAL_COLUMNS)
 }
 
-/// The exit code for the rows: bad input first, then limits, then unmet expectations.
-pub fn exit_code(rows: &[CheckRow]) -> i32 {
-    use crate::cli::{EXIT_BAD_INPUT, EXIT_LIMIT, EXIT_OK, EXIT_UNMET};
-    if rows.iter().any(|r| r.status == "invalid") {
-        EXIT_BAD_INPUT
-    } else if rows.iter().any(|r| r.status == "limit") {
-        EXIT_LIMIT
-    } else if rows.iter().any(|r| r.status == "fail") {
-        EXIT_UNMET
-    } else {
-        EXIT_OK
+/// The files of shard `index` (1-based) of `of`: every `of`-th file of the sorted list.
+pub fn shard_of(files: &[PathBuf], shard: Option<(u32, u32)>) -> Vec<PathBuf> {
+    match shard {
+        None => files.to_vec(),
+        Some((i, n)) => files
+            .iter()
+            .enumerate()
+            .filter(|(k, _)| *k as u64 % u64::from(n) == u64::from(i - 1))
+            .map(|(_, p)| p.clone())
+            .collect(),
     }
+}
+
+/// `check.json`: the files the check was given (all shards'), the shard (null for a
+/// whole check), whether Ctrl-C cut it short, and the rows.
+pub fn check_json(
+    all: &[PathBuf],
+    shard: Option<(u32, u32)>,
+    partial: bool,
+    rows: &[CheckRow],
+) -> Value {
+    json!({
+        "kind": "gameday-check",
+        "partial": partial,
+        "gameday_version": env!("CARGO_PKG_VERSION"),
+        "files": all.iter().map(|p| p.to_string_lossy()).collect::<Vec<_>>(),
+        "shard": shard.map(|(i, n)| json!({"index": i, "of": n})),
+        "rows": rows,
+    })
+}
+
+/// Check shards into one result: every shard of the same file list, once each.
+pub fn merge(parts: Vec<(String, Value)>) -> Result<Value, MergeError> {
+    let files = parts[0].1["files"].clone();
+    let first_name = &parts[0].0;
+    let mut shards = ShardTally::new(first_name);
+    let mut rows: Vec<CheckRow> = Vec::new();
+    for (name, output) in &parts {
+        if output["files"] != files {
+            return Err(MergeError::OtherFiles {
+                name: name.clone(),
+                first_name: first_name.clone(),
+            });
+        }
+        let shard = &output["shard"];
+        let (Some(index), Some(of)) = (shard["index"].as_u64(), shard["of"].as_u64()) else {
+            return Err(MergeError::WholeCheck { name: name.clone() });
+        };
+        shards.take(name, index, of)?;
+        if output["partial"] == true {
+            return Err(MergeError::Partial { name: name.clone() });
+        }
+        let shard_rows: Vec<CheckRow> = serde_json::from_value(output["rows"].clone())
+            .map_err(|source| MergeError::Field { name: name.clone(), field: "rows", source })?;
+        rows.extend(shard_rows);
+    }
+    let (missing, of) = shards.missing();
+    if !missing.is_empty() {
+        return Err(MergeError::MissingCheckShards { missing, of });
+    }
+    rows.sort_by(|a, b| a.file.cmp(&b.file));
+    let all: Vec<PathBuf> = files
+        .as_array()
+        .map(|a| a.iter().filter_map(|f| f.as_str().map(PathBuf::from)).collect())
+        .unwrap_or_default();
+    Ok(check_json(&all, None, false, &rows))
 }
 
 /// JUnit XML, as GitHub Actions and GitLab display it: one test case per scenario.

@@ -2,6 +2,7 @@
 //! scenario folders, sharding and merging, and shrinking a failing run.
 
 pub mod check;
+pub mod shard;
 pub mod shrink;
 pub mod sweep;
 

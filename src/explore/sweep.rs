@@ -3,6 +3,7 @@
 //! sorted by seed, so every output is the same whatever the thread count, and shards
 //! merge into exactly what one run would have written.
 
+use super::shard::{MergeError, ShardError, ShardTally, SweepShown};
 use crate::engine::SimDuration;
 use crate::report::{key_metrics, Better};
 use crate::scenario::Scenario;
@@ -201,12 +202,8 @@ pub fn shard_of(seeds: &[u64], shard: Option<(u32, u32)>) -> Vec<u64> {
 }
 
 /// Parses `I/N` (1 <= I <= N).
-pub fn parse_shard(spec: &str) -> Result<(u32, u32), String> {
-    let bad = || {
-        format!(
-            "--shard {spec:?}: expected I/N with 1 <= I <= N, e.g. 2/4 (the second of four shards)"
-        )
-    };
+pub fn parse_shard(spec: &str) -> Result<(u32, u32), ShardError> {
+    let bad = || ShardError { spec: spec.to_string() };
     let (i, n) = spec.split_once('/').ok_or_else(bad)?;
     let i: u32 = i.trim().parse().map_err(|_| bad())?;
     let n: u32 = n.trim().parse().map_err(|_| bad())?;
@@ -298,80 +295,59 @@ pub fn summary(id: &SweepId, defs: &[MetricDef], records: &[SeedRecord]) -> Valu
     })
 }
 
-/// Reasons a set of shard outputs cannot merge.
-pub fn merge(parts: Vec<(String, Value)>) -> Result<Value, String> {
+/// Merges sweep shard outputs into the whole sweep's output, or says why they do not merge.
+pub fn merge(parts: Vec<(String, Value)>) -> Result<Value, MergeError> {
     if parts.is_empty() {
-        return Err("nothing to merge: name the shards' output folders".into());
+        return Err(MergeError::Nothing);
     }
     let mut id: Option<SweepId> = None;
     let mut defs: Option<Vec<MetricDef>> = None;
-    let mut of: Option<u32> = None;
-    let mut seen: Vec<(u32, String)> = Vec::new();
+    let mut shards = ShardTally::new(&parts[0].0);
     let mut records: Vec<SeedRecord> = Vec::new();
     for (name, v) in &parts {
         if v["kind"] != "gameday-sweep" {
-            return Err(format!(
-                "{name}: not a gameday sweep output (no \"kind\": \"gameday-sweep\")"
-            ));
+            return Err(MergeError::NotSweep { name: name.clone() });
         }
         if v["partial"] == true {
-            return Err(format!("{name}: an interrupted (partial) shard; run it again to the end"));
+            return Err(MergeError::Partial { name: name.clone() });
         }
-        let this: SweepId = serde_json::from_value(v["sweep"].clone())
-            .map_err(|e| format!("{name}: sweep: {e}"))?;
+        let field = |field: &'static str| {
+            move |source| MergeError::Field { name: name.clone(), field, source }
+        };
+        let this: SweepId = serde_json::from_value(v["sweep"].clone()).map_err(field("sweep"))?;
         let (i, n) = match (v["shard"]["index"].as_u64(), v["shard"]["of"].as_u64()) {
             (Some(i), Some(n)) => (i as u32, n as u32),
-            _ => {
-                return Err(format!(
-                "{name}: a whole sweep, not a shard; merge takes the outputs of --shard I/N runs"
-            ))
-            }
+            _ => return Err(MergeError::WholeSweep { name: name.clone() }),
         };
         match &id {
             None => id = Some(this.clone()),
             Some(first) if *first != this => {
-                return Err(format!(
-                    "{name}: from a different sweep ({} seeds {}..{}) than {} ({} seeds {}..{})",
-                    this.file,
-                    this.seeds_from,
-                    this.seeds_to,
-                    parts[0].0,
-                    first.file,
-                    first.seeds_from,
-                    first.seeds_to
-                ));
+                let shown = |name: &str, of: &SweepId| {
+                    Box::new(SweepShown {
+                        name: name.to_string(),
+                        file: of.file.clone(),
+                        seeds_from: of.seeds_from,
+                        seeds_to: of.seeds_to,
+                    })
+                };
+                let (this, first) = (shown(name, &this), shown(&parts[0].0, first));
+                return Err(MergeError::OtherSweep { this, first });
             }
             _ => {}
         }
-        match of {
-            None => of = Some(n),
-            Some(m) if m != n => {
-                return Err(format!("{name}: shard {i}/{n}, but {} is one of {m}", parts[0].0))
-            }
-            _ => {}
-        }
-        if let Some((_, other)) = seen.iter().find(|(j, _)| *j == i) {
-            return Err(format!("shard {i}/{n} given twice: {other} and {name}"));
-        }
-        seen.push((i, name.clone()));
-        let d: Vec<MetricDef> = serde_json::from_value(v["metric_defs"].clone())
-            .map_err(|e| format!("{name}: metric_defs: {e}"))?;
+        shards.take(name, i.into(), n.into())?;
+        let d: Vec<MetricDef> =
+            serde_json::from_value(v["metric_defs"].clone()).map_err(field("metric_defs"))?;
         if !d.is_empty() {
             defs.get_or_insert(d);
         }
-        let rs: Vec<SeedRecord> = serde_json::from_value(v["records"].clone())
-            .map_err(|e| format!("{name}: records: {e}"))?;
+        let rs: Vec<SeedRecord> =
+            serde_json::from_value(v["records"].clone()).map_err(field("records"))?;
         records.extend(rs);
     }
-    let n = of.expect("at least one part");
-    let missing: Vec<String> =
-        (1..=n).filter(|i| !seen.iter().any(|(j, _)| j == i)).map(|i| format!("{i}/{n}")).collect();
+    let (missing, of) = shards.missing();
     if !missing.is_empty() {
-        return Err(format!(
-            "shard{} {} missing; run them (--shard) and merge all {n}",
-            if missing.len() == 1 { "" } else { "s" },
-            missing.join(", ")
-        ));
+        return Err(MergeError::MissingSweepShards { missing, of });
     }
     records.sort_by_key(|r| r.seed);
     let id = id.expect("at least one part");

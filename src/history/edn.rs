@@ -375,8 +375,19 @@ fn utf8_len(first: u8) -> usize {
     }
 }
 
+/// Well-formed EDN that cannot be an operation's value or key (a map, a set, a float...).
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+#[error(
+    "{kind} cannot be an operation's value or key (valid: nil, booleans, integers, strings, \
+     keywords, and vectors or lists of them)"
+)]
+pub struct NotAValue {
+    /// What the form is, with its article: "a map".
+    pub kind: &'static str,
+}
+
 /// An EDN form as a history value: scalars, keywords and vectors or lists of them.
-pub fn to_value(e: &Edn<'_>) -> Result<Value, String> {
+pub fn to_value(e: &Edn<'_>) -> Result<Value, NotAValue> {
     Ok(match e {
         Edn::Nil => Value::Nil,
         Edn::Bool(b) => Value::Bool(*b),
@@ -387,13 +398,7 @@ pub fn to_value(e: &Edn<'_>) -> Result<Value, String> {
         Edn::Vector(xs) | Edn::List(xs) => {
             Value::List(xs.iter().map(to_value).collect::<Result<_, _>>()?)
         }
-        other => {
-            return Err(format!(
-                "{} cannot be an operation's value or key (valid: nil, booleans, integers, \
-                 strings, keywords, and vectors or lists of them)",
-                other.kind()
-            ))
-        }
+        other => return Err(NotAValue { kind: other.kind() }),
     })
 }
 
@@ -453,8 +458,8 @@ struct Fields<'a> {
     process: Option<Edn<'a>>,
     ty: Option<Edn<'a>>,
     f: Option<Edn<'a>>,
-    key: Option<Result<Value, String>>,
-    value: Option<Result<Value, String>>,
+    key: Option<Result<Value, NotAValue>>,
+    value: Option<Result<Value, NotAValue>>,
     time: Option<Edn<'a>>,
 }
 
@@ -516,7 +521,7 @@ impl<'a> Reader<'a> {
 
     /// Reads a form as a history value: `Err` inside when it is well-formed EDN that
     /// cannot be one (a map, a set, a float...).
-    fn read_value(&mut self, depth: u32) -> Result<Result<Value, String>, ParseError> {
+    fn read_value(&mut self, depth: u32) -> Result<Result<Value, NotAValue>, ParseError> {
         self.skip_ws_nested(depth)?;
         if depth > NESTING_MAX {
             return Err(self.err(format!("forms nested more than {NESTING_MAX} deep")));
@@ -529,7 +534,7 @@ impl<'a> Reader<'a> {
         let open_line = self.line;
         self.pos += 1;
         let mut items = Vec::new();
-        let mut bad: Option<String> = None;
+        let mut bad: Option<NotAValue> = None;
         loop {
             self.skip_ws_nested(depth + 1)?;
             match self.peek() {

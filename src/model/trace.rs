@@ -29,125 +29,47 @@
 //! Fields are added, never renamed, within one `summary.json` schema version.
 
 use super::msg::{ClientMsg, ControlMsg, LogMsg, Msg, ReplMsg, Wire};
-use super::types::Res;
+use super::types::{OpId, Res};
 use super::{Event, World};
 use crate::scenario::RegionId;
 use std::fmt::Write as _;
 
 /// Appends `"kind":...` and the event's other fields (no braces) to `out`.
 pub fn event_json(w: &World, ev: &Event, out: &mut String) {
-    let s = &w.s;
     let kind = if matches!(ev, Event::Deliver { .. }) { "deliver" } else { ev.name() };
     let _ = write!(out, "\"kind\":\"{kind}\"");
-    let region = |out: &mut String, field: &str, r: RegionId| {
-        let _ = write!(out, ",\"{field}\":");
-        json_str(out, s.region_name(r));
-    };
-    let op = |out: &mut String, id: super::types::OpId| {
-        if let Some(o) = w.clients.ops.get(id) {
-            let _ = write!(
-                out,
-                ",\"op\":{},\"op_kind\":\"{}\",\"key\":{}",
-                o.key,
-                o.kind.name(),
-                o.req.key()
-            );
-        }
-    };
+    let mut line = Line { world: w, out };
     match ev {
-        Event::Arrival { region: r } => region(out, "region", *r),
-        Event::Attempt { op: id } => {
-            op(out, *id);
-            if let Some(o) = w.clients.ops.get(*id) {
-                let _ = write!(out, ",\"attempt\":{}", o.attempt + 1);
-                region(out, "region", o.region);
-            }
+        Event::Arrival { region } => line.region("region", *region),
+        Event::Attempt { op } => line.attempt(*op),
+        Event::Timeout { op, attempt } => {
+            line.op(*op);
+            line.push(format_args!(",\"attempt\":{attempt}"));
         }
-        Event::Timeout { op: id, attempt } => {
-            op(out, *id);
-            let _ = write!(out, ",\"attempt\":{attempt}");
+        Event::Deliver { from, to, msg } => line.deliver(*from, *to, msg),
+        Event::ReplFlush { region }
+        | Event::ApplyTick { region }
+        | Event::NodeTick { region }
+        | Event::WorkerTick { region }
+        | Event::LeaseRenew { region } => line.region("region", *region),
+        Event::RoutingApply { region, writer, epoch, .. } => {
+            line.region("region", *region);
+            line.region("writer", *writer);
+            line.push(format_args!(",\"epoch\":{epoch}"));
         }
-        Event::Deliver { from, to, msg } => {
-            region(out, "region", *to);
-            region(out, "from", *from);
-            let _ = write!(out, ",\"msg\":\"{}\"", msg.name());
-            match msg {
-                Msg::Client(ClientMsg::Request { meta: m, req }) => {
-                    let _ = write!(
-                        out,
-                        ",\"op\":{},\"op_kind\":\"{}\",\"key\":{},\"attempt\":{},\"epoch\":{}",
-                        m.op_key,
-                        m.kind.name(),
-                        req.key(),
-                        m.attempt,
-                        m.token
-                    );
-                }
-                Msg::Client(ClientMsg::Response { op: id, attempt, res }) => {
-                    op(out, *id);
-                    let _ = write!(out, ",\"attempt\":{attempt},\"outcome\":\"");
-                    match res {
-                        Res::Value { .. } | Res::List { .. } => out.push_str("value"),
-                        Res::Written { .. } => out.push_str("written"),
-                        Res::Declined => out.push_str("declined"),
-                        Res::Refused(r) => {
-                            let _ = write!(out, "refused:{}", r.name());
-                        }
-                    }
-                    out.push('"');
-                }
-                Msg::Repl(ReplMsg::Log(LogMsg::Append { epoch, prev_lsn, entries, .. })) => {
-                    let _ = write!(
-                        out,
-                        ",\"epoch\":{epoch},\"prev_lsn\":{prev_lsn},\"entries\":{}",
-                        entries.len()
-                    );
-                }
-                Msg::Repl(ReplMsg::Log(LogMsg::AppendAck { epoch, end_lsn, .. })) => {
-                    let _ = write!(out, ",\"epoch\":{epoch},\"end_lsn\":{end_lsn}");
-                }
-                Msg::Control(ControlMsg::Config { writer, epoch, .. }) => {
-                    region(out, "writer", *writer);
-                    let _ = write!(out, ",\"epoch\":{epoch}");
-                }
-                Msg::Control(
-                    ControlMsg::LeaseRequest { epoch, .. } | ControlMsg::LeaseGrant { epoch, .. },
-                ) => {
-                    let _ = write!(out, ",\"epoch\":{epoch}");
-                }
-                _ => {}
-            }
-        }
-        Event::ReplFlush { region: r }
-        | Event::ApplyTick { region: r }
-        | Event::NodeTick { region: r }
-        | Event::WorkerTick { region: r }
-        | Event::LeaseRenew { region: r } => region(out, "region", *r),
-        Event::RoutingApply { region: r, writer, epoch, .. } => {
-            region(out, "region", *r);
-            region(out, "writer", *writer);
-            let _ = write!(out, ",\"epoch\":{epoch}");
-        }
-        Event::FaultStart { index } | Event::FaultEnd { index } => {
-            let _ = write!(
-                out,
-                ",\"fault\":{index},\"fault_kind\":\"{}\"",
-                s.faults[*index].kind.name()
-            );
-        }
-        Event::ServiceDone { region: r, cell, job, .. } => {
-            region(out, "region", *r);
-            let _ = write!(
-                out,
+        Event::FaultStart { index } | Event::FaultEnd { index } => line.fault(*index),
+        Event::ServiceDone { region, cell, job, .. } => {
+            line.region("region", *region);
+            line.push(format_args!(
                 ",\"cell\":{cell},\"op\":{},\"op_kind\":\"{}\",\"attempt\":{}",
                 job.m.op_key,
                 job.m.kind.name(),
                 job.m.attempt
-            );
+            ));
         }
-        Event::ServerRestart { region: r, cell } => {
-            region(out, "region", *r);
-            let _ = write!(out, ",\"cell\":{cell}");
+        Event::ServerRestart { region, cell } => {
+            line.region("region", *region);
+            line.push(format_args!(",\"cell\":{cell}"));
         }
         Event::ControlTick
         | Event::Publish
@@ -155,6 +77,102 @@ pub fn event_json(w: &World, ev: &Event, out: &mut String) {
         | Event::EndDrill
         | Event::RunbookNext
         | Event::HealthTick => {}
+    }
+}
+
+/// One trace line being written: fields are appended to `out`, with regions and
+/// operations named from the world as it is when the event is dispatched.
+struct Line<'a> {
+    world: &'a World,
+    out: &'a mut String,
+}
+
+impl Line<'_> {
+    fn push(&mut self, fields: std::fmt::Arguments<'_>) {
+        let _ = self.out.write_fmt(fields);
+    }
+
+    /// `,"<field>":"<region name>"`.
+    fn region(&mut self, field: &str, region: RegionId) {
+        self.push(format_args!(",\"{field}\":"));
+        json_str(self.out, self.world.s.region_name(region));
+    }
+
+    /// The logical operation, its kind and key, while the operation is still known.
+    fn op(&mut self, id: OpId) {
+        if let Some(live) = self.world.clients.ops.get(id) {
+            self.push(format_args!(
+                ",\"op\":{},\"op_kind\":\"{}\",\"key\":{}",
+                live.key,
+                live.kind.name(),
+                live.req.key()
+            ));
+        }
+    }
+
+    /// An attempt: the operation, the attempt's number from 1, and the client's region.
+    fn attempt(&mut self, id: OpId) {
+        self.op(id);
+        if let Some(live) = self.world.clients.ops.get(id) {
+            self.push(format_args!(",\"attempt\":{}", live.attempt + 1));
+            self.region("region", live.region);
+        }
+    }
+
+    /// A fault's index in the scenario and its kind.
+    fn fault(&mut self, index: usize) {
+        let kind = self.world.s.faults[index].kind.name();
+        self.push(format_args!(",\"fault\":{index},\"fault_kind\":\"{kind}\""));
+    }
+
+    /// A delivery: receiver, sender, the message's name and what the message carries.
+    fn deliver(&mut self, from: RegionId, to: RegionId, msg: &Msg) {
+        self.region("region", to);
+        self.region("from", from);
+        self.push(format_args!(",\"msg\":\"{}\"", msg.name()));
+        match msg {
+            Msg::Client(ClientMsg::Request { meta: m, req }) => self.push(format_args!(
+                ",\"op\":{},\"op_kind\":\"{}\",\"key\":{},\"attempt\":{},\"epoch\":{}",
+                m.op_key,
+                m.kind.name(),
+                req.key(),
+                m.attempt,
+                m.token
+            )),
+            Msg::Client(ClientMsg::Response { op, attempt, res }) => {
+                self.response(*op, *attempt, res)
+            }
+            Msg::Repl(ReplMsg::Log(LogMsg::Append { epoch, prev_lsn, entries, .. })) => {
+                self.push(format_args!(
+                    ",\"epoch\":{epoch},\"prev_lsn\":{prev_lsn},\"entries\":{}",
+                    entries.len()
+                ))
+            }
+            Msg::Repl(ReplMsg::Log(LogMsg::AppendAck { epoch, end_lsn, .. })) => {
+                self.push(format_args!(",\"epoch\":{epoch},\"end_lsn\":{end_lsn}"))
+            }
+            Msg::Control(ControlMsg::Config { writer, epoch, .. }) => {
+                self.region("writer", *writer);
+                self.push(format_args!(",\"epoch\":{epoch}"));
+            }
+            Msg::Control(
+                ControlMsg::LeaseRequest { epoch, .. } | ControlMsg::LeaseGrant { epoch, .. },
+            ) => self.push(format_args!(",\"epoch\":{epoch}")),
+            _ => {}
+        }
+    }
+
+    /// A response: the operation, the attempt it answers and its outcome.
+    fn response(&mut self, op: OpId, attempt: u32, res: &Res) {
+        self.op(op);
+        self.push(format_args!(",\"attempt\":{attempt},\"outcome\":\""));
+        match res {
+            Res::Value { .. } | Res::List { .. } => self.out.push_str("value"),
+            Res::Written { .. } => self.out.push_str("written"),
+            Res::Declined => self.out.push_str("declined"),
+            Res::Refused(reason) => self.push(format_args!("refused:{}", reason.name())),
+        }
+        self.out.push('"');
     }
 }
 

@@ -4,9 +4,13 @@
 
 use super::html::{band, escape, plot, BandRow, Frame, Line, COLORS};
 use super::{format_metric, Better, KeyMetric};
-use crate::compare::Comparison;
+use crate::compare;
 use serde_json::{json, Value};
 use std::fmt::Write as _;
+
+/// The comparison this module renders: each run's headline metrics as `key_metrics`
+/// gives them (the command line asks `compare::compare` for exactly those).
+pub type Comparison = compare::Comparison<Vec<KeyMetric>>;
 
 /// Minimum, median, 99th percentile and maximum of some values (nearest rank).
 #[derive(Clone, Copy, Debug, PartialEq, serde::Serialize)]

@@ -4,6 +4,7 @@
 //! states without allocating. Operations that cannot constrain anything (a `fail`, a read
 //! whose result is unknown or unconstrained) are dropped here.
 
+use super::hash::mix;
 use super::{Model, ModelError};
 use crate::history::{Func, History, NilRead, OpId, Outcome, Value};
 use std::collections::BTreeMap;
@@ -193,7 +194,7 @@ impl Strings {
     }
 
     fn slot_of(&self, hash: u64) -> usize {
-        (super::search::mix(hash) as usize) & (self.table.len() - 1)
+        (mix(hash) as usize) & (self.table.len() - 1)
     }
 
     /// Adds word `w` to the table.

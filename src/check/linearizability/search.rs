@@ -20,6 +20,7 @@
 //! turns. Every loop is bounded by the `Budget`; hitting it gives `Limit`, never a hang
 //! or an unbounded allocation.
 
+use super::hash::mix;
 use super::models::{Compiled, Step};
 use std::collections::BTreeMap;
 use std::time::Instant;
@@ -66,16 +67,6 @@ pub(super) enum Outcome {
         prefix: Vec<usize>,
     },
     Limit(LimitHit),
-}
-
-/// splitmix64's finalizer: a bijection that spreads every input bit over the output.
-#[inline]
-pub(super) fn mix(mut x: u64) -> u64 {
-    x ^= x >> 30;
-    x = x.wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    x ^= x >> 27;
-    x = x.wrapping_mul(0x94d0_49bb_1331_11eb);
-    x ^ (x >> 31)
 }
 
 #[inline]

@@ -1,0 +1,283 @@
+//! The exploration commands: `check`, `sweep`, `shrink` and `merge` (see `explore`).
+//! Each checks its flags and output paths before any run starts, then leaves the work
+//! to `explore` and writes what it returns.
+
+use super::args::{self, ArgError};
+use super::error::CliError;
+use super::exit::{ExitCode, Ranking};
+use super::safe_dir_name;
+use super::write::{write, write_html, write_json};
+use crate::engine::SimDuration;
+use crate::explore::{check, shrink, sweep};
+use crate::scenario::{self, Scenario};
+use crate::{output, report};
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// A folder given to `merge` that holds no shard output it can read.
+#[derive(Debug, thiserror::Error)]
+pub enum ShardFolderError {
+    #[error("{}: holds neither sweep.json nor check.json", dir.display())]
+    NoOutput { dir: PathBuf },
+    #[error("{}: cannot read: {source}", file.display())]
+    Unreadable { file: PathBuf, source: std::io::Error },
+    #[error("{}: not JSON: {source}", file.display())]
+    NotJson { file: PathBuf, source: serde_json::Error },
+    #[error("the folders mix sweep and check outputs; merge one kind at a time")]
+    MixedKinds,
+}
+
+pub fn cmd_check(
+    paths: Vec<PathBuf>,
+    jobs: Option<usize>,
+    junit: Option<PathBuf>,
+    shard: Option<&str>,
+    out: Option<PathBuf>,
+) -> Result<ExitCode, CliError> {
+    let (jobs, shard) = args::jobs_and_shard(jobs, shard)?;
+    let paths = if paths.is_empty() { vec![PathBuf::from("scenarios")] } else { paths };
+    let all = check::find(&paths)?;
+    if all.is_empty() {
+        let paths = paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ");
+        return Err(ArgError::NoScenarioFiles { paths }.into());
+    }
+    let mine = check::shard_of(&all, shard);
+    if let Some(junit) = &junit {
+        output::check_file("--junit", junit)?;
+    }
+    if let Some(dir) = &out {
+        output::check_dir("--out", dir, &["check.json"])?;
+    }
+    crate::explore::catch_interrupt();
+    let (rows, partial) = check::check(&mine, jobs);
+    print!("{}", check::table(&rows));
+    if let Some(junit) = junit {
+        write(&junit, check::junit(&rows).as_bytes())?;
+    }
+    if let Some(dir) = out {
+        write_json(&dir.join("check.json"), &check::check_json(&all, shard, partial, &rows))?;
+    }
+    if partial {
+        eprintln!(
+            "interrupted: {} of {} scenarios finished; what finished is written, marked partial",
+            rows.len(),
+            mine.len()
+        );
+        return Ok(ExitCode::Interrupted);
+    }
+    Ok(rows_exit_code(&rows))
+}
+
+/// Bad input first, then limits, then unmet expectations.
+fn rows_exit_code(rows: &[check::CheckRow]) -> ExitCode {
+    let codes = rows.iter().map(|row| match row.status.as_str() {
+        "pass" => ExitCode::Ok,
+        "fail" => ExitCode::Unmet,
+        "invalid" => ExitCode::BadInput,
+        "limit" => ExitCode::Limit,
+        // gameday writes no other status; a hand-edited check.json's would count for
+        // nothing, as it always has.
+        _ => ExitCode::Ok,
+    });
+    ExitCode::most_severe(codes, Ranking::LimitBeforeUnmet)
+}
+
+pub fn cmd_sweep(
+    path: &Path,
+    seeds: &str,
+    jobs: Option<usize>,
+    shard: Option<&str>,
+    duration: Option<SimDuration>,
+    out: Option<PathBuf>,
+) -> Result<ExitCode, CliError> {
+    let (jobs, shard) = args::jobs_and_shard(jobs, shard)?;
+    let all = crate::compare::parse_seeds(seeds)?;
+    let file = path.to_string_lossy().into_owned();
+    let scenario = scenario::load(&file)?;
+    let mine = sweep::shard_of(&all, shard);
+    let id = sweep_id(&scenario, file, &all, duration);
+    let progress = Progress::new(mine.len());
+    let dir = out.unwrap_or_else(|| {
+        PathBuf::from("reports").join(format!("{}-sweep", safe_dir_name(&scenario.name)))
+    });
+    output::check_dir("--out", &dir, &["sweep.json", "sweep.html"])?;
+    crate::explore::catch_interrupt();
+    let (records, defs, partial) =
+        sweep::sweep(&scenario, &mine, duration, jobs, &|ok| progress.tick(ok));
+    progress.finish();
+    let sweep = sweep::sweep_json(&id, shard, partial, &defs, &records);
+    write_json(&dir.join("sweep.json"), &sweep)?;
+    write_html(&dir.join("sweep.html"), &report::sweep::sweep_html(&sweep))?;
+    print!("{}", report::sweep::sweep_terminal(&sweep));
+    println!("report: {}", dir.join("sweep.html").display());
+    if partial {
+        eprintln!(
+            "interrupted: {} of {} seeds finished; what finished is written, marked partial",
+            records.len(),
+            mine.len()
+        );
+        return Ok(ExitCode::Interrupted);
+    }
+    Ok(sweep_exit_code(&sweep))
+}
+
+/// What identifies this sweep in its output, so shards of different sweeps never merge.
+fn sweep_id(
+    scenario: &Scenario,
+    file: String,
+    seeds: &[u64],
+    duration: Option<SimDuration>,
+) -> sweep::SweepId {
+    sweep::SweepId {
+        scenario: scenario.name.clone(),
+        file,
+        hash: format!("{:016x}", scenario.source_hash),
+        seeds_from: seeds[0],
+        seeds_to: seeds[seeds.len() - 1],
+        duration_s: duration.unwrap_or(scenario.duration).as_secs_f64(),
+    }
+}
+
+/// A progress bar (seeds per second, failures so far), only for a person watching:
+/// stderr a terminal.
+struct Progress {
+    bar: Option<indicatif::ProgressBar>,
+    failing: AtomicU64,
+}
+
+impl Progress {
+    fn new(seeds: usize) -> Progress {
+        use std::io::IsTerminal;
+        let bar = std::io::stderr().is_terminal().then(|| {
+            let bar = indicatif::ProgressBar::new(seeds as u64);
+            bar.set_style(
+                indicatif::ProgressStyle::with_template(
+                    "{bar:40} {pos}/{len} seeds · {per_sec} · {msg} · eta {eta}",
+                )
+                .expect("a valid template"),
+            );
+            bar.set_message("0 failing");
+            bar
+        });
+        Progress { bar, failing: AtomicU64::new(0) }
+    }
+
+    /// One seed finished; `ok` when it met its expectations.
+    fn tick(&self, ok: bool) {
+        if let Some(bar) = &self.bar {
+            if !ok {
+                let failing = self.failing.fetch_add(1, Ordering::Relaxed) + 1;
+                bar.set_message(format!("{failing} failing"));
+            }
+            bar.inc(1);
+        }
+    }
+
+    fn finish(self) {
+        if let Some(bar) = self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+/// 3 when a seed hit a limit, 1 when a seed missed its expectations, else 0.
+fn sweep_exit_code(sweep: &Value) -> ExitCode {
+    let summary = &sweep["summary"];
+    let limit_hit = summary["limit_hit"].as_array().is_some_and(|seeds| !seeds.is_empty());
+    let unmet = summary["failed_expectations"].as_u64().unwrap_or(0) > 0;
+    let codes = [limit_hit.then_some(ExitCode::Limit), unmet.then_some(ExitCode::Unmet)];
+    ExitCode::most_severe(codes.into_iter().flatten(), Ranking::LimitBeforeUnmet)
+}
+
+pub fn cmd_shrink(
+    path: &Path,
+    seed: u64,
+    invariant: Option<&str>,
+    out: Option<PathBuf>,
+    attempts: u32,
+) -> Result<ExitCode, CliError> {
+    if attempts == 0 {
+        return Err(ArgError::AttemptsZero.into());
+    }
+    let file = path.to_string_lossy().into_owned();
+    scenario::load(&file)?;
+    if let Some(out) = &out {
+        output::check_file("--out", out)?;
+    }
+    let shrunk = shrink::shrink(&file, seed, invariant, attempts)?;
+    let name = shrunk.scenario["name"].as_str().unwrap_or("shrunk").to_string();
+    let dest = out.unwrap_or_else(|| PathBuf::from(format!("{}.json", safe_dir_name(&name))));
+    output::check_file("--out", &dest)?;
+    let mut text = serde_json::to_string_pretty(&shrunk.scenario).expect("serializes");
+    text.push('\n');
+    write(&dest, text.as_bytes())?;
+    print_shrunk(&shrunk, &file, seed, &dest);
+    Ok(ExitCode::Ok)
+}
+
+fn print_shrunk(shrunk: &shrink::Shrunk, file: &str, seed: u64, dest: &Path) {
+    println!("shrunk {file} seed {seed}, keeping {} violated", shrunk.invariant);
+    println!("  before: {}", shrunk.before);
+    println!("  after:  {}", shrunk.after);
+    let limit_note = if shrunk.attempts >= shrunk.attempts_max {
+        " (limit reached; raise --attempts to go on)"
+    } else {
+        ""
+    };
+    println!("  {} of {} attempts{limit_note}", shrunk.attempts, shrunk.attempts_max);
+    println!("wrote {}; check it with: gameday run {}", dest.display(), dest.display());
+}
+
+pub fn cmd_merge(dirs: &[PathBuf], out: Option<PathBuf>) -> Result<ExitCode, CliError> {
+    let parts = read_shard_outputs(dirs)?;
+    let kinds: Vec<&str> = parts.iter().map(|p| p.1["kind"].as_str().unwrap_or("?")).collect();
+    if kinds.iter().any(|k| *k != kinds[0]) {
+        return Err(ShardFolderError::MixedKinds.into());
+    }
+    let checks = kinds[0] == "gameday-check";
+    let dir = out.unwrap_or_else(|| PathBuf::from("."));
+    let names: &[&str] =
+        if checks { &["check.json", "junit.xml"] } else { &["sweep.json", "sweep.html"] };
+    output::check_dir("--out", &dir, names)?;
+    if checks {
+        merge_checks(parts, &dir)
+    } else {
+        merge_sweeps(parts, &dir)
+    }
+}
+
+/// Each folder's `sweep.json` (or else `check.json`), named by its path and parsed.
+fn read_shard_outputs(dirs: &[PathBuf]) -> Result<Vec<(String, Value)>, CliError> {
+    let mut parts: Vec<(String, Value)> = Vec::new();
+    for dir in dirs {
+        let file = ["sweep.json", "check.json"].iter().map(|f| dir.join(f)).find(|p| p.is_file());
+        let Some(file) = file else {
+            return Err(ShardFolderError::NoOutput { dir: dir.clone() }.into());
+        };
+        let text = std::fs::read_to_string(&file)
+            .map_err(|source| ShardFolderError::Unreadable { file: file.clone(), source })?;
+        let value = serde_json::from_str(&text)
+            .map_err(|source| ShardFolderError::NotJson { file: file.clone(), source })?;
+        parts.push((file.display().to_string(), value));
+    }
+    Ok(parts)
+}
+
+fn merge_checks(parts: Vec<(String, Value)>, dir: &Path) -> Result<ExitCode, CliError> {
+    let merged = check::merge(parts)?;
+    let rows: Vec<check::CheckRow> =
+        serde_json::from_value(merged["rows"].clone()).expect("rows we wrote");
+    write_json(&dir.join("check.json"), &merged)?;
+    write(&dir.join("junit.xml"), check::junit(&rows).as_bytes())?;
+    print!("{}", check::table(&rows));
+    Ok(rows_exit_code(&rows))
+}
+
+fn merge_sweeps(parts: Vec<(String, Value)>, dir: &Path) -> Result<ExitCode, CliError> {
+    let merged = sweep::merge(parts)?;
+    write_json(&dir.join("sweep.json"), &merged)?;
+    write_html(&dir.join("sweep.html"), &report::sweep::sweep_html(&merged))?;
+    print!("{}", report::sweep::sweep_terminal(&merged));
+    Ok(sweep_exit_code(&merged))
+}

@@ -1,0 +1,295 @@
+//! The command-line front end: parses arguments with clap, runs the command, and maps
+//! every outcome to an exit code (0 met, 1 unmet, 2 bad input or usage, 3 limit hit or
+//! internal error, 130 interrupted; see `exit`). `main` only calls `run`.
+//!
+//! Each command lives in its own file and returns its verdict's exit code or the
+//! `CliError` that stopped it, which only `run` prints (`validate` and `history check`
+//! report each file's own error and go on to the next). The command line sits above
+//! everything else: nothing outside this folder imports from it.
+
+mod args;
+mod compare;
+mod error;
+pub mod exit;
+mod explore;
+mod history;
+mod run_command;
+mod scenario_files;
+mod write;
+
+use clap::{Parser, Subcommand};
+use error::CliError;
+use exit::ExitCode;
+use std::path::PathBuf;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "gameday",
+    version = concat!(env!("CARGO_PKG_VERSION"), " (commit ", env!("GAMEDAY_GIT_COMMIT"), ")"),
+    about = "Deterministic fault-injection simulator for multi-region architectures",
+    after_help = "Example: gameday run scenarios/gameday-naive.json"
+)]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Cmd,
+    /// Overwrite output files that gameday did not write (by default it replaces only
+    /// its own earlier outputs), and an existing file `new` would write.
+    #[arg(long, global = true)]
+    force: bool,
+    /// HTML reports larger than this are not written (exit 3).
+    #[arg(long = "report-mb-max", value_name = "MB", global = true, default_value_t = crate::output::REPORT_MB_MAX_DEFAULT)]
+    report_mb_max: f64,
+}
+
+#[derive(Subcommand, Debug)]
+enum Cmd {
+    /// Run a scenario, check every invariant, write DIR/summary.json.
+    #[command(
+        after_help = "Example: gameday run scenarios/unfenced-promotion.json --seed 7 --trace trace.jsonl"
+    )]
+    Run {
+        scenario: PathBuf,
+        /// Overrides the scenario's seed.
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Overrides the scenario's drill duration (faults starting later are dropped).
+        #[arg(long = "duration-s")]
+        duration_s: Option<f64>,
+        /// Where reports go (default: reports/<scenario name>/).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Writes every dispatched event as one JSON line to FILE.
+        #[arg(long)]
+        trace: Option<PathBuf>,
+        /// Writes the strong-class register history to FILE in Jepsen's EDN format.
+        #[arg(long)]
+        history: Option<PathBuf>,
+        /// Writes Chrome trace-event JSON to FILE (opens in Perfetto).
+        #[arg(long = "chrome-trace")]
+        chrome_trace: Option<PathBuf>,
+        /// Prints only the verdict line.
+        #[arg(long, short)]
+        quiet: bool,
+        /// Overrides limits.events_max: events dispatched at most before exit 3.
+        #[arg(long = "events-max")]
+        events_max: Option<u64>,
+        /// Overrides limits.sim_time_max_s: simulated seconds at most before exit 3.
+        #[arg(long = "sim-time-max-s")]
+        sim_time_max_s: Option<f64>,
+    },
+    /// Run several designs against one scenario's workload, faults and seeds, and write
+    /// a side-by-side report (DIR/compare.json, DIR/compare.html).
+    ///
+    /// Designs come from --design files (JSON merge patches over the scenario's design:
+    /// {"name": "fenced", "design": {"fencing": true}}); with a single --design file the
+    /// scenario's own design is compared against it; with none, the scenario's own design
+    /// and its `variants`.
+    #[command(
+        after_help = "Example: gameday compare scenarios/retry-duplicates.json --design designs/idempotency-keys.json --seeds 1..20"
+    )]
+    Compare {
+        scenario: PathBuf,
+        /// A design file; repeat for each design.
+        #[arg(long = "design")]
+        designs: Vec<PathBuf>,
+        /// One seed for every design (default: the scenario's).
+        #[arg(long, conflicts_with = "seeds")]
+        seed: Option<u64>,
+        /// A range of seeds, both ends included: 1..100 runs a hundred seeds per design.
+        #[arg(long)]
+        seeds: Option<String>,
+        /// Overrides the scenario's drill duration.
+        #[arg(long = "duration-s")]
+        duration_s: Option<f64>,
+        /// Where the report goes (default: reports/<scenario name>-compare/).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Run every scenario file under PATH (default: scenarios/) with its own seed and
+    /// compare it with its `expect`: one row per scenario, exit 1 if any is unmet.
+    #[command(after_help = "Example: gameday check scenarios --jobs 2 --junit gameday-junit.xml")]
+    Check {
+        paths: Vec<PathBuf>,
+        /// Threads (default: every core). The output is the same for any value.
+        #[arg(long)]
+        jobs: Option<usize>,
+        /// Writes JUnit XML (for GitHub Actions, GitLab) to FILE.
+        #[arg(long)]
+        junit: Option<PathBuf>,
+        /// Runs only shard I of N (1-based), e.g. 2/4.
+        #[arg(long)]
+        shard: Option<String>,
+        /// Writes DIR/check.json (what `gameday merge` combines).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Run one scenario over many seeds (each drawing its own swarm schedule) and
+    /// summarize: per invariant, the seeds that violated it; per metric, its spread.
+    #[command(
+        after_help = "Example: gameday sweep scenarios/swarm-fenced.json --seeds 1..1000 --out reports/sweep"
+    )]
+    Sweep {
+        scenario: PathBuf,
+        /// Seeds, both ends included: 1..1000.
+        #[arg(long, required = true)]
+        seeds: String,
+        /// Threads (default: every core). The output is the same for any value.
+        #[arg(long)]
+        jobs: Option<usize>,
+        /// Runs only shard I of N (1-based) of the seeds, e.g. 2/4.
+        #[arg(long)]
+        shard: Option<String>,
+        /// Overrides the scenario's drill duration.
+        #[arg(long = "duration-s")]
+        duration_s: Option<f64>,
+        /// Where sweep.json and sweep.html go (default: reports/<scenario name>-sweep/).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Delta-debug a failing seed to a minimal scenario that still violates the same
+    /// invariant, written as a plain scenario file.
+    #[command(
+        after_help = "Example: gameday shrink scenarios/swarm-unfenced.json --seed 3 --invariant single_writer"
+    )]
+    Shrink {
+        scenario: PathBuf,
+        #[arg(long, required = true)]
+        seed: u64,
+        /// The invariant to keep violated (default: the first the run violates).
+        #[arg(long)]
+        invariant: Option<String>,
+        /// Where the shrunk scenario goes (default: <scenario name>-shrunk-seed-N.json).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Runs tried at most.
+        #[arg(long, default_value_t = 400)]
+        attempts: u32,
+    },
+    /// Combine the outputs of `sweep --shard` or `check --shard` runs into the result of
+    /// one run; refuses a missing or duplicated shard.
+    #[command(after_help = "Example: gameday merge shard-1 shard-2 shard-3 --out sweep")]
+    Merge {
+        #[arg(required = true)]
+        dirs: Vec<PathBuf>,
+        /// Where the merged output goes (default: the current folder).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Write a starting scenario: NAME.json (or --out FILE), from a template or --from an
+    /// existing scenario. Open it in an editor that reads "$schema" for field docs.
+    #[command(
+        after_help = "Example: gameday new my-drill --from scenarios/unfenced-promotion.json"
+    )]
+    New {
+        name: String,
+        /// Start from this scenario instead of the template.
+        #[arg(long)]
+        from: Option<PathBuf>,
+        /// Where to write (default: NAME.json in the current folder).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Print the JSON Schema of the scenario format (shipped as scenarios/schema.json).
+    #[command(after_help = "Example: gameday schema > scenarios/schema.json")]
+    Schema,
+    /// Print shell completions (bash, zsh, fish, elvish, powershell) to stdout.
+    #[command(after_help = "Example: gameday completions bash > /etc/bash_completion.d/gameday")]
+    Completions { shell: clap_complete::Shell },
+    /// Check scenario files without running them.
+    #[command(after_help = "Example: gameday validate scenarios/gameday-naive.json my-drill.json")]
+    Validate {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Work with operation histories: `history check FILE... --model NAME`.
+    History {
+        #[command(subcommand)]
+        cmd: history::HistoryCmd,
+    },
+}
+
+/// Runs the command line `args`; returns the process exit code.
+pub fn run(args: Vec<String>) -> i32 {
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            // `--help` and `--version` come this way too, printed to stdout: exit 0.
+            let code = if e.use_stderr() { ExitCode::BadInput } else { ExitCode::Ok };
+            let _ = e.print();
+            return code.code();
+        }
+    };
+    crate::output::set_force(cli.force);
+    let outcome = crate::output::set_report_mb_max(cli.report_mb_max)
+        .map_err(CliError::from)
+        .and_then(|()| dispatch(cli.cmd, cli.force));
+    match outcome {
+        Ok(code) => code.code(),
+        Err(e) => {
+            eprintln!("error: {e}");
+            e.exit_code().code()
+        }
+    }
+}
+
+/// Runs one command: each arm hands its arguments to the command's own function.
+fn dispatch(cmd: Cmd, force: bool) -> Result<ExitCode, CliError> {
+    match cmd {
+        Cmd::Run {
+            scenario,
+            seed,
+            duration_s,
+            out,
+            trace,
+            history,
+            chrome_trace,
+            quiet,
+            events_max,
+            sim_time_max_s,
+        } => {
+            let limits = args::run_limits(events_max, sim_time_max_s)?;
+            let exports = run_command::Exports { trace, history, chrome_trace };
+            let overrides = run_command::Overrides { seed, duration_s, limits };
+            run_command::cmd_run(&scenario, overrides, out, exports, quiet)
+        }
+        Cmd::Validate { files } => Ok(scenario_files::cmd_validate(&files)),
+        Cmd::Check { paths, jobs, junit, shard, out } => {
+            explore::cmd_check(paths, jobs, junit, shard.as_deref(), out)
+        }
+        Cmd::Sweep { scenario, seeds, jobs, shard, duration_s, out } => {
+            let duration = args::parse_duration(duration_s)?;
+            explore::cmd_sweep(&scenario, &seeds, jobs, shard.as_deref(), duration, out)
+        }
+        Cmd::Shrink { scenario, seed, invariant, out, attempts } => {
+            explore::cmd_shrink(&scenario, seed, invariant.as_deref(), out, attempts)
+        }
+        Cmd::Merge { dirs, out } => explore::cmd_merge(&dirs, out),
+        Cmd::Compare { scenario, designs, seed, seeds, duration_s, out } => {
+            compare::cmd_compare(&scenario, &designs, seed, seeds.as_deref(), duration_s, out)
+        }
+        Cmd::History { cmd } => history::run(cmd),
+        Cmd::New { name, from, out } => scenario_files::cmd_new(&name, from.as_deref(), out, force),
+        Cmd::Schema => {
+            print!("{}", crate::scenario::schema_json());
+            Ok(ExitCode::Ok)
+        }
+        Cmd::Completions { shell } => {
+            use clap::CommandFactory;
+            clap_complete::generate(shell, &mut Cli::command(), "gameday", &mut std::io::stdout());
+            Ok(ExitCode::Ok)
+        }
+    }
+}
+
+/// A scenario name as a folder name: markup and separators become dashes.
+fn safe_dir_name(name: &str) -> String {
+    let dir: String = name
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '-' })
+        .collect();
+    if dir.is_empty() {
+        "scenario".into()
+    } else {
+        dir
+    }
+}

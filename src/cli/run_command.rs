@@ -1,0 +1,111 @@
+//! `gameday run`: one scenario, one seed. Checks every flag and output path before the
+//! run starts, runs it, writes the report folder (summary.json, report.html,
+//! reconciliation.json) and any exports, and prints the verdict.
+
+use super::args::{self, RunLimits};
+use super::error::CliError;
+use super::exit::ExitCode;
+use super::write::{write_html, write_json};
+use crate::output;
+use crate::report;
+use crate::scenario::{self, Scenario};
+use crate::sim::{self, RunOptions, RunResult};
+use std::path::{Path, PathBuf};
+
+/// The files `run` writes into its `--out` folder.
+const RUN_OUTPUTS: &[&str] = &["summary.json", "report.html", "reconciliation.json"];
+
+/// Files a run writes besides its report folder.
+pub struct Exports {
+    pub trace: Option<PathBuf>,
+    pub history: Option<PathBuf>,
+    pub chrome_trace: Option<PathBuf>,
+}
+
+/// What the flags change about the scenario's run.
+pub struct Overrides {
+    pub seed: Option<u64>,
+    pub duration_s: Option<f64>,
+    pub limits: RunLimits,
+}
+
+pub fn cmd_run(
+    path: &Path,
+    overrides: Overrides,
+    out: Option<PathBuf>,
+    exports: Exports,
+    quiet: bool,
+) -> Result<ExitCode, CliError> {
+    let scenario = scenario::load(&path.to_string_lossy())?;
+    let duration = args::parse_duration(overrides.duration_s)?;
+    args::check_sim_time_covers(overrides.limits, duration.unwrap_or(scenario.duration))?;
+    let dir =
+        out.unwrap_or_else(|| PathBuf::from("reports").join(super::safe_dir_name(&scenario.name)));
+    check_outputs(&dir, &exports)?;
+    let opts = RunOptions {
+        seed: overrides.seed,
+        duration,
+        trace: exports.trace.map(PathBuf::into_boxed_path),
+        history: exports.history.map(PathBuf::into_boxed_path),
+        events_max: overrides.limits.events_max,
+        sim_time_max: overrides.limits.sim_time_max,
+    };
+    let result = sim::run(&scenario, &opts)?;
+    write_reports(&result, &dir, exports.chrome_trace.as_deref())?;
+    let met = report::verdict(&result).met;
+    print_verdict(&scenario, &result, &dir, met, quiet);
+    Ok(if met { ExitCode::Ok } else { ExitCode::Unmet })
+}
+
+/// Every output path, checked before the run: only gameday's own outputs are replaced.
+fn check_outputs(dir: &Path, exports: &Exports) -> Result<(), CliError> {
+    output::check_dir("--out", dir, RUN_OUTPUTS)?;
+    let files = [
+        ("--trace", &exports.trace),
+        ("--history", &exports.history),
+        ("--chrome-trace", &exports.chrome_trace),
+    ];
+    for (flag, path) in files {
+        if let Some(path) = path {
+            output::check_file(flag, path)?;
+        }
+    }
+    Ok(())
+}
+
+/// summary.json, the Chrome trace if asked for, report.html and reconciliation.json,
+/// in that order: the summary is the one output CI reads, so it goes first.
+fn write_reports(
+    result: &RunResult,
+    dir: &Path,
+    chrome_trace: Option<&Path>,
+) -> Result<(), CliError> {
+    write_json(&dir.join("summary.json"), &report::summary_json(result))?;
+    if let Some(path) = chrome_trace {
+        let bytes = serde_json::to_vec(&report::chrome_trace(result)).expect("serializes");
+        report::write_atomic(path, &bytes)
+            .map_err(|source| CliError::ChromeTrace { path: path.to_path_buf(), source })?;
+    }
+    write_html(&dir.join("report.html"), &report::html::report_html(result))?;
+    write_json(&dir.join("reconciliation.json"), &report::reconciliation_json(result))
+}
+
+/// The verdict line alone with `--quiet`; else the terminal summary (coloured only for
+/// a terminal, and never when NO_COLOR is set, as no-color.org asks) and where the
+/// summary file is.
+fn print_verdict(scenario: &Scenario, result: &RunResult, dir: &Path, met: bool, quiet: bool) {
+    if quiet {
+        let verdict = if met { "expectations met" } else { "expectations NOT met" };
+        println!("{}: {verdict}", scenario.name);
+        return;
+    }
+    use std::io::IsTerminal;
+    let colour = std::io::stdout().is_terminal()
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    if colour {
+        print!("{}", report::terminal_coloured(result));
+    } else {
+        print!("{}", report::terminal(result));
+    }
+    println!("summary: {}", dir.join("summary.json").display());
+}

@@ -1,0 +1,136 @@
+//! Commands on scenario files that run nothing: `new` writes a starting scenario (from
+//! a template or an existing file) and proves it validates; `validate` checks files and
+//! says what each holds.
+
+use super::error::CliError;
+use super::exit::ExitCode;
+use crate::report;
+use crate::scenario::{self, ScenarioError};
+use std::path::{Path, PathBuf};
+
+/// Why `new` wrote nothing, or wrote a file that does not validate.
+#[derive(Debug, thiserror::Error)]
+pub enum NewError {
+    #[error("NAME {name:?}: give a plain name such as my-drill (use --out for the path)")]
+    NotAPlainName { name: String },
+    #[error("{}: already exists; choose another --out, or --force to overwrite it", path.display())]
+    Exists { path: PathBuf },
+    #[error("{path}: {source}")]
+    FromNotJson { path: String, source: serde_json::Error },
+    #[error("{}: cannot write: {source}", path.display())]
+    CannotWrite { path: PathBuf, source: std::io::Error },
+    /// The file written does not validate: the template or the edit is wrong, a bug in
+    /// gameday, not in the user's input.
+    #[error("the new scenario does not validate (a bug in gameday): {0}")]
+    TemplateInvalid(ScenarioError),
+}
+
+/// The template `gameday new` writes: a small drill that runs as it is, with every
+/// part a user would change first, and an expectation to edit.
+const NEW_TEMPLATE: &str = r#"{
+  "$schema": "./schema.json",
+  "version": 1,
+  "name": "NAME",
+  "description": "What this drill asks. Edit the regions, the design (what you would build), the workload and the faults (what goes wrong), then run: gameday run FILE. Hover any field in an editor that reads $schema for its meaning; the README's 'Scenario format' lists them all.",
+  "seed": 1,
+  "duration_s": 60,
+  "regions": [
+    {"name": "us-east", "role": "primary"},
+    {"name": "eu-west", "role": "standby"},
+    {"name": "ap-south", "role": "read-replica"}
+  ],
+  "network": {"rtt_ms": {"us-east/eu-west": 70, "us-east/ap-south": 220, "eu-west/ap-south": 240}},
+  "design": {
+    "topology": "active-passive",
+    "replication": {"mode": "semi-sync", "acks": 1},
+    "fencing": true,
+    "promotion": {"automated": true},
+    "control_plane": {"region": "eu-west"}
+  },
+  "workload": {
+    "rate_per_s": 300,
+    "mix": {"account.transfer": 0.2, "account.read": 0.3, "register.write": 0.2, "register.read": 0.3}
+  },
+  "faults": [
+    {"at_s": 20, "for_s": 20, "kind": "partition", "between": [["us-east"], ["eu-west", "ap-south"]]}
+  ],
+  "expect": {"hold": ["single_writer", "fenced_writes", "domain"]}
+}
+"#;
+
+pub fn cmd_new(
+    name: &str,
+    from: Option<&Path>,
+    out: Option<PathBuf>,
+    force: bool,
+) -> Result<ExitCode, CliError> {
+    if name.trim().is_empty() || name.contains(['/', '\\']) {
+        return Err(NewError::NotAPlainName { name: name.to_string() }.into());
+    }
+    let dest = out.unwrap_or_else(|| PathBuf::from(format!("{}.json", super::safe_dir_name(name))));
+    if dest.exists() && !force {
+        return Err(NewError::Exists { path: dest }.into());
+    }
+    let text = match from {
+        None => NEW_TEMPLATE.replace("\"NAME\"", &serde_json::Value::from(name).to_string()),
+        Some(source) => started_from(source, name)?,
+    };
+    report::write_atomic(&dest, text.as_bytes())
+        .map_err(|source| NewError::CannotWrite { path: dest.clone(), source })?;
+    scenario::load(&dest.to_string_lossy()).map_err(NewError::TemplateInvalid)?;
+    println!("wrote {}; run it with: gameday run {}", dest.display(), dest.display());
+    Ok(ExitCode::Ok)
+}
+
+/// The scenario at `source` (which must validate) renamed `name`, its description
+/// saying where it started.
+fn started_from(source: &Path, name: &str) -> Result<String, CliError> {
+    let source_name = source.to_string_lossy().into_owned();
+    scenario::load(&source_name)?;
+    let raw = std::fs::read_to_string(source).unwrap_or_default();
+    let mut doc: serde_json::Value = serde_json::from_str(raw.trim_start_matches('\u{feff}'))
+        .map_err(|e| NewError::FromNotJson { path: source_name.clone(), source: e })?;
+    doc["name"] = name.into();
+    let old = doc["description"].as_str().unwrap_or("").to_string();
+    doc["description"] = format!("Started from {source_name}. {old}").trim().to_string().into();
+    let mut text = serde_json::to_string_pretty(&doc).expect("serializes");
+    text.push('\n');
+    Ok(text)
+}
+
+/// Checks each file, printing what it holds or what is wrong with it; exit 2 if any is
+/// invalid.
+pub fn cmd_validate(files: &[PathBuf]) -> ExitCode {
+    let mut code = ExitCode::Ok;
+    for file in files {
+        // `gameday validate scenarios/*.json` meets the shipped schema too: say so.
+        if is_json_schema(file) {
+            println!("{}: skipped (the JSON Schema of scenarios, not a scenario)", file.display());
+            continue;
+        }
+        match scenario::load(&file.to_string_lossy()) {
+            Ok(loaded) => println!(
+                "{}: ok ({}, {} regions, {} faults)",
+                file.display(),
+                loaded.name,
+                loaded.regions.len(),
+                loaded.faults.len()
+            ),
+            Err(e) => {
+                eprintln!("error: {e}");
+                code = ExitCode::BadInput;
+            }
+        }
+    }
+    code
+}
+
+/// Whether `file` is a JSON Schema document rather than a scenario.
+fn is_json_schema(file: &Path) -> bool {
+    std::fs::read_to_string(file)
+        .ok()
+        .and_then(|text| serde_json::from_str::<serde_json::Value>(&text).ok())
+        .is_some_and(|doc| {
+            doc["$schema"].as_str().is_some_and(|schema| schema.contains("json-schema.org"))
+        })
+}
