@@ -1,6 +1,7 @@
 //! Scenario tests: every bundled scenario meets its `expect`, runs are deterministic,
 //! and each naive/mitigated pair flips on the one design change that separates them.
 
+use gameday::metrics::Series;
 use gameday::report::{summary_json, verdict};
 use gameday::scenario::{self, Scenario};
 use gameday::sim::{run, RunOptions, RunResult};
@@ -127,9 +128,9 @@ fn async_rpo_is_close_to_the_lag_at_failure() {
     // yet messages already sent still arrive. So take the lag once the link's 35 ms have
     // passed, at the first sample 100 ms after the failure, less those 100 ms: what the
     // replica lacked when the region went.
-    let lag = &r.metrics["replication_lag"]["eu-west"]["series_ms"]["points"];
-    let after = lag.as_array().unwrap().iter().find(|p| p[0].as_u64() == Some(30_100_000));
-    let at_failure = after.unwrap()[1].as_f64().unwrap() - 100.0;
+    let lag = &r.metrics.replication_lag.get("eu-west").unwrap().series_ms.points;
+    let after = lag.iter().find(|p| p.0 == 30_100_000);
+    let at_failure = after.unwrap().1 - 100.0;
     assert!(
         (rpo_ms - at_failure).abs() < 150.0,
         "RPO {rpo_ms} ms vs lag at failure {at_failure} ms"
@@ -239,7 +240,7 @@ fn memory_does_not_grow_with_simulated_time() {
     let short = run(&s, &RunOptions::default()).unwrap();
     let long = run(&s, &RunOptions { duration: Some(s.duration.times(10)), ..Default::default() })
         .unwrap();
-    let peak = |r: &RunResult| r.metrics["log_entries_peak"].as_u64().unwrap() as usize;
+    let peak = |r: &RunResult| r.metrics.log_entries_peak;
     // Followers trim on their tick, so a tick's worth of writes may sit above the bound.
     let bound = gameday::model::store::FOLLOWER_LOG_RETAIN;
     assert!(peak(&short) <= bound + 1_024, "short run peak {}", peak(&short));
@@ -347,12 +348,7 @@ fn session_tokens_give_read_your_writes() {
 fn resuming_traffic_before_invalidating_routing_loses_writes() {
     let r = run_file("scenarios/runbook-resume-early.json");
     assert_eq!(status(&r, "acked_durability"), "violated");
-    let steps: Vec<&str> = r.metrics["runbook"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s["step"].as_str().unwrap())
-        .collect();
+    let steps: Vec<&str> = r.metrics.runbook.iter().map(|s| s.step).collect();
     assert_eq!(steps, ["stop_writes", "declare_writer", "resume_traffic", "invalidate_routing"]);
     // Only the order of two steps differs.
     let s = load_with("scenarios/runbook-resume-early.json", |v| {
@@ -604,7 +600,7 @@ fn active_active_reads_serve_reads_locally_within_the_bound() {
     assert_eq!(status(&r, "freshness"), "held");
     // Reads are served where the clients are: ap-south's latency is local, not a
     // round trip to us-east.
-    let p50 = r.metrics["latency"]["ap-south"]["p50_ms"].as_f64().unwrap();
+    let p50 = r.metrics.latency.region("ap-south").unwrap().p50_ms;
     assert!(p50 < 100.0, "ap-south p50 {p50} ms");
 }
 
@@ -631,7 +627,7 @@ fn packet_loss_does_not_set_off_a_snapshot_storm() {
     // Lost appends leave gaps a follower reports; the leader must resend from what the
     // follower acknowledged, not ship its whole state again and again.
     let r = run_file("scenarios/retry-duplicates.json");
-    let snapshots = r.metrics["snapshots_sent"].as_u64().unwrap();
+    let snapshots = r.metrics.snapshots_sent;
     assert!(snapshots < 5, "{snapshots} snapshots in 60 s");
 }
 
@@ -640,17 +636,12 @@ fn a_retry_budget_and_jitter_stop_a_storm_outliving_its_brownout() {
     let r = run_file("scenarios/retry-storm.json");
     assert_eq!(status(&r, "recovery"), "violated");
     // The storm: after the brownout ended at 30 s, attempts keep exceeding offered load.
-    let load = &r.metrics["load"];
-    let per_s = |name: &str, t: u64| {
-        load[name]["points"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|p| p[0].as_u64() == Some(t))
-            .map_or(0.0, |p| p[1].as_f64().unwrap())
-    };
-    assert!(per_s("attempts_per_s", 40_000_000) > 1.3 * per_s("offered_per_s", 40_000_000));
-    assert!(per_s("goodput_per_s", 40_000_000) < 0.1 * per_s("offered_per_s", 40_000_000));
+    let load = &r.metrics.load;
+    let per_s =
+        |series: &Series, t: u64| series.points.iter().find(|p| p.0 == t).map_or(0.0, |p| p.1);
+    let at = 40_000_000;
+    assert!(per_s(&load.attempts_per_s, at) > 1.3 * per_s(&load.offered_per_s, at));
+    assert!(per_s(&load.goodput_per_s, at) < 0.1 * per_s(&load.offered_per_s, at));
     let r = run_file("scenarios/retry-storm-budget.json");
     assert_eq!(status(&r, "recovery"), "held");
 }
@@ -678,18 +669,18 @@ fn failing_tier(budget: Option<serde_json::Value>) -> RunResult {
 fn retry_amplification_matches_a_hand_count() {
     // Every operation makes exactly its three attempts.
     let r = failing_tier(None);
-    let amp = r.metrics["retry_amplification"].as_f64().unwrap();
+    let amp = r.metrics.retry_amplification;
     assert!((amp - 3.0).abs() < 0.01, "{amp}");
     // With a budget and no success to earn tokens, only the 10 saved retries happen.
     let r = failing_tier(Some(serde_json::json!({"ratio": 0.1, "burst": 10})));
-    let ops = r.metrics["operations"].as_f64().unwrap();
-    let amp = r.metrics["retry_amplification"].as_f64().unwrap();
+    let ops = r.metrics.operations as f64;
+    let amp = r.metrics.retry_amplification;
     assert!((amp - (ops + 10.0) / ops).abs() < 1e-9, "{amp} for {ops} operations");
 }
 
 fn blast(r: &RunResult) -> (f64, u64) {
-    let b = &r.metrics["blast_radius"];
-    (b["customers"].as_f64().unwrap(), b["customers_hit"].as_u64().unwrap())
+    let b = &r.metrics.blast_radius;
+    (b.customers, b.customers_hit as u64)
 }
 
 #[test]
@@ -718,7 +709,7 @@ fn isolation_bounds_a_poison_customers_blast_radius() {
 fn cached_tokens_and_a_regional_promotion_path_keep_a_region_serving() {
     let naive = run_file("scenarios/control-plane-outage.json");
     let stable = run_file("scenarios/control-plane-outage-static.json");
-    let avail = |r: &RunResult| r.metrics["availability"].as_f64().unwrap();
+    let avail = |r: &RunResult| r.metrics.availability;
     assert!(avail(&naive) < 0.6 && avail(&stable) > 0.8, "{} vs {}", avail(&naive), avail(&stable));
     // The control plane, back from its outage, adopts the writer the region promoted.
     assert_eq!(stable.final_writer, "ap-south");
@@ -735,13 +726,13 @@ fn cached_tokens_and_a_regional_promotion_path_keep_a_region_serving() {
 fn detection_breakers_jitter_and_a_budget_contain_a_slow_primary() {
     let naive = run_file("scenarios/slow-primary.json");
     assert_eq!(status(&naive, "recovery"), "violated");
-    assert!(naive.metrics["retry_amplification"].as_f64().unwrap() > 2.0);
+    assert!(naive.metrics.retry_amplification > 2.0);
     let guarded = run_file("scenarios/slow-primary-guarded.json");
     assert_eq!(status(&guarded, "recovery"), "held");
     // The brownout was seen, by latency, within seconds; breakers opened and closed.
-    let detect_ms = guarded.metrics["brownout_detection_ms"].as_f64().expect("detected");
+    let detect_ms = guarded.metrics.brownout_detection_ms.expect("detected");
     assert!(detect_ms < 5_000.0, "{detect_ms}");
-    assert!(guarded.metrics["breaker_transitions"].as_u64().unwrap() >= 2);
+    assert!(guarded.metrics.breaker_transitions >= 2);
     // Health checks on the cheap path kept passing: a slow region is not a down one.
     let trail_has_health =
         naive.invariants.iter().flat_map(|i| &i.trail).any(|s| s.event.contains("health"));
@@ -762,8 +753,7 @@ fn a_rate_limit_and_load_shedding_refuse_fast_instead_of_queueing() {
     let queued = with(serde_json::json!({}));
     let limited = with(serde_json::json!({"rate_limit_per_s": 500}));
     let shed = with(serde_json::json!({"shed_after_ms": 200}));
-    let depth =
-        |r: &RunResult| r.metrics["load"]["queue_depth"]["us-east"]["max"].as_f64().unwrap();
+    let depth = |r: &RunResult| r.metrics.load.queue_depth.get("us-east").unwrap().max;
     assert!(depth(&limited) < depth(&queued) / 2.0, "{} vs {}", depth(&limited), depth(&queued));
     assert!(depth(&shed) < depth(&queued) / 2.0, "{} vs {}", depth(&shed), depth(&queued));
     // Refusing fast keeps the queue short enough for goodput to come back.
@@ -800,20 +790,11 @@ fn a_traffic_surge_multiplies_offered_load_for_its_window() {
         v["expect"] = serde_json::json!({});
     });
     let r = run(&s, &RunOptions::default()).unwrap();
-    let offered = |t: u64| {
-        r.metrics["load"]["offered_per_s"]["points"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|p| p[0].as_u64() == Some(t))
-            .unwrap()[1]
-            .as_f64()
-            .unwrap()
-    };
+    let offered = |t: u64| r.metrics.load.offered_per_s.points.iter().find(|p| p.0 == t).unwrap().1;
     let ratio = offered(25_000_000) / offered(10_000_000);
     assert!((2.5..3.5).contains(&ratio), "surge ratio {ratio}");
     assert!(offered(40_000_000) / offered(10_000_000) < 1.3);
-    assert!(!r.metrics["load"]["retry_amplification_per_s"].as_array().unwrap().is_empty());
+    assert!(!r.metrics.load.retry_amplification_per_s.is_empty());
 }
 
 /// Two client regions with a busy application tier each; ap-south (serving its own
@@ -851,11 +832,10 @@ fn a_region_back_from_an_outage_serves_again() {
     // held them busy forever and ap-south's own clients were never served again.
     let s = scenario::from_str("apptier-outage.json", APPTIER_OUTAGE).expect("valid");
     let r = run(&s, &RunOptions::default()).unwrap();
-    let errors = &r.metrics["by_region"]["ap-south"]["error_rate"]["points"];
-    let late = |p: &&Value| p[0].as_u64().is_some_and(|t| (40_000_000..60_000_000).contains(&t));
-    let late_errors: Vec<f64> =
-        errors.as_array().unwrap().iter().filter(late).map(|p| p[1].as_f64().unwrap()).collect();
-    assert_eq!(late_errors.len(), 20, "{errors}");
+    let errors = &r.metrics.by_region.get("ap-south").unwrap().error_rate.points;
+    let late = |p: &&(u64, f64)| (40_000_000..60_000_000).contains(&p.0);
+    let late_errors: Vec<f64> = errors.iter().filter(late).map(|p| p.1).collect();
+    assert_eq!(late_errors.len(), 20, "{errors:?}");
     assert!(late_errors.iter().all(|e| *e < 0.05), "ap-south after the outage: {late_errors:?}");
     assert_eq!(status(&r, "recovery"), "held");
 }

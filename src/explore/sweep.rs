@@ -106,23 +106,17 @@ pub fn run_seed(
 /// load), or `steady`.
 pub fn coverage(r: &RunResult) -> Vec<[String; 3]> {
     let m = &r.metrics;
-    let mut promo: Vec<(f64, f64)> = Vec::new();
-    for p in m["promotions"].as_array().into_iter().flatten() {
-        let at = p["at_s"].as_f64().unwrap_or(0.0);
-        let from = p["detected_at_s"].as_f64().unwrap_or(at);
-        let until = at + p["write_rto_ms"].as_f64().map_or(5.0, |x| x / 1e3);
-        promo.push((from, until));
-    }
-    let series = |v: &Value| -> Vec<(f64, f64)> {
-        v["points"]
-            .as_array()
-            .map(|ps| {
-                ps.iter().filter_map(|p| Some((p[0].as_f64()? / 1e6, p[1].as_f64()?))).collect()
-            })
-            .unwrap_or_default()
-    };
-    let offered = series(&m["load"]["offered_per_s"]);
-    let goodput = series(&m["load"]["goodput_per_s"]);
+    let promo: Vec<(f64, f64)> = m
+        .promotions
+        .iter()
+        .map(|p| {
+            let from = p.detected_at_s.unwrap_or(p.at_s);
+            let until = p.at_s + p.write_rto_ms.map_or(5.0, |x| x / 1e3);
+            (from, until)
+        })
+        .collect();
+    let offered = m.load.offered_per_s.seconds();
+    let goodput = m.load.goodput_per_s.seconds();
     let at = |v: &[(f64, f64)], t: f64| v.iter().find(|p| p.0 == t).map_or(0.0, |p| p.1);
     let mut recovery: Vec<(f64, f64)> = Vec::new();
     for f in &r.scenario.faults {

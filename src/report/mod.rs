@@ -6,6 +6,7 @@ pub mod compare;
 pub mod html;
 pub mod sweep;
 
+use crate::metrics::Summary;
 use crate::sim::RunResult;
 use serde_json::{json, Map, Value};
 use std::fmt::Write as _;
@@ -38,9 +39,7 @@ pub fn verdict(r: &RunResult) -> Verdict {
                 }
             }
             for (path, lo, hi) in &e.metrics {
-                let v =
-                    path.split('.').try_fold(&r.metrics, |v, k| v.get(k)).and_then(Value::as_f64);
-                match v {
+                match r.metrics.metric(path) {
                     None => unmet.push(format!("metric {path} is not in this run's summary")),
                     Some(x) if lo.is_some_and(|lo| x < lo) || hi.is_some_and(|hi| x > hi) => {
                         let range = match (lo, hi) {
@@ -149,7 +148,7 @@ pub fn reconciliation_json(r: &RunResult) -> Value {
         "effects_without_acknowledged_operation": dup["effects_without_ack"],
         "dead_lettered": dup["dead_lettered"],
         "quarantined_events": dup["quarantined_events"],
-        "merge_decisions": r.metrics["conflicts"],
+        "merge_decisions": r.metrics.conflicts,
     })
 }
 
@@ -160,6 +159,8 @@ pub enum Better {
     Higher,
     Lower,
 }
+
+use Better::{Higher, Lower};
 
 /// One headline figure of a run, the same in the report, `compare` and sweeps.
 #[derive(Clone, Debug, serde::Serialize)]
@@ -172,130 +173,82 @@ pub struct KeyMetric {
     pub better: Better,
 }
 
+/// The headline figures' ids, labels, units and the direction in which each improves,
+/// in the order every report shows them (`key_metric_values` gives their values).
+const KEY_METRICS: [(&str, &str, &str, Better); 22] = [
+    ("availability", "availability", "share", Higher),
+    ("latency_p50_ms", "latency p50", "ms", Lower),
+    ("latency_p99_ms", "latency p99", "ms", Lower),
+    ("latency_p999_ms", "latency p99.9", "ms", Lower),
+    ("retry_amplification", "retry amplification", "attempts/op", Lower),
+    ("lost_acked_writes", "lost acknowledged writes", "writes", Lower),
+    ("rpo_ms", "RPO", "ms", Lower),
+    ("write_rto_ms", "write RTO (worst promotion)", "ms", Lower),
+    ("recovered_within_s", "goodput recovered after last heal", "s", Lower),
+    ("brownout_detection_ms", "brownout detected after", "ms", Lower),
+    ("replication_lag_max_ms", "replication lag, worst replica", "ms", Lower),
+    ("stale_read_share", "stale reads", "share", Lower),
+    ("staleness_p50_ms", "staleness p50 (stale reads)", "ms", Lower),
+    ("staleness_p99_ms", "staleness p99", "ms", Lower),
+    ("staleness_max_ms", "staleness max", "ms", Lower),
+    ("duplicate_writes", "writes applied twice", "writes", Lower),
+    ("duplicate_effects", "effects performed twice", "effects", Lower),
+    ("conflicts_superseded", "writes superseded unobserved", "writes", Lower),
+    ("blast_radius_customers", "blast radius, customers", "share", Lower),
+    ("blast_radius_cells", "blast radius, cells", "share", Lower),
+    ("error_budget_burn_max", "error-budget burn, worst region", "x budget", Lower),
+    ("divergent_keys", "divergent keys at the end", "keys", Lower),
+];
+
 /// The headline figures of a run, in a fixed order.
 pub fn key_metrics(r: &RunResult) -> Vec<KeyMetric> {
+    KEY_METRICS
+        .iter()
+        .zip(key_metric_values(r))
+        .map(|(&(id, label, unit, better), value)| KeyMetric { id, label, unit, value, better })
+        .collect()
+}
+
+/// The values of `KEY_METRICS`, one for one, in its order.
+fn key_metric_values(r: &RunResult) -> [Option<f64>; 22] {
     let m = &r.metrics;
     let details = |id: &str| {
         r.invariants.iter().find(|i| i.id == id).map(|i| &i.details).unwrap_or(&Value::Null)
     };
-    let lat = &m["latency"]["all"];
+    let lat = m.latency.all();
     let fresh = details("freshness");
     let dup = details("exactly_once_effects");
     let lost = details("acked_durability");
-    let max_over = |o: &Value, f: &dyn Fn(&Value) -> Option<f64>| {
-        o.as_object().and_then(|o| o.values().filter_map(f).reduce(f64::max))
-    };
     let stale_share = match (fresh["stale_reads"].as_f64(), fresh["reads"].as_f64()) {
         (Some(s), Some(n)) if n > 0.0 => Some(s / n),
         _ => None,
     };
-    let rto = m["promotions"]
-        .as_array()
-        .and_then(|ps| ps.iter().filter_map(|p| p["write_rto_ms"].as_f64()).reduce(f64::max));
-    use Better::{Higher, Lower};
-    let k =
-        |id, label, unit, value: Option<f64>, better| KeyMetric { id, label, unit, value, better };
-    vec![
-        k("availability", "availability", "share", m["availability"].as_f64(), Higher),
-        k("latency_p50_ms", "latency p50", "ms", lat["p50_ms"].as_f64(), Lower),
-        k("latency_p99_ms", "latency p99", "ms", lat["p99_ms"].as_f64(), Lower),
-        k("latency_p999_ms", "latency p99.9", "ms", lat["p999_ms"].as_f64(), Lower),
-        k(
-            "retry_amplification",
-            "retry amplification",
-            "attempts/op",
-            m["retry_amplification"].as_f64(),
-            Lower,
-        ),
-        k(
-            "lost_acked_writes",
-            "lost acknowledged writes",
-            "writes",
-            lost["lost_writes"].as_f64().or(Some(0.0)),
-            Lower,
-        ),
-        k("rpo_ms", "RPO", "ms", lost["rpo_ms"].as_f64().or(Some(0.0)), Lower),
-        k("write_rto_ms", "write RTO (worst promotion)", "ms", rto, Lower),
-        k(
-            "recovered_within_s",
-            "goodput recovered after last heal",
-            "s",
-            details("recovery")["goodput_recovered_within_s"].as_f64(),
-            Lower,
-        ),
-        k(
-            "brownout_detection_ms",
-            "brownout detected after",
-            "ms",
-            m["brownout_detection_ms"].as_f64(),
-            Lower,
-        ),
-        k(
-            "replication_lag_max_ms",
-            "replication lag, worst replica",
-            "ms",
-            max_over(&m["replication_lag"], &|v| v["max_ms"].as_f64()),
-            Lower,
-        ),
-        k("stale_read_share", "stale reads", "share", stale_share, Lower),
-        k(
-            "staleness_p50_ms",
-            "staleness p50 (stale reads)",
-            "ms",
-            fresh["staleness_ms_p50"].as_f64(),
-            Lower,
-        ),
-        k("staleness_p99_ms", "staleness p99", "ms", fresh["staleness_ms_p99"].as_f64(), Lower),
-        k("staleness_max_ms", "staleness max", "ms", fresh["staleness_ms_max"].as_f64(), Lower),
-        k(
-            "duplicate_writes",
-            "writes applied twice",
-            "writes",
-            dup["duplicate_writes"].as_f64(),
-            Lower,
-        ),
-        k(
-            "duplicate_effects",
-            "effects performed twice",
-            "effects",
-            dup["duplicate_effects"].as_f64(),
-            Lower,
-        ),
-        k(
-            "conflicts_superseded",
-            "writes superseded unobserved",
-            "writes",
-            m["conflicts"]["superseded_unobserved"].as_f64(),
-            Lower,
-        ),
-        k(
-            "blast_radius_customers",
-            "blast radius, customers",
-            "share",
-            m["blast_radius"]["customers"].as_f64(),
-            Lower,
-        ),
-        k(
-            "blast_radius_cells",
-            "blast radius, cells",
-            "share",
-            m["blast_radius"]["cells"].as_f64(),
-            Lower,
-        ),
-        k(
-            "error_budget_burn_max",
-            "error-budget burn, worst region",
-            "x budget",
-            max_over(&m["error_budget_burn"]["by_region"], &|v| v.as_f64()),
-            Lower,
-        ),
-        k(
-            "divergent_keys",
-            "divergent keys at the end",
-            "keys",
-            Some(r.divergent_keys as f64),
-            Lower,
-        ),
+    let rto = m.promotions.iter().filter_map(|p| p.write_rto_ms).reduce(f64::max);
+    let lag_max = m.replication_lag.values().map(|l| l.max_ms).reduce(f64::max);
+    let burn_max = m.error_budget_burn.by_region.values().copied().reduce(f64::max);
+    [
+        Some(m.availability),
+        Some(lat.p50_ms),
+        Some(lat.p99_ms),
+        Some(lat.p999_ms),
+        Some(m.retry_amplification),
+        lost["lost_writes"].as_f64().or(Some(0.0)),
+        lost["rpo_ms"].as_f64().or(Some(0.0)),
+        rto,
+        details("recovery")["goodput_recovered_within_s"].as_f64(),
+        m.brownout_detection_ms,
+        lag_max,
+        stale_share,
+        fresh["staleness_ms_p50"].as_f64(),
+        fresh["staleness_ms_p99"].as_f64(),
+        fresh["staleness_ms_max"].as_f64(),
+        dup["duplicate_writes"].as_f64(),
+        dup["duplicate_effects"].as_f64(),
+        Some(m.conflicts.superseded_unobserved as f64),
+        Some(m.blast_radius.customers),
+        Some(m.blast_radius.cells),
+        burn_max,
+        Some(r.divergent_keys as f64),
     ]
 }
 
@@ -418,76 +371,18 @@ fn terminal_raw(r: &RunResult) -> String {
     );
     let _ = writeln!(o, "trace {:016x} · scenario {:016x}", r.trace_hash, s.source_hash);
     let _ = writeln!(o);
-    let _ = writeln!(o, "{:<22} {:<9} {:>11} {:>8}", "invariant", "status", "first at", "count");
-    for i in &r.invariants {
-        let first = i.first_at_us.map_or("-".to_string(), |u| format!("{:.3} s", u as f64 / 1e6));
-        let status = match i.status {
-            "violated" => "VIOLATED",
-            other => other,
-        };
-        let _ = writeln!(o, "{:<22} {:<9} {:>11} {:>8}", i.id, status, first, i.count);
-        for step in &i.trail {
-            let _ = writeln!(o, "    {:>9.3} s  {}", step.at_us as f64 / 1e6, step.event);
-        }
-    }
-    let m = &r.metrics;
+    terminal_invariants(&mut o, r);
     let _ = writeln!(o);
-    let f = |v: &Value| v.as_f64().unwrap_or(0.0);
-    let lat = &m["latency"]["all"];
-    let _ = writeln!(
-        o,
-        "availability {:.2}% · latency p50 {:.1} ms p99 {:.1} ms p99.9 {:.1} ms · retry amplification {:.2}",
-        f(&m["availability"]) * 100.0,
-        f(&lat["p50_ms"]),
-        f(&lat["p99_ms"]),
-        f(&lat["p999_ms"]),
-        f(&m["retry_amplification"])
-    );
-    if let Some(lags) = m["replication_lag"].as_object() {
-        let parts: Vec<String> = lags
-            .iter()
-            .map(|(k, v)| {
-                format!("{k} max {:.0} ms p99 {:.0} ms", f(&v["max_ms"]), f(&v["p99_ms"]))
-            })
-            .collect();
-        let _ = writeln!(o, "replication lag: {}", parts.join(" · "));
-    }
-    if let Some(ps) = m["promotions"].as_array() {
-        for p in ps {
-            let rto =
-                p["write_rto_ms"].as_f64().map_or("no write succeeded after it".to_string(), |x| {
-                    format!("write RTO {x:.0} ms")
-                });
-            let who = p["by"].as_str().unwrap_or("control plane");
-            let _ = writeln!(
-                o,
-                "promotion: {} to epoch {} at {:.3} s (by the {who}), {rto}",
-                p["region"].as_str().unwrap_or("?"),
-                p["epoch"],
-                f(&p["at_s"])
-            );
-        }
-    }
-    let rec = reconciliation_json(r);
-    let _ = writeln!(
-        o,
-        "reconciliation: writer {} (epoch {}), {} divergent keys, {} lost acknowledged writes (RPO {:.1} ms),\n  {} writes applied twice, {} effects performed twice, {} effects missing, {} effects of unacknowledged operations",
-        r.final_writer,
-        r.final_epoch,
-        r.divergent_keys,
-        rec["lost_acknowledged_writes"]["count"],
-        f(&rec["lost_acknowledged_writes"]["rpo_ms"]),
-        rec["duplicate_writes"]["count"],
-        rec["duplicate_effects"]["count"],
-        rec["missing_effects"],
-        rec["effects_without_acknowledged_operation"]
-    );
-    if let Some(steps) = m["runbook"].as_array().filter(|s| !s.is_empty()) {
-        let parts: Vec<String> = steps
+    terminal_metrics(&mut o, &r.metrics);
+    terminal_reconciliation(&mut o, r);
+    if !r.metrics.runbook.is_empty() {
+        let parts: Vec<String> = r
+            .metrics
+            .runbook
             .iter()
             .map(|s| {
-                let end = s["end_s"].as_f64().map_or("…".to_string(), |e| format!("{e:.3}"));
-                format!("{} {:.3}–{end} s", s["step"].as_str().unwrap_or("?"), f(&s["start_s"]))
+                let end = s.end_s.map_or("…".to_string(), |e| format!("{e:.3}"));
+                format!("{} {:.3}–{end} s", s.step, s.start_s)
             })
             .collect();
         let _ = writeln!(o, "runbook: {}", parts.join(" · "));
@@ -505,6 +400,71 @@ fn terminal_raw(r: &RunResult) -> String {
     }
     let _ = writeln!(o, "replay: {}", replay_command(r));
     o
+}
+
+/// The invariants table with each violation's trail.
+fn terminal_invariants(o: &mut String, r: &RunResult) {
+    let _ = writeln!(o, "{:<22} {:<9} {:>11} {:>8}", "invariant", "status", "first at", "count");
+    for i in &r.invariants {
+        let first = i.first_at_us.map_or("-".to_string(), |u| format!("{:.3} s", u as f64 / 1e6));
+        let status = match i.status {
+            "violated" => "VIOLATED",
+            other => other,
+        };
+        let _ = writeln!(o, "{:<22} {:<9} {:>11} {:>8}", i.id, status, first, i.count);
+        for step in &i.trail {
+            let _ = writeln!(o, "    {:>9.3} s  {}", step.at_us as f64 / 1e6, step.event);
+        }
+    }
+}
+
+/// Availability, latency, replication lag and promotions.
+fn terminal_metrics(o: &mut String, m: &Summary) {
+    let lat = m.latency.all();
+    let _ = writeln!(
+        o,
+        "availability {:.2}% · latency p50 {:.1} ms p99 {:.1} ms p99.9 {:.1} ms · retry amplification {:.2}",
+        m.availability * 100.0,
+        lat.p50_ms,
+        lat.p99_ms,
+        lat.p999_ms,
+        m.retry_amplification
+    );
+    let parts: Vec<String> = m
+        .replication_lag
+        .iter()
+        .map(|(k, v)| format!("{k} max {:.0} ms p99 {:.0} ms", v.max_ms, v.p99_ms))
+        .collect();
+    let _ = writeln!(o, "replication lag: {}", parts.join(" · "));
+    for p in &m.promotions {
+        let rto = p
+            .write_rto_ms
+            .map_or("no write succeeded after it".to_string(), |x| format!("write RTO {x:.0} ms"));
+        let _ = writeln!(
+            o,
+            "promotion: {} to epoch {} at {:.3} s (by the {}), {rto}",
+            p.region, p.epoch, p.at_s, p.by
+        );
+    }
+}
+
+/// What the acknowledged history says went wrong, in two lines.
+fn terminal_reconciliation(o: &mut String, r: &RunResult) {
+    let f = |v: &Value| v.as_f64().unwrap_or(0.0);
+    let rec = reconciliation_json(r);
+    let _ = writeln!(
+        o,
+        "reconciliation: writer {} (epoch {}), {} divergent keys, {} lost acknowledged writes (RPO {:.1} ms),\n  {} writes applied twice, {} effects performed twice, {} effects missing, {} effects of unacknowledged operations",
+        r.final_writer,
+        r.final_epoch,
+        r.divergent_keys,
+        rec["lost_acknowledged_writes"]["count"],
+        f(&rec["lost_acknowledged_writes"]["rpo_ms"]),
+        rec["duplicate_writes"]["count"],
+        rec["duplicate_effects"]["count"],
+        rec["missing_effects"],
+        rec["effects_without_acknowledged_operation"]
+    );
 }
 
 /// Writes `bytes` to `path` through a temporary file in the same folder and a rename,
@@ -546,20 +506,15 @@ pub fn chrome_trace(r: &RunResult) -> Value {
         let ph = if dur > 0 { "X" } else { "i" };
         ev.push(json!({"ph": ph, "name": f.kind.name(), "pid": faults_pid, "tid": i, "ts": start, "dur": dur, "s": "p", "args": {"kind": f.kind.name()}}));
     }
-    if let Some(ps) = r.metrics["promotions"].as_array() {
-        for p in ps {
-            let region = p["region"].as_str().unwrap_or("?");
-            let pid = s.region_id(region).map_or(0, |r| r.idx() + 1);
-            let name = format!("becomes writer (epoch {})", p["epoch"]);
-            ev.push(json!({"ph": "i", "name": name, "pid": pid, "tid": 0, "ts": us(p["at_s"].as_f64().unwrap_or(0.0)), "s": "p"}));
-        }
+    for p in &r.metrics.promotions {
+        let pid = s.region_id(&p.region).map_or(0, |r| r.idx() + 1);
+        let name = format!("becomes writer (epoch {})", p.epoch);
+        ev.push(json!({"ph": "i", "name": name, "pid": pid, "tid": 0, "ts": us(p.at_s), "s": "p"}));
     }
-    if let Some(steps) = r.metrics["runbook"].as_array() {
-        for st in steps {
-            let a = us(st["start_s"].as_f64().unwrap_or(0.0));
-            let b = st["end_s"].as_f64().map_or(a, us);
-            ev.push(json!({"ph": "X", "name": st["step"], "pid": runbook_pid, "tid": 0, "ts": a, "dur": b - a}));
-        }
+    for st in &r.metrics.runbook {
+        let a = us(st.start_s);
+        let b = st.end_s.map_or(a, us);
+        ev.push(json!({"ph": "X", "name": st.step, "pid": runbook_pid, "tid": 0, "ts": a, "dur": b - a}));
     }
     for inv in r.invariants.iter().filter(|i| i.status == "violated") {
         if let Some(at) = inv.first_at_us {
