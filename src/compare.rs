@@ -3,6 +3,7 @@
 //! a JSON merge patch over the scenario's `design` (from a file, or a `variants`
 //! entry), so two designs differ in exactly what their files say.
 
+use crate::check::Status;
 use crate::engine::SimDuration;
 use crate::report::{key_metrics, KeyMetric};
 use crate::scenario::{self, Scenario, ScenarioError};
@@ -130,7 +131,7 @@ impl Outcome {
             invariants: r
                 .invariants
                 .iter()
-                .map(|i| (i.id, i.status == "violated", i.count))
+                .map(|i| (i.id, i.status == Status::Violated, i.count))
                 .collect(),
             metrics: key_metrics(r),
         }

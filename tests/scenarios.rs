@@ -1,6 +1,11 @@
 //! Scenario tests: every bundled scenario meets its `expect`, runs are deterministic,
 //! and each naive/mitigated pair flips on the one design change that separates them.
 
+use gameday::check::details::{
+    details, AckedDurabilityDetails, DomainDetails, ExactlyOnceEffectsDetails, LinearizableDetails,
+    LinearizableVerdict, NoLostUpdateDetails, SessionDetails,
+};
+use gameday::check::Status;
 use gameday::metrics::Series;
 use gameday::report::{summary_json, verdict};
 use gameday::scenario::{self, Scenario};
@@ -19,7 +24,7 @@ fn run_file(path: &str) -> RunResult {
 }
 
 fn status(r: &RunResult, id: &str) -> &'static str {
-    r.invariants.iter().find(|i| i.id == id).expect("known invariant").status
+    r.invariants.iter().find(|i| i.id == id).expect("known invariant").status.as_str()
 }
 
 fn bundled() -> Vec<String> {
@@ -118,11 +123,11 @@ fn semi_sync_alone_keeps_acked_writes_under_fencing() {
 #[test]
 fn async_rpo_is_close_to_the_lag_at_failure() {
     let r = run_file("scenarios/fenced-async-promotion.json");
-    let d = &r.invariants.iter().find(|i| i.id == "acked_durability").unwrap().details;
-    let rpo_ms = d["rpo_ms"].as_f64().unwrap();
+    let d = details::<AckedDurabilityDetails>(&r.invariants).unwrap();
+    let rpo_ms = d.rpo_ms;
     // The log ships every 400 ms and the link adds 35 ms: the loss is at most one
     // shipping interval plus the link's delay, and some data was in flight.
-    assert!(d["lost_writes"].as_u64().unwrap() > 0);
+    assert!(d.lost_writes > 0);
     assert!(rpo_ms > 0.0 && rpo_ms < 450.0, "RPO {rpo_ms} ms");
     // The lag sampled at the failure would count a batch still on the wire as missing,
     // yet messages already sent still arrive. So take the lag once the link's 35 ms have
@@ -176,17 +181,17 @@ fn strong_reads_from_the_writer_are_fresh_and_from_a_replica_are_not() {
     let r = run_file("scenarios/strong-read-replica.json");
     assert_eq!(status(&r, "freshness"), "violated");
     assert_eq!(status(&r, "linearizable"), "violated");
-    let lin = &r.invariants.iter().find(|i| i.id == "linearizable").unwrap().details;
-    assert!(lin["counterexample_svg"].as_str().unwrap().starts_with("<svg"));
+    let lin = details::<LinearizableDetails>(&r.invariants).unwrap();
+    assert!(lin.counterexample_svg.as_ref().unwrap().starts_with("<svg"));
     let s = load_with("scenarios/strong-read-replica.json", |v| {
         v["design"]["reads"]["strong_from"] = Value::from("writer")
     });
     let r = run(&s, &RunOptions::default()).unwrap();
     assert_eq!(status(&r, "freshness"), "held");
     assert_eq!(status(&r, "linearizable"), "held");
-    let lin = &r.invariants.iter().find(|i| i.id == "linearizable").unwrap().details;
-    assert_eq!(lin["verdict"], "linearizable");
-    assert!(lin["operations"].as_u64().unwrap() > 1000, "a real history was checked");
+    let lin = details::<LinearizableDetails>(&r.invariants).unwrap();
+    assert_eq!(lin.verdict, LinearizableVerdict::Linearizable);
+    assert!(lin.operations > 1000, "a real history was checked");
 }
 
 #[test]
@@ -245,11 +250,8 @@ fn memory_does_not_grow_with_simulated_time() {
     let bound = gameday::model::store::FOLLOWER_LOG_RETAIN;
     assert!(peak(&short) <= bound + 1_024, "short run peak {}", peak(&short));
     assert!(peak(&long) <= bound + 1_024, "long run peak {}", peak(&long));
-    let pending = |r: &RunResult| {
-        r.invariants.iter().find(|i| i.id == "acked_durability").unwrap().details["pending_max"]
-            .as_u64()
-            .unwrap()
-    };
+    let pending =
+        |r: &RunResult| details::<AckedDurabilityDetails>(&r.invariants).unwrap().pending_max;
     assert!(
         pending(&long) <= pending(&short) * 2 + 100,
         "{} vs {}",
@@ -299,8 +301,7 @@ fn region_local_idempotency_records_do_not_survive_failover() {
 fn strong_permission_checks_never_use_revoked_access() {
     let r = run_file("scenarios/revoke-stale-check.json");
     assert_eq!(status(&r, "domain"), "violated");
-    let d = &r.invariants.iter().find(|i| i.id == "domain").unwrap().details;
-    assert!(d["revoked_access_used"].as_u64().unwrap() > 0);
+    assert!(domain_details(&r).revoked_access_used > 0);
     let s = load_with("scenarios/revoke-stale-check.json", |v| {
         v["workload"]["read_classes"]["permission.check"] = serde_json::json!({"class": "strong"})
     });
@@ -308,21 +309,21 @@ fn strong_permission_checks_never_use_revoked_access() {
     assert_eq!(status(&r, "domain"), "held");
 }
 
-fn domain_details(r: &RunResult) -> Value {
-    r.invariants.iter().find(|i| i.id == "domain").unwrap().details.clone()
+fn domain_details(r: &RunResult) -> DomainDetails {
+    details::<DomainDetails>(&r.invariants).unwrap().clone()
 }
 
 #[test]
 fn checks_at_the_writer_keep_inventory_and_workflows_legal() {
     let r = run_file("scenarios/stale-entity-checks.json");
-    assert!(domain_details(&r)["oversold"].as_u64().unwrap() > 0);
-    assert!(domain_details(&r)["illegal_transitions"].as_u64().unwrap() > 0);
+    assert!(domain_details(&r).oversold > 0);
+    assert!(domain_details(&r).illegal_transitions > 0);
     let s = load_with("scenarios/stale-entity-checks.json", |v| {
         v["design"]["inventory"]["reserve_check"] = Value::from("writer")
     });
     let r = run(&s, &RunOptions::default()).unwrap();
-    assert_eq!(domain_details(&r)["oversold"], 0);
-    assert!(domain_details(&r)["illegal_transitions"].as_u64().unwrap() > 0);
+    assert_eq!(domain_details(&r).oversold, 0);
+    assert!(domain_details(&r).illegal_transitions > 0);
     let s = load_with("scenarios/stale-entity-checks.json", |v| {
         v["design"]["inventory"]["reserve_check"] = Value::from("writer");
         v["design"]["workflow"]["transition_check"] = Value::from("writer");
@@ -340,8 +341,8 @@ fn session_tokens_give_read_your_writes() {
     });
     let r = run(&s, &RunOptions::default()).unwrap();
     assert_eq!(status(&r, "session"), "held");
-    let d = &r.invariants.iter().find(|i| i.id == "session").unwrap().details;
-    assert!(d["session_reads"].as_u64().unwrap() > 1000, "the check had reads to judge: {d}");
+    let d = details::<SessionDetails>(&r.invariants).unwrap();
+    assert!(d.session_reads > 1000, "the check had reads to judge: {d:?}");
 }
 
 #[test]
@@ -399,8 +400,8 @@ fn a_replica_slower_than_the_writes_never_converges() {
     assert!(trail.last().unwrap().event.contains("has applied"), "{trail:?}");
 }
 
-fn effects(r: &RunResult) -> Value {
-    r.invariants.iter().find(|i| i.id == "exactly_once_effects").unwrap().details.clone()
+fn effects(r: &RunResult) -> ExactlyOnceEffectsDetails {
+    details::<ExactlyOnceEffectsDetails>(&r.invariants).unwrap().clone()
 }
 
 /// The outbox drill of queue-replay-failover with other faults and worker records.
@@ -415,7 +416,7 @@ fn outbox(record: &str, faults: Value) -> Scenario {
 #[test]
 fn provider_keys_alone_stop_replayed_charges_after_failover() {
     let r = run_file("scenarios/queue-replay-failover.json");
-    assert!(effects(&r)["duplicate_effects"].as_u64().unwrap() > 0);
+    assert!(effects(&r).duplicate_effects > 0);
     let s = load_with("scenarios/queue-replay-failover.json", |v| {
         v["design"]["stream"]["worker_record"] = Value::from("provider-key")
     });
@@ -430,8 +431,8 @@ fn a_datastore_record_stops_replays_but_loses_the_effects_in_flight() {
     // skipped too. The checker sees the missing charges.
     let faults = serde_json::json!([{"at_s": 30, "for_s": 20, "kind": "region_outage", "region": "us-east"}]);
     let r = run(&outbox("datastore", faults), &RunOptions::default()).unwrap();
-    assert_eq!(effects(&r)["duplicate_effects"], 0);
-    assert!(effects(&r)["missing_effects"].as_u64().unwrap() > 0, "{}", effects(&r));
+    assert_eq!(effects(&r).duplicate_effects, 0);
+    assert!(effects(&r).missing_effects > 0, "{:?}", effects(&r));
 }
 
 #[test]
@@ -439,21 +440,21 @@ fn a_worker_crash_replays_from_the_committed_offset() {
     let faults =
         serde_json::json!([{"at_s": 20, "for_s": 5, "kind": "worker_crash", "region": "us-east"}]);
     let r = run(&outbox("none", faults.clone()), &RunOptions::default()).unwrap();
-    assert!(effects(&r)["duplicate_effects"].as_u64().unwrap() > 0);
+    assert!(effects(&r).duplicate_effects > 0);
     // A crash between a datastore record and its effect loses the effect...
     let r = run(&outbox("datastore", faults.clone()), &RunOptions::default()).unwrap();
-    assert_eq!(effects(&r)["duplicate_effects"], 0);
-    assert!(effects(&r)["missing_effects"].as_u64().unwrap() > 0);
+    assert_eq!(effects(&r).duplicate_effects, 0);
+    assert!(effects(&r).missing_effects > 0);
     // ...which a provider that honours the operation's key does not.
     let r = run(&outbox("provider-key", faults), &RunOptions::default()).unwrap();
-    assert_eq!(status(&r, "exactly_once_effects"), "held", "{}", effects(&r));
+    assert_eq!(status(&r, "exactly_once_effects"), "held", "{:?}", effects(&r));
 }
 
 #[test]
 fn duplicate_delivery_charges_twice_without_a_record() {
     let faults = serde_json::json!([{"at_s": 10, "for_s": 10, "kind": "duplicate_delivery", "region": "us-east", "probability": 0.05}]);
     let r = run(&outbox("none", faults.clone()), &RunOptions::default()).unwrap();
-    assert!(effects(&r)["duplicate_effects"].as_u64().unwrap() > 10);
+    assert!(effects(&r).duplicate_effects > 10);
     let r = run(&outbox("datastore", faults), &RunOptions::default()).unwrap();
     assert_eq!(status(&r, "exactly_once_effects"), "held");
 }
@@ -464,7 +465,7 @@ fn a_queue_replay_repeats_effects_the_provider_key_absorbs() {
     let r = run(&outbox("none", faults.clone()), &RunOptions::default()).unwrap();
     // The log keeps only what the workers may still need (back to the committed
     // offset), so a rewind reaches at most that far back.
-    let dups = effects(&r)["duplicate_effects"].as_u64().unwrap();
+    let dups = effects(&r).duplicate_effects;
     assert!(dups > 0 && dups <= 50, "{dups}");
     let r = run(&outbox("provider-key", faults), &RunOptions::default()).unwrap();
     assert_eq!(status(&r, "exactly_once_effects"), "held");
@@ -482,8 +483,8 @@ fn poison_messages_dead_lettered_lose_their_effect_and_quarantined_ones_do_not()
         run(&s, &RunOptions::default()).unwrap()
     };
     let r = poison("dead-letter");
-    assert_eq!(effects(&r)["dead_lettered"], 1);
-    assert_eq!(effects(&r)["missing_effects"], 1);
+    assert_eq!(effects(&r).dead_lettered, 1);
+    assert_eq!(effects(&r).missing_effects, 1);
     let r = poison("quarantine");
     assert_eq!(status(&r, "exactly_once_effects"), "held");
     // Retrying forever blocks the queue behind the message until the fault ends.
@@ -503,16 +504,14 @@ fn draining_queues_replays_and_quarantining_sets_the_backlog_aside() {
         })
     };
     let r = run(&with_step("drain_queues"), &RunOptions::default()).unwrap();
-    assert!(effects(&r)["duplicate_effects"].as_u64().unwrap() > 0);
+    assert!(effects(&r).duplicate_effects > 0);
     let r = run(&with_step("quarantine_queues"), &RunOptions::default()).unwrap();
-    assert_eq!(effects(&r)["duplicate_effects"], 0);
-    assert!(effects(&r)["quarantined_events"].as_u64().unwrap() > 0);
+    assert_eq!(effects(&r).duplicate_effects, 0);
+    assert!(effects(&r).quarantined_events > 0);
 }
 
 fn lost_updates(r: &RunResult) -> u64 {
-    r.invariants.iter().find(|i| i.id == "no_lost_update").unwrap().details["lost_updates"]
-        .as_u64()
-        .unwrap()
+    details::<NoLostUpdateDetails>(&r.invariants).unwrap().lost_updates
 }
 
 #[test]
@@ -526,7 +525,7 @@ fn escrow_alone_keeps_active_active_accounts_whole() {
         });
         let r = run(&s, &RunOptions::default()).unwrap();
         assert_eq!(status(&r, "no_lost_update"), "held", "{policy}");
-        assert_eq!(status(&r, "domain"), "held", "{policy}: {}", domain_details(&r));
+        assert_eq!(status(&r, "domain"), "held", "{policy}: {:?}", domain_details(&r));
         assert_eq!(status(&r, "recovery"), "held", "{policy}");
     }
 }
@@ -541,12 +540,9 @@ fn merged_counters_conserve_money_but_can_overdraw() {
     });
     let r = run(&s, &RunOptions::default()).unwrap();
     assert_eq!(status(&r, "no_lost_update"), "held");
-    assert!(domain_details(&r)["negative_balances"].as_u64().unwrap() > 0);
+    assert!(domain_details(&r).negative_balances > 0);
     let d = domain_details(&r);
-    assert_eq!(
-        d["final_total"],
-        d["initial_total"].as_i64().unwrap() + d["acked_net"].as_i64().unwrap()
-    );
+    assert_eq!(d.final_total, Some(d.initial_total + d.acked_net));
 }
 
 #[test]
@@ -615,10 +611,10 @@ fn a_reconcile_step_restores_discarded_writes_at_a_price() {
         ]);
     });
     let r = run(&s, &RunOptions::default()).unwrap();
-    let d = &r.invariants.iter().find(|i| i.id == "acked_durability").unwrap().details;
-    assert_eq!(status(&r, "acked_durability"), "held", "{d}");
-    assert!(d["recovered_by_reconcile"].as_u64().unwrap() > 1000);
-    assert!(domain_details(&r)["negative_balances"].as_u64().unwrap() > 0);
+    let d = details::<AckedDurabilityDetails>(&r.invariants).unwrap();
+    assert_eq!(status(&r, "acked_durability"), "held", "{d:?}");
+    assert!(d.recovered_by_reconcile > 1000);
+    assert!(domain_details(&r).negative_balances > 0);
     assert!(r.converged_at.is_some());
 }
 
@@ -764,19 +760,19 @@ fn a_rate_limit_and_load_shedding_refuse_fast_instead_of_queueing() {
 fn the_full_gameday_drill_breaks_the_naive_design_and_not_the_mitigated_one() {
     let naive = run_file("scenarios/gameday-naive.json");
     let violated: Vec<&str> =
-        naive.invariants.iter().filter(|i| i.status == "violated").map(|i| i.id).collect();
+        naive.invariants.iter().filter(|i| i.status == Status::Violated).map(|i| i.id).collect();
     assert!(violated.len() >= 5, "{violated:?}");
-    for i in naive.invariants.iter().filter(|i| i.status == "violated") {
+    for i in naive.invariants.iter().filter(|i| i.status == Status::Violated) {
         assert!(!i.trail.is_empty(), "{} has no trail", i.id);
     }
     let mitigated = run_file("scenarios/gameday-mitigated.json");
     assert!(
-        mitigated.invariants.iter().all(|i| i.status == "held"),
+        mitigated.invariants.iter().all(|i| i.status == Status::Held),
         "{:?}",
         mitigated
             .invariants
             .iter()
-            .filter(|i| i.status != "held")
+            .filter(|i| i.status != Status::Held)
             .map(|i| i.id)
             .collect::<Vec<_>>()
     );

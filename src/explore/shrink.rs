@@ -9,6 +9,7 @@
 //! needs. Candidates are tried in fixed batches and the first (in order) that still
 //! fails wins, so the result does not depend on the thread count.
 
+use crate::check::Status;
 use crate::scenario;
 use crate::sim::{self, RunOptions};
 use rayon::prelude::*;
@@ -61,7 +62,7 @@ impl Shrinker<'_> {
         let r = sim::run(&s, &RunOptions::default()).ok()?;
         r.invariants
             .iter()
-            .any(|i| i.id == self.invariant && i.status == "violated")
+            .any(|i| i.id == self.invariant && i.status == Status::Violated)
             .then_some(r.events)
     }
 
@@ -175,7 +176,7 @@ pub fn shrink(
     let s0 = scenario::from_str(path, &doc.to_string()).map_err(|e| e.to_string())?;
     let r0 = sim::run(&s0, &RunOptions::default()).map_err(|e| format!("seed {seed}: {e}"))?;
     let violated: Vec<&str> =
-        r0.invariants.iter().filter(|i| i.status == "violated").map(|i| i.id).collect();
+        r0.invariants.iter().filter(|i| i.status == Status::Violated).map(|i| i.id).collect();
     let invariant = match invariant {
         Some(id) if violated.contains(&id) => id.to_string(),
         Some(id) if scenario::KNOWN_INVARIANTS.contains(&id) => {

@@ -4,6 +4,7 @@
 //! merge into exactly what one run would have written.
 
 use super::swarm;
+use crate::check::Status;
 use crate::engine::SimDuration;
 use crate::report::{key_metrics, Better};
 use crate::scenario::Scenario;
@@ -88,7 +89,7 @@ pub fn run_seed(
         violated: r
             .invariants
             .iter()
-            .filter(|i| i.status == "violated")
+            .filter(|i| i.status == Status::Violated)
             .map(|i| i.id.to_string())
             .collect(),
         met: crate::report::verdict(&r).met,

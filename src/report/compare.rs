@@ -4,6 +4,7 @@
 
 use super::html::{band, escape, plot, spans, BandRow, Frame, Line, COLORS};
 use super::{format_metric, Better, KeyMetric};
+use crate::check::Status;
 use crate::compare::Comparison;
 use crate::metrics::{RegionTimeline, Series, Summary};
 use serde_json::{json, Value};
@@ -390,7 +391,7 @@ fn overlaid(c: &Comparison) -> String {
     let end = runs.iter().map(|r| r.sim_end.as_secs_f64()).fold(1.0, f64::max);
     let mut fr = Frame::faults_of(&runs[0], end);
     for (d, r) in runs.iter().enumerate() {
-        for i in r.invariants.iter().filter(|i| i.status == "violated") {
+        for i in r.invariants.iter().filter(|i| i.status == Status::Violated) {
             if let Some(at) = i.first_at_us {
                 let label = format!("✖ {} ({})", i.id, c.designs[d].name);
                 fr.marks.push((at as f64 / 1e6, label, COLORS[d % COLORS.len()]));

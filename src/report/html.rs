@@ -5,11 +5,12 @@
 //! every string that came from a scenario is escaped. The page is well-formed XML.
 
 use super::{replay_command, verdict};
+use crate::check::details::LinearizableDetails;
+use crate::check::Status;
 use crate::metrics::{BandSpan, Series, Summary};
 use crate::sim::RunResult;
 use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
-use serde_json::Value;
 use std::fmt::Write as _;
 
 const PLOT_W: u32 = 960;
@@ -79,7 +80,7 @@ impl Frame {
         f.marks = r
             .invariants
             .iter()
-            .filter(|i| i.status == "violated")
+            .filter(|i| i.status == Status::Violated)
             .filter_map(|i| Some((i.first_at_us? as f64 / 1e6, format!("✖ {}", i.id), RED)))
             .collect();
         f
@@ -481,9 +482,9 @@ fn html_invariants(o: &mut String, r: &RunResult) {
     o.push_str("<h2>Invariants</h2><table><tr><th>invariant</th><th>status</th><th>first at</th><th>count</th><th>trail</th></tr>");
     for i in &r.invariants {
         let status = match i.status {
-            "violated" => "<span class=\"bad\">violated</span>",
-            "unknown" => "<span class=\"muted\">unknown (checker budget spent)</span>",
-            _ => "<span class=\"ok\">held</span>",
+            Status::Violated => "<span class=\"bad\">violated</span>",
+            Status::Unknown => "<span class=\"muted\">unknown (checker budget spent)</span>",
+            Status::Held => "<span class=\"ok\">held</span>",
         };
         let first = i.first_at_us.map_or("–".to_string(), |u| format!("{:.3} s", u as f64 / 1e6));
         let mut trail = String::from("<ol>");
@@ -505,8 +506,9 @@ fn html_invariants(o: &mut String, r: &RunResult) {
 /// escaped); wide histories scroll sideways.
 fn html_counterexamples(o: &mut String, r: &RunResult) {
     for i in r.invariants.iter() {
-        if let Some(svg) = i.details["counterexample_svg"].as_str() {
-            let text = i.details["counterexample"].as_str().unwrap_or("");
+        let Some(lin) = i.details_as::<LinearizableDetails>() else { continue };
+        if let Some(svg) = &lin.counterexample_svg {
+            let text = lin.counterexample.as_deref().unwrap_or("");
             let _ = write!(
                 o,
                 "<h3>Counterexample: <code>{}</code></h3><pre>{}</pre><div style=\"overflow-x:auto;border:1px solid #ddd\">{svg}</div>",
@@ -600,18 +602,18 @@ fn html_runbook(o: &mut String, m: &Summary) {
 }
 
 fn html_reconciliation(o: &mut String, r: &RunResult) {
-    let f = |v: &Value| v.as_f64().map_or("–".to_string(), |x| format!("{x:.3}"));
-    let rec = super::reconciliation_json(r);
+    let rec = super::reconciliation(r);
+    let count = super::reconciliation::count_text;
     let _ = write!(
         o,
         "<h3>Reconciliation</h3><p>writer {} (epoch {}); {} divergent keys; {} lost acknowledged writes (RPO {} ms); {} writes applied twice; {} effects performed twice; {} effects missing.</p>",
         escape(&r.final_writer),
         r.final_epoch,
         r.divergent_keys,
-        rec["lost_acknowledged_writes"]["count"],
-        f(&rec["lost_acknowledged_writes"]["rpo_ms"]),
-        rec["duplicate_writes"]["count"],
-        rec["duplicate_effects"]["count"],
-        rec["missing_effects"]
+        count(rec.lost_acknowledged_writes.count),
+        figure(rec.lost_acknowledged_writes.rpo_ms),
+        count(rec.duplicate_writes.count),
+        count(rec.duplicate_effects.count),
+        count(rec.missing_effects)
     );
 }

@@ -4,8 +4,15 @@
 
 pub mod compare;
 pub mod html;
+mod reconciliation;
 pub mod sweep;
 
+pub use reconciliation::{reconciliation, reconciliation_json, Reconciliation};
+
+use crate::check::details::{
+    details, AckedDurabilityDetails, ExactlyOnceEffectsDetails, FreshnessDetails, RecoveryDetails,
+};
+use crate::check::Status;
 use crate::metrics::Summary;
 use crate::sim::RunResult;
 use serde_json::{json, Map, Value};
@@ -28,13 +35,13 @@ pub fn verdict(r: &RunResult) -> Verdict {
         Some(e) => {
             let mut unmet = Vec::new();
             for id in &e.violated {
-                if status(id) != Some("violated") {
+                if status(id) != Some(Status::Violated) {
                     unmet.push(format!("{id} expected violated, but it held"));
                 }
             }
             for id in &e.hold {
-                if status(id) != Some("held") {
-                    let was = status(id).unwrap_or("not checked");
+                if status(id) != Some(Status::Held) {
+                    let was = status(id).map_or("not checked", Status::as_str);
                     unmet.push(format!("{id} expected to hold, but it was {was}"));
                 }
             }
@@ -59,7 +66,7 @@ pub fn verdict(r: &RunResult) -> Verdict {
             let unmet: Vec<String> = r
                 .invariants
                 .iter()
-                .filter(|i| i.status == "violated")
+                .filter(|i| i.status == Status::Violated)
                 .map(|i| format!("{} violated", i.id))
                 .collect();
             Verdict { has_expect: false, met: unmet.is_empty(), unmet }
@@ -124,34 +131,6 @@ pub fn summary_json(r: &RunResult) -> Value {
     })
 }
 
-/// The reconciliation report: after the liveness phase, what the regions disagree on
-/// and what the acknowledged history says went wrong.
-pub fn reconciliation_json(r: &RunResult) -> Value {
-    let details = |id: &str| {
-        r.invariants.iter().find(|i| i.id == id).map(|i| i.details.clone()).unwrap_or(Value::Null)
-    };
-    let lost = details("acked_durability");
-    let dup = details("exactly_once_effects");
-    json!({
-        "gameday_version": env!("CARGO_PKG_VERSION"),
-        "schema_version": SUMMARY_SCHEMA_VERSION,
-        "scenario": r.scenario.name,
-        "seed": r.seed,
-        "converged": r.converged_at.is_some(),
-        "writer": r.final_writer,
-        "epoch": r.final_epoch,
-        "divergent_keys": {"count": r.divergent_keys, "examples": r.divergent_examples},
-        "lost_acknowledged_writes": {"count": lost["lost_writes"], "rpo_ms": lost["rpo_ms"], "examples": lost["examples"]},
-        "duplicate_writes": {"count": dup["duplicate_writes"], "examples": dup["examples"]},
-        "duplicate_effects": {"count": dup["duplicate_effects"], "examples": dup["effect_examples"]},
-        "missing_effects": dup["missing_effects"],
-        "effects_without_acknowledged_operation": dup["effects_without_ack"],
-        "dead_lettered": dup["dead_lettered"],
-        "quarantined_events": dup["quarantined_events"],
-        "merge_decisions": r.metrics.conflicts,
-    })
-}
-
 /// Which way a metric improves.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -212,17 +191,12 @@ pub fn key_metrics(r: &RunResult) -> Vec<KeyMetric> {
 /// The values of `KEY_METRICS`, one for one, in its order.
 fn key_metric_values(r: &RunResult) -> [Option<f64>; 22] {
     let m = &r.metrics;
-    let details = |id: &str| {
-        r.invariants.iter().find(|i| i.id == id).map(|i| &i.details).unwrap_or(&Value::Null)
-    };
     let lat = m.latency.all();
-    let fresh = details("freshness");
-    let dup = details("exactly_once_effects");
-    let lost = details("acked_durability");
-    let stale_share = match (fresh["stale_reads"].as_f64(), fresh["reads"].as_f64()) {
-        (Some(s), Some(n)) if n > 0.0 => Some(s / n),
-        _ => None,
-    };
+    let fresh = details::<FreshnessDetails>(&r.invariants);
+    let dup = details::<ExactlyOnceEffectsDetails>(&r.invariants);
+    let lost = details::<AckedDurabilityDetails>(&r.invariants);
+    let recovery = details::<RecoveryDetails>(&r.invariants);
+    let stale_share = fresh.filter(|f| f.reads > 0).map(|f| f.stale_reads as f64 / f.reads as f64);
     let rto = m.promotions.iter().filter_map(|p| p.write_rto_ms).reduce(f64::max);
     let lag_max = m.replication_lag.values().map(|l| l.max_ms).reduce(f64::max);
     let burn_max = m.error_budget_burn.by_region.values().copied().reduce(f64::max);
@@ -232,18 +206,18 @@ fn key_metric_values(r: &RunResult) -> [Option<f64>; 22] {
         Some(lat.p99_ms),
         Some(lat.p999_ms),
         Some(m.retry_amplification),
-        lost["lost_writes"].as_f64().or(Some(0.0)),
-        lost["rpo_ms"].as_f64().or(Some(0.0)),
+        Some(lost.map_or(0.0, |d| d.lost_writes as f64)),
+        Some(lost.map_or(0.0, |d| d.rpo_ms)),
         rto,
-        details("recovery")["goodput_recovered_within_s"].as_f64(),
+        recovery.and_then(|d| d.goodput_recovered_within_s).map(|s| s as f64),
         m.brownout_detection_ms,
         lag_max,
         stale_share,
-        fresh["staleness_ms_p50"].as_f64(),
-        fresh["staleness_ms_p99"].as_f64(),
-        fresh["staleness_ms_max"].as_f64(),
-        dup["duplicate_writes"].as_f64(),
-        dup["duplicate_effects"].as_f64(),
+        fresh.map(|f| f.staleness_ms_p50),
+        fresh.map(|f| f.staleness_ms_p99),
+        fresh.map(|f| f.staleness_ms_max),
+        dup.map(|d| d.duplicate_writes as f64),
+        dup.map(|d| d.duplicate_effects as f64),
         Some(m.conflicts.superseded_unobserved as f64),
         Some(m.blast_radius.customers),
         Some(m.blast_radius.cells),
@@ -408,8 +382,8 @@ fn terminal_invariants(o: &mut String, r: &RunResult) {
     for i in &r.invariants {
         let first = i.first_at_us.map_or("-".to_string(), |u| format!("{:.3} s", u as f64 / 1e6));
         let status = match i.status {
-            "violated" => "VIOLATED",
-            other => other,
+            Status::Violated => "VIOLATED",
+            other => other.as_str(),
         };
         let _ = writeln!(o, "{:<22} {:<9} {:>11} {:>8}", i.id, status, first, i.count);
         for step in &i.trail {
@@ -450,20 +424,20 @@ fn terminal_metrics(o: &mut String, m: &Summary) {
 
 /// What the acknowledged history says went wrong, in two lines.
 fn terminal_reconciliation(o: &mut String, r: &RunResult) {
-    let f = |v: &Value| v.as_f64().unwrap_or(0.0);
-    let rec = reconciliation_json(r);
+    let rec = reconciliation(r);
+    let count = reconciliation::count_text;
     let _ = writeln!(
         o,
         "reconciliation: writer {} (epoch {}), {} divergent keys, {} lost acknowledged writes (RPO {:.1} ms),\n  {} writes applied twice, {} effects performed twice, {} effects missing, {} effects of unacknowledged operations",
         r.final_writer,
         r.final_epoch,
         r.divergent_keys,
-        rec["lost_acknowledged_writes"]["count"],
-        f(&rec["lost_acknowledged_writes"]["rpo_ms"]),
-        rec["duplicate_writes"]["count"],
-        rec["duplicate_effects"]["count"],
-        rec["missing_effects"],
-        rec["effects_without_acknowledged_operation"]
+        count(rec.lost_acknowledged_writes.count),
+        rec.lost_acknowledged_writes.rpo_ms.unwrap_or(0.0),
+        count(rec.duplicate_writes.count),
+        count(rec.duplicate_effects.count),
+        count(rec.missing_effects),
+        count(rec.effects_without_acknowledged_operation)
     );
 }
 
@@ -516,7 +490,7 @@ pub fn chrome_trace(r: &RunResult) -> Value {
         let b = st.end_s.map_or(a, us);
         ev.push(json!({"ph": "X", "name": st.step, "pid": runbook_pid, "tid": 0, "ts": a, "dur": b - a}));
     }
-    for inv in r.invariants.iter().filter(|i| i.status == "violated") {
+    for inv in r.invariants.iter().filter(|i| i.status == Status::Violated) {
         if let Some(at) = inv.first_at_us {
             let last = inv.trail.last().map(|t| t.event.clone()).unwrap_or_default();
             ev.push(json!({"ph": "i", "name": format!("{} violated", inv.id), "pid": invariants_pid, "tid": 0, "ts": at, "s": "g", "args": {"count": inv.count, "first": last}}));
