@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 use std::fmt::Write as _;
 
 /// Minimum, median, 99th percentile and maximum of some values (nearest rank).
-#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Dist {
     pub n: usize,
     pub min: f64,

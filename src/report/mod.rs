@@ -132,7 +132,7 @@ pub fn summary_json(r: &RunResult) -> Value {
 }
 
 /// Which way a metric improves.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Better {
     Higher,
