@@ -9,12 +9,37 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
+/// How one scenario fared, written in check.json as the lowercase word.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum CheckStatus {
+    /// Every expectation met.
+    Pass,
+    /// An expectation unmet.
+    Fail,
+    /// The file is not a valid scenario.
+    Invalid,
+    /// The run hit a limit.
+    Limit,
+}
+
+impl CheckStatus {
+    /// The row's label in the terminal table.
+    pub fn label(self) -> &'static str {
+        match self {
+            CheckStatus::Pass => "PASS",
+            CheckStatus::Fail => "FAIL",
+            CheckStatus::Invalid => "INVALID",
+            CheckStatus::Limit => "LIMIT",
+        }
+    }
+}
+
 /// One scenario's outcome.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct CheckRow {
     pub file: String,
-    /// `pass`, `fail` (an expectation unmet), `invalid` (bad input) or `limit`.
-    pub status: String,
+    pub status: CheckStatus,
     pub scenario: String,
     /// What differed from the expectations, or the error.
     pub detail: Vec<String>,
@@ -61,7 +86,7 @@ pub fn check_one(path: &Path) -> CheckRow {
     let file = path.to_string_lossy().into_owned();
     let mut row = CheckRow {
         file: file.clone(),
-        status: "invalid".into(),
+        status: CheckStatus::Invalid,
         scenario: String::new(),
         detail: Vec::new(),
         replay: String::new(),
@@ -78,13 +103,13 @@ pub fn check_one(path: &Path) -> CheckRow {
     match sim::run(&s, &RunOptions::default()) {
         Ok(r) => {
             let v = report::verdict(&r);
-            row.status = if v.met { "pass" } else { "fail" }.into();
+            row.status = if v.met { CheckStatus::Pass } else { CheckStatus::Fail };
             row.detail = v.unmet;
             row.replay = report::replay_command(&r);
             row.trace_hash = format!("{:016x}", r.trace_hash);
         }
         Err(e) => {
-            row.status = "limit".into();
+            row.status = CheckStatus::Limit;
             row.detail.push(e.to_string());
         }
     }
@@ -103,34 +128,32 @@ pub fn check(files: &[PathBuf], jobs: usize) -> (Vec<CheckRow>, bool) {
     (rows.into_iter().flatten().collect(), partial)
 }
 
+/// Rows with a status.
+fn count(rows: &[CheckRow], status: CheckStatus) -> usize {
+    rows.iter().filter(|r| r.status == status).count()
+}
+
 /// The rows as a table for a terminal (one line per scenario, then what differed).
 pub fn table(rows: &[CheckRow]) -> String {
     use std::fmt::Write as _;
     let mut o = String::new();
     for r in rows {
-        let status = match r.status.as_str() {
-            "pass" => "PASS",
-            "fail" => "FAIL",
-            "invalid" => "INVALID",
-            _ => "LIMIT",
-        };
-        let _ = writeln!(o, "{status:<8} {}", r.file);
+        let _ = writeln!(o, "{:<8} {}", r.status.label(), r.file);
         for d in &r.detail {
             let _ = writeln!(o, "         {d}");
         }
-        if r.status == "fail" {
+        if r.status == CheckStatus::Fail {
             let _ = writeln!(o, "         replay: {}", r.replay);
         }
     }
-    let count = |s: &str| rows.iter().filter(|r| r.status == s).count();
     let _ = writeln!(
         o,
         "\n{} scenarios: {} passed, {} failed, {} invalid, {} hit a limit",
         rows.len(),
-        count("pass"),
-        count("fail"),
-        count("invalid"),
-        count("limit")
+        count(rows, CheckStatus::Pass),
+        count(rows, CheckStatus::Fail),
+        count(rows, CheckStatus::Invalid),
+        count(rows, CheckStatus::Limit)
     );
     report::fit(&o, report::TERMINAL_COLUMNS)
 }
@@ -138,11 +161,11 @@ pub fn table(rows: &[CheckRow]) -> String {
 /// The exit code for the rows: bad input first, then limits, then unmet expectations.
 pub fn exit_code(rows: &[CheckRow]) -> i32 {
     use crate::cli::{EXIT_BAD_INPUT, EXIT_LIMIT, EXIT_OK, EXIT_UNMET};
-    if rows.iter().any(|r| r.status == "invalid") {
+    if count(rows, CheckStatus::Invalid) > 0 {
         EXIT_BAD_INPUT
-    } else if rows.iter().any(|r| r.status == "limit") {
+    } else if count(rows, CheckStatus::Limit) > 0 {
         EXIT_LIMIT
-    } else if rows.iter().any(|r| r.status == "fail") {
+    } else if count(rows, CheckStatus::Fail) > 0 {
         EXIT_UNMET
     } else {
         EXIT_OK
@@ -152,21 +175,18 @@ pub fn exit_code(rows: &[CheckRow]) -> i32 {
 /// JUnit XML, as GitHub Actions and GitLab display it: one test case per scenario.
 pub fn junit(rows: &[CheckRow]) -> String {
     use std::fmt::Write as _;
-    let count = |s: &str| rows.iter().filter(|r| r.status == s).count();
+    let failures = count(rows, CheckStatus::Fail);
+    let errors = count(rows, CheckStatus::Invalid) + count(rows, CheckStatus::Limit);
     let mut o = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     let _ = writeln!(
         o,
-        "<testsuites name=\"gameday\" tests=\"{}\" failures=\"{}\" errors=\"{}\">",
+        "<testsuites name=\"gameday\" tests=\"{}\" failures=\"{failures}\" errors=\"{errors}\">",
         rows.len(),
-        count("fail"),
-        count("invalid") + count("limit")
     );
     let _ = writeln!(
         o,
-        "  <testsuite name=\"gameday check\" tests=\"{}\" failures=\"{}\" errors=\"{}\">",
+        "  <testsuite name=\"gameday check\" tests=\"{}\" failures=\"{failures}\" errors=\"{errors}\">",
         rows.len(),
-        count("fail"),
-        count("invalid") + count("limit")
     );
     for r in rows {
         let name = if r.scenario.is_empty() { &r.file } else { &r.scenario };
@@ -178,9 +198,9 @@ pub fn junit(rows: &[CheckRow]) -> String {
             escape(&r.file)
         );
         let text = escape(&r.detail.join("\n"));
-        match r.status.as_str() {
-            "pass" => o.push_str("/>\n"),
-            "fail" => {
+        match r.status {
+            CheckStatus::Pass => o.push_str("/>\n"),
+            CheckStatus::Fail => {
                 let _ = writeln!(
                     o,
                     ">\n      <failure message=\"{}\">{text}\nreplay: {}</failure>\n    </testcase>",
@@ -188,7 +208,7 @@ pub fn junit(rows: &[CheckRow]) -> String {
                     escape(&r.replay)
                 );
             }
-            _ => {
+            CheckStatus::Invalid | CheckStatus::Limit => {
                 let _ = writeln!(
                     o,
                     ">\n      <error message=\"{}\">{text}</error>\n    </testcase>",
