@@ -7,6 +7,7 @@
 //! run keeps are whatever the caller's summary function returns (the report's
 //! `key_metrics`), and `report::compare` renders the result.
 
+use crate::check::Status;
 use crate::engine::SimDuration;
 use crate::scenario::{self, Scenario, ScenarioError};
 use crate::sim::{self, RunOptions, RunResult, SimError};
@@ -134,7 +135,7 @@ impl<M> Outcome<M> {
             invariants: r
                 .invariants
                 .iter()
-                .map(|i| (i.id, i.status == "violated", i.count))
+                .map(|i| (i.id, i.status == Status::Violated, i.count))
                 .collect(),
             metrics: headline(r),
         }

@@ -11,6 +11,7 @@ pub mod field;
 pub mod history;
 pub mod metrics;
 pub mod model;
+pub mod outcome;
 pub mod output;
 pub mod region;
 pub mod report;

@@ -93,7 +93,7 @@ pub struct RunResult {
     pub drill_end: SimTime,
     pub converged_at: Option<SimTime>,
     pub invariants: Vec<InvariantReport>,
-    pub metrics: serde_json::Value,
+    pub metrics: crate::metrics::Summary,
     /// Keys whose value differs between regions at the end, with each region's value.
     pub divergent_keys: u64,
     pub divergent_examples: Vec<serde_json::Value>,

@@ -57,6 +57,44 @@ fn top_level_modules_import_each_other_in_one_direction_only() {
 }
 
 /// The graph must see the imports it is about, or the test above passes for nothing.
+/// The layers, lowest first: a module imports only modules of lower layers (never its
+/// own layer's neighbours). `history` (the history file parsers)
+/// is a leaf; so is the linearizability search inside `check`.
+const LAYERS: &[&[&str]] = &[
+    &["engine", "history", "output"],
+    &["region"],
+    &["field"],
+    &["fault"],
+    &["scenario"],
+    &["model"],
+    &["check", "metrics"],
+    &["sim"],
+    &["outcome"],
+    &["explore", "compare"],
+    &["report"],
+    &["cli"],
+];
+
+#[test]
+fn every_import_points_down_the_layers() {
+    let rank = |module: &str| LAYERS.iter().position(|layer| layer.contains(&module));
+    let graph = crate_graph();
+    let mut wrong = Vec::new();
+    for ((from, to), files) in &graph {
+        let (Some(from_rank), Some(to_rank)) = (rank(from), rank(to)) else {
+            let unplaced = if rank(from).is_none() { from } else { to };
+            wrong.push(format!("{unplaced} is in no layer: add it to LAYERS"));
+            continue;
+        };
+        if from_rank <= to_rank {
+            let files: Vec<&str> = files.iter().map(String::as_str).collect();
+            wrong.push(format!("{from} -> {to} points up or sideways ({})", files.join(", ")));
+        }
+    }
+    wrong.dedup();
+    assert!(wrong.is_empty(), "imports against the layering:\n  {}", wrong.join("\n  "));
+}
+
 #[test]
 fn the_graph_sees_known_imports() {
     let graph = crate_graph();

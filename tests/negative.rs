@@ -19,7 +19,7 @@ fn reports(text: &str, file: &str) -> Vec<gameday::check::InvariantReport> {
     let s = scenario::from_str(file, text).unwrap_or_else(|e| panic!("{e}"));
     let r = sim::run(&s, &RunOptions::default()).unwrap_or_else(|e| panic!("{file}: {e}"));
     for i in &r.invariants {
-        if i.status == "violated" {
+        if i.status == gameday::check::Status::Violated {
             assert!(
                 !i.trail.is_empty() && i.first_at_us.is_some(),
                 "{file}: {} has no trail",

@@ -3,6 +3,10 @@
 //! while they identified writes by the model's own `(epoch, lsn)` labels, or a model
 //! bug found with them, and pins what is seen now.
 
+use gameday::check::details::{
+    details, AckedDurabilityDetails, AppendIntegrityDetails, DomainDetails, LinearizableDetails,
+};
+use gameday::check::Status;
 use gameday::report::{end_state, summary_json};
 use gameday::scenario::{self, Scenario};
 use gameday::sim::{run, RunOptions, RunResult};
@@ -27,16 +31,13 @@ fn inv<'a>(r: &'a RunResult, id: &str) -> &'a gameday::check::InvariantReport {
 /// checker says was lost: it must match the final total within the operations whose
 /// outcome nobody learned.
 fn assert_lost_money_explains_the_total(r: &RunResult) {
-    let d = &inv(r, "domain").details;
-    let lost = inv(r, "acked_durability").details["money_lost"].as_i64().expect("money_lost");
-    let expected = d["initial_total"].as_i64().unwrap() + d["acked_net"].as_i64().unwrap() - lost;
-    let total = d["final_total"].as_i64().unwrap();
-    let (lo, hi) = (
-        expected + d["unknown_outcome_debits"].as_i64().unwrap(),
-        expected + d["unknown_outcome_credits"].as_i64().unwrap(),
-    );
+    let d = details::<DomainDetails>(&r.invariants).unwrap();
+    let lost = details::<AckedDurabilityDetails>(&r.invariants).unwrap().money_lost;
+    let expected = d.initial_total + d.acked_net - lost;
+    let total = d.final_total.unwrap();
+    let (lo, hi) = (expected + d.unknown_outcome_debits, expected + d.unknown_outcome_credits);
     assert!(lost > 0, "some acknowledged money was lost");
-    assert!((lo..=hi).contains(&total), "final {total}, expected {lo}..={hi} ({d})");
+    assert!((lo..=hi).contains(&total), "final {total}, expected {lo}..={hi} ({d:?})");
 }
 
 /// Blind spot 1: the emergency successor picks epoch + 1 itself while the control
@@ -59,12 +60,12 @@ fn an_epoch_granted_twice_is_caught_and_every_lost_write_counted() {
     });
     let r = run_s(&s);
     let fenced = inv(&r, "fenced_writes");
-    assert_eq!(fenced.status, "violated");
+    assert_eq!(fenced.status, Status::Violated);
     let last = &fenced.trail.last().unwrap().event;
     assert!(last.contains("epoch 2 is granted twice"), "{last}");
     assert!(last.contains("by the emergency successor"), "{last}");
-    assert_eq!(inv(&r, "acked_durability").status, "violated");
-    assert_eq!(inv(&r, "domain").status, "violated");
+    assert_eq!(inv(&r, "acked_durability").status, Status::Violated);
+    assert_eq!(inv(&r, "domain").status, Status::Violated);
     assert_lost_money_explains_the_total(&r);
     // The stores end with different values: the run says so, it does not converge.
     assert!(r.converged_at.is_none());
@@ -75,7 +76,7 @@ fn an_epoch_granted_twice_is_caught_and_every_lost_write_counted() {
     assert_eq!(summary["divergent_keys"], json!(r.divergent_keys));
     let html = gameday::report::html::report_html(&r);
     assert!(html.contains("end: <span class=\"bad\">DIVERGED: "));
-    assert_eq!(inv(&r, "recovery").status, "violated");
+    assert_eq!(inv(&r, "recovery").status, Status::Violated);
 }
 
 /// Blind spot 2: the planted `reuse-epoch` bug with account credits. Before:
@@ -88,13 +89,12 @@ fn a_reused_epoch_loses_exactly_the_money_its_lost_writes_carried() {
         v.as_object_mut().unwrap().remove("expect");
     });
     let r = run_s(&s);
-    assert_eq!(inv(&r, "acked_durability").status, "violated");
-    assert_eq!(inv(&r, "domain").status, "violated");
+    assert_eq!(inv(&r, "acked_durability").status, Status::Violated);
+    assert_eq!(inv(&r, "domain").status, Status::Violated);
     assert_lost_money_explains_the_total(&r);
-    let d = &inv(&r, "domain").details;
-    let missing = d["initial_total"].as_i64().unwrap() + d["acked_net"].as_i64().unwrap()
-        - d["final_total"].as_i64().unwrap();
-    let lost = inv(&r, "acked_durability").details["money_lost"].as_i64().unwrap();
+    let d = details::<DomainDetails>(&r.invariants).unwrap();
+    let missing = d.initial_total + d.acked_net - d.final_total.unwrap();
+    let lost = details::<AckedDurabilityDetails>(&r.invariants).unwrap().money_lost;
     assert!(missing > 10_000, "{missing}");
     assert_eq!(lost, missing, "no credit had an unknown outcome that moved money here");
 }
@@ -107,9 +107,9 @@ fn a_reused_epoch_loses_exactly_the_money_its_lost_writes_carried() {
 fn bounded_reads_with_every_region_writing_are_judged() {
     let unchecked = run_s(&scenario::load("scenarios/aa-bounded-read-unchecked.json").unwrap());
     let checked = run_s(&scenario::load("scenarios/aa-bounded-read-checked.json").unwrap());
-    assert_eq!(inv(&unchecked, "freshness").status, "violated");
+    assert_eq!(inv(&unchecked, "freshness").status, Status::Violated);
     assert!(inv(&unchecked, "freshness").count > 100);
-    assert_eq!(inv(&checked, "freshness").status, "held");
+    assert_eq!(inv(&checked, "freshness").status, Status::Held);
     let first = &inv(&unchecked, "freshness").trail.last().unwrap().event;
     assert!(first.starts_with("bounded (1000 ms) read #"), "{first}");
 }
@@ -127,9 +127,9 @@ fn strong_reads_need_a_home_when_every_region_writes() {
     v["design"]["conflicts"]["register"] = json!("home-region");
     let s = scenario::from_str("aa.json", &v.to_string()).expect("a home serves strong reads");
     let r = run_s(&s);
-    assert_eq!(inv(&r, "freshness").status, "held");
-    assert_eq!(inv(&r, "linearizable").status, "held");
-    assert!(inv(&r, "linearizable").details["operations"].as_u64().unwrap() > 1_000);
+    assert_eq!(inv(&r, "freshness").status, Status::Held);
+    assert_eq!(inv(&r, "linearizable").status, Status::Held);
+    assert!(details::<LinearizableDetails>(&r.invariants).unwrap().operations > 1_000);
 }
 
 /// The design finding: a fenced emergency successor, cut off alone, promotes itself
@@ -142,10 +142,10 @@ fn an_emergency_successor_alone_splits_the_brain_and_a_quorum_prevents_it() {
         run_s(&scenario::load("scenarios/emergency-successor-partial-partition.json").unwrap());
     let quorum = run_s(&scenario::load("scenarios/emergency-successor-quorum.json").unwrap());
     for id in ["single_writer", "fenced_writes", "acked_durability"] {
-        assert_eq!(inv(&naive, id).status, "violated", "{id}");
-        assert_eq!(inv(&quorum, id).status, "held", "{id}");
+        assert_eq!(inv(&naive, id).status, Status::Violated, "{id}");
+        assert_eq!(inv(&quorum, id).status, Status::Held, "{id}");
     }
-    let rpo = inv(&naive, "acked_durability").details["rpo_ms"].as_f64().unwrap();
+    let rpo = details::<AckedDurabilityDetails>(&naive.invariants).unwrap().rpo_ms;
     assert!((25_000.0..35_000.0).contains(&rpo), "RPO about the partition's 30 s: {rpo}");
     // The trail says who promoted whom.
     let trail: Vec<&str> =
@@ -165,12 +165,13 @@ fn an_emergency_successor_alone_splits_the_brain_and_a_quorum_prevents_it() {
 fn lists_lose_acknowledged_appends_with_async_replication_only() {
     let naive = run_s(&scenario::load("scenarios/list-append-async-failover.json").unwrap());
     let safe = run_s(&scenario::load("scenarios/list-append-semi-sync-failover.json").unwrap());
-    let d = &inv(&naive, "append_integrity").details;
-    assert!(d["acknowledged_appends_missing_at_the_end"].as_u64().unwrap() > 0, "{d}");
-    assert!(d["acknowledged_appends_missing"].as_u64().unwrap() > 0, "{d}");
-    assert_eq!(d["final_reads"], json!(48), "16 lists from 3 regions");
-    assert_eq!(inv(&safe, "append_integrity").status, "held");
-    assert_eq!(inv(&safe, "append_integrity").details["final_reads"], json!(48));
+    let d = details::<AppendIntegrityDetails>(&naive.invariants).unwrap();
+    assert!(d.acknowledged_appends_missing_at_the_end > 0, "{d:?}");
+    assert!(d.acknowledged_appends_missing > 0, "{d:?}");
+    assert_eq!(d.final_reads, 48, "16 lists from 3 regions");
+    assert_eq!(inv(&safe, "append_integrity").status, Status::Held);
+    let safe_reads = details::<AppendIntegrityDetails>(&safe.invariants).unwrap().final_reads;
+    assert_eq!(safe_reads, 48);
 }
 
 /// The `--history` export and the `linearizable` checker use one translation of the
@@ -189,9 +190,9 @@ fn the_exported_history_gives_the_checkers_verdict() {
             RunOptions { history: Some(path.clone().into_boxed_path()), ..Default::default() };
         let r = run(&s, &opts).unwrap();
         let in_run = inv(&r, "linearizable");
-        assert_eq!(in_run.status == "held", linearizable, "{file}");
+        assert_eq!(in_run.status == Status::Held, linearizable, "{file}");
         let h = history::load(&path, &ParseOptions::default()).unwrap();
-        let ops = in_run.details["operations"].as_u64().unwrap() as usize;
+        let ops = in_run.details_as::<LinearizableDetails>().unwrap().operations;
         assert_eq!(h.ops().len(), ops, "{file}: the same operations");
         let model = Model::Register { init: gameday::history::Value::Int(0) };
         let v = lin::check(&h, &model, &Limits::deterministic(5_000_000)).unwrap();

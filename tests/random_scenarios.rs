@@ -1004,7 +1004,7 @@ fn check(s: &Scenario) -> Result<(), TestCaseError> {
                     differences(&fa, &fb)
                 )));
             }
-            for i in a.invariants.iter().filter(|i| i.status == "violated") {
+            for i in a.invariants.iter().filter(|i| i.status == gameday::check::Status::Violated) {
                 prop_assert!(
                     i.first_at_us.is_some() && !i.trail.is_empty(),
                     "{} violated without first_at_us or trail: {i:?}\n{text}",

@@ -1,6 +1,12 @@
 //! Scenario tests: every bundled scenario meets its `expect`, runs are deterministic,
 //! and each naive/mitigated pair flips on the one design change that separates them.
 
+use gameday::check::details::{
+    details, AckedDurabilityDetails, DomainDetails, ExactlyOnceEffectsDetails, LinearizableDetails,
+    LinearizableVerdict, NoLostUpdateDetails, SessionDetails,
+};
+use gameday::check::Status;
+use gameday::metrics::Series;
 use gameday::report::{summary_json, verdict};
 use gameday::scenario::{self, Scenario};
 use gameday::sim::{run, RunOptions, RunResult};
@@ -18,7 +24,7 @@ fn run_file(path: &str) -> RunResult {
 }
 
 fn status(r: &RunResult, id: &str) -> &'static str {
-    r.invariants.iter().find(|i| i.id == id).expect("known invariant").status
+    r.invariants.iter().find(|i| i.id == id).expect("known invariant").status.as_str()
 }
 
 fn bundled() -> Vec<String> {
@@ -117,19 +123,19 @@ fn semi_sync_alone_keeps_acked_writes_under_fencing() {
 #[test]
 fn async_rpo_is_close_to_the_lag_at_failure() {
     let r = run_file("scenarios/fenced-async-promotion.json");
-    let d = &r.invariants.iter().find(|i| i.id == "acked_durability").unwrap().details;
-    let rpo_ms = d["rpo_ms"].as_f64().unwrap();
+    let d = details::<AckedDurabilityDetails>(&r.invariants).unwrap();
+    let rpo_ms = d.rpo_ms;
     // The log ships every 400 ms and the link adds 35 ms: the loss is at most one
     // shipping interval plus the link's delay, and some data was in flight.
-    assert!(d["lost_writes"].as_u64().unwrap() > 0);
+    assert!(d.lost_writes > 0);
     assert!(rpo_ms > 0.0 && rpo_ms < 450.0, "RPO {rpo_ms} ms");
     // The lag sampled at the failure would count a batch still on the wire as missing,
     // yet messages already sent still arrive. So take the lag once the link's 35 ms have
     // passed, at the first sample 100 ms after the failure, less those 100 ms: what the
     // replica lacked when the region went.
-    let lag = &r.metrics["replication_lag"]["eu-west"]["series_ms"]["points"];
-    let after = lag.as_array().unwrap().iter().find(|p| p[0].as_u64() == Some(30_100_000));
-    let at_failure = after.unwrap()[1].as_f64().unwrap() - 100.0;
+    let lag = &r.metrics.replication_lag.get("eu-west").unwrap().series_ms.points;
+    let after = lag.iter().find(|p| p.0 == 30_100_000);
+    let at_failure = after.unwrap().1 - 100.0;
     assert!(
         (rpo_ms - at_failure).abs() < 150.0,
         "RPO {rpo_ms} ms vs lag at failure {at_failure} ms"
@@ -175,17 +181,17 @@ fn strong_reads_from_the_writer_are_fresh_and_from_a_replica_are_not() {
     let r = run_file("scenarios/strong-read-replica.json");
     assert_eq!(status(&r, "freshness"), "violated");
     assert_eq!(status(&r, "linearizable"), "violated");
-    let lin = &r.invariants.iter().find(|i| i.id == "linearizable").unwrap().details;
-    assert!(lin["counterexample_svg"].as_str().unwrap().starts_with("<svg"));
+    let lin = details::<LinearizableDetails>(&r.invariants).unwrap();
+    assert!(lin.counterexample_svg.as_ref().unwrap().starts_with("<svg"));
     let s = load_with("scenarios/strong-read-replica.json", |v| {
         v["design"]["reads"]["strong_from"] = Value::from("writer")
     });
     let r = run(&s, &RunOptions::default()).unwrap();
     assert_eq!(status(&r, "freshness"), "held");
     assert_eq!(status(&r, "linearizable"), "held");
-    let lin = &r.invariants.iter().find(|i| i.id == "linearizable").unwrap().details;
-    assert_eq!(lin["verdict"], "linearizable");
-    assert!(lin["operations"].as_u64().unwrap() > 1000, "a real history was checked");
+    let lin = details::<LinearizableDetails>(&r.invariants).unwrap();
+    assert_eq!(lin.verdict, LinearizableVerdict::Linearizable);
+    assert!(lin.operations > 1000, "a real history was checked");
 }
 
 #[test]
@@ -239,16 +245,13 @@ fn memory_does_not_grow_with_simulated_time() {
     let short = run(&s, &RunOptions::default()).unwrap();
     let long = run(&s, &RunOptions { duration: Some(s.duration.times(10)), ..Default::default() })
         .unwrap();
-    let peak = |r: &RunResult| r.metrics["log_entries_peak"].as_u64().unwrap() as usize;
+    let peak = |r: &RunResult| r.metrics.log_entries_peak;
     // Followers trim on their tick, so a tick's worth of writes may sit above the bound.
     let bound = gameday::model::store::FOLLOWER_LOG_RETAIN;
     assert!(peak(&short) <= bound + 1_024, "short run peak {}", peak(&short));
     assert!(peak(&long) <= bound + 1_024, "long run peak {}", peak(&long));
-    let pending = |r: &RunResult| {
-        r.invariants.iter().find(|i| i.id == "acked_durability").unwrap().details["pending_max"]
-            .as_u64()
-            .unwrap()
-    };
+    let pending =
+        |r: &RunResult| details::<AckedDurabilityDetails>(&r.invariants).unwrap().pending_max;
     assert!(
         pending(&long) <= pending(&short) * 2 + 100,
         "{} vs {}",
@@ -298,8 +301,7 @@ fn region_local_idempotency_records_do_not_survive_failover() {
 fn strong_permission_checks_never_use_revoked_access() {
     let r = run_file("scenarios/revoke-stale-check.json");
     assert_eq!(status(&r, "domain"), "violated");
-    let d = &r.invariants.iter().find(|i| i.id == "domain").unwrap().details;
-    assert!(d["revoked_access_used"].as_u64().unwrap() > 0);
+    assert!(domain_details(&r).revoked_access_used > 0);
     let s = load_with("scenarios/revoke-stale-check.json", |v| {
         v["workload"]["read_classes"]["permission.check"] = serde_json::json!({"class": "strong"})
     });
@@ -307,21 +309,21 @@ fn strong_permission_checks_never_use_revoked_access() {
     assert_eq!(status(&r, "domain"), "held");
 }
 
-fn domain_details(r: &RunResult) -> Value {
-    r.invariants.iter().find(|i| i.id == "domain").unwrap().details.clone()
+fn domain_details(r: &RunResult) -> DomainDetails {
+    details::<DomainDetails>(&r.invariants).unwrap().clone()
 }
 
 #[test]
 fn checks_at_the_writer_keep_inventory_and_workflows_legal() {
     let r = run_file("scenarios/stale-entity-checks.json");
-    assert!(domain_details(&r)["oversold"].as_u64().unwrap() > 0);
-    assert!(domain_details(&r)["illegal_transitions"].as_u64().unwrap() > 0);
+    assert!(domain_details(&r).oversold > 0);
+    assert!(domain_details(&r).illegal_transitions > 0);
     let s = load_with("scenarios/stale-entity-checks.json", |v| {
         v["design"]["inventory"]["reserve_check"] = Value::from("writer")
     });
     let r = run(&s, &RunOptions::default()).unwrap();
-    assert_eq!(domain_details(&r)["oversold"], 0);
-    assert!(domain_details(&r)["illegal_transitions"].as_u64().unwrap() > 0);
+    assert_eq!(domain_details(&r).oversold, 0);
+    assert!(domain_details(&r).illegal_transitions > 0);
     let s = load_with("scenarios/stale-entity-checks.json", |v| {
         v["design"]["inventory"]["reserve_check"] = Value::from("writer");
         v["design"]["workflow"]["transition_check"] = Value::from("writer");
@@ -339,20 +341,15 @@ fn session_tokens_give_read_your_writes() {
     });
     let r = run(&s, &RunOptions::default()).unwrap();
     assert_eq!(status(&r, "session"), "held");
-    let d = &r.invariants.iter().find(|i| i.id == "session").unwrap().details;
-    assert!(d["session_reads"].as_u64().unwrap() > 1000, "the check had reads to judge: {d}");
+    let d = details::<SessionDetails>(&r.invariants).unwrap();
+    assert!(d.session_reads > 1000, "the check had reads to judge: {d:?}");
 }
 
 #[test]
 fn resuming_traffic_before_invalidating_routing_loses_writes() {
     let r = run_file("scenarios/runbook-resume-early.json");
     assert_eq!(status(&r, "acked_durability"), "violated");
-    let steps: Vec<&str> = r.metrics["runbook"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s["step"].as_str().unwrap())
-        .collect();
+    let steps: Vec<&str> = r.metrics.runbook.iter().map(|s| s.step).collect();
     assert_eq!(steps, ["stop_writes", "declare_writer", "resume_traffic", "invalidate_routing"]);
     // Only the order of two steps differs.
     let s = load_with("scenarios/runbook-resume-early.json", |v| {
@@ -403,8 +400,8 @@ fn a_replica_slower_than_the_writes_never_converges() {
     assert!(trail.last().unwrap().event.contains("has applied"), "{trail:?}");
 }
 
-fn effects(r: &RunResult) -> Value {
-    r.invariants.iter().find(|i| i.id == "exactly_once_effects").unwrap().details.clone()
+fn effects(r: &RunResult) -> ExactlyOnceEffectsDetails {
+    details::<ExactlyOnceEffectsDetails>(&r.invariants).unwrap().clone()
 }
 
 /// The outbox drill of queue-replay-failover with other faults and worker records.
@@ -419,7 +416,7 @@ fn outbox(record: &str, faults: Value) -> Scenario {
 #[test]
 fn provider_keys_alone_stop_replayed_charges_after_failover() {
     let r = run_file("scenarios/queue-replay-failover.json");
-    assert!(effects(&r)["duplicate_effects"].as_u64().unwrap() > 0);
+    assert!(effects(&r).duplicate_effects > 0);
     let s = load_with("scenarios/queue-replay-failover.json", |v| {
         v["design"]["stream"]["worker_record"] = Value::from("provider-key")
     });
@@ -434,8 +431,8 @@ fn a_datastore_record_stops_replays_but_loses_the_effects_in_flight() {
     // skipped too. The checker sees the missing charges.
     let faults = serde_json::json!([{"at_s": 30, "for_s": 20, "kind": "region_outage", "region": "us-east"}]);
     let r = run(&outbox("datastore", faults), &RunOptions::default()).unwrap();
-    assert_eq!(effects(&r)["duplicate_effects"], 0);
-    assert!(effects(&r)["missing_effects"].as_u64().unwrap() > 0, "{}", effects(&r));
+    assert_eq!(effects(&r).duplicate_effects, 0);
+    assert!(effects(&r).missing_effects > 0, "{:?}", effects(&r));
 }
 
 #[test]
@@ -443,21 +440,21 @@ fn a_worker_crash_replays_from_the_committed_offset() {
     let faults =
         serde_json::json!([{"at_s": 20, "for_s": 5, "kind": "worker_crash", "region": "us-east"}]);
     let r = run(&outbox("none", faults.clone()), &RunOptions::default()).unwrap();
-    assert!(effects(&r)["duplicate_effects"].as_u64().unwrap() > 0);
+    assert!(effects(&r).duplicate_effects > 0);
     // A crash between a datastore record and its effect loses the effect...
     let r = run(&outbox("datastore", faults.clone()), &RunOptions::default()).unwrap();
-    assert_eq!(effects(&r)["duplicate_effects"], 0);
-    assert!(effects(&r)["missing_effects"].as_u64().unwrap() > 0);
+    assert_eq!(effects(&r).duplicate_effects, 0);
+    assert!(effects(&r).missing_effects > 0);
     // ...which a provider that honours the operation's key does not.
     let r = run(&outbox("provider-key", faults), &RunOptions::default()).unwrap();
-    assert_eq!(status(&r, "exactly_once_effects"), "held", "{}", effects(&r));
+    assert_eq!(status(&r, "exactly_once_effects"), "held", "{:?}", effects(&r));
 }
 
 #[test]
 fn duplicate_delivery_charges_twice_without_a_record() {
     let faults = serde_json::json!([{"at_s": 10, "for_s": 10, "kind": "duplicate_delivery", "region": "us-east", "probability": 0.05}]);
     let r = run(&outbox("none", faults.clone()), &RunOptions::default()).unwrap();
-    assert!(effects(&r)["duplicate_effects"].as_u64().unwrap() > 10);
+    assert!(effects(&r).duplicate_effects > 10);
     let r = run(&outbox("datastore", faults), &RunOptions::default()).unwrap();
     assert_eq!(status(&r, "exactly_once_effects"), "held");
 }
@@ -468,7 +465,7 @@ fn a_queue_replay_repeats_effects_the_provider_key_absorbs() {
     let r = run(&outbox("none", faults.clone()), &RunOptions::default()).unwrap();
     // The log keeps only what the workers may still need (back to the committed
     // offset), so a rewind reaches at most that far back.
-    let dups = effects(&r)["duplicate_effects"].as_u64().unwrap();
+    let dups = effects(&r).duplicate_effects;
     assert!(dups > 0 && dups <= 50, "{dups}");
     let r = run(&outbox("provider-key", faults), &RunOptions::default()).unwrap();
     assert_eq!(status(&r, "exactly_once_effects"), "held");
@@ -486,8 +483,8 @@ fn poison_messages_dead_lettered_lose_their_effect_and_quarantined_ones_do_not()
         run(&s, &RunOptions::default()).unwrap()
     };
     let r = poison("dead-letter");
-    assert_eq!(effects(&r)["dead_lettered"], 1);
-    assert_eq!(effects(&r)["missing_effects"], 1);
+    assert_eq!(effects(&r).dead_lettered, 1);
+    assert_eq!(effects(&r).missing_effects, 1);
     let r = poison("quarantine");
     assert_eq!(status(&r, "exactly_once_effects"), "held");
     // Retrying forever blocks the queue behind the message until the fault ends.
@@ -507,16 +504,14 @@ fn draining_queues_replays_and_quarantining_sets_the_backlog_aside() {
         })
     };
     let r = run(&with_step("drain_queues"), &RunOptions::default()).unwrap();
-    assert!(effects(&r)["duplicate_effects"].as_u64().unwrap() > 0);
+    assert!(effects(&r).duplicate_effects > 0);
     let r = run(&with_step("quarantine_queues"), &RunOptions::default()).unwrap();
-    assert_eq!(effects(&r)["duplicate_effects"], 0);
-    assert!(effects(&r)["quarantined_events"].as_u64().unwrap() > 0);
+    assert_eq!(effects(&r).duplicate_effects, 0);
+    assert!(effects(&r).quarantined_events > 0);
 }
 
 fn lost_updates(r: &RunResult) -> u64 {
-    r.invariants.iter().find(|i| i.id == "no_lost_update").unwrap().details["lost_updates"]
-        .as_u64()
-        .unwrap()
+    details::<NoLostUpdateDetails>(&r.invariants).unwrap().lost_updates
 }
 
 #[test]
@@ -530,7 +525,7 @@ fn escrow_alone_keeps_active_active_accounts_whole() {
         });
         let r = run(&s, &RunOptions::default()).unwrap();
         assert_eq!(status(&r, "no_lost_update"), "held", "{policy}");
-        assert_eq!(status(&r, "domain"), "held", "{policy}: {}", domain_details(&r));
+        assert_eq!(status(&r, "domain"), "held", "{policy}: {:?}", domain_details(&r));
         assert_eq!(status(&r, "recovery"), "held", "{policy}");
     }
 }
@@ -545,12 +540,9 @@ fn merged_counters_conserve_money_but_can_overdraw() {
     });
     let r = run(&s, &RunOptions::default()).unwrap();
     assert_eq!(status(&r, "no_lost_update"), "held");
-    assert!(domain_details(&r)["negative_balances"].as_u64().unwrap() > 0);
+    assert!(domain_details(&r).negative_balances > 0);
     let d = domain_details(&r);
-    assert_eq!(
-        d["final_total"],
-        d["initial_total"].as_i64().unwrap() + d["acked_net"].as_i64().unwrap()
-    );
+    assert_eq!(d.final_total, Some(d.initial_total + d.acked_net));
 }
 
 #[test]
@@ -604,7 +596,7 @@ fn active_active_reads_serve_reads_locally_within_the_bound() {
     assert_eq!(status(&r, "freshness"), "held");
     // Reads are served where the clients are: ap-south's latency is local, not a
     // round trip to us-east.
-    let p50 = r.metrics["latency"]["ap-south"]["p50_ms"].as_f64().unwrap();
+    let p50 = r.metrics.latency.region("ap-south").unwrap().p50_ms;
     assert!(p50 < 100.0, "ap-south p50 {p50} ms");
 }
 
@@ -619,10 +611,10 @@ fn a_reconcile_step_restores_discarded_writes_at_a_price() {
         ]);
     });
     let r = run(&s, &RunOptions::default()).unwrap();
-    let d = &r.invariants.iter().find(|i| i.id == "acked_durability").unwrap().details;
-    assert_eq!(status(&r, "acked_durability"), "held", "{d}");
-    assert!(d["recovered_by_reconcile"].as_u64().unwrap() > 1000);
-    assert!(domain_details(&r)["negative_balances"].as_u64().unwrap() > 0);
+    let d = details::<AckedDurabilityDetails>(&r.invariants).unwrap();
+    assert_eq!(status(&r, "acked_durability"), "held", "{d:?}");
+    assert!(d.recovered_by_reconcile > 1000);
+    assert!(domain_details(&r).negative_balances > 0);
     assert!(r.converged_at.is_some());
 }
 
@@ -631,7 +623,7 @@ fn packet_loss_does_not_set_off_a_snapshot_storm() {
     // Lost appends leave gaps a follower reports; the leader must resend from what the
     // follower acknowledged, not ship its whole state again and again.
     let r = run_file("scenarios/retry-duplicates.json");
-    let snapshots = r.metrics["snapshots_sent"].as_u64().unwrap();
+    let snapshots = r.metrics.snapshots_sent;
     assert!(snapshots < 5, "{snapshots} snapshots in 60 s");
 }
 
@@ -640,17 +632,12 @@ fn a_retry_budget_and_jitter_stop_a_storm_outliving_its_brownout() {
     let r = run_file("scenarios/retry-storm.json");
     assert_eq!(status(&r, "recovery"), "violated");
     // The storm: after the brownout ended at 30 s, attempts keep exceeding offered load.
-    let load = &r.metrics["load"];
-    let per_s = |name: &str, t: u64| {
-        load[name]["points"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|p| p[0].as_u64() == Some(t))
-            .map_or(0.0, |p| p[1].as_f64().unwrap())
-    };
-    assert!(per_s("attempts_per_s", 40_000_000) > 1.3 * per_s("offered_per_s", 40_000_000));
-    assert!(per_s("goodput_per_s", 40_000_000) < 0.1 * per_s("offered_per_s", 40_000_000));
+    let load = &r.metrics.load;
+    let per_s =
+        |series: &Series, t: u64| series.points.iter().find(|p| p.0 == t).map_or(0.0, |p| p.1);
+    let at = 40_000_000;
+    assert!(per_s(&load.attempts_per_s, at) > 1.3 * per_s(&load.offered_per_s, at));
+    assert!(per_s(&load.goodput_per_s, at) < 0.1 * per_s(&load.offered_per_s, at));
     let r = run_file("scenarios/retry-storm-budget.json");
     assert_eq!(status(&r, "recovery"), "held");
 }
@@ -678,18 +665,18 @@ fn failing_tier(budget: Option<serde_json::Value>) -> RunResult {
 fn retry_amplification_matches_a_hand_count() {
     // Every operation makes exactly its three attempts.
     let r = failing_tier(None);
-    let amp = r.metrics["retry_amplification"].as_f64().unwrap();
+    let amp = r.metrics.retry_amplification;
     assert!((amp - 3.0).abs() < 0.01, "{amp}");
     // With a budget and no success to earn tokens, only the 10 saved retries happen.
     let r = failing_tier(Some(serde_json::json!({"ratio": 0.1, "burst": 10})));
-    let ops = r.metrics["operations"].as_f64().unwrap();
-    let amp = r.metrics["retry_amplification"].as_f64().unwrap();
+    let ops = r.metrics.operations as f64;
+    let amp = r.metrics.retry_amplification;
     assert!((amp - (ops + 10.0) / ops).abs() < 1e-9, "{amp} for {ops} operations");
 }
 
 fn blast(r: &RunResult) -> (f64, u64) {
-    let b = &r.metrics["blast_radius"];
-    (b["customers"].as_f64().unwrap(), b["customers_hit"].as_u64().unwrap())
+    let b = &r.metrics.blast_radius;
+    (b.customers, b.customers_hit as u64)
 }
 
 #[test]
@@ -718,7 +705,7 @@ fn isolation_bounds_a_poison_customers_blast_radius() {
 fn cached_tokens_and_a_regional_promotion_path_keep_a_region_serving() {
     let naive = run_file("scenarios/control-plane-outage.json");
     let stable = run_file("scenarios/control-plane-outage-static.json");
-    let avail = |r: &RunResult| r.metrics["availability"].as_f64().unwrap();
+    let avail = |r: &RunResult| r.metrics.availability;
     assert!(avail(&naive) < 0.6 && avail(&stable) > 0.8, "{} vs {}", avail(&naive), avail(&stable));
     // The control plane, back from its outage, adopts the writer the region promoted.
     assert_eq!(stable.final_writer, "ap-south");
@@ -735,13 +722,13 @@ fn cached_tokens_and_a_regional_promotion_path_keep_a_region_serving() {
 fn detection_breakers_jitter_and_a_budget_contain_a_slow_primary() {
     let naive = run_file("scenarios/slow-primary.json");
     assert_eq!(status(&naive, "recovery"), "violated");
-    assert!(naive.metrics["retry_amplification"].as_f64().unwrap() > 2.0);
+    assert!(naive.metrics.retry_amplification > 2.0);
     let guarded = run_file("scenarios/slow-primary-guarded.json");
     assert_eq!(status(&guarded, "recovery"), "held");
     // The brownout was seen, by latency, within seconds; breakers opened and closed.
-    let detect_ms = guarded.metrics["brownout_detection_ms"].as_f64().expect("detected");
+    let detect_ms = guarded.metrics.brownout_detection_ms.expect("detected");
     assert!(detect_ms < 5_000.0, "{detect_ms}");
-    assert!(guarded.metrics["breaker_transitions"].as_u64().unwrap() >= 2);
+    assert!(guarded.metrics.breaker_transitions >= 2);
     // Health checks on the cheap path kept passing: a slow region is not a down one.
     let trail_has_health =
         naive.invariants.iter().flat_map(|i| &i.trail).any(|s| s.event.contains("health"));
@@ -762,8 +749,7 @@ fn a_rate_limit_and_load_shedding_refuse_fast_instead_of_queueing() {
     let queued = with(serde_json::json!({}));
     let limited = with(serde_json::json!({"rate_limit_per_s": 500}));
     let shed = with(serde_json::json!({"shed_after_ms": 200}));
-    let depth =
-        |r: &RunResult| r.metrics["load"]["queue_depth"]["us-east"]["max"].as_f64().unwrap();
+    let depth = |r: &RunResult| r.metrics.load.queue_depth.get("us-east").unwrap().max;
     assert!(depth(&limited) < depth(&queued) / 2.0, "{} vs {}", depth(&limited), depth(&queued));
     assert!(depth(&shed) < depth(&queued) / 2.0, "{} vs {}", depth(&shed), depth(&queued));
     // Refusing fast keeps the queue short enough for goodput to come back.
@@ -774,19 +760,19 @@ fn a_rate_limit_and_load_shedding_refuse_fast_instead_of_queueing() {
 fn the_full_gameday_drill_breaks_the_naive_design_and_not_the_mitigated_one() {
     let naive = run_file("scenarios/gameday-naive.json");
     let violated: Vec<&str> =
-        naive.invariants.iter().filter(|i| i.status == "violated").map(|i| i.id).collect();
+        naive.invariants.iter().filter(|i| i.status == Status::Violated).map(|i| i.id).collect();
     assert!(violated.len() >= 5, "{violated:?}");
-    for i in naive.invariants.iter().filter(|i| i.status == "violated") {
+    for i in naive.invariants.iter().filter(|i| i.status == Status::Violated) {
         assert!(!i.trail.is_empty(), "{} has no trail", i.id);
     }
     let mitigated = run_file("scenarios/gameday-mitigated.json");
     assert!(
-        mitigated.invariants.iter().all(|i| i.status == "held"),
+        mitigated.invariants.iter().all(|i| i.status == Status::Held),
         "{:?}",
         mitigated
             .invariants
             .iter()
-            .filter(|i| i.status != "held")
+            .filter(|i| i.status != Status::Held)
             .map(|i| i.id)
             .collect::<Vec<_>>()
     );
@@ -800,20 +786,11 @@ fn a_traffic_surge_multiplies_offered_load_for_its_window() {
         v["expect"] = serde_json::json!({});
     });
     let r = run(&s, &RunOptions::default()).unwrap();
-    let offered = |t: u64| {
-        r.metrics["load"]["offered_per_s"]["points"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|p| p[0].as_u64() == Some(t))
-            .unwrap()[1]
-            .as_f64()
-            .unwrap()
-    };
+    let offered = |t: u64| r.metrics.load.offered_per_s.points.iter().find(|p| p.0 == t).unwrap().1;
     let ratio = offered(25_000_000) / offered(10_000_000);
     assert!((2.5..3.5).contains(&ratio), "surge ratio {ratio}");
     assert!(offered(40_000_000) / offered(10_000_000) < 1.3);
-    assert!(!r.metrics["load"]["retry_amplification_per_s"].as_array().unwrap().is_empty());
+    assert!(!r.metrics.load.retry_amplification_per_s.is_empty());
 }
 
 /// Two client regions with a busy application tier each; ap-south (serving its own
@@ -851,11 +828,10 @@ fn a_region_back_from_an_outage_serves_again() {
     // held them busy forever and ap-south's own clients were never served again.
     let s = scenario::from_str("apptier-outage.json", APPTIER_OUTAGE).expect("valid");
     let r = run(&s, &RunOptions::default()).unwrap();
-    let errors = &r.metrics["by_region"]["ap-south"]["error_rate"]["points"];
-    let late = |p: &&Value| p[0].as_u64().is_some_and(|t| (40_000_000..60_000_000).contains(&t));
-    let late_errors: Vec<f64> =
-        errors.as_array().unwrap().iter().filter(late).map(|p| p[1].as_f64().unwrap()).collect();
-    assert_eq!(late_errors.len(), 20, "{errors}");
+    let errors = &r.metrics.by_region.get("ap-south").unwrap().error_rate.points;
+    let late = |p: &&(u64, f64)| (40_000_000..60_000_000).contains(&p.0);
+    let late_errors: Vec<f64> = errors.iter().filter(late).map(|p| p.1).collect();
+    assert_eq!(late_errors.len(), 20, "{errors:?}");
     assert!(late_errors.iter().all(|e| *e < 0.05), "ap-south after the outage: {late_errors:?}");
     assert_eq!(status(&r, "recovery"), "held");
 }

@@ -10,12 +10,12 @@
 //! writes and their age: how much committed time each was ahead of what had survived.
 
 use super::ledger::{Fate, Ledger};
-use super::{Finding, Invariant, View};
+use super::{Details, Finding, Invariant, View};
 use crate::engine::SimTime;
 use crate::model::obs::Obs;
 use crate::model::types::WriteId;
 use crate::scenario::{Scenario, StepKind};
-use serde_json::json;
+use serde::Serialize;
 use std::collections::BTreeMap;
 
 /// An acknowledged write not yet held by every store.
@@ -48,7 +48,31 @@ pub struct AckedDurability {
     rpo_us_max: u64,
     pending_max: usize,
     /// The first lost writes, for the reconciliation report.
-    examples: Vec<serde_json::Value>,
+    examples: Vec<LostWrite>,
+}
+
+/// What `acked_durability` reports: the acknowledged writes lost, the money they had
+/// moved, those reconciliation applied again, and RPO.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct AckedDurabilityDetails {
+    pub examples: Vec<LostWrite>,
+    pub lost_writes: u64,
+    pub money_lost: i64,
+    /// The most acknowledged writes waiting at once to be held by every store.
+    pub pending_max: usize,
+    pub recovered_by_reconcile: u64,
+    pub rpo_ms: f64,
+}
+
+/// One lost acknowledged write, by identity, for the reconciliation report.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct LostWrite {
+    /// How far it was ahead of what had survived.
+    pub age_ms: f64,
+    pub attempt: u32,
+    pub how: String,
+    pub lost_at_s: f64,
+    pub operation: u64,
 }
 
 /// Lost writes listed by name in the reconciliation report (all are counted).
@@ -76,7 +100,13 @@ impl AckedDurability {
         self.lost += 1;
         self.money_lost += p.delta;
         if self.examples.len() < EXAMPLES_MAX {
-            self.examples.push(json!({"operation": w.op(), "attempt": w.attempt(), "lost_at_s": p.at.as_secs_f64(), "age_ms": p.age_us as f64 / 1e3, "how": p.how}));
+            self.examples.push(LostWrite {
+                operation: w.op(),
+                attempt: w.attempt(),
+                lost_at_s: p.at.as_secs_f64(),
+                age_ms: p.age_us as f64 / 1e3,
+                how: p.how.clone(),
+            });
         }
         self.rpo_us_max = self.rpo_us_max.max(p.age_us);
         let what = if found.len() < FINDINGS_DESCRIBED_MAX {
@@ -107,6 +137,18 @@ impl AckedDurability {
             self.parked.insert(w, p);
         } else {
             self.lose(view, w, p, found);
+        }
+    }
+
+    /// What the summary reports, as it stands.
+    pub fn figures(&self) -> AckedDurabilityDetails {
+        AckedDurabilityDetails {
+            lost_writes: self.lost,
+            money_lost: self.money_lost,
+            recovered_by_reconcile: self.recovered,
+            rpo_ms: self.rpo_us_max as f64 / 1e3,
+            pending_max: self.pending_max,
+            examples: self.examples.clone(),
         }
     }
 
@@ -222,15 +264,8 @@ impl Invariant for AckedDurability {
         }
     }
 
-    fn details(&self) -> serde_json::Value {
-        json!({
-            "lost_writes": self.lost,
-            "money_lost": self.money_lost,
-            "recovered_by_reconcile": self.recovered,
-            "rpo_ms": self.rpo_us_max as f64 / 1e3,
-            "pending_max": self.pending_max,
-            "examples": self.examples,
-        })
+    fn details(&self) -> Option<Details> {
+        Some(self.figures().into())
     }
 }
 
@@ -279,7 +314,7 @@ mod tests {
             "{}",
             what[0]
         );
-        assert_eq!(c.details()["lost_writes"], 1);
+        assert_eq!(c.figures().lost_writes, 1);
     }
 
     /// A write is lost once no store holds it: a store that replaced its state with a
@@ -306,9 +341,9 @@ mod tests {
         let what = h.what();
         assert_eq!(what.len(), 1, "{what:?}");
         assert!(what[0].contains("us-east discarded the last copy"), "{}", what[0]);
-        let d = c.details();
-        assert_eq!((d["lost_writes"].clone(), d["money_lost"].clone()), (json!(1), json!(40)));
-        assert_eq!(d["rpo_ms"], json!(500.0));
+        let d = c.figures();
+        assert_eq!((d.lost_writes, d.money_lost), (1, 40));
+        assert_eq!(d.rpo_ms, 500.0);
         // Later samples and the end do not count it again.
         h.at += SimDuration::from_secs(1);
         h.sample(&mut c);

@@ -13,12 +13,12 @@
 //! elements, so the longest read and the acknowledged appends kept per list are too.
 
 use super::freshness::{bound_us, class_name};
-use super::{Finding, Invariant, View};
+use super::{Details, Finding, Invariant, View};
 use crate::engine::SimTime;
 use crate::model::obs::{Obs, ReadResult};
 use crate::model::types::Key;
 use crate::scenario::{OpKind, ReadClass, RegionId, Scenario};
-use serde_json::json;
+use serde::Serialize;
 use std::collections::BTreeMap;
 
 /// What the checker knows of one list.
@@ -43,7 +43,30 @@ pub struct AppendIntegrity {
     missing_final: u64,
 }
 
+/// What `append_integrity` reports: list reads judged and what they found.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct AppendIntegrityDetails {
+    pub acknowledged_appends_missing: u64,
+    pub acknowledged_appends_missing_at_the_end: u64,
+    pub duplicated_elements: u64,
+    pub final_reads: u64,
+    pub list_reads: u64,
+    pub order_disagreements: u64,
+}
+
 impl AppendIntegrity {
+    /// What the summary reports, as it stands.
+    pub fn figures(&self) -> AppendIntegrityDetails {
+        AppendIntegrityDetails {
+            list_reads: self.reads,
+            final_reads: self.final_reads,
+            duplicated_elements: self.duplicates,
+            order_disagreements: self.disordered,
+            acknowledged_appends_missing: self.missing,
+            acknowledged_appends_missing_at_the_end: self.missing_final,
+        }
+    }
+
     pub fn new(_s: &Scenario) -> Self {
         AppendIntegrity {
             lists: BTreeMap::new(),
@@ -158,15 +181,8 @@ impl Invariant for AppendIntegrity {
         }
     }
 
-    fn details(&self) -> serde_json::Value {
-        json!({
-            "list_reads": self.reads,
-            "final_reads": self.final_reads,
-            "duplicated_elements": self.duplicates,
-            "order_disagreements": self.disordered,
-            "acknowledged_appends_missing": self.missing,
-            "acknowledged_appends_missing_at_the_end": self.missing_final,
-        })
+    fn details(&self) -> Option<Details> {
+        Some(self.figures().into())
     }
 }
 
@@ -219,8 +235,8 @@ mod tests {
         h.feed(&mut c, &list_read(16, SimTime(3_500), vec![1, 2]));
         assert_eq!(h.what().len(), 1);
         assert!(h.what()[0].contains("(a final read, after the liveness phase)"));
-        let d = c.details();
-        assert_eq!(d["acknowledged_appends_missing_at_the_end"], 1);
-        assert_eq!(d["duplicated_elements"], 1);
+        let d = c.figures();
+        assert_eq!(d.acknowledged_appends_missing_at_the_end, 1);
+        assert_eq!(d.duplicated_elements, 1);
     }
 }

@@ -10,12 +10,12 @@
 //! - workflows: every committed state change is a legal transition.
 
 use super::ledger::{Deferred, Fate, Ledger, Reflects};
-use super::{Finding, Invariant, View};
+use super::{Details, Finding, Invariant, View};
 use crate::engine::SimTime;
 use crate::model::obs::Obs;
 use crate::model::types::{Key, WriteId, NO_KEY};
 use crate::scenario::{workflow_legal, KeyKind, OpKind, Scenario};
-use serde_json::json;
+use serde::Serialize;
 use std::collections::BTreeMap;
 
 pub struct Domain {
@@ -37,7 +37,38 @@ pub struct Domain {
     waiting: Deferred<Finding>,
 }
 
+/// What `domain` reports: each kind of broken business rule, and the money balance.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct DomainDetails {
+    pub acked_net: i64,
+    pub final_total: Option<i64>,
+    pub illegal_transitions: u64,
+    pub initial_total: i64,
+    pub negative_balances: u64,
+    pub oversold: u64,
+    pub revoked_access_used: u64,
+    /// Money moved by operations whose client never learned the outcome: the final
+    /// total may differ from initial + acked_net by up to these.
+    pub unknown_outcome_credits: i64,
+    pub unknown_outcome_debits: i64,
+}
+
 impl Domain {
+    /// What the summary reports, as it stands.
+    pub fn figures(&self) -> DomainDetails {
+        DomainDetails {
+            negative_balances: self.negative,
+            oversold: self.oversold,
+            illegal_transitions: self.illegal,
+            revoked_access_used: self.revoked_used,
+            initial_total: self.initial_total,
+            acked_net: self.acked_net,
+            unknown_outcome_credits: self.unknown_pos,
+            unknown_outcome_debits: self.unknown_neg,
+            final_total: self.final_total,
+        }
+    }
+
     pub fn new(s: &Scenario) -> Self {
         let w = &s.workload;
         Domain {
@@ -223,20 +254,8 @@ impl Invariant for Domain {
         }
     }
 
-    fn details(&self) -> serde_json::Value {
-        json!({
-            "negative_balances": self.negative,
-            "oversold": self.oversold,
-            "illegal_transitions": self.illegal,
-            "revoked_access_used": self.revoked_used,
-            "initial_total": self.initial_total,
-            "acked_net": self.acked_net,
-            // Money moved by operations whose client never learned the outcome: the
-            // final total may differ from initial + acked_net by up to these.
-            "unknown_outcome_credits": self.unknown_pos,
-            "unknown_outcome_debits": self.unknown_neg,
-            "final_total": self.final_total,
-        })
+    fn details(&self) -> Option<Details> {
+        Some(self.figures().into())
     }
 }
 
@@ -244,7 +263,6 @@ impl Invariant for Domain {
 mod tests {
     use super::*;
     use crate::check::testkit::Harness;
-    use crate::check::Invariant;
     use crate::model::types::OpId;
 
     /// Money moved by an operation whose client never learned the outcome may or may
@@ -323,10 +341,7 @@ mod tests {
         assert_eq!(what.len(), 2, "{what:?}");
         assert!(what[0].starts_with("account 0 is at -3 in "), "{}", what[0]);
         assert!(what[1].starts_with("item 1 is oversold (-2) in "), "{}", what[1]);
-        assert_eq!(
-            (d.details()["negative_balances"].clone(), d.details()["oversold"].clone()),
-            (json!(1), json!(1))
-        );
+        assert_eq!((d.figures().negative_balances, d.figures().oversold), (1, 1));
         assert!(found.iter().all(|f| f.regions == vec![region]));
     }
 }

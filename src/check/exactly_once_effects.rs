@@ -7,12 +7,12 @@
 //!   every acknowledged operation whose write survived must have had its effect once
 //!   the system drains (a dead-lettered or quarantined-and-forgotten event has not).
 
-use super::{Finding, Invariant, View};
+use super::{Details, Finding, Invariant, View};
 use crate::engine::{SimDuration, SimTime};
 use crate::model::obs::Obs;
 use crate::model::types::WriteId;
 use crate::scenario::{RegionId, Scenario};
-use serde_json::json;
+use serde::Serialize;
 use std::collections::{BTreeMap, VecDeque};
 
 /// Slack beyond the retry horizon before a first commit is forgotten: a request can sit
@@ -41,7 +41,7 @@ pub struct ExactlyOnceEffects {
     window: SimDuration,
     duplicates: u64,
     /// The first confirmed duplicates, for the reconciliation report.
-    examples: Vec<serde_json::Value>,
+    examples: Vec<DuplicateWrite>,
     /// Effects seen in the outside world, by operation, within `EFFECT_WINDOW`.
     effects: BTreeMap<u64, RegionId>,
     effects_fifo: VecDeque<(SimTime, u64)>,
@@ -55,9 +55,55 @@ pub struct ExactlyOnceEffects {
     effects_without_ack: u64,
     dead_lettered: u64,
     quarantined: u64,
-    effect_examples: Vec<serde_json::Value>,
+    effect_examples: Vec<DuplicateEffect>,
     /// The design performs external effects at all.
     side_effects: bool,
+}
+
+/// What `exactly_once_effects` reports: writes applied twice, effects performed twice
+/// or never, and what the workers set aside.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ExactlyOnceEffectsDetails {
+    pub dead_lettered: u64,
+    pub duplicate_effects: u64,
+    pub duplicate_writes: u64,
+    pub effect_examples: Vec<DuplicateEffect>,
+    pub effects_without_ack: u64,
+    pub examples: Vec<DuplicateWrite>,
+    pub missing_effects: u64,
+    pub quarantined_events: u64,
+}
+
+/// An operation committed twice in the lineage that survives.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct DuplicateWrite {
+    pub again: RepeatedAttempt,
+    pub first: CommittedAttempt,
+    pub operation: u64,
+}
+
+/// The attempt whose commit came first.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct CommittedAttempt {
+    pub attempt: u32,
+    pub region: String,
+}
+
+/// The attempt committed again, and when.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct RepeatedAttempt {
+    pub at_s: f64,
+    pub attempt: u32,
+    pub region: String,
+}
+
+/// An operation whose external effect the outside world saw twice.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct DuplicateEffect {
+    pub again_region: String,
+    pub at_s: f64,
+    pub first_region: String,
+    pub operation: u64,
 }
 
 /// Duplicates listed by name in the reconciliation report (all are counted).
@@ -91,6 +137,20 @@ impl ExactlyOnceEffects {
 }
 
 impl ExactlyOnceEffects {
+    /// What the summary reports, as it stands.
+    pub fn figures(&self) -> ExactlyOnceEffectsDetails {
+        ExactlyOnceEffectsDetails {
+            duplicate_writes: self.duplicates,
+            examples: self.examples.clone(),
+            duplicate_effects: self.duplicate_effects,
+            missing_effects: self.missing_effects,
+            effects_without_ack: self.effects_without_ack,
+            dead_lettered: self.dead_lettered,
+            quarantined_events: self.quarantined,
+            effect_examples: self.effect_examples.clone(),
+        }
+    }
+
     fn note_unacked(&mut self, op_key: u64, now: SimTime) {
         while self.unacked_fifo.front().is_some_and(|(t, _)| now.since(*t) > EFFECT_WINDOW) {
             let (_, k) = self.unacked_fifo.pop_front().expect("non-empty");
@@ -113,7 +173,12 @@ impl ExactlyOnceEffects {
         if let Some(first) = self.effects.get(&op_key) {
             self.duplicate_effects += 1;
             if self.effect_examples.len() < EXAMPLES_MAX {
-                self.effect_examples.push(json!({"operation": op_key, "first_region": view.region_name(*first), "again_region": view.region_name(region), "at_s": view.at.as_secs_f64()}));
+                self.effect_examples.push(DuplicateEffect {
+                    operation: op_key,
+                    first_region: view.region_name(*first).to_string(),
+                    again_region: view.region_name(region).to_string(),
+                    at_s: view.at.as_secs_f64(),
+                });
             }
             found.push(Finding {
                 at: view.at,
@@ -134,11 +199,18 @@ impl ExactlyOnceEffects {
         self.duplicates += 1;
         let (r0, w0) = s.first;
         if self.examples.len() < EXAMPLES_MAX {
-            self.examples.push(json!({
-                "operation": s.op_key,
-                "first": {"region": view.region_name(r0), "attempt": w0.attempt()},
-                "again": {"region": view.region_name(s.region), "attempt": s.again.attempt(), "at_s": s.at.as_secs_f64()},
-            }));
+            self.examples.push(DuplicateWrite {
+                operation: s.op_key,
+                first: CommittedAttempt {
+                    region: view.region_name(r0).to_string(),
+                    attempt: w0.attempt(),
+                },
+                again: RepeatedAttempt {
+                    region: view.region_name(s.region).to_string(),
+                    attempt: s.again.attempt(),
+                    at_s: s.at.as_secs_f64(),
+                },
+            });
         }
         found.push(Finding {
             at: s.at,
@@ -254,17 +326,8 @@ impl Invariant for ExactlyOnceEffects {
         }
     }
 
-    fn details(&self) -> serde_json::Value {
-        json!({
-            "duplicate_writes": self.duplicates,
-            "examples": self.examples,
-            "duplicate_effects": self.duplicate_effects,
-            "missing_effects": self.missing_effects,
-            "effects_without_ack": self.effects_without_ack,
-            "dead_lettered": self.dead_lettered,
-            "quarantined_events": self.quarantined,
-            "effect_examples": self.effect_examples,
-        })
+    fn details(&self) -> Option<Details> {
+        Some(self.figures().into())
     }
 }
 
@@ -297,7 +360,7 @@ mod tests {
         // ...and past it, forgotten.
         h.feed(&mut c, &Obs::Effect { region: b, op_key: 1_000 + 599 - 200 });
         assert_eq!(h.found.len(), 1);
-        assert_eq!(c.details()["duplicate_effects"], 1, "{}", c.details());
+        assert_eq!(c.figures().duplicate_effects, 1, "{:?}", c.figures());
     }
 
     fn acked(op_key: u64, writer: RegionId) -> Obs {
@@ -356,10 +419,7 @@ mod tests {
         let what = h.what();
         assert_eq!(what.len(), 1, "{what:?}");
         assert!(what[0].starts_with("acknowledged operation #1 (write #1 attempt 1) never had"));
-        let d = c.details();
-        assert_eq!(
-            (&d["missing_effects"], &d["dead_lettered"], &d["quarantined_events"]),
-            (&json!(1), &json!(1), &json!(7))
-        );
+        let d = c.figures();
+        assert_eq!((d.missing_effects, d.dead_lettered, d.quarantined_events), (1, 1, 7));
     }
 }

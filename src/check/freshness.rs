@@ -10,13 +10,13 @@
 //! them, the read is not counted stale: staleness is understated, never overstated.
 
 use super::ledger::{Ack, Deferred, Fate};
-use super::{Finding, Invariant, View};
+use super::{Details, Finding, Invariant, View};
 use crate::engine::SimTime;
 use crate::model::obs::Obs;
 use crate::model::types::Key;
 use crate::scenario::{ReadClass, RegionId, Scenario};
 use hdrhistogram::Histogram;
-use serde_json::json;
+use serde::Serialize;
 
 /// A read that missed a write, until the write's fate decides whether it was stale.
 struct Missed {
@@ -36,7 +36,34 @@ pub struct Freshness {
     waiting: Deferred<Missed>,
 }
 
+/// What `freshness` reports: reads judged, the stale ones and how stale they were.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct FreshnessDetails {
+    pub reads: u64,
+    pub stale_reads: u64,
+    pub staleness_ms_max: f64,
+    pub staleness_ms_p50: f64,
+    pub staleness_ms_p99: f64,
+    /// Reads whose verdict waited on a write's fate past the waiting list's bound.
+    pub unjudged_reads: u64,
+}
+
 impl Freshness {
+    /// What the summary reports, as it stands.
+    pub fn figures(&self) -> FreshnessDetails {
+        let h = &self.staleness_us;
+        let stale = h.len();
+        let q = |p: f64| if stale == 0 { 0.0 } else { h.value_at_quantile(p) as f64 / 1e3 };
+        FreshnessDetails {
+            reads: self.reads,
+            stale_reads: stale,
+            staleness_ms_p50: q(0.5),
+            staleness_ms_p99: q(0.99),
+            staleness_ms_max: if stale == 0 { 0.0 } else { h.max() as f64 / 1e3 },
+            unjudged_reads: self.waiting.dropped,
+        }
+    }
+
     pub fn new(_s: &Scenario) -> Self {
         Freshness {
             staleness_us: Histogram::new_with_bounds(1, 3_600_000_000, 2).expect("valid bounds"),
@@ -121,18 +148,8 @@ impl Invariant for Freshness {
         }
     }
 
-    fn details(&self) -> serde_json::Value {
-        let h = &self.staleness_us;
-        let stale = h.len();
-        let q = |p: f64| if stale == 0 { 0.0 } else { h.value_at_quantile(p) as f64 / 1e3 };
-        json!({
-            "reads": self.reads,
-            "stale_reads": stale,
-            "staleness_ms_p50": q(0.5),
-            "staleness_ms_p99": q(0.99),
-            "staleness_ms_max": if stale == 0 { 0.0 } else { h.max() as f64 / 1e3 },
-            "unjudged_reads": self.waiting.dropped,
-        })
+    fn details(&self) -> Option<Details> {
+        Some(self.figures().into())
     }
 }
 
@@ -197,7 +214,7 @@ mod tests {
         h.feed(&mut c, &read(B, B, kind, key, 21, S(1_600), seen(&[(10, S(1_200))]), None));
         h.sample(&mut c);
         assert_eq!(h.found.len(), 1);
-        assert_eq!(c.details()["stale_reads"], 1);
+        assert_eq!(c.figures().stale_reads, 1);
     }
 
     /// A value that lists `SEEN_MAX` writes may reflect older ones it no longer lists:
@@ -223,6 +240,6 @@ mod tests {
         assert_eq!(h.found.len(), 1, "3 s stale, beyond the bound: {:?}", h.what());
         h.feed(&mut c, &read(B, B, kind, key, 32, S(1_001), full_before, None));
         assert_eq!(h.found.len(), 1, "1 ms stale, within the bound");
-        assert_eq!(c.details()["stale_reads"], 2);
+        assert_eq!(c.figures().stale_reads, 2);
     }
 }

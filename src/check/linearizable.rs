@@ -9,12 +9,12 @@
 
 use super::linearizability::{self as lin, Limits, Model, Verdict};
 use super::register_history::{RegisterEvent, RegisterHistory};
-use super::{Finding, Invariant, View};
+use super::{Details, Finding, Invariant, View};
 use crate::engine::SimTime;
 use crate::history::{Func, History, Outcome, ProcessId, Value};
 use crate::model::obs::Obs;
 use crate::scenario::Scenario;
-use serde_json::json;
+use serde::Serialize;
 
 /// Operations recorded at most; a longer run's history is checked up to here.
 pub const HISTORY_OPS_MAX: usize = 200_000;
@@ -22,11 +22,39 @@ pub const HISTORY_OPS_MAX: usize = 200_000;
 /// Search steps per check (all keys together).
 pub const STEPS_MAX: u64 = 5_000_000;
 
+/// The verdict on the recorded history, written in summary.json in these words.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum LinearizableVerdict {
+    #[serde(rename = "linearizable")]
+    Linearizable,
+    /// No strong register operation was recorded: nothing to check.
+    #[serde(rename = "empty")]
+    Empty,
+    /// Past the step limit, or the search failed: not violated, not vouched for.
+    #[serde(rename = "unknown")]
+    Unknown,
+    #[serde(rename = "not linearizable")]
+    NotLinearizable,
+}
+
+/// What `linearizable` reports: the verdict, the history's size, why it is unknown,
+/// and a counterexample (text, and a timeline as SVG) when it is not linearizable.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct LinearizableDetails {
+    pub counterexample: Option<String>,
+    pub counterexample_svg: Option<String>,
+    pub operations: usize,
+    /// Set when the history reached `HISTORY_OPS_MAX` and later operations were left out.
+    pub truncated_at: Option<usize>,
+    pub unknown_reason: Option<String>,
+    pub verdict: LinearizableVerdict,
+}
+
 pub struct Linearizable {
     translate: RegisterHistory,
     h: History,
     truncated: bool,
-    verdict: &'static str,
+    verdict: LinearizableVerdict,
     reason: String,
     summary: String,
     svg: String,
@@ -38,7 +66,7 @@ impl Linearizable {
             translate: RegisterHistory::new(s),
             h: History::new(),
             truncated: false,
-            verdict: "linearizable",
+            verdict: LinearizableVerdict::Linearizable,
             reason: String::new(),
             summary: String::new(),
             svg: String::new(),
@@ -73,23 +101,23 @@ impl Invariant for Linearizable {
     }
 
     fn undecided(&self) -> bool {
-        self.verdict == "unknown"
+        self.verdict == LinearizableVerdict::Unknown
     }
 
     fn finish(&mut self, _view: &View, found: &mut Vec<Finding>) {
         if self.h.ops().is_empty() {
-            self.verdict = "empty";
+            self.verdict = LinearizableVerdict::Empty;
             return;
         }
         let model = Model::Register { init: Value::Int(0) };
         match lin::check(&self.h, &model, &Limits::deterministic(STEPS_MAX)) {
             Ok(Verdict::Linearizable) => {}
             Ok(Verdict::Unknown { reason }) => {
-                self.verdict = "unknown";
+                self.verdict = LinearizableVerdict::Unknown;
                 self.reason = reason;
             }
             Ok(Verdict::NotLinearizable(cx)) => {
-                self.verdict = "not linearizable";
+                self.verdict = LinearizableVerdict::NotLinearizable;
                 let op = self.h.op(cx.unplaceable);
                 let at = op.completion.and_then(|c| c.at.time).or(op.invoke.time).unwrap_or(0);
                 self.summary = cx.summary(&self.h);
@@ -107,20 +135,22 @@ impl Invariant for Linearizable {
                 });
             }
             Err(e) => {
-                self.verdict = "unknown";
+                self.verdict = LinearizableVerdict::Unknown;
                 self.reason = e.to_string();
             }
         }
     }
 
-    fn details(&self) -> serde_json::Value {
-        json!({
-            "verdict": self.verdict,
-            "operations": self.h.ops().len(),
-            "truncated_at": self.truncated.then_some(HISTORY_OPS_MAX),
-            "unknown_reason": (!self.reason.is_empty()).then_some(&self.reason),
-            "counterexample": (!self.summary.is_empty()).then_some(&self.summary),
-            "counterexample_svg": (!self.svg.is_empty()).then_some(&self.svg),
-        })
+    fn details(&self) -> Option<Details> {
+        let text = |s: &String| (!s.is_empty()).then(|| s.clone());
+        let details = LinearizableDetails {
+            verdict: self.verdict,
+            operations: self.h.ops().len(),
+            truncated_at: self.truncated.then_some(HISTORY_OPS_MAX),
+            unknown_reason: text(&self.reason),
+            counterexample: text(&self.summary),
+            counterexample_svg: text(&self.svg),
+        };
+        Some(details.into())
     }
 }

@@ -8,6 +8,7 @@
 
 mod acked_durability;
 mod append_integrity;
+pub mod details;
 mod domain;
 mod exactly_once_effects;
 mod fenced_writes;
@@ -26,6 +27,7 @@ pub mod register_history;
 use crate::engine::SimTime;
 use crate::model::obs::{Grantor, Obs};
 use crate::scenario::{FaultKind, RegionId, Scenario};
+pub use details::{details, Details, InvariantDetails};
 use ledger::Ledger;
 use probe::Probe;
 use serde::Serialize;
@@ -72,8 +74,8 @@ pub trait Invariant {
     /// Checks that need the converged end state.
     fn finish(&mut self, _view: &View, _found: &mut Vec<Finding>) {}
     /// Figures beyond held/violated (RPO, staleness...), for the summary.
-    fn details(&self) -> serde_json::Value {
-        serde_json::Value::Null
+    fn details(&self) -> Option<Details> {
+        None
     }
     /// The checker ran out of budget: it found nothing, but cannot vouch either.
     fn undecided(&self) -> bool {
@@ -87,15 +89,42 @@ pub struct TrailStep {
     pub event: String,
 }
 
+/// An invariant's verdict on the run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Held,
+    Violated,
+    /// The checker ran out of budget: it found nothing, but cannot vouch either.
+    Unknown,
+}
+
+impl Status {
+    /// The word summary.json and the reports use.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Held => "held",
+            Status::Violated => "violated",
+            Status::Unknown => "unknown",
+        }
+    }
+}
+
+impl std::fmt::Display for Status {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(self.as_str())
+    }
+}
+
 #[derive(Clone, Debug, Serialize)]
 pub struct InvariantReport {
     pub id: &'static str,
-    pub status: &'static str,
+    pub status: Status,
     pub first_at_us: Option<u64>,
     pub count: u64,
     pub trail: Vec<TrailStep>,
-    #[serde(skip_serializing_if = "serde_json::Value::is_null")]
-    pub details: serde_json::Value,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub details: Option<Details>,
 }
 
 struct Notable {
@@ -237,11 +266,11 @@ impl Checkers {
                 id: s.inv.id(),
                 // A checker that ran out of budget found nothing, but cannot vouch either.
                 status: if s.count > 0 {
-                    "violated"
+                    Status::Violated
                 } else if s.inv.undecided() {
-                    "unknown"
+                    Status::Unknown
                 } else {
-                    "held"
+                    Status::Held
                 },
                 first_at_us: s.first.as_ref().map(|f| f.0.as_us()),
                 count: s.count,

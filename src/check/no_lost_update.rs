@@ -4,12 +4,12 @@
 //! loss, including a later write that a skewed clock stamped older); the write is lost
 //! if its client was told it succeeded.
 
-use super::{Finding, Invariant, View};
+use super::{Details, Finding, Invariant, View};
 use crate::engine::{SimDuration, SimTime};
 use crate::model::obs::Obs;
 use crate::model::types::{Key, WriteId};
 use crate::scenario::RegionId;
-use serde_json::json;
+use serde::Serialize;
 use std::collections::{BTreeMap, VecDeque};
 
 /// How long acknowledged and superseded writes are remembered to match one another.
@@ -29,7 +29,18 @@ pub struct NoLostUpdate {
     lost: u64,
 }
 
+/// What `no_lost_update` reports: acknowledged writes overwritten unobserved.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct NoLostUpdateDetails {
+    pub lost_updates: u64,
+}
+
 impl NoLostUpdate {
+    /// What the summary reports, as it stands.
+    pub fn figures(&self) -> NoLostUpdateDetails {
+        NoLostUpdateDetails { lost_updates: self.lost }
+    }
+
     pub fn new(s: &crate::scenario::Scenario) -> Self {
         let applies = s.design.topology == crate::scenario::Topology::ActiveActiveWrites;
         NoLostUpdate { applies, ..NoLostUpdate::default() }
@@ -95,8 +106,8 @@ impl Invariant for NoLostUpdate {
         }
     }
 
-    fn details(&self) -> serde_json::Value {
-        json!({"lost_updates": self.lost})
+    fn details(&self) -> Option<Details> {
+        Some(self.figures().into())
     }
 }
 
@@ -154,6 +165,6 @@ mod tests {
             "{}",
             what[0]
         );
-        assert_eq!(c.details()["lost_updates"], 2);
+        assert_eq!(c.figures().lost_updates, 2);
     }
 }

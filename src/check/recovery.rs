@@ -4,11 +4,11 @@
 //! collapsed after its trigger is gone fails here. After the drill every store must
 //! converge on the writer's log within `limits.convergence_max_s`.
 
-use super::{Finding, Invariant, View};
+use super::{Details, Finding, Invariant, View};
 use crate::engine::{SimDuration, SimTime};
 use crate::model::obs::Obs;
 use crate::scenario::Scenario;
-use serde_json::json;
+use serde::Serialize;
 
 /// The window goodput is compared with offered load over.
 const WINDOW: SimDuration = SimDuration::from_secs(1);
@@ -23,7 +23,23 @@ pub struct Recovery {
     windows: Vec<(u64, u64)>,
 }
 
+/// What `recovery` reports: when the drill's last fault healed, and how many seconds
+/// after it goodput was back (`None`: not within `rto_max`, or nothing healed).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct RecoveryDetails {
+    pub goodput_recovered_within_s: Option<usize>,
+    pub last_heal_s: Option<f64>,
+}
+
 impl Recovery {
+    /// What the summary reports, as it stands.
+    pub fn figures(&self) -> RecoveryDetails {
+        RecoveryDetails {
+            last_heal_s: self.healed_at.map(SimTime::as_secs_f64),
+            goodput_recovered_within_s: self.recovered_after().map(|i| i + 1),
+        }
+    }
+
     pub fn new(s: &Scenario) -> Self {
         Recovery {
             rto_max: s.rto_max,
@@ -109,11 +125,8 @@ impl Invariant for Recovery {
         }
     }
 
-    fn details(&self) -> serde_json::Value {
-        json!({
-            "last_heal_s": self.healed_at.map(SimTime::as_secs_f64),
-            "goodput_recovered_within_s": self.recovered_after().map(|i| i + 1),
-        })
+    fn details(&self) -> Option<Details> {
+        Some(self.figures().into())
     }
 }
 
@@ -167,10 +180,10 @@ mod tests {
             }
             h.finish(&mut r);
             assert!(r.windows.len() <= 20, "{} windows kept", r.windows.len());
-            (h.found.len(), r.details()["goodput_recovered_within_s"].clone())
+            (h.found.len(), r.figures().goodput_recovered_within_s)
         };
-        assert_eq!(run(0), (0, json!(1)));
-        assert_eq!(run(5), (0, json!(6)));
-        assert_eq!(run(25), (1, serde_json::Value::Null));
+        assert_eq!(run(0), (0, Some(1)));
+        assert_eq!(run(5), (0, Some(6)));
+        assert_eq!(run(25), (1, None));
     }
 }

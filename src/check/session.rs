@@ -6,12 +6,12 @@
 //! value that may reflect the write without listing it is given the benefit of doubt.
 
 use super::ledger::{Deferred, Fate, Ledger, Reflects};
-use super::{Finding, Invariant, View};
+use super::{Details, Finding, Invariant, View};
 use crate::engine::SimTime;
 use crate::model::obs::Obs;
 use crate::model::types::{Key, WriteId};
 use crate::scenario::{ReadClass, RegionId};
-use serde_json::json;
+use serde::Serialize;
 use std::collections::BTreeMap;
 
 #[derive(Clone, Copy)]
@@ -39,7 +39,24 @@ pub struct Session {
     waiting: Deferred<Broken>,
 }
 
+/// What `session` reports: session reads, and how many broke each guarantee.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct SessionDetails {
+    pub monotonic_broken: u64,
+    pub read_your_writes_broken: u64,
+    pub session_reads: u64,
+}
+
 impl Session {
+    /// What the summary reports, as it stands.
+    pub fn figures(&self) -> SessionDetails {
+        SessionDetails {
+            session_reads: self.session_reads,
+            read_your_writes_broken: self.ryw,
+            monotonic_broken: self.monotonic,
+        }
+    }
+
     fn judge(&mut self, b: Broken, found: &mut Vec<Finding>) {
         if b.by_write {
             self.ryw += 1;
@@ -121,7 +138,7 @@ impl Invariant for Session {
         }
     }
 
-    fn details(&self) -> serde_json::Value {
-        json!({"session_reads": self.session_reads, "read_your_writes_broken": self.ryw, "monotonic_broken": self.monotonic})
+    fn details(&self) -> Option<Details> {
+        Some(self.figures().into())
     }
 }

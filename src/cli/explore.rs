@@ -51,9 +51,9 @@ pub fn cmd_check(
     }
     crate::explore::catch_interrupt();
     let (rows, partial) = check::check(&mine, jobs);
-    print!("{}", check::table(&rows));
+    print!("{}", report::check::table(&rows));
     if let Some(junit) = junit {
-        write(&junit, check::junit(&rows).as_bytes())?;
+        write(&junit, report::check::junit(&rows).as_bytes())?;
     }
     if let Some(dir) = out {
         write_json(&dir.join("check.json"), &check::check_json(&all, shard, partial, &rows))?;
@@ -71,14 +71,11 @@ pub fn cmd_check(
 
 /// Bad input first, then limits, then unmet expectations.
 fn rows_exit_code(rows: &[check::CheckRow]) -> ExitCode {
-    let codes = rows.iter().map(|row| match row.status.as_str() {
-        "pass" => ExitCode::Ok,
-        "fail" => ExitCode::Unmet,
-        "invalid" => ExitCode::BadInput,
-        "limit" => ExitCode::Limit,
-        // gameday writes no other status; a hand-edited check.json's would count for
-        // nothing, as it always has.
-        _ => ExitCode::Ok,
+    let codes = rows.iter().map(|row| match row.status {
+        check::CheckStatus::Pass => ExitCode::Ok,
+        check::CheckStatus::Fail => ExitCode::Unmet,
+        check::CheckStatus::Invalid => ExitCode::BadInput,
+        check::CheckStatus::Limit => ExitCode::Limit,
     });
     ExitCode::most_severe(codes, Ranking::LimitBeforeUnmet)
 }
@@ -106,10 +103,10 @@ pub fn cmd_sweep(
     let (records, defs, partial) =
         sweep::sweep(&scenario, &mine, duration, jobs, &|ok| progress.tick(ok));
     progress.finish();
-    let sweep = sweep::sweep_json(&id, shard, partial, &defs, &records);
-    write_json(&dir.join("sweep.json"), &sweep)?;
-    write_html(&dir.join("sweep.html"), &report::sweep::sweep_html(&sweep))?;
-    print!("{}", report::sweep::sweep_terminal(&sweep));
+    let doc = sweep::sweep_doc(&id, shard, partial, &defs, &records);
+    write_json(&dir.join("sweep.json"), &sweep::to_json(&doc))?;
+    write_html(&dir.join("sweep.html"), &report::sweep::sweep_html_of(&doc))?;
+    print!("{}", report::sweep::sweep_terminal_of(&doc));
     println!("report: {}", dir.join("sweep.html").display());
     if partial {
         eprintln!(
@@ -119,7 +116,7 @@ pub fn cmd_sweep(
         );
         return Ok(ExitCode::Interrupted);
     }
-    Ok(sweep_exit_code(&sweep))
+    Ok(sweep_exit_code(&doc.summary))
 }
 
 /// What identifies this sweep in its output, so shards of different sweeps never merge.
@@ -182,10 +179,9 @@ impl Progress {
 }
 
 /// 3 when a seed hit a limit, 1 when a seed missed its expectations, else 0.
-fn sweep_exit_code(sweep: &Value) -> ExitCode {
-    let summary = &sweep["summary"];
-    let limit_hit = summary["limit_hit"].as_array().is_some_and(|seeds| !seeds.is_empty());
-    let unmet = summary["failed_expectations"].as_u64().unwrap_or(0) > 0;
+fn sweep_exit_code(summary: &sweep::SweepSummary) -> ExitCode {
+    let limit_hit = !summary.limit_hit.is_empty();
+    let unmet = summary.failed_expectations > 0;
     let codes = [limit_hit.then_some(ExitCode::Limit), unmet.then_some(ExitCode::Unmet)];
     ExitCode::most_severe(codes.into_iter().flatten(), Ranking::LimitBeforeUnmet)
 }
@@ -269,15 +265,16 @@ fn merge_checks(parts: Vec<(String, Value)>, dir: &Path) -> Result<ExitCode, Cli
     let rows: Vec<check::CheckRow> =
         serde_json::from_value(merged["rows"].clone()).expect("rows we wrote");
     write_json(&dir.join("check.json"), &merged)?;
-    write(&dir.join("junit.xml"), check::junit(&rows).as_bytes())?;
-    print!("{}", check::table(&rows));
+    write(&dir.join("junit.xml"), report::check::junit(&rows).as_bytes())?;
+    print!("{}", report::check::table(&rows));
     Ok(rows_exit_code(&rows))
 }
 
 fn merge_sweeps(parts: Vec<(String, Value)>, dir: &Path) -> Result<ExitCode, CliError> {
     let merged = sweep::merge(parts)?;
+    let doc = sweep::SweepDoc::read(&merged);
     write_json(&dir.join("sweep.json"), &merged)?;
-    write_html(&dir.join("sweep.html"), &report::sweep::sweep_html(&merged))?;
-    print!("{}", report::sweep::sweep_terminal(&merged));
-    Ok(sweep_exit_code(&merged))
+    write_html(&dir.join("sweep.html"), &report::sweep::sweep_html_of(&doc))?;
+    print!("{}", report::sweep::sweep_terminal_of(&doc));
+    Ok(sweep_exit_code(&doc.summary))
 }

@@ -4,7 +4,7 @@
 //! the exit code is the command line's business, not this module's.
 
 use super::shard::{MergeError, ShardTally};
-use crate::report::{self, html::escape};
+use crate::outcome;
 use crate::scenario;
 use crate::sim::{self, RunOptions};
 use rayon::prelude::*;
@@ -12,12 +12,37 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 
+/// How one scenario fared, written in check.json as the lowercase word.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum CheckStatus {
+    /// Every expectation met.
+    Pass,
+    /// An expectation unmet.
+    Fail,
+    /// The file is not a valid scenario.
+    Invalid,
+    /// The run hit a limit.
+    Limit,
+}
+
+impl CheckStatus {
+    /// The row's label in the terminal table.
+    pub fn label(self) -> &'static str {
+        match self {
+            CheckStatus::Pass => "PASS",
+            CheckStatus::Fail => "FAIL",
+            CheckStatus::Invalid => "INVALID",
+            CheckStatus::Limit => "LIMIT",
+        }
+    }
+}
+
 /// One scenario's outcome.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct CheckRow {
     pub file: String,
-    /// `pass`, `fail` (an expectation unmet), `invalid` (bad input) or `limit`.
-    pub status: String,
+    pub status: CheckStatus,
     pub scenario: String,
     /// What differed from the expectations, or the error.
     pub detail: Vec<String>,
@@ -74,7 +99,7 @@ pub fn check_one(path: &Path) -> CheckRow {
     let file = path.to_string_lossy().into_owned();
     let mut row = CheckRow {
         file: file.clone(),
-        status: "invalid".into(),
+        status: CheckStatus::Invalid,
         scenario: String::new(),
         detail: Vec::new(),
         replay: String::new(),
@@ -90,14 +115,14 @@ pub fn check_one(path: &Path) -> CheckRow {
     row.scenario = s.name.clone();
     match sim::run(&s, &RunOptions::default()) {
         Ok(r) => {
-            let v = report::verdict(&r);
-            row.status = if v.met { "pass" } else { "fail" }.into();
+            let v = outcome::verdict(&r);
+            row.status = if v.met { CheckStatus::Pass } else { CheckStatus::Fail };
             row.detail = v.unmet;
-            row.replay = report::replay_command(&r);
+            row.replay = outcome::replay_command(&r);
             row.trace_hash = format!("{:016x}", r.trace_hash);
         }
         Err(e) => {
-            row.status = "limit".into();
+            row.status = CheckStatus::Limit;
             row.detail.push(e.to_string());
         }
     }
@@ -116,36 +141,9 @@ pub fn check(files: &[PathBuf], jobs: usize) -> (Vec<CheckRow>, bool) {
     (rows.into_iter().flatten().collect(), partial)
 }
 
-/// The rows as a table for a terminal (one line per scenario, then what differed).
-pub fn table(rows: &[CheckRow]) -> String {
-    use std::fmt::Write as _;
-    let mut o = String::new();
-    for r in rows {
-        let status = match r.status.as_str() {
-            "pass" => "PASS",
-            "fail" => "FAIL",
-            "invalid" => "INVALID",
-            _ => "LIMIT",
-        };
-        let _ = writeln!(o, "{status:<8} {}", r.file);
-        for d in &r.detail {
-            let _ = writeln!(o, "         {d}");
-        }
-        if r.status == "fail" {
-            let _ = writeln!(o, "         replay: {}", r.replay);
-        }
-    }
-    let count = |s: &str| rows.iter().filter(|r| r.status == s).count();
-    let _ = writeln!(
-        o,
-        "\n{} scenarios: {} passed, {} failed, {} invalid, {} hit a limit",
-        rows.len(),
-        count("pass"),
-        count("fail"),
-        count("invalid"),
-        count("limit")
-    );
-    report::fit(&o, report::TERMINAL_COLUMNS)
+/// Rows with a status.
+pub fn count(rows: &[CheckRow], status: CheckStatus) -> usize {
+    rows.iter().filter(|r| r.status == status).count()
 }
 
 /// The files of shard `index` (1-based) of `of`: every `of`-th file of the sorted list.
@@ -214,56 +212,4 @@ pub fn merge(parts: Vec<(String, Value)>) -> Result<Value, MergeError> {
         .map(|a| a.iter().filter_map(|f| f.as_str().map(PathBuf::from)).collect())
         .unwrap_or_default();
     Ok(check_json(&all, None, false, &rows))
-}
-
-/// JUnit XML, as GitHub Actions and GitLab display it: one test case per scenario.
-pub fn junit(rows: &[CheckRow]) -> String {
-    use std::fmt::Write as _;
-    let count = |s: &str| rows.iter().filter(|r| r.status == s).count();
-    let mut o = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    let _ = writeln!(
-        o,
-        "<testsuites name=\"gameday\" tests=\"{}\" failures=\"{}\" errors=\"{}\">",
-        rows.len(),
-        count("fail"),
-        count("invalid") + count("limit")
-    );
-    let _ = writeln!(
-        o,
-        "  <testsuite name=\"gameday check\" tests=\"{}\" failures=\"{}\" errors=\"{}\">",
-        rows.len(),
-        count("fail"),
-        count("invalid") + count("limit")
-    );
-    for r in rows {
-        let name = if r.scenario.is_empty() { &r.file } else { &r.scenario };
-        let _ = write!(
-            o,
-            "    <testcase classname=\"gameday.{}\" name=\"{}\" file=\"{}\"",
-            escape(r.file.replace(['/', '\\'], ".").trim_end_matches(".json")),
-            escape(name),
-            escape(&r.file)
-        );
-        let text = escape(&r.detail.join("\n"));
-        match r.status.as_str() {
-            "pass" => o.push_str("/>\n"),
-            "fail" => {
-                let _ = writeln!(
-                    o,
-                    ">\n      <failure message=\"{}\">{text}\nreplay: {}</failure>\n    </testcase>",
-                    escape(&r.detail.join("; ")),
-                    escape(&r.replay)
-                );
-            }
-            _ => {
-                let _ = writeln!(
-                    o,
-                    ">\n      <error message=\"{}\">{text}</error>\n    </testcase>",
-                    escape(&r.detail.join("; "))
-                );
-            }
-        }
-    }
-    o.push_str("  </testsuite>\n</testsuites>\n");
-    o
 }

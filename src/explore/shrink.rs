@@ -9,6 +9,7 @@
 //! needs. Candidates are tried in fixed batches and the first (in order) that still
 //! fails wins, so the result does not depend on the thread count.
 
+use crate::check::Status;
 use crate::scenario::{self, ScenarioError};
 use crate::sim::{self, RunOptions, SimError};
 use rayon::prelude::*;
@@ -94,7 +95,7 @@ impl Shrinker<'_> {
         let r = sim::run(&s, &RunOptions::default()).ok()?;
         r.invariants
             .iter()
-            .any(|i| i.id == self.invariant && i.status == "violated")
+            .any(|i| i.id == self.invariant && i.status == Status::Violated)
             .then_some(r.events)
     }
 
@@ -320,7 +321,7 @@ pub fn shrink(
     let run = sim::run(&first, &RunOptions::default())
         .map_err(|source| ShrinkError::Run { seed, source })?;
     let violated: Vec<&str> =
-        run.invariants.iter().filter(|i| i.status == "violated").map(|i| i.id).collect();
+        run.invariants.iter().filter(|i| i.status == Status::Violated).map(|i| i.id).collect();
     let invariant = invariant_to_keep(path, seed, invariant, &violated)?;
     let before = size(&doc, run.events);
     let mut shrinker = Shrinker { path, invariant, attempts: 0, attempts_max };

@@ -4,13 +4,15 @@
 //! merge into exactly what one run would have written.
 
 use super::shard::{MergeError, ShardError, ShardTally, SweepShown};
+use crate::check::Status;
 use crate::engine::SimDuration;
-use crate::report::{key_metrics, Better};
+use crate::outcome::{distribution, key_metrics, Better, Dist};
 use crate::scenario::Scenario;
 use crate::sim::{self, RunOptions, RunResult};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
+use serde_json::Value;
+use std::collections::BTreeMap;
 
 /// What one seed's run found: enough to summarize, merge and replay it.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -25,10 +27,60 @@ pub struct SeedRecord {
     pub metrics: Vec<Option<f64>>,
     /// The faults this seed's swarm drew (empty without a swarm).
     pub schedule: Vec<Value>,
-    /// Every fault as `[kind, target region, phase when it started]`.
-    pub coverage: Vec<[String; 3]>,
+    /// Every fault, with its target and the phase when it started.
+    pub coverage: Vec<FaultCoverage>,
     /// Set when the run hit a limit instead of finishing.
     pub error: Option<String>,
+}
+
+/// One fault of a seed's run: its kind, the region it targets (`-` for none) and the
+/// phase the system was in when it started. Written as `[kind, region, phase]`; ordered
+/// as those three strings, which is how the coverage table is sorted.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(from = "(String, String, CoveragePhase)", into = "(String, String, CoveragePhase)")]
+pub struct FaultCoverage {
+    pub kind: String,
+    pub region: String,
+    pub phase: CoveragePhase,
+}
+
+impl From<(String, String, CoveragePhase)> for FaultCoverage {
+    fn from((kind, region, phase): (String, String, CoveragePhase)) -> Self {
+        FaultCoverage { kind, region, phase }
+    }
+}
+
+impl From<FaultCoverage> for (String, String, CoveragePhase) {
+    fn from(c: FaultCoverage) -> Self {
+        (c.kind, c.region, c.phase)
+    }
+}
+
+/// What the system was doing when a fault started (see `coverage`). The variants are
+/// declared in the alphabetical order of their names, so sorting by phase sorts as the
+/// names do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CoveragePhase {
+    /// From failure detection until the first write under the new epoch.
+    Promotion,
+    /// After an earlier fault healed, until goodput is back at 95% of offered load.
+    Recovery,
+    Steady,
+}
+
+impl CoveragePhase {
+    /// The phases in the order the coverage heatmap shows them.
+    pub const SHOWN: [CoveragePhase; 3] =
+        [CoveragePhase::Steady, CoveragePhase::Promotion, CoveragePhase::Recovery];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            CoveragePhase::Steady => "steady",
+            CoveragePhase::Promotion => "promotion",
+            CoveragePhase::Recovery => "recovery",
+        }
+    }
 }
 
 /// A headline metric's definition, as the sweep reports it.
@@ -37,7 +89,7 @@ pub struct MetricDef {
     pub id: String,
     pub label: String,
     pub unit: String,
-    pub better: String,
+    pub better: Better,
 }
 
 /// Runs one seed: draws its schedule, simulates, records.
@@ -80,7 +132,7 @@ pub fn run_seed(
             id: k.id.into(),
             label: k.label.into(),
             unit: k.unit.into(),
-            better: if k.better == Better::Higher { "higher" } else { "lower" }.into(),
+            better: k.better,
         })
         .collect();
     let rec = SeedRecord {
@@ -89,10 +141,10 @@ pub fn run_seed(
         violated: r
             .invariants
             .iter()
-            .filter(|i| i.status == "violated")
+            .filter(|i| i.status == Status::Violated)
             .map(|i| i.id.to_string())
             .collect(),
-        met: crate::report::verdict(&r).met,
+        met: crate::outcome::verdict(&r).met,
         metrics: km.iter().map(|k| k.value).collect(),
         coverage: coverage(&r),
         schedule,
@@ -105,25 +157,19 @@ pub fn run_seed(
 /// `promotion` (from failure detection until the first write under the new epoch),
 /// `recovery` (after an earlier fault healed, until goodput is back at 95% of offered
 /// load), or `steady`.
-pub fn coverage(r: &RunResult) -> Vec<[String; 3]> {
+pub fn coverage(r: &RunResult) -> Vec<FaultCoverage> {
     let m = &r.metrics;
-    let mut promo: Vec<(f64, f64)> = Vec::new();
-    for p in m["promotions"].as_array().into_iter().flatten() {
-        let at = p["at_s"].as_f64().unwrap_or(0.0);
-        let from = p["detected_at_s"].as_f64().unwrap_or(at);
-        let until = at + p["write_rto_ms"].as_f64().map_or(5.0, |x| x / 1e3);
-        promo.push((from, until));
-    }
-    let series = |v: &Value| -> Vec<(f64, f64)> {
-        v["points"]
-            .as_array()
-            .map(|ps| {
-                ps.iter().filter_map(|p| Some((p[0].as_f64()? / 1e6, p[1].as_f64()?))).collect()
-            })
-            .unwrap_or_default()
-    };
-    let offered = series(&m["load"]["offered_per_s"]);
-    let goodput = series(&m["load"]["goodput_per_s"]);
+    let promo: Vec<(f64, f64)> = m
+        .promotions
+        .iter()
+        .map(|p| {
+            let from = p.detected_at_s.unwrap_or(p.at_s);
+            let until = p.at_s + p.write_rto_ms.map_or(5.0, |x| x / 1e3);
+            (from, until)
+        })
+        .collect();
+    let offered = m.load.offered_per_s.seconds();
+    let goodput = m.load.goodput_per_s.seconds();
     let at = |v: &[(f64, f64)], t: f64| v.iter().find(|p| p.0 == t).map_or(0.0, |p| p.1);
     let mut recovery: Vec<(f64, f64)> = Vec::new();
     for f in &r.scenario.faults {
@@ -143,15 +189,15 @@ pub fn coverage(r: &RunResult) -> Vec<[String; 3]> {
         .map(|f| {
             let t = f.at.as_secs_f64();
             let phase = if inside(&promo, t) {
-                "promotion"
+                CoveragePhase::Promotion
             } else if inside(&recovery, t) {
-                "recovery"
+                CoveragePhase::Recovery
             } else {
-                "steady"
+                CoveragePhase::Steady
             };
             let region =
                 f.kind.region().map_or("-".to_string(), |x| r.scenario.region_name(x).to_string());
-            [f.kind.name().to_string(), region, phase.to_string()]
+            FaultCoverage { kind: f.kind.name().to_string(), region, phase }
         })
         .collect()
 }
@@ -227,8 +273,112 @@ pub struct SweepId {
     pub duration_s: f64,
 }
 
-/// The sweep as JSON: what identifies it, the shard (null for a whole sweep), the
-/// summary, and every seed's record.
+/// Which shard of how many (1-based).
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct ShardRef {
+    pub index: u32,
+    pub of: u32,
+}
+
+/// `sweep.json`: what identifies the sweep, the shard (`None` for a whole sweep or a
+/// merge), the summary and every seed's record.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct SweepDoc {
+    /// Always `gameday-sweep`, by which `merge` knows the file.
+    pub kind: String,
+    /// Set when Ctrl-C stopped the sweep before every seed ran.
+    pub partial: bool,
+    pub schema_version: u32,
+    pub gameday_version: String,
+    pub sweep: SweepId,
+    pub shard: Option<ShardRef>,
+    pub summary: SweepSummary,
+    pub metric_defs: Vec<MetricDef>,
+    pub records: Vec<SeedRecord>,
+}
+
+/// The summary of a sweep, recomputed from its records.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct SweepSummary {
+    pub seeds: usize,
+    pub failed_expectations: usize,
+    pub limit_hit: Vec<LimitHit>,
+    pub invariants: Vec<InvariantRate>,
+    pub metrics: Vec<MetricDistribution>,
+    pub coverage: Vec<CoverageCount>,
+}
+
+/// A seed whose run hit a limit, and which.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct LimitHit {
+    pub seed: u64,
+    pub error: Option<String>,
+}
+
+/// One invariant over the sweep: how many seeds violated it, and the first of them.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct InvariantRate {
+    pub id: String,
+    pub violated_seeds: usize,
+    pub rate: f64,
+    pub first_failing: Vec<FailingSeed>,
+}
+
+/// A seed that violated an invariant, with the command that replays it.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct FailingSeed {
+    pub seed: u64,
+    pub replay: String,
+}
+
+/// One headline metric over the sweep (`None`: no seed measured it).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct MetricDistribution {
+    pub id: String,
+    pub label: String,
+    pub unit: String,
+    pub distribution: Option<Dist>,
+}
+
+/// How many faults of a kind hit a region in a phase, over every seed.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct CoverageCount {
+    pub kind: String,
+    pub region: String,
+    pub phase: CoveragePhase,
+    pub count: u64,
+}
+
+impl SweepDoc {
+    /// A sweep document this program wrote (by `sweep_json` or `merge`), typed again.
+    pub fn read(v: &Value) -> SweepDoc {
+        SweepDoc::deserialize(v).expect("a sweep document gameday wrote")
+    }
+}
+
+/// The sweep: what identifies it, the shard (null for a whole sweep), the summary, and
+/// every seed's record.
+pub fn sweep_doc(
+    id: &SweepId,
+    shard: Option<(u32, u32)>,
+    partial: bool,
+    defs: &[MetricDef],
+    records: &[SeedRecord],
+) -> SweepDoc {
+    SweepDoc {
+        kind: "gameday-sweep".into(),
+        partial,
+        schema_version: crate::outcome::SUMMARY_SCHEMA_VERSION,
+        gameday_version: env!("CARGO_PKG_VERSION").into(),
+        sweep: id.clone(),
+        shard: shard.map(|(index, of)| ShardRef { index, of }),
+        summary: summary(id, defs, records),
+        metric_defs: defs.to_vec(),
+        records: records.to_vec(),
+    }
+}
+
+/// The sweep as JSON (keys sorted, as every gameday JSON output); see `sweep_doc`.
 pub fn sweep_json(
     id: &SweepId,
     shard: Option<(u32, u32)>,
@@ -236,63 +386,88 @@ pub fn sweep_json(
     defs: &[MetricDef],
     records: &[SeedRecord],
 ) -> Value {
-    json!({
-        "kind": "gameday-sweep",
-        "partial": partial,
-        "schema_version": crate::report::SUMMARY_SCHEMA_VERSION,
-        "gameday_version": env!("CARGO_PKG_VERSION"),
-        "sweep": id,
-        "shard": shard.map(|(i, n)| json!({"index": i, "of": n})),
-        "summary": summary(id, defs, records),
-        "metric_defs": defs,
-        "records": records,
-    })
+    to_json(&sweep_doc(id, shard, partial, defs, records))
+}
+
+/// The document as sweep.json holds it (through `Value`, so keys come out sorted).
+pub fn to_json(doc: &SweepDoc) -> Value {
+    serde_json::to_value(doc).expect("a sweep document serializes")
 }
 
 /// Per invariant: seeds violating it and the first of them with their replay commands;
 /// per metric: its distribution over seeds; the coverage of fault kind x region x phase.
-pub fn summary(id: &SweepId, defs: &[MetricDef], records: &[SeedRecord]) -> Value {
+pub fn summary(id: &SweepId, defs: &[MetricDef], records: &[SeedRecord]) -> SweepSummary {
     let replay =
         |seed: u64| format!("gameday run {} --seed {seed} --duration-s {}", id.file, id.duration_s);
-    let mut inv: Vec<(String, Vec<u64>)> = Vec::new();
-    for id in crate::scenario::KNOWN_INVARIANTS {
-        let seeds: Vec<u64> =
-            records.iter().filter(|r| r.violated.iter().any(|v| v == id)).map(|r| r.seed).collect();
-        inv.push((id.to_string(), seeds));
-    }
-    let invariants: Vec<Value> = inv
+    let invariants = crate::scenario::KNOWN_INVARIANTS
         .iter()
-        .map(|(id, seeds)| {
-            json!({
-                "id": id,
-                "violated_seeds": seeds.len(),
-                "rate": if records.is_empty() { 0.0 } else { seeds.len() as f64 / records.len() as f64 },
-                "first_failing": seeds.iter().take(FIRST_FAILING_MAX).map(|&s| json!({"seed": s, "replay": replay(s)})).collect::<Vec<_>>(),
-            })
+        .map(|inv| {
+            let seeds: Vec<u64> = records
+                .iter()
+                .filter(|r| r.violated.iter().any(|v| v == inv))
+                .map(|r| r.seed)
+                .collect();
+            InvariantRate {
+                id: inv.to_string(),
+                violated_seeds: seeds.len(),
+                rate: if records.is_empty() {
+                    0.0
+                } else {
+                    seeds.len() as f64 / records.len() as f64
+                },
+                first_failing: seeds
+                    .iter()
+                    .take(FIRST_FAILING_MAX)
+                    .map(|&seed| FailingSeed { seed, replay: replay(seed) })
+                    .collect(),
+            }
         })
         .collect();
-    let metrics: Vec<Value> = defs
-        .iter()
+    SweepSummary {
+        seeds: records.len(),
+        failed_expectations: records.iter().filter(|r| !r.met).count(),
+        limit_hit: records
+            .iter()
+            .filter(|r| r.error.is_some())
+            .map(|r| LimitHit { seed: r.seed, error: r.error.clone() })
+            .collect(),
+        invariants,
+        metrics: distributions(defs, records),
+        coverage: coverage_counts(records),
+    }
+}
+
+/// Each headline metric's distribution over the seeds that measured it.
+fn distributions(defs: &[MetricDef], records: &[SeedRecord]) -> Vec<MetricDistribution> {
+    defs.iter()
         .enumerate()
         .map(|(k, d)| {
-            let vals: Vec<f64> = records.iter().filter_map(|r| r.metrics.get(k).copied().flatten()).collect();
-            json!({"id": d.id, "label": d.label, "unit": d.unit, "distribution": crate::report::compare::distribution(&vals)})
+            let vals: Vec<f64> =
+                records.iter().filter_map(|r| r.metrics.get(k).copied().flatten()).collect();
+            MetricDistribution {
+                id: d.id.clone(),
+                label: d.label.clone(),
+                unit: d.unit.clone(),
+                distribution: distribution(&vals),
+            }
         })
-        .collect();
-    let mut cov: std::collections::BTreeMap<(String, String, String), u64> = Default::default();
-    for r in records {
-        for c in &r.coverage {
-            *cov.entry((c[0].clone(), c[1].clone(), c[2].clone())).or_default() += 1;
-        }
+        .collect()
+}
+
+/// Faults per (kind, region, phase) over every seed, sorted.
+fn coverage_counts(records: &[SeedRecord]) -> Vec<CoverageCount> {
+    let mut cov: BTreeMap<&FaultCoverage, u64> = BTreeMap::new();
+    for c in records.iter().flat_map(|r| &r.coverage) {
+        *cov.entry(c).or_default() += 1;
     }
-    json!({
-        "seeds": records.len(),
-        "failed_expectations": records.iter().filter(|r| !r.met).count(),
-        "limit_hit": records.iter().filter(|r| r.error.is_some()).map(|r| json!({"seed": r.seed, "error": r.error})).collect::<Vec<_>>(),
-        "invariants": invariants,
-        "metrics": metrics,
-        "coverage": cov.iter().map(|((k, r, p), n)| json!({"kind": k, "region": r, "phase": p, "count": n})).collect::<Vec<_>>(),
-    })
+    cov.into_iter()
+        .map(|(c, count)| CoverageCount {
+            kind: c.kind.clone(),
+            region: c.region.clone(),
+            phase: c.phase,
+            count,
+        })
+        .collect()
 }
 
 /// Merges sweep shard outputs into the whole sweep's output, or says why they do not merge.
@@ -352,4 +527,88 @@ pub fn merge(parts: Vec<(String, Value)>) -> Result<Value, MergeError> {
     records.sort_by_key(|r| r.seed);
     let id = id.expect("at least one part");
     Ok(sweep_json(&id, None, false, &defs.unwrap_or_default(), &records))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(seed: u64, met: bool, error: Option<&str>) -> SeedRecord {
+        let cov = |kind: &str, phase| FaultCoverage {
+            kind: kind.into(),
+            region: "us-east".into(),
+            phase,
+        };
+        SeedRecord {
+            seed,
+            trace_hash: format!("{seed:016x}"),
+            violated: if met { Vec::new() } else { vec!["acked_durability".into()] },
+            met,
+            metrics: vec![Some(seed as f64 / 3.0), None],
+            schedule: Vec::new(),
+            coverage: vec![
+                cov("region_outage", CoveragePhase::Steady),
+                cov("partition", CoveragePhase::Promotion),
+            ],
+            error: error.map(String::from),
+        }
+    }
+
+    fn id() -> SweepId {
+        SweepId {
+            scenario: "s".into(),
+            file: "s.json".into(),
+            hash: "0".into(),
+            seeds_from: 1,
+            seeds_to: 3,
+            duration_s: 20.0,
+        }
+    }
+
+    fn defs() -> Vec<MetricDef> {
+        let def = |id: &str, better| MetricDef {
+            id: id.into(),
+            label: id.into(),
+            unit: "ms".into(),
+            better,
+        };
+        vec![def("rpo_ms", Better::Lower), def("availability", Better::Higher)]
+    }
+
+    /// What `sweep_json` writes reads back as the very document it was written from,
+    /// coverage triples and metric directions included.
+    #[test]
+    fn a_sweep_document_reads_back_as_written() {
+        let records = [record(1, true, None), record(2, false, None)];
+        let doc = sweep_doc(&id(), Some((1, 2)), false, &defs(), &records);
+        let v = sweep_json(&id(), Some((1, 2)), false, &defs(), &records);
+        assert_eq!(
+            v["records"][0]["coverage"][1],
+            serde_json::json!(["partition", "us-east", "promotion"])
+        );
+        assert_eq!(v["metric_defs"][1]["better"], "higher");
+        assert_eq!(SweepDoc::read(&v), doc);
+        let cov: Vec<(&str, CoveragePhase, u64)> =
+            doc.summary.coverage.iter().map(|c| (c.kind.as_str(), c.phase, c.count)).collect();
+        assert_eq!(
+            cov,
+            [
+                ("partition", CoveragePhase::Promotion, 2),
+                ("region_outage", CoveragePhase::Steady, 2)
+            ]
+        );
+    }
+
+    /// What the command line's exit code comes from: seeds that missed their
+    /// expectations and seeds that hit a limit, counted from the records.
+    #[test]
+    fn the_exit_code_inputs_come_from_the_records() {
+        let tally = |records: &[SeedRecord]| {
+            let summary = summary(&id(), &defs(), records);
+            (summary.failed_expectations, summary.limit_hit.len())
+        };
+        assert_eq!(tally(&[record(1, true, None)]), (0, 0));
+        assert_eq!(tally(&[record(1, true, None), record(2, false, None)]), (1, 0));
+        assert_eq!(tally(&[record(2, false, None), record(3, false, Some("limit"))]), (2, 1));
+    }
 }

@@ -2,14 +2,29 @@
 //! retries, retry amplification, replication lag over time, and write RTO after each
 //! promotion. Fed by the same observations as the checkers, and by periodic samples.
 //! Memory is bounded: histograms have fixed size and series are downsampled.
+//!
+//! `Metrics` gathers during the run; `report` turns it into the typed `Summary`
+//! (`summary`) that `summary.json` and every report read; `paths` names and resolves
+//! the summary's figures by dot path, as `expect.metrics` does; `series` holds the
+//! bounded time series. Metrics never feed anything back into the model.
 
 use crate::engine::SimTime;
 use crate::model::obs::Obs;
 use crate::model::World;
 use crate::scenario::{OpKind, Scenario};
 use hdrhistogram::Histogram;
-use serde::Serialize;
-use serde_json::{json, Value};
+
+mod paths;
+mod report;
+mod series;
+mod summary;
+
+pub use paths::metric_paths;
+pub use series::{Series, SERIES_POINTS_MAX};
+pub use summary::{
+    BandSpan, BlastRadius, Conflicts, ErrorBudgetBurn, KindAvailability, Lag, Latencies,
+    LatencyQuantiles, Load, Promotion, QueueDepth, RegionTimeline, RunbookStep, Summary,
+};
 
 /// The availability objective error-budget burn is measured against: a burn of 1 spends
 /// the budget exactly; 10 spends it ten times as fast.
@@ -25,59 +40,6 @@ pub fn blast_radius(counts: &[(u64, u64)], threshold: f64) -> (f64, usize) {
     (if active.is_empty() { 0.0 } else { hit as f64 / active.len() as f64 }, hit)
 }
 
-/// Points kept per time series; past it, neighbours merge (keeping the max).
-pub const SERIES_POINTS_MAX: usize = 2_048;
-
-/// A time series over buckets that double in width when it fills: each bucket keeps
-/// the maximum of what was pushed (gauges) or the sum (counts, with `counting`).
-#[derive(Clone, Debug, Serialize)]
-pub struct Series {
-    pub bucket_us: u64,
-    pub points: Vec<(u64, f64)>,
-    #[serde(skip)]
-    counting: bool,
-}
-
-impl Series {
-    pub fn new(bucket_us: u64) -> Self {
-        Series { bucket_us, points: Vec::new(), counting: false }
-    }
-
-    pub fn counts(bucket_us: u64) -> Self {
-        Series { bucket_us, points: Vec::new(), counting: true }
-    }
-
-    fn merge(&self, a: f64, b: f64) -> f64 {
-        if self.counting {
-            a + b
-        } else {
-            a.max(b)
-        }
-    }
-
-    pub fn push(&mut self, at: SimTime, v: f64) {
-        let b = at.as_us() / self.bucket_us * self.bucket_us;
-        let counting = self.counting;
-        match self.points.last_mut() {
-            Some((t, x)) if *t == b => *x = if counting { *x + v } else { x.max(v) },
-            _ => self.points.push((b, v)),
-        }
-        if self.points.len() > SERIES_POINTS_MAX {
-            self.bucket_us *= 2;
-            let bu = self.bucket_us;
-            let mut merged: Vec<(u64, f64)> = Vec::with_capacity(self.points.len() / 2 + 1);
-            for &(t, x) in &self.points {
-                let nb = t / bu * bu;
-                match merged.last_mut() {
-                    Some((mt, mx)) if *mt == nb => *mx = self.merge(*mx, x),
-                    _ => merged.push((nb, x)),
-                }
-            }
-            self.points = merged;
-        }
-    }
-}
-
 fn hist() -> Histogram<u64> {
     Histogram::new_with_bounds(1, 3_600_000_000, 3).expect("valid bounds")
 }
@@ -89,7 +51,9 @@ struct Counts {
     unknown: u64,
 }
 
-struct Promotion {
+/// A promotion as it is being followed: its write RTO is known at the first write
+/// acknowledged under its epoch.
+struct PromotionTrack {
     epoch: u32,
     at: SimTime,
     region: String,
@@ -109,7 +73,7 @@ pub struct Metrics {
     lag: Vec<Series>,
     lag_hist: Vec<Histogram<u64>>,
     last_write_ack: Option<SimTime>,
-    promotions: Vec<Promotion>,
+    promotions: Vec<PromotionTrack>,
     log_entries_peak: usize,
     /// Per second: operations offered, completed successfully, and attempts reaching a
     /// region (retry amplification over time).
@@ -194,37 +158,6 @@ fn window_hist() -> Histogram<u64> {
 fn window_quantiles(h: &Histogram<u64>) -> Option<(f64, f64)> {
     (!h.is_empty())
         .then(|| (h.value_at_quantile(0.5) as f64 / 1e3, h.value_at_quantile(0.99) as f64 / 1e3))
-}
-
-/// `points` summed into buckets of `bucket_us` (a multiple of theirs).
-fn rebucket(points: &[(u64, f64)], bucket_us: u64) -> Vec<(u64, f64)> {
-    let mut out: Vec<(u64, f64)> = Vec::new();
-    for &(t, x) in points {
-        let b = t / bucket_us * bucket_us;
-        match out.last_mut() {
-            Some((lt, lx)) if *lt == b => *lx += x,
-            _ => out.push((b, x)),
-        }
-    }
-    out
-}
-
-/// Failures over all completions, per bucket, of two counting series.
-fn error_rate(ok: &Series, err: &Series) -> Series {
-    let bucket_us = ok.bucket_us.max(err.bucket_us);
-    let (ok, err) = (rebucket(&ok.points, bucket_us), rebucket(&err.points, bucket_us));
-    let mut times: Vec<u64> = ok.iter().chain(&err).map(|p| p.0).collect();
-    times.sort_unstable();
-    times.dedup();
-    let at = |v: &[(u64, f64)], t: u64| v.iter().find(|p| p.0 == t).map_or(0.0, |p| p.1);
-    let points = times
-        .into_iter()
-        .map(|t| {
-            let (o, e) = (at(&ok, t), at(&err, t));
-            (t, if o + e > 0.0 { e / (o + e) } else { 0.0 })
-        })
-        .collect();
-    Series { bucket_us, points, counting: false }
 }
 
 /// Runbook steps recorded per run; a run promoting more often keeps the first ones.
@@ -399,7 +332,7 @@ impl Metrics {
                 band_switch(&mut self.routing[region.idx()], w.now, Some((*epoch, writer.idx())));
             }
             Obs::EpochGranted { epoch, region, by, detected_at, .. } => {
-                self.promotions.push(Promotion {
+                self.promotions.push(PromotionTrack {
                     epoch: *epoch,
                     at: w.now,
                     region: w.s.region_name(*region).to_string(),
@@ -499,105 +432,6 @@ impl Metrics {
             }
         }
     }
-
-    pub fn report(&self) -> Value {
-        let ms = |h: &Histogram<u64>, q: f64| {
-            if h.is_empty() {
-                0.0
-            } else {
-                h.value_at_quantile(q) as f64 / 1e3
-            }
-        };
-        let lat = |h: &Histogram<u64>| json!({"p50_ms": ms(h, 0.5), "p99_ms": ms(h, 0.99), "p999_ms": ms(h, 0.999), "count": h.len()});
-        let mut avail = serde_json::Map::new();
-        let (mut ok_all, mut total_all) = (0u64, 0u64);
-        for (ri, name) in self.regions.iter().enumerate() {
-            let mut per = serde_json::Map::new();
-            for k in OpKind::ALL {
-                let c = self.counts[ri][k.idx()];
-                let total = c.ok + c.failed + c.unknown;
-                if total == 0 {
-                    continue;
-                }
-                ok_all += c.ok;
-                total_all += total;
-                per.insert(k.name().to_string(), json!({"availability": c.ok as f64 / total as f64, "ok": c.ok, "failed": c.failed, "indeterminate": c.unknown}));
-            }
-            if !per.is_empty() {
-                avail.insert(name.clone(), Value::Object(per));
-            }
-        }
-        let mut latency = serde_json::Map::new();
-        latency.insert("all".into(), lat(&self.latency_all));
-        let mut lag = serde_json::Map::new();
-        for (ri, name) in self.regions.iter().enumerate() {
-            if !self.latency[ri].is_empty() {
-                latency.insert(name.clone(), lat(&self.latency[ri]));
-            }
-            let h = &self.lag_hist[ri];
-            lag.insert(name.clone(), json!({"max_ms": if h.is_empty() { 0.0 } else { h.max() as f64 / 1e3 }, "p99_ms": ms(h, 0.99), "series_ms": self.lag[ri]}));
-        }
-        let promotions: Vec<Value> = self
-            .promotions
-            .iter()
-            .map(|p| json!({"epoch": p.epoch, "at_s": p.at.as_secs_f64(), "region": p.region, "by_operator": p.by == crate::model::obs::Grantor::Operator, "by": p.by.name(), "detected_at_s": p.detected_at.map(SimTime::as_secs_f64), "write_rto_ms": p.rto_us.map(|u| u as f64 / 1e3)}))
-            .collect();
-        json!({
-            "operations": self.ops,
-            "availability": if total_all == 0 { 1.0 } else { ok_all as f64 / total_all as f64 },
-            "availability_by_region": avail,
-            "latency": latency,
-            "retry_amplification": if self.ops == 0 { 0.0 } else { self.attempts as f64 / self.ops as f64 },
-            "replication_lag": lag,
-            "promotions": promotions,
-            "log_entries_peak": self.log_entries_peak,
-            "brownout_detection_ms": self.detected.map(|d| d.as_ms_f64()),
-            "breaker_transitions": self.breaker_transitions,
-            "breakers": self.breakers.iter().map(|(k, s)| (k.clone(), json!(s))).collect::<serde_json::Map<_, _>>(),
-            "error_budget_burn": {
-                "slo": ERROR_BUDGET_SLO,
-                "by_region": self.regions.iter().enumerate().map(|(ri, name)| {
-                    let (ok, bad) = self.counts[ri].iter().fold((0u64, 0u64), |(o, b), c| (o + c.ok, b + c.failed + c.unknown));
-                    let burn = if ok + bad == 0 { 0.0 } else { bad as f64 / (ok + bad) as f64 / (1.0 - ERROR_BUDGET_SLO) };
-                    (name.clone(), json!(burn))
-                }).collect::<serde_json::Map<_, _>>(),
-            },
-            "blast_radius": {
-                "error_rate_threshold": BLAST_ERROR_RATE,
-                "customers": blast_radius(&self.by_customer, BLAST_ERROR_RATE).0,
-                "customers_hit": blast_radius(&self.by_customer, BLAST_ERROR_RATE).1,
-                "cells": self.cells_hit() as f64 / self.by_cell.iter().filter(|(ok, bad)| ok + bad > 0).count().max(1) as f64,
-                "cells_hit": self.cells_hit(),
-            },
-            "load": {
-                "offered_per_s": self.offered,
-                "goodput_per_s": self.goodput,
-                "attempts_per_s": self.attempts_series,
-                "retry_amplification_per_s": self.amplification_series(),
-                "queue_depth": self.regions.iter().zip(&self.queue_depth).map(|(n, s)| (n.clone(), json!({"max": s.points.iter().map(|p| p.1).fold(0.0, f64::max), "series": s}))).collect::<serde_json::Map<_, _>>(),
-                "queue_oldest_ms": self.regions.iter().zip(&self.queue_oldest_ms).map(|(n, s)| (n.clone(), json!(s.points.iter().map(|p| p.1).fold(0.0, f64::max)))).collect::<serde_json::Map<_, _>>(),
-            },
-            "snapshots_sent": self.snapshots,
-            "conflicts": {"superseded_unobserved": self.superseded, "remote_updates_merged": self.merged, "conditional_writes_refused": self.conflicts_rejected},
-            "by_region": self.regions.iter().enumerate().map(|(ri, name)| (name.clone(), json!({
-                "ok_per_s": self.ok_per_s[ri],
-                "failed_per_s": self.err_per_s[ri],
-                "error_rate": error_rate(&self.ok_per_s[ri], &self.err_per_s[ri]),
-                "latency_p50_ms": self.latency_series(ri, false),
-                "latency_p99_ms": self.latency_series(ri, true),
-                "writer": band_json(&self.ownership[ri], &self.regions),
-                "routes_writes_to": band_json(&self.routing[ri], &self.regions),
-            }))).collect::<serde_json::Map<_, _>>(),
-            "runbook": self.runbook.iter().map(|(s, a, b)| json!({"step": s, "start_s": a.as_secs_f64(), "end_s": b.map(SimTime::as_secs_f64)})).collect::<Vec<_>>(),
-        })
-    }
-}
-
-/// A band as `[{from_s, until_s, epoch, region}]` (`until_s` null: to the end).
-fn band_json(band: &[Segment], regions: &[String]) -> Value {
-    band.iter()
-        .map(|s| json!({"from_s": s.from.as_secs_f64(), "until_s": s.until.map(SimTime::as_secs_f64), "epoch": s.epoch, "region": regions[s.region]}))
-        .collect()
 }
 
 #[cfg(test)]
@@ -611,17 +445,5 @@ mod tests {
         assert_eq!(blast_radius(&counts, 0.1), (0.5, 2));
         assert_eq!(blast_radius(&counts, 0.01), (0.75, 3));
         assert_eq!(blast_radius(&[], 0.1), (0.0, 0));
-    }
-
-    #[test]
-    fn counting_series_sum_and_gauges_keep_the_max() {
-        let mut c = Series::counts(1_000);
-        let mut g = Series::new(1_000);
-        for t in [0, 10, 999, 1_000] {
-            c.push(SimTime(t), 1.0);
-            g.push(SimTime(t), t as f64);
-        }
-        assert_eq!(c.points, vec![(0, 3.0), (1_000, 1.0)]);
-        assert_eq!(g.points, vec![(0, 999.0), (1_000, 1_000.0)]);
     }
 }

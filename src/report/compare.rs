@@ -2,35 +2,18 @@
 //! `compare.html` with overlaid time plots. Every invariant and headline metric gets
 //! one row and one column per design; where designs differ, the better is marked.
 
-use super::html::{band, escape, plot, BandRow, Frame, Line, COLORS};
+use super::html::{band, escape, plot, spans, BandRow, Frame, Line, COLORS};
 use super::{format_metric, Better, KeyMetric};
+use crate::check::Status;
 use crate::compare;
+use crate::metrics::{RegionTimeline, Series, Summary};
+pub use crate::outcome::{distribution, Dist};
 use serde_json::{json, Value};
 use std::fmt::Write as _;
 
 /// The comparison this module renders: each run's headline metrics as `key_metrics`
 /// gives them (the command line asks `compare::compare` for exactly those).
 pub type Comparison = compare::Comparison<Vec<KeyMetric>>;
-
-/// Minimum, median, 99th percentile and maximum of some values (nearest rank).
-#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize)]
-pub struct Dist {
-    pub n: usize,
-    pub min: f64,
-    pub p50: f64,
-    pub p99: f64,
-    pub max: f64,
-}
-
-pub fn distribution(values: &[f64]) -> Option<Dist> {
-    let mut v: Vec<f64> = values.iter().copied().filter(|x| x.is_finite()).collect();
-    if v.is_empty() {
-        return None;
-    }
-    v.sort_by(f64::total_cmp);
-    let q = |p: f64| v[((p * v.len() as f64).ceil() as usize).clamp(1, v.len()) - 1];
-    Some(Dist { n: v.len(), min: v[0], p50: q(0.5), p99: q(0.99), max: v[v.len() - 1] })
-}
 
 /// One invariant across designs: per design, seeds that violated it and violations.
 pub struct InvariantRow {
@@ -271,12 +254,9 @@ pub fn compare_terminal(c: &Comparison) -> String {
     super::fit(&o, super::TERMINAL_COLUMNS)
 }
 
-/// `(seconds, value)` points of a serialized series.
-fn pts(v: &Value) -> Vec<(f64, f64)> {
-    v["points"]
-        .as_array()
-        .map(|ps| ps.iter().filter_map(|p| Some((p[0].as_f64()? / 1e6, p[1].as_f64()?))).collect())
-        .unwrap_or_default()
+/// `(seconds, value)` points of a series; none for a series the run does not have.
+fn pts(s: Option<&Series>) -> Vec<(f64, f64)> {
+    s.map(Series::seconds).unwrap_or_default()
 }
 
 /// Several series combined point by point (same times), with `f` (sum or max).
@@ -396,7 +376,7 @@ fn overlaid(c: &Comparison) -> String {
     let end = runs.iter().map(|r| r.sim_end.as_secs_f64()).fold(1.0, f64::max);
     let mut fr = Frame::faults_of(&runs[0], end);
     for (d, r) in runs.iter().enumerate() {
-        for i in r.invariants.iter().filter(|i| i.status == "violated") {
+        for i in r.invariants.iter().filter(|i| i.status == Status::Violated) {
             if let Some(at) = i.first_at_us {
                 let label = format!("✖ {} ({})", i.id, c.designs[d].name);
                 fr.marks.push((at as f64 / 1e6, label, COLORS[d % COLORS.len()]));
@@ -404,7 +384,7 @@ fn overlaid(c: &Comparison) -> String {
         }
     }
     let regions: Vec<&str> = c.scenario.regions.iter().map(|r| r.name.as_str()).collect();
-    let per_design = |f: &dyn Fn(&Value) -> Vec<(f64, f64)>| -> Vec<Line> {
+    let per_design = |f: &dyn Fn(&Summary) -> Vec<(f64, f64)>| -> Vec<Line> {
         runs.iter()
             .enumerate()
             .map(|(d, r)| Line {
@@ -415,85 +395,74 @@ fn overlaid(c: &Comparison) -> String {
             })
             .collect()
     };
+    // Each region's series, by what it takes from the region's timeline.
+    let each = |m: &Summary, f: fn(&RegionTimeline) -> &Series| -> Vec<Vec<(f64, f64)>> {
+        regions.iter().map(|n| pts(m.by_region.get(*n).map(f))).collect()
+    };
     let mut o = format!("<h2>Over time (seed {})</h2>", c.seeds[0]);
     o.push_str(&plot(
         &fr,
         "Goodput, all regions",
         "operations per second",
-        &per_design(&|m| pts(&m["load"]["goodput_per_s"])),
+        &per_design(&|m| pts(Some(&m.load.goodput_per_s))),
     ));
-    let error_rate = |m: &Value| {
-        let ok = combine(
-            &regions.iter().map(|n| pts(&m["by_region"][n]["ok_per_s"])).collect::<Vec<_>>(),
-            |a, b| a + b,
-        );
-        let bad = combine(
-            &regions.iter().map(|n| pts(&m["by_region"][n]["failed_per_s"])).collect::<Vec<_>>(),
-            |a, b| a + b,
-        );
-        // error share = bad / (ok + bad), over the union of times.
-        let mut times: Vec<f64> = ok.iter().chain(&bad).map(|p| p.0).collect();
-        times.sort_by(f64::total_cmp);
-        times.dedup();
-        let at = |v: &[(f64, f64)], t: f64| v.iter().find(|p| p.0 == t).map_or(0.0, |p| p.1);
-        times
-            .into_iter()
-            .map(|t| {
-                let (g, b) = (at(&ok, t), at(&bad, t));
-                (t, if g + b > 0.0 { b / (g + b) } else { 0.0 })
-            })
-            .collect()
+    let error_rate = |m: &Summary| {
+        let ok = combine(&each(m, |t| &t.ok_per_s), |a, b| a + b);
+        let bad = combine(&each(m, |t| &t.failed_per_s), |a, b| a + b);
+        error_share(&ok, &bad)
     };
     o.push_str(&plot(&fr, "Error rate, all regions", "share failed", &per_design(&error_rate)));
     o.push_str(&plot(
         &fr,
         "Client latency p99, worst region",
         "ms",
-        &per_design(&|m| {
-            combine(
-                &regions
-                    .iter()
-                    .map(|n| pts(&m["by_region"][n]["latency_p99_ms"]))
-                    .collect::<Vec<_>>(),
-                f64::max,
-            )
-        }),
+        &per_design(&|m| combine(&each(m, |t| &t.latency_p99_ms), f64::max)),
     ));
     o.push_str(&plot(
         &fr,
         "Replication lag, worst replica",
         "ms",
         &per_design(&|m| {
-            combine(
-                &regions
-                    .iter()
-                    .map(|n| pts(&m["replication_lag"][n]["series_ms"]))
-                    .collect::<Vec<_>>(),
-                f64::max,
-            )
+            let lags: Vec<Vec<(f64, f64)>> = regions
+                .iter()
+                .map(|n| pts(m.replication_lag.get(*n).map(|l| &l.series_ms)))
+                .collect();
+            combine(&lags, f64::max)
         }),
     ));
+    o.push_str(&writer_bands(c, &fr, &regions));
+    o
+}
+
+/// Failures over all completions at each time either series has.
+fn error_share(ok: &[(f64, f64)], bad: &[(f64, f64)]) -> Vec<(f64, f64)> {
+    let mut times: Vec<f64> = ok.iter().chain(bad).map(|p| p.0).collect();
+    times.sort_by(f64::total_cmp);
+    times.dedup();
+    let at = |v: &[(f64, f64)], t: f64| v.iter().find(|p| p.0 == t).map_or(0.0, |p| p.1);
+    times
+        .into_iter()
+        .map(|t| {
+            let (g, b) = (at(ok, t), at(bad, t));
+            (t, if g + b > 0.0 { b / (g + b) } else { 0.0 })
+        })
+        .collect()
+}
+
+/// Writer ownership of every design and region, one band row each.
+fn writer_bands(c: &Comparison, fr: &Frame, regions: &[&str]) -> String {
     let mut rows = Vec::new();
-    for (d, r) in runs.iter().enumerate() {
-        for n in &regions {
-            let spans = r.metrics["by_region"][n]["writer"]
-                .as_array()
-                .map(|b| {
-                    b.iter()
-                        .map(|seg| {
-                            (
-                                seg["from_s"].as_f64().unwrap_or(0.0),
-                                seg["until_s"].as_f64().unwrap_or(r.sim_end.as_secs_f64()),
-                                format!("writer, epoch {}", seg["epoch"]),
-                                COLORS[d % COLORS.len()],
-                            )
-                        })
-                        .collect()
-                })
-                .unwrap_or_default();
+    for (d, r) in c.first.iter().enumerate() {
+        let end = r.sim_end.as_secs_f64();
+        for n in regions {
+            let writer = r.metrics.by_region.get(*n).map(|t| &t.writer);
+            // Every span in the design's colour, whichever region it names.
+            let spans = spans(writer, &[], end, &|seg| format!("writer, epoch {}", seg.epoch))
+                .into_iter()
+                .map(|(a, b, text, _)| (a, b, text, COLORS[d % COLORS.len()]))
+                .collect();
             rows.push(BandRow { label: format!("{} · {n}", c.designs[d].name), spans });
         }
     }
-    o.push_str(&band(&fr, "Writer ownership, by design and region", &rows));
-    o
+    band(fr, "Writer ownership, by design and region", &rows)
 }

@@ -5,10 +5,12 @@
 //! every string that came from a scenario is escaped. The page is well-formed XML.
 
 use super::{replay_command, verdict};
+use crate::check::details::LinearizableDetails;
+use crate::check::Status;
+use crate::metrics::{BandSpan, Series, Summary};
 use crate::sim::RunResult;
 use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
-use serde_json::Value;
 use std::fmt::Write as _;
 
 const PLOT_W: u32 = 960;
@@ -39,20 +41,17 @@ pub(crate) struct Line {
     pub dashed: bool,
 }
 
-/// The points of a serialized `Series`, in seconds.
-fn points(v: &Value) -> Vec<(f64, f64)> {
-    v["points"]
-        .as_array()
-        .map(|ps| ps.iter().filter_map(|p| Some((p[0].as_f64()? / 1e6, p[1].as_f64()?))).collect())
-        .unwrap_or_default()
+/// A series' points in seconds; none for a series the run does not have.
+fn points(s: Option<&Series>) -> Vec<(f64, f64)> {
+    s.map(Series::seconds).unwrap_or_default()
 }
 
-fn series(v: &Value, name: &str, color: usize) -> Line {
-    Line { name: name.to_string(), points: points(v), color, dashed: false }
+fn series(s: Option<&Series>, name: &str, color: usize) -> Line {
+    Line { name: name.to_string(), points: points(s), color, dashed: false }
 }
 
-fn dashed(v: &Value, name: &str, color: usize) -> Line {
-    Line { dashed: true, ..series(v, name, color) }
+fn dashed(s: Option<&Series>, name: &str, color: usize) -> Line {
+    Line { dashed: true, ..series(s, name, color) }
 }
 
 /// One row of a timeline band: a label and its spans `(from s, until s, text, colour)`.
@@ -81,7 +80,7 @@ impl Frame {
         f.marks = r
             .invariants
             .iter()
-            .filter(|i| i.status == "violated")
+            .filter(|i| i.status == Status::Violated)
             .filter_map(|i| Some((i.first_at_us? as f64 / 1e6, format!("✖ {}", i.id), RED)))
             .collect();
         f
@@ -280,79 +279,100 @@ fn sum_points(a: &[(f64, f64)], b: &[(f64, f64)]) -> Vec<(f64, f64)> {
 
 /// Every time plot and band of a run, in reading order, as inline SVGs.
 fn over_time(r: &RunResult) -> String {
-    let s = &r.scenario;
-    let m = &r.metrics;
-    let load = &m["load"];
-    let names: Vec<&str> = s.regions.iter().map(|x| x.name.as_str()).collect();
-    let by = |name: &str| &m["by_region"][name];
+    let names: Vec<&str> = r.scenario.regions.iter().map(|x| x.name.as_str()).collect();
     let frame = Frame::of_run(r);
-    let fr = &frame;
+    let mut o = region_plots(r, &frame, &names);
+    o.push_str(&bands(r, &frame, &names));
+    o
+}
+
+/// Load, throughput, errors, latency, replication lag and queues, as line plots.
+fn region_plots(r: &RunResult, fr: &Frame, names: &[&str]) -> String {
+    let m = &r.metrics;
+    let load = &m.load;
+    let by = |name: &str| m.by_region.get(name);
     let mut o = String::new();
     o.push_str(&plot(
         fr,
         "Load, all regions",
         "operations per second",
         &[
-            series(&load["offered_per_s"], "offered", 0),
-            series(&load["goodput_per_s"], "goodput", 2),
-            dashed(&load["attempts_per_s"], "attempts", 1),
+            series(Some(&load.offered_per_s), "offered", 0),
+            series(Some(&load.goodput_per_s), "goodput", 2),
+            dashed(Some(&load.attempts_per_s), "attempts", 1),
         ],
     ));
     let mut lines = Vec::new();
     for (i, n) in names.iter().enumerate() {
-        let ok = points(&by(n)["ok_per_s"]);
-        let all = sum_points(&ok, &points(&by(n)["failed_per_s"]));
+        let ok = points(by(n).map(|t| &t.ok_per_s));
+        let all = sum_points(&ok, &points(by(n).map(|t| &t.failed_per_s)));
         lines.push(Line { name: format!("{n} goodput"), points: ok, color: i, dashed: false });
         lines.push(Line { name: format!("{n} completed"), points: all, color: i, dashed: true });
     }
     o.push_str(&plot(fr, "Throughput by client region", "operations per second", &lines));
     let errs: Vec<Line> =
-        names.iter().enumerate().map(|(i, n)| series(&by(n)["error_rate"], n, i)).collect();
+        names.iter().enumerate().map(|(i, n)| series(by(n).map(|t| &t.error_rate), n, i)).collect();
     o.push_str(&plot(fr, "Error rate by client region", "share failed", &errs));
     let mut lat = Vec::new();
     for (i, n) in names.iter().enumerate() {
-        lat.push(series(&by(n)["latency_p99_ms"], &format!("{n} p99"), i));
-        lat.push(dashed(&by(n)["latency_p50_ms"], &format!("{n} p50"), i));
+        lat.push(series(by(n).map(|t| &t.latency_p99_ms), &format!("{n} p99"), i));
+        lat.push(dashed(by(n).map(|t| &t.latency_p50_ms), &format!("{n} p50"), i));
     }
     o.push_str(&plot(fr, "Client latency by client region", "ms", &lat));
     let lags: Vec<Line> = names
         .iter()
         .enumerate()
-        .map(|(i, n)| series(&m["replication_lag"][n]["series_ms"], n, i))
+        .map(|(i, n)| series(m.replication_lag.get(*n).map(|l| &l.series_ms), n, i))
         .collect();
     o.push_str(&plot(fr, "Replication lag per replica", "ms", &lags));
-    if s.design.capacity.is_some() {
+    if r.scenario.design.capacity.is_some() {
         let depth: Vec<Line> = names
             .iter()
             .enumerate()
-            .map(|(i, n)| series(&load["queue_depth"][n]["series"], n, i))
+            .map(|(i, n)| series(load.queue_depth.get(*n).map(|q| &q.series), n, i))
             .collect();
         o.push_str(&plot(fr, "Deepest cell queue", "requests", &depth));
     }
+    o
+}
+
+/// A band's spans on the run's time axis, coloured by the region each names (an open
+/// span runs to `end`).
+pub(crate) fn spans(
+    band: Option<&Vec<BandSpan>>,
+    names: &[&str],
+    end: f64,
+    text: &dyn Fn(&BandSpan) -> String,
+) -> Vec<(f64, f64, String, RGBColor)> {
+    band.map(|b| {
+        b.iter()
+            .map(|seg| {
+                let to = names.iter().position(|n| *n == seg.region);
+                (
+                    seg.from_s,
+                    seg.until_s.unwrap_or(end),
+                    text(seg),
+                    COLORS[to.unwrap_or(0) % COLORS.len()],
+                )
+            })
+            .collect()
+    })
+    .unwrap_or_default()
+}
+
+/// Writer ownership, routing and circuit breakers, as timeline bands.
+fn bands(r: &RunResult, fr: &Frame, names: &[&str]) -> String {
+    let m = &r.metrics;
     let end = r.sim_end.as_secs_f64();
-    let spans =
-        |band: &Value, text: &dyn Fn(&Value) -> String| -> Vec<(f64, f64, String, RGBColor)> {
-            band.as_array()
-                .map(|b| {
-                    b.iter()
-                        .map(|seg| {
-                            let to = names.iter().position(|n| Some(*n) == seg["region"].as_str());
-                            (
-                                seg["from_s"].as_f64().unwrap_or(0.0),
-                                seg["until_s"].as_f64().unwrap_or(end),
-                                text(seg),
-                                COLORS[to.unwrap_or(0) % COLORS.len()],
-                            )
-                        })
-                        .collect()
-                })
-                .unwrap_or_default()
-        };
+    let by = |name: &str| m.by_region.get(name);
+    let mut o = String::new();
     let writers: Vec<BandRow> = names
         .iter()
         .map(|n| BandRow {
             label: n.to_string(),
-            spans: spans(&by(n)["writer"], &|seg| format!("writer, epoch {}", seg["epoch"])),
+            spans: spans(by(n).map(|t| &t.writer), names, end, &|seg| {
+                format!("writer, epoch {}", seg.epoch)
+            }),
         })
         .collect();
     o.push_str(&band(
@@ -364,44 +384,42 @@ fn over_time(r: &RunResult) -> String {
         .iter()
         .map(|n| BandRow {
             label: n.to_string(),
-            spans: spans(&by(n)["routes_writes_to"], &|seg| {
-                format!("→ {} (epoch {})", seg["region"].as_str().unwrap_or("?"), seg["epoch"])
+            spans: spans(by(n).map(|t| &t.routes_writes_to), names, end, &|seg| {
+                format!("→ {} (epoch {})", seg.region, seg.epoch)
             }),
         })
         .collect();
     o.push_str(&band(fr, "Routing: where each client region sends writes", &routes));
-    if let Some(bs) = m["breakers"].as_object().filter(|b| !b.is_empty()) {
-        let rows: Vec<BandRow> = bs
-            .iter()
-            .map(|(k, v)| {
-                let ps = points(v);
-                let spans = ps
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, p)| p.1 > 0.0)
-                    .map(|(i, p)| {
-                        let until = ps.get(i + 1).map_or(end, |q| q.0);
-                        let (text, c) = if p.1 >= 2.0 {
-                            ("open", RGBColor(214, 39, 40))
-                        } else {
-                            ("half-open", RGBColor(255, 187, 60))
-                        };
-                        (p.0, until, text.to_string(), c)
-                    })
-                    .collect();
-                BandRow { label: k.clone(), spans }
-            })
-            .collect();
+    if !m.breakers.is_empty() {
+        let rows: Vec<BandRow> =
+            m.breakers.iter().map(|(k, v)| breaker_row(k, &v.seconds(), end)).collect();
         o.push_str(&band(fr, "Circuit breakers (client region → target; blank: closed)", &rows));
     }
     o
 }
 
+/// One breaker's band: half-open and open spans (closed is left blank).
+fn breaker_row(label: &str, ps: &[(f64, f64)], end: f64) -> BandRow {
+    let spans = ps
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| p.1 > 0.0)
+        .map(|(i, p)| {
+            let until = ps.get(i + 1).map_or(end, |q| q.0);
+            let (text, c) = if p.1 >= 2.0 {
+                ("open", RGBColor(214, 39, 40))
+            } else {
+                ("half-open", RGBColor(255, 187, 60))
+            };
+            (p.0, until, text.to_string(), c)
+        })
+        .collect();
+    BandRow { label: label.to_string(), spans }
+}
+
 /// The page.
 pub fn report_html(r: &RunResult) -> String {
     let s = &r.scenario;
-    let m = &r.metrics;
-    let v = verdict(r);
     let mut o = String::new();
     let _ = write!(o, "<!DOCTYPE html>\n<html xmlns=\"http://www.w3.org/1999/xhtml\"><head><meta charset=\"utf-8\"/><meta name=\"generator\" content=\"gameday\"/><title>gameday · {}</title>", escape(&s.name));
     o.push_str("<style>body{font-family:sans-serif;margin:24px;color:#222;max-width:1000px}h1{margin-bottom:4px}.muted{color:#666}.ok{color:#1a7f37}.bad{color:#c62828;font-weight:bold}table{border-collapse:collapse;margin:8px 0 16px}td,th{border:1px solid #ddd;padding:4px 8px;text-align:left;vertical-align:top}th{background:#f4f4f4}code{background:#f4f4f4;padding:1px 4px}ol{margin:4px 0}</style></head><body>");
@@ -420,6 +438,28 @@ pub fn report_html(r: &RunResult) -> String {
         r.trace_hash
     );
     let _ = write!(o, "<p>replay: <code>{}</code></p>", escape(&replay_command(r)));
+    html_verdict(&mut o, r);
+    o.push_str("<h2>Over time</h2>");
+    o.push_str(&over_time(r));
+    html_invariants(&mut o, r);
+    html_counterexamples(&mut o, r);
+    html_key_figures(&mut o, r);
+    html_regions(&mut o, r);
+    html_promotions(&mut o, &r.metrics);
+    html_runbook(&mut o, &r.metrics);
+    html_reconciliation(&mut o, r);
+    o.push_str("</body></html>\n");
+    o
+}
+
+/// A figure to three decimals, or a dash when there is none.
+fn figure(v: Option<f64>) -> String {
+    v.filter(|x| x.is_finite()).map_or("–".to_string(), |x| format!("{x:.3}"))
+}
+
+/// The verdict against the scenario's expectations, and how the run ended.
+fn html_verdict(o: &mut String, r: &RunResult) {
+    let v = verdict(r);
     let verdict_line = if !v.has_expect {
         if v.met {
             "<span class=\"ok\">no invariant violated</span>".to_string()
@@ -435,16 +475,16 @@ pub fn report_html(r: &RunResult) -> String {
     let end = super::end_state(r);
     let end_class = if r.converged_at.is_some() { "ok" } else { "bad" };
     let _ = write!(o, "<p>end: <span class=\"{end_class}\">{}</span></p>", escape(&end));
+}
 
-    o.push_str("<h2>Over time</h2>");
-    o.push_str(&over_time(r));
-
+/// Every invariant's status, first violation, count and trail.
+fn html_invariants(o: &mut String, r: &RunResult) {
     o.push_str("<h2>Invariants</h2><table><tr><th>invariant</th><th>status</th><th>first at</th><th>count</th><th>trail</th></tr>");
     for i in &r.invariants {
         let status = match i.status {
-            "violated" => "<span class=\"bad\">violated</span>",
-            "unknown" => "<span class=\"muted\">unknown (checker budget spent)</span>",
-            _ => "<span class=\"ok\">held</span>",
+            Status::Violated => "<span class=\"bad\">violated</span>",
+            Status::Unknown => "<span class=\"muted\">unknown (checker budget spent)</span>",
+            Status::Held => "<span class=\"ok\">held</span>",
         };
         let first = i.first_at_us.map_or("–".to_string(), |u| format!("{:.3} s", u as f64 / 1e6));
         let mut trail = String::from("<ol>");
@@ -460,11 +500,15 @@ pub fn report_html(r: &RunResult) -> String {
         let _ = write!(o, "<tr><td><code>{}</code></td><td>{status}</td><td>{first}</td><td>{}</td><td>{}</td></tr>", i.id, i.count, if i.trail.is_empty() { String::new() } else { trail });
     }
     o.push_str("</table>");
-    // A linearizability counterexample: its text and its timeline (SVG the checker
-    // escaped), wide histories scroll sideways.
+}
+
+/// A linearizability counterexample: its text and its timeline (SVG the checker
+/// escaped); wide histories scroll sideways.
+fn html_counterexamples(o: &mut String, r: &RunResult) {
     for i in r.invariants.iter() {
-        if let Some(svg) = i.details["counterexample_svg"].as_str() {
-            let text = i.details["counterexample"].as_str().unwrap_or("");
+        let Some(lin) = i.details_as::<LinearizableDetails>() else { continue };
+        if let Some(svg) = &lin.counterexample_svg {
+            let text = lin.counterexample.as_deref().unwrap_or("");
             let _ = write!(
                 o,
                 "<h3>Counterexample: <code>{}</code></h3><pre>{}</pre><div style=\"overflow-x:auto;border:1px solid #ddd\">{svg}</div>",
@@ -473,7 +517,9 @@ pub fn report_html(r: &RunResult) -> String {
             );
         }
     }
+}
 
+fn html_key_figures(o: &mut String, r: &RunResult) {
     o.push_str("<h2>Key figures</h2><table><tr><th>figure</th><th>value</th><th>unit</th></tr>");
     for k in super::key_metrics(r) {
         let _ = write!(
@@ -485,78 +531,89 @@ pub fn report_html(r: &RunResult) -> String {
         );
     }
     o.push_str("</table>");
-    let f = |v: &Value| v.as_f64().map_or("–".to_string(), |x| format!("{x:.3}"));
+}
+
+/// Per client region: availability, latency, error-budget burn and replication lag.
+fn html_regions(o: &mut String, r: &RunResult) {
+    let m = &r.metrics;
     o.push_str("<h3>By client region</h3><table><tr><th>region</th><th>availability</th><th>latency p50 (ms)</th><th>p99</th><th>p99.9</th><th>error-budget burn</th><th>replication lag max (ms)</th><th>p99</th></tr>");
-    for reg in &s.regions {
+    for reg in &r.scenario.regions {
         let n = reg.name.as_str();
-        let (ok, all) = m["availability_by_region"][n].as_object().map_or((0.0, 0.0), |o| {
-            o.values().fold((0.0, 0.0), |(a, b), v| {
-                let ok = v["ok"].as_f64().unwrap_or(0.0);
-                let bad = v["failed"].as_f64().unwrap_or(0.0)
-                    + v["indeterminate"].as_f64().unwrap_or(0.0);
+        let (ok, all) = m.availability_by_region.get(n).map_or((0.0, 0.0), |kinds| {
+            kinds.values().fold((0.0, 0.0), |(a, b), k| {
+                let ok = k.ok as f64;
+                let bad = k.failed as f64 + k.indeterminate as f64;
                 (a + ok, b + ok + bad)
             })
         });
         let avail = if all > 0.0 { format!("{:.2}%", ok / all * 100.0) } else { "–".to_string() };
-        let l = &m["latency"][n];
-        let lag = &m["replication_lag"][n];
+        let l = m.latency.region(n);
+        let lag = m.replication_lag.get(n);
         let _ = write!(
             o,
             "<tr><td>{}</td><td>{avail}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             escape(n),
-            f(&l["p50_ms"]),
-            f(&l["p99_ms"]),
-            f(&l["p999_ms"]),
-            f(&m["error_budget_burn"]["by_region"][n]),
-            f(&lag["max_ms"]),
-            f(&lag["p99_ms"]),
+            figure(l.map(|l| l.p50_ms)),
+            figure(l.map(|l| l.p99_ms)),
+            figure(l.map(|l| l.p999_ms)),
+            figure(m.error_budget_burn.by_region.get(n).copied()),
+            figure(lag.map(|l| l.max_ms)),
+            figure(lag.map(|l| l.p99_ms)),
         );
     }
     o.push_str("</table>");
-    if let Some(ps) = m["promotions"].as_array().filter(|p| !p.is_empty()) {
-        o.push_str("<h3>Promotions: recovery time by phase</h3><table><tr><th>failure detected</th><th>promoted</th><th>region</th><th>epoch</th><th>by</th><th>write RTO (ms, last acknowledged write before → first after)</th></tr>");
-        for p in ps {
-            let by = escape(p["by"].as_str().unwrap_or("control plane"));
-            let _ = write!(
-                o,
-                "<tr><td>{}</td><td>{} s</td><td>{}</td><td>{}</td><td>{by}</td><td>{}</td></tr>",
-                p["detected_at_s"].as_f64().map_or("–".to_string(), |x| format!("{x:.3} s")),
-                f(&p["at_s"]),
-                escape(p["region"].as_str().unwrap_or("?")),
-                p["epoch"],
-                f(&p["write_rto_ms"])
-            );
-        }
-        o.push_str("</table>");
+}
+
+fn html_promotions(o: &mut String, m: &Summary) {
+    if m.promotions.is_empty() {
+        return;
     }
-    if let Some(steps) = m["runbook"].as_array().filter(|p| !p.is_empty()) {
-        o.push_str(
-            "<h3>Runbook</h3><table><tr><th>step</th><th>start (s)</th><th>end (s)</th></tr>",
+    o.push_str("<h3>Promotions: recovery time by phase</h3><table><tr><th>failure detected</th><th>promoted</th><th>region</th><th>epoch</th><th>by</th><th>write RTO (ms, last acknowledged write before → first after)</th></tr>");
+    for p in &m.promotions {
+        let _ = write!(
+            o,
+            "<tr><td>{}</td><td>{} s</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            p.detected_at_s.map_or("–".to_string(), |x| format!("{x:.3} s")),
+            figure(Some(p.at_s)),
+            escape(&p.region),
+            p.epoch,
+            escape(p.by),
+            figure(p.write_rto_ms)
         );
-        for st in steps {
-            let _ = write!(
-                o,
-                "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
-                escape(st["step"].as_str().unwrap_or("?")),
-                f(&st["start_s"]),
-                f(&st["end_s"])
-            );
-        }
-        o.push_str("</table>");
     }
-    let rec = super::reconciliation_json(r);
+    o.push_str("</table>");
+}
+
+fn html_runbook(o: &mut String, m: &Summary) {
+    if m.runbook.is_empty() {
+        return;
+    }
+    o.push_str("<h3>Runbook</h3><table><tr><th>step</th><th>start (s)</th><th>end (s)</th></tr>");
+    for st in &m.runbook {
+        let _ = write!(
+            o,
+            "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+            escape(st.step),
+            figure(Some(st.start_s)),
+            figure(st.end_s)
+        );
+    }
+    o.push_str("</table>");
+}
+
+fn html_reconciliation(o: &mut String, r: &RunResult) {
+    let rec = super::reconciliation(r);
+    let count = super::reconciliation::count_text;
     let _ = write!(
         o,
         "<h3>Reconciliation</h3><p>writer {} (epoch {}); {} divergent keys; {} lost acknowledged writes (RPO {} ms); {} writes applied twice; {} effects performed twice; {} effects missing.</p>",
         escape(&r.final_writer),
         r.final_epoch,
         r.divergent_keys,
-        rec["lost_acknowledged_writes"]["count"],
-        f(&rec["lost_acknowledged_writes"]["rpo_ms"]),
-        rec["duplicate_writes"]["count"],
-        rec["duplicate_effects"]["count"],
-        rec["missing_effects"]
+        count(rec.lost_acknowledged_writes.count),
+        figure(rec.lost_acknowledged_writes.rpo_ms),
+        count(rec.duplicate_writes.count),
+        count(rec.duplicate_effects.count),
+        count(rec.missing_effects)
     );
-    o.push_str("</body></html>\n");
-    o
 }

@@ -2,81 +2,23 @@
 //! against the scenario's `expect`. Pure functions from a `RunResult` to bytes or text;
 //! writing files is the caller's business (atomically, via `write_atomic`).
 
+pub mod check;
 pub mod compare;
 pub mod html;
+mod reconciliation;
 pub mod sweep;
 
+pub use crate::outcome::{
+    key_metrics, replay_command, verdict, Better, KeyMetric, Verdict, SUMMARY_SCHEMA_VERSION,
+};
+pub use reconciliation::{reconciliation, reconciliation_json, Reconciliation};
+
+use crate::check::Status;
+use crate::metrics::Summary;
 use crate::sim::RunResult;
 use serde_json::{json, Map, Value};
 use std::fmt::Write as _;
 use std::path::Path;
-
-pub const SUMMARY_SCHEMA_VERSION: u32 = 1;
-
-/// Whether the run met its scenario's expectations, and what differed.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Verdict {
-    pub has_expect: bool,
-    pub met: bool,
-    pub unmet: Vec<String>,
-}
-
-pub fn verdict(r: &RunResult) -> Verdict {
-    let status = |id: &str| r.invariants.iter().find(|i| i.id == id).map(|i| i.status);
-    match &r.scenario.expect {
-        Some(e) => {
-            let mut unmet = Vec::new();
-            for id in &e.violated {
-                if status(id) != Some("violated") {
-                    unmet.push(format!("{id} expected violated, but it held"));
-                }
-            }
-            for id in &e.hold {
-                if status(id) != Some("held") {
-                    let was = status(id).unwrap_or("not checked");
-                    unmet.push(format!("{id} expected to hold, but it was {was}"));
-                }
-            }
-            for (path, lo, hi) in &e.metrics {
-                let v =
-                    path.split('.').try_fold(&r.metrics, |v, k| v.get(k)).and_then(Value::as_f64);
-                match v {
-                    None => unmet.push(format!("metric {path} is not in this run's summary")),
-                    Some(x) if lo.is_some_and(|lo| x < lo) || hi.is_some_and(|hi| x > hi) => {
-                        let range = match (lo, hi) {
-                            (Some(a), Some(b)) => format!("between {a} and {b}"),
-                            (Some(a), None) => format!("at least {a}"),
-                            (None, Some(b)) => format!("at most {b}"),
-                            (None, None) => String::new(),
-                        };
-                        unmet.push(format!("metric {path} is {x:.4}, expected {range}"));
-                    }
-                    Some(_) => {}
-                }
-            }
-            Verdict { has_expect: true, met: unmet.is_empty(), unmet }
-        }
-        None => {
-            let unmet: Vec<String> = r
-                .invariants
-                .iter()
-                .filter(|i| i.status == "violated")
-                .map(|i| format!("{} violated", i.id))
-                .collect();
-            Verdict { has_expect: false, met: unmet.is_empty(), unmet }
-        }
-    }
-}
-
-/// The command that replays this run exactly.
-pub fn replay_command(r: &RunResult) -> String {
-    format!(
-        "gameday run {} --seed {} --duration-s {}",
-        r.scenario.source_path,
-        r.seed,
-        r.scenario.duration.as_secs_f64()
-    )
-}
 
 pub fn events_per_sec(r: &RunResult) -> f64 {
     if r.wall_secs > 0.0 {
@@ -123,180 +65,6 @@ pub fn summary_json(r: &RunResult) -> Value {
         "expect": {"present": v.has_expect, "met": v.met, "unmet": v.unmet},
         "replay": replay_command(r),
     })
-}
-
-/// The reconciliation report: after the liveness phase, what the regions disagree on
-/// and what the acknowledged history says went wrong.
-pub fn reconciliation_json(r: &RunResult) -> Value {
-    let details = |id: &str| {
-        r.invariants.iter().find(|i| i.id == id).map(|i| i.details.clone()).unwrap_or(Value::Null)
-    };
-    let lost = details("acked_durability");
-    let dup = details("exactly_once_effects");
-    json!({
-        "gameday_version": env!("CARGO_PKG_VERSION"),
-        "schema_version": SUMMARY_SCHEMA_VERSION,
-        "scenario": r.scenario.name,
-        "seed": r.seed,
-        "converged": r.converged_at.is_some(),
-        "writer": r.final_writer,
-        "epoch": r.final_epoch,
-        "divergent_keys": {"count": r.divergent_keys, "examples": r.divergent_examples},
-        "lost_acknowledged_writes": {"count": lost["lost_writes"], "rpo_ms": lost["rpo_ms"], "examples": lost["examples"]},
-        "duplicate_writes": {"count": dup["duplicate_writes"], "examples": dup["examples"]},
-        "duplicate_effects": {"count": dup["duplicate_effects"], "examples": dup["effect_examples"]},
-        "missing_effects": dup["missing_effects"],
-        "effects_without_acknowledged_operation": dup["effects_without_ack"],
-        "dead_lettered": dup["dead_lettered"],
-        "quarantined_events": dup["quarantined_events"],
-        "merge_decisions": r.metrics["conflicts"],
-    })
-}
-
-/// Which way a metric improves.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Better {
-    Higher,
-    Lower,
-}
-
-/// One headline figure of a run, the same in the report, `compare` and sweeps.
-#[derive(Clone, Debug, serde::Serialize)]
-pub struct KeyMetric {
-    pub id: &'static str,
-    pub label: &'static str,
-    pub unit: &'static str,
-    /// `None` when the run had nothing to measure (no promotion, no brownout...).
-    pub value: Option<f64>,
-    pub better: Better,
-}
-
-/// The headline figures of a run, in a fixed order.
-pub fn key_metrics(r: &RunResult) -> Vec<KeyMetric> {
-    let m = &r.metrics;
-    let details = |id: &str| {
-        r.invariants.iter().find(|i| i.id == id).map(|i| &i.details).unwrap_or(&Value::Null)
-    };
-    let lat = &m["latency"]["all"];
-    let fresh = details("freshness");
-    let dup = details("exactly_once_effects");
-    let lost = details("acked_durability");
-    let max_over = |o: &Value, f: &dyn Fn(&Value) -> Option<f64>| {
-        o.as_object().and_then(|o| o.values().filter_map(f).reduce(f64::max))
-    };
-    let stale_share = match (fresh["stale_reads"].as_f64(), fresh["reads"].as_f64()) {
-        (Some(s), Some(n)) if n > 0.0 => Some(s / n),
-        _ => None,
-    };
-    let rto = m["promotions"]
-        .as_array()
-        .and_then(|ps| ps.iter().filter_map(|p| p["write_rto_ms"].as_f64()).reduce(f64::max));
-    use Better::{Higher, Lower};
-    let k =
-        |id, label, unit, value: Option<f64>, better| KeyMetric { id, label, unit, value, better };
-    vec![
-        k("availability", "availability", "share", m["availability"].as_f64(), Higher),
-        k("latency_p50_ms", "latency p50", "ms", lat["p50_ms"].as_f64(), Lower),
-        k("latency_p99_ms", "latency p99", "ms", lat["p99_ms"].as_f64(), Lower),
-        k("latency_p999_ms", "latency p99.9", "ms", lat["p999_ms"].as_f64(), Lower),
-        k(
-            "retry_amplification",
-            "retry amplification",
-            "attempts/op",
-            m["retry_amplification"].as_f64(),
-            Lower,
-        ),
-        k(
-            "lost_acked_writes",
-            "lost acknowledged writes",
-            "writes",
-            lost["lost_writes"].as_f64().or(Some(0.0)),
-            Lower,
-        ),
-        k("rpo_ms", "RPO", "ms", lost["rpo_ms"].as_f64().or(Some(0.0)), Lower),
-        k("write_rto_ms", "write RTO (worst promotion)", "ms", rto, Lower),
-        k(
-            "recovered_within_s",
-            "goodput recovered after last heal",
-            "s",
-            details("recovery")["goodput_recovered_within_s"].as_f64(),
-            Lower,
-        ),
-        k(
-            "brownout_detection_ms",
-            "brownout detected after",
-            "ms",
-            m["brownout_detection_ms"].as_f64(),
-            Lower,
-        ),
-        k(
-            "replication_lag_max_ms",
-            "replication lag, worst replica",
-            "ms",
-            max_over(&m["replication_lag"], &|v| v["max_ms"].as_f64()),
-            Lower,
-        ),
-        k("stale_read_share", "stale reads", "share", stale_share, Lower),
-        k(
-            "staleness_p50_ms",
-            "staleness p50 (stale reads)",
-            "ms",
-            fresh["staleness_ms_p50"].as_f64(),
-            Lower,
-        ),
-        k("staleness_p99_ms", "staleness p99", "ms", fresh["staleness_ms_p99"].as_f64(), Lower),
-        k("staleness_max_ms", "staleness max", "ms", fresh["staleness_ms_max"].as_f64(), Lower),
-        k(
-            "duplicate_writes",
-            "writes applied twice",
-            "writes",
-            dup["duplicate_writes"].as_f64(),
-            Lower,
-        ),
-        k(
-            "duplicate_effects",
-            "effects performed twice",
-            "effects",
-            dup["duplicate_effects"].as_f64(),
-            Lower,
-        ),
-        k(
-            "conflicts_superseded",
-            "writes superseded unobserved",
-            "writes",
-            m["conflicts"]["superseded_unobserved"].as_f64(),
-            Lower,
-        ),
-        k(
-            "blast_radius_customers",
-            "blast radius, customers",
-            "share",
-            m["blast_radius"]["customers"].as_f64(),
-            Lower,
-        ),
-        k(
-            "blast_radius_cells",
-            "blast radius, cells",
-            "share",
-            m["blast_radius"]["cells"].as_f64(),
-            Lower,
-        ),
-        k(
-            "error_budget_burn_max",
-            "error-budget burn, worst region",
-            "x budget",
-            max_over(&m["error_budget_burn"]["by_region"], &|v| v.as_f64()),
-            Lower,
-        ),
-        k(
-            "divergent_keys",
-            "divergent keys at the end",
-            "keys",
-            Some(r.divergent_keys as f64),
-            Lower,
-        ),
-    ]
 }
 
 /// A figure as text in its unit: shares as percentages, the rest to three digits.
@@ -418,76 +186,18 @@ fn terminal_raw(r: &RunResult) -> String {
     );
     let _ = writeln!(o, "trace {:016x} · scenario {:016x}", r.trace_hash, s.source_hash);
     let _ = writeln!(o);
-    let _ = writeln!(o, "{:<22} {:<9} {:>11} {:>8}", "invariant", "status", "first at", "count");
-    for i in &r.invariants {
-        let first = i.first_at_us.map_or("-".to_string(), |u| format!("{:.3} s", u as f64 / 1e6));
-        let status = match i.status {
-            "violated" => "VIOLATED",
-            other => other,
-        };
-        let _ = writeln!(o, "{:<22} {:<9} {:>11} {:>8}", i.id, status, first, i.count);
-        for step in &i.trail {
-            let _ = writeln!(o, "    {:>9.3} s  {}", step.at_us as f64 / 1e6, step.event);
-        }
-    }
-    let m = &r.metrics;
+    terminal_invariants(&mut o, r);
     let _ = writeln!(o);
-    let f = |v: &Value| v.as_f64().unwrap_or(0.0);
-    let lat = &m["latency"]["all"];
-    let _ = writeln!(
-        o,
-        "availability {:.2}% · latency p50 {:.1} ms p99 {:.1} ms p99.9 {:.1} ms · retry amplification {:.2}",
-        f(&m["availability"]) * 100.0,
-        f(&lat["p50_ms"]),
-        f(&lat["p99_ms"]),
-        f(&lat["p999_ms"]),
-        f(&m["retry_amplification"])
-    );
-    if let Some(lags) = m["replication_lag"].as_object() {
-        let parts: Vec<String> = lags
-            .iter()
-            .map(|(k, v)| {
-                format!("{k} max {:.0} ms p99 {:.0} ms", f(&v["max_ms"]), f(&v["p99_ms"]))
-            })
-            .collect();
-        let _ = writeln!(o, "replication lag: {}", parts.join(" · "));
-    }
-    if let Some(ps) = m["promotions"].as_array() {
-        for p in ps {
-            let rto =
-                p["write_rto_ms"].as_f64().map_or("no write succeeded after it".to_string(), |x| {
-                    format!("write RTO {x:.0} ms")
-                });
-            let who = p["by"].as_str().unwrap_or("control plane");
-            let _ = writeln!(
-                o,
-                "promotion: {} to epoch {} at {:.3} s (by the {who}), {rto}",
-                p["region"].as_str().unwrap_or("?"),
-                p["epoch"],
-                f(&p["at_s"])
-            );
-        }
-    }
-    let rec = reconciliation_json(r);
-    let _ = writeln!(
-        o,
-        "reconciliation: writer {} (epoch {}), {} divergent keys, {} lost acknowledged writes (RPO {:.1} ms),\n  {} writes applied twice, {} effects performed twice, {} effects missing, {} effects of unacknowledged operations",
-        r.final_writer,
-        r.final_epoch,
-        r.divergent_keys,
-        rec["lost_acknowledged_writes"]["count"],
-        f(&rec["lost_acknowledged_writes"]["rpo_ms"]),
-        rec["duplicate_writes"]["count"],
-        rec["duplicate_effects"]["count"],
-        rec["missing_effects"],
-        rec["effects_without_acknowledged_operation"]
-    );
-    if let Some(steps) = m["runbook"].as_array().filter(|s| !s.is_empty()) {
-        let parts: Vec<String> = steps
+    terminal_metrics(&mut o, &r.metrics);
+    terminal_reconciliation(&mut o, r);
+    if !r.metrics.runbook.is_empty() {
+        let parts: Vec<String> = r
+            .metrics
+            .runbook
             .iter()
             .map(|s| {
-                let end = s["end_s"].as_f64().map_or("…".to_string(), |e| format!("{e:.3}"));
-                format!("{} {:.3}–{end} s", s["step"].as_str().unwrap_or("?"), f(&s["start_s"]))
+                let end = s.end_s.map_or("…".to_string(), |e| format!("{e:.3}"));
+                format!("{} {:.3}–{end} s", s.step, s.start_s)
             })
             .collect();
         let _ = writeln!(o, "runbook: {}", parts.join(" · "));
@@ -505,6 +215,71 @@ fn terminal_raw(r: &RunResult) -> String {
     }
     let _ = writeln!(o, "replay: {}", replay_command(r));
     o
+}
+
+/// The invariants table with each violation's trail.
+fn terminal_invariants(o: &mut String, r: &RunResult) {
+    let _ = writeln!(o, "{:<22} {:<9} {:>11} {:>8}", "invariant", "status", "first at", "count");
+    for i in &r.invariants {
+        let first = i.first_at_us.map_or("-".to_string(), |u| format!("{:.3} s", u as f64 / 1e6));
+        let status = match i.status {
+            Status::Violated => "VIOLATED",
+            other => other.as_str(),
+        };
+        let _ = writeln!(o, "{:<22} {:<9} {:>11} {:>8}", i.id, status, first, i.count);
+        for step in &i.trail {
+            let _ = writeln!(o, "    {:>9.3} s  {}", step.at_us as f64 / 1e6, step.event);
+        }
+    }
+}
+
+/// Availability, latency, replication lag and promotions.
+fn terminal_metrics(o: &mut String, m: &Summary) {
+    let lat = m.latency.all();
+    let _ = writeln!(
+        o,
+        "availability {:.2}% · latency p50 {:.1} ms p99 {:.1} ms p99.9 {:.1} ms · retry amplification {:.2}",
+        m.availability * 100.0,
+        lat.p50_ms,
+        lat.p99_ms,
+        lat.p999_ms,
+        m.retry_amplification
+    );
+    let parts: Vec<String> = m
+        .replication_lag
+        .iter()
+        .map(|(k, v)| format!("{k} max {:.0} ms p99 {:.0} ms", v.max_ms, v.p99_ms))
+        .collect();
+    let _ = writeln!(o, "replication lag: {}", parts.join(" · "));
+    for p in &m.promotions {
+        let rto = p
+            .write_rto_ms
+            .map_or("no write succeeded after it".to_string(), |x| format!("write RTO {x:.0} ms"));
+        let _ = writeln!(
+            o,
+            "promotion: {} to epoch {} at {:.3} s (by the {}), {rto}",
+            p.region, p.epoch, p.at_s, p.by
+        );
+    }
+}
+
+/// What the acknowledged history says went wrong, in two lines.
+fn terminal_reconciliation(o: &mut String, r: &RunResult) {
+    let rec = reconciliation(r);
+    let count = reconciliation::count_text;
+    let _ = writeln!(
+        o,
+        "reconciliation: writer {} (epoch {}), {} divergent keys, {} lost acknowledged writes (RPO {:.1} ms),\n  {} writes applied twice, {} effects performed twice, {} effects missing, {} effects of unacknowledged operations",
+        r.final_writer,
+        r.final_epoch,
+        r.divergent_keys,
+        count(rec.lost_acknowledged_writes.count),
+        rec.lost_acknowledged_writes.rpo_ms.unwrap_or(0.0),
+        count(rec.duplicate_writes.count),
+        count(rec.duplicate_effects.count),
+        count(rec.missing_effects),
+        count(rec.effects_without_acknowledged_operation)
+    );
 }
 
 /// Writes `bytes` to `path` through a temporary file in the same folder and a rename,
@@ -546,22 +321,17 @@ pub fn chrome_trace(r: &RunResult) -> Value {
         let ph = if dur > 0 { "X" } else { "i" };
         ev.push(json!({"ph": ph, "name": f.kind.name(), "pid": faults_pid, "tid": i, "ts": start, "dur": dur, "s": "p", "args": {"kind": f.kind.name()}}));
     }
-    if let Some(ps) = r.metrics["promotions"].as_array() {
-        for p in ps {
-            let region = p["region"].as_str().unwrap_or("?");
-            let pid = s.region_id(region).map_or(0, |r| r.idx() + 1);
-            let name = format!("becomes writer (epoch {})", p["epoch"]);
-            ev.push(json!({"ph": "i", "name": name, "pid": pid, "tid": 0, "ts": us(p["at_s"].as_f64().unwrap_or(0.0)), "s": "p"}));
-        }
+    for p in &r.metrics.promotions {
+        let pid = s.region_id(&p.region).map_or(0, |r| r.idx() + 1);
+        let name = format!("becomes writer (epoch {})", p.epoch);
+        ev.push(json!({"ph": "i", "name": name, "pid": pid, "tid": 0, "ts": us(p.at_s), "s": "p"}));
     }
-    if let Some(steps) = r.metrics["runbook"].as_array() {
-        for st in steps {
-            let a = us(st["start_s"].as_f64().unwrap_or(0.0));
-            let b = st["end_s"].as_f64().map_or(a, us);
-            ev.push(json!({"ph": "X", "name": st["step"], "pid": runbook_pid, "tid": 0, "ts": a, "dur": b - a}));
-        }
+    for st in &r.metrics.runbook {
+        let a = us(st.start_s);
+        let b = st.end_s.map_or(a, us);
+        ev.push(json!({"ph": "X", "name": st.step, "pid": runbook_pid, "tid": 0, "ts": a, "dur": b - a}));
     }
-    for inv in r.invariants.iter().filter(|i| i.status == "violated") {
+    for inv in r.invariants.iter().filter(|i| i.status == Status::Violated) {
         if let Some(at) = inv.first_at_us {
             let last = inv.trail.last().map(|t| t.event.clone()).unwrap_or_default();
             ev.push(json!({"ph": "i", "name": format!("{} violated", inv.id), "pid": invariants_pid, "tid": 0, "ts": at, "s": "g", "args": {"count": inv.count, "first": last}}));

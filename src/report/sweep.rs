@@ -1,13 +1,19 @@
 //! The sweep report, from `sweep.json` (a whole sweep or merged shards): a terminal
 //! summary and `sweep.html` with per-invariant failure rates, metric distributions
-//! and the coverage heatmap of fault kind x region x phase.
+//! and the coverage heatmap of fault kind x region x phase. Pure functions of the
+//! typed sweep document; the `&Value` entry points read back what `sweep_json` or
+//! `merge` produced.
 
+use super::compare::Dist;
 use super::html::escape;
+use crate::explore::sweep::{CoverageCount, CoveragePhase, InvariantRate, SweepDoc, SweepSummary};
 use serde_json::Value;
 use std::fmt::Write as _;
 
-fn f(v: &Value) -> String {
-    match v.as_f64() {
+/// A figure as the sweep tables show it: whole numbers bare, the rest to three digits
+/// (one past 100).
+fn f(v: Option<f64>) -> String {
+    match v {
         None => "–".into(),
         Some(x) if x.fract() == 0.0 && x.abs() < 1e15 => format!("{x:.0}"),
         Some(x) if x.abs() >= 100.0 => format!("{x:.1}"),
@@ -15,91 +21,79 @@ fn f(v: &Value) -> String {
     }
 }
 
-fn title(v: &Value) -> String {
-    let id = &v["sweep"];
-    let shard = match (v["shard"]["index"].as_u64(), v["shard"]["of"].as_u64()) {
-        (Some(i), Some(n)) => format!(", shard {i}/{n}"),
-        _ => String::new(),
-    };
+/// A number written as sweep.json writes it (`20.0`, not `20`).
+fn json_number(x: f64) -> String {
+    Value::from(x).to_string()
+}
+
+fn title(doc: &SweepDoc) -> String {
+    let shard = doc.shard.map_or(String::new(), |s| format!(", shard {}/{}", s.index, s.of));
     format!(
         "{} · seeds {}..{} ({} runs{shard})",
-        id["scenario"].as_str().unwrap_or("?"),
-        id["seeds_from"],
-        id["seeds_to"],
-        v["summary"]["seeds"]
+        doc.sweep.scenario, doc.sweep.seeds_from, doc.sweep.seeds_to, doc.summary.seeds
     )
 }
 
+/// A metric's label with its unit, as the tables head it.
+fn labelled(label: &str, unit: &str) -> String {
+    if unit.is_empty() {
+        label.to_string()
+    } else {
+        format!("{label} ({unit})")
+    }
+}
+
+/// The terminal summary of a sweep document gameday wrote.
 pub fn sweep_terminal(v: &Value) -> String {
-    let s = &v["summary"];
+    sweep_terminal_of(&SweepDoc::read(v))
+}
+
+pub fn sweep_terminal_of(doc: &SweepDoc) -> String {
+    let s = &doc.summary;
     let mut o = String::new();
-    let _ = writeln!(o, "gameday {} · sweep · {}", env!("CARGO_PKG_VERSION"), title(v));
+    let _ = writeln!(o, "gameday {} · sweep · {}", env!("CARGO_PKG_VERSION"), title(doc));
     let _ =
         writeln!(o, "\n{:<22} {:>9} {:>8}  first failing seeds", "invariant", "violated", "rate");
-    let mut first_replay = None;
-    for i in s["invariants"].as_array().into_iter().flatten() {
-        let seeds: Vec<String> = i["first_failing"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .map(|x| x["seed"].to_string())
-            .collect();
-        if first_replay.is_none() {
-            first_replay = i["first_failing"][0]["replay"].as_str().map(String::from);
-        }
+    for i in &s.invariants {
+        let seeds: Vec<String> = i.first_failing.iter().map(|x| x.seed.to_string()).collect();
         let _ = writeln!(
             o,
             "{:<22} {:>9} {:>7.1}%  {}",
-            i["id"].as_str().unwrap_or("?"),
-            i["violated_seeds"].as_u64().unwrap_or(0),
-            i["rate"].as_f64().unwrap_or(0.0) * 100.0,
+            i.id,
+            i.violated_seeds,
+            i.rate * 100.0,
             seeds.join(", ")
         );
     }
     let _ =
         writeln!(o, "\n{:<40} {:>10} {:>10} {:>10} {:>10}", "metric", "min", "p50", "p99", "max");
-    for m in s["metrics"].as_array().into_iter().flatten() {
-        let d = &m["distribution"];
-        if d.is_null() {
-            continue;
-        }
-        let unit = m["unit"].as_str().unwrap_or("");
-        let label = format!(
-            "{}{}",
-            m["label"].as_str().unwrap_or("?"),
-            if unit.is_empty() { String::new() } else { format!(" ({unit})") }
-        );
-        let _ = writeln!(
-            o,
-            "{label:<40} {:>10} {:>10} {:>10} {:>10}",
-            f(&d["min"]),
-            f(&d["p50"]),
-            f(&d["p99"]),
-            f(&d["max"])
-        );
+    for m in &s.metrics {
+        let Some(d) = m.distribution else { continue };
+        let label = labelled(&m.label, &m.unit);
+        let (min, p50, p99, max) = (f(Some(d.min)), f(Some(d.p50)), f(Some(d.p99)), f(Some(d.max)));
+        let _ = writeln!(o, "{label:<40} {min:>10} {p50:>10} {p99:>10} {max:>10}");
     }
-    let cov = s["coverage"].as_array().map_or(0, Vec::len);
-    if cov > 0 {
-        let _ = writeln!(o, "\ncoverage: {cov} (fault kind, region, phase) combinations; table and heatmap in sweep.html");
+    if !s.coverage.is_empty() {
+        let _ = writeln!(o, "\ncoverage: {} (fault kind, region, phase) combinations; table and heatmap in sweep.html", s.coverage.len());
     }
-    let limits = s["limit_hit"].as_array().map_or(0, Vec::len);
+    let limits = s.limit_hit.len();
     let _ = writeln!(
         o,
         "\n{} of {} seeds missed the scenario's expectations{}",
-        s["failed_expectations"],
-        s["seeds"],
+        s.failed_expectations,
+        s.seeds,
         if limits > 0 { format!("; {limits} hit a limit") } else { String::new() }
     );
+    // The first invariant in the checkers' order that failed anywhere.
+    let first_replay = s.invariants.iter().find_map(|i| i.first_failing.first());
     if let Some(r) = first_replay {
-        let _ = writeln!(o, "replay the first failure: {r}");
+        let _ = writeln!(o, "replay the first failure: {}", r.replay);
     }
     super::fit(&o, super::TERMINAL_COLUMNS)
 }
 
 /// A horizontal bar per invariant: the share of seeds that violated it.
-fn rate_bars(s: &Value) -> String {
-    let inv: Vec<&Value> =
-        s["invariants"].as_array().map(|a| a.iter().collect()).unwrap_or_default();
+fn rate_bars(inv: &[InvariantRate]) -> String {
     let (w, row) = (760.0, 24.0);
     let h = 30.0 + row * inv.len() as f64;
     let mut o = format!("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" font-family=\"sans-serif\" font-size=\"12\">");
@@ -107,13 +101,13 @@ fn rate_bars(s: &Value) -> String {
     let bw = w - x0 - 80.0;
     for (k, i) in inv.iter().enumerate() {
         let y = 20.0 + row * k as f64;
-        let rate = i["rate"].as_f64().unwrap_or(0.0);
+        let rate = i.rate;
         let _ = write!(
             o,
             "<text x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text>",
             x0 - 8.0,
             y + 14.0,
-            escape(i["id"].as_str().unwrap_or("?"))
+            escape(&i.id)
         );
         let _ = write!(
             o,
@@ -133,7 +127,7 @@ fn rate_bars(s: &Value) -> String {
             x0 + bw + 6.0,
             y + 14.0,
             rate * 100.0,
-            i["violated_seeds"]
+            i.violated_seeds
         );
     }
     o.push_str("</svg>");
@@ -141,53 +135,41 @@ fn rate_bars(s: &Value) -> String {
 }
 
 /// A strip of ticks per metric: every seed's value on the metric's range.
-fn strip(values: &[f64], dist: &Value) -> String {
+fn strip(values: &[f64], dist: &Dist) -> String {
     let (w, h) = (300.0, 22.0);
-    let (lo, hi) = (dist["min"].as_f64().unwrap_or(0.0), dist["max"].as_f64().unwrap_or(0.0));
+    let (lo, hi) = (dist.min, dist.max);
     let span = if hi > lo { hi - lo } else { 1.0 };
     let mut o = format!("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\"><rect x=\"0\" y=\"0\" width=\"{w}\" height=\"{h}\" fill=\"#fafafa\"/>");
     for v in values {
         let x = 4.0 + (w - 8.0) * (v - lo) / span;
         let _ = write!(o, "<line x1=\"{x:.1}\" y1=\"3\" x2=\"{x:.1}\" y2=\"{}\" stroke=\"#1f77b4\" stroke-opacity=\"0.35\"/>", h - 3.0);
     }
-    if let Some(p) = dist["p50"].as_f64() {
-        let x = 4.0 + (w - 8.0) * (p - lo) / span;
-        let _ = write!(o, "<line x1=\"{x:.1}\" y1=\"0\" x2=\"{x:.1}\" y2=\"{h}\" stroke=\"#d62728\" stroke-width=\"2\"/>");
-    }
+    let x = 4.0 + (w - 8.0) * (dist.p50 - lo) / span;
+    let _ = write!(o, "<line x1=\"{x:.1}\" y1=\"0\" x2=\"{x:.1}\" y2=\"{h}\" stroke=\"#d62728\" stroke-width=\"2\"/>");
     o.push_str("</svg>");
     o
 }
 
 /// Fault kind x region rows, phase columns, shaded by count.
-fn heatmap(cov: &[Value]) -> String {
-    let phases = ["steady", "promotion", "recovery"];
-    let mut rows: Vec<(String, String)> = cov
-        .iter()
-        .map(|c| {
-            (
-                c["kind"].as_str().unwrap_or("?").to_string(),
-                c["region"].as_str().unwrap_or("?").to_string(),
-            )
-        })
-        .collect();
+fn heatmap(cov: &[CoverageCount]) -> String {
+    let mut rows: Vec<(&str, &str)> =
+        cov.iter().map(|c| (c.kind.as_str(), c.region.as_str())).collect();
     rows.sort();
     rows.dedup();
-    let count = |k: &str, r: &str, p: &str| {
-        cov.iter()
-            .find(|c| c["kind"] == k && c["region"] == r && c["phase"] == p)
-            .and_then(|c| c["count"].as_u64())
-            .unwrap_or(0)
+    let count = |k: &str, r: &str, p: CoveragePhase| {
+        cov.iter().find(|c| c.kind == k && c.region == r && c.phase == p).map_or(0, |c| c.count)
     };
-    let max = cov.iter().filter_map(|c| c["count"].as_u64()).max().unwrap_or(1).max(1) as f64;
+    let max = cov.iter().map(|c| c.count).max().unwrap_or(1).max(1) as f64;
     let (x0, cw, rh) = (260.0, 110.0, 22.0);
     let w = x0 + cw * 3.0 + 10.0;
     let h = 30.0 + rh * rows.len() as f64;
     let mut o = format!("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" font-family=\"sans-serif\" font-size=\"12\">");
-    for (j, p) in phases.iter().enumerate() {
+    for (j, p) in CoveragePhase::SHOWN.iter().enumerate() {
         let _ = write!(
             o,
-            "<text x=\"{}\" y=\"16\" text-anchor=\"middle\" font-weight=\"bold\">{p}</text>",
-            x0 + cw * j as f64 + cw / 2.0
+            "<text x=\"{}\" y=\"16\" text-anchor=\"middle\" font-weight=\"bold\">{}</text>",
+            x0 + cw * j as f64 + cw / 2.0,
+            p.name()
         );
     }
     for (i, (k, r)) in rows.iter().enumerate() {
@@ -200,8 +182,8 @@ fn heatmap(cov: &[Value]) -> String {
             escape(k),
             escape(r)
         );
-        for (j, p) in phases.iter().enumerate() {
-            let n = count(k, r, p);
+        for (j, p) in CoveragePhase::SHOWN.iter().enumerate() {
+            let n = count(k, r, *p);
             let a = if n == 0 { 0.0 } else { 0.12 + 0.88 * (n as f64 / max) };
             let x = x0 + cw * j as f64;
             let _ = write!(o, "<rect x=\"{x}\" y=\"{y}\" width=\"{}\" height=\"{}\" fill=\"#3b6fb6\" fill-opacity=\"{a:.2}\" stroke=\"#ddd\"/>", cw - 2.0, rh - 2.0);
@@ -218,74 +200,86 @@ fn heatmap(cov: &[Value]) -> String {
     o
 }
 
+/// `sweep.html` of a sweep document gameday wrote.
 pub fn sweep_html(v: &Value) -> String {
-    let s = &v["summary"];
+    sweep_html_of(&SweepDoc::read(v))
+}
+
+pub fn sweep_html_of(doc: &SweepDoc) -> String {
+    let s = &doc.summary;
+    let id = &doc.sweep;
     let mut o = String::new();
-    let _ = write!(o, "<!DOCTYPE html>\n<html xmlns=\"http://www.w3.org/1999/xhtml\"><head><meta charset=\"utf-8\"/><meta name=\"generator\" content=\"gameday\"/><title>gameday sweep · {}</title>", escape(v["sweep"]["scenario"].as_str().unwrap_or("?")));
+    let _ = write!(o, "<!DOCTYPE html>\n<html xmlns=\"http://www.w3.org/1999/xhtml\"><head><meta charset=\"utf-8\"/><meta name=\"generator\" content=\"gameday\"/><title>gameday sweep · {}</title>", escape(&id.scenario));
     o.push_str("<style>body{font-family:sans-serif;margin:24px;color:#222;max-width:1000px}.muted{color:#666}table{border-collapse:collapse;margin:8px 0 16px}td,th{border:1px solid #ddd;padding:4px 8px;text-align:left;vertical-align:middle}th{background:#f4f4f4}code{background:#f4f4f4;padding:1px 4px}</style></head><body>");
-    let _ = write!(o, "<h1>Sweep: {}</h1>", escape(&title(v)));
+    let _ = write!(o, "<h1>Sweep: {}</h1>", escape(&title(doc)));
     let _ = write!(
         o,
         "<p class=\"muted\">scenario {} ({}) · drill {} s · gameday {} · each seed an independent simulation, with its own swarm schedule when the scenario has one</p>",
-        escape(v["sweep"]["file"].as_str().unwrap_or("?")),
-        escape(v["sweep"]["hash"].as_str().unwrap_or("?")),
-        v["sweep"]["duration_s"],
+        escape(&id.file),
+        escape(&id.hash),
+        json_number(id.duration_s),
         env!("CARGO_PKG_VERSION")
     );
     let _ = write!(
         o,
         "<p>{} of {} seeds missed the scenario's expectations.</p>",
-        s["failed_expectations"], s["seeds"]
+        s.failed_expectations, s.seeds
     );
+    html_invariants(&mut o, s);
+    html_metrics(&mut o, doc);
+    if !s.coverage.is_empty() {
+        o.push_str("<h2>Coverage: fault kind × target region × phase</h2><p class=\"muted\">how many faults of each kind hit each region while the system was steady, promoting a new writer, or recovering from an earlier fault</p>");
+        o.push_str(&heatmap(&s.coverage));
+    }
+    o.push_str("</body></html>\n");
+    o
+}
+
+/// The failure rate bars, and each invariant's first failing seeds to replay.
+fn html_invariants(o: &mut String, s: &SweepSummary) {
     o.push_str("<h2>Failure rate per invariant</h2>");
-    o.push_str(&rate_bars(s));
+    o.push_str(&rate_bars(&s.invariants));
     o.push_str("<table><tr><th>invariant</th><th>seeds violating</th><th>first failing seeds (replay)</th></tr>");
-    for i in s["invariants"].as_array().into_iter().flatten() {
-        let firsts: Vec<String> = i["first_failing"]
-            .as_array()
-            .into_iter()
-            .flatten()
+    for i in &s.invariants {
+        let firsts: Vec<String> = i
+            .first_failing
+            .iter()
             .take(3)
-            .map(|x| format!("<code>{}</code>", escape(x["replay"].as_str().unwrap_or(""))))
+            .map(|x| format!("<code>{}</code>", escape(&x.replay)))
             .collect();
         let _ = write!(
             o,
             "<tr><td><code>{}</code></td><td>{}</td><td>{}</td></tr>",
-            escape(i["id"].as_str().unwrap_or("?")),
-            i["violated_seeds"],
+            escape(&i.id),
+            i.violated_seeds,
             firsts.join("<br/>")
         );
     }
-    o.push_str("</table><h2>Metric distributions</h2><p class=\"muted\">each tick one seed; red: the median</p><table><tr><th>metric</th><th>min</th><th>p50</th><th>p99</th><th>max</th><th>seeds</th></tr>");
-    let records = v["records"].as_array().cloned().unwrap_or_default();
-    for (k, m) in s["metrics"].as_array().into_iter().flatten().enumerate() {
-        let d = &m["distribution"];
-        if d.is_null() {
-            continue;
-        }
-        let vals: Vec<f64> = records.iter().filter_map(|r| r["metrics"][k].as_f64()).collect();
-        let unit = m["unit"].as_str().unwrap_or("");
+    o.push_str("</table>");
+}
+
+/// Each measured metric's distribution, with every seed's value as a strip.
+fn html_metrics(o: &mut String, doc: &SweepDoc) {
+    o.push_str("<h2>Metric distributions</h2><p class=\"muted\">each tick one seed; red: the median</p><table><tr><th>metric</th><th>min</th><th>p50</th><th>p99</th><th>max</th><th>seeds</th></tr>");
+    for (k, m) in doc.summary.metrics.iter().enumerate() {
+        let Some(d) = &m.distribution else { continue };
+        let vals: Vec<f64> =
+            doc.records.iter().filter_map(|r| r.metrics.get(k).copied().flatten()).collect();
+        let unit = if m.unit.is_empty() || m.unit == "share" {
+            String::new()
+        } else {
+            format!(" ({})", escape(&m.unit))
+        };
         let _ = write!(
             o,
-            "<tr><td>{}{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            escape(m["label"].as_str().unwrap_or("?")),
-            if unit.is_empty() || unit == "share" {
-                String::new()
-            } else {
-                format!(" ({})", escape(unit))
-            },
-            f(&d["min"]),
-            f(&d["p50"]),
-            f(&d["p99"]),
-            f(&d["max"]),
+            "<tr><td>{}{unit}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            escape(&m.label),
+            f(Some(d.min)),
+            f(Some(d.p50)),
+            f(Some(d.p99)),
+            f(Some(d.max)),
             strip(&vals, d)
         );
     }
     o.push_str("</table>");
-    if let Some(cov) = s["coverage"].as_array().filter(|c| !c.is_empty()) {
-        o.push_str("<h2>Coverage: fault kind × target region × phase</h2><p class=\"muted\">how many faults of each kind hit each region while the system was steady, promoting a new writer, or recovering from an earlier fault</p>");
-        o.push_str(&heatmap(cov));
-    }
-    o.push_str("</body></html>\n");
-    o
 }

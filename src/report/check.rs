@@ -1,0 +1,78 @@
+//! `gameday check`'s rows as a terminal table and as JUnit XML.
+
+use super::html::escape;
+use crate::explore::check::{count, CheckRow, CheckStatus};
+
+/// The rows as a table for a terminal (one line per scenario, then what differed).
+pub fn table(rows: &[CheckRow]) -> String {
+    use std::fmt::Write as _;
+    let mut o = String::new();
+    for r in rows {
+        let _ = writeln!(o, "{:<8} {}", r.status.label(), r.file);
+        for d in &r.detail {
+            let _ = writeln!(o, "         {d}");
+        }
+        if r.status == CheckStatus::Fail {
+            let _ = writeln!(o, "         replay: {}", r.replay);
+        }
+    }
+    let _ = writeln!(
+        o,
+        "\n{} scenarios: {} passed, {} failed, {} invalid, {} hit a limit",
+        rows.len(),
+        count(rows, CheckStatus::Pass),
+        count(rows, CheckStatus::Fail),
+        count(rows, CheckStatus::Invalid),
+        count(rows, CheckStatus::Limit)
+    );
+    super::fit(&o, super::TERMINAL_COLUMNS)
+}
+
+/// JUnit XML, as GitHub Actions and GitLab display it: one test case per scenario.
+pub fn junit(rows: &[CheckRow]) -> String {
+    use std::fmt::Write as _;
+    let failures = count(rows, CheckStatus::Fail);
+    let errors = count(rows, CheckStatus::Invalid) + count(rows, CheckStatus::Limit);
+    let mut o = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    let _ = writeln!(
+        o,
+        "<testsuites name=\"gameday\" tests=\"{}\" failures=\"{failures}\" errors=\"{errors}\">",
+        rows.len(),
+    );
+    let _ = writeln!(
+        o,
+        "  <testsuite name=\"gameday check\" tests=\"{}\" failures=\"{failures}\" errors=\"{errors}\">",
+        rows.len(),
+    );
+    for r in rows {
+        let name = if r.scenario.is_empty() { &r.file } else { &r.scenario };
+        let _ = write!(
+            o,
+            "    <testcase classname=\"gameday.{}\" name=\"{}\" file=\"{}\"",
+            escape(r.file.replace(['/', '\\'], ".").trim_end_matches(".json")),
+            escape(name),
+            escape(&r.file)
+        );
+        let text = escape(&r.detail.join("\n"));
+        match r.status {
+            CheckStatus::Pass => o.push_str("/>\n"),
+            CheckStatus::Fail => {
+                let _ = writeln!(
+                    o,
+                    ">\n      <failure message=\"{}\">{text}\nreplay: {}</failure>\n    </testcase>",
+                    escape(&r.detail.join("; ")),
+                    escape(&r.replay)
+                );
+            }
+            CheckStatus::Invalid | CheckStatus::Limit => {
+                let _ = writeln!(
+                    o,
+                    ">\n      <error message=\"{}\">{text}</error>\n    </testcase>",
+                    escape(&r.detail.join("; "))
+                );
+            }
+        }
+    }
+    o.push_str("  </testsuite>\n</testsuites>\n");
+    o
+}
