@@ -5,13 +5,12 @@
 
 use super::args::ArgError;
 use super::exit::ExitCode;
-use super::explore::ShardFolderError;
-use super::history::HistoryArgError;
-use super::scenario_files::NewError;
+use crate::check::linearizability::Model;
 use crate::compare::{CompareError, SeedsError};
 use crate::explore::check::FindError;
 use crate::explore::shard::MergeError;
 use crate::explore::shrink::ShrinkError;
+use crate::history;
 use crate::output::OutputError;
 use crate::scenario::ScenarioError;
 use crate::sim::SimError;
@@ -92,4 +91,65 @@ impl CliError {
             | CliError::Svg { .. } => ExitCode::BadInput,
         }
     }
+}
+
+/// A folder given to `merge` that holds no shard output it can read.
+#[derive(Debug, thiserror::Error)]
+pub enum ShardFolderError {
+    #[error("{}: holds neither sweep.json nor check.json", dir.display())]
+    NoOutput { dir: PathBuf },
+    #[error("{}: cannot read: {source}", file.display())]
+    Unreadable { file: PathBuf, source: std::io::Error },
+    #[error("{}: not JSON: {source}", file.display())]
+    NotJson { file: PathBuf, source: serde_json::Error },
+    #[error("the folders mix sweep and check outputs; merge one kind at a time")]
+    MixedKinds,
+}
+
+/// A `history check` flag value that is out of range or names nothing gameday knows.
+#[derive(Debug, thiserror::Error)]
+pub enum HistoryArgError {
+    #[error(
+        "--size-mb-max: must be a positive number of megabytes up to 1048576, got {size_mb_max}"
+    )]
+    SizeMbMax { size_mb_max: f64 },
+    #[error("--ops-max: must be 1 to {} operations, got {ops_max}", history::HISTORY_OPS_MAX)]
+    OpsMax { ops_max: usize },
+    #[error("--model {name}: unknown model (valid: {})", model_names())]
+    UnknownModel { name: String },
+    #[error("--init {text}: {why} (valid: an integer, a \"string\", nil)")]
+    Init { text: String, why: String },
+    #[error(
+        "--init: model {model} has no initial value to set (only register, cas-register, \
+         multi-register)"
+    )]
+    NoInitialValue { model: String },
+    #[error("--format {name}: unknown format (valid: auto, edn, jepsen-log)")]
+    UnknownFormat { name: String },
+    #[error("--nil-read {name}: unknown meaning (valid: absent, unconstrained)")]
+    UnknownNilRead { name: String },
+    #[error("--timeout: must be a positive number of seconds up to 86400, got {timeout_s}")]
+    Timeout { timeout_s: f64 },
+}
+
+/// The models `--model` accepts, for the error message.
+fn model_names() -> String {
+    Model::NAMES.iter().map(|(name, _)| *name).collect::<Vec<_>>().join(", ")
+}
+
+/// Why `new` wrote nothing, or wrote a file that does not validate.
+#[derive(Debug, thiserror::Error)]
+pub enum NewError {
+    #[error("NAME {name:?}: give a plain name such as my-drill (use --out for the path)")]
+    NotAPlainName { name: String },
+    #[error("{}: already exists; choose another --out, or --force to overwrite it", path.display())]
+    Exists { path: PathBuf },
+    #[error("{path}: {source}")]
+    FromNotJson { path: String, source: serde_json::Error },
+    #[error("{}: cannot write: {source}", path.display())]
+    CannotWrite { path: PathBuf, source: std::io::Error },
+    /// The file written does not validate: the template or the edit is wrong, a bug in
+    /// gameday, not in the user's input.
+    #[error("the new scenario does not validate (a bug in gameday): {0}")]
+    TemplateInvalid(ScenarioError),
 }

@@ -3,7 +3,7 @@
 //! to `explore` and writes what it returns.
 
 use super::args::{self, ArgError};
-use super::error::CliError;
+use super::error::{CliError, ShardFolderError};
 use super::exit::{ExitCode, Ranking};
 use super::safe_dir_name;
 use super::write::{write, write_html, write_json};
@@ -14,19 +14,6 @@ use crate::{output, report};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
-
-/// A folder given to `merge` that holds no shard output it can read.
-#[derive(Debug, thiserror::Error)]
-pub enum ShardFolderError {
-    #[error("{}: holds neither sweep.json nor check.json", dir.display())]
-    NoOutput { dir: PathBuf },
-    #[error("{}: cannot read: {source}", file.display())]
-    Unreadable { file: PathBuf, source: std::io::Error },
-    #[error("{}: not JSON: {source}", file.display())]
-    NotJson { file: PathBuf, source: serde_json::Error },
-    #[error("the folders mix sweep and check outputs; merge one kind at a time")]
-    MixedKinds,
-}
 
 pub fn cmd_check(
     paths: Vec<PathBuf>,

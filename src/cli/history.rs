@@ -7,7 +7,7 @@
 //! malformed file, unknown model or option value), 3 any verdict unknown (a limit was
 //! hit) and none not linearizable.
 
-use super::error::CliError;
+use super::error::{CliError, HistoryArgError};
 use super::exit::{ExitCode, Ranking};
 use crate::check::linearizability::{self, CheckConfig, Counterexample, Limits, Model, Verdict};
 use crate::history::{self, Format, History, NilRead, ParseOptions, Value};
@@ -77,37 +77,6 @@ struct CheckArgs {
     svg_dir: Option<PathBuf>,
     size_bytes_max: u64,
     ops_max: usize,
-}
-
-/// A `history check` flag value that is out of range or names nothing gameday knows.
-#[derive(Debug, thiserror::Error)]
-pub enum HistoryArgError {
-    #[error(
-        "--size-mb-max: must be a positive number of megabytes up to 1048576, got {size_mb_max}"
-    )]
-    SizeMbMax { size_mb_max: f64 },
-    #[error("--ops-max: must be 1 to {} operations, got {ops_max}", history::HISTORY_OPS_MAX)]
-    OpsMax { ops_max: usize },
-    #[error("--model {name}: unknown model (valid: {})", model_names())]
-    UnknownModel { name: String },
-    #[error("--init {text}: {why} (valid: an integer, a \"string\", nil)")]
-    Init { text: String, why: String },
-    #[error(
-        "--init: model {model} has no initial value to set (only register, cas-register, \
-         multi-register)"
-    )]
-    NoInitialValue { model: String },
-    #[error("--format {name}: unknown format (valid: auto, edn, jepsen-log)")]
-    UnknownFormat { name: String },
-    #[error("--nil-read {name}: unknown meaning (valid: absent, unconstrained)")]
-    UnknownNilRead { name: String },
-    #[error("--timeout: must be a positive number of seconds up to 86400, got {timeout_s}")]
-    Timeout { timeout_s: f64 },
-}
-
-/// The models `--model` accepts, for the error message.
-fn model_names() -> String {
-    Model::NAMES.iter().map(|(name, _)| *name).collect::<Vec<_>>().join(", ")
 }
 
 /// Runs a `history` command.

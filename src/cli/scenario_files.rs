@@ -2,28 +2,11 @@
 //! a template or an existing file) and proves it validates; `validate` checks files and
 //! says what each holds.
 
-use super::error::CliError;
+use super::error::{CliError, NewError};
 use super::exit::ExitCode;
 use crate::report;
-use crate::scenario::{self, ScenarioError};
+use crate::scenario;
 use std::path::{Path, PathBuf};
-
-/// Why `new` wrote nothing, or wrote a file that does not validate.
-#[derive(Debug, thiserror::Error)]
-pub enum NewError {
-    #[error("NAME {name:?}: give a plain name such as my-drill (use --out for the path)")]
-    NotAPlainName { name: String },
-    #[error("{}: already exists; choose another --out, or --force to overwrite it", path.display())]
-    Exists { path: PathBuf },
-    #[error("{path}: {source}")]
-    FromNotJson { path: String, source: serde_json::Error },
-    #[error("{}: cannot write: {source}", path.display())]
-    CannotWrite { path: PathBuf, source: std::io::Error },
-    /// The file written does not validate: the template or the edit is wrong, a bug in
-    /// gameday, not in the user's input.
-    #[error("the new scenario does not validate (a bug in gameday): {0}")]
-    TemplateInvalid(ScenarioError),
-}
 
 /// The template `gameday new` writes: a small drill that runs as it is, with every
 /// part a user would change first, and an expectation to edit.
