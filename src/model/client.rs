@@ -160,9 +160,18 @@ pub fn customer_of(op_key: u64, customers: u32) -> u32 {
 
 /// Draws the next operation of a client region.
 pub fn draw_op(s: &Scenario, rng: &mut ChaCha8Rng, region: RegionId, now: SimTime) -> Op {
-    let w = &s.workload;
+    let workload = &s.workload;
     let x = rng.gen_range(0..1_000_000u32);
-    let kind = w.mix.iter().find(|(_, cum)| x < *cum).map_or(w.mix[0].0, |(k, _)| *k);
+    let kind = workload.mix.iter().find(|(_, cum)| x < *cum).map_or(workload.mix[0].0, |(k, _)| *k);
+    let (req, delta) = draw_request(s, rng, kind);
+    let session = rng.gen_range(0..workload.sessions);
+    Op { session, ..Op::new(kind, region, req, delta, now) }
+}
+
+/// What an operation of `kind` asks, drawn from the workload's key ranges, and how much
+/// money it moves (credits positive, debits negative).
+fn draw_request(s: &Scenario, rng: &mut ChaCha8Rng, kind: OpKind) -> (Req, i64) {
+    let w = &s.workload;
     let reg = |rng: &mut ChaCha8Rng| rng.gen_range(0..w.registers);
     let acct = |rng: &mut ChaCha8Rng| w.registers + rng.gen_range(0..w.accounts);
     let amount = |rng: &mut ChaCha8Rng| rng.gen_range(1..=w.amount_max);
@@ -175,7 +184,7 @@ pub fn draw_op(s: &Scenario, rng: &mut ChaCha8Rng, region: RegionId, now: SimTim
         class: w.read_class[kind.idx()],
         min_version: Version::default(),
     };
-    let mut delta = 0;
+    let writer_checks = |check: DebitCheck| check == DebitCheck::Writer;
     let req = match kind {
         OpKind::RegisterRead => read(reg(rng)),
         OpKind::AccountRead => read(acct(rng)),
@@ -187,25 +196,23 @@ pub fn draw_op(s: &Scenario, rng: &mut ChaCha8Rng, region: RegionId, now: SimTim
         },
         OpKind::AccountCredit => {
             let amount = amount(rng);
-            delta = amount;
-            Req::Credit { key: acct(rng), amount }
+            return (Req::Credit { key: acct(rng), amount }, amount);
         }
         OpKind::AccountDebit => {
             let amount = amount(rng);
-            delta = -amount;
-            let checked = s.design.debit_check == DebitCheck::Writer;
-            Req::Debit { key: acct(rng), amount, checked }
+            let checked = writer_checks(s.design.debit_check);
+            return (Req::Debit { key: acct(rng), amount, checked }, -amount);
         }
         OpKind::AccountTransfer => {
             let from = acct(rng);
             let mut to = acct(rng);
             if to == from {
-                to = s.workload.registers + (to - s.workload.registers + 1) % s.workload.accounts;
+                to = w.registers + (to - w.registers + 1) % w.accounts;
             }
             Req::Transfer { from, to, amount: amount(rng) }
         }
         OpKind::InventoryReserve => {
-            let checked = s.design.reserve_check == DebitCheck::Writer;
+            let checked = writer_checks(s.design.reserve_check);
             Req::Reserve { key: item(rng), qty: rng.gen_range(1..=w.qty_max), checked }
         }
         OpKind::InventoryRelease => {
@@ -215,60 +222,46 @@ pub fn draw_op(s: &Scenario, rng: &mut ChaCha8Rng, region: RegionId, now: SimTim
         OpKind::PermissionRevoke => Req::Write { key: perm(rng), value: 0 },
         OpKind::PermissionCheck => read(perm(rng)),
         OpKind::WorkflowAdvance => {
-            let checked = s.design.transition_check == DebitCheck::Writer;
+            let checked = writer_checks(s.design.transition_check);
             Req::Advance { key: flow(rng), to: rng.gen_range(1..WORKFLOW_STATES), checked }
         }
         OpKind::WorkflowRead => read(flow(rng)),
         OpKind::ListAppend => Req::Append { key: list(rng) },
         OpKind::ListRead => read(list(rng)),
     };
-    let prechecking = req.precheck_key().is_some();
-    let session = rng.gen_range(0..w.sessions);
-    Op {
-        gen: 0,
-        key: 0,
-        alive: true,
-        kind,
-        region,
-        invoked_at: now,
-        attempt: 0,
-        req,
-        delta,
-        maybe_applied: false,
-        force_writer: false,
-        prechecking,
-        backing_off: false,
-        session,
-        last_backoff: SimDuration::ZERO,
-        target: region,
-        sent_at: now,
-        pinned: None,
-    }
+    (req, 0)
 }
 
 /// A final read of list `key` from `region`'s own store (eventual class: whatever it
 /// holds), once the liveness phase is over.
 pub fn final_read(region: RegionId, key: Key, now: SimTime) -> Op {
     let req = Req::Read { key, class: ReadClass::Eventual, min_version: Version::default() };
-    Op {
-        gen: 0,
-        key: 0,
-        alive: true,
-        kind: OpKind::ListRead,
-        region,
-        invoked_at: now,
-        attempt: 0,
-        req,
-        delta: 0,
-        maybe_applied: false,
-        force_writer: false,
-        prechecking: false,
-        backing_off: false,
-        session: 0,
-        last_backoff: SimDuration::ZERO,
-        target: region,
-        sent_at: now,
-        pinned: Some(region),
+    Op { pinned: Some(region), ..Op::new(OpKind::ListRead, region, req, 0, now) }
+}
+
+impl Op {
+    /// A new operation from `region`, not yet attempted.
+    fn new(kind: OpKind, region: RegionId, req: Req, delta: i64, now: SimTime) -> Op {
+        Op {
+            gen: 0,
+            key: 0,
+            alive: true,
+            kind,
+            region,
+            invoked_at: now,
+            attempt: 0,
+            prechecking: req.precheck_key().is_some(),
+            req,
+            delta,
+            maybe_applied: false,
+            force_writer: false,
+            backing_off: false,
+            session: 0,
+            last_backoff: SimDuration::ZERO,
+            target: region,
+            sent_at: now,
+            pinned: None,
+        }
     }
 }
 
