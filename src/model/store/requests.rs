@@ -232,53 +232,7 @@ impl Store {
         records_replicated: bool,
         out: &mut Out,
     ) -> Option<Version> {
-        let (op, key, key2, value) = match req {
-            Req::Read { .. } => unreachable!("reads do not commit"),
-            Req::Write { key, value } => (EntryOp::Set, key, NO_KEY, value),
-            Req::Cas { key, expect, new } => {
-                if self.cells[key as usize].value != expect {
-                    return None;
-                }
-                (EntryOp::Set, key, NO_KEY, new)
-            }
-            Req::Credit { key, amount } => (EntryOp::Add, key, NO_KEY, amount),
-            Req::Debit { key, amount, checked } => {
-                if checked && self.cells[key as usize].value < amount {
-                    return None;
-                }
-                (EntryOp::Add, key, NO_KEY, -amount)
-            }
-            Req::Transfer { from, to, amount } => {
-                if self.cells[from as usize].value < amount {
-                    return None;
-                }
-                (EntryOp::Transfer, from, to, amount)
-            }
-            Req::Reserve { key, qty, checked } => {
-                if checked && self.cells[key as usize].value < qty {
-                    return None;
-                }
-                (EntryOp::Add, key, NO_KEY, -qty)
-            }
-            Req::Release { key, qty, stock } => {
-                if self.cells[key as usize].value + qty > stock {
-                    return None;
-                }
-                (EntryOp::Add, key, NO_KEY, qty)
-            }
-            Req::Advance { key, to, checked } => {
-                if checked && !crate::scenario::workflow_legal(self.cells[key as usize].value, to) {
-                    return None;
-                }
-                (EntryOp::Set, key, NO_KEY, to)
-            }
-            Req::Append { key } => {
-                if !self.list_has_room(key) {
-                    return None;
-                }
-                (EntryOp::Append, key, NO_KEY, m.op_key as i64)
-            }
-        };
+        let (op, key, key2, value) = self.change(req, m.op_key)?;
         let before = self.cells[key as usize].value;
         let entry = Entry {
             lsn: self.end_lsn + 1,
@@ -304,6 +258,40 @@ impl Store {
         let after = values_after(&self.cells, [key, key2]);
         out.obs.push(Obs::Commit { region: self.region, entry, before, after });
         Some(Version { epoch: entry.epoch, lsn: entry.lsn })
+    }
+
+    /// What a write changes in the log's terms (operation, key, second key, value), or
+    /// None when its own condition fails against this store's values.
+    fn change(&self, req: Req, op_key: u64) -> Option<(EntryOp, Key, Key, i64)> {
+        let value_of = |key: Key| self.cells[key as usize].value;
+        let when = |allowed: bool, op: EntryOp, key: Key, value: i64| {
+            allowed.then_some((op, key, NO_KEY, value))
+        };
+        match req {
+            Req::Read { .. } => unreachable!("reads do not commit"),
+            Req::Write { key, value } => when(true, EntryOp::Set, key, value),
+            Req::Cas { key, expect, new } => when(value_of(key) == expect, EntryOp::Set, key, new),
+            Req::Credit { key, amount } => when(true, EntryOp::Add, key, amount),
+            Req::Debit { key, amount, checked } => {
+                when(!checked || value_of(key) >= amount, EntryOp::Add, key, -amount)
+            }
+            Req::Transfer { from, to, amount } => {
+                (value_of(from) >= amount).then_some((EntryOp::Transfer, from, to, amount))
+            }
+            Req::Reserve { key, qty, checked } => {
+                when(!checked || value_of(key) >= qty, EntryOp::Add, key, -qty)
+            }
+            Req::Release { key, qty, stock } => {
+                when(value_of(key) + qty <= stock, EntryOp::Add, key, qty)
+            }
+            Req::Advance { key, to, checked } => {
+                let legal = !checked || crate::scenario::workflow_legal(value_of(key), to);
+                when(legal, EntryOp::Set, key, to)
+            }
+            Req::Append { key } => {
+                when(self.list_has_room(key), EntryOp::Append, key, op_key as i64)
+            }
+        }
     }
 
     pub(super) fn append_entry(&mut self, e: Entry) {
