@@ -128,16 +128,16 @@ pub struct Outcome<M> {
 }
 
 impl<M> Outcome<M> {
-    fn of(r: &RunResult, headline: impl Fn(&RunResult) -> M) -> Self {
+    fn of(run: &RunResult, headline: impl Fn(&RunResult) -> M) -> Self {
         Outcome {
-            seed: r.seed,
-            trace_hash: r.trace_hash,
-            invariants: r
+            seed: run.seed,
+            trace_hash: run.trace_hash,
+            invariants: run
                 .invariants
                 .iter()
                 .map(|i| (i.id, i.status == Status::Violated, i.count))
                 .collect(),
-            metrics: headline(r),
+            metrics: headline(run),
         }
     }
 }

@@ -123,10 +123,10 @@ const KEY_METRICS: [(&str, &str, &str, Better); 22] = [
 ];
 
 /// The headline figures of a run, in a fixed order.
-pub fn key_metrics(r: &RunResult) -> Vec<KeyMetric> {
+pub fn key_metrics(run: &RunResult) -> Vec<KeyMetric> {
     KEY_METRICS
         .iter()
-        .zip(key_metric_values(r))
+        .zip(key_metric_values(run))
         .map(|(&(id, label, unit, better), value)| KeyMetric { id, label, unit, value, better })
         .collect()
 }

@@ -105,14 +105,14 @@ pub struct RunResult {
 const DIVERGENT_EXAMPLES_MAX: usize = 100;
 
 /// Compares every region's store at the end of the run, key by key.
-fn divergence(w: &World) -> (u64, Vec<serde_json::Value>) {
-    let wl = &w.s.workload;
+fn divergence(world: &World) -> (u64, Vec<serde_json::Value>) {
+    let wl = &world.s.workload;
     let mut count = 0;
     let mut examples = Vec::new();
-    for k in w.divergent_keys() {
+    for k in world.divergent_keys() {
         count += 1;
         if examples.len() < DIVERGENT_EXAMPLES_MAX {
-            let values: serde_json::Map<String, serde_json::Value> = w
+            let values: serde_json::Map<String, serde_json::Value> = world
                 .stores
                 .iter()
                 .map(|st| {
@@ -120,7 +120,7 @@ fn divergence(w: &World) -> (u64, Vec<serde_json::Value>) {
                         Some(l) => serde_json::json!(l),
                         None => st.cells[k as usize].value.into(),
                     };
-                    (w.s.region_name(st.region).to_string(), v)
+                    (world.s.region_name(st.region).to_string(), v)
                 })
                 .collect();
             let kind = wl.key_kind(k);

@@ -81,12 +81,12 @@ const EXAMPLES_MAX: usize = 100;
 const FINDINGS_DESCRIBED_MAX: usize = 4;
 
 impl AckedDurability {
-    pub fn new(s: &Scenario) -> Self {
+    pub fn new(scenario: &Scenario) -> Self {
         AckedDurability {
-            applies: s.design.topology != crate::scenario::Topology::ActiveActiveWrites,
+            applies: scenario.design.topology != crate::scenario::Topology::ActiveActiveWrites,
             pending: BTreeMap::new(),
             parked: BTreeMap::new(),
-            reconciles: s.design.runbook.iter().any(|st| st.kind == StepKind::Reconcile),
+            reconciles: scenario.design.runbook.iter().any(|st| st.kind == StepKind::Reconcile),
             lost: 0,
             money_lost: 0,
             recovered: 0,

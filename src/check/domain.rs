@@ -69,12 +69,12 @@ impl Domain {
         }
     }
 
-    pub fn new(s: &Scenario) -> Self {
-        let w = &s.workload;
+    pub fn new(scenario: &Scenario) -> Self {
+        let workload = &scenario.workload;
         Domain {
-            account_base: w.account_base(),
-            accounts: w.accounts,
-            initial_total: w.initial_balance * i64::from(w.accounts),
+            account_base: workload.account_base(),
+            accounts: workload.accounts,
+            initial_total: workload.initial_balance * i64::from(workload.accounts),
             acked_net: 0,
             unknown_pos: 0,
             unknown_neg: 0,
@@ -322,9 +322,12 @@ mod tests {
     #[test]
     fn a_merge_that_overdraws_or_oversells_is_seen() {
         let s = crate::scenario::load("scenarios/stale-entity-checks.json").unwrap();
-        let wl = &s.workload;
-        assert!(wl.accounts > 0 && wl.item_base() < wl.permission_base(), "accounts and items");
-        let (account, item, register) = (wl.account_base(), wl.item_base(), 0);
+        let workload = &s.workload;
+        assert!(
+            workload.accounts > 0 && workload.item_base() < workload.permission_base(),
+            "accounts and items"
+        );
+        let (account, item, register) = (workload.account_base(), workload.item_base(), 0);
         let mut h = Harness::new("scenarios/stale-entity-checks.json");
         let mut d = Domain::new(&s);
         let region = crate::scenario::RegionId(1);

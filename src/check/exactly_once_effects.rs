@@ -110,9 +110,9 @@ pub struct DuplicateEffect {
 const EXAMPLES_MAX: usize = 100;
 
 impl ExactlyOnceEffects {
-    pub fn new(s: &Scenario) -> Self {
-        let w = &s.workload;
-        let horizon = (w.timeout + w.backoff_max).times(u64::from(w.attempts));
+    pub fn new(scenario: &Scenario) -> Self {
+        let workload = &scenario.workload;
+        let horizon = (workload.timeout + workload.backoff_max).times(u64::from(workload.attempts));
         ExactlyOnceEffects {
             suspects: Vec::new(),
             first: BTreeMap::new(),
@@ -131,7 +131,7 @@ impl ExactlyOnceEffects {
             dead_lettered: 0,
             quarantined: 0,
             effect_examples: Vec::new(),
-            side_effects: s.design.stream.side_effects,
+            side_effects: scenario.design.stream.side_effects,
         }
     }
 }

@@ -109,14 +109,14 @@ pub struct Ledger {
 }
 
 impl Ledger {
-    pub fn new(s: &Scenario) -> Self {
-        let n = s.regions.len();
+    pub fn new(scenario: &Scenario) -> Self {
+        let regions = scenario.regions.len();
         Ledger {
-            follows_stores: s.design.topology != Topology::ActiveActiveWrites,
-            stores: n,
+            follows_stores: scenario.design.topology != Topology::ActiveActiveWrites,
+            stores: regions,
             cursor: 0,
             overrun: 0,
-            counts: vec![0; n],
+            counts: vec![0; regions],
             tracked: BTreeMap::new(),
             gone: BTreeMap::new(),
             gone_fifo: VecDeque::new(),

@@ -61,9 +61,9 @@ pub struct Linearizable {
 }
 
 impl Linearizable {
-    pub fn new(s: &Scenario) -> Self {
+    pub fn new(scenario: &Scenario) -> Self {
         Linearizable {
-            translate: RegisterHistory::new(s),
+            translate: RegisterHistory::new(scenario),
             h: History::new(),
             truncated: false,
             verdict: LinearizableVerdict::Linearizable,

@@ -291,11 +291,11 @@ pub fn entry_text(e: &crate::model::types::Entry) -> String {
 
 /// Describes the observations worth a place in a trail: faults and changes of who
 /// writes, who routes where, and what was thrown away.
-fn notable(obs: &Obs, at: SimTime, s: &Scenario) -> Option<Notable> {
-    let name = |r: RegionId| s.region_name(r).to_string();
+fn notable(obs: &Obs, at: SimTime, scenario: &Scenario) -> Option<Notable> {
+    let name = |r: RegionId| scenario.region_name(r).to_string();
     let (regions, text) = match obs {
         Obs::FaultStarted { index } | Obs::FaultEnded { index } => {
-            let f = &s.faults[*index];
+            let f = &scenario.faults[*index];
             if matches!(f.kind, FaultKind::OperatorPromote(_)) {
                 // The promotion it causes is notable on its own (EpochGranted).
                 return None;
@@ -303,7 +303,7 @@ fn notable(obs: &Obs, at: SimTime, s: &Scenario) -> Option<Notable> {
             let verb = if matches!(obs, Obs::FaultStarted { .. }) { "starts" } else { "heals" };
             (
                 f.kind.regions(),
-                format!("fault {} ({}) {verb}", f.kind.name(), describe_fault(&f.kind, s)),
+                format!("fault {} ({}) {verb}", f.kind.name(), describe_fault(&f.kind, scenario)),
             )
         }
         Obs::EpochGranted { epoch, region, fenced, by, detected_at } => {
@@ -370,10 +370,10 @@ fn notable(obs: &Obs, at: SimTime, s: &Scenario) -> Option<Notable> {
 }
 
 /// One line describing a fault, with region names.
-pub fn describe_fault(k: &FaultKind, s: &Scenario) -> String {
+pub fn describe_fault(k: &FaultKind, scenario: &Scenario) -> String {
     k.describe(&crate::fault::Names {
-        regions: &s.regions,
-        control_region: s.design.control_region,
+        regions: &scenario.regions,
+        control_region: scenario.design.control_region,
     })
 }
 

@@ -40,10 +40,10 @@ impl Recovery {
         }
     }
 
-    pub fn new(s: &Scenario) -> Self {
+    pub fn new(scenario: &Scenario) -> Self {
         Recovery {
-            rto_max: s.rto_max,
-            drill_end: SimTime::ZERO + s.duration,
+            rto_max: scenario.rto_max,
+            drill_end: SimTime::ZERO + scenario.duration,
             healed_at: None,
             windows: Vec::new(),
         }

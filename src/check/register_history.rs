@@ -52,9 +52,10 @@ pub struct RegisterHistory {
 }
 
 impl RegisterHistory {
-    pub fn new(s: &Scenario) -> Self {
+    pub fn new(scenario: &Scenario) -> Self {
         RegisterHistory {
-            strong_reads: s.workload.read_class[OpKind::RegisterRead.idx()] == ReadClass::Strong,
+            strong_reads: scenario.workload.read_class[OpKind::RegisterRead.idx()]
+                == ReadClass::Strong,
             pending: BTreeMap::new(),
         }
     }

@@ -19,8 +19,8 @@ pub struct SingleWriter {
 }
 
 impl SingleWriter {
-    pub fn new(s: &Scenario) -> Self {
-        SingleWriter { tenures: vec![None; s.regions.len()] }
+    pub fn new(scenario: &Scenario) -> Self {
+        SingleWriter { tenures: vec![None; scenario.regions.len()] }
     }
 }
 

@@ -94,14 +94,14 @@ pub struct MetricDef {
 
 /// Runs one seed: draws its schedule, simulates, records.
 pub fn run_seed(
-    s: &Scenario,
+    scenario: &Scenario,
     seed: u64,
     duration: Option<SimDuration>,
 ) -> (SeedRecord, Vec<MetricDef>) {
     // The schedule `sim::run` will draw for this seed, recorded for the report.
-    let schedule = match &s.swarm {
+    let schedule = match &scenario.swarm {
         Some(sw) => {
-            let mut d = s.clone();
+            let mut d = scenario.clone();
             if let Some(dur) = duration {
                 d.duration = dur;
             }
@@ -121,7 +121,7 @@ pub fn run_seed(
         error: Some(error),
     };
     let opts = RunOptions { seed: Some(seed), duration, ..Default::default() };
-    let r = match sim::run(s, &opts) {
+    let r = match sim::run(scenario, &opts) {
         Ok(r) => r,
         Err(e) => return (failed(e.to_string(), schedule), Vec::new()),
     };
@@ -157,8 +157,8 @@ pub fn run_seed(
 /// `promotion` (from failure detection until the first write under the new epoch),
 /// `recovery` (after an earlier fault healed, until goodput is back at 95% of offered
 /// load), or `steady`.
-pub fn coverage(r: &RunResult) -> Vec<FaultCoverage> {
-    let m = &r.metrics;
+pub fn coverage(run: &RunResult) -> Vec<FaultCoverage> {
+    let m = &run.metrics;
     let promo: Vec<(f64, f64)> = m
         .promotions
         .iter()
@@ -172,7 +172,7 @@ pub fn coverage(r: &RunResult) -> Vec<FaultCoverage> {
     let goodput = m.load.goodput_per_s.seconds();
     let at = |v: &[(f64, f64)], t: f64| v.iter().find(|p| p.0 == t).map_or(0.0, |p| p.1);
     let mut recovery: Vec<(f64, f64)> = Vec::new();
-    for f in &r.scenario.faults {
+    for f in &run.scenario.faults {
         let Some(u) = f.until else { continue };
         let u = u.as_secs_f64();
         let back = offered
@@ -183,7 +183,7 @@ pub fn coverage(r: &RunResult) -> Vec<FaultCoverage> {
         recovery.push((u, back));
     }
     let inside = |w: &[(f64, f64)], t: f64| w.iter().any(|(a, b)| *a <= t && t < *b);
-    r.scenario
+    run.scenario
         .faults
         .iter()
         .map(|f| {
@@ -195,8 +195,10 @@ pub fn coverage(r: &RunResult) -> Vec<FaultCoverage> {
             } else {
                 CoveragePhase::Steady
             };
-            let region =
-                f.kind.region().map_or("-".to_string(), |x| r.scenario.region_name(x).to_string());
+            let region = f
+                .kind
+                .region()
+                .map_or("-".to_string(), |x| run.scenario.region_name(x).to_string());
             FaultCoverage { kind: f.kind.name().to_string(), region, phase }
         })
         .collect()
@@ -205,7 +207,7 @@ pub fn coverage(r: &RunResult) -> Vec<FaultCoverage> {
 /// Runs `seeds` on `jobs` threads; records come back sorted by seed. `tick` is called
 /// once per finished seed with whether it met its expectations.
 pub fn sweep(
-    s: &Scenario,
+    scenario: &Scenario,
     seeds: &[u64],
     duration: Option<SimDuration>,
     jobs: usize,
@@ -220,7 +222,7 @@ pub fn sweep(
                 if super::interrupted() {
                     return None;
                 }
-                let r = run_seed(s, seed, duration);
+                let r = run_seed(scenario, seed, duration);
                 tick(r.0.met && r.0.error.is_none());
                 Some(r)
             })

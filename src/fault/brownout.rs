@@ -30,17 +30,17 @@ impl Kind for RegionBrownout {
         &["region", "latency_factor", "capacity_factor", "error_rate", "ramp_s", "for_s"];
     const WINDOW: Window = Window::Required;
 
-    fn validate(f: &FaultFile, cx: &Context) -> Checked<Self> {
-        let region = cx.region(f)?;
+    fn validate(fault: &FaultFile, cx: &Context) -> Checked<Self> {
+        let region = cx.region(fault)?;
         let path = cx.path;
-        let latency_factor = f.latency_factor.unwrap_or(1.0);
+        let latency_factor = fault.latency_factor.unwrap_or(1.0);
         if !latency_factor.is_finite() || !(1.0..=10_000.0).contains(&latency_factor) {
             return err(
                 format!("{path}.latency_factor"),
                 format!("service gets 1 to 10000 times slower, got {}", num(latency_factor)),
             );
         }
-        let capacity_factor = f.capacity_factor.unwrap_or(1.0);
+        let capacity_factor = fault.capacity_factor.unwrap_or(1.0);
         if !capacity_factor.is_finite() || !(0.0..=1.0).contains(&capacity_factor) {
             return err(
                 format!("{path}.capacity_factor"),
@@ -50,7 +50,7 @@ impl Kind for RegionBrownout {
                 ),
             );
         }
-        let error_rate = f.error_rate.unwrap_or(0.0);
+        let error_rate = fault.error_rate.unwrap_or(0.0);
         if !error_rate.is_finite() || !(0.0..=1.0).contains(&error_rate) {
             return err(
                 format!("{path}.error_rate"),
@@ -63,7 +63,7 @@ impl Kind for RegionBrownout {
                 "a brownout needs latency_factor above 1, capacity_factor below 1, or error_rate above 0",
             );
         }
-        let ramp = match f.ramp_s {
+        let ramp = match fault.ramp_s {
             Some(s) => field::nonneg_ms(&format!("{path}.ramp_s"), s * 1e3)?,
             None => SimDuration::ZERO,
         };

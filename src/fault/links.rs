@@ -66,8 +66,8 @@ impl Kind for Partition {
     const CUTS_LINKS: bool = true;
     const LOSES_REGION: bool = true;
 
-    fn validate(f: &FaultFile, cx: &Context) -> Checked<Self> {
-        Ok(Partition { links: Links::validate(f, cx)? })
+    fn validate(fault: &FaultFile, cx: &Context) -> Checked<Self> {
+        Ok(Partition { links: Links::validate(fault, cx)? })
     }
     fn describe(&self, names: &Names) -> String {
         self.links.describe(names, if self.links.one_way { "-/->" } else { "<-/->" })

@@ -66,8 +66,8 @@ impl Kind for PoisonCustomer {
     const WINDOW: Window = Window::Required;
     const TARGETS_REGION: bool = false;
 
-    fn validate(f: &FaultFile, _cx: &Context) -> Checked<Self> {
-        Ok(PoisonCustomer { customer: f.customer.unwrap_or(0) })
+    fn validate(fault: &FaultFile, _cx: &Context) -> Checked<Self> {
+        Ok(PoisonCustomer { customer: fault.customer.unwrap_or(0) })
     }
     fn describe(&self, _names: &Names) -> String {
         format!("customer {}'s requests crash their server", self.customer)

@@ -170,9 +170,9 @@ macro_rules! kinds {
         }
 
         impl FaultKind {
-            fn validate_as(f: &FaultFile, cx: &Context) -> Checked<FaultKind> {
-                match f.kind {
-                    $(<$ty as Kind>::FILE => Ok(FaultKind::$variant(<$ty>::validate(f, cx)?)),)*
+            fn validate_as(fault: &FaultFile, cx: &Context) -> Checked<FaultKind> {
+                match fault.kind {
+                    $(<$ty as Kind>::FILE => Ok(FaultKind::$variant(<$ty>::validate(fault, cx)?)),)*
                 }
             }
             pub fn describe(&self, names: &Names) -> String {
@@ -287,13 +287,13 @@ pub fn kind_name(k: FaultKindFile) -> &'static str {
 
 /// Validates one fault of a run lasting `duration`: when it starts and ends, which
 /// fields its kind takes, and then the kind's own fields.
-pub fn validate(f: &FaultFile, cx: &Context, duration: SimDuration) -> Checked<Fault> {
+pub fn validate(fault: &FaultFile, cx: &Context, duration: SimDuration) -> Checked<Fault> {
     let path = cx.path;
-    let at = start(path, f.at_s, duration)?;
-    let traits = traits_of(f.kind);
-    only_fields(path, f, traits.fields)?;
-    let until = window(path, f, at, duration, traits.window)?;
-    let kind = FaultKind::validate_as(f, cx)?;
+    let at = start(path, fault.at_s, duration)?;
+    let traits = traits_of(fault.kind);
+    only_fields(path, fault, traits.fields)?;
+    let until = window(path, fault, at, duration, traits.window)?;
+    let kind = FaultKind::validate_as(fault, cx)?;
     Ok(Fault { at, until, kind })
 }
 

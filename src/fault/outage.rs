@@ -18,8 +18,8 @@ impl Kind for RegionOutage {
     const WINDOW: Window = Window::Required;
     const LOSES_REGION: bool = true;
 
-    fn validate(f: &FaultFile, cx: &Context) -> Checked<Self> {
-        Ok(RegionOutage { region: cx.region(f)? })
+    fn validate(fault: &FaultFile, cx: &Context) -> Checked<Self> {
+        Ok(RegionOutage { region: cx.region(fault)? })
     }
     fn describe(&self, names: &Names) -> String {
         names.region(self.region).to_string()

@@ -18,15 +18,15 @@ impl Kind for OperatorPromote {
     const FIELDS: &'static [&'static str] = &["region", "fenced"];
     const WINDOW: Window = Window::None;
 
-    fn validate(f: &FaultFile, cx: &Context) -> Checked<Self> {
-        let region = cx.region(f)?;
+    fn validate(fault: &FaultFile, cx: &Context) -> Checked<Self> {
+        let region = cx.region(fault)?;
         if cx.regions[region.idx()].role == Role::ReadReplica {
             return err(
                 format!("{}.region", cx.path),
                 "a read-replica cannot be promoted; name a standby (or the primary)",
             );
         }
-        Ok(OperatorPromote { region, fenced: f.fenced.unwrap_or(cx.fencing) })
+        Ok(OperatorPromote { region, fenced: fault.fenced.unwrap_or(cx.fencing) })
     }
     fn describe(&self, names: &Names) -> String {
         let how = if self.fenced { "fenced" } else { "unfenced" };

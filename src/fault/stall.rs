@@ -18,15 +18,15 @@ impl Kind for ReplicationStall {
     const FIELDS: &'static [&'static str] = &["region", "apply_factor", "for_s"];
     const WINDOW: Window = Window::Required;
 
-    fn validate(f: &FaultFile, cx: &Context) -> Checked<Self> {
-        let region = cx.region(f)?;
+    fn validate(fault: &FaultFile, cx: &Context) -> Checked<Self> {
+        let region = cx.region(fault)?;
         if cx.regions[region.idx()].role == Role::Primary {
             return err(
                 format!("{}.region", cx.path),
                 "a replication stall targets a replica region, not the primary",
             );
         }
-        let apply_factor = f.apply_factor.unwrap_or(0.0);
+        let apply_factor = fault.apply_factor.unwrap_or(0.0);
         if !apply_factor.is_finite() || !(0.0..=1.0).contains(&apply_factor) {
             return err(
                 format!("{}.apply_factor", cx.path),

@@ -19,8 +19,8 @@ impl Kind for WorkerCrash {
     const FIELDS: &'static [&'static str] = &["region", "for_s"];
     const WINDOW: Window = Window::Required;
 
-    fn validate(f: &FaultFile, cx: &Context) -> Checked<Self> {
-        Ok(WorkerCrash { region: cx.region(f)? })
+    fn validate(fault: &FaultFile, cx: &Context) -> Checked<Self> {
+        Ok(WorkerCrash { region: cx.region(fault)? })
     }
     fn describe(&self, names: &Names) -> String {
         format!("{}'s workers", names.region(self.region))
@@ -45,11 +45,11 @@ impl Kind for QueueReplay {
     const FIELDS: &'static [&'static str] = &["region", "events", "to_s"];
     const WINDOW: Window = Window::None;
 
-    fn validate(f: &FaultFile, cx: &Context) -> Checked<Self> {
+    fn validate(fault: &FaultFile, cx: &Context) -> Checked<Self> {
         let path = cx.path;
-        let region = cx.region(f)?;
-        let to = match f.to_s {
-            Some(t) if t.is_finite() && t >= 0.0 && t <= f.at_s => {
+        let region = cx.region(fault)?;
+        let to = match fault.to_s {
+            Some(t) if t.is_finite() && t >= 0.0 && t <= fault.at_s => {
                 Some(SimTime::ZERO + SimDuration::from_secs_f64(t))
             }
             Some(t) => {
@@ -57,14 +57,14 @@ impl Kind for QueueReplay {
                     format!("{path}.to_s"),
                     format!(
                         "a replay goes back to a time between 0 and its at_s ({}), got {}",
-                        num(f.at_s),
+                        num(fault.at_s),
                         num(t)
                     ),
                 )
             }
             None => None,
         };
-        match (f.events, to) {
+        match (fault.events, to) {
             (Some(0), _) => return err(format!("{path}.events"), "must be at least 1"),
             (Some(_), Some(_)) | (None, None) => return err(
                 path.to_string(),
@@ -72,7 +72,7 @@ impl Kind for QueueReplay {
             ),
             _ => {}
         }
-        Ok(QueueReplay { region, events: f.events, to })
+        Ok(QueueReplay { region, events: fault.events, to })
     }
     fn describe(&self, names: &Names) -> String {
         let region = names.region(self.region);
@@ -143,8 +143,8 @@ impl Kind for PoisonMessage {
     const FIELDS: &'static [&'static str] = &["region", "for_s"];
     const WINDOW: Window = Window::Required;
 
-    fn validate(f: &FaultFile, cx: &Context) -> Checked<Self> {
-        Ok(PoisonMessage { region: cx.region(f)? })
+    fn validate(fault: &FaultFile, cx: &Context) -> Checked<Self> {
+        Ok(PoisonMessage { region: cx.region(fault)? })
     }
     fn describe(&self, names: &Names) -> String {
         format!("the next event {}'s workers take fails", names.region(self.region))

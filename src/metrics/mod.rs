@@ -155,19 +155,20 @@ fn window_hist() -> Histogram<u64> {
 }
 
 /// `(p50, p99)` in ms of a window, if it saw anything.
-fn window_quantiles(h: &Histogram<u64>) -> Option<(f64, f64)> {
-    (!h.is_empty())
-        .then(|| (h.value_at_quantile(0.5) as f64 / 1e3, h.value_at_quantile(0.99) as f64 / 1e3))
+fn window_quantiles(hist: &Histogram<u64>) -> Option<(f64, f64)> {
+    (!hist.is_empty()).then(|| {
+        (hist.value_at_quantile(0.5) as f64 / 1e3, hist.value_at_quantile(0.99) as f64 / 1e3)
+    })
 }
 
 /// Runbook steps recorded per run; a run promoting more often keeps the first ones.
 const RUNBOOK_STEPS_MAX: usize = 256;
 
 impl Metrics {
-    pub fn new(s: &Scenario) -> Self {
-        let n = s.regions.len();
+    pub fn new(scenario: &Scenario) -> Self {
+        let n = scenario.regions.len();
         Metrics {
-            regions: s.regions.iter().map(|r| r.name.clone()).collect(),
+            regions: scenario.regions.iter().map(|r| r.name.clone()).collect(),
             counts: vec![[Counts::default(); OpKind::COUNT]; n],
             latency: (0..n).map(|_| hist()).collect(),
             latency_all: hist(),
@@ -182,17 +183,20 @@ impl Metrics {
             goodput: Series::counts(1_000_000),
             attempts_series: Series::counts(1_000_000),
             queue_depth: (0..n).map(|_| Series::new(100_000)).collect(),
-            by_customer: vec![(0, 0); s.workload.customers as usize],
-            by_cell: vec![(0, 0); n * s.design.capacity.as_ref().map_or(0, |c| c.cells as usize)],
+            by_customer: vec![(0, 0); scenario.workload.customers as usize],
+            by_cell: vec![
+                (0, 0);
+                n * scenario.design.capacity.as_ref().map_or(0, |c| c.cells as usize)
+            ],
             cell_crashed: vec![
                 false;
-                n * s.design.capacity.as_ref().map_or(0, |c| c.cells as usize)
+                n * scenario.design.capacity.as_ref().map_or(0, |c| c.cells as usize)
             ],
             brownout_started: None,
             detected: None,
             breakers: Vec::new(),
             breaker_transitions: 0,
-            cells_per_region: s.design.capacity.as_ref().map_or(0, |c| c.cells as usize),
+            cells_per_region: scenario.design.capacity.as_ref().map_or(0, |c| c.cells as usize),
             queue_oldest_ms: (0..n).map(|_| Series::new(100_000)).collect(),
             superseded: 0,
             merged: 0,
@@ -211,7 +215,7 @@ impl Metrics {
                         from: SimTime(0),
                         until: None,
                         epoch: 1,
-                        region: s.primary().idx(),
+                        region: scenario.primary().idx(),
                     }]
                 })
                 .collect(),
@@ -245,22 +249,22 @@ impl Metrics {
         s
     }
 
-    pub fn observe(&mut self, obs: &Obs, w: &World) {
+    pub fn observe(&mut self, obs: &Obs, world: &World) {
         // The final reads check the end state; they are not load.
-        if matches!(w.phase, crate::model::Phase::FinalReads { .. } | crate::model::Phase::Done)
+        if matches!(world.phase, crate::model::Phase::FinalReads { .. } | crate::model::Phase::Done)
             && matches!(obs, Obs::Invoke { .. } | Obs::Complete { .. } | Obs::Attempt { .. })
         {
             return;
         }
-        self.guard(obs, w);
+        self.guard(obs, world);
         match obs {
             Obs::Invoke { .. } => {
                 self.ops += 1;
-                self.offered.push(w.now, 1.0);
+                self.offered.push(world.now, 1.0);
             }
             Obs::Attempt { .. } => {
                 self.attempts += 1;
-                self.attempts_series.push(w.now, 1.0);
+                self.attempts_series.push(world.now, 1.0);
             }
             Obs::Served { region, cell, ok, crashed, .. } => {
                 let i = region.idx() * self.cells_per_region + *cell as usize;
@@ -282,35 +286,35 @@ impl Metrics {
                 }
                 let c = &mut self.counts[region.idx()][kind.idx()];
                 if *ok {
-                    self.goodput.push(w.now, 1.0);
+                    self.goodput.push(world.now, 1.0);
                     c.ok += 1;
-                    let lat = w.now.since(*invoked_at).as_us().max(1);
+                    let lat = world.now.since(*invoked_at).as_us().max(1);
                     let _ = self.latency[region.idx()].record(lat);
                     let _ = self.latency_all.record(lat);
-                    self.ok_per_s[region.idx()].push(w.now, 1.0);
-                    self.window_latency(region.idx(), w.now, lat);
+                    self.ok_per_s[region.idx()].push(world.now, 1.0);
+                    self.window_latency(region.idx(), world.now, lat);
                 } else {
                     c.failed += 1;
-                    self.err_per_s[region.idx()].push(w.now, 1.0);
+                    self.err_per_s[region.idx()].push(world.now, 1.0);
                 }
                 if let Some(v) = version {
-                    self.last_write_ack = Some(w.now);
+                    self.last_write_ack = Some(world.now);
                     for p in &mut self.promotions {
                         if p.rto_us.is_none() && v.epoch >= p.epoch {
                             let from = p.last_write_before.unwrap_or(p.at);
-                            p.rto_us = Some(w.now.since(from).as_us());
+                            p.rto_us = Some(world.now.since(from).as_us());
                         }
                     }
                 }
             }
             Obs::RunbookStep { step, start: true } if self.runbook.len() < RUNBOOK_STEPS_MAX => {
-                self.runbook.push((step.name(), w.now, None));
+                self.runbook.push((step.name(), world.now, None));
             }
             Obs::RunbookStep { step, start: false } => {
                 if let Some(r) =
                     self.runbook.iter_mut().rev().find(|r| r.0 == step.name() && r.2.is_none())
                 {
-                    r.2 = Some(w.now);
+                    r.2 = Some(world.now);
                 }
             }
             Obs::Superseded { .. } => self.superseded += 1,
@@ -322,20 +326,24 @@ impl Metrics {
                     as usize;
                 self.by_customer[cust].1 += 1;
                 self.counts[region.idx()][kind.idx()].unknown += 1;
-                self.err_per_s[region.idx()].push(w.now, 1.0);
+                self.err_per_s[region.idx()].push(world.now, 1.0);
             }
             Obs::RoleChange { region, primary, epoch } => {
                 let r = region.idx();
-                band_switch(&mut self.ownership[r], w.now, primary.then_some((*epoch, r)));
+                band_switch(&mut self.ownership[r], world.now, primary.then_some((*epoch, r)));
             }
             Obs::RoutingChanged { region, writer, epoch } => {
-                band_switch(&mut self.routing[region.idx()], w.now, Some((*epoch, writer.idx())));
+                band_switch(
+                    &mut self.routing[region.idx()],
+                    world.now,
+                    Some((*epoch, writer.idx())),
+                );
             }
             Obs::EpochGranted { epoch, region, by, detected_at, .. } => {
                 self.promotions.push(PromotionTrack {
                     epoch: *epoch,
-                    at: w.now,
-                    region: w.s.region_name(*region).to_string(),
+                    at: world.now,
+                    region: world.s.region_name(*region).to_string(),
                     by: *by,
                     detected_at: *detected_at,
                     last_write_before: self.last_write_ack,
@@ -348,21 +356,21 @@ impl Metrics {
 
     /// When the drill's latest brownout began, and how long until a client region's
     /// detector first marked the region degraded.
-    fn guard(&mut self, obs: &Obs, w: &World) {
+    fn guard(&mut self, obs: &Obs, world: &World) {
         match obs {
             Obs::FaultStarted { index } => {
                 if matches!(
-                    w.s.faults[*index].kind,
+                    world.s.faults[*index].kind,
                     crate::scenario::FaultKind::RegionBrownout { .. }
                 ) {
-                    self.brownout_started = Some(w.now);
+                    self.brownout_started = Some(world.now);
                     self.detected = None;
                 }
             }
             Obs::Guard { region, target, guard, state } => {
                 if *guard == "detector" && *state == "degraded" && self.detected.is_none() {
                     if let Some(b) = self.brownout_started {
-                        self.detected = Some(w.now.since(b));
+                        self.detected = Some(world.now.since(b));
                     }
                 }
                 if *guard == "breaker" {
@@ -371,7 +379,11 @@ impl Metrics {
                         "half-open" => 1.0,
                         _ => 0.0,
                     };
-                    let key = format!("{}->{}", w.s.region_name(*region), w.s.region_name(*target));
+                    let key = format!(
+                        "{}->{}",
+                        world.s.region_name(*region),
+                        world.s.region_name(*target)
+                    );
                     let series = match self.breakers.iter_mut().find(|(k, _)| *k == key) {
                         Some((_, s)) => s,
                         None => {
@@ -379,7 +391,7 @@ impl Metrics {
                             &mut self.breakers.last_mut().expect("just pushed").1
                         }
                     };
-                    series.push(w.now, level);
+                    series.push(world.now, level);
                     self.breaker_transitions += 1;
                 }
             }
@@ -411,24 +423,24 @@ impl Metrics {
             .count()
     }
 
-    pub fn sample(&mut self, w: &World) {
+    pub fn sample(&mut self, world: &World) {
         if !self.roles_seen {
             self.roles_seen = true;
-            for (r, st) in w.stores.iter().enumerate() {
+            for (r, st) in world.stores.iter().enumerate() {
                 if st.primary && self.ownership[r].is_empty() {
                     band_switch(&mut self.ownership[r], SimTime(0), Some((st.epoch, r)));
                 }
             }
         }
-        for r in w.s.region_ids() {
-            let lag = w.true_lag_us(r);
-            self.lag[r.idx()].push(w.now, lag as f64 / 1e3);
+        for r in world.s.region_ids() {
+            let lag = world.true_lag_us(r);
+            self.lag[r.idx()].push(world.now, lag as f64 / 1e3);
             let _ = self.lag_hist[r.idx()].record(lag.max(1));
-            self.log_entries_peak = self.log_entries_peak.max(w.stores[r.idx()].log_len());
-            if let Some(tier) = w.regions.tiers.get(r.idx()) {
-                let (depth, oldest) = tier.depth(w.now);
-                self.queue_depth[r.idx()].push(w.now, depth as f64);
-                self.queue_oldest_ms[r.idx()].push(w.now, oldest.as_ms_f64());
+            self.log_entries_peak = self.log_entries_peak.max(world.stores[r.idx()].log_len());
+            if let Some(tier) = world.regions.tiers.get(r.idx()) {
+                let (depth, oldest) = tier.depth(world.now);
+                self.queue_depth[r.idx()].push(world.now, depth as f64);
+                self.queue_oldest_ms[r.idx()].push(world.now, oldest.as_ms_f64());
             }
         }
     }

@@ -15,20 +15,20 @@ use hdrhistogram::Histogram;
 use std::collections::BTreeMap;
 
 /// A quantile in ms, 0 when the histogram saw nothing.
-fn quantile_ms(h: &Histogram<u64>, q: f64) -> f64 {
-    if h.is_empty() {
+fn quantile_ms(hist: &Histogram<u64>, q: f64) -> f64 {
+    if hist.is_empty() {
         0.0
     } else {
-        h.value_at_quantile(q) as f64 / 1e3
+        hist.value_at_quantile(q) as f64 / 1e3
     }
 }
 
-fn quantiles(h: &Histogram<u64>) -> LatencyQuantiles {
+fn quantiles(hist: &Histogram<u64>) -> LatencyQuantiles {
     LatencyQuantiles {
-        p50_ms: quantile_ms(h, 0.5),
-        p99_ms: quantile_ms(h, 0.99),
-        p999_ms: quantile_ms(h, 0.999),
-        count: h.len(),
+        p50_ms: quantile_ms(hist, 0.5),
+        p99_ms: quantile_ms(hist, 0.99),
+        p999_ms: quantile_ms(hist, 0.999),
+        count: hist.len(),
     }
 }
 

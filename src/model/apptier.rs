@@ -63,10 +63,10 @@ pub struct AppTier {
 }
 
 impl AppTier {
-    pub fn new(c: &Capacity) -> Self {
+    pub fn new(capacity: &Capacity) -> Self {
         AppTier {
-            cells: (0..c.cells).map(|_| CellQueue::default()).collect(),
-            tokens: c.rate_limit_per_s.unwrap_or(0.0),
+            cells: (0..capacity.cells).map(|_| CellQueue::default()).collect(),
+            tokens: capacity.rate_limit_per_s.unwrap_or(0.0),
             refilled: SimTime::ZERO,
             brownout: None,
             dropped: 0,
@@ -76,19 +76,19 @@ impl AppTier {
 
     /// Servers a cell has now: a brownout can take some away, and crashed ones are
     /// gone until they restart.
-    pub fn servers(&mut self, c: &Capacity, cell: usize, now: SimTime) -> u32 {
+    pub fn servers(&mut self, capacity: &Capacity, cell: usize, now: SimTime) -> u32 {
         let down = &mut self.cells[cell].down;
         while down.front().is_some_and(|t| *t <= now) {
             down.pop_front();
         }
         let f = self.brownout.map_or(1.0, |b| b.capacity(now));
-        ((f64::from(c.servers) * f).floor() as u32).saturating_sub(down.len() as u32)
+        ((f64::from(capacity.servers) * f).floor() as u32).saturating_sub(down.len() as u32)
     }
 
     /// The cells a customer may use: all (shared), one (cells), or its shuffle shard.
-    pub fn cells_of(&self, c: &Capacity, customer: u32) -> Vec<usize> {
+    pub fn cells_of(&self, capacity: &Capacity, customer: u32) -> Vec<usize> {
         let n = self.cells.len();
-        match c.isolation {
+        match capacity.isolation {
             Isolation::Shared => (0..n).collect(),
             Isolation::Cells => vec![customer as usize % n],
             Isolation::ShuffleShard { k } => shard(customer, n, k as usize),
@@ -97,12 +97,13 @@ impl AppTier {
 
     /// The cell a request goes to: among those its customer may use, the one with the
     /// most free servers, then the shortest queue.
-    pub fn cell_of(&mut self, c: &Capacity, m: &ReqMeta, now: SimTime) -> usize {
-        let options = self.cells_of(c, m.customer);
+    pub fn cell_of(&mut self, capacity: &Capacity, meta: &ReqMeta, now: SimTime) -> usize {
+        let options = self.cells_of(capacity, meta.customer);
         let mut best = options[0];
         let mut best_key = (i64::MIN, i64::MIN);
         for cell in options {
-            let free = i64::from(self.servers(c, cell, now)) - i64::from(self.cells[cell].busy);
+            let free =
+                i64::from(self.servers(capacity, cell, now)) - i64::from(self.cells[cell].busy);
             let key = (free.max(0), -(self.cells[cell].queue.len() as i64));
             if key > best_key {
                 best = cell;
@@ -136,8 +137,8 @@ impl AppTier {
 
     /// Queues a request, or returns it when the region's rate limit or the cell's queue
     /// is full.
-    pub fn admit(&mut self, c: &Capacity, job: Job, now: SimTime) -> Result<usize, Job> {
-        if let Some(rate) = c.rate_limit_per_s {
+    pub fn admit(&mut self, capacity: &Capacity, job: Job, now: SimTime) -> Result<usize, Job> {
+        if let Some(rate) = capacity.rate_limit_per_s {
             self.tokens = (self.tokens + rate * now.since(self.refilled).as_secs_f64()).min(rate);
             self.refilled = now;
             if self.tokens < 1.0 {
@@ -145,9 +146,9 @@ impl AppTier {
             }
             self.tokens -= 1.0;
         }
-        let cell = self.cell_of(c, &job.m, now);
+        let cell = self.cell_of(capacity, &job.m, now);
         let q = &mut self.cells[cell];
-        if q.queue.len() >= c.queue_max as usize {
+        if q.queue.len() >= capacity.queue_max as usize {
             return Err(job);
         }
         q.queue.push_back(job);
@@ -157,22 +158,22 @@ impl AppTier {
     /// Starts queued jobs on free servers; returns `(job, service time)` for each.
     pub fn start(
         &mut self,
-        c: &Capacity,
+        capacity: &Capacity,
         cell: usize,
         now: SimTime,
         rng: &mut ChaCha8Rng,
     ) -> Vec<(Job, SimDuration)> {
-        let servers = self.servers(c, cell, now);
+        let servers = self.servers(capacity, cell, now);
         let slow = self.brownout.map_or(1.0, |b| b.latency(now));
         let mut started = Vec::new();
         while self.cells[cell].busy < servers {
             let Some(job) = self.cells[cell].queue.pop_front() else { break };
-            if c.deadline_propagation && now > job.m.deadline {
+            if capacity.deadline_propagation && now > job.m.deadline {
                 self.dropped += 1;
                 continue;
             }
             self.cells[cell].busy += 1;
-            let base = draw(c.service[job.m.kind.idx()], rng);
+            let base = draw(capacity.service[job.m.kind.idx()], rng);
             started.push((job, SimDuration((base.as_us() as f64 * slow).round().max(1.0) as u64)));
         }
         started

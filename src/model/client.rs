@@ -116,15 +116,21 @@ impl Guards {
 }
 
 impl Router {
-    pub fn new(s: &Scenario, me: RegionId) -> Self {
-        let mut nearest: Vec<RegionId> = s.region_ids().collect();
-        nearest.sort_by_key(|r| (s.rtt_us[me.idx()][r.idx()], *r));
-        let guards = vec![Guards::default(); s.regions.len()];
-        Router { writer: s.primary(), epoch: 1, lag_us: vec![0; s.regions.len()], nearest, guards }
+    pub fn new(scenario: &Scenario, me: RegionId) -> Self {
+        let mut nearest: Vec<RegionId> = scenario.region_ids().collect();
+        nearest.sort_by_key(|r| (scenario.rtt_us[me.idx()][r.idx()], *r));
+        let guards = vec![Guards::default(); scenario.regions.len()];
+        Router {
+            writer: scenario.primary(),
+            epoch: 1,
+            lag_us: vec![0; scenario.regions.len()],
+            nearest,
+            guards,
+        }
     }
 
     /// Where an attempt of `op` goes.
-    pub fn route(&self, s: &Scenario, op: &Op) -> RegionId {
+    pub fn route(&self, scenario: &Scenario, op: &Op) -> RegionId {
         if let Some(r) = op.pinned {
             return r;
         }
@@ -132,7 +138,7 @@ impl Router {
         let ok = |r: &&RegionId| !self.guards[r.idx()].avoid();
         match op.req {
             Req::Read { class, .. } if !op.force_writer => match class {
-                ReadClass::Strong if s.design.strong_reads_local => self.nearest[0],
+                ReadClass::Strong if scenario.design.strong_reads_local => self.nearest[0],
                 ReadClass::Strong => self.writer,
                 ReadClass::Eventual | ReadClass::Session => {
                     *self.nearest.iter().find(ok).unwrap_or(&self.nearest[0])
@@ -159,29 +165,31 @@ pub fn customer_of(op_key: u64, customers: u32) -> u32 {
 }
 
 /// Draws the next operation of a client region.
-pub fn draw_op(s: &Scenario, rng: &mut ChaCha8Rng, region: RegionId, now: SimTime) -> Op {
-    let workload = &s.workload;
+pub fn draw_op(scenario: &Scenario, rng: &mut ChaCha8Rng, region: RegionId, now: SimTime) -> Op {
+    let workload = &scenario.workload;
     let x = rng.gen_range(0..1_000_000u32);
     let kind = workload.mix.iter().find(|(_, cum)| x < *cum).map_or(workload.mix[0].0, |(k, _)| *k);
-    let (req, delta) = draw_request(s, rng, kind);
+    let (req, delta) = draw_request(scenario, rng, kind);
     let session = rng.gen_range(0..workload.sessions);
     Op { session, ..Op::new(kind, region, req, delta, now) }
 }
 
 /// What an operation of `kind` asks, drawn from the workload's key ranges, and how much
 /// money it moves (credits positive, debits negative).
-fn draw_request(s: &Scenario, rng: &mut ChaCha8Rng, kind: OpKind) -> (Req, i64) {
-    let w = &s.workload;
-    let reg = |rng: &mut ChaCha8Rng| rng.gen_range(0..w.registers);
-    let acct = |rng: &mut ChaCha8Rng| w.registers + rng.gen_range(0..w.accounts);
-    let amount = |rng: &mut ChaCha8Rng| rng.gen_range(1..=w.amount_max);
-    let item = |rng: &mut ChaCha8Rng| w.item_base() + rng.gen_range(0..w.items);
-    let perm = |rng: &mut ChaCha8Rng| w.permission_base() + rng.gen_range(0..w.permissions);
-    let flow = |rng: &mut ChaCha8Rng| w.workflow_base() + rng.gen_range(0..w.workflows);
-    let list = |rng: &mut ChaCha8Rng| w.list_base() + rng.gen_range(0..w.lists);
+fn draw_request(scenario: &Scenario, rng: &mut ChaCha8Rng, kind: OpKind) -> (Req, i64) {
+    let workload = &scenario.workload;
+    let reg = |rng: &mut ChaCha8Rng| rng.gen_range(0..workload.registers);
+    let acct = |rng: &mut ChaCha8Rng| workload.registers + rng.gen_range(0..workload.accounts);
+    let amount = |rng: &mut ChaCha8Rng| rng.gen_range(1..=workload.amount_max);
+    let item = |rng: &mut ChaCha8Rng| workload.item_base() + rng.gen_range(0..workload.items);
+    let perm =
+        |rng: &mut ChaCha8Rng| workload.permission_base() + rng.gen_range(0..workload.permissions);
+    let flow =
+        |rng: &mut ChaCha8Rng| workload.workflow_base() + rng.gen_range(0..workload.workflows);
+    let list = |rng: &mut ChaCha8Rng| workload.list_base() + rng.gen_range(0..workload.lists);
     let read = |key: Key| Req::Read {
         key,
-        class: w.read_class[kind.idx()],
+        class: workload.read_class[kind.idx()],
         min_version: Version::default(),
     };
     let writer_checks = |check: DebitCheck| check == DebitCheck::Writer;
@@ -200,29 +208,31 @@ fn draw_request(s: &Scenario, rng: &mut ChaCha8Rng, kind: OpKind) -> (Req, i64) 
         }
         OpKind::AccountDebit => {
             let amount = amount(rng);
-            let checked = writer_checks(s.design.debit_check);
+            let checked = writer_checks(scenario.design.debit_check);
             return (Req::Debit { key: acct(rng), amount, checked }, -amount);
         }
         OpKind::AccountTransfer => {
             let from = acct(rng);
             let mut to = acct(rng);
             if to == from {
-                to = w.registers + (to - w.registers + 1) % w.accounts;
+                to = workload.registers + (to - workload.registers + 1) % workload.accounts;
             }
             Req::Transfer { from, to, amount: amount(rng) }
         }
         OpKind::InventoryReserve => {
-            let checked = writer_checks(s.design.reserve_check);
-            Req::Reserve { key: item(rng), qty: rng.gen_range(1..=w.qty_max), checked }
+            let checked = writer_checks(scenario.design.reserve_check);
+            Req::Reserve { key: item(rng), qty: rng.gen_range(1..=workload.qty_max), checked }
         }
-        OpKind::InventoryRelease => {
-            Req::Release { key: item(rng), qty: rng.gen_range(1..=w.qty_max), stock: w.stock }
-        }
+        OpKind::InventoryRelease => Req::Release {
+            key: item(rng),
+            qty: rng.gen_range(1..=workload.qty_max),
+            stock: workload.stock,
+        },
         OpKind::PermissionGrant => Req::Write { key: perm(rng), value: 1 },
         OpKind::PermissionRevoke => Req::Write { key: perm(rng), value: 0 },
         OpKind::PermissionCheck => read(perm(rng)),
         OpKind::WorkflowAdvance => {
-            let checked = writer_checks(s.design.transition_check);
+            let checked = writer_checks(scenario.design.transition_check);
             Req::Advance { key: flow(rng), to: rng.gen_range(1..WORKFLOW_STATES), checked }
         }
         OpKind::WorkflowRead => read(flow(rng)),
@@ -268,30 +278,31 @@ impl Op {
 /// The backoff before attempt `attempt` (2, 3, ...): exponential from the base, capped,
 /// then jittered as the design says. `previous` is the op's last backoff (decorrelated).
 pub fn backoff(
-    s: &Scenario,
+    scenario: &Scenario,
     attempt: u32,
     previous: SimDuration,
     rng: &mut ChaCha8Rng,
 ) -> SimDuration {
-    let w = &s.workload;
+    let workload = &scenario.workload;
     let exp = attempt.saturating_sub(2).min(30);
-    let d = w.backoff.as_us().saturating_mul(1u64 << exp).min(w.backoff_max.as_us());
-    let us = match w.jitter {
+    let d = workload.backoff.as_us().saturating_mul(1u64 << exp).min(workload.backoff_max.as_us());
+    let us = match workload.jitter {
         Jitter::None => d,
         Jitter::Full => rng.gen_range(0..=d),
         Jitter::Equal => d / 2 + rng.gen_range(0..=d - d / 2),
         Jitter::Decorrelated => {
-            let base = w.backoff.as_us();
+            let base = workload.backoff.as_us();
             let hi = previous.as_us().max(base).saturating_mul(3).max(base);
-            rng.gen_range(base..=hi).min(w.backoff_max.as_us())
+            rng.gen_range(base..=hi).min(workload.backoff_max.as_us())
         }
     };
     SimDuration(us)
 }
 
 /// Time to the next Poisson arrival of one client region, its rate times `surge`.
-pub fn interarrival(s: &Scenario, surge: f64, rng: &mut ChaCha8Rng) -> SimDuration {
-    let per_region = surge * s.workload.rate_per_s / s.workload.client_regions.len() as f64;
+pub fn interarrival(scenario: &Scenario, surge: f64, rng: &mut ChaCha8Rng) -> SimDuration {
+    let per_region =
+        surge * scenario.workload.rate_per_s / scenario.workload.client_regions.len() as f64;
     let u: f64 = rng.gen_range(f64::EPSILON..1.0);
     SimDuration::from_secs_f64(-u.ln() / per_region).max(SimDuration(1))
 }

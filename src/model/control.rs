@@ -50,18 +50,18 @@ pub struct RunbookRun {
 }
 
 impl Control {
-    pub fn new(s: &Scenario, initial_lease_expiry_local_us: i64) -> Self {
+    pub fn new(scenario: &Scenario, initial_lease_expiry_local_us: i64) -> Self {
         Control {
-            region: s.design.control_region,
-            writer: s.primary(),
+            region: scenario.design.control_region,
+            writer: scenario.primary(),
             epoch: 1,
-            last_heard: vec![SimTime::ZERO; s.regions.len()],
-            reports: vec![None; s.regions.len()],
-            roles: s.regions.iter().map(|r| r.role).collect(),
+            last_heard: vec![SimTime::ZERO; scenario.regions.len()],
+            reports: vec![None; scenario.regions.len()],
+            roles: scenario.regions.iter().map(|r| r.role).collect(),
             lease_expiry_local_us: initial_lease_expiry_local_us,
             pending: None,
             running: None,
-            published: (s.primary(), 1),
+            published: (scenario.primary(), 1),
             reconcile: false,
             detected_at: None,
         }
@@ -91,7 +91,7 @@ impl Control {
     pub fn on_lease_request(
         &mut self,
         local_us: i64,
-        d: &Design,
+        design: &Design,
         from: RegionId,
         epoch: u32,
         requested_local_us: i64,
@@ -101,7 +101,7 @@ impl Control {
         let promoting = self.pending.is_some() || self.running.is_some_and(|r| !r.declared);
         if current && !promoting {
             self.lease_expiry_local_us =
-                self.lease_expiry_local_us.max(local_us + d.lease.as_us() as i64);
+                self.lease_expiry_local_us.max(local_us + design.lease.as_us() as i64);
             out.send(
                 self.region,
                 from,
@@ -111,18 +111,25 @@ impl Control {
     }
 
     /// Failure detection and the promotion runbook; called on every control tick.
-    pub fn tick(&mut self, now: SimTime, local_us: i64, d: &Design, regions: usize, out: &mut Out) {
-        if d.automated_promotion
+    pub fn tick(
+        &mut self,
+        now: SimTime,
+        local_us: i64,
+        design: &Design,
+        regions: usize,
+        out: &mut Out,
+    ) {
+        if design.automated_promotion
             && self.pending.is_none()
             && self.running.is_none()
-            && now.since(self.last_heard[self.writer.idx()]) > d.detect_after
+            && now.since(self.last_heard[self.writer.idx()]) > design.detect_after
         {
-            if let Some(target) = self.least_lagged_standby(now, d) {
+            if let Some(target) = self.least_lagged_standby(now, design) {
                 self.detected_at = Some(now);
-                self.plan(local_us, d, target, d.fencing, false);
+                self.plan(local_us, design, target, design.fencing, false);
             }
         }
-        self.try_promote(now, local_us, d, regions, out);
+        self.try_promote(now, local_us, design, regions, out);
     }
 
     /// An operator asks for `target` to become the writer now.
@@ -131,7 +138,7 @@ impl Control {
         &mut self,
         now: SimTime,
         local_us: i64,
-        d: &Design,
+        design: &Design,
         target: RegionId,
         fenced: bool,
         regions: usize,
@@ -140,8 +147,8 @@ impl Control {
         if target == self.writer {
             return;
         }
-        self.plan(local_us, d, target, fenced, true);
-        self.try_promote(now, local_us, d, regions, out);
+        self.plan(local_us, design, target, fenced, true);
+        self.try_promote(now, local_us, design, regions, out);
     }
 
     /// Records a promotion to carry out; a fenced one waits until the last lease granted
@@ -149,26 +156,26 @@ impl Control {
     fn plan(
         &mut self,
         local_us: i64,
-        d: &Design,
+        design: &Design,
         target: RegionId,
         fenced: bool,
         by_operator: bool,
     ) {
         let not_before_local_us = if fenced {
-            self.lease_expiry_local_us + d.clock_uncertainty.as_us() as i64
+            self.lease_expiry_local_us + design.clock_uncertainty.as_us() as i64
         } else {
             local_us
         };
         self.pending = Some(PendingPromotion { target, not_before_local_us, fenced, by_operator });
     }
 
-    fn least_lagged_standby(&self, now: SimTime, d: &Design) -> Option<RegionId> {
+    fn least_lagged_standby(&self, now: SimTime, design: &Design) -> Option<RegionId> {
         let mut best: Option<(u64, RegionId)> = None;
         for (i, role) in self.roles.iter().enumerate() {
             let r = RegionId(i as u8);
             if r == self.writer
                 || *role != Role::Standby
-                || now.since(self.last_heard[i]) > d.detect_after
+                || now.since(self.last_heard[i]) > design.detect_after
             {
                 continue;
             }
@@ -184,7 +191,7 @@ impl Control {
         &mut self,
         now: SimTime,
         local_us: i64,
-        d: &Design,
+        design: &Design,
         regions: usize,
         out: &mut Out,
     ) {
@@ -194,19 +201,19 @@ impl Control {
         }
         self.pending = None;
         self.running = Some(RunbookRun { promotion: p, step: 0, declared: false });
-        self.run_steps(now, d, regions, out);
+        self.run_steps(now, design, regions, out);
     }
 
     /// Runs runbook steps from the current one until one takes time (then a timer brings
     /// the runbook back) or the runbook is done.
-    fn run_steps(&mut self, now: SimTime, d: &Design, regions: usize, out: &mut Out) {
+    fn run_steps(&mut self, now: SimTime, design: &Design, regions: usize, out: &mut Out) {
         while let Some(run) = self.running {
-            let Some(step) = d.runbook.get(run.step).copied() else {
+            let Some(step) = design.runbook.get(run.step).copied() else {
                 self.running = None;
                 return;
             };
             out.obs.push(Obs::RunbookStep { step: step.kind, start: true });
-            self.act(step.kind, run.promotion, d, regions, out);
+            self.act(step.kind, run.promotion, design, regions, out);
             if step.duration > SimDuration::ZERO {
                 out.timer(now + step.duration, super::Event::RunbookNext);
                 return;
@@ -217,20 +224,26 @@ impl Control {
     }
 
     /// The current step's time is up: it ends and the next one starts.
-    pub fn on_runbook_next(&mut self, now: SimTime, d: &Design, regions: usize, out: &mut Out) {
+    pub fn on_runbook_next(
+        &mut self,
+        now: SimTime,
+        design: &Design,
+        regions: usize,
+        out: &mut Out,
+    ) {
         let Some(run) = self.running else { return };
-        if let Some(step) = d.runbook.get(run.step) {
+        if let Some(step) = design.runbook.get(run.step) {
             out.obs.push(Obs::RunbookStep { step: step.kind, start: false });
         }
         self.running = Some(RunbookRun { step: run.step + 1, ..run });
-        self.run_steps(now, d, regions, out);
+        self.run_steps(now, design, regions, out);
     }
 
     fn act(
         &mut self,
         kind: StepKind,
-        p: PendingPromotion,
-        d: &Design,
+        pending: PendingPromotion,
+        design: &Design,
         regions: usize,
         out: &mut Out,
     ) {
@@ -246,21 +259,21 @@ impl Control {
                 if let Some(r) = self.running.as_mut() {
                     r.declared = true;
                 }
-                if !d.bugs.reuse_epoch {
+                if !design.bugs.reuse_epoch {
                     self.epoch += 1;
                 }
-                self.writer = p.target;
-                let detected_at = if p.by_operator { None } else { self.detected_at };
+                self.writer = pending.target;
+                let detected_at = if pending.by_operator { None } else { self.detected_at };
                 out.obs.push(Obs::EpochGranted {
                     epoch: self.epoch,
-                    region: p.target,
-                    fenced: p.fenced,
-                    by: if p.by_operator { Grantor::Operator } else { Grantor::ControlPlane },
+                    region: pending.target,
+                    fenced: pending.fenced,
+                    by: if pending.by_operator { Grantor::Operator } else { Grantor::ControlPlane },
                     detected_at,
                 });
                 out.send(
                     self.region,
-                    p.target,
+                    pending.target,
                     ControlMsg::Config {
                         writer: self.writer,
                         epoch: self.epoch,
@@ -272,7 +285,7 @@ impl Control {
                 let quarantine = kind == StepKind::QuarantineQueues;
                 out.send(
                     self.region,
-                    p.target,
+                    pending.target,
                     RunbookMsg::Queues { epoch: self.epoch, quarantine },
                 );
             }

@@ -158,8 +158,8 @@ impl World {
                 st.cells[k as usize].value = s.workload.initial_value(k);
             }
             st.retain_for_workers = s.design.stream.side_effects;
-            let wl = &s.workload;
-            st.with_lists(wl.list_base(), wl.lists, wl.list_length_max);
+            let workload = &s.workload;
+            st.with_lists(workload.list_base(), workload.lists, workload.list_length_max);
             st.grant_initial_lease(clocks[st.region.idx()].local(SimTime::ZERO), s.design.lease);
         }
         let control_local = clocks[s.design.control_region.idx()].local(SimTime::ZERO);
@@ -265,14 +265,14 @@ impl World {
             Event::Deliver { from, to, msg } => self.deliver(from, to, msg),
             Event::ReplFlush { region } => {
                 let local_us = self.local(region);
-                let st = &mut self.stores[region.idx()];
+                let store = &mut self.stores[region.idx()];
                 let cx = &mut replication::Cx {
                     s: &self.s,
                     now: self.now,
                     local_us,
                     out: &mut self.out,
                 };
-                self.replication.flush(st, cx);
+                self.replication.flush(store, cx);
             }
             Event::ApplyTick { region } => {
                 self.stores[region.idx()].apply_tick(self.now, &self.s.design, &mut self.out)
@@ -319,8 +319,8 @@ impl World {
                 // A control plane that is down finishes nothing; the runbook resumes
                 // from this step if the region comes back before it is needed again.
                 if self.control_running() {
-                    let n = self.s.regions.len();
-                    self.control.on_runbook_next(self.now, &self.s.design, n, &mut self.out);
+                    let regions = self.s.regions.len();
+                    self.control.on_runbook_next(self.now, &self.s.design, regions, &mut self.out);
                 }
             }
         }
@@ -396,7 +396,7 @@ mod tests {
         assert!(w.clients.ops.get(id).is_none(), "completed");
     }
 
-    fn op_key(w: &World, id: OpId) -> u64 {
-        w.clients.ops.get(id).map_or(0, |o| o.key)
+    fn op_key(world: &World, id: OpId) -> u64 {
+        world.clients.ops.get(id).map_or(0, |o| o.key)
     }
 }

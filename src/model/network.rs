@@ -27,22 +27,22 @@ pub struct Network {
 }
 
 impl Network {
-    pub fn new(s: &Scenario, rng: ChaCha8Rng) -> Self {
-        let n = s.regions.len();
-        let mut one_way_us = vec![0; n * n];
-        for a in 0..n {
-            for b in 0..n {
-                one_way_us[a * n + b] = s.rtt_us[a][b] / 2;
+    pub fn new(scenario: &Scenario, rng: ChaCha8Rng) -> Self {
+        let regions = scenario.regions.len();
+        let mut one_way_us = vec![0; regions * regions];
+        for a in 0..regions {
+            for b in 0..regions {
+                one_way_us[a * regions + b] = scenario.rtt_us[a][b] / 2;
             }
         }
         Network {
-            n,
+            n: regions,
             one_way_us,
-            cuts: vec![0; n * n],
-            slow: vec![1.0; n * n],
-            loss: vec![0.0; n * n],
-            last_delivery: vec![SimTime::ZERO; n * n],
-            jitter_mean_us: s.jitter_mean_us as f64,
+            cuts: vec![0; regions * regions],
+            slow: vec![1.0; regions * regions],
+            loss: vec![0.0; regions * regions],
+            last_delivery: vec![SimTime::ZERO; regions * regions],
+            jitter_mean_us: scenario.jitter_mean_us as f64,
             rng,
         }
     }

@@ -97,12 +97,12 @@ impl Workers {
     }
 
     /// Whether the pool has nothing left to do: every event its writer holds processed.
-    pub fn drained(&self, st: &Store) -> bool {
-        !st.primary
+    pub fn drained(&self, store: &Store) -> bool {
+        !store.primary
             || (self.active
                 && !self.paused
                 && self.awaiting.is_empty()
-                && self.pos >= st.applied_lsn)
+                && self.pos >= store.applied_lsn)
     }
 
     pub fn crash(&mut self) {
@@ -121,17 +121,17 @@ impl Workers {
         &mut self,
         epoch: u32,
         quarantine: bool,
-        st: &mut Store,
+        store: &mut Store,
         now: SimTime,
         local_us: i64,
-        d: &Design,
+        design: &Design,
         out: &mut Out,
     ) {
         self.released_epoch = self.released_epoch.max(epoch);
         if self.active && self.paused {
             self.paused = false;
             if quarantine {
-                self.quarantine_backlog(st, now, local_us, d, out);
+                self.quarantine_backlog(store, now, local_us, design, out);
             }
         } else {
             self.quarantine_on_activation = quarantine;
@@ -140,22 +140,24 @@ impl Workers {
 
     fn quarantine_backlog(
         &mut self,
-        st: &mut Store,
+        store: &mut Store,
         now: SimTime,
         local_us: i64,
-        d: &Design,
+        design: &Design,
         out: &mut Out,
     ) {
-        let skipped = st.events_between(self.pos + 1, st.applied_lsn, usize::MAX).len() as u64;
-        self.pos = st.applied_lsn;
+        let skipped =
+            store.events_between(self.pos + 1, store.applied_lsn, usize::MAX).len() as u64;
+        self.pos = store.applied_lsn;
         out.obs.push(Obs::Quarantined { region: self.region, events: skipped });
-        st.commit_internal(now, local_us, d, EntryOp::Offset, self.pos as i64, out);
+        store.commit_internal(now, local_us, design, EntryOp::Offset, self.pos as i64, out);
     }
 
     /// The poison fault starts: the next event this pool would process fails.
-    pub fn poison_next(&mut self, st: &Store) {
+    pub fn poison_next(&mut self, store: &Store) {
         self.poison_active = true;
-        self.poison = st.events_between(self.pos + 1, st.applied_lsn, 1).first().map(|e| (e.0, 0));
+        self.poison =
+            store.events_between(self.pos + 1, store.applied_lsn, 1).first().map(|e| (e.0, 0));
     }
 
     /// The poison fault heals: the message processes normally, and quarantined ones
@@ -170,17 +172,17 @@ impl Workers {
 
     /// Rewinds the consumer by `events` events, or to the first entry committed at or
     /// after `to`; it cannot go before the start of the log it still holds.
-    pub fn rewind(&mut self, st: &Store, events: Option<u64>, to: Option<SimTime>) {
-        let start = st.first_lsn().saturating_sub(1);
-        let all = st.events_between(start + 1, st.applied_lsn, usize::MAX);
+    pub fn rewind(&mut self, store: &Store, events: Option<u64>, to: Option<SimTime>) {
+        let start = store.first_lsn().saturating_sub(1);
+        let all = store.events_between(start + 1, store.applied_lsn, usize::MAX);
         let target = match (events, to) {
             (Some(n), _) => {
                 let before: Vec<&(u64, u64)> = all.iter().filter(|e| e.0 <= self.pos).collect();
                 let k = before.len().saturating_sub(n as usize);
                 before.get(k).map_or(start, |e| e.0 - 1)
             }
-            (None, Some(t)) => (start + 1..=st.applied_lsn)
-                .find(|l| st.commit_at(*l).is_some_and(|c| c >= t))
+            (None, Some(t)) => (start + 1..=store.applied_lsn)
+                .find(|l| store.commit_at(*l).is_some_and(|c| c >= t))
                 .map_or(self.pos, |l| l - 1),
             (None, None) => self.pos,
         };
@@ -196,12 +198,12 @@ impl Workers {
         provider: &mut Provider,
         now: SimTime,
         local_us: i64,
-        d: &Design,
+        design: &Design,
         tick: SimDuration,
         rng: &mut ChaCha8Rng,
         out: &mut Out,
     ) {
-        if !d.stream.side_effects || !self.up || !st.up {
+        if !design.stream.side_effects || !self.up || !st.up {
             return;
         }
         if !st.primary || !st.ready {
@@ -210,32 +212,32 @@ impl Workers {
         }
         // Workers write through the store (offsets, records): where a client write would
         // be refused (no lease, stopped by the runbook), they wait.
-        if !st.writable(local_us, d) {
+        if !st.writable(local_us, design) {
             return;
         }
         if !self.active || self.epoch != st.epoch {
-            self.activate(st, now, local_us, d, out);
+            self.activate(st, now, local_us, design, out);
         }
         if self.paused {
             return;
         }
         while let Some(&(mark, op_key)) = self.awaiting.front() {
-            if !st.replicated(mark, d) {
+            if !st.replicated(mark, design) {
                 break;
             }
             self.awaiting.pop_front();
             out.obs.push(Obs::Effect { region: self.region, op_key });
         }
-        self.budget =
-            (self.budget + d.stream.effects_per_s * tick.as_secs_f64()).min(d.stream.effects_per_s);
+        self.budget = (self.budget + design.stream.effects_per_s * tick.as_secs_f64())
+            .min(design.stream.effects_per_s);
         // Only events as replicated as an acknowledged write are consumed, so no effect
         // follows a write that a failover could still discard (in async mode, all are).
-        let hw = st.high_watermark(d);
+        let hw = st.high_watermark(design);
         let events = st.events_between(self.pos + 1, hw, self.budget.floor() as usize);
         let scanned_all = events.len() < self.budget.floor() as usize;
         for (lsn, op_key) in events {
             if self.awaiting.len() >= AWAITING_MAX
-                || !self.process(st, provider, lsn, op_key, now, local_us, d, rng, out)
+                || !self.process(st, provider, lsn, op_key, now, local_us, design, rng, out)
             {
                 return;
             }
@@ -246,7 +248,14 @@ impl Workers {
         }
     }
 
-    fn activate(&mut self, st: &mut Store, now: SimTime, local_us: i64, d: &Design, out: &mut Out) {
+    fn activate(
+        &mut self,
+        st: &mut Store,
+        now: SimTime,
+        local_us: i64,
+        design: &Design,
+        out: &mut Out,
+    ) {
         self.active = true;
         self.epoch = st.epoch;
         // A pool that takes over starts from the committed offset its store holds,
@@ -254,7 +263,7 @@ impl Workers {
         self.pos = st.consumer_offset;
         self.since_commit = 0;
         self.awaiting.clear();
-        let queue_step = d
+        let queue_step = design
             .runbook
             .iter()
             .any(|s| matches!(s.kind, StepKind::DrainQueues | StepKind::QuarantineQueues));
@@ -266,7 +275,7 @@ impl Workers {
         });
         if !self.paused && self.quarantine_on_activation {
             self.quarantine_on_activation = false;
-            self.quarantine_backlog(st, now, local_us, d, out);
+            self.quarantine_backlog(st, now, local_us, design, out);
         }
     }
 
@@ -274,19 +283,19 @@ impl Workers {
     #[allow(clippy::too_many_arguments)]
     fn process(
         &mut self,
-        st: &mut Store,
+        store: &mut Store,
         provider: &mut Provider,
         lsn: u64,
         op_key: u64,
         now: SimTime,
         local_us: i64,
-        d: &Design,
+        design: &Design,
         rng: &mut ChaCha8Rng,
         out: &mut Out,
     ) -> bool {
         if let Some((p, tries)) = self.poison {
             if p == lsn && self.poison_active {
-                match d.stream.poison {
+                match design.stream.poison {
                     PoisonPolicy::RetryForever => {
                         self.poison = Some((p, tries + 1));
                         return false;
@@ -305,7 +314,7 @@ impl Workers {
                     }
                 }
                 self.poison = None;
-                self.advance(st, lsn, now, local_us, d, out);
+                self.advance(store, lsn, now, local_us, design, out);
                 return true;
             }
         }
@@ -317,9 +326,9 @@ impl Workers {
             1
         };
         for _ in 0..deliveries {
-            self.deliver(st, provider, op_key, now, local_us, d, out);
+            self.deliver(store, provider, op_key, now, local_us, design, out);
         }
-        self.advance(st, lsn, now, local_us, d, out);
+        self.advance(store, lsn, now, local_us, design, out);
         true
     }
 
@@ -327,15 +336,15 @@ impl Workers {
     #[allow(clippy::too_many_arguments)]
     fn deliver(
         &mut self,
-        st: &mut Store,
+        store: &mut Store,
         provider: &mut Provider,
         op_key: u64,
         now: SimTime,
         local_us: i64,
-        d: &Design,
+        design: &Design,
         out: &mut Out,
     ) {
-        match d.stream.worker_record {
+        match design.stream.worker_record {
             WorkerRecord::None => {
                 out.obs.push(Obs::Effect { region: self.region, op_key });
                 return;
@@ -349,11 +358,11 @@ impl Workers {
             }
             WorkerRecord::Datastore => {}
         }
-        if st.records.get(EFFECT_RECORD_BIT | op_key).is_some() {
+        if store.records.get(EFFECT_RECORD_BIT | op_key).is_some() {
             return;
         }
-        let mark = st.commit_internal(now, local_us, d, EntryOp::Mark, op_key as i64, out);
-        if st.replicated(mark.lsn, d) {
+        let mark = store.commit_internal(now, local_us, design, EntryOp::Mark, op_key as i64, out);
+        if store.replicated(mark.lsn, design) {
             out.obs.push(Obs::Effect { region: self.region, op_key });
         } else {
             self.awaiting.push_back((mark.lsn, op_key));
@@ -362,18 +371,18 @@ impl Workers {
 
     fn advance(
         &mut self,
-        st: &mut Store,
+        store: &mut Store,
         lsn: u64,
         now: SimTime,
         local_us: i64,
-        d: &Design,
+        design: &Design,
         out: &mut Out,
     ) {
         self.pos = self.pos.max(lsn);
         self.since_commit += 1;
-        if self.since_commit >= d.stream.offset_commit_every {
+        if self.since_commit >= design.stream.offset_commit_every {
             self.since_commit = 0;
-            st.commit_internal(now, local_us, d, EntryOp::Offset, self.pos as i64, out);
+            store.commit_internal(now, local_us, design, EntryOp::Offset, self.pos as i64, out);
         }
     }
 }

@@ -48,12 +48,12 @@ fn best_of<K: PartialOrd + Copy>(keys: &[Option<K>], lower_is_better: bool) -> V
     keys.iter().enumerate().filter(|(_, k)| **k == Some(best)).map(|(i, _)| i).collect()
 }
 
-pub fn invariant_rows(c: &Comparison) -> Vec<InvariantRow> {
-    let ids: Vec<&'static str> = c.outcomes[0][0].invariants.iter().map(|i| i.0).collect();
+pub fn invariant_rows(comparison: &Comparison) -> Vec<InvariantRow> {
+    let ids: Vec<&'static str> = comparison.outcomes[0][0].invariants.iter().map(|i| i.0).collect();
     ids.into_iter()
         .enumerate()
         .map(|(k, id)| {
-            let per_design: Vec<(usize, u64)> = c
+            let per_design: Vec<(usize, u64)> = comparison
                 .outcomes
                 .iter()
                 .map(|runs| {
@@ -69,13 +69,13 @@ pub fn invariant_rows(c: &Comparison) -> Vec<InvariantRow> {
         .collect()
 }
 
-pub fn metric_rows(c: &Comparison) -> Vec<MetricRow> {
-    let template = &c.outcomes[0][0].metrics;
+pub fn metric_rows(comparison: &Comparison) -> Vec<MetricRow> {
+    let template = &comparison.outcomes[0][0].metrics;
     template
         .iter()
         .enumerate()
         .map(|(k, m)| {
-            let per_design: Vec<Option<Dist>> = c
+            let per_design: Vec<Option<Dist>> = comparison
                 .outcomes
                 .iter()
                 .map(|runs| {
@@ -94,79 +94,79 @@ pub fn metric_rows(c: &Comparison) -> Vec<MetricRow> {
         .collect()
 }
 
-fn invariant_cell(c: &Comparison, (seeds, count): (usize, u64)) -> String {
-    if c.seeds.len() == 1 {
+fn invariant_cell(comparison: &Comparison, (seeds, count): (usize, u64)) -> String {
+    if comparison.seeds.len() == 1 {
         if seeds > 0 {
             format!("VIOLATED ({count})")
         } else {
             "held".to_string()
         }
     } else {
-        format!("{seeds}/{} seeds", c.seeds.len())
+        format!("{seeds}/{} seeds", comparison.seeds.len())
     }
 }
 
-fn metric_cell(c: &Comparison, m: &KeyMetric, d: Option<Dist>) -> String {
+fn metric_cell(comparison: &Comparison, metric: &KeyMetric, d: Option<Dist>) -> String {
     match d {
         None => "–".to_string(),
-        Some(d) if c.seeds.len() == 1 => format_metric(m, Some(d.p50)),
+        Some(d) if comparison.seeds.len() == 1 => format_metric(metric, Some(d.p50)),
         Some(d) => format!(
             "{} [{}–{}]",
-            format_metric(m, Some(d.p50)),
-            format_metric(m, Some(d.min)),
-            format_metric(m, Some(d.max))
+            format_metric(metric, Some(d.p50)),
+            format_metric(metric, Some(d.min)),
+            format_metric(metric, Some(d.max))
         ),
     }
 }
 
 /// How the designs differ on invariants, in one sentence.
-pub fn differences(c: &Comparison) -> Vec<String> {
-    invariant_rows(c)
+pub fn differences(comparison: &Comparison) -> Vec<String> {
+    invariant_rows(comparison)
         .iter()
         .filter(|r| !r.best.is_empty())
         .map(|r| {
             let parts: Vec<String> = r
                 .per_design
                 .iter()
-                .zip(&c.designs)
-                .map(|(p, d)| format!("{} {}", d.name, invariant_cell(c, *p)))
+                .zip(&comparison.designs)
+                .map(|(p, d)| format!("{} {}", d.name, invariant_cell(comparison, *p)))
                 .collect();
             format!("{}: {}", r.id, parts.join(", "))
         })
         .collect()
 }
 
-pub fn compare_json(c: &Comparison) -> Value {
-    let inv: Vec<Value> = invariant_rows(c)
+pub fn compare_json(comparison: &Comparison) -> Value {
+    let inv: Vec<Value> = invariant_rows(comparison)
         .iter()
         .map(|r| {
             json!({
                 "id": r.id,
                 "designs": r.per_design.iter().map(|(s, n)| json!({"violated_seeds": s, "violations": n})).collect::<Vec<_>>(),
-                "best": r.best.iter().map(|&i| &c.designs[i].name).collect::<Vec<_>>(),
+                "best": r.best.iter().map(|&i| &comparison.designs[i].name).collect::<Vec<_>>(),
             })
         })
         .collect();
-    let met: Vec<Value> = metric_rows(c)
+    let met: Vec<Value> = metric_rows(comparison)
         .iter()
         .map(|r| {
             json!({
                 "id": r.metric.id, "label": r.metric.label, "unit": r.metric.unit, "better": r.metric.better,
                 "designs": r.per_design,
-                "best": r.best.iter().map(|&i| &c.designs[i].name).collect::<Vec<_>>(),
+                "best": r.best.iter().map(|&i| &comparison.designs[i].name).collect::<Vec<_>>(),
             })
         })
         .collect();
     json!({
         "schema_version": super::SUMMARY_SCHEMA_VERSION,
         "gameday_version": env!("CARGO_PKG_VERSION"),
-        "scenario": {"name": c.scenario.name, "file": c.scenario.source_path, "hash": format!("{:016x}", c.scenario.source_hash)},
-        "seeds": c.seeds,
-        "designs": c.designs.iter().map(|d| json!({"name": d.name, "description": d.description, "from": d.origin, "design_patch": d.patch})).collect::<Vec<_>>(),
-        "differences": differences(c),
+        "scenario": {"name": comparison.scenario.name, "file": comparison.scenario.source_path, "hash": format!("{:016x}", comparison.scenario.source_hash)},
+        "seeds": comparison.seeds,
+        "designs": comparison.designs.iter().map(|d| json!({"name": d.name, "description": d.description, "from": d.origin, "design_patch": d.patch})).collect::<Vec<_>>(),
+        "differences": differences(comparison),
         "invariants": inv,
         "metrics": met,
-        "runs": c.outcomes.iter().zip(&c.designs).map(|(runs, d)| json!({
+        "runs": comparison.outcomes.iter().zip(&comparison.designs).map(|(runs, d)| json!({
             "design": d.name,
             "seeds": runs.iter().map(|o| json!({
                 "seed": o.seed,
@@ -178,52 +178,53 @@ pub fn compare_json(c: &Comparison) -> Value {
 }
 
 /// "seed 7", or "seeds 1..20 (20 runs per design)".
-fn seeds_text(c: &Comparison) -> String {
-    match c.seeds.as_slice() {
+fn seeds_text(comparison: &Comparison) -> String {
+    match comparison.seeds.as_slice() {
         [one] => format!("seed {one}"),
         [first, .., last] => {
-            format!("seeds {first}..{last} ({} runs per design)", c.seeds.len())
+            format!("seeds {first}..{last} ({} runs per design)", comparison.seeds.len())
         }
         [] => "no seeds".to_string(),
     }
 }
 
 /// The side-by-side table for a terminal: `*` marks the better design where they differ.
-pub fn compare_terminal(c: &Comparison) -> String {
+pub fn compare_terminal(comparison: &Comparison) -> String {
     let mut o = String::new();
-    let seeds = seeds_text(c);
+    let seeds = seeds_text(comparison);
     let _ = writeln!(
         o,
         "gameday {} · compare · {} · {seeds}",
         env!("CARGO_PKG_VERSION"),
-        c.scenario.name
+        comparison.scenario.name
     );
-    for (i, d) in c.designs.iter().enumerate() {
+    for (i, d) in comparison.designs.iter().enumerate() {
         let mut patch = d.patch.to_string();
         if patch.chars().count() > 60 {
             patch = patch.chars().take(57).collect::<String>() + "...";
         }
         let _ = writeln!(o, "  {} {}: {patch} ({})", (b'A' + i as u8) as char, d.name, d.origin);
     }
-    let w = if c.designs.len() <= 2 { 24 } else { (66 / c.designs.len()).max(12) };
+    let w =
+        if comparison.designs.len() <= 2 { 24 } else { (66 / comparison.designs.len()).max(12) };
     let head = |o: &mut String, first: &str| {
         let _ = write!(o, "\n{first:<40}");
-        for (i, _) in c.designs.iter().enumerate() {
+        for (i, _) in comparison.designs.iter().enumerate() {
             let _ = write!(o, " {:<w$}", format!("{}", (b'A' + i as u8) as char));
         }
         let _ = writeln!(o);
     };
     head(&mut o, "invariant");
-    for r in invariant_rows(c) {
+    for r in invariant_rows(comparison) {
         let _ = write!(o, "{:<40}", r.id);
         for (i, p) in r.per_design.iter().enumerate() {
             let mark = if r.best.contains(&i) { " *" } else { "" };
-            let _ = write!(o, " {:<w$}", format!("{}{mark}", invariant_cell(c, *p)));
+            let _ = write!(o, " {:<w$}", format!("{}{mark}", invariant_cell(comparison, *p)));
         }
         let _ = writeln!(o);
     }
-    head(&mut o, if c.seeds.len() == 1 { "metric" } else { "metric (p50 [min–max])" });
-    for r in metric_rows(c) {
+    head(&mut o, if comparison.seeds.len() == 1 { "metric" } else { "metric (p50 [min–max])" });
+    for r in metric_rows(comparison) {
         if r.per_design.iter().all(Option::is_none) {
             continue;
         }
@@ -232,11 +233,12 @@ pub fn compare_terminal(c: &Comparison) -> String {
         let _ = write!(o, "{:<40}", format!("{}{unit}", r.metric.label));
         for (i, d) in r.per_design.iter().enumerate() {
             let mark = if r.best.contains(&i) { " *" } else { "" };
-            let _ = write!(o, " {:<w$}", format!("{}{mark}", metric_cell(c, &r.metric, *d)));
+            let _ =
+                write!(o, " {:<w$}", format!("{}{mark}", metric_cell(comparison, &r.metric, *d)));
         }
         let _ = writeln!(o);
     }
-    let diff = differences(c);
+    let diff = differences(comparison);
     let _ = writeln!(o);
     if diff.is_empty() {
         let _ = writeln!(o, "the designs agree on every invariant");
@@ -273,13 +275,13 @@ fn combine(series: &[Vec<(f64, f64)>], f: fn(f64, f64) -> f64) -> Vec<(f64, f64)
     out
 }
 
-pub fn compare_html(c: &Comparison) -> String {
-    let s = &c.scenario;
+pub fn compare_html(comparison: &Comparison) -> String {
+    let s = &comparison.scenario;
     let mut o = String::new();
     let _ = write!(o, "<!DOCTYPE html>\n<html xmlns=\"http://www.w3.org/1999/xhtml\"><head><meta charset=\"utf-8\"/><meta name=\"generator\" content=\"gameday\"/><title>gameday compare · {}</title>", escape(&s.name));
     o.push_str("<style>body{font-family:sans-serif;margin:24px;color:#222;max-width:1000px}h1{margin-bottom:4px}.muted{color:#666}.best{color:#1a7f37;font-weight:bold}.bad{color:#c62828}table{border-collapse:collapse;margin:8px 0 16px}td,th{border:1px solid #ddd;padding:4px 8px;text-align:left;vertical-align:top}th{background:#f4f4f4}code{background:#f4f4f4;padding:1px 4px}</style></head><body>");
     let _ = write!(o, "<h1>Compare: {}</h1><p>{}</p>", escape(&s.name), escape(&s.description));
-    let seeds = seeds_text(c);
+    let seeds = seeds_text(comparison);
     let _ = write!(
         o,
         "<p class=\"muted\">Each design ran the identical workload and fault timeline with the same seeds · {seeds} · gameday {} · scenario {} ({:016x})</p>",
@@ -288,7 +290,7 @@ pub fn compare_html(c: &Comparison) -> String {
         s.source_hash
     );
     o.push_str("<table><tr><th>design</th><th>what it changes in the scenario's design</th></tr>");
-    for (i, d) in c.designs.iter().enumerate() {
+    for (i, d) in comparison.designs.iter().enumerate() {
         let col = COLORS[i % COLORS.len()];
         let compact = d.patch.to_string();
         let change = if compact.len() <= 100 {
@@ -311,7 +313,7 @@ pub fn compare_html(c: &Comparison) -> String {
         );
     }
     o.push_str("</table>");
-    let diff = differences(c);
+    let diff = differences(comparison);
     if diff.is_empty() {
         o.push_str("<p>The designs agree on every invariant.</p>");
     } else {
@@ -323,14 +325,17 @@ pub fn compare_html(c: &Comparison) -> String {
     }
     let header = |o: &mut String, first: &str| {
         let _ = write!(o, "<tr><th>{first}</th>");
-        for d in &c.designs {
+        for d in &comparison.designs {
             let _ = write!(o, "<th>{}</th>", escape(&d.name));
         }
         o.push_str("</tr>");
     };
     o.push_str("<h2>Invariants</h2><table>");
-    header(&mut o, if c.seeds.len() == 1 { "invariant" } else { "invariant (seeds violating)" });
-    for r in invariant_rows(c) {
+    header(
+        &mut o,
+        if comparison.seeds.len() == 1 { "invariant" } else { "invariant (seeds violating)" },
+    );
+    for r in invariant_rows(comparison) {
         let _ = write!(o, "<tr><td><code>{}</code></td>", r.id);
         for (i, p) in r.per_design.iter().enumerate() {
             let class = if r.best.contains(&i) {
@@ -341,17 +346,18 @@ pub fn compare_html(c: &Comparison) -> String {
                 ""
             };
             let star = if r.best.contains(&i) { " ★" } else { "" };
-            let _ = write!(o, "<td class=\"{class}\">{}{star}</td>", invariant_cell(c, *p));
+            let _ =
+                write!(o, "<td class=\"{class}\">{}{star}</td>", invariant_cell(comparison, *p));
         }
         o.push_str("</tr>");
     }
     o.push_str("</table><h2>Metrics</h2>");
-    if c.seeds.len() > 1 {
+    if comparison.seeds.len() > 1 {
         o.push_str("<p class=\"muted\">median over seeds [min–max]; p99 in compare.json</p>");
     }
     o.push_str("<table>");
     header(&mut o, "metric");
-    for r in metric_rows(c) {
+    for r in metric_rows(comparison) {
         if r.per_design.iter().all(Option::is_none) {
             continue;
         }
@@ -360,35 +366,39 @@ pub fn compare_html(c: &Comparison) -> String {
         let _ = write!(o, "<tr><td>{}{}</td>", r.metric.label, escape(&unit));
         for (i, d) in r.per_design.iter().enumerate() {
             let (class, star) = if r.best.contains(&i) { ("best", " ★") } else { ("", "") };
-            let _ = write!(o, "<td class=\"{class}\">{}{star}</td>", metric_cell(c, &r.metric, *d));
+            let _ = write!(
+                o,
+                "<td class=\"{class}\">{}{star}</td>",
+                metric_cell(comparison, &r.metric, *d)
+            );
         }
         o.push_str("</tr>");
     }
     o.push_str("</table><p class=\"muted\">★ marks the better design where they differ.</p>");
-    o.push_str(&overlaid(c));
+    o.push_str(&overlaid(comparison));
     o.push_str("</body></html>\n");
     o
 }
 
 /// The designs' first-seed runs on shared plots: one colour per design.
-fn overlaid(c: &Comparison) -> String {
-    let runs = &c.first;
+fn overlaid(comparison: &Comparison) -> String {
+    let runs = &comparison.first;
     let end = runs.iter().map(|r| r.sim_end.as_secs_f64()).fold(1.0, f64::max);
     let mut fr = Frame::faults_of(&runs[0], end);
     for (d, r) in runs.iter().enumerate() {
         for i in r.invariants.iter().filter(|i| i.status == Status::Violated) {
             if let Some(at) = i.first_at_us {
-                let label = format!("✖ {} ({})", i.id, c.designs[d].name);
+                let label = format!("✖ {} ({})", i.id, comparison.designs[d].name);
                 fr.marks.push((at as f64 / 1e6, label, COLORS[d % COLORS.len()]));
             }
         }
     }
-    let regions: Vec<&str> = c.scenario.regions.iter().map(|r| r.name.as_str()).collect();
+    let regions: Vec<&str> = comparison.scenario.regions.iter().map(|r| r.name.as_str()).collect();
     let per_design = |f: &dyn Fn(&Summary) -> Vec<(f64, f64)>| -> Vec<Line> {
         runs.iter()
             .enumerate()
             .map(|(d, r)| Line {
-                name: c.designs[d].name.clone(),
+                name: comparison.designs[d].name.clone(),
                 points: f(&r.metrics),
                 color: d,
                 dashed: false,
@@ -399,7 +409,7 @@ fn overlaid(c: &Comparison) -> String {
     let each = |m: &Summary, f: fn(&RegionTimeline) -> &Series| -> Vec<Vec<(f64, f64)>> {
         regions.iter().map(|n| pts(m.by_region.get(*n).map(f))).collect()
     };
-    let mut o = format!("<h2>Over time (seed {})</h2>", c.seeds[0]);
+    let mut o = format!("<h2>Over time (seed {})</h2>", comparison.seeds[0]);
     o.push_str(&plot(
         &fr,
         "Goodput, all regions",
@@ -430,7 +440,7 @@ fn overlaid(c: &Comparison) -> String {
             combine(&lags, f64::max)
         }),
     ));
-    o.push_str(&writer_bands(c, &fr, &regions));
+    o.push_str(&writer_bands(comparison, &fr, &regions));
     o
 }
 
@@ -450,9 +460,9 @@ fn error_share(ok: &[(f64, f64)], bad: &[(f64, f64)]) -> Vec<(f64, f64)> {
 }
 
 /// Writer ownership of every design and region, one band row each.
-fn writer_bands(c: &Comparison, fr: &Frame, regions: &[&str]) -> String {
+fn writer_bands(comparison: &Comparison, fr: &Frame, regions: &[&str]) -> String {
     let mut rows = Vec::new();
-    for (d, r) in c.first.iter().enumerate() {
+    for (d, r) in comparison.first.iter().enumerate() {
         let end = r.sim_end.as_secs_f64();
         for n in regions {
             let writer = r.metrics.by_region.get(*n).map(|t| &t.writer);
@@ -461,7 +471,7 @@ fn writer_bands(c: &Comparison, fr: &Frame, regions: &[&str]) -> String {
                 .into_iter()
                 .map(|(a, b, text, _)| (a, b, text, COLORS[d % COLORS.len()]))
                 .collect();
-            rows.push(BandRow { label: format!("{} · {n}", c.designs[d].name), spans });
+            rows.push(BandRow { label: format!("{} · {n}", comparison.designs[d].name), spans });
         }
     }
     band(fr, "Writer ownership, by design and region", &rows)

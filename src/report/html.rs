@@ -74,10 +74,10 @@ pub(crate) struct Frame {
 
 impl Frame {
     /// A run's frame: its faults, and each violated invariant where it first failed.
-    pub fn of_run(r: &RunResult) -> Self {
-        let end = r.sim_end.as_secs_f64().max(1.0);
-        let mut f = Frame::faults_of(r, end);
-        f.marks = r
+    pub fn of_run(run: &RunResult) -> Self {
+        let end = run.sim_end.as_secs_f64().max(1.0);
+        let mut f = Frame::faults_of(run, end);
+        f.marks = run
             .invariants
             .iter()
             .filter(|i| i.status == Status::Violated)
@@ -87,8 +87,8 @@ impl Frame {
     }
 
     /// The run's time axis and fault windows, without marks.
-    pub fn faults_of(r: &RunResult, end: f64) -> Self {
-        let faults = r
+    pub fn faults_of(run: &RunResult, end: f64) -> Self {
+        let faults = run
             .scenario
             .faults
             .iter()
@@ -278,17 +278,17 @@ fn sum_points(a: &[(f64, f64)], b: &[(f64, f64)]) -> Vec<(f64, f64)> {
 }
 
 /// Every time plot and band of a run, in reading order, as inline SVGs.
-fn over_time(r: &RunResult) -> String {
-    let names: Vec<&str> = r.scenario.regions.iter().map(|x| x.name.as_str()).collect();
-    let frame = Frame::of_run(r);
-    let mut o = region_plots(r, &frame, &names);
-    o.push_str(&bands(r, &frame, &names));
+fn over_time(run: &RunResult) -> String {
+    let names: Vec<&str> = run.scenario.regions.iter().map(|x| x.name.as_str()).collect();
+    let frame = Frame::of_run(run);
+    let mut o = region_plots(run, &frame, &names);
+    o.push_str(&bands(run, &frame, &names));
     o
 }
 
 /// Load, throughput, errors, latency, replication lag and queues, as line plots.
-fn region_plots(r: &RunResult, fr: &Frame, names: &[&str]) -> String {
-    let m = &r.metrics;
+fn region_plots(run: &RunResult, fr: &Frame, names: &[&str]) -> String {
+    let m = &run.metrics;
     let load = &m.load;
     let by = |name: &str| m.by_region.get(name);
     let mut o = String::new();
@@ -325,7 +325,7 @@ fn region_plots(r: &RunResult, fr: &Frame, names: &[&str]) -> String {
         .map(|(i, n)| series(m.replication_lag.get(*n).map(|l| &l.series_ms), n, i))
         .collect();
     o.push_str(&plot(fr, "Replication lag per replica", "ms", &lags));
-    if r.scenario.design.capacity.is_some() {
+    if run.scenario.design.capacity.is_some() {
         let depth: Vec<Line> = names
             .iter()
             .enumerate()
@@ -361,9 +361,9 @@ pub(crate) fn spans(
 }
 
 /// Writer ownership, routing and circuit breakers, as timeline bands.
-fn bands(r: &RunResult, fr: &Frame, names: &[&str]) -> String {
-    let m = &r.metrics;
-    let end = r.sim_end.as_secs_f64();
+fn bands(run: &RunResult, fr: &Frame, names: &[&str]) -> String {
+    let m = &run.metrics;
+    let end = run.sim_end.as_secs_f64();
     let by = |name: &str| m.by_region.get(name);
     let mut o = String::new();
     let writers: Vec<BandRow> = names
@@ -418,8 +418,8 @@ fn breaker_row(label: &str, ps: &[(f64, f64)], end: f64) -> BandRow {
 }
 
 /// The page.
-pub fn report_html(r: &RunResult) -> String {
-    let s = &r.scenario;
+pub fn report_html(run: &RunResult) -> String {
+    let s = &run.scenario;
     let mut o = String::new();
     let _ = write!(o, "<!DOCTYPE html>\n<html xmlns=\"http://www.w3.org/1999/xhtml\"><head><meta charset=\"utf-8\"/><meta name=\"generator\" content=\"gameday\"/><title>gameday · {}</title>", escape(&s.name));
     o.push_str("<style>body{font-family:sans-serif;margin:24px;color:#222;max-width:1000px}h1{margin-bottom:4px}.muted{color:#666}.ok{color:#1a7f37}.bad{color:#c62828;font-weight:bold}table{border-collapse:collapse;margin:8px 0 16px}td,th{border:1px solid #ddd;padding:4px 8px;text-align:left;vertical-align:top}th{background:#f4f4f4}code{background:#f4f4f4;padding:1px 4px}ol{margin:4px 0}</style></head><body>");
@@ -432,22 +432,22 @@ pub fn report_html(r: &RunResult) -> String {
         d.replication,
         if d.fencing { "on" } else { "off" },
         if d.automated_promotion { "automated" } else { "by operator" },
-        r.seed,
+        run.seed,
         env!("CARGO_PKG_VERSION"),
         s.source_hash,
-        r.trace_hash
+        run.trace_hash
     );
-    let _ = write!(o, "<p>replay: <code>{}</code></p>", escape(&replay_command(r)));
-    html_verdict(&mut o, r);
+    let _ = write!(o, "<p>replay: <code>{}</code></p>", escape(&replay_command(run)));
+    html_verdict(&mut o, run);
     o.push_str("<h2>Over time</h2>");
-    o.push_str(&over_time(r));
-    html_invariants(&mut o, r);
-    html_counterexamples(&mut o, r);
-    html_key_figures(&mut o, r);
-    html_regions(&mut o, r);
-    html_promotions(&mut o, &r.metrics);
-    html_runbook(&mut o, &r.metrics);
-    html_reconciliation(&mut o, r);
+    o.push_str(&over_time(run));
+    html_invariants(&mut o, run);
+    html_counterexamples(&mut o, run);
+    html_key_figures(&mut o, run);
+    html_regions(&mut o, run);
+    html_promotions(&mut o, &run.metrics);
+    html_runbook(&mut o, &run.metrics);
+    html_reconciliation(&mut o, run);
     o.push_str("</body></html>\n");
     o
 }
@@ -458,8 +458,8 @@ fn figure(v: Option<f64>) -> String {
 }
 
 /// The verdict against the scenario's expectations, and how the run ended.
-fn html_verdict(o: &mut String, r: &RunResult) {
-    let v = verdict(r);
+fn html_verdict(o: &mut String, run: &RunResult) {
+    let v = verdict(run);
     let verdict_line = if !v.has_expect {
         if v.met {
             "<span class=\"ok\">no invariant violated</span>".to_string()
@@ -472,15 +472,15 @@ fn html_verdict(o: &mut String, r: &RunResult) {
         format!("<span class=\"bad\">expectations NOT met: {}</span>", escape(&v.unmet.join("; ")))
     };
     let _ = write!(o, "<p>verdict: {verdict_line}</p>");
-    let end = super::end_state(r);
-    let end_class = if r.converged_at.is_some() { "ok" } else { "bad" };
+    let end = super::end_state(run);
+    let end_class = if run.converged_at.is_some() { "ok" } else { "bad" };
     let _ = write!(o, "<p>end: <span class=\"{end_class}\">{}</span></p>", escape(&end));
 }
 
 /// Every invariant's status, first violation, count and trail.
-fn html_invariants(o: &mut String, r: &RunResult) {
+fn html_invariants(o: &mut String, run: &RunResult) {
     o.push_str("<h2>Invariants</h2><table><tr><th>invariant</th><th>status</th><th>first at</th><th>count</th><th>trail</th></tr>");
-    for i in &r.invariants {
+    for i in &run.invariants {
         let status = match i.status {
             Status::Violated => "<span class=\"bad\">violated</span>",
             Status::Unknown => "<span class=\"muted\">unknown (checker budget spent)</span>",
@@ -504,8 +504,8 @@ fn html_invariants(o: &mut String, r: &RunResult) {
 
 /// A linearizability counterexample: its text and its timeline (SVG the checker
 /// escaped); wide histories scroll sideways.
-fn html_counterexamples(o: &mut String, r: &RunResult) {
-    for i in r.invariants.iter() {
+fn html_counterexamples(o: &mut String, run: &RunResult) {
+    for i in run.invariants.iter() {
         let Some(lin) = i.details_as::<LinearizableDetails>() else { continue };
         if let Some(svg) = &lin.counterexample_svg {
             let text = lin.counterexample.as_deref().unwrap_or("");
@@ -519,9 +519,9 @@ fn html_counterexamples(o: &mut String, r: &RunResult) {
     }
 }
 
-fn html_key_figures(o: &mut String, r: &RunResult) {
+fn html_key_figures(o: &mut String, run: &RunResult) {
     o.push_str("<h2>Key figures</h2><table><tr><th>figure</th><th>value</th><th>unit</th></tr>");
-    for k in super::key_metrics(r) {
+    for k in super::key_metrics(run) {
         let _ = write!(
             o,
             "<tr><th>{}</th><td>{}</td><td class=\"muted\">{}</td></tr>",
@@ -534,10 +534,10 @@ fn html_key_figures(o: &mut String, r: &RunResult) {
 }
 
 /// Per client region: availability, latency, error-budget burn and replication lag.
-fn html_regions(o: &mut String, r: &RunResult) {
-    let m = &r.metrics;
+fn html_regions(o: &mut String, run: &RunResult) {
+    let m = &run.metrics;
     o.push_str("<h3>By client region</h3><table><tr><th>region</th><th>availability</th><th>latency p50 (ms)</th><th>p99</th><th>p99.9</th><th>error-budget burn</th><th>replication lag max (ms)</th><th>p99</th></tr>");
-    for reg in &r.scenario.regions {
+    for reg in &run.scenario.regions {
         let n = reg.name.as_str();
         let (ok, all) = m.availability_by_region.get(n).map_or((0.0, 0.0), |kinds| {
             kinds.values().fold((0.0, 0.0), |(a, b), k| {
@@ -564,12 +564,12 @@ fn html_regions(o: &mut String, r: &RunResult) {
     o.push_str("</table>");
 }
 
-fn html_promotions(o: &mut String, m: &Summary) {
-    if m.promotions.is_empty() {
+fn html_promotions(o: &mut String, summary: &Summary) {
+    if summary.promotions.is_empty() {
         return;
     }
     o.push_str("<h3>Promotions: recovery time by phase</h3><table><tr><th>failure detected</th><th>promoted</th><th>region</th><th>epoch</th><th>by</th><th>write RTO (ms, last acknowledged write before → first after)</th></tr>");
-    for p in &m.promotions {
+    for p in &summary.promotions {
         let _ = write!(
             o,
             "<tr><td>{}</td><td>{} s</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
@@ -584,12 +584,12 @@ fn html_promotions(o: &mut String, m: &Summary) {
     o.push_str("</table>");
 }
 
-fn html_runbook(o: &mut String, m: &Summary) {
-    if m.runbook.is_empty() {
+fn html_runbook(o: &mut String, summary: &Summary) {
+    if summary.runbook.is_empty() {
         return;
     }
     o.push_str("<h3>Runbook</h3><table><tr><th>step</th><th>start (s)</th><th>end (s)</th></tr>");
-    for st in &m.runbook {
+    for st in &summary.runbook {
         let _ = write!(
             o,
             "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
@@ -601,15 +601,15 @@ fn html_runbook(o: &mut String, m: &Summary) {
     o.push_str("</table>");
 }
 
-fn html_reconciliation(o: &mut String, r: &RunResult) {
-    let rec = super::reconciliation(r);
+fn html_reconciliation(o: &mut String, run: &RunResult) {
+    let rec = super::reconciliation(run);
     let count = super::reconciliation::count_text;
     let _ = write!(
         o,
         "<h3>Reconciliation</h3><p>writer {} (epoch {}); {} divergent keys; {} lost acknowledged writes (RPO {} ms); {} writes applied twice; {} effects performed twice; {} effects missing.</p>",
-        escape(&r.final_writer),
-        r.final_epoch,
-        r.divergent_keys,
+        escape(&run.final_writer),
+        run.final_epoch,
+        run.divergent_keys,
         count(rec.lost_acknowledged_writes.count),
         figure(rec.lost_acknowledged_writes.rpo_ms),
         count(rec.duplicate_writes.count),

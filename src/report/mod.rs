@@ -20,9 +20,9 @@ use serde_json::{json, Map, Value};
 use std::fmt::Write as _;
 use std::path::Path;
 
-pub fn events_per_sec(r: &RunResult) -> f64 {
-    if r.wall_secs > 0.0 {
-        r.events as f64 / r.wall_secs
+pub fn events_per_sec(run: &RunResult) -> f64 {
+    if run.wall_secs > 0.0 {
+        run.events as f64 / run.wall_secs
     } else {
         0.0
     }
@@ -30,11 +30,11 @@ pub fn events_per_sec(r: &RunResult) -> f64 {
 
 /// The summary as JSON. Wall-clock figures sit under `perf` and in `events_per_sec`;
 /// everything else is a deterministic function of scenario, seed and version.
-pub fn summary_json(r: &RunResult) -> Value {
-    let s = &r.scenario;
-    let v = verdict(r);
+pub fn summary_json(run: &RunResult) -> Value {
+    let s = &run.scenario;
+    let v = verdict(run);
     let mut inv = Map::new();
-    for i in &r.invariants {
+    for i in &run.invariants {
         inv.insert(i.id.to_string(), serde_json::to_value(i).expect("serializable"));
     }
     json!({
@@ -46,32 +46,32 @@ pub fn summary_json(r: &RunResult) -> Value {
             "file": s.source_path,
             "hash": format!("{:016x}", s.source_hash),
         },
-        "seed": r.seed,
-        "trace_hash": format!("{:016x}", r.trace_hash),
-        "events": r.events,
-        "events_per_sec": events_per_sec(r).round(),
+        "seed": run.seed,
+        "trace_hash": format!("{:016x}", run.trace_hash),
+        "events": run.events,
+        "events_per_sec": events_per_sec(run).round(),
         "perf": {
-            "wall_s": r.wall_secs,
-            "sim_seconds_per_wall_second": if r.wall_secs > 0.0 { r.sim_end.as_secs_f64() / r.wall_secs } else { 0.0 },
+            "wall_s": run.wall_secs,
+            "sim_seconds_per_wall_second": if run.wall_secs > 0.0 { run.sim_end.as_secs_f64() / run.wall_secs } else { 0.0 },
         },
-        "drill_s": r.drill_end.as_secs_f64(),
-        "sim_end_s": r.sim_end.as_secs_f64(),
-        "converged": r.converged_at.is_some(),
-        "converged_after_s": r.converged_at.map(|t| t.since(r.drill_end).as_secs_f64()),
-        "end_state": end_state(r),
-        "divergent_keys": r.divergent_keys,
+        "drill_s": run.drill_end.as_secs_f64(),
+        "sim_end_s": run.sim_end.as_secs_f64(),
+        "converged": run.converged_at.is_some(),
+        "converged_after_s": run.converged_at.map(|t| t.since(run.drill_end).as_secs_f64()),
+        "end_state": end_state(run),
+        "divergent_keys": run.divergent_keys,
         "invariants": inv,
-        "metrics": r.metrics,
+        "metrics": run.metrics,
         "expect": {"present": v.has_expect, "met": v.met, "unmet": v.unmet},
-        "replay": replay_command(r),
+        "replay": replay_command(run),
     })
 }
 
 /// A figure as text in its unit: shares as percentages, the rest to three digits.
-pub fn format_metric(m: &KeyMetric, v: Option<f64>) -> String {
+pub fn format_metric(metric: &KeyMetric, v: Option<f64>) -> String {
     match v {
         None => "–".to_string(),
-        Some(x) if m.unit == "share" => format!("{:.2}%", x * 100.0),
+        Some(x) if metric.unit == "share" => format!("{:.2}%", x * 100.0),
         Some(x) if x.fract() == 0.0 && x.abs() < 1e15 => format!("{x:.0}"),
         Some(x) if x.abs() >= 100.0 => format!("{x:.1}"),
         Some(x) => format!("{x:.3}"),
@@ -83,17 +83,17 @@ pub const TERMINAL_COLUMNS: usize = 100;
 
 /// The terminal summary: verdict, invariants with trails, key metrics, replay command,
 /// wrapped to fit `TERMINAL_COLUMNS`, without colour.
-pub fn terminal(r: &RunResult) -> String {
-    fit(&terminal_raw(r), TERMINAL_COLUMNS)
+pub fn terminal(run: &RunResult) -> String {
+    fit(&terminal_raw(run), TERMINAL_COLUMNS)
 }
 
 /// The same summary with colour (red for what failed, green for what held), for a
 /// terminal that wants it.
-pub fn terminal_coloured(r: &RunResult) -> String {
+pub fn terminal_coloured(run: &RunResult) -> String {
     const RED: &str = "\x1b[31;1m";
     const GREEN: &str = "\x1b[32m";
     const RESET: &str = "\x1b[0m";
-    terminal(r)
+    terminal(run)
         .lines()
         .map(|l| {
             let mut l = l.to_string();
@@ -159,10 +159,10 @@ pub(crate) fn fit(text: &str, width: usize) -> String {
 
 /// How the run ended, in words: converged, or not, and whether the regions still
 /// disagree on values (diverged) when it stopped.
-pub fn end_state(r: &RunResult) -> String {
-    match (r.converged_at, r.divergent_keys) {
+pub fn end_state(run: &RunResult) -> String {
+    match (run.converged_at, run.divergent_keys) {
         (Some(t), _) => {
-            format!("converged {:.1} s after the drill", t.since(r.drill_end).as_secs_f64())
+            format!("converged {:.1} s after the drill", t.since(run.drill_end).as_secs_f64())
         }
         (None, 0) => "did NOT converge within limits.convergence_max_s".to_string(),
         (None, n) => format!(
@@ -172,26 +172,26 @@ pub fn end_state(r: &RunResult) -> String {
     }
 }
 
-fn terminal_raw(r: &RunResult) -> String {
-    let s = &r.scenario;
+fn terminal_raw(run: &RunResult) -> String {
+    let s = &run.scenario;
     let mut o = String::new();
-    let _ = writeln!(o, "gameday {} · {} · seed {}", env!("CARGO_PKG_VERSION"), s.name, r.seed);
-    let conv = end_state(r);
+    let _ = writeln!(o, "gameday {} · {} · seed {}", env!("CARGO_PKG_VERSION"), s.name, run.seed);
+    let conv = end_state(run);
     let _ = writeln!(
         o,
         "drill {:.1} s, {conv} · {} events · {:.2} M events/s",
-        r.drill_end.as_secs_f64(),
-        r.events,
-        events_per_sec(r) / 1e6,
+        run.drill_end.as_secs_f64(),
+        run.events,
+        events_per_sec(run) / 1e6,
     );
-    let _ = writeln!(o, "trace {:016x} · scenario {:016x}", r.trace_hash, s.source_hash);
+    let _ = writeln!(o, "trace {:016x} · scenario {:016x}", run.trace_hash, s.source_hash);
     let _ = writeln!(o);
-    terminal_invariants(&mut o, r);
+    terminal_invariants(&mut o, run);
     let _ = writeln!(o);
-    terminal_metrics(&mut o, &r.metrics);
-    terminal_reconciliation(&mut o, r);
-    if !r.metrics.runbook.is_empty() {
-        let parts: Vec<String> = r
+    terminal_metrics(&mut o, &run.metrics);
+    terminal_reconciliation(&mut o, run);
+    if !run.metrics.runbook.is_empty() {
+        let parts: Vec<String> = run
             .metrics
             .runbook
             .iter()
@@ -202,7 +202,7 @@ fn terminal_raw(r: &RunResult) -> String {
             .collect();
         let _ = writeln!(o, "runbook: {}", parts.join(" · "));
     }
-    let v = verdict(r);
+    let v = verdict(run);
     let _ = writeln!(o);
     if v.has_expect {
         if v.met {
@@ -213,14 +213,14 @@ fn terminal_raw(r: &RunResult) -> String {
     } else if !v.met {
         let _ = writeln!(o, "no expectations given; violated: {}", v.unmet.join("; "));
     }
-    let _ = writeln!(o, "replay: {}", replay_command(r));
+    let _ = writeln!(o, "replay: {}", replay_command(run));
     o
 }
 
 /// The invariants table with each violation's trail.
-fn terminal_invariants(o: &mut String, r: &RunResult) {
+fn terminal_invariants(o: &mut String, run: &RunResult) {
     let _ = writeln!(o, "{:<22} {:<9} {:>11} {:>8}", "invariant", "status", "first at", "count");
-    for i in &r.invariants {
+    for i in &run.invariants {
         let first = i.first_at_us.map_or("-".to_string(), |u| format!("{:.3} s", u as f64 / 1e6));
         let status = match i.status {
             Status::Violated => "VIOLATED",
@@ -234,24 +234,24 @@ fn terminal_invariants(o: &mut String, r: &RunResult) {
 }
 
 /// Availability, latency, replication lag and promotions.
-fn terminal_metrics(o: &mut String, m: &Summary) {
-    let lat = m.latency.all();
+fn terminal_metrics(o: &mut String, summary: &Summary) {
+    let lat = summary.latency.all();
     let _ = writeln!(
         o,
         "availability {:.2}% · latency p50 {:.1} ms p99 {:.1} ms p99.9 {:.1} ms · retry amplification {:.2}",
-        m.availability * 100.0,
+        summary.availability * 100.0,
         lat.p50_ms,
         lat.p99_ms,
         lat.p999_ms,
-        m.retry_amplification
+        summary.retry_amplification
     );
-    let parts: Vec<String> = m
+    let parts: Vec<String> = summary
         .replication_lag
         .iter()
         .map(|(k, v)| format!("{k} max {:.0} ms p99 {:.0} ms", v.max_ms, v.p99_ms))
         .collect();
     let _ = writeln!(o, "replication lag: {}", parts.join(" · "));
-    for p in &m.promotions {
+    for p in &summary.promotions {
         let rto = p
             .write_rto_ms
             .map_or("no write succeeded after it".to_string(), |x| format!("write RTO {x:.0} ms"));
@@ -264,15 +264,15 @@ fn terminal_metrics(o: &mut String, m: &Summary) {
 }
 
 /// What the acknowledged history says went wrong, in two lines.
-fn terminal_reconciliation(o: &mut String, r: &RunResult) {
-    let rec = reconciliation(r);
+fn terminal_reconciliation(o: &mut String, run: &RunResult) {
+    let rec = reconciliation(run);
     let count = reconciliation::count_text;
     let _ = writeln!(
         o,
         "reconciliation: writer {} (epoch {}), {} divergent keys, {} lost acknowledged writes (RPO {:.1} ms),\n  {} writes applied twice, {} effects performed twice, {} effects missing, {} effects of unacknowledged operations",
-        r.final_writer,
-        r.final_epoch,
-        r.divergent_keys,
+        run.final_writer,
+        run.final_epoch,
+        run.divergent_keys,
         count(rec.lost_acknowledged_writes.count),
         rec.lost_acknowledged_writes.rpo_ms.unwrap_or(0.0),
         count(rec.duplicate_writes.count),

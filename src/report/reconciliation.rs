@@ -57,18 +57,21 @@ pub struct Examples<'a, T> {
 }
 
 /// The reconciliation report of a run.
-pub fn reconciliation(r: &RunResult) -> Reconciliation<'_> {
-    let lost = details::<AckedDurabilityDetails>(&r.invariants);
-    let dup = details::<ExactlyOnceEffectsDetails>(&r.invariants);
+pub fn reconciliation(run: &RunResult) -> Reconciliation<'_> {
+    let lost = details::<AckedDurabilityDetails>(&run.invariants);
+    let dup = details::<ExactlyOnceEffectsDetails>(&run.invariants);
     Reconciliation {
         gameday_version: env!("CARGO_PKG_VERSION"),
         schema_version: SUMMARY_SCHEMA_VERSION,
-        scenario: &r.scenario.name,
-        seed: r.seed,
-        converged: r.converged_at.is_some(),
-        writer: &r.final_writer,
-        epoch: r.final_epoch,
-        divergent_keys: DivergentKeys { count: r.divergent_keys, examples: &r.divergent_examples },
+        scenario: &run.scenario.name,
+        seed: run.seed,
+        converged: run.converged_at.is_some(),
+        writer: &run.final_writer,
+        epoch: run.final_epoch,
+        divergent_keys: DivergentKeys {
+            count: run.divergent_keys,
+            examples: &run.divergent_examples,
+        },
         lost_acknowledged_writes: LostWrites {
             count: lost.map(|d| d.lost_writes),
             rpo_ms: lost.map(|d| d.rpo_ms),
@@ -86,13 +89,13 @@ pub fn reconciliation(r: &RunResult) -> Reconciliation<'_> {
         effects_without_acknowledged_operation: dup.map(|d| d.effects_without_ack),
         dead_lettered: dup.map(|d| d.dead_lettered),
         quarantined_events: dup.map(|d| d.quarantined_events),
-        merge_decisions: &r.metrics.conflicts,
+        merge_decisions: &run.metrics.conflicts,
     }
 }
 
 /// The reconciliation report as JSON (keys sorted, as every gameday JSON output).
-pub fn reconciliation_json(r: &RunResult) -> Value {
-    serde_json::to_value(reconciliation(r)).expect("the reconciliation report serializes")
+pub fn reconciliation_json(run: &RunResult) -> Value {
+    serde_json::to_value(reconciliation(run)).expect("the reconciliation report serializes")
 }
 
 /// A count as the reports print it: `null` when there is none, as the JSON shows it.

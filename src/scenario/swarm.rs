@@ -20,7 +20,7 @@ struct Placed {
 
 /// The schedule seed `seed` draws: faults as a scenario file would give them (so a
 /// schedule can be written out and replayed), in start order.
-pub fn draw(s: &Scenario, sw: &Swarm, seed: u64) -> Vec<FaultFile> {
+pub fn draw(scenario: &Scenario, sw: &Swarm, seed: u64) -> Vec<FaultFile> {
     let mut rng = RngStreams::new(seed).stream("swarm");
     let total: f64 = sw.kinds.iter().map(|k| k.weight).sum();
     let n = rng.gen_range(sw.count.0..=sw.count.1);
@@ -45,7 +45,7 @@ pub fn draw(s: &Scenario, sw: &Swarm, seed: u64) -> Vec<FaultFile> {
             // A shortened run (--duration-s) drops what starts after it and cuts what
             // would outlast it.
             // Rounded down, so a run of 10.0009 s leaves 1.000 s after 9 s, not 1.001 s.
-            let room = ((s.duration.as_secs_f64() - at) * 1e3 + 1e-6).floor() / 1e3;
+            let room = ((scenario.duration.as_secs_f64() - at) * 1e3 + 1e-6).floor() / 1e3;
             if room < 0.001 {
                 continue;
             }
@@ -59,7 +59,7 @@ pub fn draw(s: &Scenario, sw: &Swarm, seed: u64) -> Vec<FaultFile> {
                 loses: (traits.loses_region && traits.targets_region).then_some(target),
             };
             if fits(sw, &placed, &p) {
-                out.push((at, kind.fault_file(&s.regions, at, len, target)));
+                out.push((at, kind.fault_file(&scenario.regions, at, len, target)));
                 placed.push(p);
                 break;
             }

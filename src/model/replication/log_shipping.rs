@@ -14,14 +14,21 @@ use crate::scenario::{RegionId, Scenario};
 pub struct LogShipping;
 
 impl Replication for LogShipping {
-    fn request(&mut self, st: &mut Store, cx: &mut Cx, client: RegionId, m: ReqMeta, req: Req) {
-        st.on_request(cx.now, cx.local_us, &cx.s.design, client, m, req, cx.out)
+    fn request(
+        &mut self,
+        store: &mut Store,
+        cx: &mut Cx,
+        client: RegionId,
+        meta: ReqMeta,
+        req: Req,
+    ) {
+        store.on_request(cx.now, cx.local_us, &cx.s.design, client, meta, req, cx.out)
     }
 
-    fn deliver(&mut self, st: &mut Store, cx: &mut Cx, from: RegionId, msg: ReplMsg) {
+    fn deliver(&mut self, store: &mut Store, cx: &mut Cx, from: RegionId, msg: ReplMsg) {
         // One protocol runs per simulation: another protocol's message cannot arrive.
         let ReplMsg::Log(msg) = msg else { return };
-        let d = &cx.s.design;
+        let design = &cx.s.design;
         match msg {
             LogMsg::Append {
                 epoch,
@@ -31,12 +38,12 @@ impl Replication for LogShipping {
                 leader_local_us,
                 leader_end,
             } => {
-                if from == st.leader {
-                    st.last_leader_contact = cx.now;
+                if from == store.leader {
+                    store.last_leader_contact = cx.now;
                 }
-                st.on_append(
+                store.on_append(
                     cx.now,
-                    d,
+                    design,
                     from,
                     epoch,
                     prev_lsn,
@@ -47,37 +54,44 @@ impl Replication for LogShipping {
                     cx.out,
                 )
             }
-            LogMsg::AppendAck { epoch, end_lsn, gap, need_snapshot } => {
-                st.on_append_ack(cx.now, d, from, epoch, end_lsn, gap, need_snapshot, cx.out)
-            }
-            LogMsg::Snapshot(snap) => st.on_snapshot(d, from, &snap, cx.out),
+            LogMsg::AppendAck { epoch, end_lsn, gap, need_snapshot } => store.on_append_ack(
+                cx.now,
+                design,
+                from,
+                epoch,
+                end_lsn,
+                gap,
+                need_snapshot,
+                cx.out,
+            ),
+            LogMsg::Snapshot(snap) => store.on_snapshot(design, from, &snap, cx.out),
         }
     }
 
-    fn node_tick(&mut self, st: &mut Store, cx: &mut Cx) {
-        st.tick(cx.now, cx.local_us, &cx.s.design, cx.out);
-        st.reconcile(cx.out);
+    fn node_tick(&mut self, store: &mut Store, cx: &mut Cx) {
+        store.tick(cx.now, cx.local_us, &cx.s.design, cx.out);
+        store.reconcile(cx.out);
     }
 
-    fn flush(&mut self, st: &mut Store, cx: &mut Cx) {
-        st.flush(cx.local_us, false, cx.out);
+    fn flush(&mut self, store: &mut Store, cx: &mut Cx) {
+        store.flush(cx.local_us, false, cx.out);
     }
 
     /// Writes and strong reads go to the writer the router knows, other reads by
     /// freshness class (the router's own rules).
-    fn route(&self, s: &Scenario, router: &Router, op: &Op) -> RegionId {
-        router.route(s, op)
+    fn route(&self, scenario: &Scenario, router: &Router, op: &Op) -> RegionId {
+        router.route(scenario, op)
     }
 
     fn settled(&self, stores: &[Store], writer: RegionId, workers_drained: bool) -> bool {
-        let w = &stores[writer.idx()];
-        w.primary
-            && w.ready
+        let store = &stores[writer.idx()];
+        store.primary
+            && store.ready
             && workers_drained
             && stores.iter().all(|st| {
                 (!st.reconciling || st.discarded.is_empty())
                     && st.applied_lsn == st.end_lsn
-                    && (st.region == w.region || !st.primary)
+                    && (st.region == store.region || !st.primary)
             })
     }
 }

@@ -46,9 +46,9 @@ pub trait Replication {
 }
 
 /// The protocol the design's topology names.
-pub fn build(s: &Scenario) -> Box<dyn Replication> {
-    match s.design.topology {
-        Topology::ActiveActiveWrites => Box::new(multi_writer::MultiWriter::new(s)),
+pub fn build(scenario: &Scenario) -> Box<dyn Replication> {
+    match scenario.design.topology {
+        Topology::ActiveActiveWrites => Box::new(multi_writer::MultiWriter::new(scenario)),
         Topology::ActivePassive | Topology::ActiveActiveReads => {
             Box::new(log_shipping::LogShipping)
         }

@@ -69,23 +69,24 @@ pub struct Multi {
 }
 
 impl Multi {
-    pub fn new(s: &Scenario) -> Self {
-        let n = s.regions.len();
-        let keys = s.workload.key_count() as usize;
-        let mut shares = vec![0; keys * n];
+    pub fn new(scenario: &Scenario) -> Self {
+        let regions = scenario.regions.len();
+        let keys = scenario.workload.key_count() as usize;
+        let mut shares = vec![0; keys * regions];
         for k in 0..keys {
-            let total = s.workload.initial_value(k as u32);
-            for r in 0..n {
+            let total = scenario.workload.initial_value(k as u32);
+            for r in 0..regions {
                 // Shares split the initial value; the first region takes the remainder.
-                shares[k * n + r] = total / n as i64 + if r == 0 { total % n as i64 } else { 0 };
+                shares[k * regions + r] =
+                    total / regions as i64 + if r == 0 { total % regions as i64 } else { 0 };
             }
         }
         Multi {
-            outbound: vec![VecDeque::new(); n],
-            sent: vec![0; n],
-            last_progress: vec![SimTime::ZERO; n],
-            received: vec![0; n],
-            fresh_as_of_local_us: vec![0; n],
+            outbound: vec![VecDeque::new(); regions],
+            sent: vec![0; regions],
+            last_progress: vec![SimTime::ZERO; regions],
+            received: vec![0; regions],
+            fresh_as_of_local_us: vec![0; regions],
             stamps: vec![(Stamp::default(), Stamp::default()); keys],
             winners: vec![WriteId::NONE; keys],
             shares,
@@ -122,84 +123,91 @@ pub struct MultiWriter {
 }
 
 impl MultiWriter {
-    pub fn new(s: &Scenario) -> Self {
-        MultiWriter { nodes: s.region_ids().map(|_| Multi::new(s)).collect() }
+    pub fn new(scenario: &Scenario) -> Self {
+        MultiWriter { nodes: scenario.region_ids().map(|_| Multi::new(scenario)).collect() }
     }
 }
 
 impl Replication for MultiWriter {
-    fn request(&mut self, st: &mut Store, cx: &mut Cx, client: RegionId, m: ReqMeta, req: Req) {
-        let node = &mut self.nodes[st.region.idx()];
+    fn request(
+        &mut self,
+        store: &mut Store,
+        cx: &mut Cx,
+        client: RegionId,
+        meta: ReqMeta,
+        req: Req,
+    ) {
+        let node = &mut self.nodes[store.region.idx()];
         let res = match req {
             Req::Read { key, class, min_version } => Some(
-                match read_check(st, node, cx.local_us, &cx.s.design, key, class, min_version) {
-                    Ok(()) => st.serve(key),
+                match read_check(store, node, cx.local_us, &cx.s.design, key, class, min_version) {
+                    Ok(()) => store.serve(key),
                     Err(r) => Res::Refused(r),
                 },
             ),
             _ => {
-                let res = write(st, node, cx.s, cx.now, cx.local_us, client, m, req, cx.out);
+                let res = write(store, node, cx.s, cx.now, cx.local_us, client, meta, req, cx.out);
                 if let Some(res) = res {
                     cx.out.send(
-                        st.region,
+                        store.region,
                         client,
-                        ClientMsg::Response { op: m.op, attempt: m.attempt, res },
+                        ClientMsg::Response { op: meta.op, attempt: meta.attempt, res },
                     );
                 }
-                st.schedule_flush(cx.now, &cx.s.design, cx.out);
+                store.schedule_flush(cx.now, &cx.s.design, cx.out);
                 return;
             }
         };
         if let Some(res) = res {
             cx.out.send(
-                st.region,
+                store.region,
                 client,
-                ClientMsg::Response { op: m.op, attempt: m.attempt, res },
+                ClientMsg::Response { op: meta.op, attempt: meta.attempt, res },
             );
         }
     }
 
-    fn deliver(&mut self, st: &mut Store, cx: &mut Cx, from: RegionId, msg: ReplMsg) {
+    fn deliver(&mut self, store: &mut Store, cx: &mut Cx, from: RegionId, msg: ReplMsg) {
         // One protocol runs per simulation: another protocol's message cannot arrive.
         let ReplMsg::Multi(msg) = msg else { return };
-        let node = &mut self.nodes[st.region.idx()];
+        let node = &mut self.nodes[store.region.idx()];
         let (s, now) = (cx.s, cx.now);
         match msg {
             MultiMsg::Updates { updates, end, sender_local_us } => {
-                on_updates(st, node, s, now, from, &updates, end, sender_local_us, cx.out)
+                on_updates(store, node, s, now, from, &updates, end, sender_local_us, cx.out)
             }
             MultiMsg::UpdatesAck { upto } => on_updates_ack(node, now, from, upto),
             MultiMsg::Propose { pid, key, base } => {
-                on_propose(st, node, s, now, from, pid, key, base, cx.out)
+                on_propose(store, node, s, now, from, pid, key, base, cx.out)
             }
             MultiMsg::ProposeReply { pid, ok } => {
-                on_propose_reply(st, node, s, now, pid, ok, cx.out)
+                on_propose_reply(store, node, s, now, pid, ok, cx.out)
             }
             MultiMsg::Decide { pid, key } => on_decide(node, pid, key),
         }
     }
 
-    fn node_tick(&mut self, st: &mut Store, cx: &mut Cx) {
-        let node = &mut self.nodes[st.region.idx()];
-        tick(st, node, cx.s, cx.now, cx.local_us, cx.out);
+    fn node_tick(&mut self, store: &mut Store, cx: &mut Cx) {
+        let node = &mut self.nodes[store.region.idx()];
+        tick(store, node, cx.s, cx.now, cx.local_us, cx.out);
     }
 
-    fn flush(&mut self, st: &mut Store, cx: &mut Cx) {
-        st.flush_scheduled = false;
-        let node = &mut self.nodes[st.region.idx()];
-        flush(st, node, cx.s, cx.local_us, false, cx.out);
+    fn flush(&mut self, store: &mut Store, cx: &mut Cx) {
+        store.flush_scheduled = false;
+        let node = &mut self.nodes[store.region.idx()];
+        flush(store, node, cx.s, cx.local_us, false, cx.out);
     }
 
     /// Every region writes: go local, or to the key's home when it has one (its writes,
     /// and strong reads, which only the home can serve).
-    fn route(&self, s: &Scenario, router: &Router, op: &Op) -> RegionId {
+    fn route(&self, scenario: &Scenario, router: &Router, op: &Op) -> RegionId {
         if let Some(r) = op.pinned {
             return r;
         }
         let key = op.req.key();
         let strong = matches!(op.req, Req::Read { class: ReadClass::Strong, .. });
-        if (op.req.is_write() || strong) && policy(s, key) == ConflictPolicy::HomeRegion {
-            return home(s, key);
+        if (op.req.is_write() || strong) && policy(scenario, key) == ConflictPolicy::HomeRegion {
+            return home(scenario, key);
         }
         router.nearest[0]
     }
@@ -214,10 +222,10 @@ impl Replication for MultiWriter {
 /// bounded read only while it has every other region's writes up to the bound, a
 /// session read only if it has what the session saw.
 fn read_check(
-    st: &Store,
+    store: &Store,
     node: &Multi,
     local_us: i64,
-    d: &Design,
+    design: &Design,
     key: Key,
     class: ReadClass,
     min_version: Version,
@@ -225,14 +233,14 @@ fn read_check(
     match class {
         ReadClass::Strong | ReadClass::Eventual => Ok(()),
         ReadClass::Bounded(bound) => {
-            let stale = node.staleness_us(st.region, local_us);
-            if d.replica_checks_staleness && stale > bound.as_us() {
+            let stale = node.staleness_us(store.region, local_us);
+            if design.replica_checks_staleness && stale > bound.as_us() {
                 return Err(Refusal::TooStale);
             }
             Ok(())
         }
         ReadClass::Session => {
-            if d.session_tokens && st.cells[key as usize].version < min_version {
+            if design.session_tokens && store.cells[key as usize].version < min_version {
                 return Err(Refusal::TooStale);
             }
             Ok(())
@@ -241,8 +249,8 @@ fn read_check(
 }
 
 /// The conflict policy of the entity type `key` belongs to.
-pub fn policy(s: &Scenario, key: Key) -> ConflictPolicy {
-    s.design.conflicts[kind_index(s.workload.key_kind(key))]
+pub fn policy(scenario: &Scenario, key: Key) -> ConflictPolicy {
+    scenario.design.conflicts[kind_index(scenario.workload.key_kind(key))]
 }
 
 fn kind_index(k: KeyKind) -> usize {
@@ -250,69 +258,69 @@ fn kind_index(k: KeyKind) -> usize {
 }
 
 /// The home region of `key` under the home-region policy.
-pub fn home(s: &Scenario, key: Key) -> RegionId {
-    RegionId((key as usize % s.regions.len()) as u8)
+pub fn home(scenario: &Scenario, key: Key) -> RegionId {
+    RegionId((key as usize % scenario.regions.len()) as u8)
 }
 
 /// A client write at `st`, in active-active mode. Returns the answer to send now, or
 /// `None` while a conditional write waits for the other regions.
 #[allow(clippy::too_many_arguments)]
 pub fn write(
-    st: &mut Store,
+    store: &mut Store,
     node: &mut Multi,
-    s: &Scenario,
+    scenario: &Scenario,
     now: SimTime,
     local_us: i64,
     client: RegionId,
-    m: ReqMeta,
+    meta: ReqMeta,
     req: Req,
     out: &mut Out,
 ) -> Option<Res> {
     let key = req.key();
-    let pol = policy(s, key);
-    if pol == ConflictPolicy::HomeRegion && home(s, key) != st.region {
+    let pol = policy(scenario, key);
+    if pol == ConflictPolicy::HomeRegion && home(scenario, key) != store.region {
         return Some(Res::Refused(Refusal::NotWriter));
     }
     if node.locks.get(&key).is_some_and(|(_, until)| *until > now) {
         return Some(Res::Refused(Refusal::Conflict));
     }
-    let Some(mut u) = plan(st, node, s, pol, req, m, local_us) else {
+    let Some(mut u) = plan(store, node, scenario, pol, req, meta, local_us) else {
         return Some(Res::Declined);
     };
     if pol == ConflictPolicy::RejectConcurrent {
         node.next_pid += 1;
-        let pid = (u64::from(st.region.0) << 56) | node.next_pid;
+        let pid = (u64::from(store.region.0) << 56) | node.next_pid;
         u.seq = 0;
-        let deadline = now + s.design.propose_timeout;
-        node.locks.insert(key, (pid, deadline + s.design.propose_timeout));
-        let waiting = (s.regions.len() - 1) as u32;
+        let deadline = now + scenario.design.propose_timeout;
+        node.locks.insert(key, (pid, deadline + scenario.design.propose_timeout));
+        let waiting = (scenario.regions.len() - 1) as u32;
         node.proposals.insert(
             pid,
-            Proposal { update: u, client, op: m.op, attempt: m.attempt, waiting, deadline },
+            Proposal { update: u, client, op: meta.op, attempt: meta.attempt, waiting, deadline },
         );
         if waiting == 0 {
-            return finish_proposal(st, node, s, now, pid, true, out);
+            return finish_proposal(store, node, scenario, now, pid, true, out);
         }
-        for r in s.region_ids().filter(|r| *r != st.region) {
-            out.send(st.region, r, MultiMsg::Propose { pid, key, base: u.base });
+        for r in scenario.region_ids().filter(|r| *r != store.region) {
+            out.send(store.region, r, MultiMsg::Propose { pid, key, base: u.base });
         }
         return None;
     }
-    Some(commit_local(st, node, s, now, u, out))
+    Some(commit_local(store, node, scenario, now, u, out))
 }
 
 /// Turns a request into an update against this region's view, or `None` when the
 /// business rule (checked here, locally) declines it.
 fn plan(
-    st: &Store,
+    store: &Store,
     node: &Multi,
-    s: &Scenario,
+    scenario: &Scenario,
     pol: ConflictPolicy,
     req: Req,
     meta: ReqMeta,
     local_us: i64,
 ) -> Option<Update> {
-    let change = change(st, node, s, pol, req, meta.op_key)?;
+    let change = change(store, node, scenario, pol, req, meta.op_key)?;
     // A home region orders its keys' writes, and a conditional write follows the version
     // every region agreed on: their stamps never go backwards. Last-writer-wins stamps
     // with the raw clock, as such stores do.
@@ -323,14 +331,14 @@ fn plan(
     let ts = if ordered { local_us.max(base.ts.max(base2.ts) + 1) } else { local_us };
     let ts = ts.max(node.last_ts + 1);
     Some(Update {
-        origin: st.region,
+        origin: store.region,
         seq: 0,
         kind: change.kind,
         key: change.key,
         value: change.value,
         key2: change.key2,
         value2: change.value2,
-        stamp: Stamp { ts, origin: st.region.0 },
+        stamp: Stamp { ts, origin: store.region.0 },
         base,
         base2,
         op_key: meta.op_key,
@@ -356,16 +364,16 @@ impl Change {
 }
 
 fn change(
-    st: &Store,
+    store: &Store,
     node: &Multi,
-    s: &Scenario,
+    scenario: &Scenario,
     pol: ConflictPolicy,
     req: Req,
     op_key: u64,
 ) -> Option<Change> {
-    let regions = s.regions.len();
-    let me = st.region.idx();
-    let value_of = |k: Key| st.cells[k as usize].value;
+    let regions = scenario.regions.len();
+    let me = store.region.idx();
+    let value_of = |k: Key| store.cells[k as usize].value;
     // What this region may spend: under escrow only its own share.
     let spendable = |k: Key| {
         if pol == ConflictPolicy::Escrow {
@@ -401,7 +409,7 @@ fn change(
             when(!checked || spendable(key) >= qty, add(key, -qty))
         }
         Req::Append { key } => {
-            when(st.list_has_room(key), Change::one(UpdKind::Append, key, op_key as i64))
+            when(store.list_has_room(key), Change::one(UpdKind::Append, key, op_key as i64))
         }
         Req::Transfer { from, to, amount } => {
             let change = if counters {
@@ -423,121 +431,134 @@ fn change(
 
 /// Applies a write locally, queues it for every other region, and answers it.
 fn commit_local(
-    st: &mut Store,
+    store: &mut Store,
     node: &mut Multi,
-    s: &Scenario,
+    scenario: &Scenario,
     now: SimTime,
-    mut u: Update,
+    mut update: Update,
     out: &mut Out,
 ) -> Res {
     node.next_seq += 1;
-    node.last_ts = node.last_ts.max(u.stamp.ts);
-    u.seq = node.next_seq;
-    let before = st.cells[u.key as usize].value;
-    apply(st, node, s, now, &u, out);
-    for r in s.region_ids().filter(|r| *r != st.region) {
+    node.last_ts = node.last_ts.max(update.stamp.ts);
+    update.seq = node.next_seq;
+    let before = store.cells[update.key as usize].value;
+    apply(store, node, scenario, now, &update, out);
+    for r in scenario.region_ids().filter(|r| *r != store.region) {
         let q = &mut node.outbound[r.idx()];
         if q.len() >= OUTBOUND_MAX {
             q.pop_front();
             node.dropped += 1;
         }
-        q.push_back(u);
+        q.push_back(update);
     }
     let entry = Entry {
-        lsn: u.stamp.version().lsn,
+        lsn: update.stamp.version().lsn,
         epoch: 0,
-        op: match u.kind {
+        op: match update.kind {
             UpdKind::Set => EntryOp::Set,
             UpdKind::Delta => EntryOp::Add,
             UpdKind::Append => EntryOp::Append,
         },
-        key: u.key,
-        key2: u.key2,
-        value: u.value,
+        key: update.key,
+        key2: update.key2,
+        value: update.value,
         commit_at: now,
-        commit_local_us: u.stamp.ts,
-        op_key: u.op_key,
-        attempt: u.write.attempt(),
+        commit_local_us: update.stamp.ts,
+        op_key: update.op_key,
+        attempt: update.write.attempt(),
         idem: false,
-        effect: u.effect,
+        effect: update.effect,
     };
     out.obs.push(Obs::Commit {
-        region: st.region,
+        region: store.region,
         entry,
         before,
-        after: crate::model::store::values_after(&st.cells, [u.key, u.key2]),
+        after: crate::model::store::values_after(&store.cells, [update.key, update.key2]),
     });
-    Res::Written { version: u.stamp.version(), write: u.write }
+    Res::Written { version: update.stamp.version(), write: update.write }
 }
 
 /// Applies an update (local or remote) to this region's state by its kind.
-fn apply(st: &mut Store, node: &mut Multi, s: &Scenario, now: SimTime, u: &Update, out: &mut Out) {
-    match u.kind {
+fn apply(
+    store: &mut Store,
+    node: &mut Multi,
+    scenario: &Scenario,
+    now: SimTime,
+    update: &Update,
+    out: &mut Out,
+) {
+    match update.kind {
         UpdKind::Append => {
-            let len = st.list_push(u.key, u.value as u64);
-            let cell = &mut st.cells[u.key as usize];
+            let len = store.list_push(update.key, update.value as u64);
+            let cell = &mut store.cells[update.key as usize];
             cell.value = len;
-            cell.version = cell.version.max(u.stamp.version());
+            cell.version = cell.version.max(update.stamp.version());
             cell.commit_at = now;
-            cell.seen.push(u.write, now);
+            cell.seen.push(update.write, now);
         }
         UpdKind::Delta => {
-            for (key, delta) in [(u.key, u.value), (u.key2, u.value2)] {
+            for (key, delta) in [(update.key, update.value), (update.key2, update.value2)] {
                 if key != NO_KEY {
-                    apply_delta(st, node, s, now, u, key, delta);
+                    apply_delta(store, node, scenario, now, update, key, delta);
                 }
             }
         }
         UpdKind::Set => {
             // Each key keeps its own stamp: the larger one wins, key by key.
-            for (key, value, base) in [(u.key, u.value, u.base), (u.key2, u.value2, u.base2)] {
+            for (key, value, base) in [
+                (update.key, update.value, update.base),
+                (update.key2, update.value2, update.base2),
+            ] {
                 if key != NO_KEY {
-                    apply_set(st, node, now, u, key, value, base, out);
+                    apply_set(store, node, now, update, key, value, base, out);
                 }
             }
         }
     }
-    if st.region != u.origin {
+    if store.region != update.origin {
         let after =
-            |k: Key| if k == NO_KEY { (NO_KEY, 0) } else { (k, st.cells[k as usize].value) };
-        out.obs.push(Obs::Merged { region: st.region, after: [after(u.key), after(u.key2)] });
+            |k: Key| if k == NO_KEY { (NO_KEY, 0) } else { (k, store.cells[k as usize].value) };
+        out.obs.push(Obs::Merged {
+            region: store.region,
+            after: [after(update.key), after(update.key2)],
+        });
     }
 }
 
 /// A counter's change: every delta counts, in any order (under escrow, into the
 /// origin's share).
 fn apply_delta(
-    st: &mut Store,
+    store: &mut Store,
     node: &mut Multi,
-    s: &Scenario,
+    scenario: &Scenario,
     now: SimTime,
-    u: &Update,
+    update: &Update,
     key: Key,
     delta: i64,
 ) {
-    let regions = s.regions.len();
+    let regions = scenario.regions.len();
     let k = key as usize;
-    if policy(s, key) == ConflictPolicy::Escrow {
-        node.shares[k * regions + u.origin.idx()] += delta;
-        st.cells[k].value = node.shares[k * regions..k * regions + regions].iter().sum();
+    if policy(scenario, key) == ConflictPolicy::Escrow {
+        node.shares[k * regions + update.origin.idx()] += delta;
+        store.cells[k].value = node.shares[k * regions..k * regions + regions].iter().sum();
     } else {
-        st.cells[k].value += delta;
+        store.cells[k].value += delta;
     }
     // The newest stamp applied: what a session token is compared with.
-    let cell = &mut st.cells[k];
-    cell.version = cell.version.max(u.stamp.version());
+    let cell = &mut store.cells[k];
+    cell.version = cell.version.max(update.stamp.version());
     cell.commit_at = now;
-    cell.seen.push(u.write, now);
+    cell.seen.push(update.write, now);
 }
 
 /// An absolute value: the larger stamp wins; the other write is superseded unless the
 /// winner's writer had seen it.
 #[allow(clippy::too_many_arguments)]
 fn apply_set(
-    st: &mut Store,
+    store: &mut Store,
     node: &mut Multi,
     now: SimTime,
-    u: &Update,
+    update: &Update,
     key: Key,
     value: i64,
     base: Stamp,
@@ -546,40 +567,40 @@ fn apply_set(
     let (current_stamp, current_base) = node.stamps[key as usize];
     // The write the key's value now comes from, by identity.
     let current = node.winners[key as usize];
-    let region = st.region;
-    if u.stamp > current_stamp {
+    let region = store.region;
+    if update.stamp > current_stamp {
         if current_stamp != Stamp::default() && base != current_stamp {
-            out.obs.push(Obs::Superseded { region, key, loser: current, winner: u.write });
+            out.obs.push(Obs::Superseded { region, key, loser: current, winner: update.write });
         }
-        node.stamps[key as usize] = (u.stamp, base);
-        node.winners[key as usize] = u.write;
-        let cell = &mut st.cells[key as usize];
+        node.stamps[key as usize] = (update.stamp, base);
+        node.winners[key as usize] = update.write;
+        let cell = &mut store.cells[key as usize];
         cell.value = value;
-        cell.version = u.stamp.version();
+        cell.version = update.stamp.version();
         cell.commit_at = now;
-        cell.seen.push(u.write, now);
-    } else if u.stamp < current_stamp && current_base != u.stamp {
+        cell.seen.push(update.write, now);
+    } else if update.stamp < current_stamp && current_base != update.stamp {
         // The arriving write is older by its stamp: it loses on arrival.
-        out.obs.push(Obs::Superseded { region, key, loser: u.write, winner: current });
-    } else if u.stamp < current_stamp {
+        out.obs.push(Obs::Superseded { region, key, loser: update.write, winner: current });
+    } else if update.stamp < current_stamp {
         // Older, but the current value was written by a region that had seen it: the
         // value reflects it without taking it.
-        st.cells[key as usize].seen.push(u.write, now);
+        store.cells[key as usize].seen.push(update.write, now);
     }
 }
 
 /// Ships unsent updates to every other region; with `keepalive`, a region with nothing
 /// new still hears how far this one's sequence goes, so it can tell how fresh it is.
 pub fn flush(
-    st: &mut Store,
+    store: &mut Store,
     node: &mut Multi,
-    s: &Scenario,
+    scenario: &Scenario,
     local_us: i64,
     keepalive: bool,
     out: &mut Out,
 ) {
     let end = node.next_seq;
-    for r in s.region_ids().filter(|r| *r != st.region) {
+    for r in scenario.region_ids().filter(|r| *r != store.region) {
         let sent = node.sent[r.idx()];
         let batch: Vec<Update> = node.outbound[r.idx()]
             .iter()
@@ -593,7 +614,7 @@ pub fn flush(
             continue;
         }
         out.send(
-            st.region,
+            store.region,
             r,
             MultiMsg::Updates { updates: batch, end, sender_local_us: local_us },
         );
@@ -603,16 +624,17 @@ pub fn flush(
 /// Periodic duties: resend what was not acknowledged in time, expire proposals, and
 /// tell every region how far this one's writes go.
 pub fn tick(
-    st: &mut Store,
+    store: &mut Store,
     node: &mut Multi,
-    s: &Scenario,
+    scenario: &Scenario,
     now: SimTime,
     local_us: i64,
     out: &mut Out,
 ) {
-    for r in s.region_ids().filter(|r| *r != st.region) {
+    for r in scenario.region_ids().filter(|r| *r != store.region) {
         let q = &node.outbound[r.idx()];
-        if !q.is_empty() && now.since(node.last_progress[r.idx()]) > s.design.repl_retransmit {
+        if !q.is_empty() && now.since(node.last_progress[r.idx()]) > scenario.design.repl_retransmit
+        {
             node.sent[r.idx()] = q.front().map_or(0, |u| u.seq - 1);
             node.last_progress[r.idx()] = now;
         }
@@ -620,9 +642,9 @@ pub fn tick(
     let expired: Vec<u64> =
         node.proposals.iter().filter(|(_, p)| p.deadline <= now).map(|(pid, _)| *pid).collect();
     for pid in expired {
-        finish_proposal(st, node, s, now, pid, false, out);
+        finish_proposal(store, node, scenario, now, pid, false, out);
     }
-    flush(st, node, s, local_us, true, out);
+    flush(store, node, scenario, local_us, true, out);
 }
 
 /// Updates from `from`: apply those next in its sequence, acknowledge how far we are.
@@ -630,9 +652,9 @@ pub fn tick(
 /// clock said when it sent them.
 #[allow(clippy::too_many_arguments)]
 pub fn on_updates(
-    st: &mut Store,
+    store: &mut Store,
     node: &mut Multi,
-    s: &Scenario,
+    scenario: &Scenario,
     now: SimTime,
     from: RegionId,
     updates: &[Update],
@@ -648,7 +670,7 @@ pub fn on_updates(
         if u.seq > next {
             break;
         }
-        apply(st, node, s, now, u, out);
+        apply(store, node, scenario, now, u, out);
         node.received[from.idx()] = u.seq;
     }
     if node.received[from.idx()] >= end {
@@ -656,7 +678,7 @@ pub fn on_updates(
         *f = (*f).max(sender_local_us);
     }
     if !updates.is_empty() {
-        out.send(st.region, from, MultiMsg::UpdatesAck { upto: node.received[from.idx()] });
+        out.send(store.region, from, MultiMsg::UpdatesAck { upto: node.received[from.idx()] });
     }
 }
 
@@ -678,9 +700,9 @@ pub fn on_updates_ack(node: &mut Multi, now: SimTime, from: RegionId, upto: u64)
 /// version it read and no other proposal holds the key.
 #[allow(clippy::too_many_arguments)]
 pub fn on_propose(
-    st: &mut Store,
+    store: &mut Store,
     node: &mut Multi,
-    s: &Scenario,
+    scenario: &Scenario,
     now: SimTime,
     from: RegionId,
     pid: u64,
@@ -691,15 +713,18 @@ pub fn on_propose(
     let locked = node.locks.get(&key).is_some_and(|(p, until)| *p != pid && *until > now);
     let ok = !locked && node.stamps[key as usize].0 == base;
     if ok {
-        node.locks.insert(key, (pid, now + s.design.propose_timeout + s.design.propose_timeout));
+        node.locks.insert(
+            key,
+            (pid, now + scenario.design.propose_timeout + scenario.design.propose_timeout),
+        );
     }
-    out.send(st.region, from, MultiMsg::ProposeReply { pid, ok });
+    out.send(store.region, from, MultiMsg::ProposeReply { pid, ok });
 }
 
 pub fn on_propose_reply(
-    st: &mut Store,
+    store: &mut Store,
     node: &mut Multi,
-    s: &Scenario,
+    scenario: &Scenario,
     now: SimTime,
     pid: u64,
     ok: bool,
@@ -707,20 +732,20 @@ pub fn on_propose_reply(
 ) {
     let Some(p) = node.proposals.get_mut(&pid) else { return };
     if !ok {
-        finish_proposal(st, node, s, now, pid, false, out);
+        finish_proposal(store, node, scenario, now, pid, false, out);
         return;
     }
     p.waiting -= 1;
     if p.waiting == 0 {
-        finish_proposal(st, node, s, now, pid, true, out);
+        finish_proposal(store, node, scenario, now, pid, true, out);
     }
 }
 
 /// Ends a proposal: commit it everywhere, or release the key and refuse the client.
 fn finish_proposal(
-    st: &mut Store,
+    store: &mut Store,
     node: &mut Multi,
-    s: &Scenario,
+    scenario: &Scenario,
     now: SimTime,
     pid: u64,
     commit: bool,
@@ -730,16 +755,16 @@ fn finish_proposal(
     if node.locks.get(&p.update.key).is_some_and(|(l, _)| *l == pid) {
         node.locks.remove(&p.update.key);
     }
-    for r in s.region_ids().filter(|r| *r != st.region) {
-        out.send(st.region, r, MultiMsg::Decide { pid, key: p.update.key });
+    for r in scenario.region_ids().filter(|r| *r != store.region) {
+        out.send(store.region, r, MultiMsg::Decide { pid, key: p.update.key });
     }
     let res = if commit {
-        commit_local(st, node, s, now, p.update, out)
+        commit_local(store, node, scenario, now, p.update, out)
     } else {
-        out.obs.push(Obs::ConflictRejected { region: st.region, key: p.update.key });
+        out.obs.push(Obs::ConflictRejected { region: store.region, key: p.update.key });
         Res::Refused(Refusal::Conflict)
     };
-    out.send(st.region, p.client, ClientMsg::Response { op: p.op, attempt: p.attempt, res });
+    out.send(store.region, p.client, ClientMsg::Response { op: p.op, attempt: p.attempt, res });
     None
 }
 

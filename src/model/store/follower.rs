@@ -22,7 +22,7 @@ impl Store {
     pub fn on_append(
         &mut self,
         now: SimTime,
-        d: &Design,
+        design: &Design,
         from: RegionId,
         epoch: u32,
         prev_lsn: u64,
@@ -32,7 +32,7 @@ impl Store {
         leader_end: u64,
         out: &mut Out,
     ) {
-        if !self.accept_leader(d, from, epoch, out) {
+        if !self.accept_leader(design, from, epoch, out) {
             return;
         }
         let reply = |s: &Store, gap: bool, need_snapshot: bool, out: &mut Out| {
@@ -94,12 +94,12 @@ impl Store {
     /// fencing a node has no tokens to compare; it follows whoever it was told leads.
     pub(super) fn accept_leader(
         &mut self,
-        d: &Design,
+        design: &Design,
         from: RegionId,
         epoch: u32,
         out: &mut Out,
     ) -> bool {
-        if d.fencing {
+        if design.fencing {
             if epoch < self.epoch {
                 // Telling the stale leader our epoch is what makes it step down.
                 self.ack(from, false, false, out);
@@ -118,8 +118,8 @@ impl Store {
         }
     }
 
-    pub fn on_snapshot(&mut self, d: &Design, from: RegionId, snap: &Snapshot, out: &mut Out) {
-        if !self.accept_leader(d, from, snap.epoch, out) {
+    pub fn on_snapshot(&mut self, design: &Design, from: RegionId, snap: &Snapshot, out: &mut Out) {
+        if !self.accept_leader(design, from, snap.epoch, out) {
             return;
         }
         let mut discarded = Vec::new();
@@ -153,7 +153,7 @@ impl Store {
         self.epochs = snap.epochs.clone();
         self.cells.clone_from(&snap.cells);
         self.lists.clone_from(&snap.lists);
-        if d.records_replicated {
+        if design.records_replicated {
             self.records.clone_from(&snap.records);
         }
         self.consumer_offset = snap.consumer_offset;
@@ -180,12 +180,12 @@ impl Store {
     }
 
     /// Applies as many entries as the apply rate allows in one tick.
-    pub fn apply_tick(&mut self, now: SimTime, d: &Design, out: &mut Out) {
+    pub fn apply_tick(&mut self, now: SimTime, design: &Design, out: &mut Out) {
         self.apply_scheduled = false;
         if !self.up {
             return;
         }
-        let per_tick = d.apply_rate_per_s * self.apply_factor * APPLY_TICK.as_secs_f64();
+        let per_tick = design.apply_rate_per_s * self.apply_factor * APPLY_TICK.as_secs_f64();
         self.apply_credit = (self.apply_credit + per_tick).min(per_tick.max(1.0) * 4.0);
         while self.apply_credit >= 1.0 && self.applied_lsn < self.end_lsn {
             self.apply_next(now);

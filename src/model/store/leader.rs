@@ -22,12 +22,12 @@ impl Store {
         &mut self,
         now: SimTime,
         local_us: i64,
-        d: &Design,
+        design: &Design,
         from: RegionId,
         entries: Vec<Entry>,
         out: &mut Out,
     ) {
-        if !self.writable(local_us, d) {
+        if !self.writable(local_us, design) {
             out.send(self.region, from, RunbookMsg::Reapply { entries });
             return;
         }
@@ -52,17 +52,17 @@ impl Store {
         }
         if count > 0 {
             out.obs.push(Obs::Reapplied { region: self.region, count });
-            self.schedule_flush(now, d, out);
+            self.schedule_flush(now, design, out);
         }
     }
 
     /// Whether the entry at `lsn` is held by as many replicas as the design's writes
     /// wait for (always, for async replication).
-    pub fn replicated(&self, lsn: u64, d: &Design) -> bool {
+    pub fn replicated(&self, lsn: u64, design: &Design) -> bool {
         let me = self.region.idx();
         let have =
             self.peers.iter().enumerate().filter(|(i, p)| *i != me && p.acked >= lsn).count();
-        have >= self.acks_needed(d)
+        have >= self.acks_needed(design)
     }
 
     /// Commits an entry of the workers' own (consumer offset, effect record) at the end
@@ -71,7 +71,7 @@ impl Store {
         &mut self,
         now: SimTime,
         local_us: i64,
-        d: &Design,
+        design: &Design,
         op: EntryOp,
         value: i64,
         out: &mut Out,
@@ -99,7 +99,7 @@ impl Store {
             before: 0,
             after: [(NO_KEY, 0), (NO_KEY, 0)],
         });
-        self.schedule_flush(now, d, out);
+        self.schedule_flush(now, design, out);
         Version { epoch: entry.epoch, lsn: entry.lsn }
     }
 
@@ -115,10 +115,13 @@ impl Store {
             .collect()
     }
 
-    pub fn schedule_flush(&mut self, now: SimTime, d: &Design, out: &mut Out) {
+    pub fn schedule_flush(&mut self, now: SimTime, design: &Design, out: &mut Out) {
         if !self.flush_scheduled {
             self.flush_scheduled = true;
-            out.timer(now + d.repl_batch, crate::model::Event::ReplFlush { region: self.region });
+            out.timer(
+                now + design.repl_batch,
+                crate::model::Event::ReplFlush { region: self.region },
+            );
         }
     }
 
@@ -196,7 +199,7 @@ impl Store {
     pub fn on_append_ack(
         &mut self,
         now: SimTime,
-        d: &Design,
+        design: &Design,
         from: RegionId,
         epoch: u32,
         end_lsn: u64,
@@ -204,7 +207,7 @@ impl Store {
         need_snapshot: bool,
         out: &mut Out,
     ) {
-        if epoch > self.epoch && d.fencing {
+        if epoch > self.epoch && design.fencing {
             // A follower has seen a newer writer: this node is fenced.
             self.epoch = epoch;
             self.step_down(out);
@@ -216,7 +219,7 @@ impl Store {
         let peer = &mut self.peers[from.idx()];
         if need_snapshot {
             peer.snapshot_needed = true;
-            self.schedule_flush(now, d, out);
+            self.schedule_flush(now, design, out);
             return;
         }
         if end_lsn > peer.acked || peer.acked > self.end_lsn {
@@ -228,14 +231,14 @@ impl Store {
         peer.sent = peer.sent.max(peer.acked);
         if gap && end_lsn < peer.sent {
             peer.sent = end_lsn.max(peer.acked);
-            self.schedule_flush(now, d, out);
+            self.schedule_flush(now, design, out);
         }
-        self.release_acks(d, out);
+        self.release_acks(design, out);
         self.truncate_prefix();
     }
 
-    pub(super) fn release_acks(&mut self, d: &Design, out: &mut Out) {
-        let need = self.acks_needed(d);
+    pub(super) fn release_acks(&mut self, design: &Design, out: &mut Out) {
+        let need = self.acks_needed(design);
         while let Some(p) = self.pending_acks.front() {
             let have = self
                 .peers
@@ -284,16 +287,16 @@ impl Store {
     }
 
     /// Periodic duties: retransmission, keepalives, forgetting hopeless acks, lease watch.
-    pub fn tick(&mut self, now: SimTime, local_us: i64, d: &Design, out: &mut Out) {
+    pub fn tick(&mut self, now: SimTime, local_us: i64, design: &Design, out: &mut Out) {
         if !self.up {
             return;
         }
-        self.records.prune(now, d.idempotency_ttl);
+        self.records.prune(now, design.idempotency_ttl);
         if self.primary {
             for (i, p) in self.peers.iter_mut().enumerate() {
                 if i != self.region.idx()
                     && p.acked < p.sent
-                    && now.since(p.last_progress) > d.repl_retransmit
+                    && now.since(p.last_progress) > design.repl_retransmit
                 {
                     p.sent = p.acked;
                     p.last_progress = now;
@@ -302,7 +305,7 @@ impl Store {
             while self.pending_acks.front().is_some_and(|p| now.since(p.at) > PENDING_ACK_MAX) {
                 self.pending_acks.pop_front();
             }
-            if d.fencing && !self.lease_valid(local_us) {
+            if design.fencing && !self.lease_valid(local_us) {
                 self.note_lease_lapse(out);
             }
             // Entries ship on the batch timer only, so `batch_ms` is the real shipping

@@ -301,8 +301,8 @@ impl Store {
 
     /// The newest log position as replicated as the design's writes must be before they
     /// are acknowledged: what workers may consume (like a high watermark).
-    pub fn high_watermark(&self, d: &Design) -> u64 {
-        let need = self.acks_needed(d);
+    pub fn high_watermark(&self, design: &Design) -> u64 {
+        let need = self.acks_needed(design);
         if need == 0 {
             return self.applied_lsn;
         }
@@ -315,12 +315,12 @@ impl Store {
 
     /// Whether this node would commit a write now: the checks a client write passes,
     /// which the workers' own writes (offsets, records) pass too.
-    pub fn writable(&self, local_us: i64, d: &Design) -> bool {
+    pub fn writable(&self, local_us: i64, design: &Design) -> bool {
         self.up
             && self.primary
             && self.ready
             && !self.frozen
-            && (!d.fencing || d.bugs.ignore_lease || self.lease_valid(local_us))
+            && (!design.fencing || design.bugs.ignore_lease || self.lease_valid(local_us))
     }
 
     /// The first log position still held.

@@ -11,23 +11,23 @@ impl Store {
         &mut self,
         now: SimTime,
         local_us: i64,
-        d: &Design,
+        design: &Design,
         client: RegionId,
-        m: ReqMeta,
+        meta: ReqMeta,
         req: Req,
         out: &mut Out,
     ) {
         let res = match req {
             Req::Read { key, class, min_version } => {
-                Some(self.read(local_us, d, key, class, min_version))
+                Some(self.read(local_us, design, key, class, min_version))
             }
-            _ => self.write(now, local_us, d, client, m, req, out),
+            _ => self.write(now, local_us, design, client, meta, req, out),
         };
         if let Some(res) = res {
             out.send(
                 self.region,
                 client,
-                ClientMsg::Response { op: m.op, attempt: m.attempt, res },
+                ClientMsg::Response { op: meta.op, attempt: meta.attempt, res },
             );
         }
     }
@@ -39,38 +39,45 @@ impl Store {
         &mut self,
         now: SimTime,
         local_us: i64,
-        d: &Design,
+        design: &Design,
         client: RegionId,
-        m: ReqMeta,
+        meta: ReqMeta,
         req: Req,
         out: &mut Out,
     ) -> Option<Res> {
-        if let Err(r) = self.write_check(local_us, d, m.token, out) {
+        if let Err(r) = self.write_check(local_us, design, meta.token, out) {
             return Some(Res::Refused(r));
         }
         // A retry of an operation this node already carried out gets the same answer.
-        let (version, write) = match self.records.get(m.op_key).filter(|_| m.idem) {
+        let (version, write) = match self.records.get(meta.op_key).filter(|_| meta.idem) {
             Some(done) => done,
-            None => match self.commit(now, local_us, req, m, d.records_replicated, out) {
+            None => match self.commit(now, local_us, req, meta, design.records_replicated, out) {
                 None => return Some(Res::Declined),
-                Some(v) => (v, WriteId::new(m.op_key, m.attempt)),
+                Some(v) => (v, WriteId::new(meta.op_key, meta.attempt)),
             },
         };
-        self.schedule_flush(now, d, out);
+        self.schedule_flush(now, design, out);
         let res = Res::Written { version, write };
-        if self.acks_needed(d) == 0 {
+        if self.acks_needed(design) == 0 {
             return Some(res);
         }
-        let p = PendingAck { lsn: version.lsn, op: m.op, attempt: m.attempt, client, res, at: now };
+        let p = PendingAck {
+            lsn: version.lsn,
+            op: meta.op,
+            attempt: meta.attempt,
+            client,
+            res,
+            at: now,
+        };
         let at = self.pending_acks.partition_point(|x| x.lsn <= p.lsn);
         self.pending_acks.insert(at, p);
-        self.release_acks(d, out);
+        self.release_acks(design, out);
         None
     }
 
-    pub(super) fn acks_needed(&self, d: &Design) -> usize {
+    pub(super) fn acks_needed(&self, design: &Design) -> usize {
         let replicas = self.peers.len() - 1;
-        match d.replication {
+        match design.replication {
             ReplicationMode::Async => 0,
             ReplicationMode::SemiSync { acks } => (acks as usize).min(replicas),
             ReplicationMode::Sync => replicas,
@@ -78,8 +85,8 @@ impl Store {
     }
 
     /// The log position every write up to which the replicas writes wait for hold.
-    pub(super) fn durable_lsn(&self, d: &Design) -> u64 {
-        let need = self.acks_needed(d);
+    pub(super) fn durable_lsn(&self, design: &Design) -> u64 {
+        let need = self.acks_needed(design);
         if need == 0 {
             return self.end_lsn;
         }
@@ -97,12 +104,12 @@ impl Store {
     pub(super) fn read(
         &mut self,
         local_us: i64,
-        d: &Design,
+        design: &Design,
         key: Key,
         class: ReadClass,
         min_version: Version,
     ) -> Res {
-        match self.read_check(local_us, d, key, class, min_version) {
+        match self.read_check(local_us, design, key, class, min_version) {
             Ok(()) => self.serve(key),
             Err(r) => Res::Refused(r),
         }
@@ -126,35 +133,35 @@ impl Store {
     pub(super) fn read_check(
         &self,
         local_us: i64,
-        d: &Design,
+        design: &Design,
         key: Key,
         class: ReadClass,
         min_version: Version,
     ) -> Result<(), Refusal> {
         match class {
             ReadClass::Strong => {
-                if !self.primary && !d.strong_reads_local {
+                if !self.primary && !design.strong_reads_local {
                     return Err(Refusal::NotWriter);
                 }
                 // (A replica serving strong reads, the planted mistake, has no lease to check.)
-                if self.primary && d.fencing && !self.lease_valid(local_us) {
+                if self.primary && design.fencing && !self.lease_valid(local_us) {
                     return Err(Refusal::LeaseExpired);
                 }
                 if self.primary
-                    && d.reads_after_ack
-                    && self.cells[key as usize].version.lsn > self.durable_lsn(d)
+                    && design.reads_after_ack
+                    && self.cells[key as usize].version.lsn > self.durable_lsn(design)
                 {
                     return Err(Refusal::NotDurable);
                 }
             }
             ReadClass::Bounded(bound) => {
-                if d.replica_checks_staleness {
+                if design.replica_checks_staleness {
                     // A replica is as fresh as the last point it knows it applied; a
                     // primary under fencing, as its lease: once that lapses another
                     // writer may exist, and it is stale by the time since.
                     let fresh_as_of = if !self.primary {
                         Some(self.fresh_as_of_local_us)
-                    } else if d.fencing && !self.lease_valid(local_us) {
+                    } else if design.fencing && !self.lease_valid(local_us) {
                         Some(self.lease_until_local_us.unwrap_or(self.fresh_as_of_local_us))
                     } else {
                         None
@@ -166,7 +173,7 @@ impl Store {
             }
             ReadClass::Session => {
                 // The session token: this replica must have what the session saw.
-                if d.session_tokens
+                if design.session_tokens
                     && !self.primary
                     && self.cells[key as usize].version < min_version
                 {
@@ -181,14 +188,14 @@ impl Store {
     pub(super) fn write_check(
         &mut self,
         local_us: i64,
-        d: &Design,
+        design: &Design,
         token: u32,
         out: &mut Out,
     ) -> Result<(), Refusal> {
         if !self.primary {
             return Err(Refusal::NotWriter);
         }
-        if d.fencing {
+        if design.fencing {
             if token > self.epoch {
                 // A client already knows a newer writer: this node has been superseded.
                 self.epoch = token;
@@ -198,7 +205,7 @@ impl Store {
             if token < self.epoch {
                 return Err(Refusal::StaleToken);
             }
-            if !self.lease_valid(local_us) && !d.bugs.ignore_lease {
+            if !self.lease_valid(local_us) && !design.bugs.ignore_lease {
                 self.note_lease_lapse(out);
                 return Err(Refusal::LeaseExpired);
             }
@@ -228,11 +235,11 @@ impl Store {
         now: SimTime,
         local_us: i64,
         req: Req,
-        m: ReqMeta,
+        meta: ReqMeta,
         records_replicated: bool,
         out: &mut Out,
     ) -> Option<Version> {
-        let (op, key, key2, value) = self.change(req, m.op_key)?;
+        let (op, key, key2, value) = self.change(req, meta.op_key)?;
         let before = self.cells[key as usize].value;
         let entry = Entry {
             lsn: self.end_lsn + 1,
@@ -243,15 +250,15 @@ impl Store {
             value,
             commit_at: now,
             commit_local_us: local_us,
-            op_key: m.op_key,
-            attempt: m.attempt,
-            idem: m.idem && records_replicated,
-            effect: m.effect,
+            op_key: meta.op_key,
+            attempt: meta.attempt,
+            idem: meta.idem && records_replicated,
+            effect: meta.effect,
         };
-        if m.idem && !records_replicated {
+        if meta.idem && !records_replicated {
             // A region-local record: this node remembers, nobody else will.
             let v = Version { epoch: entry.epoch, lsn: entry.lsn };
-            self.records.insert(m.op_key, v, entry.write(), now);
+            self.records.insert(meta.op_key, v, entry.write(), now);
         }
         self.append_entry(entry);
         self.apply_next(now);
@@ -371,13 +378,13 @@ impl Store {
         key: Key,
         value: i64,
         version: Version,
-        e: &Entry,
+        entry: &Entry,
         now: SimTime,
     ) {
         let c = &mut self.cells[key as usize];
         c.value = value;
         c.version = version;
-        c.commit_at = e.commit_at;
-        c.seen.push(e.write(), now);
+        c.commit_at = entry.commit_at;
+        c.seen.push(entry.write(), now);
     }
 }

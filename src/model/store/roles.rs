@@ -41,10 +41,10 @@ impl Store {
     /// at once when it has not asked since it became primary, then once `renew_ms` has
     /// passed on its own clock since it last asked. A clock stepped back delays the
     /// next request as it delays the lease's end: both are read on the same clock.
-    pub fn lease_request(&mut self, d: &Design, local_us: i64) -> Option<i64> {
-        let renew_us = d.lease_renew.as_us() as i64;
+    pub fn lease_request(&mut self, design: &Design, local_us: i64) -> Option<i64> {
+        let renew_us = design.lease_renew.as_us() as i64;
         let due = self.lease_asked_local_us.is_none_or(|asked| local_us - asked >= renew_us);
-        if !(d.fencing && self.primary && due) {
+        if !(design.fencing && self.primary && due) {
             return None;
         }
         self.lease_asked_local_us = Some(local_us);
@@ -52,8 +52,8 @@ impl Store {
     }
 
     /// A primary under fencing that has no renewal timer running needs one started.
-    pub fn wants_lease_timer(&self, d: &Design) -> bool {
-        d.fencing && self.primary && self.up && self.lease_timer_at.is_none()
+    pub fn wants_lease_timer(&self, design: &Design) -> bool {
+        design.fencing && self.primary && self.up && self.lease_timer_at.is_none()
     }
 
     /// Starts (or continues) the renewal timer: it fires at `at`.
@@ -70,19 +70,19 @@ impl Store {
         &mut self,
         now: SimTime,
         local_us: i64,
-        d: &Design,
+        design: &Design,
         out: &mut Out,
     ) -> Option<i64> {
         if self.lease_timer_at != Some(now) {
             return None;
         }
         self.lease_timer_at = None;
-        if !(d.fencing && self.primary && self.up) {
+        if !(design.fencing && self.primary && self.up) {
             return None;
         }
-        let request = self.lease_request(d, local_us);
+        let request = self.lease_request(design, local_us);
         let asked = self.lease_asked_local_us.unwrap_or(local_us);
-        let wait_us = (asked + d.lease_renew.as_us() as i64 - local_us).max(1);
+        let wait_us = (asked + design.lease_renew.as_us() as i64 - local_us).max(1);
         self.arm_lease_timer(now + SimDuration(wait_us as u64), out);
         request
     }

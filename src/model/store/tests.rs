@@ -32,11 +32,18 @@ fn entry(lsn: u64, epoch: u32) -> Entry {
     }
 }
 
-fn append(s: &mut Store, d: &Design, from: RegionId, epoch: u32, prev: u64, es: &[Entry]) -> Out {
+fn append(
+    store: &mut Store,
+    design: &Design,
+    from: RegionId,
+    epoch: u32,
+    prev: u64,
+    es: &[Entry],
+) -> Out {
     let mut out = Out::default();
     let end = es.last().map_or(prev, |e| e.lsn);
-    let prev_epoch = s.epoch_at(prev);
-    s.on_append(SimTime::ZERO, d, from, epoch, prev, prev_epoch, es, 0, end, &mut out);
+    let prev_epoch = store.epoch_at(prev);
+    store.on_append(SimTime::ZERO, design, from, epoch, prev, prev_epoch, es, 0, end, &mut out);
     out
 }
 

@@ -133,9 +133,9 @@ impl World {
         latency: SimDuration,
     ) {
         let now = self.now;
-        let d = &self.s.design;
+        let design = &self.s.design;
         let g = &mut self.clients.routers[region.idx()].guards[target.idx()];
-        if let Some(b) = &d.breaker {
+        if let Some(b) = &design.breaker {
             if let Some(st) = g.breaker.record(now, ok, b) {
                 self.out.obs.push(Obs::Guard {
                     region,
@@ -145,7 +145,7 @@ impl World {
                 });
             }
         }
-        if let Some(c) = &d.detection {
+        if let Some(c) = &design.detection {
             if let Some(bad) = g.detector.record(ok, latency, c) {
                 let state = if bad { "degraded" } else { "healthy" };
                 self.out.obs.push(Obs::Guard { region, target, guard: "detector", state });

@@ -57,9 +57,9 @@ impl crate::fault::Conditions for World {
         self.net.set_slow(from, to, one_way, factor, !on)
     }
     fn replica_apply_factor(&mut self, region: RegionId, factor: f64) {
-        let st = &mut self.stores[region.idx()];
-        st.apply_factor = factor;
-        st.schedule_apply(self.now, &mut self.out);
+        let store = &mut self.stores[region.idx()];
+        store.apply_factor = factor;
+        store.schedule_apply(self.now, &mut self.out);
     }
     fn clock_skew(&mut self, region: RegionId, offset_us: i64, drift_ppm: f64) {
         self.regions.clocks[region.idx()].skew(self.now, offset_us, drift_ppm);
@@ -104,34 +104,42 @@ impl crate::fault::Conditions for World {
         }
     }
     fn workers_running(&mut self, region: RegionId, up: bool) {
-        let w = &mut self.regions.workers[region.idx()];
+        let workers = &mut self.regions.workers[region.idx()];
         if up {
-            w.restart();
+            workers.restart();
         } else {
-            w.crash();
+            workers.crash();
         }
     }
     fn consumer_rewound(&mut self, region: RegionId, events: Option<u64>, to: Option<SimTime>) {
-        let st = &self.stores[region.idx()];
-        self.regions.workers[region.idx()].rewind(st, events, to);
+        let store = &self.stores[region.idx()];
+        self.regions.workers[region.idx()].rewind(store, events, to);
     }
     fn delivery_duplicated(&mut self, region: RegionId, probability: f64) {
         self.regions.workers[region.idx()].duplicate_probability = probability;
     }
     fn next_event_poisoned(&mut self, region: RegionId, on: bool) {
-        let w = &mut self.regions.workers[region.idx()];
+        let workers = &mut self.regions.workers[region.idx()];
         if on {
-            w.poison_next(&self.stores[region.idx()]);
+            workers.poison_next(&self.stores[region.idx()]);
         } else {
-            w.cure(&mut self.out);
+            workers.cure(&mut self.out);
         }
     }
     fn operator_promotes(&mut self, region: RegionId, fenced: bool) {
         if self.control_running() {
             let local = self.local(self.control.region);
-            let n = self.s.regions.len();
-            let d = &self.s.design;
-            self.control.operator_promote(self.now, local, d, region, fenced, n, &mut self.out);
+            let regions = self.s.regions.len();
+            let design = &self.s.design;
+            self.control.operator_promote(
+                self.now,
+                local,
+                design,
+                region,
+                fenced,
+                regions,
+                &mut self.out,
+            );
         }
     }
 }

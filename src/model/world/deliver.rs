@@ -47,7 +47,7 @@ impl World {
         let now = self.now;
         let local_us = self.local(to);
         let design = &self.s.design;
-        let st = &mut self.stores[to.idx()];
+        let store = &mut self.stores[to.idx()];
         let at_control = to == self.control.region && self.services.control_up;
         match msg {
             ControlMsg::Heartbeat { report } => {
@@ -69,16 +69,16 @@ impl World {
                 }
             }
             ControlMsg::LeaseGrant { epoch, requested_local_us } => {
-                st.last_control_contact = now;
-                st.emergency = false;
-                st.on_lease_grant(epoch, requested_local_us, design.lease)
+                store.last_control_contact = now;
+                store.emergency = false;
+                store.on_lease_grant(epoch, requested_local_us, design.lease)
             }
             ControlMsg::Config { writer, epoch, reconcile } => {
                 if from == self.control.region {
-                    st.last_control_contact = now;
+                    store.last_control_contact = now;
                 }
-                st.reconciling |= reconcile;
-                st.on_config(now, writer, epoch, &mut self.out);
+                store.reconciling |= reconcile;
+                store.on_config(now, writer, epoch, &mut self.out);
                 self.lease_watch(to);
             }
             ControlMsg::Routing { writer, epoch, lag_us } => {

@@ -31,10 +31,10 @@ impl World {
             return;
         }
         let local = self.local(region);
-        let st = &mut self.stores[region.idx()];
+        let store = &mut self.stores[region.idx()];
         let cx =
             &mut replication::Cx { s: &self.s, now: self.now, local_us: local, out: &mut self.out };
-        self.replication.node_tick(st, cx);
+        self.replication.node_tick(store, cx);
         self.emergency_path(region, local);
         self.lease_watch(region);
         let lag = self.lag_estimate_us(region, local);
@@ -46,9 +46,9 @@ impl World {
     /// just promoted, or back from a crash as primary, asks for its lease without
     /// waiting. Heartbeats catch any role change this is not called after.
     pub(in crate::model) fn lease_watch(&mut self, region: RegionId) {
-        let st = &mut self.stores[region.idx()];
-        if self.regions.up[region.idx()] && st.wants_lease_timer(&self.s.design) {
-            st.arm_lease_timer(self.now, &mut self.out);
+        let store = &mut self.stores[region.idx()];
+        if self.regions.up[region.idx()] && store.wants_lease_timer(&self.s.design) {
+            store.arm_lease_timer(self.now, &mut self.out);
         }
     }
 
@@ -59,13 +59,13 @@ impl World {
             return;
         }
         let local = self.local(region);
-        let st = &mut self.stores[region.idx()];
+        let store = &mut self.stores[region.idx()];
         let Some(requested_local_us) =
-            st.on_lease_timer(self.now, local, &self.s.design, &mut self.out)
+            store.on_lease_timer(self.now, local, &self.s.design, &mut self.out)
         else {
             return;
         };
-        let msg = ControlMsg::LeaseRequest { epoch: st.epoch, requested_local_us };
+        let msg = ControlMsg::LeaseRequest { epoch: store.epoch, requested_local_us };
         self.out.send(region, self.control.region, msg);
     }
 
@@ -74,30 +74,30 @@ impl World {
     /// clock bound, it promotes itself and tells every region.
     pub(in crate::model) fn emergency_path(&mut self, region: RegionId, local: i64) {
         let s = self.s.clone();
-        let d = &s.design;
-        if d.emergency_successor != Some(region) {
+        let design = &s.design;
+        if design.emergency_successor != Some(region) {
             return;
         }
         let now = self.now;
         let st = &mut self.stores[region.idx()];
-        st.emergency_lease(local, d.lease);
-        let quiet = d.detect_after + d.lease + d.clock_uncertainty;
+        st.emergency_lease(local, design.lease);
+        let quiet = design.detect_after + design.lease + design.clock_uncertainty;
         if st.primary
-            || now.since(st.last_control_contact) <= d.detect_after
+            || now.since(st.last_control_contact) <= design.detect_after
             || now.since(st.last_leader_contact) <= quiet
         {
             st.quorum = None;
             return;
         }
-        if d.emergency_quorum && !self.successor_quorum(region) {
+        if design.emergency_quorum && !self.successor_quorum(region) {
             return;
         }
         let st = &mut self.stores[region.idx()];
-        let epoch = st.emergency_promote(now, local, d.lease, &mut self.out);
+        let epoch = st.emergency_promote(now, local, design.lease, &mut self.out);
         self.out.obs.push(Obs::EpochGranted {
             epoch,
             region,
-            fenced: d.fencing,
+            fenced: design.fencing,
             by: Grantor::EmergencySuccessor,
             detected_at: Some(now),
         });
@@ -122,15 +122,15 @@ impl World {
     /// cut off from the others hears no answers, so it does not promote itself while
     /// the writer may still be serving the rest.
     pub(in crate::model) fn successor_quorum(&mut self, region: RegionId) -> bool {
-        let n = self.s.regions.len();
-        let st = &mut self.stores[region.idx()];
-        let agreed = st.quorum.as_ref().map_or(0, |q| q.1.iter().filter(|a| **a).count());
-        if 1 + agreed > n / 2 {
-            st.quorum = None;
+        let regions = self.s.regions.len();
+        let store = &mut self.stores[region.idx()];
+        let agreed = store.quorum.as_ref().map_or(0, |q| q.1.iter().filter(|a| **a).count());
+        if 1 + agreed > regions / 2 {
+            store.quorum = None;
             return true;
         }
-        let round = st.quorum.as_ref().map_or(1, |q| q.0 + 1);
-        st.quorum = Some((round, vec![false; n]));
+        let round = store.quorum.as_ref().map_or(1, |q| q.0 + 1);
+        store.quorum = Some((round, vec![false; regions]));
         for to in self.s.region_ids().filter(|r| *r != region) {
             self.out.send(region, to, SuccessorMsg::Probe { round });
         }
@@ -139,22 +139,22 @@ impl World {
 
     /// A region answers the successor: a primary is the writer, so it has heard it.
     pub(in crate::model) fn successor_probe(&mut self, at: RegionId, from: RegionId, round: u64) {
-        let d = &self.s.design;
-        let st = &self.stores[at.idx()];
-        let quiet = d.detect_after + d.lease + d.clock_uncertainty;
-        let writer_heard = st.primary
-            || self.now.since(st.last_leader_contact) <= quiet
-            || self.now.since(st.last_control_contact) <= d.detect_after;
+        let design = &self.s.design;
+        let store = &self.stores[at.idx()];
+        let quiet = design.detect_after + design.lease + design.clock_uncertainty;
+        let writer_heard = store.primary
+            || self.now.since(store.last_leader_contact) <= quiet
+            || self.now.since(store.last_control_contact) <= design.detect_after;
         self.out.send(at, from, SuccessorMsg::Ack { round, writer_heard });
     }
 
     /// A node's own estimate of its staleness, on its own clock: what it reports.
     pub(in crate::model) fn lag_estimate_us(&self, region: RegionId, local: i64) -> u64 {
-        let st = &self.stores[region.idx()];
-        if st.primary {
+        let store = &self.stores[region.idx()];
+        if store.primary {
             0
         } else {
-            st.staleness_estimate_us(local)
+            store.staleness_estimate_us(local)
         }
     }
 

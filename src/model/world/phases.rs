@@ -73,9 +73,9 @@ impl World {
             return false;
         }
         let writer = self.control.writer;
-        let w = &self.stores[writer.idx()];
+        let store = &self.stores[writer.idx()];
         let drained =
-            !self.s.design.stream.side_effects || self.regions.workers[writer.idx()].drained(w);
+            !self.s.design.stream.side_effects || self.regions.workers[writer.idx()].drained(store);
         self.replication.settled(&self.stores, writer, drained)
             && self.divergent_keys().next().is_none()
     }
@@ -109,17 +109,17 @@ impl World {
         if self.clients.ops.alive > 0 {
             gaps.push(format!("{} operations still in flight", self.clients.ops.alive));
         }
-        let w = &self.stores[self.control.writer.idx()];
-        if !w.primary || !w.ready {
-            gaps.push(format!("the named writer {} is not serving as primary", name(w.region)));
+        let store = &self.stores[self.control.writer.idx()];
+        if !store.primary || !store.ready {
+            gaps.push(format!("the named writer {} is not serving as primary", name(store.region)));
         }
-        let wk = &self.regions.workers[w.region.idx()];
-        if self.s.design.stream.side_effects && w.primary && !wk.drained(w) {
+        let wk = &self.regions.workers[store.region.idx()];
+        if self.s.design.stream.side_effects && store.primary && !wk.drained(store) {
             gaps.push(format!(
                 "{}'s workers are at log position {} of {}{}",
-                name(w.region),
+                name(store.region),
                 wk.pos,
-                w.applied_lsn,
+                store.applied_lsn,
                 if wk.paused { " (paused, waiting for a runbook queue step)" } else { "" }
             ));
         }
@@ -131,14 +131,16 @@ impl World {
             ));
         }
         for st in &self.stores {
-            if st.region != w.region && (st.end_lsn != w.end_lsn || st.applied_lsn != st.end_lsn) {
+            if st.region != store.region
+                && (st.end_lsn != store.end_lsn || st.applied_lsn != st.end_lsn)
+            {
                 gaps.push(format!(
                     "{} has applied {} of {} entries (writer {} has {})",
                     name(st.region),
                     st.applied_lsn,
                     st.end_lsn,
-                    name(w.region),
-                    w.end_lsn
+                    name(store.region),
+                    store.end_lsn
                 ));
             }
         }

@@ -6,13 +6,19 @@ use super::super::*;
 impl World {
     /// A request reaches region `to`: through its application tier when the design has
     /// one, else straight to the store.
-    pub(in crate::model) fn arrive(&mut self, to: RegionId, from: RegionId, m: ReqMeta, req: Req) {
+    pub(in crate::model) fn arrive(
+        &mut self,
+        to: RegionId,
+        from: RegionId,
+        meta: ReqMeta,
+        req: Req,
+    ) {
         // Retry amplification counts attempts that reach a region, served or not.
         self.out.obs.push(Obs::Attempt { region: to });
-        let job = Job { from, m, req, enqueued_at: self.now };
+        let job = Job { from, m: meta, req, enqueued_at: self.now };
         if let Some(id) = self.s.design.identity {
             let cached =
-                self.regions.token_cache.get(&(to, m.customer)).is_some_and(|t| *t > self.now);
+                self.regions.token_cache.get(&(to, meta.customer)).is_some_and(|t| *t > self.now);
             if !cached {
                 self.out.send(to, id.region, IdentityMsg::Check { job });
                 return;
@@ -131,10 +137,16 @@ impl World {
     }
 
     /// The store (or, with every region writing, the active-active path) handles it.
-    pub(in crate::model) fn execute(&mut self, to: RegionId, from: RegionId, m: ReqMeta, req: Req) {
+    pub(in crate::model) fn execute(
+        &mut self,
+        to: RegionId,
+        from: RegionId,
+        meta: ReqMeta,
+        req: Req,
+    ) {
         let local_us = self.local(to);
-        let st = &mut self.stores[to.idx()];
+        let store = &mut self.stores[to.idx()];
         let cx = &mut replication::Cx { s: &self.s, now: self.now, local_us, out: &mut self.out };
-        self.replication.request(st, cx, from, m, req);
+        self.replication.request(store, cx, from, meta, req);
     }
 }

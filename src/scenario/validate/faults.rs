@@ -30,13 +30,13 @@ impl Validator<'_> {
     pub(super) fn fault(
         &self,
         path: &str,
-        f: &FaultFile,
+        fault: &FaultFile,
         regions: &[RegionSpec],
         duration: SimDuration,
         fencing: bool,
     ) -> R<Fault> {
         let cx = crate::fault::Context { path, regions, fencing };
-        self.field(crate::fault::validate(f, &cx, duration))
+        self.field(crate::fault::validate(fault, &cx, duration))
     }
 
     pub(super) fn swarm(

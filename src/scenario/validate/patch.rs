@@ -9,12 +9,18 @@ use crate::fault::file::FaultFile;
 
 /// `s` with `extra` faults (as a swarm draws them) added to its fixed ones; each is
 /// validated as if it were in the file.
-pub fn with_faults(s: &Scenario, extra: &[FaultFile]) -> Result<Scenario, ScenarioError> {
-    let v = Validator { file: &s.source_path, source_hash: s.source_hash };
-    let mut out = s.clone();
+pub fn with_faults(scenario: &Scenario, extra: &[FaultFile]) -> Result<Scenario, ScenarioError> {
+    let v = Validator { file: &scenario.source_path, source_hash: scenario.source_hash };
+    let mut out = scenario.clone();
     for (i, f) in extra.iter().enumerate() {
         let path = format!("swarm schedule[{i}]");
-        out.faults.push(v.fault(&path, f, &s.regions, s.duration, s.design.fencing)?);
+        out.faults.push(v.fault(
+            &path,
+            f,
+            &scenario.regions,
+            scenario.duration,
+            scenario.design.fencing,
+        )?);
     }
     out.faults.sort_by_key(|f| f.at);
     Ok(out)
