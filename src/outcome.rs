@@ -172,7 +172,9 @@ fn key_metric_values(r: &RunResult) -> [Option<f64>; 22] {
 /// Minimum, median, 99th percentile and maximum of some values (nearest rank).
 #[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Dist {
-    pub n: usize,
+    /// How many values (finite ones only).
+    #[serde(rename = "n")]
+    pub count: usize,
     pub min: f64,
     pub p50: f64,
     pub p99: f64,
@@ -186,5 +188,5 @@ pub fn distribution(values: &[f64]) -> Option<Dist> {
     }
     v.sort_by(f64::total_cmp);
     let q = |p: f64| v[((p * v.len() as f64).ceil() as usize).clamp(1, v.len()) - 1];
-    Some(Dist { n: v.len(), min: v[0], p50: q(0.5), p99: q(0.99), max: v[v.len() - 1] })
+    Some(Dist { count: v.len(), min: v[0], p50: q(0.5), p99: q(0.99), max: v[v.len() - 1] })
 }

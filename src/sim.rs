@@ -106,7 +106,7 @@ const DIVERGENT_EXAMPLES_MAX: usize = 100;
 
 /// Compares every region's store at the end of the run, key by key.
 fn divergence(world: &World) -> (u64, Vec<serde_json::Value>) {
-    let wl = &world.s.workload;
+    let wl = &world.scenario.workload;
     let mut count = 0;
     let mut examples = Vec::new();
     for k in world.divergent_keys() {
@@ -120,7 +120,7 @@ fn divergence(world: &World) -> (u64, Vec<serde_json::Value>) {
                         Some(l) => serde_json::json!(l),
                         None => st.cells[k as usize].value.into(),
                     };
-                    (world.s.region_name(st.region).to_string(), v)
+                    (world.scenario.region_name(st.region).to_string(), v)
                 })
                 .collect();
             let kind = wl.key_kind(k);

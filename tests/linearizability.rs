@@ -67,7 +67,7 @@ fn sub_history(h: &History, ids: &[history::OpId]) -> History {
     sub.nil_read = h.nil_read;
     for (_, invoke, op) in events {
         if invoke {
-            sub.invoke(op.process, op.f, op.key.clone(), op.value.clone()).unwrap();
+            sub.invoke(op.process, op.func, op.key.clone(), op.value.clone()).unwrap();
         } else {
             let c = op.completion.unwrap();
             sub.complete_at(op.process, None, c.outcome, op.output.clone(), None, 0).unwrap();
@@ -219,7 +219,7 @@ fn random_register_history(rng: &mut ChaCha8Rng, ops: std::ops::Range<usize>) ->
 /// The same history with one ok read's value changed; `None` if it has no ok read.
 fn corrupt_one_read(h: &History, rng: &mut ChaCha8Rng) -> Option<History> {
     let reads: Vec<usize> = (h.ops().iter().enumerate())
-        .filter(|(_, o)| o.f == Func::Read && o.output.is_some())
+        .filter(|(_, o)| o.func == Func::Read && o.output.is_some())
         .map(|(i, _)| i)
         .collect();
     if reads.is_empty() {
@@ -239,7 +239,7 @@ fn corrupt_one_read(h: &History, rng: &mut ChaCha8Rng) -> Option<History> {
     for (_, invoke, i) in events {
         let op = &h.ops()[i];
         if invoke {
-            out.invoke(op.process, op.f, op.key.clone(), op.value.clone()).unwrap();
+            out.invoke(op.process, op.func, op.key.clone(), op.value.clone()).unwrap();
             continue;
         }
         let mut output = op.output.clone();
@@ -321,7 +321,7 @@ fn brute_force(h: &History) -> bool {
             };
             let before = regs[slot].1.clone();
             let known = o.outcome() == Outcome::Ok;
-            let legal = match (o.f, &o.value) {
+            let legal = match (o.func, &o.value) {
                 (Func::Read, _) => !known || o.output.as_ref() == Some(&before),
                 (Func::Write, v) => {
                     regs[slot].1 = v.clone();

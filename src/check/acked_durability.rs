@@ -115,7 +115,7 @@ impl AckedDurability {
             // Keep the count exact without building a message per lost write.
             String::new()
         };
-        found.push(Finding { at: p.at, what, regions: view.s.region_ids().collect() });
+        found.push(Finding { at: p.at, what, regions: view.scenario.region_ids().collect() });
     }
 
     /// The write left every store: lost now, or parked until the end if reconciliation
@@ -294,7 +294,7 @@ mod tests {
     #[test]
     fn a_write_the_final_writer_never_held_is_lost_without_any_discard() {
         let mut h = Harness::new("scenarios/fenced-async-promotion.json");
-        let mut c = AckedDurability::new(&h.s.clone());
+        let mut c = AckedDurability::new(&h.scenario.clone());
         for (r, op) in [(A, 1), (B, 1), (C, 1), (A, 2), (B, 3), (C, 3)] {
             h.probe.journal.push(r, Journaled::Held(w(op)));
         }
@@ -323,7 +323,7 @@ mod tests {
     #[test]
     fn the_last_copy_discarded_loses_the_write_and_its_money() {
         let mut h = Harness::new("scenarios/fenced-async-promotion.json");
-        let mut c = AckedDurability::new(&h.s.clone());
+        let mut c = AckedDurability::new(&h.scenario.clone());
         h.probe.journal.push(A, Journaled::Held(w(7)));
         h.at = SimTime(2_000_000);
         h.feed(&mut c, &commit(A, 0, 7, h.at));

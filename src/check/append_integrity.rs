@@ -97,7 +97,7 @@ impl AppendIntegrity {
         let is_final = self.final_since.is_some_and(|t| invoked_at >= t);
         self.reads += 1;
         self.final_reads += u64::from(is_final);
-        let list = key - view.s.workload.list_base();
+        let list = key - view.scenario.workload.list_base();
         let who = format!(
             "read #{op_key} of list {list} (from {}, served by {})",
             view.region_name(region),
@@ -173,7 +173,7 @@ impl Invariant for AppendIntegrity {
                 let class = if self.final_since.is_some_and(|t| *invoked_at >= t) {
                     ReadClass::Eventual
                 } else {
-                    view.s.workload.read_class[OpKind::ListRead.idx()]
+                    view.scenario.workload.read_class[OpKind::ListRead.idx()]
                 };
                 self.read(view, *key, r, elements, class, *invoked_at, *region, *op_key, found);
             }
@@ -201,8 +201,8 @@ mod tests {
     #[test]
     fn lists_are_judged_from_client_results_alone() {
         let mut h = Harness::new("scenarios/list-append-async-failover.json");
-        let mut c = AppendIntegrity::new(&h.s.clone());
-        let key = h.s.workload.list_base() + 2;
+        let mut c = AppendIntegrity::new(&h.scenario.clone());
+        let key = h.scenario.workload.list_base() + 2;
         let list_read = |op, at: SimTime, elements: Vec<u64>| {
             read(A, B, OpKind::ListRead, key, op, at, seen(&[]), Some(elements))
         };

@@ -90,7 +90,7 @@ impl Domain {
 
     fn commit(&mut self, view: &View, obs: &Obs, found: &mut Vec<Finding>) {
         let Obs::Commit { region, entry, before, after } = obs else { return };
-        let wl = &view.s.workload;
+        let wl = &view.scenario.workload;
         let rname = view.region_name(*region);
         for &(k, v) in after {
             if k == NO_KEY {
@@ -129,7 +129,7 @@ impl Domain {
         after: &[(Key, i64); 2],
         found: &mut Vec<Finding>,
     ) {
-        let wl = &view.s.workload;
+        let wl = &view.scenario.workload;
         for &(k, v) in after {
             if k == NO_KEY || v >= 0 {
                 continue;
@@ -178,7 +178,7 @@ impl Domain {
                         at: view.at,
                         what: format!(
                             "permission {} granted to check #{op_key} from {} (served by {}) that began at {} after its revoke {revoke} was acknowledged at {}: the check did not see the revoke",
-                            key - view.s.workload.permission_base(),
+                            key - view.scenario.workload.permission_base(),
                             view.region_name(*region),
                             view.region_name(r.served_by),
                             invoked_at,
@@ -249,7 +249,7 @@ impl Invariant for Domain {
                     "money is not conserved: {} holds {total} in all accounts; acknowledged operations allow {min}..={max}",
                     view.region_name(writer)
                 ),
-                regions: view.s.region_ids().collect(),
+                regions: view.scenario.region_ids().collect(),
             });
         }
     }

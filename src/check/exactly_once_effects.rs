@@ -316,7 +316,7 @@ impl Invariant for ExactlyOnceEffects {
                 what: format!(
                     "acknowledged operation #{op_key} (write {w}) never had its external effect, though the system drained"
                 ),
-                regions: view.s.region_ids().collect(),
+                regions: view.scenario.region_ids().collect(),
             });
         }
         for s in std::mem::take(&mut self.suspects) {
@@ -345,7 +345,7 @@ mod tests {
     #[test]
     fn effects_are_remembered_for_a_window_and_no_longer() {
         let mut h = Harness::new("scenarios/queue-replay-failover.json");
-        let mut c = ExactlyOnceEffects::new(&h.s.clone());
+        let mut c = ExactlyOnceEffects::new(&h.scenario.clone());
         let (a, b) = (RegionId(0), RegionId(1));
         for sec in 0..600u64 {
             h.at = SimTime::ZERO + SimDuration::from_secs(sec);
@@ -388,9 +388,9 @@ mod tests {
     #[test]
     fn acknowledged_effects_are_owed_until_they_happen() {
         let mut h = Harness::new("scenarios/queue-replay-failover.json");
-        assert!(h.s.design.stream.side_effects);
-        let writer = h.s.primary();
-        let other = h.s.region_ids().find(|r| *r != writer).expect("two regions");
+        assert!(h.scenario.design.stream.side_effects);
+        let writer = h.scenario.primary();
+        let other = h.scenario.region_ids().find(|r| *r != writer).expect("two regions");
         // Operations 1 to 3 are held by the writer; operation 4's write was held by the
         // writer alone, until a snapshot of another store (without it) replaced it.
         for op in 1..=4 {
@@ -400,7 +400,7 @@ mod tests {
         for op in 1..=3 {
             h.probe.journal.push(writer, Journaled::Held(WriteId::new(op, 1)));
         }
-        let mut c = ExactlyOnceEffects::new(&h.s.clone());
+        let mut c = ExactlyOnceEffects::new(&h.scenario.clone());
         let effect = |op_key| Obs::Effect { region: writer, op_key };
         for o in [
             acked(1, writer), // never has its effect

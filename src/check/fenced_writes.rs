@@ -90,7 +90,7 @@ mod tests {
     #[test]
     fn an_epoch_granted_to_two_regions_is_a_violation() {
         let mut h = Harness::new("scenarios/control-plane-outage-static.json");
-        let mut c = FencedWrites::new(&h.s.clone());
+        let mut c = FencedWrites::new(&h.scenario.clone());
         h.at = SimTime(1);
         h.feed(&mut c, &grant(2, 1, Grantor::ControlPlane));
         h.feed(&mut c, &grant(2, 1, Grantor::ControlPlane));

@@ -121,7 +121,7 @@ impl Invariant for Freshness {
         let Some(ack) = view.ledger.missed(*key, &r.seen, *invoked_at) else { return };
         let m = Missed {
             at: view.at,
-            class: view.s.workload.read_class[kind.idx()],
+            class: view.scenario.workload.read_class[kind.idx()],
             op_key: *op_key,
             key: *key,
             region: *region,
@@ -183,7 +183,7 @@ mod tests {
     #[test]
     fn a_stale_read_is_judged_once_the_write_it_missed_survives() {
         let mut h = Harness::new("scenarios/fenced-async-promotion.json");
-        let mut c = Freshness::new(&h.s.clone());
+        let mut c = Freshness::new(&h.scenario.clone());
         let key = 3;
         for op in [10, 11] {
             h.probe.journal.push(A, Journaled::Held(WriteId::new(op, 1)));
@@ -223,7 +223,7 @@ mod tests {
     #[test]
     fn what_a_read_reflects_is_judged_from_what_it_lists() {
         let mut h = Harness::new("scenarios/stale-bounded-read.json");
-        let mut c = Freshness::new(&h.s.clone());
+        let mut c = Freshness::new(&h.scenario.clone());
         let key = 1;
         h.at = S(1_000);
         h.feed(&mut c, &commit(A, key, 5, h.at));
@@ -235,7 +235,7 @@ mod tests {
         h.feed(&mut c, &read(B, B, kind, key, 30, S(4_000), full_after, None));
         assert!(h.found.is_empty(), "write 5 may be among the older writes it reflects");
         h.feed(&mut c, &read(B, B, kind, key, 31, S(4_000), full_before, None));
-        let class = h.s.workload.read_class[kind.idx()];
+        let class = h.scenario.workload.read_class[kind.idx()];
         assert!(matches!(class, ReadClass::Bounded(b) if b.as_us() < 3_000_000), "{class:?}");
         assert_eq!(h.found.len(), 1, "3 s stale, beyond the bound: {:?}", h.what());
         h.feed(&mut c, &read(B, B, kind, key, 32, S(1_001), full_before, None));

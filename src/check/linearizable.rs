@@ -52,7 +52,7 @@ pub struct LinearizableDetails {
 
 pub struct Linearizable {
     translate: RegisterHistory,
-    h: History,
+    history: History,
     truncated: bool,
     verdict: LinearizableVerdict,
     reason: String,
@@ -64,7 +64,7 @@ impl Linearizable {
     pub fn new(scenario: &Scenario) -> Self {
         Linearizable {
             translate: RegisterHistory::new(scenario),
-            h: History::new(),
+            history: History::new(),
             truncated: false,
             verdict: LinearizableVerdict::Linearizable,
             reason: String::new(),
@@ -82,19 +82,19 @@ impl Invariant for Linearizable {
     fn observe(&mut self, obs: &Obs, view: &View, _found: &mut Vec<Finding>) {
         let now = Some(view.at.as_us() as i64);
         match self.translate.translate(obs) {
-            Some(RegisterEvent::Invoke { process, f, key, value }) => {
-                if self.h.ops().len() >= HISTORY_OPS_MAX {
+            Some(RegisterEvent::Invoke { process, func: f, key, value }) => {
+                if self.history.ops().len() >= HISTORY_OPS_MAX {
                     self.truncated = true;
                     return;
                 }
                 let key = Some(Value::Int(key));
-                let _ = self.h.invoke_at(ProcessId(process), f, key, value, now, 0);
+                let _ = self.history.invoke_at(ProcessId(process), f, key, value, now, 0);
             }
-            Some(RegisterEvent::Complete { process, f, outcome, value, .. }) => {
+            Some(RegisterEvent::Complete { process, func: f, outcome, value, .. }) => {
                 // Only a read's completion carries an output the model checks.
                 let output = (f == Func::Read && outcome == Outcome::Ok).then_some(value);
                 // An operation invoked past the cap was never recorded: nothing to complete.
-                let _ = self.h.complete_at(ProcessId(process), None, outcome, output, now, 0);
+                let _ = self.history.complete_at(ProcessId(process), None, outcome, output, now, 0);
             }
             None => {}
         }
@@ -105,12 +105,12 @@ impl Invariant for Linearizable {
     }
 
     fn finish(&mut self, _view: &View, found: &mut Vec<Finding>) {
-        if self.h.ops().is_empty() {
+        if self.history.ops().is_empty() {
             self.verdict = LinearizableVerdict::Empty;
             return;
         }
         let model = Model::Register { init: Value::Int(0) };
-        match lin::check(&self.h, &model, &Limits::deterministic(STEPS_MAX)) {
+        match lin::check(&self.history, &model, &Limits::deterministic(STEPS_MAX)) {
             Ok(Verdict::Linearizable) => {}
             Ok(Verdict::Unknown { reason }) => {
                 self.verdict = LinearizableVerdict::Unknown;
@@ -118,10 +118,10 @@ impl Invariant for Linearizable {
             }
             Ok(Verdict::NotLinearizable(cx)) => {
                 self.verdict = LinearizableVerdict::NotLinearizable;
-                let op = self.h.op(cx.unplaceable);
+                let op = self.history.op(cx.unplaceable);
                 let at = op.completion.and_then(|c| c.at.time).or(op.invoke.time).unwrap_or(0);
-                self.summary = cx.summary(&self.h);
-                self.svg = cx.svg(&self.h);
+                self.summary = cx.summary(&self.history);
+                self.svg = cx.svg(&self.history);
                 found.push(Finding {
                     at: SimTime(at.max(0) as u64),
                     what: format!(
@@ -145,7 +145,7 @@ impl Invariant for Linearizable {
         let text = |s: &String| (!s.is_empty()).then(|| s.clone());
         let details = LinearizableDetails {
             verdict: self.verdict,
-            operations: self.h.ops().len(),
+            operations: self.history.ops().len(),
             truncated_at: self.truncated.then_some(HISTORY_OPS_MAX),
             unknown_reason: text(&self.reason),
             counterexample: text(&self.summary),

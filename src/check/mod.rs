@@ -52,7 +52,7 @@ pub struct Finding {
 /// read-only probe of the world and the ledger of writes.
 pub struct View<'a> {
     pub at: SimTime,
-    pub s: &'a Scenario,
+    pub scenario: &'a Scenario,
     pub probe: &'a dyn Probe,
     pub ledger: &'a Ledger,
     /// At the end of the run: when the liveness phase converged (`None`: it did not).
@@ -61,7 +61,7 @@ pub struct View<'a> {
 
 impl View<'_> {
     pub fn region_name(&self, r: RegionId) -> &str {
-        self.s.region_name(r)
+        self.scenario.region_name(r)
     }
 }
 
@@ -142,7 +142,7 @@ struct Slot {
 /// All checkers of a run, the ledger they share, and the memory of notable events that
 /// trails are cut from.
 pub struct Checkers {
-    s: Arc<Scenario>,
+    scenario: Arc<Scenario>,
     slots: Vec<Slot>,
     ledger: Ledger,
     recent: VecDeque<Notable>,
@@ -150,25 +150,25 @@ pub struct Checkers {
 }
 
 impl Checkers {
-    pub fn new(s: &Arc<Scenario>) -> Self {
+    pub fn new(scenario: &Arc<Scenario>) -> Self {
         let invs: Vec<Box<dyn Invariant>> = vec![
-            Box::new(single_writer::SingleWriter::new(s)),
-            Box::new(fenced_writes::FencedWrites::new(s)),
-            Box::new(acked_durability::AckedDurability::new(s)),
-            Box::new(freshness::Freshness::new(s)),
-            Box::new(domain::Domain::new(s)),
-            Box::new(exactly_once_effects::ExactlyOnceEffects::new(s)),
+            Box::new(single_writer::SingleWriter::new(scenario)),
+            Box::new(fenced_writes::FencedWrites::new(scenario)),
+            Box::new(acked_durability::AckedDurability::new(scenario)),
+            Box::new(freshness::Freshness::new(scenario)),
+            Box::new(domain::Domain::new(scenario)),
+            Box::new(exactly_once_effects::ExactlyOnceEffects::new(scenario)),
             Box::new(session::Session::default()),
-            Box::new(no_lost_update::NoLostUpdate::new(s)),
-            Box::new(recovery::Recovery::new(s)),
-            Box::new(linearizable::Linearizable::new(s)),
-            Box::new(append_integrity::AppendIntegrity::new(s)),
+            Box::new(no_lost_update::NoLostUpdate::new(scenario)),
+            Box::new(recovery::Recovery::new(scenario)),
+            Box::new(linearizable::Linearizable::new(scenario)),
+            Box::new(append_integrity::AppendIntegrity::new(scenario)),
         ];
         debug_assert_eq!(invs.len(), crate::scenario::KNOWN_INVARIANTS.len());
         Checkers {
-            s: s.clone(),
+            scenario: scenario.clone(),
             slots: invs.into_iter().map(|inv| Slot { inv, first: None, count: 0 }).collect(),
-            ledger: Ledger::new(s),
+            ledger: Ledger::new(scenario),
             recent: VecDeque::new(),
             found: Vec::new(),
         }
@@ -183,11 +183,17 @@ impl Checkers {
 
     pub fn observe(&mut self, at: SimTime, obs: &Obs, probe: &dyn Probe) {
         self.ledger.observe(at, obs);
-        if let Some(n) = notable(obs, at, &self.s) {
+        if let Some(n) = notable(obs, at, &self.scenario) {
             self.remember(n);
         }
         for i in 0..self.slots.len() {
-            let view = View { at, s: &self.s, probe, ledger: &self.ledger, converged_at: None };
+            let view = View {
+                at,
+                scenario: &self.scenario,
+                probe,
+                ledger: &self.ledger,
+                converged_at: None,
+            };
             self.slots[i].inv.observe(obs, &view, &mut self.found);
             self.record(i);
         }
@@ -213,7 +219,13 @@ impl Checkers {
 
     pub fn sample(&mut self, at: SimTime, probe: &dyn Probe) {
         for i in 0..self.slots.len() {
-            let view = View { at, s: &self.s, probe, ledger: &self.ledger, converged_at: None };
+            let view = View {
+                at,
+                scenario: &self.scenario,
+                probe,
+                ledger: &self.ledger,
+                converged_at: None,
+            };
             self.slots[i].inv.sample(&view, &mut self.found);
             self.record(i);
         }
@@ -223,7 +235,8 @@ impl Checkers {
     pub fn finish(&mut self, at: SimTime, probe: &dyn Probe, converged_at: Option<SimTime>) {
         self.after_event(at, probe);
         for i in 0..self.slots.len() {
-            let view = View { at, s: &self.s, probe, ledger: &self.ledger, converged_at };
+            let view =
+                View { at, scenario: &self.scenario, probe, ledger: &self.ledger, converged_at };
             self.slots[i].inv.finish(&view, &mut self.found);
             self.record(i);
         }
@@ -388,7 +401,7 @@ pub mod testkit {
     use probe::fake::FakeProbe;
 
     pub struct Harness {
-        pub s: Arc<Scenario>,
+        pub scenario: Arc<Scenario>,
         pub probe: FakeProbe,
         pub ledger: Ledger,
         pub at: SimTime,
@@ -409,7 +422,7 @@ pub mod testkit {
             probe.writer = s.primary().0;
             let ledger = Ledger::new(&s);
             Harness {
-                s,
+                scenario: s,
                 probe,
                 ledger,
                 at: SimTime::ZERO,
@@ -421,7 +434,7 @@ pub mod testkit {
         fn view(&self) -> View<'_> {
             View {
                 at: self.at,
-                s: &self.s,
+                scenario: &self.scenario,
                 probe: &self.probe,
                 ledger: &self.ledger,
                 converged_at: self.converged_at,

@@ -144,7 +144,7 @@ mod tests {
         };
         let replaced =
             |w: WriteId| Obs::Superseded { region: r, key: 3, loser: w, winner: write(1 << 40) };
-        let mut c = NoLostUpdate::new(&h.s.clone());
+        let mut c = NoLostUpdate::new(&h.scenario.clone());
         for sec in 0..600u64 {
             h.at = SimTime::ZERO + SimDuration::from_secs(sec);
             h.feed(&mut c, &acked(write(sec)));

@@ -108,7 +108,7 @@ impl Invariant for Recovery {
                         GOODPUT_SHARE * 100.0,
                         self.rto_max
                     ),
-                    regions: view.s.region_ids().collect(),
+                    regions: view.scenario.region_ids().collect(),
                 });
             }
         }
@@ -117,10 +117,10 @@ impl Invariant for Recovery {
                 at: view.at,
                 what: format!(
                     "the system did not converge within convergence_max ({}) after the drill: {}",
-                    view.s.convergence_max,
+                    view.scenario.convergence_max,
                     view.probe.convergence_gaps().join("; ")
                 ),
-                regions: view.s.region_ids().collect(),
+                regions: view.scenario.region_ids().collect(),
             });
         }
     }

@@ -17,16 +17,18 @@ use std::collections::BTreeMap;
 /// One line of the register history.
 #[derive(Clone, Debug, PartialEq)]
 pub enum RegisterEvent {
-    Invoke { process: u64, f: Func, key: i64, value: Value },
-    Complete { process: u64, f: Func, key: i64, outcome: Outcome, value: Value },
+    Invoke { process: u64, func: Func, key: i64, value: Value },
+    Complete { process: u64, func: Func, key: i64, outcome: Outcome, value: Value },
 }
 
 impl RegisterEvent {
     /// The event as one EDN op map.
     pub fn edn(&self) -> String {
         let (process, ty, f, key, value) = match self {
-            RegisterEvent::Invoke { process, f, key, value } => (process, ":invoke", f, key, value),
-            RegisterEvent::Complete { process, f, key, outcome, value } => {
+            RegisterEvent::Invoke { process, func: f, key, value } => {
+                (process, ":invoke", f, key, value)
+            }
+            RegisterEvent::Complete { process, func: f, key, outcome, value } => {
                 let ty = match outcome {
                     Outcome::Ok => ":ok",
                     Outcome::Fail => ":fail",
@@ -82,7 +84,7 @@ impl RegisterHistory {
                 };
                 let key = i64::from(key);
                 self.pending.insert(*op_key, (f, key, value.clone()));
-                Some(RegisterEvent::Invoke { process: *op_key, f, key, value })
+                Some(RegisterEvent::Invoke { process: *op_key, func: f, key, value })
             }
             Obs::Complete { op_key, ok, write, read, .. } => {
                 let (f, key, asked) = self.pending.remove(op_key)?;
@@ -94,13 +96,13 @@ impl RegisterHistory {
                     // An answer that says neither (none exists today): nobody knows.
                     _ => (Outcome::Info, asked),
                 };
-                Some(RegisterEvent::Complete { process: *op_key, f, key, outcome, value })
+                Some(RegisterEvent::Complete { process: *op_key, func: f, key, outcome, value })
             }
             Obs::Indeterminate { op_key, .. } => {
                 let (f, key, value) = self.pending.remove(op_key)?;
                 Some(RegisterEvent::Complete {
                     process: *op_key,
-                    f,
+                    func: f,
                     key,
                     outcome: Outcome::Info,
                     value,

@@ -81,7 +81,7 @@ impl Invariant for Session {
         // A read that broke the guarantee does not lower what later reads must reflect.
         let mut broke = false;
         if let Some(r) = read {
-            if view.s.workload.read_class[kind.idx()] == ReadClass::Session {
+            if view.scenario.workload.read_class[kind.idx()] == ReadClass::Session {
                 self.session_reads += 1;
                 if let Some(prev) = self.last.get(&slot).copied() {
                     let ledger = view.ledger;

@@ -54,7 +54,7 @@ impl Edn<'_> {
 /// A cursor over EDN text that knows its line.
 pub struct Reader<'a> {
     text: &'a str,
-    s: &'a [u8],
+    bytes: &'a [u8],
     pos: usize,
     line: u32,
 }
@@ -78,7 +78,7 @@ fn is_delimiter(b: u8) -> bool {
 
 impl<'a> Reader<'a> {
     pub fn new(text: &'a str) -> Reader<'a> {
-        Reader { text, s: text.as_bytes(), pos: 0, line: 1 }
+        Reader { text, bytes: text.as_bytes(), pos: 0, line: 1 }
     }
 
     pub fn line(&self) -> u32 {
@@ -90,7 +90,7 @@ impl<'a> Reader<'a> {
     }
 
     fn peek(&self) -> Option<u8> {
-        self.s.get(self.pos).copied()
+        self.bytes.get(self.pos).copied()
     }
 
     /// Skips whitespace, commas, comments and `#_` discarded forms.
@@ -103,7 +103,7 @@ impl<'a> Reader<'a> {
     fn skip_ws_nested(&mut self, depth: u32) -> Result<(), ParseError> {
         match self.peek() {
             Some(b' ')
-                if self.s.get(self.pos + 1).is_some_and(|&b| !is_delimiter(b) && b != b'#') =>
+                if self.bytes.get(self.pos + 1).is_some_and(|&b| !is_delimiter(b) && b != b'#') =>
             {
                 self.pos += 1;
                 Ok(())
@@ -127,7 +127,7 @@ impl<'a> Reader<'a> {
                         self.pos += 1;
                     }
                 }
-                b'#' if self.s.get(self.pos + 1) == Some(&b'_') => {
+                b'#' if self.bytes.get(self.pos + 1) == Some(&b'_') => {
                     self.pos += 2;
                     self.read(depth + 1)?;
                 }
@@ -138,7 +138,7 @@ impl<'a> Reader<'a> {
     }
 
     pub fn at_end(&self) -> bool {
-        self.pos >= self.s.len()
+        self.pos >= self.bytes.len()
     }
 
     /// Reads one form; whitespace before it must already be skipped.
@@ -248,7 +248,7 @@ impl<'a> Reader<'a> {
                 }
                 b'\\' => {
                     let s = owned.get_or_insert_with(|| self.text[start..self.pos].to_string());
-                    let esc = self.s.get(self.pos + 1).copied();
+                    let esc = self.bytes.get(self.pos + 1).copied();
                     self.pos += 2;
                     match esc {
                         Some(b'n') => s.push('\n'),
@@ -308,7 +308,7 @@ impl<'a> Reader<'a> {
     }
 
     fn read_dispatch(&mut self, depth: u32) -> Result<Edn<'a>, ParseError> {
-        match self.s.get(self.pos + 1) {
+        match self.bytes.get(self.pos + 1) {
             Some(b'{') => {
                 self.pos += 2;
                 Ok(Edn::Set(self.read_seq(b'}', depth)?))

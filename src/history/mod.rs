@@ -176,7 +176,8 @@ pub struct Completion {
 pub struct Op {
     pub id: OpId,
     pub process: ProcessId,
-    pub f: Func,
+    /// What the operation does (Jepsen's `:f`).
+    pub func: Func,
     /// The object it works on (a register or key name), if the history names one.
     pub key: Option<Value>,
     /// The invocation's argument: the value written or appended, `[expected new]` for a
@@ -201,17 +202,17 @@ impl Op {
 
     /// A cas whose compare was observed to fail.
     pub fn is_failed_compare(&self) -> bool {
-        self.f == Func::Cas && self.output == Some(Value::Bool(false))
+        self.func == Func::Cas && self.output == Some(Value::Bool(false))
     }
 
     /// Short human description: `p3 cas 1→4`, `p0 read → 3`, `p2 write[7] 5` with a key.
     pub fn describe(&self) -> String {
         let key = self.key.as_ref().map_or(String::new(), |k| format!("[{k}]"));
-        let body = match (self.f, &self.output) {
+        let body = match (self.func, &self.output) {
             (Func::Read | Func::Get, Some(v)) if self.outcome() == Outcome::Ok => {
-                format!("{}{key} → {v}", self.f.name())
+                format!("{}{key} → {v}", self.func.name())
             }
-            (Func::Read | Func::Get, _) => format!("{}{key}", self.f.name()),
+            (Func::Read | Func::Get, _) => format!("{}{key}", self.func.name()),
             (Func::Cas, _) => match &self.value {
                 Value::List(v) if v.len() == 2 => {
                     let failed = if self.is_failed_compare() { " (compare failed)" } else { "" };
@@ -220,7 +221,7 @@ impl Op {
                 v => format!("cas{key} {v}"),
             },
             (Func::Txn, Some(out)) if self.outcome() == Outcome::Ok => format!("txn {out}"),
-            (Func::Acquire | Func::Release, _) => self.f.name().to_string(),
+            (Func::Acquire | Func::Release, _) => self.func.name().to_string(),
             (f, _) => format!("{}{key} {}", f.name(), self.value),
         };
         let outcome = match self.completion.map(|c| c.outcome) {
@@ -236,8 +237,13 @@ impl Op {
 /// Building a history event by event went wrong: the events are not a history.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum HistoryError {
-    #[error("process {process} invokes {f} while its {pending} from {pending_at} is still pending (a process runs one operation at a time)")]
-    ProcessBusy { process: ProcessId, f: &'static str, pending: &'static str, pending_at: String },
+    #[error("process {process} invokes {func} while its {pending} from {pending_at} is still pending (a process runs one operation at a time)")]
+    ProcessBusy {
+        process: ProcessId,
+        func: &'static str,
+        pending: &'static str,
+        pending_at: String,
+    },
     #[error("process {process} completes an operation it never invoked")]
     NothingPending { process: ProcessId },
     #[error("process {process} completes :{got} but invoked :{invoked}")]
@@ -327,8 +333,8 @@ impl History {
             };
             return Err(HistoryError::ProcessBusy {
                 process,
-                f: f.name(),
-                pending: p.f.name(),
+                func: f.name(),
+                pending: p.func.name(),
                 pending_at,
             });
         }
@@ -338,7 +344,16 @@ impl History {
         let id = OpId(self.ops.len() as u32);
         let invoke = Stamp { index: self.events, time, line };
         self.events += 1;
-        self.ops.push(Op { id, process, f, key, value, output: None, invoke, completion: None });
+        self.ops.push(Op {
+            id,
+            process,
+            func: f,
+            key,
+            value,
+            output: None,
+            invoke,
+            completion: None,
+        });
         self.open.insert(process, id);
         Ok(id)
     }
@@ -380,11 +395,11 @@ impl History {
         };
         let op = &mut self.ops[id.idx()];
         if let Some(f) = f {
-            if f != op.f {
+            if f != op.func {
                 return Err(HistoryError::FuncMismatch {
                     process,
                     got: f.name(),
-                    invoked: op.f.name(),
+                    invoked: op.func.name(),
                 });
             }
         }

@@ -343,7 +343,7 @@ impl Metrics {
                 self.promotions.push(PromotionTrack {
                     epoch: *epoch,
                     at: world.now,
-                    region: world.s.region_name(*region).to_string(),
+                    region: world.scenario.region_name(*region).to_string(),
                     by: *by,
                     detected_at: *detected_at,
                     last_write_before: self.last_write_ack,
@@ -360,7 +360,7 @@ impl Metrics {
         match obs {
             Obs::FaultStarted { index } => {
                 if matches!(
-                    world.s.faults[*index].kind,
+                    world.scenario.faults[*index].kind,
                     crate::scenario::FaultKind::RegionBrownout { .. }
                 ) {
                     self.brownout_started = Some(world.now);
@@ -381,8 +381,8 @@ impl Metrics {
                     };
                     let key = format!(
                         "{}->{}",
-                        world.s.region_name(*region),
-                        world.s.region_name(*target)
+                        world.scenario.region_name(*region),
+                        world.scenario.region_name(*target)
                     );
                     let series = match self.breakers.iter_mut().find(|(k, _)| *k == key) {
                         Some((_, s)) => s,
@@ -432,7 +432,7 @@ impl Metrics {
                 }
             }
         }
-        for r in world.s.region_ids() {
+        for r in world.scenario.region_ids() {
             let lag = world.true_lag_us(r);
             self.lag[r.idx()].push(world.now, lag as f64 / 1e3);
             let _ = self.lag_hist[r.idx()].record(lag.max(1));

@@ -91,7 +91,7 @@ impl AppTier {
         match capacity.isolation {
             Isolation::Shared => (0..n).collect(),
             Isolation::Cells => vec![customer as usize % n],
-            Isolation::ShuffleShard { k } => shard(customer, n, k as usize),
+            Isolation::ShuffleShard { shard_size } => shard(customer, n, shard_size as usize),
         }
     }
 
@@ -146,7 +146,7 @@ impl AppTier {
             }
             self.tokens -= 1.0;
         }
-        let cell = self.cell_of(capacity, &job.m, now);
+        let cell = self.cell_of(capacity, &job.meta, now);
         let q = &mut self.cells[cell];
         if q.queue.len() >= capacity.queue_max as usize {
             return Err(job);
@@ -168,12 +168,12 @@ impl AppTier {
         let mut started = Vec::new();
         while self.cells[cell].busy < servers {
             let Some(job) = self.cells[cell].queue.pop_front() else { break };
-            if capacity.deadline_propagation && now > job.m.deadline {
+            if capacity.deadline_propagation && now > job.meta.deadline {
                 self.dropped += 1;
                 continue;
             }
             self.cells[cell].busy += 1;
-            let base = draw(capacity.service[job.m.kind.idx()], rng);
+            let base = draw(capacity.service[job.meta.kind.idx()], rng);
             started.push((job, SimDuration((base.as_us() as f64 * slow).round().max(1.0) as u64)));
         }
         started
@@ -262,7 +262,7 @@ mod tests {
             customer: 0,
         };
         let req = Req::Read { key: 0, class: ReadClass::Eventual, min_version: Version::default() };
-        Job { from: RegionId(0), m, req, enqueued_at: SimTime::ZERO }
+        Job { from: RegionId(0), meta: m, req, enqueued_at: SimTime::ZERO }
     }
 
     #[test]

@@ -102,7 +102,7 @@ impl Event {
             Event::RunbookNext => 15,
             Event::WorkerTick { region } => 16 | r(*region) << 8,
             Event::ServiceDone { region, cell, job, .. } => {
-                17 | r(*region) << 8 | u64::from(*cell) << 16 | u64::from(job.m.op.slot) << 32
+                17 | r(*region) << 8 | u64::from(*cell) << 16 | u64::from(job.meta.op.slot) << 32
             }
             Event::ServerRestart { region, cell } => 18 | r(*region) << 8 | u64::from(*cell) << 16,
             Event::HealthTick => 19,

@@ -78,7 +78,7 @@ pub enum Phase {
 /// The simulated system: a few subsystems, each a struct of its own, whose handlers
 /// (in `world/`) the event dispatch calls.
 pub struct World {
-    pub s: Arc<Scenario>,
+    pub scenario: Arc<Scenario>,
     pub now: SimTime,
     /// Each region's own conditions and processes.
     pub regions: Regions,
@@ -145,32 +145,38 @@ pub struct Clients {
 }
 
 impl World {
-    pub fn new(s: Arc<Scenario>, seed: u64) -> Self {
+    pub fn new(scenario: Arc<Scenario>, seed: u64) -> Self {
         let streams = RngStreams::new(seed);
-        let n = s.regions.len();
-        let cells = s.workload.key_count() as usize;
-        let clocks: Vec<RegionClock> =
-            s.regions.iter().map(|r| RegionClock::new(r.clock_offset_us, r.drift_ppm)).collect();
+        let n = scenario.regions.len();
+        let cells = scenario.workload.key_count() as usize;
+        let clocks: Vec<RegionClock> = scenario
+            .regions
+            .iter()
+            .map(|r| RegionClock::new(r.clock_offset_us, r.drift_ppm))
+            .collect();
         let mut stores: Vec<Store> =
-            s.region_ids().map(|r| Store::new(r, n, s.primary(), cells)).collect();
+            scenario.region_ids().map(|r| Store::new(r, n, scenario.primary(), cells)).collect();
         for st in &mut stores {
-            for k in 0..s.workload.key_count() {
-                st.cells[k as usize].value = s.workload.initial_value(k);
+            for k in 0..scenario.workload.key_count() {
+                st.cells[k as usize].value = scenario.workload.initial_value(k);
             }
-            st.retain_for_workers = s.design.stream.side_effects;
-            let workload = &s.workload;
+            st.retain_for_workers = scenario.design.stream.side_effects;
+            let workload = &scenario.workload;
             st.with_lists(workload.list_base(), workload.lists, workload.list_length_max);
-            st.grant_initial_lease(clocks[st.region.idx()].local(SimTime::ZERO), s.design.lease);
+            st.grant_initial_lease(
+                clocks[st.region.idx()].local(SimTime::ZERO),
+                scenario.design.lease,
+            );
         }
-        let control_local = clocks[s.design.control_region.idx()].local(SimTime::ZERO);
-        let control = Control::new(&s, control_local + s.design.lease.as_us() as i64);
-        let routers = s.region_ids().map(|r| Router::new(&s, r)).collect();
+        let control_local = clocks[scenario.design.control_region.idx()].local(SimTime::ZERO);
+        let control = Control::new(&scenario, control_local + scenario.design.lease.as_us() as i64);
+        let routers = scenario.region_ids().map(|r| Router::new(&scenario, r)).collect();
         World {
-            net: Network::new(&s, streams.stream("network")),
+            net: Network::new(&scenario, streams.stream("network")),
             clients: Clients {
                 rng: streams.stream("clients"),
                 surge: vec![1.0; n],
-                retry_tokens: vec![s.workload.budget.map_or(0.0, |b| b.burst); n],
+                retry_tokens: vec![scenario.workload.budget.map_or(0.0, |b| b.burst); n],
                 rng_retry: streams.stream("retry"),
                 routers,
                 ops: Ops::default(),
@@ -181,9 +187,9 @@ impl World {
             regions: Regions {
                 clocks,
                 up: vec![true; n],
-                workers: s.region_ids().map(stream::Workers::new).collect(),
-                tiers: match &s.design.capacity {
-                    Some(c) => s.region_ids().map(|_| apptier::AppTier::new(c)).collect(),
+                workers: scenario.region_ids().map(stream::Workers::new).collect(),
+                tiers: match &scenario.design.capacity {
+                    Some(c) => scenario.region_ids().map(|_| apptier::AppTier::new(c)).collect(),
                     None => Vec::new(),
                 },
                 token_cache: BTreeMap::new(),
@@ -198,45 +204,45 @@ impl World {
                 provider: stream::Provider::default(),
             },
             control,
-            replication: replication::build(&s),
-            fault_active: vec![false; s.faults.len()],
+            replication: replication::build(&scenario),
+            fault_active: vec![false; scenario.faults.len()],
             phase: Phase::Drill,
             journal: store::Journal::default(),
             converged_at: None,
             now: SimTime::ZERO,
             out: Out::default(),
-            s,
+            scenario,
         }
     }
 
     /// Schedules the first events of a run.
     pub fn start(&mut self, sched: &mut Scheduler<Event>) {
-        for &r in &self.s.workload.client_regions.clone() {
-            let d = client::interarrival(&self.s, 1.0, &mut self.clients.rng);
+        for &r in &self.scenario.workload.client_regions.clone() {
+            let d = client::interarrival(&self.scenario, 1.0, &mut self.clients.rng);
             sched.after(d, Event::Arrival { region: r });
         }
-        for r in self.s.region_ids() {
+        for r in self.scenario.region_ids() {
             // Stagger node ticks so regions do not act in lockstep.
             let offset =
-                SimDuration(u64::from(r.0) * 7_919 % self.s.design.heartbeat.as_us().max(1));
+                SimDuration(u64::from(r.0) * 7_919 % self.scenario.design.heartbeat.as_us().max(1));
             sched.after(offset, Event::NodeTick { region: r });
         }
-        sched.after(self.s.design.heartbeat, Event::ControlTick);
-        for r in self.s.region_ids() {
-            sched.after(self.s.design.stream.tick, Event::WorkerTick { region: r });
+        sched.after(self.scenario.design.heartbeat, Event::ControlTick);
+        for r in self.scenario.region_ids() {
+            sched.after(self.scenario.design.stream.tick, Event::WorkerTick { region: r });
         }
-        sched.after(self.s.design.routing_refresh, Event::Publish);
-        if let Some(h) = self.s.design.health {
+        sched.after(self.scenario.design.routing_refresh, Event::Publish);
+        if let Some(h) = self.scenario.design.health {
             sched.after(h.interval, Event::HealthTick);
         }
         sched.after(SAMPLE_EVERY, Event::Sample);
-        for (i, f) in self.s.faults.iter().enumerate() {
+        for (i, f) in self.scenario.faults.iter().enumerate() {
             sched.at(f.at, Event::FaultStart { index: i });
             if let Some(u) = f.until {
                 sched.at(u, Event::FaultEnd { index: i });
             }
         }
-        sched.at(SimTime::ZERO + self.s.duration, Event::EndDrill);
+        sched.at(SimTime::ZERO + self.scenario.duration, Event::EndDrill);
     }
 
     pub fn local(&self, r: RegionId) -> i64 {
@@ -267,7 +273,7 @@ impl World {
                 let local_us = self.local(region);
                 let store = &mut self.stores[region.idx()];
                 let cx = &mut replication::Cx {
-                    s: &self.s,
+                    scenario: &self.scenario,
                     now: self.now,
                     local_us,
                     out: &mut self.out,
@@ -275,7 +281,7 @@ impl World {
                 self.replication.flush(store, cx);
             }
             Event::ApplyTick { region } => {
-                self.stores[region.idx()].apply_tick(self.now, &self.s.design, &mut self.out)
+                self.stores[region.idx()].apply_tick(self.now, &self.scenario.design, &mut self.out)
             }
             Event::NodeTick { region } => self.node_tick(region, sched),
             Event::ControlTick => {
@@ -285,18 +291,18 @@ impl World {
                     self.control.tick(
                         self.now,
                         local,
-                        &self.s.design,
-                        self.s.regions.len(),
+                        &self.scenario.design,
+                        self.scenario.regions.len(),
                         &mut self.out,
                     );
                 }
-                sched.after(self.s.design.heartbeat, Event::ControlTick);
+                sched.after(self.scenario.design.heartbeat, Event::ControlTick);
             }
             Event::Publish => {
                 if self.control_running() {
-                    self.control.publish(self.s.regions.len(), &mut self.out);
+                    self.control.publish(self.scenario.regions.len(), &mut self.out);
                 }
-                sched.after(self.s.design.routing_refresh, Event::Publish);
+                sched.after(self.scenario.design.routing_refresh, Event::Publish);
             }
             Event::RoutingApply { region, writer, epoch, lag_us } => {
                 self.routing_apply(region, writer, epoch, lag_us)
@@ -319,8 +325,13 @@ impl World {
                 // A control plane that is down finishes nothing; the runbook resumes
                 // from this step if the region comes back before it is needed again.
                 if self.control_running() {
-                    let regions = self.s.regions.len();
-                    self.control.on_runbook_next(self.now, &self.s.design, regions, &mut self.out);
+                    let regions = self.scenario.regions.len();
+                    self.control.on_runbook_next(
+                        self.now,
+                        &self.scenario.design,
+                        regions,
+                        &mut self.out,
+                    );
                 }
             }
         }

@@ -413,7 +413,9 @@ impl Wire for IdentityMsg {
     }
     fn word(&self) -> u64 {
         match self {
-            IdentityMsg::Check { job } | IdentityMsg::Reply { job, .. } => u64::from(job.m.op.slot),
+            IdentityMsg::Check { job } | IdentityMsg::Reply { job, .. } => {
+                u64::from(job.meta.op.slot)
+            }
         }
     }
 }

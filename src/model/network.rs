@@ -14,7 +14,7 @@ const JITTER_CAP_X: f64 = 50.0;
 const PARETO_ALPHA: f64 = 2.5;
 
 pub struct Network {
-    n: usize,
+    regions: usize,
     one_way_us: Vec<u64>,
     /// How many active faults cut each directed link (faults may overlap).
     cuts: Vec<u16>,
@@ -36,7 +36,7 @@ impl Network {
             }
         }
         Network {
-            n: regions,
+            regions,
             one_way_us,
             cuts: vec![0; regions * regions],
             slow: vec![1.0; regions * regions],
@@ -48,7 +48,7 @@ impl Network {
     }
 
     fn link(&self, from: RegionId, to: RegionId) -> usize {
-        from.idx() * self.n + to.idx()
+        from.idx() * self.regions + to.idx()
     }
 
     pub fn is_cut(&self, from: RegionId, to: RegionId) -> bool {

@@ -62,9 +62,9 @@ pub fn event_json(w: &World, ev: &Event, out: &mut String) {
             line.region("region", *region);
             line.push(format_args!(
                 ",\"cell\":{cell},\"op\":{},\"op_kind\":\"{}\",\"attempt\":{}",
-                job.m.op_key,
-                job.m.kind.name(),
-                job.m.attempt
+                job.meta.op_key,
+                job.meta.kind.name(),
+                job.meta.attempt
             ));
         }
         Event::ServerRestart { region, cell } => {
@@ -95,7 +95,7 @@ impl Line<'_> {
     /// `,"<field>":"<region name>"`.
     fn region(&mut self, field: &str, region: RegionId) {
         self.push(format_args!(",\"{field}\":"));
-        json_str(self.out, self.world.s.region_name(region));
+        json_str(self.out, self.world.scenario.region_name(region));
     }
 
     /// The logical operation, its kind and key, while the operation is still known.
@@ -121,7 +121,7 @@ impl Line<'_> {
 
     /// A fault's index in the scenario and its kind.
     fn fault(&mut self, index: usize) {
-        let kind = self.world.s.faults[index].kind.name();
+        let kind = self.world.scenario.faults[index].kind.name();
         self.push(format_args!(",\"fault\":{index},\"fault_kind\":\"{kind}\""));
     }
 

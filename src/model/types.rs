@@ -384,7 +384,7 @@ pub struct ReqMeta {
 #[derive(Clone, Copy, Debug)]
 pub struct Job {
     pub from: RegionId,
-    pub m: ReqMeta,
+    pub meta: ReqMeta,
     pub req: Req,
     pub enqueued_at: SimTime,
 }

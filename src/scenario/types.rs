@@ -390,8 +390,8 @@ pub enum Isolation {
     Shared,
     /// A customer has one cell.
     Cells,
-    /// A customer has `k` of the cells, chosen by hashing the customer.
-    ShuffleShard { k: u32 },
+    /// A customer has `shard_size` of the cells, chosen by hashing the customer.
+    ShuffleShard { shard_size: u32 },
 }
 
 #[derive(Clone, Copy, Debug, Serialize)]

@@ -15,14 +15,14 @@ const NIL: u64 = 0;
 /// What one operation does to the state, or requires of it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub(super) enum Step {
-    /// The slot must hold `v`.
+    /// The slot must hold `value`.
     Read {
         slot: u32,
-        v: u64,
+        value: u64,
     },
     Write {
         slot: u32,
-        v: u64,
+        value: u64,
     },
     /// Legal only when the slot holds `from`; then it holds `to`.
     Cas {
@@ -63,7 +63,7 @@ impl Step {
 pub(super) struct Micro {
     slot: u32,
     write: bool,
-    v: u64,
+    value: u64,
 }
 
 /// A compiled operation: its step and where it sits in real time.
@@ -285,8 +285,8 @@ impl Compiled {
     #[inline]
     pub fn apply(&mut self, step: Step, k: usize, state: &mut [u64]) -> bool {
         match step {
-            Step::Read { slot, v } => state[slot as usize] == v,
-            Step::Write { slot, v } => {
+            Step::Read { slot, value: v } => state[slot as usize] == v,
+            Step::Write { slot, value: v } => {
                 state[slot as usize] = v;
                 true
             }
@@ -316,8 +316,8 @@ impl Compiled {
                 for m in &self.micro[start as usize..(start + len) as usize] {
                     let s = &mut state[m.slot as usize];
                     if m.write {
-                        *s = m.v;
-                    } else if *s != m.v {
+                        *s = m.value;
+                    } else if *s != m.value {
                         return false;
                     }
                 }
@@ -398,7 +398,7 @@ pub(super) fn compile(h: &History, model: &Model, ids: &[OpId]) -> Result<Compil
                 }
             }
             Model::Mutex => {
-                if op.f == Func::Acquire {
+                if op.func == Func::Acquire {
                     Step::Acquire
                 } else {
                     Step::Release
@@ -424,7 +424,7 @@ pub(super) fn compile(h: &History, model: &Model, ids: &[OpId]) -> Result<Compil
 }
 
 fn check_func(h: &History, model: &Model, id: OpId) -> Result<(), ModelError> {
-    let f = h.op(id).f;
+    let f = h.op(id).func;
     let valid = model.funcs();
     if valid.contains(&f) {
         return Ok(());
@@ -452,8 +452,8 @@ fn register_step(
     unconstrained: bool,
 ) -> Result<Option<Step>, ModelError> {
     let op = h.op(id);
-    let kv = matches!(op.f, Func::Get | Func::Put | Func::Append);
-    Ok(Some(match op.f {
+    let kv = matches!(op.func, Func::Get | Func::Put | Func::Append);
+    Ok(Some(match op.func {
         Func::Read | Func::Get => {
             let Some(v) = op.output.clone().filter(|_| known) else { return Ok(None) };
             let v = match v {
@@ -462,12 +462,12 @@ fn register_step(
                 Value::Nil if kv => Value::Str(String::new()),
                 v => v,
             };
-            Step::Read { slot, v: c.values.intern(v) }
+            Step::Read { slot, value: c.values.intern(v) }
         }
         Func::Put if !matches!(op.value, Value::Str(_)) => {
             return Err(bad(h, id, format!("put needs a string, found {}", op.value)));
         }
-        Func::Write | Func::Put => Step::Write { slot, v: c.values.intern(op.value.clone()) },
+        Func::Write | Func::Put => Step::Write { slot, value: c.values.intern(op.value.clone()) },
         Func::Cas => {
             let Value::List(pair) = &op.value else {
                 return Err(bad(h, id, format!("a cas needs [expected new], found {}", op.value)));
@@ -537,7 +537,7 @@ fn txn_step(
         if !write && (!known || (*v == Value::Nil && unconstrained)) {
             continue;
         }
-        c.micro.push(Micro { slot, write, v: c.values.intern(v.clone()) });
+        c.micro.push(Micro { slot, write, value: c.values.intern(v.clone()) });
     }
     let len = c.micro.len() as u32 - start;
     Ok((len > 0).then_some(Step::Txn { start, len }))

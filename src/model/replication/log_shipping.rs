@@ -22,13 +22,13 @@ impl Replication for LogShipping {
         meta: ReqMeta,
         req: Req,
     ) {
-        store.on_request(cx.now, cx.local_us, &cx.s.design, client, meta, req, cx.out)
+        store.on_request(cx.now, cx.local_us, &cx.scenario.design, client, meta, req, cx.out)
     }
 
     fn deliver(&mut self, store: &mut Store, cx: &mut Cx, from: RegionId, msg: ReplMsg) {
         // One protocol runs per simulation: another protocol's message cannot arrive.
         let ReplMsg::Log(msg) = msg else { return };
-        let design = &cx.s.design;
+        let design = &cx.scenario.design;
         match msg {
             LogMsg::Append {
                 epoch,
@@ -69,7 +69,7 @@ impl Replication for LogShipping {
     }
 
     fn node_tick(&mut self, store: &mut Store, cx: &mut Cx) {
-        store.tick(cx.now, cx.local_us, &cx.s.design, cx.out);
+        store.tick(cx.now, cx.local_us, &cx.scenario.design, cx.out);
         store.reconcile(cx.out);
     }
 

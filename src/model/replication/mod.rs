@@ -22,7 +22,7 @@ use crate::scenario::{RegionId, Scenario, Topology};
 /// What a protocol's handler may use besides its node: the scenario, the time on the
 /// simulation's and on the node's clock, and where to put sends, timers and observations.
 pub struct Cx<'a> {
-    pub s: &'a Scenario,
+    pub scenario: &'a Scenario,
     pub now: SimTime,
     pub local_us: i64,
     pub out: &'a mut Out,

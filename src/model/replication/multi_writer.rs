@@ -140,13 +140,22 @@ impl Replication for MultiWriter {
         let node = &mut self.nodes[store.region.idx()];
         let res = match req {
             Req::Read { key, class, min_version } => Some(
-                match read_check(store, node, cx.local_us, &cx.s.design, key, class, min_version) {
+                match read_check(
+                    store,
+                    node,
+                    cx.local_us,
+                    &cx.scenario.design,
+                    key,
+                    class,
+                    min_version,
+                ) {
                     Ok(()) => store.serve(key),
                     Err(r) => Res::Refused(r),
                 },
             ),
             _ => {
-                let res = write(store, node, cx.s, cx.now, cx.local_us, client, meta, req, cx.out);
+                let res =
+                    write(store, node, cx.scenario, cx.now, cx.local_us, client, meta, req, cx.out);
                 if let Some(res) = res {
                     cx.out.send(
                         store.region,
@@ -154,7 +163,7 @@ impl Replication for MultiWriter {
                         ClientMsg::Response { op: meta.op, attempt: meta.attempt, res },
                     );
                 }
-                store.schedule_flush(cx.now, &cx.s.design, cx.out);
+                store.schedule_flush(cx.now, &cx.scenario.design, cx.out);
                 return;
             }
         };
@@ -171,7 +180,7 @@ impl Replication for MultiWriter {
         // One protocol runs per simulation: another protocol's message cannot arrive.
         let ReplMsg::Multi(msg) = msg else { return };
         let node = &mut self.nodes[store.region.idx()];
-        let (s, now) = (cx.s, cx.now);
+        let (s, now) = (cx.scenario, cx.now);
         match msg {
             MultiMsg::Updates { updates, end, sender_local_us } => {
                 on_updates(store, node, s, now, from, &updates, end, sender_local_us, cx.out)
@@ -189,13 +198,13 @@ impl Replication for MultiWriter {
 
     fn node_tick(&mut self, store: &mut Store, cx: &mut Cx) {
         let node = &mut self.nodes[store.region.idx()];
-        tick(store, node, cx.s, cx.now, cx.local_us, cx.out);
+        tick(store, node, cx.scenario, cx.now, cx.local_us, cx.out);
     }
 
     fn flush(&mut self, store: &mut Store, cx: &mut Cx) {
         store.flush_scheduled = false;
         let node = &mut self.nodes[store.region.idx()];
-        flush(store, node, cx.s, cx.local_us, false, cx.out);
+        flush(store, node, cx.scenario, cx.local_us, false, cx.out);
     }
 
     /// Every region writes: go local, or to the key's home when it has one (its writes,

@@ -9,10 +9,13 @@ impl World {
         if self.phase != Phase::Drill {
             return;
         }
-        let d =
-            client::interarrival(&self.s, self.clients.surge[region.idx()], &mut self.clients.rng);
+        let d = client::interarrival(
+            &self.scenario,
+            self.clients.surge[region.idx()],
+            &mut self.clients.rng,
+        );
         sched.after(d, Event::Arrival { region });
-        let mut op = client::draw_op(&self.s, &mut self.clients.rng, region, self.now);
+        let mut op = client::draw_op(&self.scenario, &mut self.clients.rng, region, self.now);
         self.clients.next_op_key += 1;
         op.key = self.clients.next_op_key;
         if self.clients.ops.alive >= client::OPS_IN_FLIGHT_MAX {
@@ -32,7 +35,7 @@ impl World {
 
     pub(in crate::model) fn start_attempt(&mut self, id: OpId) {
         let now = self.now;
-        let timeout = self.s.workload.timeout;
+        let timeout = self.scenario.workload.timeout;
         let Some(op) = self.clients.ops.get_mut(id) else { return };
         op.attempt += 1;
         op.backing_off = false;
@@ -52,13 +55,13 @@ impl World {
                         .copied()
                         .unwrap_or_default();
                 }
-                (req, self.replication.route(&self.s, router, op))
+                (req, self.replication.route(&self.scenario, router, op))
             }
         };
         let (region, attempt, token, op_key) = (op.region, op.attempt, router.epoch, op.key);
         op.target = target;
         op.sent_at = now;
-        if let Some(b) = &self.s.design.breaker {
+        if let Some(b) = &self.scenario.design.breaker {
             if !self.clients.routers[region.idx()].guards[target.idx()].breaker.allow(now, b) {
                 // Fail fast: the attempt never leaves the client region.
                 let res = Res::Refused(Refusal::BreakerOpen);
@@ -73,9 +76,10 @@ impl World {
                 return;
             }
         }
-        let customer = client::customer_of(op_key, self.s.workload.customers);
-        let idem = self.s.design.idempotency_keys && req.is_write();
-        let effect = self.s.design.stream.side_effects && op.kind.has_effect() && req.is_write();
+        let customer = client::customer_of(op_key, self.scenario.workload.customers);
+        let idem = self.scenario.design.idempotency_keys && req.is_write();
+        let effect =
+            self.scenario.design.stream.side_effects && op.kind.has_effect() && req.is_write();
         self.out.send(
             region,
             target,
@@ -98,13 +102,13 @@ impl World {
     }
 
     pub(in crate::model) fn health_tick(&mut self, sched: &mut Scheduler<Event>) {
-        let Some(h) = self.s.design.health else { return };
+        let Some(h) = self.scenario.design.health else { return };
         sched.after(h.interval, Event::HealthTick);
-        for &from in &self.s.workload.client_regions.clone() {
+        for &from in &self.scenario.workload.client_regions.clone() {
             if !self.regions.up[from.idx()] {
                 continue;
             }
-            for to in self.s.region_ids() {
+            for to in self.scenario.region_ids() {
                 let g = &mut self.clients.routers[from.idx()].guards[to.idx()];
                 if g.probing {
                     g.health.failures += 1;
@@ -133,7 +137,7 @@ impl World {
         latency: SimDuration,
     ) {
         let now = self.now;
-        let design = &self.s.design;
+        let design = &self.scenario.design;
         let g = &mut self.clients.routers[region.idx()].guards[target.idx()];
         if let Some(b) = &design.breaker {
             if let Some(st) = g.breaker.record(now, ok, b) {
@@ -167,18 +171,18 @@ impl World {
     }
 
     pub(in crate::model) fn retry_or_fail(&mut self, id: OpId) {
-        let attempts = self.s.workload.attempts;
+        let attempts = self.scenario.workload.attempts;
         let Some(op) = self.clients.ops.get_mut(id) else { return };
         let retrying = matches!(self.phase, Phase::Drill | Phase::FinalReads { .. });
         if op.attempt < attempts && retrying {
             // A retry budget spends a token per retry; without one, the op gives up.
             let tokens = &mut self.clients.retry_tokens[op.region.idx()];
-            if self.s.workload.budget.is_none() || *tokens >= 1.0 {
-                if self.s.workload.budget.is_some() {
+            if self.scenario.workload.budget.is_none() || *tokens >= 1.0 {
+                if self.scenario.workload.budget.is_some() {
                     *tokens -= 1.0;
                 }
                 let d = client::backoff(
-                    &self.s,
+                    &self.scenario,
                     op.attempt + 1,
                     op.last_backoff,
                     &mut self.clients.rng_retry,
@@ -253,7 +257,7 @@ impl World {
         let Some(op) = self.clients.ops.get_mut(id) else { return };
         let (kind, region, invoked_at, attempts) = (op.kind, op.region, op.invoked_at, op.attempt);
         let (delta, key, session, op_key) = (op.delta, op.req.key(), op.session, op.key);
-        if let (true, Some(b)) = (ok, self.s.workload.budget) {
+        if let (true, Some(b)) = (ok, self.scenario.workload.budget) {
             let t = &mut self.clients.retry_tokens[region.idx()];
             *t = (*t + b.ratio).min(b.burst);
         }

@@ -14,7 +14,7 @@ impl World {
         } else {
             Obs::FaultEnded { index }
         });
-        let s = self.s.clone();
+        let s = self.scenario.clone();
         s.faults[index].kind.apply(start, self);
     }
 }
@@ -95,7 +95,7 @@ impl crate::fault::Conditions for World {
         self.services.poison_customer = customer;
     }
     fn arrivals_surge(&mut self, region: Option<RegionId>, factor: f64, start: bool) {
-        for r in self.s.region_ids().filter(|r| region.is_none_or(|x| x == *r)) {
+        for r in self.scenario.region_ids().filter(|r| region.is_none_or(|x| x == *r)) {
             if start {
                 self.clients.surge[r.idx()] *= factor;
             } else {
@@ -129,8 +129,8 @@ impl crate::fault::Conditions for World {
     fn operator_promotes(&mut self, region: RegionId, fenced: bool) {
         if self.control_running() {
             let local = self.local(self.control.region);
-            let regions = self.s.regions.len();
-            let design = &self.s.design;
+            let regions = self.scenario.regions.len();
+            let design = &self.scenario.design;
             self.control.operator_promote(
                 self.now,
                 local,

@@ -17,7 +17,7 @@ impl World {
                 let local_us = self.local(to);
                 let st = &mut self.stores[to.idx()];
                 let cx = &mut replication::Cx {
-                    s: &self.s,
+                    scenario: &self.scenario,
                     now: self.now,
                     local_us,
                     out: &mut self.out,
@@ -46,7 +46,7 @@ impl World {
     fn control_message(&mut self, from: RegionId, to: RegionId, msg: ControlMsg) {
         let now = self.now;
         let local_us = self.local(to);
-        let design = &self.s.design;
+        let design = &self.scenario.design;
         let store = &mut self.stores[to.idx()];
         let at_control = to == self.control.region && self.services.control_up;
         match msg {
@@ -92,7 +92,7 @@ impl World {
     fn runbook_message(&mut self, from: RegionId, to: RegionId, msg: RunbookMsg) {
         let now = self.now;
         let local_us = self.local(to);
-        let design = &self.s.design;
+        let design = &self.scenario.design;
         let st = &mut self.stores[to.idx()];
         let out = &mut self.out;
         match msg {

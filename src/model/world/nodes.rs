@@ -5,7 +5,7 @@ use super::super::*;
 
 impl World {
     pub(in crate::model) fn worker_tick(&mut self, region: RegionId, sched: &mut Scheduler<Event>) {
-        let tick = self.s.design.stream.tick;
+        let tick = self.scenario.design.stream.tick;
         sched.after(tick, Event::WorkerTick { region });
         if !self.regions.up[region.idx()] {
             return;
@@ -18,7 +18,7 @@ impl World {
             p,
             self.now,
             local,
-            &self.s.design,
+            &self.scenario.design,
             tick,
             &mut self.regions.rng_workers,
             &mut self.out,
@@ -26,14 +26,18 @@ impl World {
     }
 
     pub(in crate::model) fn node_tick(&mut self, region: RegionId, sched: &mut Scheduler<Event>) {
-        sched.after(self.s.design.heartbeat, Event::NodeTick { region });
+        sched.after(self.scenario.design.heartbeat, Event::NodeTick { region });
         if !self.regions.up[region.idx()] {
             return;
         }
         let local = self.local(region);
         let store = &mut self.stores[region.idx()];
-        let cx =
-            &mut replication::Cx { s: &self.s, now: self.now, local_us: local, out: &mut self.out };
+        let cx = &mut replication::Cx {
+            scenario: &self.scenario,
+            now: self.now,
+            local_us: local,
+            out: &mut self.out,
+        };
         self.replication.node_tick(store, cx);
         self.emergency_path(region, local);
         self.lease_watch(region);
@@ -47,7 +51,7 @@ impl World {
     /// waiting. Heartbeats catch any role change this is not called after.
     pub(in crate::model) fn lease_watch(&mut self, region: RegionId) {
         let store = &mut self.stores[region.idx()];
-        if self.regions.up[region.idx()] && store.wants_lease_timer(&self.s.design) {
+        if self.regions.up[region.idx()] && store.wants_lease_timer(&self.scenario.design) {
             store.arm_lease_timer(self.now, &mut self.out);
         }
     }
@@ -61,7 +65,7 @@ impl World {
         let local = self.local(region);
         let store = &mut self.stores[region.idx()];
         let Some(requested_local_us) =
-            store.on_lease_timer(self.now, local, &self.s.design, &mut self.out)
+            store.on_lease_timer(self.now, local, &self.scenario.design, &mut self.out)
         else {
             return;
         };
@@ -73,7 +77,7 @@ impl World {
     /// control plane nor the writer heard for detection time plus the old lease and the
     /// clock bound, it promotes itself and tells every region.
     pub(in crate::model) fn emergency_path(&mut self, region: RegionId, local: i64) {
-        let s = self.s.clone();
+        let s = self.scenario.clone();
         let design = &s.design;
         if design.emergency_successor != Some(region) {
             return;
@@ -101,8 +105,8 @@ impl World {
             by: Grantor::EmergencySuccessor,
             detected_at: Some(now),
         });
-        let lag_us = vec![0; self.s.regions.len()];
-        for to in self.s.region_ids() {
+        let lag_us = vec![0; self.scenario.regions.len()];
+        for to in self.scenario.region_ids() {
             self.out.send(
                 region,
                 to,
@@ -122,7 +126,7 @@ impl World {
     /// cut off from the others hears no answers, so it does not promote itself while
     /// the writer may still be serving the rest.
     pub(in crate::model) fn successor_quorum(&mut self, region: RegionId) -> bool {
-        let regions = self.s.regions.len();
+        let regions = self.scenario.regions.len();
         let store = &mut self.stores[region.idx()];
         let agreed = store.quorum.as_ref().map_or(0, |q| q.1.iter().filter(|a| **a).count());
         if 1 + agreed > regions / 2 {
@@ -131,7 +135,7 @@ impl World {
         }
         let round = store.quorum.as_ref().map_or(1, |q| q.0 + 1);
         store.quorum = Some((round, vec![false; regions]));
-        for to in self.s.region_ids().filter(|r| *r != region) {
+        for to in self.scenario.region_ids().filter(|r| *r != region) {
             self.out.send(region, to, SuccessorMsg::Probe { round });
         }
         false
@@ -139,7 +143,7 @@ impl World {
 
     /// A region answers the successor: a primary is the writer, so it has heard it.
     pub(in crate::model) fn successor_probe(&mut self, at: RegionId, from: RegionId, round: u64) {
-        let design = &self.s.design;
+        let design = &self.scenario.design;
         let store = &self.stores[at.idx()];
         let quiet = design.detect_after + design.lease + design.clock_uncertainty;
         let writer_heard = store.primary

@@ -8,7 +8,7 @@ impl World {
     /// stops, and the liveness phase begins.
     pub(in crate::model) fn end_drill(&mut self) {
         for i in 0..self.fault_active.len() {
-            if self.fault_active[i] && self.s.faults[i].kind.heals_at_drill_end() {
+            if self.fault_active[i] && self.scenario.faults[i].kind.heals_at_drill_end() {
                 self.fault(i, false);
             }
         }
@@ -25,7 +25,7 @@ impl World {
                 if converged {
                     self.converged_at = Some(self.now);
                 }
-                if converged || self.now.since(since) > self.s.convergence_max {
+                if converged || self.now.since(since) > self.scenario.convergence_max {
                     self.begin_final_reads();
                 }
             }
@@ -40,15 +40,15 @@ impl World {
 
     /// Every region reads every list, from its own store.
     pub(in crate::model) fn begin_final_reads(&mut self) {
-        if self.s.workload.lists == 0 || !self.s.workload.has_lists() {
+        if self.scenario.workload.lists == 0 || !self.scenario.workload.has_lists() {
             self.phase = Phase::Done;
             return;
         }
         self.phase = Phase::FinalReads { since: self.now };
         self.out.obs.push(Obs::FinalReads);
-        let base = self.s.workload.list_base();
-        for region in self.s.region_ids() {
-            for key in base..base + self.s.workload.lists {
+        let base = self.scenario.workload.list_base();
+        for region in self.scenario.region_ids() {
+            for key in base..base + self.scenario.workload.lists {
                 let mut op = client::final_read(region, key, self.now);
                 self.clients.next_op_key += 1;
                 op.key = self.clients.next_op_key;
@@ -74,8 +74,8 @@ impl World {
         }
         let writer = self.control.writer;
         let store = &self.stores[writer.idx()];
-        let drained =
-            !self.s.design.stream.side_effects || self.regions.workers[writer.idx()].drained(store);
+        let drained = !self.scenario.design.stream.side_effects
+            || self.regions.workers[writer.idx()].drained(store);
         self.replication.settled(&self.stores, writer, drained)
             && self.divergent_keys().next().is_none()
     }
@@ -100,7 +100,7 @@ impl World {
     /// What stands between the system and convergence, one line per reason.
     pub fn convergence_gaps(&self) -> Vec<String> {
         let mut gaps = Vec::new();
-        let name = |r: RegionId| self.s.region_name(r).to_string();
+        let name = |r: RegionId| self.scenario.region_name(r).to_string();
         for (i, up) in self.regions.up.iter().enumerate() {
             if !up {
                 gaps.push(format!("{} is down", name(RegionId(i as u8))));
@@ -114,7 +114,7 @@ impl World {
             gaps.push(format!("the named writer {} is not serving as primary", name(store.region)));
         }
         let wk = &self.regions.workers[store.region.idx()];
-        if self.s.design.stream.side_effects && store.primary && !wk.drained(store) {
+        if self.scenario.design.stream.side_effects && store.primary && !wk.drained(store) {
             gaps.push(format!(
                 "{}'s workers are at log position {} of {}{}",
                 name(store.region),

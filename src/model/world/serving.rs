@@ -15,8 +15,8 @@ impl World {
     ) {
         // Retry amplification counts attempts that reach a region, served or not.
         self.out.obs.push(Obs::Attempt { region: to });
-        let job = Job { from, m: meta, req, enqueued_at: self.now };
-        if let Some(id) = self.s.design.identity {
+        let job = Job { from, meta, req, enqueued_at: self.now };
+        if let Some(id) = self.scenario.design.identity {
             let cached =
                 self.regions.token_cache.get(&(to, meta.customer)).is_some_and(|t| *t > self.now);
             if !cached {
@@ -34,20 +34,20 @@ impl World {
             self.out.send(
                 at,
                 job.from,
-                ClientMsg::Response { op: job.m.op, attempt: job.m.attempt, res },
+                ClientMsg::Response { op: job.meta.op, attempt: job.meta.attempt, res },
             );
             return;
         }
-        if let Some(ttl) = self.s.design.identity.and_then(|i| i.cache_ttl) {
-            self.regions.token_cache.insert((at, job.m.customer), self.now + ttl);
+        if let Some(ttl) = self.scenario.design.identity.and_then(|i| i.cache_ttl) {
+            self.regions.token_cache.insert((at, job.meta.customer), self.now + ttl);
         }
         self.admit(at, job);
     }
 
     /// Into the application tier when the design has one, else straight to the store.
     pub(in crate::model) fn admit(&mut self, to: RegionId, job: Job) {
-        let (from, m, req) = (job.from, job.m, job.req);
-        let Some(c) = &self.s.design.capacity else {
+        let (from, m, req) = (job.from, job.meta, job.req);
+        let Some(c) = &self.scenario.design.capacity else {
             self.execute(to, from, m, req);
             return;
         };
@@ -75,7 +75,7 @@ impl World {
         if !self.regions.up[region.idx()] {
             return;
         }
-        let c = self.s.design.capacity.as_ref().expect("an application tier");
+        let c = self.scenario.design.capacity.as_ref().expect("an application tier");
         let tier = &mut self.regions.tiers[region.idx()];
         let incarnation = tier.incarnation;
         for (job, service) in tier.start(c, cell, self.now, &mut self.regions.rng_tiers) {
@@ -97,10 +97,10 @@ impl World {
             return;
         }
         debug_assert!(self.regions.up[region.idx()], "a down region finished work");
-        let customer = job.m.customer;
+        let customer = job.meta.customer;
         if self.services.poison_customer == Some(customer) {
             // The request crashes its server; its client hears nothing.
-            let c = self.s.design.capacity.as_ref().expect("an application tier");
+            let c = self.scenario.design.capacity.as_ref().expect("an application tier");
             let back = self.now + c.restart;
             self.regions.tiers[region.idx()].crash(cell, back);
             self.out.timer(back, Event::ServerRestart { region, cell: cell as u32 });
@@ -128,10 +128,10 @@ impl World {
             self.out.send(
                 region,
                 job.from,
-                ClientMsg::Response { op: job.m.op, attempt: job.m.attempt, res },
+                ClientMsg::Response { op: job.meta.op, attempt: job.meta.attempt, res },
             );
         } else {
-            self.execute(region, job.from, job.m, job.req);
+            self.execute(region, job.from, job.meta, job.req);
         }
         self.start_service(region, cell);
     }
@@ -146,7 +146,12 @@ impl World {
     ) {
         let local_us = self.local(to);
         let store = &mut self.stores[to.idx()];
-        let cx = &mut replication::Cx { s: &self.s, now: self.now, local_us, out: &mut self.out };
+        let cx = &mut replication::Cx {
+            scenario: &self.scenario,
+            now: self.now,
+            local_us,
+            out: &mut self.out,
+        };
         self.replication.request(store, cx, from, meta, req);
     }
 }

@@ -325,7 +325,7 @@ impl Validator<'_> {
                         ),
                     );
                 }
-                Isolation::ShuffleShard { k: c.shard_size }
+                Isolation::ShuffleShard { shard_size: c.shard_size }
             }
         };
         let restart = self.positive_ms("design.capacity.restart_ms", c.restart_ms)?;
