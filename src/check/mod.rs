@@ -26,7 +26,7 @@ pub mod register_history;
 
 use crate::engine::SimTime;
 use crate::model::obs::{Grantor, Obs};
-use crate::scenario::{FaultKind, RegionId, Scenario};
+use crate::scenario::{FaultKind, InvariantId, RegionId, Scenario};
 pub use details::{details, Details, InvariantDetails};
 use ledger::Ledger;
 use probe::Probe;
@@ -149,25 +149,33 @@ pub struct Checkers {
     found: Vec<Finding>,
 }
 
+/// The checker for one invariant.
+fn checker(id: InvariantId, scenario: &Arc<Scenario>) -> Box<dyn Invariant> {
+    let checker: Box<dyn Invariant> = match id {
+        InvariantId::SingleWriter => Box::new(single_writer::SingleWriter::new(scenario)),
+        InvariantId::FencedWrites => Box::new(fenced_writes::FencedWrites::new(scenario)),
+        InvariantId::AckedDurability => Box::new(acked_durability::AckedDurability::new(scenario)),
+        InvariantId::Freshness => Box::new(freshness::Freshness::new(scenario)),
+        InvariantId::Domain => Box::new(domain::Domain::new(scenario)),
+        InvariantId::ExactlyOnceEffects => {
+            Box::new(exactly_once_effects::ExactlyOnceEffects::new(scenario))
+        }
+        InvariantId::Session => Box::new(session::Session::default()),
+        InvariantId::NoLostUpdate => Box::new(no_lost_update::NoLostUpdate::new(scenario)),
+        InvariantId::Recovery => Box::new(recovery::Recovery::new(scenario)),
+        InvariantId::Linearizable => Box::new(linearizable::Linearizable::new(scenario)),
+        InvariantId::AppendIntegrity => Box::new(append_integrity::AppendIntegrity::new(scenario)),
+    };
+    assert_eq!(checker.id(), id.name(), "a checker reports under its own invariant's name");
+    checker
+}
+
 impl Checkers {
     pub fn new(scenario: &Arc<Scenario>) -> Self {
-        let invs: Vec<Box<dyn Invariant>> = vec![
-            Box::new(single_writer::SingleWriter::new(scenario)),
-            Box::new(fenced_writes::FencedWrites::new(scenario)),
-            Box::new(acked_durability::AckedDurability::new(scenario)),
-            Box::new(freshness::Freshness::new(scenario)),
-            Box::new(domain::Domain::new(scenario)),
-            Box::new(exactly_once_effects::ExactlyOnceEffects::new(scenario)),
-            Box::new(session::Session::default()),
-            Box::new(no_lost_update::NoLostUpdate::new(scenario)),
-            Box::new(recovery::Recovery::new(scenario)),
-            Box::new(linearizable::Linearizable::new(scenario)),
-            Box::new(append_integrity::AppendIntegrity::new(scenario)),
-        ];
-        debug_assert_eq!(invs.len(), crate::scenario::KNOWN_INVARIANTS.len());
+        let invs = InvariantId::ALL.iter().map(|&id| checker(id, scenario));
         Checkers {
             scenario: scenario.clone(),
-            slots: invs.into_iter().map(|inv| Slot { inv, first: None, count: 0 }).collect(),
+            slots: invs.map(|inv| Slot { inv, first: None, count: 0 }).collect(),
             ledger: Ledger::new(scenario),
             recent: VecDeque::new(),
             found: Vec::new(),

@@ -19,20 +19,46 @@ use crate::field::{self, Checked, FieldError};
 
 pub use patch::{merge_patch, with_design, with_faults};
 
-/// Invariant ids a scenario's `expect` may name.
-pub const KNOWN_INVARIANTS: &[&str] = &[
-    "single_writer",
-    "fenced_writes",
-    "acked_durability",
-    "freshness",
-    "domain",
-    "exactly_once_effects",
-    "session",
-    "recovery",
-    "no_lost_update",
-    "linearizable",
-    "append_integrity",
-];
+/// The invariants gameday checks, in the order every report lists them. The checkers
+/// are built from this list (`check::Checkers::new` matches on it exhaustively), so an
+/// invariant added here without a checker does not compile.
+macro_rules! invariants {
+    ($($variant:ident => $name:literal),* $(,)?) => {
+        /// One invariant, by name.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+        pub enum InvariantId {
+            $($variant),*
+        }
+
+        impl InvariantId {
+            pub const ALL: &'static [InvariantId] = &[$(InvariantId::$variant),*];
+
+            /// The id as scenarios, reports and the command line spell it.
+            pub fn name(self) -> &'static str {
+                match self {
+                    $(InvariantId::$variant => $name),*
+                }
+            }
+        }
+
+        /// Invariant ids a scenario's `expect` may name, in report order.
+        pub const KNOWN_INVARIANTS: &[&str] = &[$($name),*];
+    };
+}
+
+invariants!(
+    SingleWriter => "single_writer",
+    FencedWrites => "fenced_writes",
+    AckedDurability => "acked_durability",
+    Freshness => "freshness",
+    Domain => "domain",
+    ExactlyOnceEffects => "exactly_once_effects",
+    Session => "session",
+    NoLostUpdate => "no_lost_update",
+    Recovery => "recovery",
+    Linearizable => "linearizable",
+    AppendIntegrity => "append_integrity",
+);
 
 const REGIONS_MAX: usize = 16;
 const KEYS_MAX: u32 = 1_000_000;
