@@ -190,7 +190,7 @@ pub fn compare<M: Send>(
     check_designs(path, &designs)?;
     let text = std::fs::read_to_string(path)
         .map_err(|e| ScenarioError::Io { file: path.to_string(), reason: e.to_string() })?;
-    let base = scenario::from_str(path, &text)?;
+    let base = crate::sim::from_str(path, &text)?;
     let scenarios: Vec<Scenario> = designs
         .iter()
         .map(|d| {

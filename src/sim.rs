@@ -7,7 +7,7 @@ use crate::check::{Checkers, InvariantReport};
 use crate::engine::{Engine, Limits, Model, RunError, Scheduler, SimDuration, SimTime};
 use crate::metrics::Metrics;
 use crate::model::{Event, Phase, World};
-use crate::scenario::Scenario;
+use crate::scenario::{self, Scenario, ScenarioError};
 use std::io::Write;
 use std::sync::Arc;
 
@@ -128,6 +128,62 @@ fn divergence(world: &World) -> (u64, Vec<serde_json::Value>) {
         }
     }
     (count, examples)
+}
+
+/// Loads a scenario file for running: the scenario layer's validation, then what only
+/// the run knows, that every metric `expect.metrics` names is a number in the run's
+/// summary. A typo there is bad input before the run, not an unmet expectation after.
+pub fn load(path: &str) -> Result<Scenario, ScenarioError> {
+    let loaded = scenario::load(path)?;
+    check_expected_metrics(&loaded)?;
+    Ok(loaded)
+}
+
+/// `load` for a scenario's text.
+pub fn from_str(path: &str, text: &str) -> Result<Scenario, ScenarioError> {
+    let parsed = scenario::from_str(path, text)?;
+    check_expected_metrics(&parsed)?;
+    Ok(parsed)
+}
+
+/// Every `expect.metrics` path names a number the summary holds for these regions.
+pub fn check_expected_metrics(scenario: &Scenario) -> Result<(), ScenarioError> {
+    let Some(expect) = &scenario.expect else { return Ok(()) };
+    if expect.metrics.is_empty() {
+        return Ok(());
+    }
+    let regions: Vec<&str> = scenario.regions.iter().map(|r| r.name.as_str()).collect();
+    let known = crate::metrics::metric_paths(&regions);
+    for (path, _, _) in &expect.metrics {
+        if known.iter().any(|k| k == path) {
+            continue;
+        }
+        return Err(ScenarioError::Invalid {
+            file: scenario.source_path.clone(),
+            path: format!("expect.metrics.\"{path}\""),
+            msg: unknown_metric(path, &known),
+        });
+    }
+    Ok(())
+}
+
+/// Why a metric path is unknown, with the closest known path and the valid ones near it.
+fn unknown_metric(path: &str, known: &[String]) -> String {
+    let mut msg = String::from("no such number in the run's summary");
+    if let Some(close) = crate::field::closest(path, known.iter().map(String::as_str)) {
+        msg.push_str(&format!("; did you mean \"{close}\"?"));
+    }
+    let group = path.split('.').next().unwrap_or_default();
+    let siblings: Vec<&str> =
+        known.iter().map(String::as_str).filter(|k| k.split('.').next() == Some(group)).collect();
+    if siblings.is_empty() {
+        let mut groups: Vec<&str> = known.iter().filter_map(|k| k.split('.').next()).collect();
+        groups.dedup();
+        msg.push_str(&format!(" (valid paths start with: {})", groups.join(", ")));
+    } else {
+        msg.push_str(&format!(" (valid under {group}: {})", siblings.join(", ")));
+    }
+    msg
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -156,7 +156,7 @@ fn metric_expectations_are_checked() {
     let text =
         std::fs::read_to_string("scenarios/poison-customer-shuffle-shard.json").unwrap().replace(
             "\"blast_radius.customers\": {\n        \"max\": 0.05\n      }",
-            "\"blast_radius.customers\": {\"min\": 0.5}, \"no.such.metric\": {\"max\": 1}",
+            "\"blast_radius.customers\": {\"min\": 0.5}",
         );
     let path = dir.path().join("m.json");
     std::fs::write(&path, text).unwrap();
@@ -167,12 +167,38 @@ fn metric_expectations_are_checked() {
         serde_json::from_slice(&std::fs::read(dir.path().join("r/summary.json")).unwrap()).unwrap();
     let unmet: Vec<&str> =
         s["expect"]["unmet"].as_array().unwrap().iter().map(|u| u.as_str().unwrap()).collect();
-    assert!(
-        unmet.contains(&"metric blast_radius.customers is 0.0200, expected at least 0.5"),
-        "{unmet:?}"
-    );
-    assert!(unmet.contains(&"metric no.such.metric is not in this run's summary"), "{unmet:?}");
+    assert_eq!(unmet, ["metric blast_radius.customers is 0.0200, expected at least 0.5"]);
     assert!(stdout.contains("expectations: NOT met"), "{stdout}");
+}
+
+/// A metric path the summary does not have is bad input, found before the run: every
+/// command that loads scenarios says so with exit 2, and `run` writes nothing.
+#[test]
+fn a_misspelt_metric_path_is_refused_before_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string("scenarios/poison-customer-shuffle-shard.json")
+        .unwrap()
+        .replace("\"blast_radius.customers\": {", "\"blast_radius.customer\": {");
+    let path = dir.path().join("m.json");
+    std::fs::write(&path, text).unwrap();
+    let file = path.to_str().unwrap();
+    let out = dir.path().join("r");
+    let expected =
+        "expect.metrics.\"blast_radius.customer\": no such number in the run's summary; \
+                    did you mean \"blast_radius.customers\"?";
+    for args in [
+        vec!["run", file, "--out", out.to_str().unwrap()],
+        vec!["validate", file],
+        vec!["check", file, "--out", dir.path().join("c").to_str().unwrap()],
+        vec!["sweep", file, "--seeds", "1..2", "--out", dir.path().join("s").to_str().unwrap()],
+    ] {
+        let (code, stdout, stderr) = gameday(&args);
+        assert_eq!(code, 2, "{args:?}: {stdout}{stderr}");
+        // The check table wraps long lines: compare with the whitespace folded.
+        let said = format!("{stdout}{stderr}").split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(said.contains(expected), "{args:?}: {said}");
+    }
+    assert!(!out.exists(), "a refused run writes nothing");
 }
 
 #[test]

@@ -105,7 +105,7 @@ fn broken(from: &str, to: &str) -> String {
 
 /// The error `text` must produce, as the user sees it.
 fn error(text: &str) -> String {
-    match scenario::from_str(FILE, text) {
+    match gameday::sim::from_str(FILE, text) {
         Ok(_) => panic!("expected an error for:\n{text}"),
         Err(e) => e.to_string(),
     }
@@ -324,6 +324,20 @@ fn errors_name_the_file_and_the_problem() {
         (
             "planted_bug_unknown",
             broken(r#""fencing": false"#, r#""fencing": false, "planted_bugs": ["skip-fencing"]"#),
+        ),
+        (
+            "expected_metric_misspelt",
+            broken(
+                r#""hold": ["domain"]}"#,
+                r#""hold": ["domain"], "metrics": {"latency.all.p99": {"max": 50}}}"#,
+            ),
+        ),
+        (
+            "expected_metric_in_no_group",
+            broken(
+                r#""hold": ["domain"]}"#,
+                r#""hold": ["domain"], "metrics": {"rpo_ms": {"max": 50}}}"#,
+            ),
         ),
         (
             "variant_invalid_design",

@@ -7,7 +7,7 @@ use super::exit::ExitCode;
 use super::write::{write, write_json};
 use crate::compare::{self, DesignSpec};
 use crate::report;
-use crate::scenario::{self, Scenario};
+use crate::scenario::Scenario;
 use std::path::{Path, PathBuf};
 
 pub fn cmd_compare(
@@ -20,7 +20,7 @@ pub fn cmd_compare(
 ) -> Result<ExitCode, CliError> {
     let duration = args::parse_duration(duration_s)?;
     let path = path.to_string_lossy().into_owned();
-    let base = scenario::load(&path)?;
+    let base = crate::sim::load(&path)?;
     let designs = designs(&base, design_files)?;
     let dir = out.unwrap_or_else(|| {
         PathBuf::from("reports").join(format!("{}-compare", super::safe_dir_name(&base.name)))

@@ -9,7 +9,7 @@ use super::safe_dir_name;
 use super::write::{write, write_html, write_json};
 use crate::engine::SimDuration;
 use crate::explore::{check, shrink, sweep};
-use crate::scenario::{self, Scenario};
+use crate::scenario::Scenario;
 use crate::{output, report};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -78,7 +78,7 @@ pub fn cmd_sweep(
     let (jobs, shard) = args::jobs_and_shard(jobs, shard)?;
     let all = crate::compare::parse_seeds(seeds)?;
     let file = path.to_string_lossy().into_owned();
-    let scenario = scenario::load(&file)?;
+    let scenario = crate::sim::load(&file)?;
     let mine = sweep::shard_of(&all, shard);
     let id = sweep_id(&scenario, file, &all, duration);
     let progress = Progress::new(mine.len());
@@ -184,7 +184,7 @@ pub fn cmd_shrink(
         return Err(ArgError::AttemptsZero.into());
     }
     let file = path.to_string_lossy().into_owned();
-    scenario::load(&file)?;
+    crate::sim::load(&file)?;
     if let Some(out) = &out {
         output::check_file("--out", out)?;
     }

@@ -8,7 +8,7 @@ use super::exit::ExitCode;
 use super::write::{write_html, write_json};
 use crate::output;
 use crate::report;
-use crate::scenario::{self, Scenario};
+use crate::scenario::Scenario;
 use crate::sim::{self, RunOptions, RunResult};
 use std::path::{Path, PathBuf};
 
@@ -36,7 +36,7 @@ pub fn cmd_run(
     exports: Exports,
     quiet: bool,
 ) -> Result<ExitCode, CliError> {
-    let scenario = scenario::load(&path.to_string_lossy())?;
+    let scenario = crate::sim::load(&path.to_string_lossy())?;
     let duration = args::parse_duration(overrides.duration_s)?;
     args::check_sim_time_covers(overrides.limits, duration.unwrap_or(scenario.duration))?;
     let dir =

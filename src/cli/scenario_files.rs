@@ -5,7 +5,6 @@
 use super::error::{CliError, NewError};
 use super::exit::ExitCode;
 use crate::report;
-use crate::scenario;
 use std::path::{Path, PathBuf};
 
 /// The template `gameday new` writes: a small drill that runs as it is, with every
@@ -60,7 +59,7 @@ pub fn cmd_new(
     };
     report::write_atomic(&dest, text.as_bytes())
         .map_err(|source| NewError::CannotWrite { path: dest.clone(), source })?;
-    scenario::load(&dest.to_string_lossy()).map_err(NewError::TemplateInvalid)?;
+    crate::sim::load(&dest.to_string_lossy()).map_err(NewError::TemplateInvalid)?;
     println!("wrote {}; run it with: gameday run {}", dest.display(), dest.display());
     Ok(ExitCode::Ok)
 }
@@ -69,7 +68,7 @@ pub fn cmd_new(
 /// saying where it started.
 fn started_from(source: &Path, name: &str) -> Result<String, CliError> {
     let source_name = source.to_string_lossy().into_owned();
-    scenario::load(&source_name)?;
+    crate::sim::load(&source_name)?;
     let raw = std::fs::read_to_string(source).unwrap_or_default();
     let mut doc: serde_json::Value = serde_json::from_str(raw.trim_start_matches('\u{feff}'))
         .map_err(|e| NewError::FromNotJson { path: source_name.clone(), source: e })?;
@@ -91,7 +90,7 @@ pub fn cmd_validate(files: &[PathBuf]) -> ExitCode {
             println!("{}: skipped (the JSON Schema of scenarios, not a scenario)", file.display());
             continue;
         }
-        match scenario::load(&file.to_string_lossy()) {
+        match crate::sim::load(&file.to_string_lossy()) {
             Ok(loaded) => println!(
                 "{}: ok ({}, {} regions, {} faults)",
                 file.display(),

@@ -5,7 +5,6 @@
 
 use super::shard::{MergeError, ShardTally};
 use crate::outcome;
-use crate::scenario;
 use crate::sim::{self, RunOptions};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -105,7 +104,7 @@ pub fn check_one(path: &Path) -> CheckRow {
         replay: String::new(),
         trace_hash: String::new(),
     };
-    let s = match scenario::load(&file) {
+    let s = match crate::sim::load(&file) {
         Ok(s) => s,
         Err(e) => {
             row.detail.push(e.to_string());
