@@ -191,11 +191,12 @@ pub fn compare<M: Send>(
     let text = std::fs::read_to_string(path)
         .map_err(|e| ScenarioError::Io { file: path.to_string(), reason: e.to_string() })?;
     let base = crate::sim::from_str(path, &text)?;
+    let source = scenario::parse_file(path, &text)?;
     let scenarios: Vec<Scenario> = designs
         .iter()
         .map(|d| {
             let label = if d.origin == path { path } else { d.origin.as_str() };
-            scenario::with_design(path, &text, label, &d.patch)
+            scenario::with_design(&source, path, base.source_hash, label, &d.patch)
         })
         .collect::<Result<_, _>>()?;
     // Every (design, seed index) pair, design by design: the order results are kept in.

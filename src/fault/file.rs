@@ -1,11 +1,11 @@
 //! A fault as the scenario file writes it: flat fields, so every error can name its
 //! exact path. Which fields each kind takes is its own module's business.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 /// One fault. Fields are flat so every error can name its exact path; `validate`
 /// checks which fields each kind needs and refuses the ones it would ignore.
-#[derive(Clone, Debug, Deserialize, serde::Serialize, schemars::JsonSchema)]
+#[derive(Clone, Debug, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FaultFile {
     pub kind: FaultKindFile,
@@ -48,9 +48,7 @@ pub struct FaultFile {
     pub customer: Option<u32>,
 }
 
-#[derive(
-    Clone, Copy, Debug, PartialEq, Eq, Deserialize, serde::Serialize, schemars::JsonSchema,
-)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum FaultKindFile {
     RegionOutage,

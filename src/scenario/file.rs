@@ -4,10 +4,10 @@
 //! `validate` turns it into a `Scenario`.
 
 pub use crate::fault::file::{FaultFile, FaultKindFile};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ScenarioFile {
     /// The JSON Schema this file follows, for editors (`scenarios/schema.json`).
@@ -44,7 +44,7 @@ pub struct ScenarioFile {
 
 /// A swarm drill: fault kinds with weights and targets, how many faults and how many
 /// at once, when and for how long, and the fault tolerance the design claims.
-#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SwarmFile {
     pub faults: Vec<SwarmFaultFile>,
@@ -60,7 +60,7 @@ pub struct SwarmFile {
     pub tolerance: Option<ToleranceFile>,
 }
 
-#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SwarmFaultFile {
     pub kind: FaultKindFile,
@@ -79,14 +79,14 @@ fn one_f() -> f64 {
     1.0
 }
 
-#[derive(Clone, Copy, Debug, Deserialize, schemars::JsonSchema)]
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RangeFile {
     pub min: f64,
     pub max: f64,
 }
 
-#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ToleranceFile {
     /// Regions the design claims to survive losing at once (an outage, or cut off by a
@@ -96,7 +96,7 @@ pub struct ToleranceFile {
 
 /// A named alternative design: a JSON merge patch (RFC 7386) over the scenario's
 /// `design`: give only what differs; `null` removes a setting.
-#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct VariantFile {
     pub name: String,
@@ -112,7 +112,7 @@ fn d_duration_s() -> f64 {
     60.0
 }
 
-#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RegionFile {
     pub name: String,
@@ -121,7 +121,7 @@ pub struct RegionFile {
     pub clock: ClockFile,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum RoleFile {
     Primary,
@@ -129,7 +129,7 @@ pub enum RoleFile {
     ReadReplica,
 }
 
-#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ClockFile {
     #[serde(default)]
@@ -138,7 +138,7 @@ pub struct ClockFile {
     pub drift_ppm: f64,
 }
 
-#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct NetworkFile {
     /// Round-trip times keyed "a/b" (either order); pairs not named use `default_rtt_ms`.
@@ -161,7 +161,7 @@ impl Default for NetworkFile {
     }
 }
 
-#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct DesignFile {
     pub topology: TopologyFile,
@@ -192,7 +192,7 @@ pub struct DesignFile {
 }
 
 /// A deliberate defect `design.planted_bugs` can plant.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum PlantedBugFile {
     /// A primary under fencing keeps taking writes after its lease lapsed: the store
@@ -203,7 +203,7 @@ pub enum PlantedBugFile {
     ReuseEpoch,
 }
 
-#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct BreakerFile {
     /// Opens when this share of the last `window` attempts failed.
@@ -220,7 +220,7 @@ impl Default for BreakerFile {
     }
 }
 
-#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct DetectionFile {
     pub latency_p99_ms: f64,
@@ -233,7 +233,7 @@ impl Default for DetectionFile {
     }
 }
 
-#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct HealthFile {
     pub interval_ms: f64,
@@ -247,7 +247,7 @@ impl Default for HealthFile {
 }
 
 /// The identity service every request's token is checked with.
-#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct IdentityFile {
     /// Where it runs (default: the control plane's region).
@@ -256,7 +256,7 @@ pub struct IdentityFile {
     pub cache_ttl_s: Option<f64>,
 }
 
-#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct StreamFile {
     /// Effectful operations (transfers, permission changes, workflow steps) publish an
@@ -290,7 +290,7 @@ impl Default for StreamFile {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum WorkerRecordFile {
     None,
@@ -298,7 +298,7 @@ pub enum WorkerRecordFile {
     ProviderKey,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum PoisonFile {
     RetryForever,
@@ -306,7 +306,7 @@ pub enum PoisonFile {
     Quarantine,
 }
 
-#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct IdempotencyFile {
     /// Clients send each logical write with a key that retries reuse; the datastore
@@ -319,7 +319,9 @@ pub struct IdempotencyFile {
     pub record: RecordPlaceFile,
 }
 
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum RecordPlaceFile {
     #[default]
@@ -337,7 +339,9 @@ impl Default for IdempotencyFile {
     }
 }
 
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum TopologyFile {
     #[default]
@@ -349,7 +353,7 @@ pub enum TopologyFile {
 }
 
 /// How concurrent writes to one entity type resolve in `active-active-writes`.
-#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct ConflictsFile {
     pub register: ConflictPolicyFile,
@@ -379,7 +383,7 @@ impl Default for ConflictsFile {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum ConflictPolicyFile {
     Lww,
@@ -389,7 +393,7 @@ pub enum ConflictPolicyFile {
     Escrow,
 }
 
-#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct ReplicationFile {
     pub mode: ReplicationModeFile,
@@ -420,7 +424,7 @@ impl Default for ReplicationFile {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum ReplicationModeFile {
     Async,
@@ -428,7 +432,7 @@ pub enum ReplicationModeFile {
     Sync,
 }
 
-#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct LeaseFile {
     /// How long a lease the control plane grants lasts, on the writer's own clock from
@@ -451,7 +455,7 @@ impl Default for LeaseFile {
     }
 }
 
-#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct PromotionFile {
     pub automated: bool,
@@ -487,7 +491,7 @@ impl Default for PromotionFile {
     }
 }
 
-#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RunbookStepFile {
     pub step: StepKindFile,
@@ -496,7 +500,7 @@ pub struct RunbookStepFile {
     pub duration_ms: f64,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum StepKindFile {
     StopWrites,
@@ -508,13 +512,13 @@ pub enum StepKindFile {
     Reconcile,
 }
 
-#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct ControlPlaneFile {
     pub region: Option<String>,
 }
 
-#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct RoutingFile {
     /// Extra delay before a router acts on a routing change (DNS TTL, config push).
@@ -529,7 +533,7 @@ impl Default for RoutingFile {
     }
 }
 
-#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct ReadsFile {
     /// A replica refuses a bounded read when its own estimate of its lag exceeds the bound.
@@ -544,7 +548,9 @@ pub struct ReadsFile {
     pub strong_from: StrongFromFile,
 }
 
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum StrongFromFile {
     #[default]
@@ -563,25 +569,27 @@ impl Default for ReadsFile {
     }
 }
 
-#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct AccountsFile {
     pub debit_check: DebitCheckFile,
 }
 
-#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct InventoryFile {
     pub reserve_check: DebitCheckFile,
 }
 
-#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct WorkflowFile {
     pub transition_check: DebitCheckFile,
 }
 
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum DebitCheckFile {
     /// The writer checks the balance inside the commit.
@@ -591,7 +599,7 @@ pub enum DebitCheckFile {
     LocalRead,
 }
 
-#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct WorkloadFile {
     pub rate_per_s: f64,
@@ -654,7 +662,7 @@ impl Default for WorkloadFile {
     }
 }
 
-#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct RetryFile {
     pub attempts: u32,
@@ -678,7 +686,7 @@ impl Default for RetryFile {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum JitterFile {
     None,
@@ -687,7 +695,7 @@ pub enum JitterFile {
     Decorrelated,
 }
 
-#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BudgetFile {
     pub ratio: f64,
@@ -700,7 +708,7 @@ fn ten() -> f64 {
 }
 
 /// The application tier of every region: cells of servers in front of the datastore.
-#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct CapacityFile {
     pub cells: u32,
@@ -724,7 +732,7 @@ pub struct CapacityFile {
     pub rate_limit_per_s: Option<f64>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum IsolationFile {
     Shared,
@@ -750,7 +758,7 @@ impl Default for CapacityFile {
     }
 }
 
-#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ServiceFile {
     pub dist: DistFile,
@@ -759,7 +767,7 @@ pub struct ServiceFile {
     pub sigma: Option<f64>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum DistFile {
     Constant,
@@ -767,14 +775,14 @@ pub enum DistFile {
     Lognormal,
 }
 
-#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReadClassFile {
     pub class: ReadClassKindFile,
     pub bound_ms: Option<f64>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum ReadClassKindFile {
     Strong,
@@ -783,7 +791,7 @@ pub enum ReadClassKindFile {
     Eventual,
 }
 
-#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct LimitsFile {
     pub events_max: Option<u64>,
@@ -794,7 +802,7 @@ pub struct LimitsFile {
     pub rto_max_s: Option<f64>,
 }
 
-#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct ExpectFile {
     pub violated: Vec<String>,
@@ -804,7 +812,7 @@ pub struct ExpectFile {
     pub metrics: BTreeMap<String, BoundFile>,
 }
 
-#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BoundFile {
     pub min: Option<f64>,

@@ -88,6 +88,11 @@ pub fn load(path: &str) -> Result<Scenario, ScenarioError> {
 }
 
 /// Parses and validates scenario text; `file` names it in errors.
+/// The typed file in `text`, not yet validated: what `with_design` patches.
+pub fn parse_file(file: &str, text: &str) -> Result<super::file::ScenarioFile, ScenarioError> {
+    parse::parse(file, text.strip_prefix('\u{feff}').unwrap_or(text))
+}
+
 pub fn from_str(file: &str, text: &str) -> Result<Scenario, ScenarioError> {
     let source_hash = fnv1a64(text.as_bytes());
     // Some editors start UTF-8 files with a byte-order mark; it is not JSON, and not an error.
@@ -117,10 +122,10 @@ pub fn from_str(file: &str, text: &str) -> Result<Scenario, ScenarioError> {
     }
     let raw = parse::parse(file, body)?;
     let mut v = Validator { file, source_hash };
-    let s = v.scenario(raw)?;
+    let s = v.scenario(raw.clone())?;
     // Every variant must make a valid scenario too, or `compare` would fail late.
     for (i, var) in s.variants.iter().enumerate() {
-        if let Err(e) = with_design(file, body, file, &var.design) {
+        if let Err(e) = with_design(&raw, file, source_hash, file, &var.design) {
             let (path, msg) = match e {
                 ScenarioError::Invalid { path, msg, .. } => (path, msg),
                 other => (String::new(), other.to_string()),

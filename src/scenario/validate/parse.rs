@@ -39,6 +39,15 @@ pub(super) fn syntax_error(file: &str, e: &serde_json::Error) -> ScenarioError {
     ScenarioError::Syntax { file: file.to_string(), line: e.line(), column: e.column(), msg }
 }
 
+/// What is wrong with a document that was not read from text (a patched design): the
+/// same messages as for a file, without positions.
+pub(super) fn value_error(
+    file: &str,
+    e: &serde_path_to_error::Error<serde_json::Error>,
+) -> ScenarioError {
+    serde_error(file, "", e)
+}
+
 fn serde_error(
     file: &str,
     text: &str,
