@@ -198,8 +198,29 @@ pub enum SimError {
     OpsInFlight { at: SimTime },
 }
 
-/// Runs a scenario with the given overrides.
-pub fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunResult, SimError> {
+/// The history file `--history` asked for, opened with the header gameday knows its
+/// own files by.
+fn open_history(s: &Scenario, opts: &RunOptions) -> Result<Option<History>, SimError> {
+    let Some(p) = &opts.history else {
+        return Ok(None);
+    };
+    let f = std::fs::File::create(p).map_err(|e| SimError::TraceFile {
+        path: p.display().to_string(),
+        reason: e.to_string(),
+    })?;
+    let mut out = std::io::BufWriter::new(f);
+    // A comment line EDN readers skip, by which gameday knows its own file.
+    let header = format!("; gameday history of {} seed {}\n", s.name, s.seed);
+    out.write_all(header.as_bytes()).map_err(|e| SimError::TraceFile {
+        path: p.display().to_string(),
+        reason: e.to_string(),
+    })?;
+    Ok(Some(History { out, translate: RegisterHistory::new(s) }))
+}
+
+/// The scenario as this run sees it: the command line's overrides applied and, in a
+/// swarm drill, this seed's own fault schedule added to the fixed faults.
+fn overridden(scenario: &Scenario, opts: &RunOptions) -> Result<Scenario, SimError> {
     let mut s = scenario.clone();
     if let Some(seed) = opts.seed {
         s.seed = seed;
@@ -220,7 +241,12 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunResult, SimError
         s = crate::scenario::with_faults(&s, &schedule)
             .map_err(|e| SimError::Swarm(e.to_string()))?;
     }
-    let s = Arc::new(s);
+    Ok(s)
+}
+
+/// Runs a scenario with the given overrides.
+pub fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunResult, SimError> {
+    let s = Arc::new(overridden(scenario, opts)?);
     let limits = Limits {
         events_max: s.events_max,
         sim_time_max: SimTime::ZERO
@@ -236,23 +262,7 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunResult, SimError
         })?;
         engine.set_trace(Box::new(std::io::BufWriter::new(f)) as Box<dyn Write>);
     }
-    let history = match &opts.history {
-        None => None,
-        Some(p) => {
-            let f = std::fs::File::create(p).map_err(|e| SimError::TraceFile {
-                path: p.display().to_string(),
-                reason: e.to_string(),
-            })?;
-            let mut out = std::io::BufWriter::new(f);
-            // A comment line EDN readers skip, by which gameday knows its own file.
-            let header = format!("; gameday history of {} seed {}\n", s.name, s.seed);
-            out.write_all(header.as_bytes()).map_err(|e| SimError::TraceFile {
-                path: p.display().to_string(),
-                reason: e.to_string(),
-            })?;
-            Some(History { out, translate: RegisterHistory::new(&s) })
-        }
-    };
+    let history = open_history(&s, opts)?;
     let mut sim = Sim {
         world: World::new(s.clone(), s.seed),
         checkers: Checkers::new(&s),

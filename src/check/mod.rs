@@ -327,22 +327,7 @@ fn notable(obs: &Obs, at: SimTime, scenario: &Scenario) -> Option<Notable> {
                 format!("fault {} ({}) {verb}", f.kind.name(), describe_fault(&f.kind, scenario)),
             )
         }
-        Obs::EpochGranted { epoch, region, fenced, by, detected_at } => {
-            let how = if *fenced { "fenced" } else { "unfenced" };
-            let why = detected_at.map_or(String::new(), |t| format!("; failure detected at {t}"));
-            let text = match by {
-                Grantor::EmergencySuccessor => format!(
-                    "{} promotes itself to writer at epoch {epoch}, as the emergency successor ({how}; it heard neither the control plane nor the writer)",
-                    name(*region)
-                ),
-                _ => format!(
-                    "{} promotes {} to writer at epoch {epoch} ({how}{why})",
-                    by.name(),
-                    name(*region)
-                ),
-            };
-            (vec![], text)
-        }
+        Obs::EpochGranted { .. } => (vec![], grant_text(obs, scenario)?),
         Obs::RoleChange { region, primary, epoch } => {
             let what = if *primary { "becomes primary" } else { "steps down" };
             (vec![*region], format!("{} {what} (epoch {epoch})", name(*region)))
@@ -388,6 +373,22 @@ fn notable(obs: &Obs, at: SimTime, scenario: &Scenario) -> Option<Notable> {
         _ => return None,
     };
     Some(Notable { at, regions, text })
+}
+
+/// A promotion in words: who granted which epoch to whom, fenced or not, and why.
+fn grant_text(obs: &Obs, scenario: &Scenario) -> Option<String> {
+    let Obs::EpochGranted { epoch, region, fenced, by, detected_at } = obs else {
+        return None;
+    };
+    let name = scenario.region_name(*region);
+    let how = if *fenced { "fenced" } else { "unfenced" };
+    let why = detected_at.map_or(String::new(), |t| format!("; failure detected at {t}"));
+    Some(match by {
+        Grantor::EmergencySuccessor => format!(
+            "{name} promotes itself to writer at epoch {epoch}, as the emergency successor ({how}; it heard neither the control plane nor the writer)"
+        ),
+        _ => format!("{} promotes {name} to writer at epoch {epoch} ({how}{why})", by.name()),
+    })
 }
 
 /// One line describing a fault, with region names.

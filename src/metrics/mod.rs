@@ -268,45 +268,11 @@ impl Metrics {
             }
             Obs::Served { region, cell, ok, crashed, .. } => {
                 let i = region.idx() * self.cells_per_region + *cell as usize;
-                let c = &mut self.by_cell[i];
-                if *ok {
-                    c.0 += 1;
-                } else {
-                    c.1 += 1;
-                }
+                let counts = &mut self.by_cell[i];
+                *(if *ok { &mut counts.0 } else { &mut counts.1 }) += 1;
                 self.cell_crashed[i] |= *crashed;
             }
-            Obs::Complete { kind, region, ok, version, invoked_at, op_key, .. } => {
-                let cust = crate::model::client::customer_of(*op_key, self.by_customer.len() as u32)
-                    as usize;
-                if *ok {
-                    self.by_customer[cust].0 += 1;
-                } else {
-                    self.by_customer[cust].1 += 1;
-                }
-                let c = &mut self.counts[region.idx()][kind.idx()];
-                if *ok {
-                    self.goodput.push(world.now, 1.0);
-                    c.ok += 1;
-                    let lat = world.now.since(*invoked_at).as_us().max(1);
-                    let _ = self.latency[region.idx()].record(lat);
-                    let _ = self.latency_all.record(lat);
-                    self.ok_per_s[region.idx()].push(world.now, 1.0);
-                    self.window_latency(region.idx(), world.now, lat);
-                } else {
-                    c.failed += 1;
-                    self.err_per_s[region.idx()].push(world.now, 1.0);
-                }
-                if let Some(v) = version {
-                    self.last_write_ack = Some(world.now);
-                    for p in &mut self.promotions {
-                        if p.rto_us.is_none() && v.epoch >= p.epoch {
-                            let from = p.last_write_before.unwrap_or(p.at);
-                            p.rto_us = Some(world.now.since(from).as_us());
-                        }
-                    }
-                }
-            }
+            Obs::Complete { .. } => self.complete(obs, world.now),
             Obs::RunbookStep { step, start: true } if self.runbook.len() < RUNBOOK_STEPS_MAX => {
                 self.runbook.push((step.name(), world.now, None));
             }
@@ -322,8 +288,8 @@ impl Metrics {
             Obs::Merged { .. } => self.merged += 1,
             Obs::ConflictRejected { .. } => self.conflicts_rejected += 1,
             Obs::Indeterminate { kind, region, op_key, .. } => {
-                let cust = crate::model::client::customer_of(*op_key, self.by_customer.len() as u32)
-                    as usize;
+                let customers = self.by_customer.len() as u32;
+                let cust = crate::model::client::customer_of(*op_key, customers) as usize;
                 self.by_customer[cust].1 += 1;
                 self.counts[region.idx()][kind.idx()].unknown += 1;
                 self.err_per_s[region.idx()].push(world.now, 1.0);
@@ -351,6 +317,43 @@ impl Metrics {
                 })
             }
             _ => {}
+        }
+    }
+
+    /// A completed operation: goodput, latency, per-customer and per-kind counts, and
+    /// the recovery time of every promotion still waiting for its first write.
+    fn complete(&mut self, obs: &Obs, now: SimTime) {
+        let Obs::Complete { kind, region, ok, version, invoked_at, op_key, .. } = obs else {
+            return;
+        };
+        let cust =
+            crate::model::client::customer_of(*op_key, self.by_customer.len() as u32) as usize;
+        if *ok {
+            self.by_customer[cust].0 += 1;
+        } else {
+            self.by_customer[cust].1 += 1;
+        }
+        let c = &mut self.counts[region.idx()][kind.idx()];
+        if *ok {
+            self.goodput.push(now, 1.0);
+            c.ok += 1;
+            let lat = now.since(*invoked_at).as_us().max(1);
+            let _ = self.latency[region.idx()].record(lat);
+            let _ = self.latency_all.record(lat);
+            self.ok_per_s[region.idx()].push(now, 1.0);
+            self.window_latency(region.idx(), now, lat);
+        } else {
+            c.failed += 1;
+            self.err_per_s[region.idx()].push(now, 1.0);
+        }
+        if let Some(v) = version {
+            self.last_write_ack = Some(now);
+            for p in &mut self.promotions {
+                if p.rto_us.is_none() && v.epoch >= p.epoch {
+                    let from = p.last_write_before.unwrap_or(p.at);
+                    p.rto_us = Some(now.since(from).as_us());
+                }
+            }
         }
     }
 

@@ -269,35 +269,12 @@ impl World {
             Event::Attempt { op } => self.start_attempt(op),
             Event::Timeout { op, attempt } => self.on_timeout(op, attempt),
             Event::Deliver { from, to, msg } => self.deliver(from, to, msg),
-            Event::ReplFlush { region } => {
-                let local_us = self.local(region);
-                let store = &mut self.stores[region.idx()];
-                let cx = &mut replication::Cx {
-                    scenario: &self.scenario,
-                    now: self.now,
-                    local_us,
-                    out: &mut self.out,
-                };
-                self.replication.flush(store, cx);
-            }
+            Event::ReplFlush { region } => self.repl_flush(region),
             Event::ApplyTick { region } => {
                 self.stores[region.idx()].apply_tick(self.now, &self.scenario.design, &mut self.out)
             }
             Event::NodeTick { region } => self.node_tick(region, sched),
-            Event::ControlTick => {
-                let c = self.control.region;
-                if self.regions.up[c.idx()] && self.services.control_up {
-                    let local = self.local(c);
-                    self.control.tick(
-                        self.now,
-                        local,
-                        &self.scenario.design,
-                        self.scenario.regions.len(),
-                        &mut self.out,
-                    );
-                }
-                sched.after(self.scenario.design.heartbeat, Event::ControlTick);
-            }
+            Event::ControlTick => self.control_tick(sched),
             Event::Publish => {
                 if self.control_running() {
                     self.control.publish(self.scenario.regions.len(), &mut self.out);
@@ -321,21 +298,47 @@ impl World {
             Event::ServerRestart { region, cell } => self.start_service(region, cell as usize),
             Event::HealthTick => self.health_tick(sched),
             Event::LeaseRenew { region } => self.lease_renew(region),
-            Event::RunbookNext => {
-                // A control plane that is down finishes nothing; the runbook resumes
-                // from this step if the region comes back before it is needed again.
-                if self.control_running() {
-                    let regions = self.scenario.regions.len();
-                    self.control.on_runbook_next(
-                        self.now,
-                        &self.scenario.design,
-                        regions,
-                        &mut self.out,
-                    );
-                }
-            }
+            Event::RunbookNext => self.runbook_next(),
         }
         self.flush_out(sched);
+    }
+
+    /// A region's replication flush timer: ship what its store has batched.
+    fn repl_flush(&mut self, region: RegionId) {
+        let local_us = self.local(region);
+        let store = &mut self.stores[region.idx()];
+        let cx = &mut replication::Cx {
+            scenario: &self.scenario,
+            now: self.now,
+            local_us,
+            out: &mut self.out,
+        };
+        self.replication.flush(store, cx);
+    }
+
+    /// The control plane's heartbeat: it looks at the writer when its region is up.
+    fn control_tick(&mut self, sched: &mut Scheduler<Event>) {
+        let c = self.control.region;
+        if self.regions.up[c.idx()] && self.services.control_up {
+            let local = self.local(c);
+            self.control.tick(
+                self.now,
+                local,
+                &self.scenario.design,
+                self.scenario.regions.len(),
+                &mut self.out,
+            );
+        }
+        sched.after(self.scenario.design.heartbeat, Event::ControlTick);
+    }
+
+    /// The runbook's next step. A control plane that is down finishes nothing; the
+    /// runbook resumes from this step if the region comes back before it is needed again.
+    fn runbook_next(&mut self) {
+        if self.control_running() {
+            let regions = self.scenario.regions.len();
+            self.control.on_runbook_next(self.now, &self.scenario.design, regions, &mut self.out);
+        }
     }
 
     /// Turns requested sends into deliveries (or losses) and timers into events, and

@@ -289,6 +289,26 @@ pub fn compare_html(comparison: &Comparison) -> String {
         escape(&s.source_path),
         s.source_hash
     );
+    designs_html(&mut o, comparison);
+    let diff = differences(comparison);
+    if diff.is_empty() {
+        o.push_str("<p>The designs agree on every invariant.</p>");
+    } else {
+        o.push_str("<p>The designs differ on:</p><ul>");
+        for d in diff {
+            let _ = write!(o, "<li>{}</li>", escape(&d));
+        }
+        o.push_str("</ul>");
+    }
+    invariants_html(&mut o, comparison);
+    metrics_html(&mut o, comparison);
+    o.push_str(&overlaid(comparison));
+    o.push_str("</body></html>\n");
+    o
+}
+
+/// The table of designs: each one's colour, name, origin and what it changes.
+fn designs_html(o: &mut String, comparison: &Comparison) {
     o.push_str("<table><tr><th>design</th><th>what it changes in the scenario's design</th></tr>");
     for (i, d) in comparison.designs.iter().enumerate() {
         let col = COLORS[i % COLORS.len()];
@@ -313,26 +333,23 @@ pub fn compare_html(comparison: &Comparison) -> String {
         );
     }
     o.push_str("</table>");
-    let diff = differences(comparison);
-    if diff.is_empty() {
-        o.push_str("<p>The designs agree on every invariant.</p>");
-    } else {
-        o.push_str("<p>The designs differ on:</p><ul>");
-        for d in diff {
-            let _ = write!(o, "<li>{}</li>", escape(&d));
-        }
-        o.push_str("</ul>");
+}
+
+/// A table's header row: the first column's title, then one column per design.
+fn header_html(o: &mut String, comparison: &Comparison, first: &str) {
+    let _ = write!(o, "<tr><th>{first}</th>");
+    for d in &comparison.designs {
+        let _ = write!(o, "<th>{}</th>", escape(&d.name));
     }
-    let header = |o: &mut String, first: &str| {
-        let _ = write!(o, "<tr><th>{first}</th>");
-        for d in &comparison.designs {
-            let _ = write!(o, "<th>{}</th>", escape(&d.name));
-        }
-        o.push_str("</tr>");
-    };
+    o.push_str("</tr>");
+}
+
+/// Invariants, one row each, the better designs starred.
+fn invariants_html(o: &mut String, comparison: &Comparison) {
     o.push_str("<h2>Invariants</h2><table>");
-    header(
-        &mut o,
+    header_html(
+        o,
+        comparison,
         if comparison.seeds.len() == 1 { "invariant" } else { "invariant (seeds violating)" },
     );
     for r in invariant_rows(comparison) {
@@ -351,12 +368,17 @@ pub fn compare_html(comparison: &Comparison) -> String {
         }
         o.push_str("</tr>");
     }
-    o.push_str("</table><h2>Metrics</h2>");
+    o.push_str("</table>");
+}
+
+/// Key metrics, one row each, the better designs starred.
+fn metrics_html(o: &mut String, comparison: &Comparison) {
+    o.push_str("<h2>Metrics</h2>");
     if comparison.seeds.len() > 1 {
         o.push_str("<p class=\"muted\">median over seeds [min–max]; p99 in compare.json</p>");
     }
     o.push_str("<table>");
-    header(&mut o, "metric");
+    header_html(o, comparison, "metric");
     for r in metric_rows(comparison) {
         if r.per_design.iter().all(Option::is_none) {
             continue;
@@ -375,9 +397,6 @@ pub fn compare_html(comparison: &Comparison) -> String {
         o.push_str("</tr>");
     }
     o.push_str("</table><p class=\"muted\">★ marks the better design where they differ.</p>");
-    o.push_str(&overlaid(comparison));
-    o.push_str("</body></html>\n");
-    o
 }
 
 /// The designs' first-seed runs on shared plots: one colour per design.

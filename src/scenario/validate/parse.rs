@@ -89,22 +89,7 @@ fn serde_error(
         .map(|r| ("field", r))
         .or_else(|| raw.strip_prefix("unknown variant ").map(|r| ("value", r)))
     {
-        // "`bad`, expected one of `a`, `b`": the bad name is the user's and may hold
-        // anything, so split at the last ", expected ", after which only serde's names come.
-        let (bad, known) = match rest.rsplit_once(", expected ") {
-            Some((bad, known)) => (bad, backquoted(known)),
-            None => (rest.split(", there are no ").next().unwrap_or(rest), Vec::new()),
-        };
-        let bad = bad.strip_prefix('`').and_then(|b| b.strip_suffix('`')).unwrap_or(bad);
-        if known.is_empty() {
-            format!("unknown {what} {bad:?}; nothing is allowed here")
-        } else {
-            let mut msg = format!("unknown {what} {bad:?}; known: {}", known.join(", "));
-            if let Some(close) = closest(bad, known.iter().copied()) {
-                msg.push_str(&format!("; did you mean {close:?}?"));
-            }
-            msg
-        }
+        unknown_name(what, rest)
     } else if let Some(rest) =
         raw.strip_prefix("invalid type: ").or_else(|| raw.strip_prefix("invalid value: "))
     {
@@ -128,6 +113,27 @@ fn serde_error(
         msg
     };
     ScenarioError::Invalid { file: file.to_string(), path: path_string(&segments), msg }
+}
+
+/// serde's "unknown field/variant `bad`, expected one of `a`, `b`" in plain words, with
+/// the closest known name.
+fn unknown_name(what: &str, rest: &str) -> String {
+    // "`bad`, expected one of `a`, `b`": the bad name is the user's and may hold
+    // anything, so split at the last ", expected ", after which only serde's names come.
+    let (bad, known) = match rest.rsplit_once(", expected ") {
+        Some((bad, known)) => (bad, backquoted(known)),
+        None => (rest.split(", there are no ").next().unwrap_or(rest), Vec::new()),
+    };
+    let bad = bad.strip_prefix('`').and_then(|b| b.strip_suffix('`')).unwrap_or(bad);
+    if known.is_empty() {
+        format!("unknown {what} {bad:?}; nothing is allowed here")
+    } else {
+        let mut msg = format!("unknown {what} {bad:?}; known: {}", known.join(", "));
+        if let Some(close) = closest(bad, known.iter().copied()) {
+            msg.push_str(&format!("; did you mean {close:?}?"));
+        }
+        msg
+    }
 }
 
 /// A field path as the validator writes it: `faults[1].region`, `workload.mix."account.read"`.
