@@ -346,9 +346,15 @@ fn notable(obs: &Obs, at: SimTime, scenario: &Scenario) -> Option<Notable> {
         Obs::DeadLettered { region, op_key } => {
             (vec![*region], format!("{}'s workers dead-letter operation #{op_key}", name(*region)))
         }
-        Obs::Guard { region, target, guard, state } => (
+        Obs::Guard { region, target, state } => (
             vec![*region, *target],
-            format!("{}'s {guard} for {} turns {state}", name(*region), name(*target)),
+            format!(
+                "{}'s {} for {} turns {}",
+                name(*region),
+                state.guard(),
+                name(*target),
+                state.name()
+            ),
         ),
         Obs::RunbookStep { step, start: true } => (vec![], format!("runbook: {}", step.name())),
         Obs::LeaseLapsed { region } => {
@@ -493,6 +499,7 @@ pub mod testkit {
 mod tests {
     use super::*;
     use crate::model::obs::Discarded;
+    use crate::model::obs::{BreakerPhase, GuardState};
     use crate::model::types::{Version, WriteId};
     use crate::scenario::StepKind;
 
@@ -538,7 +545,7 @@ mod tests {
             Obs::WorkersStart { region: b, from: 41, paused: false },
             Obs::Quarantined { region: b, events: 12 },
             Obs::DeadLettered { region: b, op_key: 99 },
-            Obs::Guard { region: a, target: b, guard: "circuit breaker", state: "open" },
+            Obs::Guard { region: a, target: b, state: GuardState::Breaker(BreakerPhase::Open) },
             Obs::RunbookStep { step: StepKind::QuarantineQueues, start: true },
             Obs::RunbookStep { step: StepKind::QuarantineQueues, start: false },
             Obs::LeaseLapsed { region: a },

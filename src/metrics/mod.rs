@@ -9,7 +9,7 @@
 //! bounded time series. Metrics never feed anything back into the model.
 
 use crate::engine::SimTime;
-use crate::model::obs::Obs;
+use crate::model::obs::{GuardState, Obs};
 use crate::model::World;
 use crate::scenario::{OpKind, Scenario};
 use hdrhistogram::Histogram;
@@ -370,18 +370,14 @@ impl Metrics {
                     self.detected = None;
                 }
             }
-            Obs::Guard { region, target, guard, state } => {
-                if *guard == "detector" && *state == "degraded" && self.detected.is_none() {
+            Obs::Guard { region, target, state } => {
+                if *state == (GuardState::Detector { degraded: true }) && self.detected.is_none() {
                     if let Some(b) = self.brownout_started {
                         self.detected = Some(world.now.since(b));
                     }
                 }
-                if *guard == "breaker" {
-                    let level = match *state {
-                        "open" => 2.0,
-                        "half-open" => 1.0,
-                        _ => 0.0,
-                    };
+                if let GuardState::Breaker(phase) = state {
+                    let level = phase.level();
                     let key = format!(
                         "{}->{}",
                         world.scenario.region_name(*region),

@@ -4,6 +4,7 @@
 //! touch the application tier (so a slow region passes them). The router reads them;
 //! they only ever see outcomes, never the faults behind them.
 
+use super::obs::BreakerPhase;
 use crate::engine::{SimDuration, SimTime};
 use crate::scenario::{BreakerDesign, DetectionDesign};
 use std::collections::VecDeque;
@@ -16,19 +17,12 @@ pub enum BreakerState {
 }
 
 impl BreakerState {
-    pub fn name(self) -> &'static str {
+    /// The phase without its timers, as observations carry it.
+    pub fn phase(self) -> BreakerPhase {
         match self {
-            BreakerState::Closed => "closed",
-            BreakerState::Open { .. } => "open",
-            BreakerState::HalfOpen { .. } => "half-open",
-        }
-    }
-    /// 0 closed, 1 half-open, 2 open: for plotting.
-    pub fn level(self) -> f64 {
-        match self {
-            BreakerState::Closed => 0.0,
-            BreakerState::HalfOpen { .. } => 1.0,
-            BreakerState::Open { .. } => 2.0,
+            BreakerState::Closed => BreakerPhase::Closed,
+            BreakerState::Open { .. } => BreakerPhase::Open,
+            BreakerState::HalfOpen { .. } => BreakerPhase::HalfOpen,
         }
     }
 }
@@ -99,7 +93,7 @@ impl Breaker {
             }
             BreakerState::Open { .. } => {}
         }
-        (self.state.name() != before.name()).then_some(self.state)
+        (self.state.phase() != before.phase()).then_some(self.state)
     }
 }
 

@@ -32,6 +32,60 @@ pub struct ReadResult {
 }
 
 /// Who made a region the writer under an epoch.
+/// A client region's guard on one target region, in its new state.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GuardState {
+    /// The circuit breaker.
+    Breaker(BreakerPhase),
+    /// The gray-failure detector: has it judged the target degraded?
+    Detector { degraded: bool },
+    /// Active health checks: has the target failed enough probes in a row?
+    Health { down: bool },
+}
+
+/// Where a circuit breaker stands: letting calls through, trying a few, or refusing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BreakerPhase {
+    Closed,
+    HalfOpen,
+    Open,
+}
+
+impl BreakerPhase {
+    /// 0 closed, 1 half-open, 2 open: for plotting.
+    pub fn level(self) -> f64 {
+        match self {
+            BreakerPhase::Closed => 0.0,
+            BreakerPhase::HalfOpen => 1.0,
+            BreakerPhase::Open => 2.0,
+        }
+    }
+}
+
+impl GuardState {
+    /// Which guard, as the trail names it.
+    pub fn guard(self) -> &'static str {
+        match self {
+            GuardState::Breaker(_) => "breaker",
+            GuardState::Detector { .. } => "detector",
+            GuardState::Health { .. } => "health",
+        }
+    }
+
+    /// The new state in one word.
+    pub fn name(self) -> &'static str {
+        match self {
+            GuardState::Breaker(BreakerPhase::Closed) => "closed",
+            GuardState::Breaker(BreakerPhase::HalfOpen) => "half-open",
+            GuardState::Breaker(BreakerPhase::Open) => "open",
+            GuardState::Detector { degraded: true } => "degraded",
+            GuardState::Detector { degraded: false } => "healthy",
+            GuardState::Health { down: true } => "down",
+            GuardState::Health { down: false } => "up",
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Grantor {
     /// The control plane's automated failover.
@@ -152,13 +206,11 @@ pub enum Obs {
         region: RegionId,
         after: [(Key, i64); 2],
     },
-    /// A client region's guard on `target` changed: `guard` is "breaker", "detector"
-    /// or "health", `state` its new state.
+    /// A client region's guard on `target` changed to `state`.
     Guard {
         region: RegionId,
         target: RegionId,
-        guard: &'static str,
-        state: &'static str,
+        state: GuardState,
     },
     /// A server of `region`'s application tier finished a request of `customer` in
     /// `cell`: served (`ok`), failed, or crashed by it.

@@ -117,8 +117,7 @@ impl World {
                         self.out.obs.push(Obs::Guard {
                             region: from,
                             target: to,
-                            guard: "health",
-                            state: "down",
+                            state: GuardState::Health { down: true },
                         });
                     }
                 }
@@ -141,18 +140,14 @@ impl World {
         let g = &mut self.clients.routers[region.idx()].guards[target.idx()];
         if let Some(b) = &design.breaker {
             if let Some(st) = g.breaker.record(now, ok, b) {
-                self.out.obs.push(Obs::Guard {
-                    region,
-                    target,
-                    guard: "breaker",
-                    state: st.name(),
-                });
+                let state = GuardState::Breaker(st.phase());
+                self.out.obs.push(Obs::Guard { region, target, state });
             }
         }
         if let Some(c) = &design.detection {
             if let Some(bad) = g.detector.record(ok, latency, c) {
-                let state = if bad { "degraded" } else { "healthy" };
-                self.out.obs.push(Obs::Guard { region, target, guard: "detector", state });
+                let state = GuardState::Detector { degraded: bad };
+                self.out.obs.push(Obs::Guard { region, target, state });
             }
         }
     }

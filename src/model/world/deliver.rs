@@ -124,8 +124,8 @@ impl World {
                 guard.health.failures = 0;
                 if guard.health.down {
                     guard.health.down = false;
-                    let obs = Obs::Guard { region: to, target: from, guard: "health", state: "up" };
-                    self.out.obs.push(obs);
+                    let state = GuardState::Health { down: false };
+                    self.out.obs.push(Obs::Guard { region: to, target: from, state });
                 }
             }
         }
