@@ -29,16 +29,23 @@ pub struct Cx<'a> {
 }
 
 pub trait Replication {
-    /// A client's request reached `st` (past the application tier, if any).
-    fn request(&mut self, st: &mut Store, cx: &mut Cx, client: RegionId, m: ReqMeta, req: Req);
-    /// A message of this protocol reached `st` from `from`.
-    fn deliver(&mut self, st: &mut Store, cx: &mut Cx, from: RegionId, msg: ReplMsg);
+    /// A client's request reached `store` (past the application tier, if any).
+    fn request(
+        &mut self,
+        store: &mut Store,
+        cx: &mut Cx,
+        client: RegionId,
+        meta: ReqMeta,
+        req: Req,
+    );
+    /// A message of this protocol reached `store` from `from`.
+    fn deliver(&mut self, store: &mut Store, cx: &mut Cx, from: RegionId, msg: ReplMsg);
     /// A node's periodic duties (every heartbeat).
-    fn node_tick(&mut self, st: &mut Store, cx: &mut Cx);
+    fn node_tick(&mut self, store: &mut Store, cx: &mut Cx);
     /// A node's batch timer fired: ship what is new.
-    fn flush(&mut self, st: &mut Store, cx: &mut Cx);
+    fn flush(&mut self, store: &mut Store, cx: &mut Cx);
     /// Where an attempt of `op` from a client region with `router` goes.
-    fn route(&self, s: &Scenario, router: &Router, op: &Op) -> RegionId;
+    fn route(&self, scenario: &Scenario, router: &Router, op: &Op) -> RegionId;
     /// Whether the data path is at rest, as convergence needs: for one writer, that it
     /// serves as primary with its log applied and its workers drained; for many, that
     /// nothing is still on its way between regions.
