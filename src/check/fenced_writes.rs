@@ -1,7 +1,9 @@
 //! `fenced_writes`: epochs fence writers. No store commits a write whose epoch is lower
 //! than an epoch already granted, and no epoch is granted to two regions (whoever grants
-//! it: the control plane, an operator, or a region promoting itself), since two writers
-//! holding one epoch carry the same fencing token and no store can tell them apart.
+//! it: the control plane, an operator, a region promoting itself, or an election), since
+//! two writers holding one epoch carry the same fencing token and no store can tell them
+//! apart. A write counts from when its writer accepted it (`commit_at`): under
+//! consensus a write accepted before a newer term began may be seen to commit after.
 
 use super::{Finding, Invariant, View};
 use crate::model::obs::{Grantor, Obs};
@@ -13,6 +15,8 @@ const GRANTS_MAX: usize = 4_096;
 
 pub struct FencedWrites {
     granted: u32,
+    /// When each newer epoch was first granted, in order (the highest granted by a time).
+    grant_times: std::collections::VecDeque<(crate::engine::SimTime, u32)>,
     /// Who holds each epoch granted so far, and who granted it.
     holders: BTreeMap<u32, (RegionId, Grantor)>,
 }
@@ -22,7 +26,14 @@ impl FencedWrites {
     /// granted it: granting epoch 1 to anyone else is a second grant.
     pub fn new(s: &crate::scenario::Scenario) -> Self {
         let holders = BTreeMap::from([(1, (s.primary(), Grantor::ControlPlane))]);
-        FencedWrites { granted: 1, holders }
+        FencedWrites { granted: 1, holders, grant_times: Default::default() }
+    }
+}
+
+impl FencedWrites {
+    /// The highest epoch granted at or before `at`.
+    fn granted_by(&self, at: crate::engine::SimTime) -> u32 {
+        self.grant_times.iter().rev().find(|(t, _)| *t <= at).map_or(1, |g| g.1)
     }
 }
 
@@ -34,6 +45,12 @@ impl Invariant for FencedWrites {
     fn observe(&mut self, obs: &Obs, view: &View, found: &mut Vec<Finding>) {
         match obs {
             Obs::EpochGranted { epoch, region, by, .. } => {
+                if *epoch > self.granted {
+                    if self.grant_times.len() == GRANTS_MAX {
+                        self.grant_times.pop_front();
+                    }
+                    self.grant_times.push_back((view.at, *epoch));
+                }
                 self.granted = self.granted.max(*epoch);
                 match self.holders.get(epoch) {
                     Some(&(holder, first_by)) if holder != *region => found.push(Finding {
@@ -57,6 +74,10 @@ impl Invariant for FencedWrites {
                 }
             }
             Obs::Commit { region, entry, .. } if entry.epoch < self.granted && entry.epoch > 0 => {
+                let granted = self.granted_by(entry.commit_at);
+                if entry.epoch >= granted {
+                    return;
+                }
                 found.push(Finding {
                     at: view.at,
                     what: format!(
@@ -64,7 +85,7 @@ impl Invariant for FencedWrites {
                         view.region_name(*region),
                         super::entry_text(entry),
                         entry.epoch,
-                        self.granted
+                        granted
                     ),
                     regions: vec![*region],
                 })

@@ -228,6 +228,9 @@ impl Ledger {
     pub fn observe(&mut self, at: SimTime, obs: &Obs) {
         match obs {
             Obs::Commit { entry, .. } if !entry.write().is_none() => {
+                // When its writer took it, which no store's copy can precede (under
+                // consensus a commit is observed later, once a majority holds it).
+                let at = entry.commit_at;
                 let w = entry.write();
                 for (k, other) in [(entry.key, entry.key2), (entry.key2, entry.key)] {
                     if k == NO_KEY {

@@ -393,6 +393,7 @@ fn grant_text(obs: &Obs, scenario: &Scenario) -> Option<String> {
         Grantor::EmergencySuccessor => format!(
             "{name} promotes itself to writer at epoch {epoch}, as the emergency successor ({how}; it heard neither the control plane nor the writer)"
         ),
+        Grantor::Election => format!("{name} is elected leader for term {epoch} by a majority of voters{why}"),
         _ => format!("{} promotes {name} to writer at epoch {epoch} ({how}{why})", by.name()),
     })
 }

@@ -1,6 +1,9 @@
 //! `single_writer`: in a single-writer design, no two regions commit writes for the same
 //! partition in overlapping real time. A region's tenure runs from its first commit
 //! under an epoch to its latest; two tenures of different regions must not overlap.
+//! A write's time is when its writer accepted it (`commit_at`): the same moment its
+//! commit is observed where the writer commits alone, and earlier under consensus,
+//! where a write is observed once a majority holds it.
 
 use super::{Finding, Invariant, View};
 use crate::engine::SimTime;
@@ -35,7 +38,7 @@ impl Invariant for SingleWriter {
         if entry.epoch == 0 {
             return;
         }
-        let now = view.at;
+        let now = entry.commit_at;
         let t = match self.tenures[region.idx()] {
             Some(t) if t.epoch == entry.epoch => Tenure { last: now, ..t },
             _ => Tenure { epoch: entry.epoch, start: now, last: now },
@@ -43,7 +46,10 @@ impl Invariant for SingleWriter {
         self.tenures[region.idx()] = Some(t);
         for (i, other) in self.tenures.iter().enumerate() {
             let Some(o) = other else { continue };
-            if i == region.idx() || o.last < t.start {
+            // Tenures overlap unless one ended before the other began (observed in
+            // order, a tenure's end is the latest write seen; under consensus a write
+            // is seen later than it was taken, so either may come first).
+            if i == region.idx() || o.last < t.start || t.last < o.start {
                 continue;
             }
             let other_r = RegionId(i as u8);

@@ -46,6 +46,8 @@ pub struct FaultFile {
     pub ramp_s: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub customer: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub zone: Option<u32>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, schemars::JsonSchema)]
@@ -67,4 +69,5 @@ pub enum FaultKindFile {
     PoisonCustomer,
     ControlPlaneOutage,
     IdentityOutage,
+    ProcessPause,
 }

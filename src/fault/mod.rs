@@ -18,6 +18,7 @@ pub mod file;
 pub mod links;
 pub mod load;
 pub mod outage;
+pub mod pause;
 pub mod promote;
 pub mod stall;
 pub mod workers;
@@ -54,6 +55,8 @@ pub enum Window {
 pub trait Conditions {
     /// A whole region stops (its processes die) or comes back.
     fn region_running(&mut self, region: RegionId, up: bool);
+    /// The region's datastore process stops handling anything, or resumes.
+    fn process_paused(&mut self, region: RegionId, paused: bool);
     /// Messages between the two sets are lost (and back, unless one-way).
     fn links_cut(&mut self, from: &[RegionId], to: &[RegionId], one_way: bool, cut: bool);
     /// Each message between the two sets is lost with probability `loss`.
@@ -105,6 +108,8 @@ pub struct Context<'a> {
     pub regions: &'a [RegionSpec],
     /// The design fences its writers (an operator's promotion is fenced by default).
     pub fencing: bool,
+    /// The design elects its leaders by consensus (no control plane to promote).
+    pub consensus: bool,
 }
 
 impl Context<'_> {
@@ -229,6 +234,7 @@ kinds! {
     PoisonCustomer => load::PoisonCustomer,
     ControlPlaneOutage => dependencies::ControlPlaneOutage,
     IdentityOutage => dependencies::IdentityOutage,
+    ProcessPause => pause::ProcessPause,
 }
 
 /// A kind's traits, looked up by its file spelling.
@@ -282,6 +288,7 @@ pub fn kind_name(k: FaultKindFile) -> &'static str {
         FaultKindFile::PoisonCustomer => "poison_customer",
         FaultKindFile::ControlPlaneOutage => "control_plane_outage",
         FaultKindFile::IdentityOutage => "identity_outage",
+        FaultKindFile::ProcessPause => "process_pause",
     }
 }
 
@@ -340,7 +347,7 @@ fn only_fields(path: &str, f: &FaultFile, allowed: &[&str]) -> Checked<()> {
 }
 
 /// Every optional field, and whether the file gives it.
-fn present(f: &FaultFile) -> [(&'static str, bool); 18] {
+fn present(f: &FaultFile) -> [(&'static str, bool); 19] {
     [
         ("for_s", f.for_s.is_some()),
         ("region", f.region.is_some()),
@@ -360,6 +367,7 @@ fn present(f: &FaultFile) -> [(&'static str, bool); 18] {
         ("error_rate", f.error_rate.is_some()),
         ("ramp_s", f.ramp_s.is_some()),
         ("customer", f.customer.is_some()),
+        ("zone", f.zone.is_some()),
     ]
 }
 
@@ -423,5 +431,6 @@ pub fn blank(kind: FaultKindFile, at_s: f64) -> FaultFile {
         error_rate: None,
         ramp_s: None,
         customer: None,
+        zone: None,
     }
 }

@@ -20,6 +20,12 @@ impl Kind for OperatorPromote {
 
     fn validate(fault: &FaultFile, cx: &Context) -> Checked<Self> {
         let region = cx.region(fault)?;
+        if cx.consensus {
+            return err(
+                format!("{}.kind", cx.path),
+                "under consensus replication leaders are elected by vote; an operator cannot name one (leadership transfer is not modelled)",
+            );
+        }
         if cx.regions[region.idx()].role == Role::ReadReplica {
             return err(
                 format!("{}.region", cx.path),

@@ -63,11 +63,19 @@ struct PromotionTrack {
     rto_us: Option<u64>,
 }
 
+/// One operation kind's latency: over every client region, and per client region.
+type KindLatency = (Histogram<u64>, Vec<Histogram<u64>>);
+
 pub struct Metrics {
     regions: Vec<String>,
     counts: Vec<[Counts; OpKind::COUNT]>,
     latency: Vec<Histogram<u64>>,
     latency_all: Histogram<u64>,
+    /// Per operation kind, over every client region and per client region (made when
+    /// the kind first completes).
+    latency_by_op: Vec<Option<KindLatency>>,
+    /// Consensus: from a leader taking a write to a majority holding it.
+    quorum_wait: Option<Histogram<u64>>,
     ops: u64,
     attempts: u64,
     lag: Vec<Series>,
@@ -172,6 +180,8 @@ impl Metrics {
             counts: vec![[Counts::default(); OpKind::COUNT]; n],
             latency: (0..n).map(|_| hist()).collect(),
             latency_all: hist(),
+            latency_by_op: (0..OpKind::COUNT).map(|_| None).collect(),
+            quorum_wait: scenario.design.consensus.as_ref().map(|_| hist()),
             ops: 0,
             attempts: 0,
             lag: (0..n).map(|_| Series::new(100_000)).collect(),
@@ -273,14 +283,10 @@ impl Metrics {
                 self.cell_crashed[i] |= *crashed;
             }
             Obs::Complete { .. } => self.complete(obs, world.now),
-            Obs::RunbookStep { step, start: true } if self.runbook.len() < RUNBOOK_STEPS_MAX => {
-                self.runbook.push((step.name(), world.now, None));
-            }
-            Obs::RunbookStep { step, start: false } => {
-                if let Some(r) =
-                    self.runbook.iter_mut().rev().find(|r| r.0 == step.name() && r.2.is_none())
-                {
-                    r.2 = Some(world.now);
+            Obs::RunbookStep { .. } => self.runbook_step(obs, world.now),
+            Obs::Commit { entry, .. } if !entry.write().is_none() => {
+                if let Some(h) = &mut self.quorum_wait {
+                    let _ = h.record(world.now.since(entry.commit_at).as_us().max(1));
                 }
             }
             Obs::Superseded { .. } => self.superseded += 1,
@@ -320,6 +326,23 @@ impl Metrics {
         }
     }
 
+    /// A runbook step starts or ends.
+    fn runbook_step(&mut self, obs: &Obs, now: SimTime) {
+        match obs {
+            Obs::RunbookStep { step, start: true } if self.runbook.len() < RUNBOOK_STEPS_MAX => {
+                self.runbook.push((step.name(), now, None));
+            }
+            Obs::RunbookStep { step, start: false } => {
+                if let Some(r) =
+                    self.runbook.iter_mut().rev().find(|r| r.0 == step.name() && r.2.is_none())
+                {
+                    r.2 = Some(now);
+                }
+            }
+            _ => {}
+        }
+    }
+
     /// A completed operation: goodput, latency, per-customer and per-kind counts, and
     /// the recovery time of every promotion still waiting for its first write.
     fn complete(&mut self, obs: &Obs, now: SimTime) {
@@ -340,6 +363,11 @@ impl Metrics {
             let lat = now.since(*invoked_at).as_us().max(1);
             let _ = self.latency[region.idx()].record(lat);
             let _ = self.latency_all.record(lat);
+            let regions = self.regions.len();
+            let (all, by_region) = self.latency_by_op[kind.idx()]
+                .get_or_insert_with(|| (hist(), (0..regions).map(|_| hist()).collect()));
+            let _ = all.record(lat);
+            let _ = by_region[region.idx()].record(lat);
             self.ok_per_s[region.idx()].push(now, 1.0);
             self.window_latency(region.idx(), now, lat);
         } else {

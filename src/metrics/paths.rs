@@ -6,8 +6,8 @@
 //! here changes a summary.
 
 use super::summary::{
-    BlastRadius, Conflicts, ErrorBudgetBurn, KindAvailability, Lag, Latencies, LatencyQuantiles,
-    Load, QueueDepth, RegionTimeline, Summary,
+    BlastRadius, CommitLatency, Conflicts, ErrorBudgetBurn, KindAvailability, Lag, Latencies,
+    LatencyQuantiles, Load, OpLatency, QueueDepth, RegionTimeline, Summary,
 };
 use super::Series;
 use crate::scenario::OpKind;
@@ -70,6 +70,15 @@ impl<T: DotPath> DotPath for BTreeMap<String, T> {
     }
 }
 
+impl DotPath for OpLatency {
+    fn at(&self, path: &[&str]) -> Option<f64> {
+        match path.split_first() {
+            Some((&"by_region", rest)) => self.by_region.at(rest),
+            _ => self.all.at(path),
+        }
+    }
+}
+
 impl DotPath for Latencies {
     fn at(&self, path: &[&str]) -> Option<f64> {
         self.entries().at(path)
@@ -94,12 +103,14 @@ macro_rules! walk_fields {
 
 walk_fields! {
     Summary {
-        operations, availability, availability_by_region, latency, retry_amplification,
+        operations, availability, availability_by_region, latency, latency_by_op,
+        commit_latency, retry_amplification,
         replication_lag, promotions, log_entries_peak, brownout_detection_ms,
         breaker_transitions, breakers, error_budget_burn, blast_radius, load,
         snapshots_sent, conflicts, by_region, runbook,
     }
     KindAvailability { availability, ok, failed, indeterminate }
+    CommitLatency { quorum_wait }
     LatencyQuantiles { p50_ms, p99_ms, p999_ms, count }
     Lag { max_ms, p99_ms, series_ms }
     ErrorBudgetBurn { slo, by_region }

@@ -4,8 +4,9 @@
 
 use super::series::error_rate;
 use super::summary::{
-    BandSpan, BlastRadius, Conflicts, ErrorBudgetBurn, KindAvailability, Lag, Latencies,
-    LatencyQuantiles, Load, Promotion, QueueDepth, RegionTimeline, RunbookStep, Summary,
+    BandSpan, BlastRadius, CommitLatency, Conflicts, ErrorBudgetBurn, KindAvailability, Lag,
+    Latencies, LatencyQuantiles, Load, OpLatency, Promotion, QueueDepth, RegionTimeline,
+    RunbookStep, Summary,
 };
 use super::{blast_radius, Metrics, Segment, BLAST_ERROR_RATE, ERROR_BUDGET_SLO};
 use crate::engine::SimTime;
@@ -65,6 +66,11 @@ impl Metrics {
             availability,
             availability_by_region,
             latency: self.latencies(),
+            latency_by_op: self.latency_by_op(),
+            commit_latency: self
+                .quorum_wait
+                .as_ref()
+                .map(|h| CommitLatency { quorum_wait: quantiles(h) }),
             retry_amplification: if self.ops == 0 {
                 0.0
             } else {
@@ -139,6 +145,22 @@ impl Metrics {
             .map(|(name, h)| (name.clone(), quantiles(h)))
             .collect();
         Latencies::new(quantiles(&self.latency_all), regions)
+    }
+
+    fn latency_by_op(&self) -> BTreeMap<String, OpLatency> {
+        let mut out = BTreeMap::new();
+        for (kind, hists) in OpKind::ALL.iter().zip(&self.latency_by_op) {
+            let Some((all, by_region)) = hists else { continue };
+            let by_region = self
+                .regions
+                .iter()
+                .zip(by_region)
+                .filter(|(_, h)| !h.is_empty())
+                .map(|(name, h)| (name.clone(), quantiles(h)))
+                .collect();
+            out.insert(kind.name().to_string(), OpLatency { all: quantiles(all), by_region });
+        }
+        out
     }
 
     fn replication_lag(&self) -> BTreeMap<String, Lag> {

@@ -19,6 +19,12 @@ pub struct Summary {
     /// Per client region, per operation kind that saw any completion.
     pub availability_by_region: BTreeMap<String, BTreeMap<String, KindAvailability>>,
     pub latency: Latencies,
+    /// Per operation kind that saw a success: its latency over every client region and
+    /// per client region.
+    pub latency_by_op: BTreeMap<String, OpLatency>,
+    /// Consensus only: where a write's time goes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub commit_latency: Option<CommitLatency>,
     /// Attempts per offered operation.
     pub retry_amplification: f64,
     pub replication_lag: BTreeMap<String, Lag>,
@@ -36,6 +42,22 @@ pub struct Summary {
     pub conflicts: Conflicts,
     pub by_region: BTreeMap<String, RegionTimeline>,
     pub runbook: Vec<RunbookStep>,
+}
+
+/// One operation kind's latency, overall and per client region.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct OpLatency {
+    #[serde(flatten)]
+    pub all: LatencyQuantiles,
+    pub by_region: BTreeMap<String, LatencyQuantiles>,
+}
+
+/// Consensus: the parts of a write's latency the protocol adds.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct CommitLatency {
+    /// From the leader taking a write to a majority of voters holding it (batching
+    /// and the round trip to the nearest majority).
+    pub quorum_wait: LatencyQuantiles,
 }
 
 /// One operation kind's completions in one client region.

@@ -11,11 +11,20 @@ pub struct RegionClock {
     drift_since: SimTime,
     /// Offset accumulated by earlier drift, folded in whenever the drift rate changes.
     drift_acc_us: i64,
+    /// The sum of the steps the clock was set by since the start: what a monotonic
+    /// clock, which only drift moves, does not see.
+    steps_us: i64,
 }
 
 impl RegionClock {
     pub fn new(offset_us: i64, drift_ppm: f64) -> Self {
-        RegionClock { offset_us, drift_ppm, drift_since: SimTime::ZERO, drift_acc_us: 0 }
+        RegionClock {
+            offset_us,
+            drift_ppm,
+            drift_since: SimTime::ZERO,
+            drift_acc_us: 0,
+            steps_us: 0,
+        }
     }
 
     /// The local reading at true time `now`, in microseconds (may be negative early on).
@@ -33,6 +42,13 @@ impl RegionClock {
         self.drift_since = now;
         self.drift_ppm += drift_ppm;
         self.offset_us += offset_us;
+        self.steps_us += offset_us;
+    }
+
+    /// The region's monotonic clock at true time `now`: the wall clock without the
+    /// steps it was set by (drift still moves it).
+    pub fn monotonic(&self, now: SimTime) -> i64 {
+        self.local(now) - self.steps_us
     }
 
     pub fn error_us(&self, now: SimTime) -> i64 {
@@ -52,5 +68,13 @@ mod tests {
         assert_eq!(c.local(SimTime(10_000)), 8_000);
         // 100 ppm over one second is 100 µs.
         assert_eq!(c.local(SimTime(1_010_000)), 1_008_000 + 100);
+    }
+
+    #[test]
+    fn a_monotonic_clock_ignores_steps_but_not_drift() {
+        let mut c = RegionClock::new(1_000, 0.0);
+        c.skew(SimTime(10_000), -3_000, 100.0);
+        assert_eq!(c.monotonic(SimTime(10_000)), 11_000);
+        assert_eq!(c.monotonic(SimTime(1_010_000)), 1_011_000 + 100);
     }
 }

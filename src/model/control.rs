@@ -119,6 +119,11 @@ impl Control {
         regions: usize,
         out: &mut Out,
     ) {
+        // Under consensus the replicas elect their leader: the control plane decides
+        // nothing (it still hears heartbeats, and so knows who leads).
+        if design.consensus.is_some() {
+            return;
+        }
         if design.automated_promotion
             && self.pending.is_none()
             && self.running.is_none()

@@ -3,6 +3,7 @@
 
 use super::msg::*;
 use super::types::*;
+use crate::engine::SimTime;
 use crate::scenario::RegionId;
 
 /// The closed set of events. Payloads live beside the engine's heap.
@@ -69,8 +70,16 @@ pub enum Event {
     /// Client regions probe every region's cheap health path.
     HealthTick,
     /// A fenced primary's lease renewal timer (see `Store::on_lease_timer`).
+    /// `at`: when the timer was set to fire (a paused process handles it later).
     LeaseRenew {
         region: RegionId,
+        at: SimTime,
+    },
+    /// A timer of the replication protocol at `region`'s node (consensus: heartbeats
+    /// and election timeouts), set to fire `at`.
+    ReplTimer {
+        region: RegionId,
+        at: SimTime,
     },
 }
 
@@ -106,7 +115,8 @@ impl Event {
             }
             Event::ServerRestart { region, cell } => 18 | r(*region) << 8 | u64::from(*cell) << 16,
             Event::HealthTick => 19,
-            Event::LeaseRenew { region } => 20 | r(*region) << 8,
+            Event::LeaseRenew { region, .. } => 20 | r(*region) << 8,
+            Event::ReplTimer { region, .. } => 21 | r(*region) << 8,
         }
     }
 
@@ -132,6 +142,7 @@ impl Event {
             Event::ServerRestart { .. } => "server_restart",
             Event::HealthTick => "health_tick",
             Event::LeaseRenew { .. } => "lease_renew",
+            Event::ReplTimer { .. } => "repl_timer",
         }
     }
 }

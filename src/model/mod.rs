@@ -104,6 +104,9 @@ pub struct World {
 /// worker pool, and its cache of checked tokens.
 pub struct Regions {
     pub up: Vec<bool>,
+    /// Per region: while its datastore process is paused, the events it would have
+    /// handled, in order (`None` while it runs).
+    pub paused: Vec<Option<std::collections::VecDeque<Event>>>,
     pub clocks: Vec<RegionClock>,
     /// Each region's application tier (empty without `design.capacity`).
     pub tiers: Vec<apptier::AppTier>,
@@ -144,30 +147,36 @@ pub struct Clients {
     rng_retry: ChaCha8Rng,
 }
 
+/// Every region's store at the start: the workload's initial values and lists, and
+/// the initial primary's lease.
+fn initial_stores(scenario: &Scenario, clocks: &[RegionClock]) -> Vec<Store> {
+    let n = scenario.regions.len();
+    let cells = scenario.workload.key_count() as usize;
+    let mut stores: Vec<Store> =
+        scenario.region_ids().map(|r| Store::new(r, n, scenario.primary(), cells)).collect();
+    for st in &mut stores {
+        for k in 0..scenario.workload.key_count() {
+            st.cells[k as usize].value = scenario.workload.initial_value(k);
+        }
+        st.retain_for_workers = scenario.design.stream.side_effects;
+        st.consensus = scenario.design.consensus.is_some();
+        let workload = &scenario.workload;
+        st.with_lists(workload.list_base(), workload.lists, workload.list_length_max);
+        st.grant_initial_lease(clocks[st.region.idx()].local(SimTime::ZERO), scenario.design.lease);
+    }
+    stores
+}
+
 impl World {
     pub fn new(scenario: Arc<Scenario>, seed: u64) -> Self {
         let streams = RngStreams::new(seed);
         let n = scenario.regions.len();
-        let cells = scenario.workload.key_count() as usize;
         let clocks: Vec<RegionClock> = scenario
             .regions
             .iter()
             .map(|r| RegionClock::new(r.clock_offset_us, r.drift_ppm))
             .collect();
-        let mut stores: Vec<Store> =
-            scenario.region_ids().map(|r| Store::new(r, n, scenario.primary(), cells)).collect();
-        for st in &mut stores {
-            for k in 0..scenario.workload.key_count() {
-                st.cells[k as usize].value = scenario.workload.initial_value(k);
-            }
-            st.retain_for_workers = scenario.design.stream.side_effects;
-            let workload = &scenario.workload;
-            st.with_lists(workload.list_base(), workload.lists, workload.list_length_max);
-            st.grant_initial_lease(
-                clocks[st.region.idx()].local(SimTime::ZERO),
-                scenario.design.lease,
-            );
-        }
+        let stores = initial_stores(&scenario, &clocks);
         let control_local = clocks[scenario.design.control_region.idx()].local(SimTime::ZERO);
         let control = Control::new(&scenario, control_local + scenario.design.lease.as_us() as i64);
         let routers = scenario.region_ids().map(|r| Router::new(&scenario, r)).collect();
@@ -187,6 +196,7 @@ impl World {
             regions: Regions {
                 clocks,
                 up: vec![true; n],
+                paused: (0..n).map(|_| None).collect(),
                 workers: scenario.region_ids().map(stream::Workers::new).collect(),
                 tiers: match &scenario.design.capacity {
                     Some(c) => scenario.region_ids().map(|_| apptier::AppTier::new(c)).collect(),
@@ -204,7 +214,7 @@ impl World {
                 provider: stream::Provider::default(),
             },
             control,
-            replication: replication::build(&scenario),
+            replication: replication::build(&scenario, &streams),
             fault_active: vec![false; scenario.faults.len()],
             phase: Phase::Drill,
             journal: store::Journal::default(),
@@ -243,10 +253,20 @@ impl World {
             }
         }
         sched.at(SimTime::ZERO + self.scenario.duration, Event::EndDrill);
+        for r in self.scenario.region_ids() {
+            self.repl_each(r, false);
+        }
+        self.flush_out(sched);
     }
 
     pub fn local(&self, r: RegionId) -> i64 {
         self.regions.clocks[r.idx()].local(self.now)
+    }
+
+    /// A region's wall and monotonic clock readings now.
+    pub fn clocks(&self, r: RegionId) -> (i64, i64) {
+        let clock = &self.regions.clocks[r.idx()];
+        (clock.local(self.now), clock.monotonic(self.now))
     }
 
     /// Takes the observations the last event produced.
@@ -264,6 +284,10 @@ impl World {
     /// Handles one event.
     pub fn handle(&mut self, ev: Event, sched: &mut Scheduler<Event>) {
         self.now = sched.now();
+        let ev = match self.paused_process(ev) {
+            Some(ev) => ev,
+            None => return,
+        };
         match ev {
             Event::Arrival { region } => self.on_arrival(region, sched),
             Event::Attempt { op } => self.start_attempt(op),
@@ -276,7 +300,7 @@ impl World {
             Event::NodeTick { region } => self.node_tick(region, sched),
             Event::ControlTick => self.control_tick(sched),
             Event::Publish => {
-                if self.control_running() {
+                if self.control_running() && self.scenario.design.consensus.is_none() {
                     self.control.publish(self.scenario.regions.len(), &mut self.out);
                 }
                 sched.after(self.scenario.design.routing_refresh, Event::Publish);
@@ -297,23 +321,105 @@ impl World {
             }
             Event::ServerRestart { region, cell } => self.start_service(region, cell as usize),
             Event::HealthTick => self.health_tick(sched),
-            Event::LeaseRenew { region } => self.lease_renew(region),
+            Event::LeaseRenew { region, at } => self.lease_renew(region, at),
             Event::RunbookNext => self.runbook_next(),
+            Event::ReplTimer { region, at } => self.repl_timer(region, at),
         }
         self.flush_out(sched);
     }
 
+    /// Under consensus, the configuration record follows elections: the newest term's
+    /// leader is the writer the run names (there is no control plane to say so).
+    fn note_elections(&mut self) {
+        for o in &self.out.obs {
+            if let Obs::EpochGranted { epoch, region, by: Grantor::Election, .. } = o {
+                if *epoch > self.control.epoch {
+                    self.control.epoch = *epoch;
+                    self.control.writer = *region;
+                }
+            }
+        }
+    }
+
+    /// Holds back an event the region's paused datastore process would handle (a
+    /// message to its store, one of its timers); returns any other event.
+    fn paused_process(&mut self, ev: Event) -> Option<Event> {
+        let region = match &ev {
+            Event::Deliver {
+                to,
+                msg:
+                    Msg::Client(ClientMsg::Request { .. })
+                    | Msg::Repl(_)
+                    | Msg::Runbook(_)
+                    | Msg::Successor(_)
+                    | Msg::Control(ControlMsg::LeaseGrant { .. } | ControlMsg::Config { .. }),
+                ..
+            } => *to,
+            Event::ReplFlush { region }
+            | Event::ApplyTick { region }
+            | Event::NodeTick { region }
+            | Event::LeaseRenew { region, .. }
+            | Event::ReplTimer { region, .. } => *region,
+            _ => return Some(ev),
+        };
+        match &mut self.regions.paused[region.idx()] {
+            Some(held) => {
+                held.push_back(ev);
+                None
+            }
+            None => Some(ev),
+        }
+    }
+
     /// A region's replication flush timer: ship what its store has batched.
     fn repl_flush(&mut self, region: RegionId) {
-        let local_us = self.local(region);
+        let (local_us, mono_us) = self.clocks(region);
         let store = &mut self.stores[region.idx()];
         let cx = &mut replication::Cx {
             scenario: &self.scenario,
             now: self.now,
             local_us,
+            mono_us,
             out: &mut self.out,
         };
         self.replication.flush(store, cx);
+    }
+
+    /// A timer of the replication protocol fired at `region`'s node. A region that is
+    /// down runs nothing; the protocol re-arms its timers when it restarts.
+    fn repl_timer(&mut self, region: RegionId, at: SimTime) {
+        if !self.regions.up[region.idx()] {
+            return;
+        }
+        let (local_us, mono_us) = self.clocks(region);
+        let store = &mut self.stores[region.idx()];
+        let cx = &mut replication::Cx {
+            scenario: &self.scenario,
+            now: self.now,
+            local_us,
+            mono_us,
+            out: &mut self.out,
+        };
+        self.replication.timer(store, cx, at);
+    }
+
+    /// Hands every node to the replication protocol once, at the start or when a region
+    /// restarts (`restarted`).
+    pub(crate) fn repl_each(&mut self, region: RegionId, restarted: bool) {
+        let (local_us, mono_us) = self.clocks(region);
+        let store = &mut self.stores[region.idx()];
+        let cx = &mut replication::Cx {
+            scenario: &self.scenario,
+            now: self.now,
+            local_us,
+            mono_us,
+            out: &mut self.out,
+        };
+        if restarted {
+            self.replication.restarted(store, cx);
+        } else {
+            self.replication.start(store, cx);
+        }
     }
 
     /// The control plane's heartbeat: it looks at the writer when its region is up.
@@ -344,6 +450,9 @@ impl World {
     /// Turns requested sends into deliveries (or losses) and timers into events, and
     /// moves the stores' journal entries into the world's journal.
     fn flush_out(&mut self, sched: &mut Scheduler<Event>) {
+        if self.scenario.design.consensus.is_some() {
+            self.note_elections();
+        }
         for st in &mut self.stores {
             for j in st.journal_new.drain(..) {
                 self.journal.push(st.region, j);

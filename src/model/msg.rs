@@ -56,6 +56,7 @@ pub enum ClientMsg {
 pub enum ReplMsg {
     Log(LogMsg),
     Multi(MultiMsg),
+    Vote(VoteMsg),
 }
 
 /// Single-leader log shipping: the leader's appends and snapshots, the followers' acks.
@@ -68,6 +69,12 @@ pub enum LogMsg {
         entries: Vec<Entry>,
         leader_local_us: i64,
         leader_end: u64,
+        /// Consensus: how far the leader knows the log is committed (followers apply no
+        /// further).
+        leader_commit: u64,
+        /// Consensus: the leader's lease-clock reading when it sent this, echoed in the
+        /// acknowledgement so the leader knows which heartbeat round a majority heard.
+        round_us: i64,
     },
     /// `gap`: the follower is missing entries before the append (resend from `end_lsn`).
     AppendAck {
@@ -75,8 +82,20 @@ pub enum LogMsg {
         end_lsn: u64,
         gap: bool,
         need_snapshot: bool,
+        /// The `round_us` of the newest append this follower took from the leader.
+        round_us: i64,
     },
     Snapshot(Box<Snapshot>),
+}
+
+/// Consensus elections (Raft section 5.2, with the thesis's pre-vote, section 9.6).
+#[derive(Clone, Debug)]
+pub enum VoteMsg {
+    /// A candidate (or, with `pre_vote`, a would-be candidate) asks for a vote in `term`,
+    /// with how far its log goes.
+    Request { term: u32, last_lsn: u64, last_term: u32, pre_vote: bool },
+    /// The answer, with the voter's own term.
+    Reply { term: u32, granted: bool, pre_vote: bool },
 }
 
 /// Multi-writer replication: each region's own writes, and key proposals.
@@ -208,6 +227,12 @@ impl From<MultiMsg> for Msg {
     }
 }
 
+impl From<VoteMsg> for Msg {
+    fn from(m: VoteMsg) -> Msg {
+        Msg::Repl(ReplMsg::Vote(m))
+    }
+}
+
 /// What the trace and its hash say about a message: its name, its tag and one word of
 /// its content.
 pub trait Wire {
@@ -234,6 +259,7 @@ impl Msg {
             Msg::Client(m) => m,
             Msg::Repl(ReplMsg::Log(m)) => m,
             Msg::Repl(ReplMsg::Multi(m)) => m,
+            Msg::Repl(ReplMsg::Vote(m)) => m,
             Msg::Control(m) => m,
             Msg::Runbook(m) => m,
             Msg::Health(m) => m,
@@ -315,6 +341,31 @@ impl Wire for MultiMsg {
             MultiMsg::Propose { pid, .. }
             | MultiMsg::ProposeReply { pid, .. }
             | MultiMsg::Decide { pid, .. } => *pid,
+        }
+    }
+}
+
+impl Wire for VoteMsg {
+    fn name(&self) -> &'static str {
+        match self {
+            VoteMsg::Request { pre_vote: false, .. } => "request_vote",
+            VoteMsg::Request { pre_vote: true, .. } => "request_pre_vote",
+            VoteMsg::Reply { pre_vote: false, .. } => "vote",
+            VoteMsg::Reply { pre_vote: true, .. } => "pre_vote",
+        }
+    }
+    fn tag(&self) -> u64 {
+        match self {
+            VoteMsg::Request { .. } => 25,
+            VoteMsg::Reply { .. } => 26,
+        }
+    }
+    fn word(&self) -> u64 {
+        match self {
+            VoteMsg::Request { term, pre_vote, .. } => u64::from(*term) << 1 | u64::from(*pre_vote),
+            VoteMsg::Reply { term, granted, pre_vote } => {
+                u64::from(*term) << 2 | u64::from(*granted) << 1 | u64::from(*pre_vote)
+            }
         }
     }
 }

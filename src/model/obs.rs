@@ -94,6 +94,8 @@ pub enum Grantor {
     Operator,
     /// The design's emergency successor promoted itself, without the control plane.
     EmergencySuccessor,
+    /// A majority of voters elected it (consensus).
+    Election,
 }
 
 impl Grantor {
@@ -102,6 +104,7 @@ impl Grantor {
             Grantor::ControlPlane => "control plane",
             Grantor::Operator => "operator",
             Grantor::EmergencySuccessor => "emergency successor",
+            Grantor::Election => "election",
         }
     }
 }

@@ -51,7 +51,8 @@ pub fn event_json(w: &World, ev: &Event, out: &mut String) {
         | Event::ApplyTick { region }
         | Event::NodeTick { region }
         | Event::WorkerTick { region }
-        | Event::LeaseRenew { region } => line.region("region", *region),
+        | Event::LeaseRenew { region, .. }
+        | Event::ReplTimer { region, .. } => line.region("region", *region),
         Event::RoutingApply { region, writer, epoch, .. } => {
             line.region("region", *region);
             line.region("writer", *writer);

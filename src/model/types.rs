@@ -140,6 +140,9 @@ pub enum EntryOp {
     Offset,
     /// The workers' durable record that operation `value`'s effect was performed.
     Mark,
+    /// Nothing: a consensus leader's first entry in its term, which commits the
+    /// entries of earlier terms with it (Raft section 5.4.2).
+    Noop,
 }
 
 /// Key-space bit that separates workers' effect records from client idempotency keys.

@@ -133,8 +133,46 @@ pub enum ReadClass {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub enum ReplicationMode {
     Async,
-    SemiSync { acks: u32 },
+    SemiSync {
+        acks: u32,
+    },
     Sync,
+    /// Quorum replication with elected leaders (`Design::consensus` holds the rest).
+    Consensus,
+}
+
+/// Consensus replication (Raft): who votes, how elections are timed, and the clock a
+/// leader lease is read on.
+#[derive(Clone, Debug, Serialize)]
+pub struct ConsensusDesign {
+    /// Per region: its replica votes and counts towards a write's majority.
+    pub voter: Vec<bool>,
+    /// Per region: a voter that keeps the log but serves no reads and never leads.
+    pub witness: Vec<bool>,
+    pub election_timeout: (SimDuration, SimDuration),
+    pub heartbeat: SimDuration,
+    pub pre_vote: bool,
+    pub check_quorum: bool,
+    pub lease_clock: LeaseClock,
+    /// The leader re-reads its lease's end at every strong read (else it trusts what
+    /// it decided at its last heartbeat).
+    pub lease_check_on_read: bool,
+}
+
+impl ConsensusDesign {
+    /// How many voters make a majority.
+    pub fn majority(&self) -> usize {
+        self.voter.iter().filter(|v| **v).count() / 2 + 1
+    }
+}
+
+/// The clock a lease is read on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum LeaseClock {
+    /// Never stepped: only drift moves it.
+    Monotonic,
+    /// The region's clock as set: steps move it.
+    Wall,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -282,6 +320,17 @@ pub struct Design {
     pub health: Option<HealthDesign>,
     /// Planted defects (`design.planted_bugs`), for negative tests of the checkers.
     pub bugs: PlantedBugs,
+    /// Consensus replication's settings, in that mode.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub consensus: Option<ConsensusDesign>,
+}
+
+impl Design {
+    /// Epochs fence: a node follows a newer epoch at once and refuses an older one
+    /// (with fencing, and always under consensus, where epochs are terms).
+    pub fn epochs_fence(&self) -> bool {
+        self.fencing || self.consensus.is_some()
+    }
 }
 
 /// Deliberate defects in the mechanism; all off in any real design.

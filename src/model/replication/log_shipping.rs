@@ -37,6 +37,8 @@ impl Replication for LogShipping {
                 entries,
                 leader_local_us,
                 leader_end,
+                leader_commit,
+                round_us,
             } => {
                 if from == store.leader {
                     store.last_leader_contact = cx.now;
@@ -51,10 +53,12 @@ impl Replication for LogShipping {
                     &entries,
                     leader_local_us,
                     leader_end,
+                    leader_commit,
+                    round_us,
                     cx.out,
                 )
             }
-            LogMsg::AppendAck { epoch, end_lsn, gap, need_snapshot } => store.on_append_ack(
+            LogMsg::AppendAck { epoch, end_lsn, gap, need_snapshot, .. } => store.on_append_ack(
                 cx.now,
                 design,
                 from,

@@ -1,11 +1,13 @@
 //! Replication protocols, each a module behind `Replication`, chosen once when the world
-//! is built: `log_shipping` (one writer commits and ships its log to the others) and
+//! is built: `log_shipping` (one writer commits and ships its log to the others),
 //! `multi_writer` (every region takes writes and ships them to the others, resolving
-//! conflicts by the design's policies). The world hands a protocol what is its business
+//! conflicts by the design's policies) and `consensus` (Raft: a write commits once a
+//! majority of voters holds it; leaders are elected by vote). The world hands a protocol what is its business
 //! (client requests that reach a store, its own messages, node ticks, batch timers,
 //! where a request goes) and never branches on the topology itself. A new protocol is a
 //! new module here.
 
+pub mod consensus;
 pub mod log_shipping;
 pub mod multi_writer;
 pub mod wire;
@@ -16,7 +18,7 @@ use super::store::Store;
 use super::types::Req;
 use super::types::ReqMeta;
 use super::Out;
-use crate::engine::SimTime;
+use crate::engine::{RngStreams, SimTime};
 use crate::scenario::{RegionId, Scenario, Topology};
 
 /// What a protocol's handler may use besides its node: the scenario, the time on the
@@ -25,6 +27,8 @@ pub struct Cx<'a> {
     pub scenario: &'a Scenario,
     pub now: SimTime,
     pub local_us: i64,
+    /// The node's monotonic clock (its wall clock without the steps it was set by).
+    pub mono_us: i64,
     pub out: &'a mut Out,
 }
 
@@ -50,10 +54,20 @@ pub trait Replication {
     /// serves as primary with its log applied and its workers drained; for many, that
     /// nothing is still on its way between regions.
     fn settled(&self, stores: &[Store], writer: RegionId, workers_drained: bool) -> bool;
+    /// The run starts: arm whatever timers the protocol's nodes run on.
+    fn start(&mut self, _store: &mut Store, _cx: &mut Cx) {}
+    /// A timer the protocol armed (`Event::ReplTimer`) for `at` fired at `store`'s node
+    /// (later than `at` if the node's process was paused).
+    fn timer(&mut self, _store: &mut Store, _cx: &mut Cx, _at: SimTime) {}
+    /// The node's region came back from an outage (its process restarted).
+    fn restarted(&mut self, _store: &mut Store, _cx: &mut Cx) {}
 }
 
 /// The protocol the design's topology names.
-pub fn build(scenario: &Scenario) -> Box<dyn Replication> {
+pub fn build(scenario: &Scenario, streams: &RngStreams) -> Box<dyn Replication> {
+    if let Some(consensus) = &scenario.design.consensus {
+        return Box::new(consensus::Consensus::new(scenario, consensus, streams));
+    }
     match scenario.design.topology {
         Topology::ActiveActiveWrites => Box::new(multi_writer::MultiWriter::new(scenario)),
         Topology::ActivePassive | Topology::ActiveActiveReads => {

@@ -30,6 +30,8 @@ impl Store {
         entries: &[Entry],
         leader_local_us: i64,
         leader_end: u64,
+        leader_commit: u64,
+        round_us: i64,
         out: &mut Out,
     ) {
         if !self.accept_leader(design, from, epoch, out) {
@@ -67,6 +69,9 @@ impl Store {
         if self.end_lsn > leader_end && self.epoch_at(self.end_lsn) < epoch {
             return reply(self, false, true, out);
         }
+        self.round_seen_us = round_us;
+        // What the leader says is committed, as far as this log matches the leader's.
+        self.commit_lsn = self.commit_lsn.max(leader_commit.min(self.end_lsn.min(leader_end)));
         let mark_lsn = self.end_lsn.min(leader_end);
         if mark_lsn == leader_end {
             if self.fresh_marks.len() >= FRESH_MARKS_MAX {
@@ -99,7 +104,7 @@ impl Store {
         epoch: u32,
         out: &mut Out,
     ) -> bool {
-        if design.fencing {
+        if design.epochs_fence() {
             if epoch < self.epoch {
                 // Telling the stale leader our epoch is what makes it step down.
                 self.ack(from, false, false, out);
@@ -111,6 +116,9 @@ impl Store {
                     self.step_down(out);
                 }
                 self.leader = from;
+            }
+            if self.consensus {
+                self.note_term_leader(epoch, from);
             }
             true
         } else {
@@ -167,8 +175,13 @@ impl Store {
 
     /// Answers `leader` with this node's epoch and log end.
     pub(super) fn ack(&self, leader: RegionId, gap: bool, need_snapshot: bool, out: &mut Out) {
-        let msg =
-            LogMsg::AppendAck { epoch: self.epoch, end_lsn: self.end_lsn, gap, need_snapshot };
+        let msg = LogMsg::AppendAck {
+            epoch: self.epoch,
+            end_lsn: self.end_lsn,
+            gap,
+            need_snapshot,
+            round_us: self.round_seen_us,
+        };
         out.send(self.region, leader, msg);
     }
 
@@ -187,7 +200,13 @@ impl Store {
         }
         let per_tick = design.apply_rate_per_s * self.apply_factor * APPLY_TICK.as_secs_f64();
         self.apply_credit = (self.apply_credit + per_tick).min(per_tick.max(1.0) * 4.0);
-        while self.apply_credit >= 1.0 && self.applied_lsn < self.end_lsn {
+        // A consensus follower applies only what it knows is committed.
+        let limit = if design.consensus.is_some() && !self.primary {
+            self.end_lsn.min(self.commit_lsn)
+        } else {
+            self.end_lsn
+        };
+        while self.apply_credit >= 1.0 && self.applied_lsn < limit {
             self.apply_next(now);
             self.apply_credit -= 1.0;
         }

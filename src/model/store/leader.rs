@@ -47,7 +47,7 @@ impl Store {
             self.append_entry(entry);
             self.apply_next(now);
             let after = values_after(&self.cells, [entry.key, entry.key2]);
-            out.obs.push(Obs::Commit { region: self.region, entry, before, after });
+            self.emit_commit(entry, before, after, out);
             count += 1;
         }
         if count > 0 {
@@ -59,6 +59,9 @@ impl Store {
     /// Whether the entry at `lsn` is held by as many replicas as the design's writes
     /// wait for (always, for async replication).
     pub fn replicated(&self, lsn: u64, design: &Design) -> bool {
+        if design.consensus.is_some() {
+            return lsn <= self.commit_lsn;
+        }
         let me = self.region.idx();
         let have =
             self.peers.iter().enumerate().filter(|(i, p)| *i != me && p.acked >= lsn).count();
@@ -93,14 +96,34 @@ impl Store {
         };
         self.append_entry(entry);
         self.apply_next(now);
-        out.obs.push(Obs::Commit {
-            region: self.region,
-            entry,
-            before: 0,
-            after: [(NO_KEY, 0), (NO_KEY, 0)],
-        });
+        self.emit_commit(entry, 0, [(NO_KEY, 0), (NO_KEY, 0)], out);
         self.schedule_flush(now, design, out);
         Version { epoch: entry.epoch, lsn: entry.lsn }
+    }
+
+    /// A consensus leader's first entry in its term: it commits, with it, whatever of
+    /// earlier terms its log holds (Raft section 5.4.2). The leader takes writes again
+    /// once it has applied its whole log.
+    pub fn append_noop(&mut self, now: SimTime, local_us: i64, design: &Design, out: &mut Out) {
+        let entry = Entry {
+            lsn: self.end_lsn + 1,
+            epoch: self.epoch,
+            op: EntryOp::Noop,
+            key: NO_KEY,
+            key2: NO_KEY,
+            value: 0,
+            commit_at: now,
+            commit_local_us: local_us,
+            op_key: 0,
+            attempt: 0,
+            idem: false,
+            effect: false,
+        };
+        self.append_entry(entry);
+        self.ready = false;
+        self.schedule_apply(now, out);
+        self.schedule_flush(now, design, out);
+        self.advance_commit(design, out);
     }
 
     /// The events (outbox entries) from log position `from` up to `until`, at most
@@ -170,6 +193,8 @@ impl Store {
                     entries,
                     leader_local_us: local_us,
                     leader_end: self.end_lsn,
+                    leader_commit: self.commit_lsn,
+                    round_us: self.round_us,
                 },
             );
             self.peers[p].sent = to_lsn.max(peer.sent);
@@ -207,7 +232,7 @@ impl Store {
         need_snapshot: bool,
         out: &mut Out,
     ) {
-        if epoch > self.epoch && design.fencing {
+        if epoch > self.epoch && design.epochs_fence() {
             // A follower has seen a newer writer: this node is fenced.
             self.epoch = epoch;
             self.step_down(out);
@@ -233,19 +258,27 @@ impl Store {
             peer.sent = end_lsn.max(peer.acked);
             self.schedule_flush(now, design, out);
         }
+        self.advance_commit(design, out);
         self.release_acks(design, out);
         self.truncate_prefix();
     }
 
     pub(super) fn release_acks(&mut self, design: &Design, out: &mut Out) {
         let need = self.acks_needed(design);
+        let consensus = design.consensus.is_some();
         while let Some(p) = self.pending_acks.front() {
-            let have = self
-                .peers
-                .iter()
-                .enumerate()
-                .filter(|(i, x)| *i != self.region.idx() && x.acked >= p.lsn)
-                .count();
+            if consensus && p.lsn > self.commit_lsn {
+                break;
+            }
+            let have = if consensus {
+                need
+            } else {
+                self.peers
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, x)| *i != self.region.idx() && x.acked >= p.lsn)
+                    .count()
+            };
             if have < need {
                 break;
             }

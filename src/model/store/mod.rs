@@ -36,6 +36,11 @@ const REAPPLY_BATCH_MAX: usize = 512;
 pub const FOLLOWER_LOG_RETAIN: usize = 4_096;
 /// Freshness marks kept by a follower (leader clock readings at known log positions).
 const FRESH_MARKS_MAX: usize = 1_024;
+/// Consensus: entries a leader keeps waiting for their commit to be reported; beyond it
+/// the oldest go unreported (a leader that never commits again, cut off for good).
+const UNCOMMITTED_MAX: usize = LOG_RETAIN_MAX;
+/// Consensus: the recent terms whose leaders a node remembers.
+const TERM_LEADERS_MAX: usize = 64;
 /// The apply loop's step.
 pub const APPLY_TICK: SimDuration = SimDuration::from_ms(1);
 
@@ -107,6 +112,10 @@ struct PendingAck {
     at: SimTime,
 }
 
+/// A write a consensus leader took and has not seen committed: the entry, and its
+/// key's value before and the keys' values after, as the leader applied it.
+type Uncommitted = (Entry, i64, [(Key, i64); 2]);
+
 pub struct Store {
     pub region: RegionId,
     pub up: bool,
@@ -173,6 +182,22 @@ pub struct Store {
     pub apply_scheduled: bool,
     pub apply_factor: f64,
     apply_credit: f64,
+    /// Consensus: how far this node knows the log is committed (a leader: held by a
+    /// majority of voters, through an entry of its own term; a follower: what its
+    /// leader said). Nothing beyond it is served or, at a follower, applied.
+    pub commit_lsn: u64,
+    /// Consensus: the lease-clock reading a leader stamps on its appends now (set by
+    /// the protocol before it calls in), and the stamp of the newest append this node
+    /// took, which its acknowledgements echo.
+    pub round_us: i64,
+    round_seen_us: i64,
+    /// Consensus: the design runs it (commits are reported when a majority holds them).
+    pub consensus: bool,
+    /// Consensus: what this leader appended and has not seen committed yet, with the
+    /// values before and after, oldest first.
+    uncommitted: VecDeque<Uncommitted>,
+    /// Consensus: who led the recent terms this node heard of (newest last).
+    term_leaders: VecDeque<(u32, RegionId)>,
 }
 
 impl Store {
@@ -221,6 +246,12 @@ impl Store {
             apply_scheduled: false,
             apply_factor: 1.0,
             apply_credit: 0.0,
+            commit_lsn: 0,
+            round_us: 0,
+            round_seen_us: 0,
+            consensus: false,
+            uncommitted: VecDeque::new(),
+            term_leaders: VecDeque::from([(1, primary)]),
         }
     }
 
@@ -302,6 +333,9 @@ impl Store {
     /// The newest log position as replicated as the design's writes must be before they
     /// are acknowledged: what workers may consume (like a high watermark).
     pub fn high_watermark(&self, design: &Design) -> u64 {
+        if design.consensus.is_some() {
+            return self.commit_lsn.min(self.applied_lsn);
+        }
         let need = self.acks_needed(design);
         if need == 0 {
             return self.applied_lsn;
@@ -321,6 +355,22 @@ impl Store {
             && self.ready
             && !self.frozen
             && (!design.fencing || design.bugs.ignore_lease || self.lease_valid(local_us))
+    }
+
+    /// Consensus: the leader of `term` as this node heard it (itself if unknown).
+    pub fn leader_of(&self, term: u32) -> RegionId {
+        self.term_leaders.iter().rev().find(|t| t.0 == term).map_or(self.region, |t| t.1)
+    }
+
+    /// Consensus: remembers who leads `term`.
+    pub fn note_term_leader(&mut self, term: u32, leader: RegionId) {
+        if self.term_leaders.back().is_some_and(|t| t.0 == term) {
+            return;
+        }
+        if self.term_leaders.len() == TERM_LEADERS_MAX {
+            self.term_leaders.pop_front();
+        }
+        self.term_leaders.push_back((term, leader));
     }
 
     /// The first log position still held.

@@ -59,6 +59,7 @@ impl Store {
         self.schedule_flush(now, design, out);
         let res = Res::Written { version, write };
         if self.acks_needed(design) == 0 {
+            self.advance_commit(design, out);
             return Some(res);
         }
         let p = PendingAck {
@@ -81,11 +82,90 @@ impl Store {
             ReplicationMode::Async => 0,
             ReplicationMode::SemiSync { acks } => (acks as usize).min(replicas),
             ReplicationMode::Sync => replicas,
+            ReplicationMode::Consensus => match &design.consensus {
+                Some(c) => c.majority() - usize::from(c.voter[self.region.idx()]),
+                None => 0,
+            },
+        }
+    }
+
+    /// Consensus: the commit point moves to the newest entry a majority of voters holds
+    /// (this node counts with its whole log), but only through an entry of this
+    /// leader's own term; earlier terms' entries commit with it (Raft section 5.4.2).
+    pub(super) fn advance_commit(&mut self, design: &Design, out: &mut Out) {
+        let Some(c) = &design.consensus else { return };
+        if !self.primary {
+            return;
+        }
+        let need = self.acks_needed(design);
+        let me = self.region.idx();
+        let mut acked: Vec<u64> = self
+            .peers
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| *i != me && c.voter[*i])
+            .map(|(_, p)| p.acked)
+            .collect();
+        acked.sort_unstable_by(|a, b| b.cmp(a));
+        let held = if need == 0 { self.end_lsn } else { acked.get(need - 1).copied().unwrap_or(0) };
+        let held = held.min(self.end_lsn);
+        if held > self.commit_lsn && self.epoch_at(held) == self.epoch {
+            let from = self.commit_lsn;
+            self.commit_lsn = held;
+            self.emit_committed(from, held, out);
+        }
+    }
+
+    /// A write took effect. Under consensus that is when a majority holds it, so a
+    /// leader keeps what it appended (with the values before and after, as it applied
+    /// it) until then; otherwise now.
+    pub(super) fn emit_commit(
+        &mut self,
+        entry: Entry,
+        before: i64,
+        after: [(Key, i64); 2],
+        out: &mut Out,
+    ) {
+        if !self.consensus {
+            out.obs.push(Obs::Commit { region: self.region, entry, before, after });
+            return;
+        }
+        if self.uncommitted.len() == UNCOMMITTED_MAX {
+            self.uncommitted.pop_front();
+        }
+        self.uncommitted.push_back((entry, before, after));
+    }
+
+    /// Consensus: the entries from `from` (exclusive) to `to` committed. What this
+    /// leader appended in its term is reported as it applied it; entries of earlier
+    /// terms, committed with them, in the name of the leader that appended them, with
+    /// their keys' values now.
+    fn emit_committed(&mut self, from: u64, to: u64, out: &mut Out) {
+        while self.uncommitted.front().is_some_and(|u| u.0.lsn <= from) {
+            self.uncommitted.pop_front();
+        }
+        for lsn in from + 1..=to {
+            if self.uncommitted.front().is_some_and(|u| u.0.lsn == lsn) {
+                let (entry, before, after) = self.uncommitted.pop_front().expect("just seen");
+                out.obs.push(Obs::Commit { region: self.region, entry, before, after });
+                continue;
+            }
+            let Some(entry) = self.entry(lsn).copied() else { continue };
+            if entry.op == EntryOp::Noop {
+                continue;
+            }
+            let region = self.leader_of(entry.epoch);
+            let after = values_after(&self.cells, [entry.key, entry.key2]);
+            let before = after[0].1;
+            out.obs.push(Obs::Commit { region, entry, before, after });
         }
     }
 
     /// The log position every write up to which the replicas writes wait for hold.
     pub(super) fn durable_lsn(&self, design: &Design) -> u64 {
+        if design.consensus.is_some() {
+            return self.commit_lsn;
+        }
         let need = self.acks_needed(design);
         if need == 0 {
             return self.end_lsn;
@@ -138,6 +218,10 @@ impl Store {
         class: ReadClass,
         min_version: Version,
     ) -> Result<(), Refusal> {
+        // Consensus serves no write before a majority holds it, whatever the class.
+        if design.consensus.is_some() && self.cells[key as usize].version.lsn > self.commit_lsn {
+            return Err(Refusal::NotDurable);
+        }
         match class {
             ReadClass::Strong => {
                 if !self.primary && !design.strong_reads_local {
@@ -263,7 +347,7 @@ impl Store {
         self.append_entry(entry);
         self.apply_next(now);
         let after = values_after(&self.cells, [key, key2]);
-        out.obs.push(Obs::Commit { region: self.region, entry, before, after });
+        self.emit_commit(entry, before, after, out);
         Some(Version { epoch: entry.epoch, lsn: entry.lsn })
     }
 
@@ -355,6 +439,7 @@ impl Store {
                 WriteId::NONE,
                 e.commit_at,
             ),
+            EntryOp::Noop => {}
         }
         if e.idem {
             self.records.insert(e.op_key, version, write, e.commit_at);

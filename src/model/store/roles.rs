@@ -59,7 +59,7 @@ impl Store {
     /// Starts (or continues) the renewal timer: it fires at `at`.
     pub fn arm_lease_timer(&mut self, at: SimTime, out: &mut Out) {
         self.lease_timer_at = Some(at);
-        out.timer(at, crate::model::Event::LeaseRenew { region: self.region });
+        out.timer(at, crate::model::Event::LeaseRenew { region: self.region, at });
     }
 
     /// The renewal timer fired: returns the lease request to send, if one is due, and
@@ -69,11 +69,12 @@ impl Store {
     pub fn on_lease_timer(
         &mut self,
         now: SimTime,
+        set_for: SimTime,
         local_us: i64,
         design: &Design,
         out: &mut Out,
     ) -> Option<i64> {
-        if self.lease_timer_at != Some(now) {
+        if self.lease_timer_at != Some(set_for) {
             return None;
         }
         self.lease_timer_at = None;
@@ -119,7 +120,7 @@ impl Store {
         }
     }
 
-    pub(super) fn promote(&mut self, now: SimTime, epoch: u32, out: &mut Out) {
+    pub fn promote(&mut self, now: SimTime, epoch: u32, out: &mut Out) {
         self.primary = true;
         self.epoch = epoch;
         self.leader = self.region;
@@ -139,11 +140,12 @@ impl Store {
         // The new epoch's first entry will start at end + 1; record it now so followers
         // learn the boundary even before a write arrives.
         self.epochs.push((epoch, self.end_lsn + 1));
+        self.note_term_leader(epoch, self.region);
         out.obs.push(Obs::RoleChange { region: self.region, primary: true, epoch });
         self.schedule_apply(now, out);
     }
 
-    pub(super) fn step_down(&mut self, out: &mut Out) {
+    pub fn step_down(&mut self, out: &mut Out) {
         if !self.primary {
             return;
         }
@@ -151,6 +153,7 @@ impl Store {
         self.ready = false;
         self.drop_lease();
         self.pending_acks.clear();
+        self.uncommitted.clear();
         out.obs.push(Obs::RoleChange { region: self.region, primary: false, epoch: self.epoch });
     }
 

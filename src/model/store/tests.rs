@@ -43,7 +43,20 @@ fn append(
     let mut out = Out::default();
     let end = es.last().map_or(prev, |e| e.lsn);
     let prev_epoch = store.epoch_at(prev);
-    store.on_append(SimTime::ZERO, design, from, epoch, prev, prev_epoch, es, 0, end, &mut out);
+    store.on_append(
+        SimTime::ZERO,
+        design,
+        from,
+        epoch,
+        prev,
+        prev_epoch,
+        es,
+        0,
+        end,
+        0,
+        0,
+        &mut out,
+    );
     out
 }
 
@@ -72,7 +85,7 @@ fn an_epoch_no_entry_reached_does_not_split_the_lineage() {
     assert!(!asked_for_snapshot(&out));
     assert_eq!(b.epoch_at(17), 1, "lsn 17 was written in epoch 1");
     let mut out = Out::default();
-    b.on_append(SimTime::ZERO, &d, C, 3, 17, 1, &[entry(18, 3)], 0, 18, &mut out);
+    b.on_append(SimTime::ZERO, &d, C, 3, 17, 1, &[entry(18, 3)], 0, 18, 0, 0, &mut out);
     assert!(!asked_for_snapshot(&out), "the lineages agree up to 17");
     assert_eq!(b.end_lsn, 18);
     assert_eq!(b.epochs, vec![(1, 1), (3, 18)]);

@@ -26,10 +26,25 @@ impl crate::fault::Conditions for World {
         if up {
             self.stores[region.idx()].restart(self.now, &mut self.out);
             self.lease_watch(region);
+            self.repl_each(region, true);
         } else {
             self.stores[region.idx()].crash();
             if let Some(tier) = self.regions.tiers.get_mut(region.idx()) {
                 tier.region_down();
+            }
+        }
+    }
+    fn process_paused(&mut self, region: RegionId, paused: bool) {
+        let slot = &mut self.regions.paused[region.idx()];
+        if paused {
+            slot.get_or_insert_with(Default::default);
+        } else if let Some(held) = slot.take() {
+            // Everything it missed, now: first the messages waiting in its sockets, in
+            // the order they arrived, then the timers that came due meanwhile.
+            let (messages, timers): (Vec<Event>, Vec<Event>) =
+                held.into_iter().partition(|ev| matches!(ev, Event::Deliver { .. }));
+            for ev in messages.into_iter().chain(timers) {
+                self.out.timer(self.now, ev);
             }
         }
     }

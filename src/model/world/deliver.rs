@@ -14,12 +14,13 @@ impl World {
                 self.on_response(op, attempt, res)
             }
             Msg::Repl(msg) => {
-                let local_us = self.local(to);
+                let (local_us, mono_us) = self.clocks(to);
                 let st = &mut self.stores[to.idx()];
                 let cx = &mut replication::Cx {
                     scenario: &self.scenario,
                     now: self.now,
                     local_us,
+                    mono_us,
                     out: &mut self.out,
                 };
                 self.replication.deliver(st, cx, from, msg)

@@ -30,12 +30,13 @@ impl World {
         if !self.regions.up[region.idx()] {
             return;
         }
-        let local = self.local(region);
+        let (local, mono_us) = self.clocks(region);
         let store = &mut self.stores[region.idx()];
         let cx = &mut replication::Cx {
             scenario: &self.scenario,
             now: self.now,
             local_us: local,
+            mono_us,
             out: &mut self.out,
         };
         self.replication.node_tick(store, cx);
@@ -58,14 +59,14 @@ impl World {
 
     /// Lease renewal runs on its own timer, every `renew_ms` on the node's clock, apart
     /// from heartbeats: a renewal interval shorter than the heartbeat interval is kept.
-    pub(in crate::model) fn lease_renew(&mut self, region: RegionId) {
+    pub(in crate::model) fn lease_renew(&mut self, region: RegionId, set_for: SimTime) {
         if !self.regions.up[region.idx()] {
             return;
         }
         let local = self.local(region);
         let store = &mut self.stores[region.idx()];
         let Some(requested_local_us) =
-            store.on_lease_timer(self.now, local, &self.scenario.design, &mut self.out)
+            store.on_lease_timer(self.now, set_for, local, &self.scenario.design, &mut self.out)
         else {
             return;
         };

@@ -251,6 +251,29 @@ pub struct ReplicationFile {
     /// it (until then the primary refuses the read, retryably), so no read observes a
     /// write a failover could still discard.
     pub reads_after_ack: bool,
+    /// Consensus only: the regions whose replicas vote in elections and count towards
+    /// a write's majority (default: every primary and standby region not listed as a
+    /// witness or non-voter).
+    pub voters: Option<Vec<String>>,
+    /// Consensus only: regions whose replicas receive the log and serve reads but never
+    /// vote (default: the read-replica regions).
+    pub non_voters: Option<Vec<String>>,
+    /// Consensus only: regions whose replicas vote and keep the log but serve no reads
+    /// and never lead.
+    pub witnesses: Option<Vec<String>>,
+    /// Consensus only: a follower that hears no leader for a time drawn from this range
+    /// (per replica, per election, from its own random stream) stands for election.
+    /// Default 1000 to 2000 ms.
+    pub election_timeout_ms: Option<RangeFile>,
+    /// Consensus only: how often the leader sends heartbeats (default 150 ms); shorter
+    /// than the election timeout's minimum.
+    pub heartbeat_ms: Option<f64>,
+    /// Consensus only: a candidate first asks whether it would win, without raising its
+    /// term, so a replica cut off and back cannot depose a healthy leader (default true).
+    pub pre_vote: Option<bool>,
+    /// Consensus only: a leader that has not heard a majority of voters within the
+    /// election timeout's minimum steps down (default true).
+    pub check_quorum: Option<bool>,
 }
 
 impl Default for ReplicationFile {
@@ -262,6 +285,13 @@ impl Default for ReplicationFile {
             batch_ms: 2.0,
             retransmit_ms: 500.0,
             reads_after_ack: false,
+            voters: None,
+            non_voters: None,
+            witnesses: None,
+            election_timeout_ms: None,
+            heartbeat_ms: None,
+            pre_vote: None,
+            check_quorum: None,
         }
     }
 }
@@ -272,6 +302,9 @@ pub enum ReplicationModeFile {
     Async,
     SemiSync,
     Sync,
+    /// Raft-style quorum replication: a write commits once a majority of voters holds
+    /// it, and leaders are elected by vote (no control plane decides who leads).
+    Consensus,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
@@ -289,12 +322,39 @@ pub struct LeaseFile {
     pub renew_ms: f64,
     /// The bound on clock disagreement the control plane adds before reusing a lease.
     pub clock_uncertainty_ms: f64,
+    /// Consensus only: the clock a leader lease is read on (default monotonic). A
+    /// wall-clock lease moves when the clock is stepped; a monotonic one does not.
+    pub clock: Option<LeaseClockFile>,
+    /// Consensus only: when the leader decides whether its lease holds (default
+    /// on-read): at every strong read, against the clock, or at every heartbeat, the
+    /// decision then trusted until the next (a gap a process pause widens).
+    pub check: Option<LeaseCheckFile>,
 }
 
 impl Default for LeaseFile {
     fn default() -> Self {
-        LeaseFile { duration_ms: 2_000.0, renew_ms: 500.0, clock_uncertainty_ms: 100.0 }
+        LeaseFile {
+            duration_ms: 2_000.0,
+            renew_ms: 500.0,
+            clock_uncertainty_ms: 100.0,
+            clock: None,
+            check: None,
+        }
     }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum LeaseClockFile {
+    Monotonic,
+    Wall,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum LeaseCheckFile {
+    OnRead,
+    OnHeartbeat,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]

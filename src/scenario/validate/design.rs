@@ -75,6 +75,7 @@ impl Validator<'_> {
             health: self.health(d)?,
             emergency_successor: self.emergency_successor(d, regions)?,
             emergency_quorum: self.emergency_quorum(d)?,
+            consensus: self.consensus(d, regions)?,
         })
     }
 
@@ -95,6 +96,7 @@ impl Validator<'_> {
         let mode = match r.mode {
             ReplicationModeFile::Async => ReplicationMode::Async,
             ReplicationModeFile::Sync => ReplicationMode::Sync,
+            ReplicationModeFile::Consensus => ReplicationMode::Consensus,
             ReplicationModeFile::SemiSync => {
                 if replicas == 0 {
                     return self.err(

@@ -19,7 +19,7 @@ impl Validator<'_> {
     ) -> R<Vec<Fault>> {
         let mut out = Vec::with_capacity(fs.len());
         for (i, f) in fs.iter().enumerate() {
-            out.push(self.fault(&format!("faults[{i}]"), f, regions, duration, design.fencing)?);
+            out.push(self.fault(&format!("faults[{i}]"), f, regions, duration, design)?);
         }
         // A stable sort keeps file order among faults that start together.
         out.sort_by_key(|f: &Fault| f.at);
@@ -33,9 +33,11 @@ impl Validator<'_> {
         fault: &FaultFile,
         regions: &[RegionSpec],
         duration: SimDuration,
-        fencing: bool,
+        design: &Design,
     ) -> R<Fault> {
-        let cx = crate::fault::Context { path, regions, fencing };
+        let fencing = design.fencing;
+        let consensus = design.consensus.is_some();
+        let cx = crate::fault::Context { path, regions, fencing, consensus };
         self.field(crate::fault::validate(fault, &cx, duration))
     }
 
@@ -70,8 +72,7 @@ impl Validator<'_> {
         if max_concurrent == 0 {
             return self.err("swarm.max_concurrent", "must be at least 1");
         }
-        let draw =
-            Draw { regions, duration, fencing: design.fencing, at_s: at_s.0, for_s: for_s.0 };
+        let draw = Draw { regions, duration, design, at_s: at_s.0, for_s: for_s.0 };
         let mut kinds = Vec::with_capacity(sw.faults.len());
         for (i, k) in sw.faults.iter().enumerate() {
             kinds.push(self.swarm_kind(&format!("swarm.faults[{i}]"), k, &draw)?);
@@ -135,7 +136,7 @@ impl Validator<'_> {
     fn probe(&self, sk: &SwarmKind, path: &str, target: RegionId, draw: &Draw) -> R<()> {
         let f = sk.fault_file(draw.regions, draw.at_s, draw.for_s, target);
         let at = format!("{path}.with");
-        self.fault(&at, &f, draw.regions, draw.duration, draw.fencing).map(|_| ())
+        self.fault(&at, &f, draw.regions, draw.duration, draw.design).map(|_| ())
     }
 
     /// Left without `regions`, a kind draws every region it can act on.
@@ -195,7 +196,7 @@ impl Validator<'_> {
 struct Draw<'a> {
     regions: &'a [RegionSpec],
     duration: SimDuration,
-    fencing: bool,
+    design: &'a Design,
     at_s: f64,
     for_s: f64,
 }

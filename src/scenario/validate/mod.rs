@@ -3,6 +3,7 @@
 //! One file per part of the scenario; `parse` turns serde's errors into a user's words;
 //! `patch` derives scenarios (designs, drawn faults) from validated ones.
 
+mod consensus;
 mod design;
 mod expect;
 mod faults;

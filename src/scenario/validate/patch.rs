@@ -21,7 +21,7 @@ pub fn with_faults(scenario: &Scenario, extra: &[FaultFile]) -> Result<Scenario,
             f,
             &scenario.regions,
             scenario.duration,
-            scenario.design.fencing,
+            &scenario.design,
         )?);
     }
     out.faults.sort_by_key(|f| f.at);

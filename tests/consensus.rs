@@ -1,0 +1,177 @@
+//! Consensus replication (Raft) and process pauses, run as a user runs them: the
+//! bundled scenarios, each pair flipping on one design change, and the format's rules.
+//! The election rules themselves are unit-tested in `model::replication::consensus`.
+
+use gameday::check::Status;
+use gameday::scenario::{self, Scenario};
+use gameday::sim::{run, RunOptions, RunResult};
+use serde_json::{json, Value};
+
+fn load(path: &str) -> Scenario {
+    scenario::load(path).unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn run_s(s: &Scenario) -> RunResult {
+    run(s, &RunOptions::default()).expect("runs")
+}
+
+fn status(r: &RunResult, id: &str) -> Status {
+    r.invariants.iter().find(|i| i.id == id).expect("known invariant").status
+}
+
+fn held(r: &RunResult, ids: &[&str]) {
+    for id in ids {
+        assert_eq!(status(r, id), Status::Held, "{id} in {}", r.scenario.name);
+    }
+}
+
+fn edited(path: &str, edit: impl FnOnce(&mut Value)) -> Result<Scenario, String> {
+    let text = std::fs::read_to_string(path).expect("bundled scenario");
+    let mut v: Value = serde_json::from_str(&text).expect("json");
+    edit(&mut v);
+    scenario::from_str(path, &v.to_string()).map_err(|e| e.to_string())
+}
+
+/// The leader's region is lost: a new leader is elected in about one election timeout
+/// plus two vote round trips and a commit, nothing acknowledged is lost, and before the
+/// fault a write waits about one round trip to the nearest other voter.
+#[test]
+fn a_lost_leader_region_is_replaced_by_election_and_loses_nothing() {
+    let s = load("scenarios/consensus-region-outage.json");
+    let r = run_s(&s);
+    held(&r, &["single_writer", "fenced_writes", "acked_durability", "linearizable", "freshness"]);
+    let p = &r.metrics.promotions;
+    assert_eq!(p.len(), 1, "{p:?}");
+    assert_eq!((p[0].by, p[0].region.as_str(), p[0].epoch), ("election", "us-west", 2));
+    // us-west's timeout (1-2 s) + pre-vote and vote rounds (2 x 140 ms) + no-op (140 ms).
+    let rto = p[0].write_rto_ms.expect("writes resumed");
+    assert!((1_000.0..2_700.0).contains(&rto), "write RTO {rto} ms");
+    assert_eq!(r.final_writer, "us-west");
+    // Before the fault: one round trip to us-west (60 ms) plus the batch.
+    let before = run(
+        &s,
+        &RunOptions {
+            duration: Some(gameday::engine::SimDuration::from_secs(29)),
+            ..Default::default()
+        },
+    )
+    .expect("runs");
+    let wait = before.metrics.commit_latency.as_ref().expect("consensus").quorum_wait.p50_ms;
+    assert!((60.0..72.0).contains(&wait), "quorum wait p50 {wait} ms");
+    let write = &before.metrics.latency_by_op["register.write"].by_region["us-east"];
+    assert!((60.0..80.0).contains(&write.p50_ms), "us-east write p50 {} ms", write.p50_ms);
+    // The same seed gives the same run.
+    assert_eq!(run_s(&s).trace_hash, r.trace_hash);
+}
+
+/// A clock step moves a wall-clock lease, not a monotonic one: only the wall-clock
+/// leader, cut off and deposed, keeps serving strong reads from its old state.
+#[test]
+fn a_stepped_wall_clock_lets_a_deposed_leader_serve_stale_reads() {
+    let wall = run_s(&load("scenarios/leader-lease-wall-clock.json"));
+    let mono = run_s(&load("scenarios/leader-lease-monotonic.json"));
+    assert_eq!(status(&wall, "linearizable"), Status::Violated);
+    assert_eq!(status(&wall, "freshness"), Status::Violated);
+    held(&wall, &["single_writer", "fenced_writes", "acked_durability"]);
+    held(
+        &mono,
+        &["single_writer", "fenced_writes", "acked_durability", "linearizable", "freshness"],
+    );
+}
+
+/// A leader paused past its lease resumes on its old belief only when it trusts what
+/// it decided at its last heartbeat; checking the clock at each read refuses.
+#[test]
+fn a_paused_leader_serves_stale_reads_only_if_it_trusts_its_old_lease() {
+    let naive = run_s(&load("scenarios/lease-pause.json"));
+    let checked = run_s(&load("scenarios/lease-pause-checked.json"));
+    assert_eq!(status(&naive, "linearizable"), Status::Violated);
+    held(&naive, &["single_writer", "fenced_writes", "acked_durability"]);
+    held(
+        &checked,
+        &["single_writer", "fenced_writes", "acked_durability", "linearizable", "freshness"],
+    );
+}
+
+/// The single-writer design: a paused primary resumes after the control plane
+/// promoted another and commits what queued meanwhile, unless fencing refuses it.
+#[test]
+fn a_paused_unfenced_primary_resumes_as_a_second_writer() {
+    let naive = run_s(&load("scenarios/process-pause-primary.json"));
+    let fenced = run_s(&load("scenarios/process-pause-primary-fenced.json"));
+    assert_eq!(status(&naive, "single_writer"), Status::Violated);
+    assert_eq!(status(&naive, "fenced_writes"), Status::Violated);
+    held(&fenced, &["single_writer", "fenced_writes", "acked_durability", "linearizable"]);
+    // Without the pause, nobody is promoted and nothing is violated.
+    let calm =
+        edited("scenarios/process-pause-primary.json", |v| v["faults"] = json!([])).expect("valid");
+    let calm = run_s(&calm);
+    held(&calm, &["single_writer", "fenced_writes"]);
+    assert!(calm.metrics.promotions.is_empty());
+}
+
+/// Settings consensus alone reads are refused with another mode, and what consensus
+/// replaces (fencing, the emergency successor, an operator's promotion) is refused
+/// with it: never a silent no-op.
+#[test]
+fn consensus_settings_are_refused_where_they_cannot_act() {
+    let path = "scenarios/consensus-region-outage.json";
+    let err = edited(path, |v| v["design"]["replication"]["mode"] = json!("async")).unwrap_err();
+    assert!(
+        err.contains(
+            "design.replication.election_timeout_ms: applies to consensus replication only"
+        ),
+        "{err}"
+    );
+    let err = edited(path, |v| v["design"]["fencing"] = json!(true)).unwrap_err();
+    assert!(err.contains("design.fencing: consensus fences by term on its own"), "{err}");
+    let err = edited(path, |v| {
+        v["faults"] = json!([{"at_s": 10, "kind": "operator_promote", "region": "us-west"}])
+    })
+    .unwrap_err();
+    assert!(
+        err.contains("faults[0].kind: under consensus replication leaders are elected"),
+        "{err}"
+    );
+    let err =
+        edited(path, |v| v["design"]["replication"]["voters"] = json!(["us-east/1"])).unwrap_err();
+    assert!(err.contains("zones inside a region are not modelled yet"), "{err}");
+    let err = edited(path, |v| {
+        v["design"]["replication"]["witnesses"] = json!(["us-east"]);
+    })
+    .unwrap_err();
+    assert!(err.contains("must be a voter (not a witness or non-voter)"), "{err}");
+    let err =
+        edited(path, |v| v["design"]["replication"]["heartbeat_ms"] = json!(1500)).unwrap_err();
+    assert!(err.contains("must be shorter than election_timeout_ms.min"), "{err}");
+    let err = edited(path, |v| {
+        v["faults"] = json!([{"at_s": 10, "for_s": 1, "kind": "process_pause", "region": "us-east", "zone": 1}])
+    })
+    .unwrap_err();
+    assert!(err.contains("faults[0].zone"), "{err}");
+}
+
+/// A witness votes and keeps the log but serves no reads, and a non-voter neither
+/// votes nor counts towards a majority: with eu-west a non-voter, losing us-east
+/// leaves one voter of two, no majority, and no leader until us-east is back.
+#[test]
+fn voters_decide_and_non_voters_do_not() {
+    let s = edited("scenarios/consensus-region-outage.json", |v| {
+        v["design"]["replication"]["non_voters"] = json!(["eu-west"]);
+    })
+    .expect("valid");
+    let r = run_s(&s);
+    // Nobody is elected while us-east is down; once back, it wins an election of its
+    // own (it restarted as a follower), and us-west's vote is enough.
+    let p = &r.metrics.promotions;
+    assert!(p.iter().all(|p| p.at_s >= 60.0 && p.region == "us-east"), "{p:?}");
+    held(&r, &["acked_durability", "single_writer", "freshness"]);
+    let s = edited("scenarios/consensus-region-outage.json", |v| {
+        v["design"]["replication"]["witnesses"] = json!(["eu-west"]);
+    })
+    .expect("valid");
+    let r = run_s(&s);
+    assert_eq!(r.metrics.promotions.len(), 1);
+    assert_eq!(r.metrics.promotions[0].region, "us-west", "a witness never leads");
+    held(&r, &["acked_durability", "linearizable", "single_writer", "freshness"]);
+}
