@@ -175,3 +175,25 @@ fn voters_decide_and_non_voters_do_not() {
     assert_eq!(r.metrics.promotions[0].region, "us-west", "a witness never leads");
     held(&r, &["acked_durability", "linearizable", "single_writer", "freshness"]);
 }
+
+/// Safety under a swarm of faults on five replicas: no seed breaks the single-writer
+/// invariants, durability or linearizability (`gameday sweep --seeds 1..1000` runs the
+/// long version). The same drill with wall-clock leases and no check-quorum does: seed
+/// 265 serves a stale strong read, so these checks can fail here.
+#[test]
+fn a_swarm_of_faults_never_breaks_consensus_safety() {
+    let s = load("scenarios/swarm-consensus.json");
+    for seed in 1..=24 {
+        let r = run(&s, &RunOptions { seed: Some(seed), ..Default::default() }).expect("runs");
+        for id in ["single_writer", "fenced_writes", "acked_durability", "linearizable", "domain"] {
+            assert_ne!(status(&r, id), Status::Violated, "seed {seed}: {id}");
+        }
+    }
+    let wall = edited("scenarios/swarm-consensus.json", |v| {
+        v["design"]["replication"]["check_quorum"] = json!(false);
+        v["design"]["lease"]["clock"] = json!("wall");
+    })
+    .expect("valid");
+    let r = run(&wall, &RunOptions { seed: Some(265), ..Default::default() }).expect("runs");
+    assert_eq!(status(&r, "linearizable"), Status::Violated);
+}
