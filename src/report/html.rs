@@ -425,13 +425,24 @@ pub fn report_html(run: &RunResult) -> String {
     o.push_str("<style>body{font-family:sans-serif;margin:24px;color:#222;max-width:1000px}h1{margin-bottom:4px}.muted{color:#666}.ok{color:#1a7f37}.bad{color:#c62828;font-weight:bold}table{border-collapse:collapse;margin:8px 0 16px}td,th{border:1px solid #ddd;padding:4px 8px;text-align:left;vertical-align:top}th{background:#f4f4f4}code{background:#f4f4f4;padding:1px 4px}ol{margin:4px 0}</style></head><body>");
     let _ = write!(o, "<h1>{}</h1><p>{}</p>", escape(&s.name), escape(&s.description));
     let d = &s.design;
+    let design = match &d.consensus {
+        Some(c) => format!(
+            "consensus replication, one leader elected by a majority of {} voters, leader leases on the {} clock",
+            c.voter.iter().filter(|v| **v).count(),
+            if c.lease_clock == crate::scenario::LeaseClock::Wall { "wall" } else { "monotonic" },
+        ),
+        None => format!(
+            "{:?}, replication {:?}, fencing {}, promotion {}",
+            d.topology,
+            d.replication,
+            if d.fencing { "on" } else { "off" },
+            if d.automated_promotion { "automated" } else { "by operator" },
+        ),
+    };
     let _ = write!(
         o,
-        "<p class=\"muted\">design: {:?}, replication {:?}, fencing {}, promotion {} · seed {} · gameday {} · scenario hash {:016x} · trace {:016x}</p>",
-        d.topology,
-        d.replication,
-        if d.fencing { "on" } else { "off" },
-        if d.automated_promotion { "automated" } else { "by operator" },
+        "<p class=\"muted\">design: {} · seed {} · gameday {} · scenario hash {:016x} · trace {:016x}</p>",
+        escape(&design),
         run.seed,
         env!("CARGO_PKG_VERSION"),
         s.source_hash,

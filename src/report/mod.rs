@@ -255,6 +255,17 @@ fn terminal_metrics(o: &mut String, summary: &Summary) {
         let rto = p
             .write_rto_ms
             .map_or("no write succeeded after it".to_string(), |x| format!("write RTO {x:.0} ms"));
+        if p.by == "election" {
+            let detected = p.detected_at_s.map_or(String::new(), |d| {
+                format!(" ({:.0} ms after its timer found the leader silent)", (p.at_s - d) * 1e3)
+            });
+            let _ = writeln!(
+                o,
+                "election: {} leads term {} from {:.3} s{detected}, {rto}",
+                p.region, p.epoch, p.at_s
+            );
+            continue;
+        }
         let _ = writeln!(
             o,
             "promotion: {} to epoch {} at {:.3} s (by the {}), {rto}",
