@@ -41,6 +41,9 @@ fn promotion(p: &super::PromotionTrack) -> Promotion {
         by_operator: p.by == Grantor::Operator,
         by: p.by.name(),
         detected_at_s: p.detected_at.map(SimTime::as_secs_f64),
+        election_ms: (p.by == Grantor::Election)
+            .then(|| p.detected_at.map(|d| p.at.since(d).as_us() as f64 / 1e3))
+            .flatten(),
         write_rto_ms: p.rto_us.map(|u| u as f64 / 1e3),
     }
 }

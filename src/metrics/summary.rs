@@ -145,6 +145,9 @@ pub struct Promotion {
     /// Who granted it: the control plane, the operator or the emergency successor.
     pub by: &'static str,
     pub detected_at_s: Option<f64>,
+    /// Consensus: from the winner's timer finding the leader silent to its winning.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub election_ms: Option<f64>,
     /// From the last acknowledged write before the promotion to the first after it.
     pub write_rto_ms: Option<f64>,
 }

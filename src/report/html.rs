@@ -366,20 +366,22 @@ fn bands(run: &RunResult, fr: &Frame, names: &[&str]) -> String {
     let end = run.sim_end.as_secs_f64();
     let by = |name: &str| m.by_region.get(name);
     let mut o = String::new();
+    let consensus = run.scenario.design.consensus.is_some();
+    let (title, what) = if consensus {
+        ("Leaders: when each region's replica believed it led, by term", "leader, term")
+    } else {
+        ("Writer ownership: when each region's store believed it was the writer", "writer, epoch")
+    };
     let writers: Vec<BandRow> = names
         .iter()
         .map(|n| BandRow {
             label: n.to_string(),
             spans: spans(by(n).map(|t| &t.writer), names, end, &|seg| {
-                format!("writer, epoch {}", seg.epoch)
+                format!("{what} {}", seg.epoch)
             }),
         })
         .collect();
-    o.push_str(&band(
-        fr,
-        "Writer ownership: when each region's store believed it was the writer",
-        &writers,
-    ));
+    o.push_str(&band(fr, title, &writers));
     let routes: Vec<BandRow> = names
         .iter()
         .map(|n| BandRow {

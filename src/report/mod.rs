@@ -256,8 +256,8 @@ fn terminal_metrics(o: &mut String, summary: &Summary) {
             .write_rto_ms
             .map_or("no write succeeded after it".to_string(), |x| format!("write RTO {x:.0} ms"));
         if p.by == "election" {
-            let detected = p.detected_at_s.map_or(String::new(), |d| {
-                format!(" ({:.0} ms after its timer found the leader silent)", (p.at_s - d) * 1e3)
+            let detected = p.election_ms.map_or(String::new(), |ms| {
+                format!(" ({ms:.0} ms after its timer found the leader silent)")
             });
             let _ = writeln!(
                 o,
