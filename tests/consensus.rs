@@ -197,3 +197,45 @@ fn a_swarm_of_faults_never_breaks_consensus_safety() {
     let r = run(&wall, &RunOptions { seed: Some(265), ..Default::default() }).expect("runs");
     assert_eq!(status(&r, "linearizable"), Status::Violated);
 }
+
+/// A pause shorter than anyone's patience changes nothing for good: the paused node's
+/// timers (a fenced primary's lease renewal, a leader's heartbeats), held back and run
+/// late, are still its live timers, so it keeps its lease and its leadership.
+#[test]
+fn a_short_pause_leaves_the_writer_in_place() {
+    let short = |path: &str| {
+        edited(path, |v| {
+            v["faults"] =
+                json!([{"at_s": 30, "for_s": 0.4, "kind": "process_pause", "region": "us-east"}]);
+        })
+        .expect("valid")
+    };
+    for path in
+        ["scenarios/process-pause-primary-fenced.json", "scenarios/lease-pause-checked.json"]
+    {
+        let r = run_s(&short(path));
+        assert!(r.metrics.promotions.is_empty(), "{path}: {:?}", r.metrics.promotions);
+        held(&r, &["single_writer", "fenced_writes", "acked_durability", "recovery"]);
+        let ok = &r.metrics.availability_by_region["us-east"]["register.write"];
+        assert!(ok.availability > 0.99, "{path}: us-east writes {ok:?}");
+    }
+}
+
+/// After a short pause the leader's heartbeat timer still runs: cut off later, it
+/// notices it hears no majority (check-quorum) and steps down within about the
+/// election timeout's minimum.
+#[test]
+fn a_leader_back_from_a_short_pause_still_checks_its_quorum() {
+    let s = edited("scenarios/lease-pause-checked.json", |v| {
+        v["faults"] = json!([
+            {"at_s": 30, "for_s": 0.4, "kind": "process_pause", "region": "us-east"},
+            {"at_s": 50, "for_s": 10, "kind": "partition", "between": [["us-east"], ["us-west", "eu-west"]]}
+        ]);
+    })
+    .expect("valid");
+    let r = run_s(&s);
+    let spans = &r.metrics.by_region["us-east"].writer;
+    let led = spans.iter().find(|b| b.from_s < 50.0 && b.until_s.is_none_or(|u| u > 50.0));
+    let until = led.and_then(|b| b.until_s).expect("us-east stepped down");
+    assert!((50.9..52.5).contains(&until), "stepped down at {until} s ({spans:?})");
+}
