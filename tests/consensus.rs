@@ -135,7 +135,7 @@ fn consensus_settings_are_refused_where_they_cannot_act() {
     );
     let err =
         edited(path, |v| v["design"]["replication"]["voters"] = json!(["us-east/1"])).unwrap_err();
-    assert!(err.contains("zones inside a region are not modelled yet"), "{err}");
+    assert!(err.contains("unknown zone replica \"us-east/1\""), "{err}");
     let err = edited(path, |v| {
         v["design"]["replication"]["witnesses"] = json!(["us-east"]);
     })
@@ -238,4 +238,70 @@ fn a_leader_back_from_a_short_pause_still_checks_its_quorum() {
     let led = spans.iter().find(|b| b.from_s < 50.0 && b.until_s.is_none_or(|u| u > 50.0));
     let until = led.and_then(|b| b.until_s).expect("us-east stepped down");
     assert!((50.9..52.5).contains(&until), "stepped down at {until} s ({spans:?})");
+}
+
+/// Survival goals: five replicas over three regions (2/2/1 zones) survive losing a
+/// whole region, paying a cross-region round trip per write; three voters in one
+/// region's zones commit at zone distance and survive a zone, but not the region.
+#[test]
+fn replicas_placed_for_region_survival_survive_a_region_and_zone_placement_does_not() {
+    let region = run_s(&load("scenarios/consensus-region-survival.json"));
+    let zone = run_s(&load("scenarios/consensus-zone-survival.json"));
+    for r in [&region, &zone] {
+        held(r, &["single_writer", "fenced_writes", "acked_durability", "domain"]);
+    }
+    let p = &region.metrics.promotions;
+    assert!(p.iter().any(|p| p.region == "us-west/0" && p.at_s < 33.0), "{p:?}");
+    let p = &zone.metrics.promotions;
+    assert!(p.iter().all(|p| p.at_s >= 60.0), "no quorum while us-east is down: {p:?}");
+    let wait = |r: &RunResult| r.metrics.commit_latency.as_ref().unwrap().quorum_wait.p50_ms;
+    assert!(wait(&zone) < 10.0 && wait(&region) > 55.0, "{} vs {}", wait(&zone), wait(&region));
+    assert!(region.metrics.availability > 0.8 && zone.metrics.availability < 0.75);
+    // Losing one zone, even the leader's, is survived by zone placement.
+    let s = edited("scenarios/consensus-zone-survival.json", |v| {
+        v["faults"] = json!([{"at_s": 30, "for_s": 30, "kind": "zone_outage", "region": "us-east", "zone": 0}]);
+        v["expect"] = json!({});
+    })
+    .expect("valid");
+    let r = run_s(&s);
+    held(&r, &["single_writer", "fenced_writes", "acked_durability", "domain"]);
+    let p = &r.metrics.promotions;
+    assert!(p.iter().any(|p| p.region.starts_with("us-east/") && p.at_s < 33.0), "{p:?}");
+    // us-east's clients live in its zone 0 and go down with it; the others write on.
+    let west = &r.metrics.availability_by_region["us-west"]["register.write"];
+    assert!(west.availability > 0.99, "{west:?}");
+}
+
+/// Zones in the format: a region's zones are named "region/zone"; faults name regions
+/// (and act on every zone), zones go by number, and each mistake is named.
+#[test]
+fn zones_are_named_and_checked() {
+    let path = "scenarios/consensus-zone-survival.json";
+    let err = edited(path, |v| v["regions"][0]["zones"] = json!(0)).unwrap_err();
+    assert!(err.contains("regions[0].zones: a region has 1 to 9 zones, got 0"), "{err}");
+    let err = edited(path, |v| {
+        v["faults"] =
+            json!([{"at_s": 1, "for_s": 1, "kind": "zone_outage", "region": "us-east", "zone": 3}]);
+    })
+    .unwrap_err();
+    assert!(
+        err.contains("faults[0].zone: region \"us-east\" has 3 zone(s), numbered from 0; got 3"),
+        "{err}"
+    );
+    let err = edited(path, |v| {
+        v["faults"] =
+            json!([{"at_s": 1, "for_s": 1, "kind": "region_outage", "region": "us-east/1"}]);
+    })
+    .unwrap_err();
+    assert!(err.contains("faults[0].region: \"us-east/1\" names a zone"), "{err}");
+    let err = edited(path, |v| {
+        v["faults"] = json!([{"at_s": 1, "for_s": 1, "kind": "zone_outage", "region": "us-east"}]);
+    })
+    .unwrap_err();
+    assert!(err.contains("faults[0].zone: required"), "{err}");
+    let s = load(path);
+    let names: Vec<&str> = s.regions.iter().map(|r| r.name.as_str()).collect();
+    assert_eq!(names, ["us-east/0", "us-east/1", "us-east/2", "us-west", "eu-west"]);
+    // Between zones of a region: zone_rtt_ms; between regions: the region pair's.
+    assert_eq!((s.rtt_us[0][1], s.rtt_us[1][3], s.rtt_us[3][4]), (1_000, 60_000, 140_000));
 }

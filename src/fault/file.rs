@@ -70,4 +70,5 @@ pub enum FaultKindFile {
     ControlPlaneOutage,
     IdentityOutage,
     ProcessPause,
+    ZoneOutage,
 }

@@ -53,10 +53,13 @@ pub enum Window {
 /// What a fault may change, and nothing else. `World` implements it; each call is one
 /// physical condition or operator action, started (`on`/`start` true) or healed.
 pub trait Conditions {
-    /// A whole region stops (its processes die) or comes back.
+    /// A whole region stops (its processes die, in every zone) or comes back.
     fn region_running(&mut self, region: RegionId, up: bool);
-    /// The region's datastore process stops handling anything, or resumes.
-    fn process_paused(&mut self, region: RegionId, paused: bool);
+    /// One zone (site) of a region stops or comes back.
+    fn zone_running(&mut self, site: RegionId, up: bool);
+    /// The region's datastore processes (or, with `zone_only`, that site's) stop
+    /// handling anything, or resume.
+    fn process_paused(&mut self, region: RegionId, zone_only: bool, paused: bool);
     /// Messages between the two sets are lost (and back, unless one-way).
     fn links_cut(&mut self, from: &[RegionId], to: &[RegionId], one_way: bool, cut: bool);
     /// Each message between the two sets is lost with probability `loss`.
@@ -113,9 +116,29 @@ pub struct Context<'a> {
 }
 
 impl Context<'_> {
+    /// Zone `zone` of the region `region` (its zone 0) is in.
+    pub fn zone(&self, region: RegionId, zone: u32) -> Checked<RegionId> {
+        let zones: Vec<RegionId> = crate::region::zones_of(self.regions, region).collect();
+        match zones.get(zone as usize) {
+            Some(site) => Ok(*site),
+            None => err(
+                format!("{}.zone", self.path),
+                format!(
+                    "region \"{}\" has {} zone(s), numbered from 0; got {zone}",
+                    self.regions[region.idx()].region,
+                    zones.len()
+                ),
+            ),
+        }
+    }
+
     /// The region the fault's `region` field names (required).
     pub fn region(&self, f: &FaultFile) -> Checked<RegionId> {
         match &f.region {
+            Some(name) if name.contains('/') => err(
+                format!("{}.region", self.path),
+                format!("\"{name}\" names a zone; a fault names a region and acts on all its zones (zone_outage and process_pause take a \"zone\")"),
+            ),
             Some(name) => field::region(self.regions, &format!("{}.region", self.path), name),
             None => err(
                 format!("{}.region", self.path),
@@ -136,7 +159,12 @@ pub struct Names<'a> {
 }
 
 impl Names<'_> {
+    /// The region a site is in (faults on a region act on every zone of it).
     pub fn region(&self, r: RegionId) -> &str {
+        &self.regions[r.idx()].region
+    }
+    /// One site: "region/zone" in a region with several zones.
+    pub fn site(&self, r: RegionId) -> &str {
         &self.regions[r.idx()].name
     }
     /// `us-east, eu-west`.
@@ -235,6 +263,7 @@ kinds! {
     ControlPlaneOutage => dependencies::ControlPlaneOutage,
     IdentityOutage => dependencies::IdentityOutage,
     ProcessPause => pause::ProcessPause,
+    ZoneOutage => outage::ZoneOutage,
 }
 
 /// A kind's traits, looked up by its file spelling.
@@ -289,6 +318,7 @@ pub fn kind_name(k: FaultKindFile) -> &'static str {
         FaultKindFile::ControlPlaneOutage => "control_plane_outage",
         FaultKindFile::IdentityOutage => "identity_outage",
         FaultKindFile::ProcessPause => "process_pause",
+        FaultKindFile::ZoneOutage => "zone_outage",
     }
 }
 

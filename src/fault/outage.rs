@@ -31,3 +31,37 @@ impl Kind for RegionOutage {
         world.region_running(self.region, !start);
     }
 }
+
+/// `zone_outage`: one zone of a region stops for a while (its replica and whatever
+/// else runs there), then comes back; the region's other zones carry on.
+#[derive(Clone, Debug, Serialize)]
+pub struct ZoneOutage {
+    pub site: RegionId,
+}
+
+impl Kind for ZoneOutage {
+    const FILE: FaultKindFile = FaultKindFile::ZoneOutage;
+    const FIELDS: &'static [&'static str] = &["region", "zone", "for_s"];
+    const WINDOW: Window = Window::Required;
+    const LOSES_REGION: bool = true;
+
+    fn validate(fault: &FaultFile, cx: &Context) -> Checked<Self> {
+        let region = cx.region(fault)?;
+        let Some(zone) = fault.zone else {
+            return crate::field::err(
+                format!("{}.zone", cx.path),
+                "required for a zone_outage: the zone (from 0) that goes down",
+            );
+        };
+        Ok(ZoneOutage { site: cx.zone(region, zone)? })
+    }
+    fn describe(&self, names: &Names) -> String {
+        names.site(self.site).to_string()
+    }
+    fn regions(&self) -> Vec<RegionId> {
+        vec![self.site]
+    }
+    fn apply(&self, start: bool, world: &mut dyn Conditions) {
+        world.zone_running(self.site, !start);
+    }
+}

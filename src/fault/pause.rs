@@ -1,19 +1,21 @@
-//! `process_pause`: a region's datastore process stops for a while (a long garbage
-//! collection, a VM migration, a stopped container) and then carries on as if no time
-//! had passed: while paused it handles no message and fires no timer; what arrives
-//! waits, in order, and is handled when it resumes, on what it believed before. Its
-//! clocks keep running. Clients, routers, the edge and the control plane are other
-//! processes and carry on.
+//! `process_pause`: a region's datastore processes (or, with `zone`, one zone's) stop
+//! for a while (a long garbage collection, a VM migration, a stopped container) and then
+//! carry on as if no time had passed: while paused a process handles no message and
+//! fires no timer; what arrives waits, in order, and is handled when it resumes, on what
+//! it believed before. Its clocks keep running. Clients, routers, the edge and the
+//! control plane are other processes and carry on.
 
 use super::file::{FaultFile, FaultKindFile};
 use super::{Conditions, Context, Kind, Names, Window};
-use crate::field::{err, Checked};
+use crate::field::Checked;
 use crate::region::RegionId;
 use serde::Serialize;
 
 #[derive(Clone, Debug, Serialize)]
 pub struct ProcessPause {
+    /// The region (its zone 0), or the one zone paused.
     pub region: RegionId,
+    pub zone_only: bool,
 }
 
 impl Kind for ProcessPause {
@@ -24,25 +26,20 @@ impl Kind for ProcessPause {
 
     fn validate(fault: &FaultFile, cx: &Context) -> Checked<Self> {
         let region = cx.region(fault)?;
-        if let Some(zone) = fault.zone {
-            if zone != 0 {
-                return err(
-                    format!("{}.zone", cx.path),
-                    format!(
-                        "every region has one zone (zone 0) until zones are modelled; got {zone}"
-                    ),
-                );
-            }
+        match fault.zone {
+            None => Ok(ProcessPause { region, zone_only: false }),
+            Some(zone) => Ok(ProcessPause { region: cx.zone(region, zone)?, zone_only: true }),
         }
-        Ok(ProcessPause { region })
     }
     fn describe(&self, names: &Names) -> String {
-        format!("{}'s datastore process", names.region(self.region))
+        let whose =
+            if self.zone_only { names.site(self.region) } else { names.region(self.region) };
+        format!("{whose}'s datastore process")
     }
     fn regions(&self) -> Vec<RegionId> {
         vec![self.region]
     }
     fn apply(&self, start: bool, world: &mut dyn Conditions) {
-        world.process_paused(self.region, start);
+        world.process_paused(self.region, self.zone_only, start);
     }
 }

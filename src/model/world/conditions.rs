@@ -19,22 +19,19 @@ impl World {
     }
 }
 
-/// What a fault may change in the world: conditions and operator actions only.
-impl crate::fault::Conditions for World {
-    fn region_running(&mut self, region: RegionId, up: bool) {
-        self.regions.up[region.idx()] = up;
-        if up {
-            self.stores[region.idx()].restart(self.now, &mut self.out);
-            self.lease_watch(region);
-            self.repl_each(region, true);
-        } else {
-            self.stores[region.idx()].crash();
-            if let Some(tier) = self.regions.tiers.get_mut(region.idx()) {
-                tier.region_down();
-            }
-        }
+impl World {
+    /// Every site of `region`'s region: a fault on a region acts on all its zones.
+    fn zones(&self, region: RegionId) -> Vec<RegionId> {
+        crate::region::zones_of(&self.scenario.regions, region).collect()
     }
-    fn process_paused(&mut self, region: RegionId, paused: bool) {
+
+    /// Every site of the regions listed.
+    fn all_zones(&self, regions: &[RegionId]) -> Vec<RegionId> {
+        regions.iter().flat_map(|r| self.zones(*r)).collect()
+    }
+
+    /// One site's datastore process stops handling anything, or resumes.
+    fn site_paused(&mut self, region: RegionId, paused: bool) {
         let slot = &mut self.regions.paused[region.idx()];
         if paused {
             slot.get_or_insert_with(Default::default);
@@ -48,8 +45,38 @@ impl crate::fault::Conditions for World {
             }
         }
     }
+}
+
+/// What a fault may change in the world: conditions and operator actions only. A fault
+/// on a region acts on every zone of it; `zone_running` and a zone's pause on one.
+impl crate::fault::Conditions for World {
+    fn region_running(&mut self, region: RegionId, up: bool) {
+        for site in self.zones(region) {
+            self.zone_running(site, up);
+        }
+    }
+    fn zone_running(&mut self, region: RegionId, up: bool) {
+        self.regions.up[region.idx()] = up;
+        if up {
+            self.stores[region.idx()].restart(self.now, &mut self.out);
+            self.lease_watch(region);
+            self.repl_each(region, true);
+        } else {
+            self.stores[region.idx()].crash();
+            if let Some(tier) = self.regions.tiers.get_mut(region.idx()) {
+                tier.region_down();
+            }
+        }
+    }
+    fn process_paused(&mut self, region: RegionId, zone_only: bool, paused: bool) {
+        let sites = if zone_only { vec![region] } else { self.zones(region) };
+        for site in sites {
+            self.site_paused(site, paused);
+        }
+    }
     fn links_cut(&mut self, from: &[RegionId], to: &[RegionId], one_way: bool, cut: bool) {
-        self.net.set_cut(from, to, one_way, !cut)
+        let (from, to) = (self.all_zones(from), self.all_zones(to));
+        self.net.set_cut(&from, &to, one_way, !cut)
     }
     fn links_lossy(
         &mut self,
@@ -59,7 +86,8 @@ impl crate::fault::Conditions for World {
         loss: f64,
         on: bool,
     ) {
-        self.net.set_loss(from, to, one_way, loss, !on)
+        let (from, to) = (self.all_zones(from), self.all_zones(to));
+        self.net.set_loss(&from, &to, one_way, loss, !on)
     }
     fn links_slow(
         &mut self,
@@ -69,15 +97,20 @@ impl crate::fault::Conditions for World {
         factor: f64,
         on: bool,
     ) {
-        self.net.set_slow(from, to, one_way, factor, !on)
+        let (from, to) = (self.all_zones(from), self.all_zones(to));
+        self.net.set_slow(&from, &to, one_way, factor, !on)
     }
     fn replica_apply_factor(&mut self, region: RegionId, factor: f64) {
-        let store = &mut self.stores[region.idx()];
-        store.apply_factor = factor;
-        store.schedule_apply(self.now, &mut self.out);
+        for site in self.zones(region) {
+            let store = &mut self.stores[site.idx()];
+            store.apply_factor = factor;
+            store.schedule_apply(self.now, &mut self.out);
+        }
     }
     fn clock_skew(&mut self, region: RegionId, offset_us: i64, drift_ppm: f64) {
-        self.regions.clocks[region.idx()].skew(self.now, offset_us, drift_ppm);
+        for site in self.zones(region) {
+            self.regions.clocks[site.idx()].skew(self.now, offset_us, drift_ppm);
+        }
     }
     fn tier_degraded(
         &mut self,

@@ -124,6 +124,10 @@ pub struct RegionFile {
     pub role: RoleFile,
     #[serde(default)]
     pub clock: ClockFile,
+    /// Availability zones: the region's store is replicated once per zone, named
+    /// "region/zone" (zones from 0; clients and the writer start in zone 0). Default 1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub zones: Option<u32>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
@@ -153,6 +157,9 @@ pub struct NetworkFile {
     pub local_rtt_ms: f64,
     /// Mean of the heavy-tailed (Pareto) jitter added to every one-way delay.
     pub jitter_ms: f64,
+    /// Round trip between two zones of one region (default 1).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub zone_rtt_ms: Option<f64>,
 }
 
 impl Default for NetworkFile {
@@ -162,6 +169,7 @@ impl Default for NetworkFile {
             default_rtt_ms: 100.0,
             local_rtt_ms: 1.0,
             jitter_ms: 1.0,
+            zone_rtt_ms: None,
         }
     }
 }

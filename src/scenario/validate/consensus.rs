@@ -130,21 +130,34 @@ impl Validator<'_> {
             let mut set = vec![false; n];
             for (i, name) in list.iter().flatten().enumerate() {
                 let path = format!("design.replication.{what}[{i}]");
-                if name.contains('/') {
-                    return self.err(
-                        path,
-                        format!("\"{name}\" names a zone replica; zones inside a region are not modelled yet, so name a region"),
-                    );
+                // "region/zone" names one replica; a region, every replica it holds.
+                let sites: Vec<RegionId> = match regions.iter().position(|r| &r.name == name) {
+                    Some(site) if name.contains('/') => vec![RegionId(site as u8)],
+                    _ if name.contains('/') => {
+                        let known = crate::region::names(regions);
+                        return self.err(
+                            path,
+                            format!("unknown zone replica \"{name}\"; replicas: {known}"),
+                        );
+                    }
+                    _ => {
+                        let region = self.region(regions, &path, name)?;
+                        crate::region::zones_of(regions, region).collect()
+                    }
+                };
+                for site in sites {
+                    if let Some(other) = listed[site.idx()] {
+                        return self.err(
+                            path,
+                            format!(
+                                "\"{}\" is already listed in {other}; a replica has one part",
+                                regions[site.idx()].name
+                            ),
+                        );
+                    }
+                    listed[site.idx()] = Some(what);
+                    set[site.idx()] = true;
                 }
-                let region = self.region(regions, &path, name)?;
-                if let Some(other) = listed[region.idx()] {
-                    return self.err(
-                        path,
-                        format!("\"{name}\" is already listed in {other}; a replica has one part"),
-                    );
-                }
-                listed[region.idx()] = Some(what);
-                set[region.idx()] = true;
             }
             Ok(set)
         };

@@ -3,6 +3,9 @@
 use super::super::file::*;
 use super::super::types::*;
 use super::REGIONS_MAX;
+
+/// Zones one region may have.
+const ZONES_MAX: u32 = 9;
 use super::{Validator, R};
 use crate::field;
 
@@ -24,7 +27,7 @@ impl Validator<'_> {
                     format!("\"{}\" is not a region name; use letters, digits and dashes", r.name),
                 );
             }
-            if out.iter().any(|o| o.name == r.name) {
+            if out.iter().any(|o| o.region == r.name) {
                 return self
                     .err(format!("{path}.name"), format!("region \"{}\" is named twice", r.name));
             }
@@ -35,12 +38,32 @@ impl Validator<'_> {
                 RoleFile::Standby => Role::Standby,
                 RoleFile::ReadReplica => Role::ReadReplica,
             };
-            out.push(RegionSpec {
-                name: r.name.clone(),
-                role,
-                clock_offset_us: (r.clock.offset_ms * 1e3).round() as i64,
-                drift_ppm: r.clock.drift_ppm,
-            });
+            let zones = r.zones.unwrap_or(1);
+            if zones == 0 || zones > ZONES_MAX {
+                return self.err(
+                    format!("{path}.zones"),
+                    format!("a region has 1 to {ZONES_MAX} zones, got {zones}"),
+                );
+            }
+            for zone in 0..zones {
+                if out.len() == REGIONS_MAX {
+                    return self.err(
+                        format!("{path}.zones"),
+                        format!("at most {REGIONS_MAX} replicas (regions times zones) in all"),
+                    );
+                }
+                let name = if zones == 1 { r.name.clone() } else { format!("{}/{zone}", r.name) };
+                // A primary region's other zones hold standbys.
+                let role = if zone > 0 && role == Role::Primary { Role::Standby } else { role };
+                out.push(RegionSpec {
+                    name,
+                    role,
+                    clock_offset_us: (r.clock.offset_ms * 1e3).round() as i64,
+                    drift_ppm: r.clock.drift_ppm,
+                    region: r.name.clone(),
+                    zone,
+                });
+            }
         }
         let mut primaries = out.iter().enumerate().filter(|(_, r)| r.role == Role::Primary);
         let Some((_, first)) = primaries.next() else {
@@ -69,10 +92,20 @@ impl Validator<'_> {
         let default = self.positive_ms("network.default_rtt_ms", n.default_rtt_ms)?.as_us();
         let local = self.positive_ms("network.local_rtt_ms", n.local_rtt_ms)?.as_us();
         let jitter = self.nonneg_ms("network.jitter_ms", n.jitter_ms)?.as_us();
+        let zone_rtt = match n.zone_rtt_ms {
+            Some(ms) => self.positive_ms("network.zone_rtt_ms", ms)?.as_us(),
+            None => 1_000,
+        };
         let k = regions.len();
         let mut m = vec![vec![default; k]; k];
         for (i, row) in m.iter_mut().enumerate() {
-            row[i] = local;
+            for (j, cell) in row.iter_mut().enumerate() {
+                if i == j {
+                    *cell = local;
+                } else if regions[i].region == regions[j].region {
+                    *cell = zone_rtt;
+                }
+            }
         }
         for (key, ms) in &n.rtt_ms {
             let path = format!("network.rtt_ms.\"{key}\"");
@@ -81,15 +114,19 @@ impl Validator<'_> {
             };
             let a = self.region(regions, &path, a)?;
             let b = self.region(regions, &path, b)?;
-            if a == b {
+            if regions[a.idx()].region == regions[b.idx()].region {
                 return self.err(
                     path,
                     "a pair needs two different regions; set network.local_rtt_ms for one region",
                 );
             }
             let us = self.positive_ms(&path, *ms)?.as_us();
-            m[a.idx()][b.idx()] = us;
-            m[b.idx()][a.idx()] = us;
+            for x in crate::region::zones_of(regions, a) {
+                for y in crate::region::zones_of(regions, b) {
+                    m[x.idx()][y.idx()] = us;
+                    m[y.idx()][x.idx()] = us;
+                }
+            }
         }
         Ok((m, jitter))
     }

@@ -57,7 +57,9 @@ impl Validator<'_> {
     /// The regions whose clients send traffic: all, unless named.
     fn clients(&self, w: &WorkloadFile, regions: &[RegionSpec]) -> R<Vec<RegionId>> {
         let Some(names) = &w.clients else {
-            return Ok((0..regions.len()).map(|i| RegionId(i as u8)).collect());
+            // Clients live in each region's zone 0.
+            let zone0 = regions.iter().enumerate().filter(|(_, r)| r.zone == 0);
+            return Ok(zone0.map(|(i, _)| RegionId(i as u8)).collect());
         };
         if names.is_empty() {
             return self.err(
