@@ -305,3 +305,40 @@ fn zones_are_named_and_checked() {
     // Between zones of a region: zone_rtt_ms; between regions: the region pair's.
     assert_eq!((s.rtt_us[0][1], s.rtt_us[1][3], s.rtt_us[3][4]), (1_000, 60_000, 140_000));
 }
+
+/// Follower reads at a closed timestamp: a cut-off replica stops serving bounded reads
+/// once its closed timestamp is older than the lag, where a replica answering from
+/// whatever it has serves reads staler than their bound.
+#[test]
+fn follower_reads_refuse_what_a_closed_timestamp_cannot_vouch_for() {
+    let local = run_s(&load("scenarios/consensus-local-reads.json"));
+    let follower = run_s(&load("scenarios/consensus-follower-reads.json"));
+    assert_eq!(status(&local, "freshness"), Status::Violated);
+    held(&follower, &["freshness", "single_writer", "fenced_writes", "acked_durability"]);
+    let served =
+        |r: &RunResult| r.metrics.availability_by_region["us-west"]["register.read"].availability;
+    assert!(
+        served(&local) > 0.99 && served(&follower) < 0.95,
+        "{} {}",
+        served(&local),
+        served(&follower)
+    );
+    let err = edited("scenarios/consensus-follower-reads.json", |v| {
+        v["workload"]["read_classes"]["register.read"]["bound_ms"] = json!(1000);
+    })
+    .unwrap_err();
+    assert!(
+        err.contains(
+            "bound_ms: 1000 ms is below design.reads.follower_reads.closed_ts_lag_ms (2000 ms)"
+        ),
+        "{err}"
+    );
+    let err = edited("scenarios/fenced-promotion.json", |v| {
+        v["design"]["reads"]["follower_reads"] = json!({"closed_ts_lag_ms": 2000});
+    })
+    .unwrap_err();
+    assert!(
+        err.contains("design.reads.follower_reads: applies to consensus replication only"),
+        "{err}"
+    );
+}

@@ -157,6 +157,8 @@ pub struct ConsensusDesign {
     /// The leader re-reads its lease's end at every strong read (else it trusts what
     /// it decided at its last heartbeat).
     pub lease_check_on_read: bool,
+    /// Follower reads: how far behind the leader the closed timestamp trails.
+    pub follower_read_lag: Option<SimDuration>,
 }
 
 impl ConsensusDesign {

@@ -238,6 +238,9 @@ impl Store {
                     return Err(Refusal::NotDurable);
                 }
             }
+            ReadClass::Bounded(_) if self.follower_read_refused(local_us, design) => {
+                return Err(Refusal::TooStale);
+            }
             ReadClass::Bounded(bound) => {
                 if design.replica_checks_staleness {
                     // A replica is as fresh as the last point it knows it applied; a
@@ -267,6 +270,17 @@ impl Store {
             ReadClass::Eventual => {}
         }
         Ok(())
+    }
+
+    /// Consensus follower reads: a follower serves a bounded read at its closed
+    /// timestamp, the leader's clock at the newest point it has fully applied (the
+    /// leader stamps every later write later), only while that trails its own clock by
+    /// no more than the lag; read on its own clock, so skew makes it wrong.
+    fn follower_read_refused(&self, local_us: i64, design: &Design) -> bool {
+        match design.consensus.as_ref().and_then(|c| c.follower_read_lag) {
+            Some(lag) if !self.primary => local_us - self.fresh_as_of_local_us > lag.as_us() as i64,
+            _ => false,
+        }
     }
 
     pub(super) fn write_check(

@@ -448,6 +448,17 @@ pub struct ReadsFile {
     /// Which region serves strong reads: the writer, or (a design mistake) the
     /// client's nearest replica, answering from whatever it has applied.
     pub strong_from: StrongFromFile,
+    /// Consensus only: replicas serve bounded reads at a closed timestamp trailing the
+    /// leader by closed_ts_lag_ms (follower reads); a replica whose closed timestamp is
+    /// older refuses.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub follower_reads: Option<FollowerReadsFile>,
+}
+
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FollowerReadsFile {
+    pub closed_ts_lag_ms: f64,
 }
 
 #[derive(
@@ -467,6 +478,7 @@ impl Default for ReadsFile {
             session_tokens: false,
             default_bound_ms: 1_000.0,
             strong_from: StrongFromFile::Writer,
+            follower_reads: None,
         }
     }
 }

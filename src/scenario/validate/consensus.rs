@@ -60,6 +60,13 @@ impl Validator<'_> {
                 Some(LeaseClockFile::Wall) => LeaseClock::Wall,
             },
             lease_check_on_read: d.lease.check != Some(LeaseCheckFile::OnHeartbeat),
+            follower_read_lag: match d.reads.follower_reads {
+                Some(f) => Some(self.positive_ms(
+                    "design.reads.follower_reads.closed_ts_lag_ms",
+                    f.closed_ts_lag_ms,
+                )?),
+                None => None,
+            },
         }))
     }
 
@@ -76,6 +83,7 @@ impl Validator<'_> {
             ("design.replication.check_quorum", r.check_quorum.is_some()),
             ("design.lease.clock", d.lease.clock.is_some()),
             ("design.lease.check", d.lease.check.is_some()),
+            ("design.reads.follower_reads", d.reads.follower_reads.is_some()),
         ];
         match given.iter().find(|(_, g)| *g) {
             Some((path, _)) => self.err(

@@ -239,6 +239,25 @@ impl Validator<'_> {
     /// its key, which only the home-region policy gives. Refused here rather than
     /// quietly served as something weaker.
     pub(super) fn reads_servable(&self, wf: &WorkloadFile, d: &Design, w: &Workload) -> R<()> {
+        // A follower read is as stale as the closed timestamp's lag: a tighter bound
+        // could never be served by a follower.
+        let lag = d.consensus.as_ref().and_then(|c| c.follower_read_lag);
+        if let Some(lag) = lag {
+            for &(kind, _) in &w.mix {
+                if let ReadClass::Bounded(bound) = w.read_class[kind.idx()] {
+                    if bound < lag {
+                        return self.err(
+                            format!("workload.read_classes.\"{}\".bound_ms", kind.name()),
+                            format!(
+                                "{} ms is below design.reads.follower_reads.closed_ts_lag_ms ({} ms): a follower read may be that stale; raise the bound or lower the lag",
+                                bound.as_us() / 1_000,
+                                lag.as_us() / 1_000
+                            ),
+                        );
+                    }
+                }
+            }
+        }
         if d.topology != Topology::ActiveActiveWrites {
             return Ok(());
         }
