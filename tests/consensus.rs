@@ -268,7 +268,7 @@ fn replicas_placed_for_region_survival_survive_a_region_and_zone_placement_does_
     let p = &r.metrics.promotions;
     assert!(p.iter().any(|p| p.region.starts_with("us-east/") && p.at_s < 33.0), "{p:?}");
     // us-east's clients live in its zone 0 and go down with it; the others write on.
-    let west = &r.metrics.availability_by_region["us-west"]["register.write"];
+    let west = &r.metrics.availability_by_region["us-west"]["account.transfer"];
     assert!(west.availability > 0.99, "{west:?}");
 }
 
