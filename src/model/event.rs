@@ -81,6 +81,11 @@ pub enum Event {
         region: RegionId,
         at: SimTime,
     },
+    /// The replication protocol asked to be woken at `region`'s node (commit wait: the
+    /// next write may be shown).
+    ReplWake {
+        region: RegionId,
+    },
 }
 
 impl Event {
@@ -117,6 +122,7 @@ impl Event {
             Event::HealthTick => 19,
             Event::LeaseRenew { region, .. } => 20 | r(*region) << 8,
             Event::ReplTimer { region, .. } => 21 | r(*region) << 8,
+            Event::ReplWake { region } => 22 | r(*region) << 8,
         }
     }
 
@@ -143,6 +149,7 @@ impl Event {
             Event::HealthTick => "health_tick",
             Event::LeaseRenew { .. } => "lease_renew",
             Event::ReplTimer { .. } => "repl_timer",
+            Event::ReplWake { .. } => "repl_wake",
         }
     }
 }

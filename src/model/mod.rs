@@ -160,6 +160,9 @@ fn initial_stores(scenario: &Scenario, clocks: &[RegionClock]) -> Vec<Store> {
         }
         st.retain_for_workers = scenario.design.stream.side_effects;
         st.consensus = scenario.design.consensus.is_some();
+        if scenario.design.consensus.as_ref().is_some_and(|c| c.commit_wait.is_some()) {
+            st.keep_versions();
+        }
         let workload = &scenario.workload;
         st.with_lists(workload.list_base(), workload.lists, workload.list_length_max);
         st.grant_initial_lease(clocks[st.region.idx()].local(SimTime::ZERO), scenario.design.lease);
@@ -324,6 +327,7 @@ impl World {
             Event::LeaseRenew { region, at } => self.lease_renew(region, at),
             Event::RunbookNext => self.runbook_next(),
             Event::ReplTimer { region, at } => self.repl_timer(region, at),
+            Event::ReplWake { region } => self.repl_wake(region),
         }
         self.flush_out(sched);
     }
@@ -359,7 +363,8 @@ impl World {
             | Event::ApplyTick { region }
             | Event::NodeTick { region }
             | Event::LeaseRenew { region, .. }
-            | Event::ReplTimer { region, .. } => *region,
+            | Event::ReplTimer { region, .. }
+            | Event::ReplWake { region } => *region,
             _ => return Some(ev),
         };
         match &mut self.regions.paused[region.idx()] {
@@ -401,6 +406,23 @@ impl World {
             out: &mut self.out,
         };
         self.replication.timer(store, cx, at);
+    }
+
+    /// The replication protocol's wake-up at `region`'s node.
+    fn repl_wake(&mut self, region: RegionId) {
+        if !self.regions.up[region.idx()] {
+            return;
+        }
+        let (local_us, mono_us) = self.clocks(region);
+        let store = &mut self.stores[region.idx()];
+        let cx = &mut replication::Cx {
+            scenario: &self.scenario,
+            now: self.now,
+            local_us,
+            mono_us,
+            out: &mut self.out,
+        };
+        self.replication.wake(store, cx);
     }
 
     /// Hands every node to the replication protocol once, at the start or when a region

@@ -52,7 +52,8 @@ pub fn event_json(w: &World, ev: &Event, out: &mut String) {
         | Event::NodeTick { region }
         | Event::WorkerTick { region }
         | Event::LeaseRenew { region, .. }
-        | Event::ReplTimer { region, .. } => line.region("region", *region),
+        | Event::ReplTimer { region, .. }
+        | Event::ReplWake { region } => line.region("region", *region),
         Event::RoutingApply { region, writer, epoch, .. } => {
             line.region("region", *region);
             line.region("writer", *writer);

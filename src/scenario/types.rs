@@ -159,6 +159,15 @@ pub struct ConsensusDesign {
     pub lease_check_on_read: bool,
     /// Follower reads: how far behind the leader the closed timestamp trails.
     pub follower_read_lag: Option<SimDuration>,
+    /// TrueTime: the clock uncertainty every timestamp allows for, and whether commits
+    /// wait it out.
+    pub commit_wait: Option<CommitWait>,
+}
+
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct CommitWait {
+    pub epsilon: SimDuration,
+    pub wait: bool,
 }
 
 impl ConsensusDesign {

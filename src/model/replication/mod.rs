@@ -59,6 +59,8 @@ pub trait Replication {
     /// A timer the protocol armed (`Event::ReplTimer`) for `at` fired at `store`'s node
     /// (later than `at` if the node's process was paused).
     fn timer(&mut self, _store: &mut Store, _cx: &mut Cx, _at: SimTime) {}
+    /// The protocol's wake-up (`Event::ReplWake`) at `store`'s node.
+    fn wake(&mut self, _store: &mut Store, _cx: &mut Cx) {}
     /// The node's region came back from an outage (its process restarted).
     fn restarted(&mut self, _store: &mut Store, _cx: &mut Cx) {}
 }

@@ -168,6 +168,7 @@ impl Store {
         self.last_applied_commit_at = snap.last_commit_at;
         self.last_applied_commit_local_us = snap.last_commit_local_us;
         self.fresh_marks.clear();
+        self.reset_versions();
         self.journal_new.push(Journaled::Replaced { from, upto: snap.journal_end });
         // `gap`: the leader resumes shipping right after the snapshot.
         self.ack(from, true, false, out);

@@ -193,7 +193,11 @@ impl Store {
                     entries,
                     leader_local_us: local_us,
                     leader_end: self.end_lsn,
-                    leader_commit: self.commit_lsn,
+                    leader_commit: if self.versions.is_empty() {
+                        self.commit_lsn
+                    } else {
+                        self.visible
+                    },
                     round_us: self.round_us,
                 },
             );
@@ -263,11 +267,16 @@ impl Store {
         self.truncate_prefix();
     }
 
-    pub(super) fn release_acks(&mut self, design: &Design, out: &mut Out) {
+    pub fn release_acks(&mut self, design: &Design, out: &mut Out) {
         let need = self.acks_needed(design);
         let consensus = design.consensus.is_some();
+        // With commit wait, a write is acknowledged once it is shown.
+        let acked_upto = match design.consensus.as_ref().and_then(|c| c.commit_wait) {
+            Some(_) => self.visible,
+            None => self.commit_lsn,
+        };
         while let Some(p) = self.pending_acks.front() {
-            if consensus && p.lsn > self.commit_lsn {
+            if consensus && p.lsn > acked_upto {
                 break;
             }
             let have = if consensus {
@@ -305,6 +314,9 @@ impl Store {
         // Workers restart from the committed consumer offset: keep what they may replay.
         let keep_from =
             if self.retain_for_workers { min_acked.min(self.consumer_offset) } else { min_acked };
+        // With commit wait, what is not shown yet stays (it is shown from the log).
+        let keep_from =
+            if self.versions.is_empty() { keep_from } else { keep_from.min(self.visible) };
         while let Some(lsn) = self.log.front().map(|e| e.lsn) {
             let keep_for_peers = lsn > keep_from && self.log.len() <= LOG_RETAIN_MAX;
             if keep_for_peers || lsn > self.applied_lsn {

@@ -8,6 +8,9 @@ mod follower;
 mod leader;
 mod requests;
 mod roles;
+mod versions;
+
+pub use versions::KeyVersion;
 
 use super::data::*;
 use super::msg::*;
@@ -198,6 +201,10 @@ pub struct Store {
     uncommitted: VecDeque<Uncommitted>,
     /// Consensus: who led the recent terms this node heard of (newest last).
     term_leaders: VecDeque<(u32, RegionId)>,
+    /// Commit wait: each key's recent versions (empty unless the design reads at
+    /// timestamps), and how far a leader shows its log.
+    versions: Vec<VecDeque<KeyVersion>>,
+    visible: u64,
 }
 
 impl Store {
@@ -252,6 +259,8 @@ impl Store {
             consensus: false,
             uncommitted: VecDeque::new(),
             term_leaders: VecDeque::from([(1, primary)]),
+            versions: Vec::new(),
+            visible: 0,
         }
     }
 

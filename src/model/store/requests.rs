@@ -485,5 +485,6 @@ impl Store {
         c.version = version;
         c.commit_at = entry.commit_at;
         c.seen.push(entry.write(), now);
+        self.record_version(key, entry);
     }
 }

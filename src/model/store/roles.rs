@@ -141,6 +141,8 @@ impl Store {
         // learn the boundary even before a write arrives.
         self.epochs.push((epoch, self.end_lsn + 1));
         self.note_term_leader(epoch, self.region);
+        // It shows what its leader had shown (its commit point as a follower).
+        self.visible = self.visible.max(self.commit_lsn);
         out.obs.push(Obs::RoleChange { region: self.region, primary: true, epoch });
         self.schedule_apply(now, out);
     }

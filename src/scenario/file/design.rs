@@ -31,6 +31,12 @@ pub struct DesignFile {
     /// Deliberate defects in the mechanism, for testing checkers: each must make one
     /// invariant fail (`scenarios/negative/`). Never part of a real design.
     pub planted_bugs: Vec<PlantedBugFile>,
+    /// Consensus only: TrueTime-style commit wait. Every region's clock is trusted to
+    /// within `epsilon_ms` of true time; writes take a timestamp, strong reads become
+    /// reads at a timestamp served by the nearest replica, and (with `wait`, the
+    /// default) a write is acknowledged and shown only once the uncertainty has passed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub commit_wait: Option<CommitWaitFile>,
 }
 
 /// A deliberate defect `design.planted_bugs` can plant.
@@ -453,6 +459,15 @@ pub struct ReadsFile {
     /// older refuses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub follower_reads: Option<FollowerReadsFile>,
+}
+
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CommitWaitFile {
+    pub epsilon_ms: f64,
+    /// Wait out the uncertainty before acknowledging (default true); false keeps the
+    /// timestamps and timestamp reads but acknowledges at once.
+    pub wait: Option<bool>,
 }
 
 #[derive(Clone, Copy, Debug, Serialize, Deserialize, schemars::JsonSchema)]

@@ -60,6 +60,13 @@ impl Validator<'_> {
                 Some(LeaseClockFile::Wall) => LeaseClock::Wall,
             },
             lease_check_on_read: d.lease.check != Some(LeaseCheckFile::OnHeartbeat),
+            commit_wait: match d.commit_wait {
+                Some(c) => Some(CommitWait {
+                    epsilon: self.positive_ms("design.commit_wait.epsilon_ms", c.epsilon_ms)?,
+                    wait: c.wait.unwrap_or(true),
+                }),
+                None => None,
+            },
             follower_read_lag: match d.reads.follower_reads {
                 Some(f) => Some(self.positive_ms(
                     "design.reads.follower_reads.closed_ts_lag_ms",
@@ -84,6 +91,7 @@ impl Validator<'_> {
             ("design.lease.clock", d.lease.clock.is_some()),
             ("design.lease.check", d.lease.check.is_some()),
             ("design.reads.follower_reads", d.reads.follower_reads.is_some()),
+            ("design.commit_wait", d.commit_wait.is_some()),
         ];
         match given.iter().find(|(_, g)| *g) {
             Some((path, _)) => self.err(

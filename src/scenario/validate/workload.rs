@@ -241,6 +241,15 @@ impl Validator<'_> {
     pub(super) fn reads_servable(&self, wf: &WorkloadFile, d: &Design, w: &Workload) -> R<()> {
         // A follower read is as stale as the closed timestamp's lag: a tighter bound
         // could never be served by a follower.
+        let commit_wait = d.consensus.as_ref().is_some_and(|c| c.commit_wait.is_some());
+        if let Some(&(kind, _)) = w.mix.iter().find(|(k, _)| k.entity() == KeyKind::List) {
+            if commit_wait {
+                return self.err(
+                    format!("workload.mix.\"{}\"", kind.name()),
+                    "lists are not read at timestamps yet; with design.commit_wait use registers, accounts, items, permissions or workflows",
+                );
+            }
+        }
         let lag = d.consensus.as_ref().and_then(|c| c.follower_read_lag);
         if let Some(lag) = lag {
             for &(kind, _) in &w.mix {

@@ -24,6 +24,7 @@ use crate::model::Event;
 use crate::scenario::{ConsensusDesign, LeaseClock, ReadClass, RegionId, Scenario};
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
+use std::collections::VecDeque;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Role {
@@ -68,7 +69,23 @@ pub struct Consensus {
     lease_us: i64,
     clock_bound_us: i64,
     pub nodes: Vec<Node>,
+    /// Commit wait: per node, the reads at a timestamp waiting for its safe time, and
+    /// when its wake-up for the next write to show is set (true time).
+    waiting: Vec<VecDeque<WaitingRead>>,
+    wake_at: Vec<Option<SimTime>>,
 }
+
+/// A read at a timestamp (a clock reading of the node it reached) waiting until the
+/// node can answer for it.
+struct WaitingRead {
+    at_local_us: i64,
+    key: crate::model::types::Key,
+    meta: ReqMeta,
+    client: RegionId,
+}
+
+/// Reads one node holds waiting for its safe time; beyond, it refuses.
+const WAITING_READS_MAX: usize = 100_000;
 
 impl Consensus {
     pub fn new(scenario: &Scenario, design: &ConsensusDesign, streams: &RngStreams) -> Self {
@@ -100,6 +117,8 @@ impl Consensus {
             lease_us: scenario.design.lease.as_us() as i64,
             clock_bound_us: scenario.design.clock_uncertainty.as_us() as i64,
             nodes,
+            waiting: (0..n).map(|_| VecDeque::new()).collect(),
+            wake_at: vec![None; n],
         }
     }
 
@@ -327,6 +346,37 @@ impl Consensus {
         }
     }
 
+    /// Commit wait: a leader shows what has committed and waited out the uncertainty
+    /// (acknowledging it and telling followers), sets a wake-up for the next, and every
+    /// node answers the reads at a timestamp its safe time now covers.
+    fn settle(&mut self, store: &mut Store, cx: &mut Cx) {
+        let Some(cw) = self.design.commit_wait else { return };
+        let me = store.region;
+        if store.primary {
+            let wait_us = if cw.wait { 2 * cw.epsilon.as_us() as i64 } else { 0 };
+            let before = store.visible_lsn();
+            let next = store.reveal(cx.local_us, wait_us);
+            if store.visible_lsn() > before {
+                store.release_acks(&cx.scenario.design, cx.out);
+                store.schedule_flush(cx.now, &cx.scenario.design, cx.out);
+            }
+            if let Some(at_local) = next {
+                let at = cx.now + SimDuration((at_local - cx.local_us).max(1) as u64);
+                if self.wake_at[me.idx()].is_none_or(|w| w > at || w < cx.now) {
+                    self.wake_at[me.idx()] = Some(at);
+                    cx.out.timer(at, Event::ReplWake { region: me });
+                }
+            }
+        }
+        let safe = store.safe_local_us(cx.local_us);
+        while self.waiting[me.idx()].front().is_some_and(|r| r.at_local_us <= safe) {
+            let r = self.waiting[me.idx()].pop_front().expect("just seen");
+            let res = store.serve_at(r.key, r.at_local_us);
+            let msg = ClientMsg::Response { op: r.meta.op, attempt: r.meta.attempt, res };
+            cx.out.send(me, r.client, msg);
+        }
+    }
+
     /// A current leader was heard: follow it and wait a whole timeout again.
     fn heard_leader(&mut self, store: &mut Store, cx: &mut Cx) {
         let reading = self.lease_clock(cx);
@@ -383,9 +433,20 @@ impl Replication for Consensus {
                 ClientMsg::Response { op: meta.op, attempt: meta.attempt, res },
             );
         };
-        if let Req::Read { class, .. } = req {
+        if let Req::Read { class, key, .. } = req {
             if self.design.witness[me.idx()] {
                 return refuse(cx, Refusal::NotWriter);
+            }
+            // Commit wait: a strong read is a read at a timestamp, the replica's clock
+            // now (plus the uncertainty, which every timestamp carries alike), answered
+            // once the replica's safe time has passed it.
+            if class == ReadClass::Strong && self.design.commit_wait.is_some() {
+                let queue = &mut self.waiting[me.idx()];
+                if queue.len() >= WAITING_READS_MAX {
+                    return refuse(cx, Refusal::NotReady);
+                }
+                queue.push_back(WaitingRead { at_local_us: cx.local_us, key, meta, client });
+                return self.settle(store, cx);
             }
             let node = &self.nodes[me.idx()];
             let lease_holds = if self.design.lease_check_on_read {
@@ -398,7 +459,8 @@ impl Replication for Consensus {
             }
         }
         store.round_us = self.lease_clock(cx);
-        store.on_request(cx.now, cx.local_us, &cx.scenario.design, client, meta, req, cx.out)
+        store.on_request(cx.now, cx.local_us, &cx.scenario.design, client, meta, req, cx.out);
+        self.settle(store, cx);
     }
 
     fn deliver(&mut self, store: &mut Store, cx: &mut Cx, from: RegionId, msg: ReplMsg) {
@@ -470,6 +532,7 @@ impl Replication for Consensus {
             // One protocol runs per simulation: another protocol's message cannot arrive.
             ReplMsg::Multi(_) => {}
         }
+        self.settle(store, cx);
     }
 
     fn node_tick(&mut self, store: &mut Store, cx: &mut Cx) {
@@ -478,6 +541,7 @@ impl Replication for Consensus {
         if store.primary && self.nodes[store.region.idx()].role == Role::Leader {
             self.announce(store.region, store.epoch, cx);
         }
+        self.settle(store, cx);
     }
 
     fn flush(&mut self, store: &mut Store, cx: &mut Cx) {
@@ -488,6 +552,12 @@ impl Replication for Consensus {
     /// Writes and strong reads go to the leader the router knows; other reads by the
     /// router's own rules, but never to a witness, which serves no reads.
     fn route(&self, scenario: &Scenario, router: &Router, op: &Op) -> RegionId {
+        // Commit wait: a strong read is a read at a timestamp, which any replica answers.
+        let strong = matches!(op.req, Req::Read { class: ReadClass::Strong, .. });
+        if strong && self.design.commit_wait.is_some() && !op.force_writer && op.pinned.is_none() {
+            let serves = |r: &&RegionId| !self.design.witness[r.idx()];
+            return router.nearest.iter().find(serves).copied().unwrap_or(router.writer);
+        }
         let target = router.route(scenario, op);
         if matches!(op.req, Req::Read { .. }) && self.design.witness[target.idx()] {
             return router.writer;
@@ -562,6 +632,11 @@ impl Replication for Consensus {
         if self.nodes[me.idx()].role != Role::Leader {
             self.arm(me, at, cx);
         }
+    }
+
+    fn wake(&mut self, store: &mut Store, cx: &mut Cx) {
+        self.wake_at[store.region.idx()] = None;
+        self.settle(store, cx);
     }
 
     /// A restarted process comes back as a follower, with its term and vote (durable)
