@@ -179,7 +179,7 @@ fn voters_decide_and_non_voters_do_not() {
 /// Safety under a swarm of faults on five replicas: no seed breaks the single-writer
 /// invariants, durability or linearizability (`gameday sweep --seeds 1..1000` runs the
 /// long version). The same drill with wall-clock leases and no check-quorum does: seed
-/// 265 serves a stale strong read, so these checks can fail here.
+/// 166 serves a stale strong read, so these checks can fail here.
 #[test]
 fn a_swarm_of_faults_never_breaks_consensus_safety() {
     let s = load("scenarios/swarm-consensus.json");
@@ -194,7 +194,7 @@ fn a_swarm_of_faults_never_breaks_consensus_safety() {
         v["design"]["lease"]["clock"] = json!("wall");
     })
     .expect("valid");
-    let r = run(&wall, &RunOptions { seed: Some(265), ..Default::default() }).expect("runs");
+    let r = run(&wall, &RunOptions { seed: Some(166), ..Default::default() }).expect("runs");
     assert_eq!(status(&r, "linearizable"), Status::Violated);
 }
 

@@ -631,10 +631,15 @@ impl SwarmKind {
         if traits.window != crate::fault::Window::None {
             f.for_s = Some(for_s);
         }
-        let name = regions[target.idx()].name.clone();
+        // Faults name regions (a zone replica by its region; the kind's own `zone`
+        // field, if any, picks the zone).
+        let name = regions[target.idx()].region.clone();
         if traits.cuts_links {
-            let rest: Vec<String> =
-                regions.iter().filter(|r| r.name != name).map(|r| r.name.clone()).collect();
+            let rest: Vec<String> = regions
+                .iter()
+                .filter(|r| r.region != name && r.zone == 0)
+                .map(|r| r.region.clone())
+                .collect();
             f.between = Some(vec![vec![name], rest]);
         } else if traits.targets_region {
             f.region = Some(name);
