@@ -91,13 +91,24 @@ pub fn cmd_validate(files: &[PathBuf]) -> ExitCode {
             continue;
         }
         match crate::sim::load(&file.to_string_lossy()) {
-            Ok(loaded) => println!(
-                "{}: ok ({}, {} regions, {} faults)",
-                file.display(),
-                loaded.name,
-                loaded.regions.len(),
-                loaded.faults.len()
-            ),
+            Ok(loaded) => {
+                let count = |n: usize, one: &str, many: &str| {
+                    format!("{n} {}", if n == 1 { one } else { many })
+                };
+                let regions = loaded.regions.iter().filter(|r| r.zone == 0).count();
+                let replicas = if loaded.regions.len() > regions {
+                    format!(" ({})", count(loaded.regions.len(), "replica", "replicas"))
+                } else {
+                    String::new()
+                };
+                println!(
+                    "{}: ok ({}, {}{replicas}, {})",
+                    file.display(),
+                    loaded.name,
+                    count(regions, "region", "regions"),
+                    count(loaded.faults.len(), "fault", "faults")
+                )
+            }
             Err(e) => {
                 eprintln!("error: {e}");
                 code = ExitCode::BadInput;
