@@ -359,6 +359,17 @@ fn commit_wait_keeps_later_reads_after_earlier_writes() {
     let (fast, slow) = (write(&off), write(&on));
     // The wait (100 ms from the leader taking the write) overlaps the 65 ms quorum.
     assert!(slow - fast > 20.0 && slow - fast < 60.0, "{fast} ms vs {slow} ms");
+    // The breakdown shows where it went: the wait beyond the quorum round trip.
+    let waited = |r: &RunResult| {
+        let c = r.metrics.commit_latency.as_ref().expect("consensus");
+        c.commit_wait.as_ref().expect("commit wait").p50_ms
+    };
+    assert!(
+        waited(&off) < 1.0 && (28.0..42.0).contains(&waited(&on)),
+        "{} {}",
+        waited(&off),
+        waited(&on)
+    );
     let err = edited("scenarios/commit-wait-on.json", |v| {
         v["workload"]["mix"] = json!({"list.append": 0.5, "list.read": 0.5});
     })

@@ -74,8 +74,10 @@ pub struct Metrics {
     /// Per operation kind, over every client region and per client region (made when
     /// the kind first completes).
     latency_by_op: Vec<Option<KindLatency>>,
-    /// Consensus: from a leader taking a write to a majority holding it.
+    /// Consensus: from a leader taking a write to a majority holding it, and (commit
+    /// wait) from then to its being shown.
     quorum_wait: Option<Histogram<u64>>,
+    commit_wait: Option<Histogram<u64>>,
     ops: u64,
     attempts: u64,
     lag: Vec<Series>,
@@ -182,6 +184,12 @@ impl Metrics {
             latency_all: hist(),
             latency_by_op: (0..OpKind::COUNT).map(|_| None).collect(),
             quorum_wait: scenario.design.consensus.as_ref().map(|_| hist()),
+            commit_wait: scenario
+                .design
+                .consensus
+                .as_ref()
+                .and_then(|c| c.commit_wait)
+                .map(|_| hist()),
             ops: 0,
             attempts: 0,
             lag: (0..n).map(|_| Series::new(100_000)).collect(),
@@ -284,11 +292,7 @@ impl Metrics {
             }
             Obs::Complete { .. } => self.complete(obs, world.now),
             Obs::RunbookStep { .. } => self.runbook_step(obs, world.now),
-            Obs::Commit { entry, .. } if !entry.write().is_none() => {
-                if let Some(h) = &mut self.quorum_wait {
-                    let _ = h.record(world.now.since(entry.commit_at).as_us().max(1));
-                }
-            }
+            Obs::Commit { .. } | Obs::Shown { .. } => self.commit_latency(obs, world.now),
             Obs::Superseded { .. } => self.superseded += 1,
             Obs::SnapshotSent { .. } => self.snapshots += 1,
             Obs::Merged { .. } => self.merged += 1,
@@ -321,6 +325,24 @@ impl Metrics {
                     last_write_before: self.last_write_ack,
                     rto_us: None,
                 })
+            }
+            _ => {}
+        }
+    }
+
+    /// Consensus: a write's wait for its majority (seen at its commit) and, with commit
+    /// wait, for its uncertainty (seen when it is shown).
+    fn commit_latency(&mut self, obs: &Obs, now: SimTime) {
+        match obs {
+            Obs::Commit { entry, .. } if !entry.write().is_none() => {
+                if let Some(h) = &mut self.quorum_wait {
+                    let _ = h.record(now.since(entry.commit_at).as_us().max(1));
+                }
+            }
+            Obs::Shown { waited, .. } => {
+                if let Some(h) = &mut self.commit_wait {
+                    let _ = h.record(waited.as_us().max(1));
+                }
             }
             _ => {}
         }

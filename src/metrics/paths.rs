@@ -110,7 +110,7 @@ walk_fields! {
         snapshots_sent, conflicts, by_region, runbook,
     }
     KindAvailability { availability, ok, failed, indeterminate }
-    CommitLatency { quorum_wait }
+    CommitLatency { quorum_wait, commit_wait }
     LatencyQuantiles { p50_ms, p99_ms, p999_ms, count }
     Lag { max_ms, p99_ms, series_ms }
     ErrorBudgetBurn { slo, by_region }

@@ -70,10 +70,10 @@ impl Metrics {
             availability_by_region,
             latency: self.latencies(),
             latency_by_op: self.latency_by_op(),
-            commit_latency: self
-                .quorum_wait
-                .as_ref()
-                .map(|h| CommitLatency { quorum_wait: quantiles(h) }),
+            commit_latency: self.quorum_wait.as_ref().map(|h| CommitLatency {
+                quorum_wait: quantiles(h),
+                commit_wait: self.commit_wait.as_ref().map(quantiles),
+            }),
             retry_amplification: if self.ops == 0 {
                 0.0
             } else {

@@ -58,6 +58,10 @@ pub struct CommitLatency {
     /// From the leader taking a write to a majority of voters holding it (batching
     /// and the round trip to the nearest majority).
     pub quorum_wait: LatencyQuantiles,
+    /// Commit wait: from a majority holding a write to the leader showing (and
+    /// acknowledging) it, the uncertainty waited out.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub commit_wait: Option<LatencyQuantiles>,
 }
 
 /// One operation kind's completions in one client region.

@@ -190,6 +190,12 @@ pub enum Obs {
     LeaseLapsed {
         region: RegionId,
     },
+    /// Commit wait: writes a majority held `waited` ago are now shown by `region`'s
+    /// leader (and acknowledged), their uncertainty waited out.
+    Shown {
+        region: RegionId,
+        waited: crate::engine::SimDuration,
+    },
     /// Active-active: the write stamped `loser` no longer counts for `key` in `region`,
     /// and the write that beat it (`winner`) had not observed it.
     Superseded {

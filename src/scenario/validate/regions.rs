@@ -38,32 +38,7 @@ impl Validator<'_> {
                 RoleFile::Standby => Role::Standby,
                 RoleFile::ReadReplica => Role::ReadReplica,
             };
-            let zones = r.zones.unwrap_or(1);
-            if zones == 0 || zones > ZONES_MAX {
-                return self.err(
-                    format!("{path}.zones"),
-                    format!("a region has 1 to {ZONES_MAX} zones, got {zones}"),
-                );
-            }
-            for zone in 0..zones {
-                if out.len() == REGIONS_MAX {
-                    return self.err(
-                        format!("{path}.zones"),
-                        format!("at most {REGIONS_MAX} replicas (regions times zones) in all"),
-                    );
-                }
-                let name = if zones == 1 { r.name.clone() } else { format!("{}/{zone}", r.name) };
-                // A primary region's other zones hold standbys.
-                let role = if zone > 0 && role == Role::Primary { Role::Standby } else { role };
-                out.push(RegionSpec {
-                    name,
-                    role,
-                    clock_offset_us: (r.clock.offset_ms * 1e3).round() as i64,
-                    drift_ppm: r.clock.drift_ppm,
-                    region: r.name.clone(),
-                    zone,
-                });
-            }
+            self.push_zones(&mut out, r, role, &path)?;
         }
         let mut primaries = out.iter().enumerate().filter(|(_, r)| r.role == Role::Primary);
         let Some((_, first)) = primaries.next() else {
@@ -82,6 +57,43 @@ impl Validator<'_> {
             );
         }
         Ok(out)
+    }
+
+    /// A region's replicas: itself, or one site per zone named "region/zone".
+    fn push_zones(
+        &self,
+        out: &mut Vec<RegionSpec>,
+        r: &RegionFile,
+        role: Role,
+        path: &str,
+    ) -> R<()> {
+        let zones = r.zones.unwrap_or(1);
+        if zones == 0 || zones > ZONES_MAX {
+            return self.err(
+                format!("{path}.zones"),
+                format!("a region has 1 to {ZONES_MAX} zones, got {zones}"),
+            );
+        }
+        for zone in 0..zones {
+            if out.len() == REGIONS_MAX {
+                return self.err(
+                    format!("{path}.zones"),
+                    format!("at most {REGIONS_MAX} replicas (regions times zones) in all"),
+                );
+            }
+            let name = if zones == 1 { r.name.clone() } else { format!("{}/{zone}", r.name) };
+            // A primary region's other zones hold standbys.
+            let role = if zone > 0 && role == Role::Primary { Role::Standby } else { role };
+            out.push(RegionSpec {
+                name,
+                role,
+                clock_offset_us: (r.clock.offset_ms * 1e3).round() as i64,
+                drift_ppm: r.clock.drift_ppm,
+                region: r.name.clone(),
+                zone,
+            });
+        }
+        Ok(())
     }
 
     pub(super) fn network(

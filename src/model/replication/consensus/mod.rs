@@ -73,6 +73,9 @@ pub struct Consensus {
     /// when its wake-up for the next write to show is set (true time).
     waiting: Vec<VecDeque<WaitingRead>>,
     wake_at: Vec<Option<SimTime>>,
+    /// Commit wait, per node: how far a majority held the log, and since when, for each
+    /// step the commit point took that is not shown yet.
+    committed_at: Vec<VecDeque<(u64, SimTime)>>,
 }
 
 /// A read at a timestamp (a clock reading of the node it reached) waiting until the
@@ -119,6 +122,7 @@ impl Consensus {
             nodes,
             waiting: (0..n).map(|_| VecDeque::new()).collect(),
             wake_at: vec![None; n],
+            committed_at: (0..n).map(|_| VecDeque::new()).collect(),
         }
     }
 
@@ -147,6 +151,7 @@ impl Consensus {
 
     /// Back to following: a newer term or a current leader was heard.
     fn follow(&mut self, store: &mut Store, cx: &mut Cx) {
+        self.committed_at[store.region.idx()].clear();
         let node = &mut self.nodes[store.region.idx()];
         if node.role == Role::Leader {
             node.lease_until = i64::MIN;
@@ -353,9 +358,20 @@ impl Consensus {
         let Some(cw) = self.design.commit_wait else { return };
         let me = store.region;
         if store.primary {
+            let steps = &mut self.committed_at[me.idx()];
+            if steps.back().map_or(store.visible_lsn(), |s| s.0) < store.commit_lsn {
+                if steps.len() == WAITING_READS_MAX {
+                    steps.pop_front();
+                }
+                steps.push_back((store.commit_lsn, cx.now));
+            }
             let wait_us = if cw.wait { 2 * cw.epsilon.as_us() as i64 } else { 0 };
             let before = store.visible_lsn();
             let next = store.reveal(cx.local_us, wait_us);
+            while steps.front().is_some_and(|s| s.0 <= store.visible_lsn()) {
+                let (_, since) = steps.pop_front().expect("just seen");
+                cx.out.obs.push(Obs::Shown { region: me, waited: cx.now.since(since) });
+            }
             if store.visible_lsn() > before {
                 store.release_acks(&cx.scenario.design, cx.out);
                 store.schedule_flush(cx.now, &cx.scenario.design, cx.out);
@@ -374,6 +390,29 @@ impl Consensus {
             let res = store.serve_at(r.key, r.at_local_us);
             let msg = ClientMsg::Response { op: r.meta.op, attempt: r.meta.attempt, res };
             cx.out.send(me, r.client, msg);
+        }
+    }
+
+    /// A follower acknowledged: the leader hears it (check-quorum), renews its lease
+    /// from the heartbeat round it echoes, and the store advances the commit point.
+    fn on_ack(&mut self, store: &mut Store, cx: &mut Cx, from: RegionId, ack: Ack) {
+        let Ack { epoch, end_lsn, gap, need_snapshot, round_us } = ack;
+        let me = store.region;
+        if store.primary && epoch == store.epoch {
+            let node = &mut self.nodes[me.idx()];
+            node.heard_at[from.idx()] = cx.now;
+            let acked = &mut node.round_acked[from.idx()];
+            *acked = (*acked).max(round_us);
+            self.renew_lease(me, store.round_us);
+            // A heartbeat-checking leader takes its first lease when it gets it.
+            let node = &mut self.nodes[me.idx()];
+            node.lease_held |= store.round_us < node.lease_until;
+        }
+        let design = &cx.scenario.design;
+        let out = &mut *cx.out;
+        store.on_append_ack(cx.now, design, from, epoch, end_lsn, gap, need_snapshot, out);
+        if !store.primary && self.nodes[me.idx()].role == Role::Leader {
+            self.follow(store, cx);
         }
     }
 
@@ -400,6 +439,16 @@ struct Ask {
     last_lsn: u64,
     last_term: u32,
     pre_vote: bool,
+}
+
+/// An append acknowledgement's content.
+#[derive(Clone, Copy)]
+struct Ack {
+    epoch: u32,
+    end_lsn: u64,
+    gap: bool,
+    need_snapshot: bool,
+    round_us: i64,
 }
 
 /// A vote reply's content.
@@ -497,23 +546,8 @@ impl Replication for Consensus {
                 }
             }
             ReplMsg::Log(LogMsg::AppendAck { epoch, end_lsn, gap, need_snapshot, round_us }) => {
-                let me = store.region;
-                if store.primary && epoch == store.epoch {
-                    let node = &mut self.nodes[me.idx()];
-                    node.heard_at[from.idx()] = cx.now;
-                    let acked = &mut node.round_acked[from.idx()];
-                    *acked = (*acked).max(round_us);
-                    self.renew_lease(me, store.round_us);
-                    // A heartbeat-checking leader takes its first lease when it gets it.
-                    let node = &mut self.nodes[me.idx()];
-                    node.lease_held |= store.round_us < node.lease_until;
-                }
-                let design = &cx.scenario.design;
-                let out = &mut *cx.out;
-                store.on_append_ack(cx.now, design, from, epoch, end_lsn, gap, need_snapshot, out);
-                if !store.primary && self.nodes[me.idx()].role == Role::Leader {
-                    self.follow(store, cx);
-                }
+                let ack = Ack { epoch, end_lsn, gap, need_snapshot, round_us };
+                self.on_ack(store, cx, from, ack);
             }
             ReplMsg::Log(LogMsg::Snapshot(snap)) => {
                 let current = snap.epoch >= store.epoch;
