@@ -378,58 +378,44 @@ impl World {
 
     /// A region's replication flush timer: ship what its store has batched.
     fn repl_flush(&mut self, region: RegionId) {
-        let (local_us, mono_us) = self.clocks(region);
-        let store = &mut self.stores[region.idx()];
-        let cx = &mut replication::Cx {
-            scenario: &self.scenario,
-            now: self.now,
-            local_us,
-            mono_us,
-            out: &mut self.out,
-        };
-        self.replication.flush(store, cx);
+        self.repl(region, |protocol, store, cx| protocol.flush(store, cx));
     }
 
     /// A timer of the replication protocol fired at `region`'s node. A region that is
     /// down runs nothing; the protocol re-arms its timers when it restarts.
     fn repl_timer(&mut self, region: RegionId, at: SimTime) {
-        if !self.regions.up[region.idx()] {
-            return;
+        if self.regions.up[region.idx()] {
+            self.repl(region, |protocol, store, cx| protocol.timer(store, cx, at));
         }
-        let (local_us, mono_us) = self.clocks(region);
-        let store = &mut self.stores[region.idx()];
-        let cx = &mut replication::Cx {
-            scenario: &self.scenario,
-            now: self.now,
-            local_us,
-            mono_us,
-            out: &mut self.out,
-        };
-        self.replication.timer(store, cx, at);
     }
 
     /// The replication protocol's wake-up at `region`'s node.
     fn repl_wake(&mut self, region: RegionId) {
-        if !self.regions.up[region.idx()] {
-            return;
+        if self.regions.up[region.idx()] {
+            self.repl(region, |protocol, store, cx| protocol.wake(store, cx));
         }
-        let (local_us, mono_us) = self.clocks(region);
-        let store = &mut self.stores[region.idx()];
-        let cx = &mut replication::Cx {
-            scenario: &self.scenario,
-            now: self.now,
-            local_us,
-            mono_us,
-            out: &mut self.out,
-        };
-        self.replication.wake(store, cx);
     }
 
     /// Hands every node to the replication protocol once, at the start or when a region
     /// restarts (`restarted`).
     pub(crate) fn repl_each(&mut self, region: RegionId, restarted: bool) {
+        self.repl(region, |protocol, store, cx| {
+            if restarted {
+                protocol.restarted(store, cx)
+            } else {
+                protocol.start(store, cx)
+            }
+        });
+    }
+
+    /// Runs `f` with the replication protocol, `region`'s store and a context at the
+    /// current time on that region's clocks.
+    pub(in crate::model) fn repl<T>(
+        &mut self,
+        region: RegionId,
+        f: impl FnOnce(&mut dyn replication::Replication, &mut Store, &mut replication::Cx) -> T,
+    ) -> T {
         let (local_us, mono_us) = self.clocks(region);
-        let store = &mut self.stores[region.idx()];
         let cx = &mut replication::Cx {
             scenario: &self.scenario,
             now: self.now,
@@ -437,11 +423,7 @@ impl World {
             mono_us,
             out: &mut self.out,
         };
-        if restarted {
-            self.replication.restarted(store, cx);
-        } else {
-            self.replication.start(store, cx);
-        }
+        f(self.replication.as_mut(), &mut self.stores[region.idx()], cx)
     }
 
     /// The control plane's heartbeat: it looks at the writer when its region is up.

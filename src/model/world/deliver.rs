@@ -14,16 +14,7 @@ impl World {
                 self.on_response(op, attempt, res)
             }
             Msg::Repl(msg) => {
-                let (local_us, mono_us) = self.clocks(to);
-                let st = &mut self.stores[to.idx()];
-                let cx = &mut replication::Cx {
-                    scenario: &self.scenario,
-                    now: self.now,
-                    local_us,
-                    mono_us,
-                    out: &mut self.out,
-                };
-                self.replication.deliver(st, cx, from, msg)
+                self.repl(to, |protocol, store, cx| protocol.deliver(store, cx, from, msg))
             }
             Msg::Control(msg) => self.control_message(from, to, msg),
             Msg::Runbook(msg) => self.runbook_message(from, to, msg),

@@ -30,16 +30,8 @@ impl World {
         if !self.regions.up[region.idx()] {
             return;
         }
-        let (local, mono_us) = self.clocks(region);
-        let store = &mut self.stores[region.idx()];
-        let cx = &mut replication::Cx {
-            scenario: &self.scenario,
-            now: self.now,
-            local_us: local,
-            mono_us,
-            out: &mut self.out,
-        };
-        self.replication.node_tick(store, cx);
+        let local = self.local(region);
+        self.repl(region, |protocol, store, cx| protocol.node_tick(store, cx));
         self.emergency_path(region, local);
         self.lease_watch(region);
         let lag = self.lag_estimate_us(region, local);

@@ -144,15 +144,6 @@ impl World {
         meta: ReqMeta,
         req: Req,
     ) {
-        let (local_us, mono_us) = self.clocks(to);
-        let store = &mut self.stores[to.idx()];
-        let cx = &mut replication::Cx {
-            scenario: &self.scenario,
-            now: self.now,
-            local_us,
-            mono_us,
-            out: &mut self.out,
-        };
-        self.replication.request(store, cx, from, meta, req);
+        self.repl(to, |protocol, store, cx| protocol.request(store, cx, from, meta, req));
     }
 }
