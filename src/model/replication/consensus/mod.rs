@@ -13,6 +13,7 @@
 //! lease clock. The log itself moves by the same append, acknowledgement and snapshot
 //! messages as log shipping (`Store`), with epochs always fencing.
 
+use super::log_shipping::LogShipping;
 use super::{Cx, Replication};
 use crate::engine::{RngStreams, SimDuration, SimTime};
 use crate::model::client::{Op, Router};
@@ -516,31 +517,10 @@ impl Replication for Consensus {
         store.round_us = self.lease_clock(cx);
         let design = &cx.scenario.design;
         match msg {
-            ReplMsg::Log(LogMsg::Append {
-                epoch,
-                prev_lsn,
-                prev_epoch,
-                entries,
-                leader_local_us,
-                leader_end,
-                leader_commit,
-                round_us,
-            }) => {
+            ReplMsg::Log(msg @ LogMsg::Append { epoch, .. }) => {
+                // The log moves as in log shipping, epochs fencing.
                 let current = epoch >= store.epoch;
-                store.on_append(
-                    cx.now,
-                    design,
-                    from,
-                    epoch,
-                    prev_lsn,
-                    prev_epoch,
-                    &entries,
-                    leader_local_us,
-                    leader_end,
-                    leader_commit,
-                    round_us,
-                    cx.out,
-                );
+                LogShipping.deliver(store, cx, from, ReplMsg::Log(msg));
                 if current && store.leader == from {
                     self.heard_leader(store, cx);
                 }
