@@ -273,16 +273,18 @@ fn replication(c: &Ctx) -> impl Strategy<Value = Value> {
         opt(0.5, prop_oneof![f(50.0..500.0, &[0.001]), f(500.0..20_000.0, &[1e7])]),
         opt(0.4, f(0.5..20.0, &[1000.0])),
         opt(0.4, f(50.0..1000.0, &[1.0, 60_000.0])),
-        opt(0.5, any::<bool>()),
+        opt(0.5, select(vec!["after_sync", "after_commit"])),
     )
-        .prop_map(|(mode, acks, apply, batch, retransmit, after_ack)| {
+        .prop_map(|(mode, acks, apply, batch, retransmit, wait_point)| {
+            // Only semi-sync and sync writes wait for acknowledgements.
+            let wait_point = wait_point.filter(|_| mode != "async");
             obj([
                 ("mode", Some(json!(mode))),
                 ("acks", acks),
                 ("apply_rate_per_s", apply),
                 ("batch_ms", batch),
                 ("retransmit_ms", retransmit),
-                ("reads_after_ack", after_ack),
+                ("wait_point", wait_point),
             ])
         })
 }

@@ -202,7 +202,7 @@ fn strong_reads_after_replica_acks_keep_the_fenced_failover_linearizable() {
     assert_eq!(status(&r, "linearizable"), "violated");
     assert_eq!(status(&r, "acked_durability"), "held", "no acknowledged write was lost");
     let s = load_with("scenarios/fenced-promotion.json", |v| {
-        v["design"]["replication"]["reads_after_ack"] = Value::Bool(true)
+        v["design"]["replication"]["wait_point"] = Value::from("after_sync")
     });
     let r = run(&s, &RunOptions::default()).unwrap();
     assert_eq!(status(&r, "linearizable"), "held");

@@ -297,6 +297,11 @@ impl History {
         &self.ops[id.idx()]
     }
 
+    /// Operations invoked and not yet completed.
+    pub fn in_flight(&self) -> usize {
+        self.open.len()
+    }
+
     /// Number of events (invocations and completions) recorded.
     pub fn events(&self) -> u32 {
         self.events

@@ -295,8 +295,9 @@ pub struct Design {
     pub apply_rate_per_s: f64,
     pub repl_batch: SimDuration,
     pub repl_retransmit: SimDuration,
-    /// Strong reads wait for the replica acknowledgements writes wait for.
-    pub reads_after_ack: bool,
+    /// `wait_point: after_sync`: the primary's strong reads do not see a write before
+    /// the replicas writes wait for acknowledged it.
+    pub wait_after_sync: bool,
     pub fencing: bool,
     pub lease: SimDuration,
     /// How often a fenced writer asks for its lease, on its own clock and timer.
@@ -334,6 +335,22 @@ pub struct Design {
     /// Consensus replication's settings, in that mode.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub consensus: Option<ConsensusDesign>,
+    /// Which replicas a semi-sync or sync write waits for, when the file names them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sync_standbys: Option<SyncStandbys>,
+}
+
+/// The replicas a single-leader write waits for (PostgreSQL's
+/// `synchronous_standby_names`).
+#[derive(Clone, Debug, Serialize)]
+pub struct SyncStandbys {
+    /// Replicas (sites), in priority order.
+    pub sites: Vec<RegionId>,
+    /// `FIRST k`: the first `count` connected replicas of the list; else `ANY k`.
+    pub first: bool,
+    pub count: usize,
+    /// Unheard for this long, a replica is no longer connected.
+    pub timeout: SimDuration,
 }
 
 impl Design {

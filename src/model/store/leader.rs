@@ -62,10 +62,7 @@ impl Store {
         if design.consensus.is_some() {
             return lsn <= self.commit_lsn;
         }
-        let me = self.region.idx();
-        let have =
-            self.peers.iter().enumerate().filter(|(i, p)| *i != me && p.acked >= lsn).count();
-        have >= self.acks_needed(design)
+        lsn <= self.sync_position(design)
     }
 
     /// Commits an entry of the workers' own (consumer offset, effect record) at the end
@@ -246,6 +243,8 @@ impl Store {
             return;
         }
         let peer = &mut self.peers[from.idx()];
+        peer.last_heard = now;
+        peer.connected = true;
         if need_snapshot {
             peer.snapshot_needed = true;
             self.schedule_flush(now, design, out);
@@ -268,27 +267,15 @@ impl Store {
     }
 
     pub fn release_acks(&mut self, design: &Design, out: &mut Out) {
-        let need = self.acks_needed(design);
         let consensus = design.consensus.is_some();
+        let synced = if consensus { 0 } else { self.sync_position(design) };
         // With commit wait, a write is acknowledged once it is shown.
         let acked_upto = match design.consensus.as_ref().and_then(|c| c.commit_wait) {
             Some(_) => self.visible,
             None => self.commit_lsn,
         };
         while let Some(p) = self.pending_acks.front() {
-            if consensus && p.lsn > acked_upto {
-                break;
-            }
-            let have = if consensus {
-                need
-            } else {
-                self.peers
-                    .iter()
-                    .enumerate()
-                    .filter(|(i, x)| *i != self.region.idx() && x.acked >= p.lsn)
-                    .count()
-            };
-            if have < need {
+            if (consensus && p.lsn > acked_upto) || (!consensus && p.lsn > synced) {
                 break;
             }
             out.send(
@@ -338,6 +325,7 @@ impl Store {
         }
         self.records.prune(now, design.idempotency_ttl);
         if self.primary {
+            self.check_connected(now, design);
             for (i, p) in self.peers.iter_mut().enumerate() {
                 if i != self.region.idx()
                     && p.acked < p.sent

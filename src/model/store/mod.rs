@@ -8,6 +8,7 @@ mod follower;
 mod leader;
 mod requests;
 mod roles;
+mod sync;
 mod versions;
 
 pub use versions::KeyVersion;
@@ -103,6 +104,10 @@ struct Peer {
     acked: u64,
     last_progress: SimTime,
     snapshot_needed: bool,
+    /// When the leader last heard from it, and whether that was recent enough for it
+    /// to count as connected (`sync_standbys`).
+    last_heard: SimTime,
+    connected: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -246,7 +251,7 @@ impl Store {
             lease_lapsed_reported: false,
             lease_asked_local_us: None,
             lease_timer_at: None,
-            peers: vec![Peer::default(); regions],
+            peers: vec![Peer { connected: true, ..Peer::default() }; regions],
             pending_acks: VecDeque::new(),
             frozen: false,
             flush_scheduled: false,
@@ -345,15 +350,7 @@ impl Store {
         if design.consensus.is_some() {
             return self.commit_lsn.min(self.applied_lsn);
         }
-        let need = self.acks_needed(design);
-        if need == 0 {
-            return self.applied_lsn;
-        }
-        let me = self.region.idx();
-        let mut acked: Vec<u64> =
-            self.peers.iter().enumerate().filter(|(i, _)| *i != me).map(|(_, p)| p.acked).collect();
-        acked.sort_unstable_by(|a, b| b.cmp(a));
-        acked.get(need - 1).copied().unwrap_or(0).min(self.applied_lsn)
+        self.sync_position(design).min(self.applied_lsn)
     }
 
     /// Whether this node would commit a write now: the checks a client write passes,

@@ -77,6 +77,9 @@ impl Store {
     }
 
     pub(super) fn acks_needed(&self, design: &Design) -> usize {
+        if let Some(s) = &design.sync_standbys {
+            return s.count;
+        }
         let replicas = self.peers.len() - 1;
         match design.replication {
             ReplicationMode::Async => 0,
@@ -166,19 +169,7 @@ impl Store {
         if design.consensus.is_some() {
             return self.commit_lsn;
         }
-        let need = self.acks_needed(design);
-        if need == 0 {
-            return self.end_lsn;
-        }
-        let mut acked: Vec<u64> = self
-            .peers
-            .iter()
-            .enumerate()
-            .filter(|(i, _)| *i != self.region.idx())
-            .map(|(_, p)| p.acked)
-            .collect();
-        acked.sort_unstable_by(|a, b| b.cmp(a));
-        acked.get(need - 1).copied().unwrap_or(0)
+        self.sync_position(design)
     }
 
     pub(super) fn read(
@@ -232,7 +223,7 @@ impl Store {
                     return Err(Refusal::LeaseExpired);
                 }
                 if self.primary
-                    && design.reads_after_ack
+                    && design.wait_after_sync
                     && self.cells[key as usize].version.lsn > self.durable_lsn(design)
                 {
                     return Err(Refusal::NotDurable);

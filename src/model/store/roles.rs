@@ -134,6 +134,9 @@ impl Store {
                     acked: 0,
                     last_progress: now,
                     snapshot_needed: false,
+                    // A replica connects to a new primary when it first answers it.
+                    last_heard: now,
+                    connected: false,
                 };
             }
         }

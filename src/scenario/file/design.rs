@@ -253,10 +253,14 @@ pub struct ReplicationFile {
     pub batch_ms: f64,
     /// How long the primary waits for acknowledgement progress before resending.
     pub retransmit_ms: f64,
-    /// Strong reads see a write only once the replicas it waits for have acknowledged
-    /// it (until then the primary refuses the read, retryably), so no read observes a
-    /// write a failover could still discard.
-    pub reads_after_ack: bool,
+    /// Semi-sync or sync: whether the primary's own readers see a write before the
+    /// replicas it waits for acknowledged it. `after_commit` (default): at once, so a
+    /// reader can see a write a failover then discards; `after_sync`: only once
+    /// acknowledged (MySQL's `rpl_semi_sync_master_wait_point`).
+    pub wait_point: Option<WaitPointFile>,
+    /// Replaced by `wait_point`; refused with a pointer to it.
+    #[schemars(skip)]
+    pub reads_after_ack: Option<bool>,
     /// Consensus only: the regions whose replicas vote in elections and count towards
     /// a write's majority (default: every primary and standby region not listed as a
     /// witness or non-voter).
@@ -280,6 +284,45 @@ pub struct ReplicationFile {
     /// Consensus only: a leader that has not heard a majority of voters within the
     /// election timeout's minimum steps down (default true).
     pub check_quorum: Option<bool>,
+    /// Semi-sync or sync only: which replicas a write waits for, as PostgreSQL's
+    /// `synchronous_standby_names` (other replicas are async).
+    pub sync_standbys: Option<SyncStandbysFile>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum WaitPointFile {
+    AfterSync,
+    AfterCommit,
+}
+
+/// PostgreSQL's `synchronous_standby_names`: `FIRST k (a, b, ...)` or `ANY k (...)`.
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SyncStandbysFile {
+    /// Replicas that may be synchronous, in priority order: a region (every replica it
+    /// holds) or one zone replica (`"us-east/1"`).
+    pub regions: Vec<String>,
+    /// `first`: the first `count` connected replicas of the list are synchronous, and a
+    /// write waits for all of them; `any`: a write waits for any `count` of the list.
+    /// Default `first`.
+    #[serde(default)]
+    pub method: Option<SyncMethodFile>,
+    /// How many acknowledgements a write waits for (default 1).
+    #[serde(default)]
+    pub count: Option<u32>,
+    /// A replica the primary has not heard from for this long is no longer connected,
+    /// and `first` moves on to the next of the list (PostgreSQL's `wal_sender_timeout`,
+    /// default 60000 ms).
+    #[serde(default)]
+    pub timeout_ms: Option<f64>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum SyncMethodFile {
+    First,
+    Any,
 }
 
 impl Default for ReplicationFile {
@@ -290,7 +333,8 @@ impl Default for ReplicationFile {
             apply_rate_per_s: 20_000.0,
             batch_ms: 2.0,
             retransmit_ms: 500.0,
-            reads_after_ack: false,
+            wait_point: None,
+            reads_after_ack: None,
             voters: None,
             non_voters: None,
             witnesses: None,
@@ -298,6 +342,7 @@ impl Default for ReplicationFile {
             heartbeat_ms: None,
             pre_vote: None,
             check_quorum: None,
+            sync_standbys: None,
         }
     }
 }

@@ -123,12 +123,6 @@ impl Validator<'_> {
                 "under consensus, leaders are elected by vote; there is no emergency successor: remove it",
             );
         }
-        if d.replication.reads_after_ack {
-            return self.err(
-                "design.replication.reads_after_ack",
-                "consensus never serves a write before a majority holds it; remove it",
-            );
-        }
         if let Some(i) = d.planted_bugs.iter().position(|b| *b == PlantedBugFile::ReuseEpoch) {
             return self.err(
                 format!("design.planted_bugs[{i}]"),
@@ -147,20 +141,7 @@ impl Validator<'_> {
             for (i, name) in list.iter().flatten().enumerate() {
                 let path = format!("design.replication.{what}[{i}]");
                 // "region/zone" names one replica; a region, every replica it holds.
-                let sites: Vec<RegionId> = match regions.iter().position(|r| &r.name == name) {
-                    Some(site) if name.contains('/') => vec![RegionId(site as u8)],
-                    _ if name.contains('/') => {
-                        let known = crate::region::names(regions);
-                        return self.err(
-                            path,
-                            format!("unknown zone replica \"{name}\"; replicas: {known}"),
-                        );
-                    }
-                    _ => {
-                        let region = self.region(regions, &path, name)?;
-                        crate::region::zones_of(regions, region).collect()
-                    }
-                };
+                let sites = self.sites(regions, &path, name)?;
                 for site in sites {
                     if let Some(other) = listed[site.idx()] {
                         return self.err(

@@ -31,7 +31,7 @@ impl Validator<'_> {
             repl_batch: self.positive_ms("design.replication.batch_ms", r.batch_ms)?,
             repl_retransmit: self
                 .positive_ms("design.replication.retransmit_ms", r.retransmit_ms)?,
-            reads_after_ack: r.reads_after_ack,
+            wait_after_sync: self.wait_point(r)?,
             fencing: d.fencing,
             lease,
             lease_renew,
@@ -76,6 +76,7 @@ impl Validator<'_> {
             emergency_successor: self.emergency_successor(d, regions)?,
             emergency_quorum: self.emergency_quorum(d)?,
             consensus: self.consensus(d, regions)?,
+            sync_standbys: self.sync_standbys(r, regions)?,
         })
     }
 

@@ -10,6 +10,7 @@ mod faults;
 mod parse;
 mod patch;
 mod regions;
+mod standbys;
 mod workload;
 
 use super::file::*;

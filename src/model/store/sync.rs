@@ -1,0 +1,62 @@
+//! Which replicas a single-leader write waits for: `acks` of any replica (semi-sync),
+//! every replica (sync), or the replicas `design.replication.sync_standbys` names,
+//! `FIRST k` by priority among those connected or `ANY k` (PostgreSQL's
+//! `synchronous_standby_names`). Consensus counts its majority elsewhere.
+
+use super::*;
+
+impl Store {
+    /// The newest log position every replica the design's writes wait for holds: a write
+    /// at or below it may be acknowledged. With `FIRST k` and fewer than `k` listed
+    /// replicas connected, nothing new is (writes wait, as PostgreSQL's do).
+    pub(super) fn sync_position(&self, design: &Design) -> u64 {
+        let me = self.region.idx();
+        let Some(s) = &design.sync_standbys else {
+            let need = self.acks_needed(design);
+            if need == 0 {
+                return self.end_lsn;
+            }
+            let others = self.peers.iter().enumerate().filter(|(i, _)| *i != me);
+            return kth_largest(others.map(|(_, p)| p.acked), need);
+        };
+        let listed = s.sites.iter().map(|r| r.idx()).filter(|&i| i != me);
+        if s.first {
+            let sync: Vec<u64> = listed
+                .filter(|&i| self.peers[i].connected)
+                .take(s.count)
+                .map(|i| self.peers[i].acked)
+                .collect();
+            if sync.len() < s.count {
+                return self.commit_floor();
+            }
+            sync.into_iter().min().unwrap_or(0)
+        } else {
+            kth_largest(listed.map(|i| self.peers[i].acked), s.count)
+        }
+    }
+
+    /// What a primary that waits for no one new holds as acknowledged already: the
+    /// position writes were released up to.
+    fn commit_floor(&self) -> u64 {
+        self.pending_acks.front().map_or(self.end_lsn, |p| p.lsn.saturating_sub(1))
+    }
+
+    /// A leader's periodic check of which replicas are still connected: one unheard
+    /// for the design's timeout (`sync_standbys.timeout_ms`) no longer is, until it
+    /// answers again.
+    pub(super) fn check_connected(&mut self, now: SimTime, design: &Design) {
+        let Some(s) = &design.sync_standbys else { return };
+        for p in &mut self.peers {
+            if now.since(p.last_heard) > s.timeout {
+                p.connected = false;
+            }
+        }
+    }
+}
+
+/// The `k`-th largest of `xs` (from 1), 0 when there are fewer.
+fn kth_largest(xs: impl Iterator<Item = u64>, k: usize) -> u64 {
+    let mut v: Vec<u64> = xs.collect();
+    v.sort_unstable_by(|a, b| b.cmp(a));
+    v.get(k.wrapping_sub(1)).copied().unwrap_or(0)
+}

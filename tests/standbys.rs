@@ -1,0 +1,134 @@
+//! Which replicas a single-leader write waits for (`replication.sync_standbys`,
+//! PostgreSQL's `synchronous_standby_names`), run as a user runs it: the bundled pair
+//! that flips on where the synchronous standby sits, FIRST against ANY when the first
+//! standby is cut off, and the format's rules.
+
+use gameday::check::{InvariantReport, Status};
+use gameday::scenario::{self, Scenario};
+use gameday::sim::{run, RunOptions, RunResult};
+use serde_json::{json, Value};
+
+fn load(path: &str) -> Scenario {
+    scenario::load(path).unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn run_s(s: &Scenario) -> RunResult {
+    run(s, &RunOptions::default()).expect("runs")
+}
+
+fn invariant<'a>(r: &'a RunResult, id: &str) -> &'a InvariantReport {
+    r.invariants.iter().find(|i| i.id == id).expect("known invariant")
+}
+
+fn edited(path: &str, edit: impl FnOnce(&mut Value)) -> Result<Scenario, String> {
+    let text = std::fs::read_to_string(path).expect("bundled scenario");
+    let mut v: Value = serde_json::from_str(&text).expect("json");
+    edit(&mut v);
+    scenario::from_str(path, &v.to_string()).map_err(|e| e.to_string())
+}
+
+fn us_east_write_p50(r: &RunResult) -> f64 {
+    r.metrics.latency_by_op["register.write"].by_region["us-east/0"].p50_ms
+}
+
+/// A synchronous standby in the primary's own region costs one zone round trip per
+/// write, and a region cut off then lost takes the writes it acknowledged with it; one
+/// in another region costs the region round trip and loses nothing.
+#[test]
+fn where_the_synchronous_standby_sits_trades_write_latency_for_what_a_lost_region_takes() {
+    let same = run_s(&load("scenarios/pg-sync-standby-same-region.json"));
+    let other = run_s(&load("scenarios/pg-sync-standby-other-region.json"));
+    let lost_same = invariant(&same, "acked_durability");
+    assert_eq!(lost_same.status, Status::Violated);
+    assert!(lost_same.count >= 20, "{} writes lost", lost_same.count);
+    assert_eq!(invariant(&other, "acked_durability").status, Status::Held);
+    for r in [&same, &other] {
+        for id in ["single_writer", "fenced_writes"] {
+            assert_eq!(invariant(r, id).status, Status::Held, "{id} in {}", r.scenario.name);
+        }
+    }
+    // The region round trip (62 ms) against the zone's (1.2 ms).
+    let (near, far) = (us_east_write_p50(&same), us_east_write_p50(&other));
+    assert!(far - near > 45.0 && far - near < 75.0, "p50 {near} ms against {far} ms");
+}
+
+/// `FIRST 1 (us-west, eu-west)`: while us-west is cut off but still counted as
+/// connected, writes wait for it; once the primary gives up on it (`timeout_ms`),
+/// eu-west is the synchronous standby and writes go on. `ANY 1` takes whichever
+/// answers, so it never waits for the cut-off one.
+#[test]
+fn first_waits_for_the_first_connected_standby_and_any_for_any() {
+    let with = |method: &str, timeout_ms: f64| {
+        let s = edited("scenarios/pg-sync-standby-other-region.json", |v| {
+            v["design"]["replication"]["sync_standbys"]["method"] = json!(method);
+            v["design"]["replication"]["sync_standbys"]["timeout_ms"] = json!(timeout_ms);
+            v["faults"] = json!([{"at_s": 20, "for_s": 30, "kind": "partition",
+                "between": [["us-west"], ["us-east", "eu-west"]]}]);
+            v["expect"] = json!({});
+        })
+        .unwrap_or_else(|e| panic!("{e}"));
+        // Writes of clients in the primary's region, which the partition spares.
+        run_s(&s).metrics.availability_by_region["us-east/0"]["register.write"].availability
+    };
+    let any = with("any", 60_000.0);
+    let first_quick = with("first", 5_000.0);
+    let first_slow = with("first", 60_000.0);
+    // ANY: nothing to wait for (measured 100 %); FIRST: about the timeout's share of
+    // the 90 s (97.7 % with 5 s, 69.8 % with 60 s, the partition's whole 30 s).
+    assert!(any > 0.999, "any {any}");
+    assert!((0.93..0.995).contains(&first_quick), "first (5 s) {first_quick}");
+    assert!((0.6..0.8).contains(&first_slow), "first (60 s) {first_slow}");
+}
+
+#[test]
+fn sync_standbys_are_checked() {
+    let path = "scenarios/pg-sync-standby-same-region.json";
+    let err = edited(path, |v| v["design"]["replication"]["mode"] = json!("async")).unwrap_err();
+    assert!(err.contains("design.replication.sync_standbys: names the replicas"), "{err}");
+    let err = edited(path, |v| {
+        v["design"]["replication"]["sync_standbys"]["regions"] = json!(["us-west/1"])
+    })
+    .unwrap_err();
+    assert!(err.contains("sync_standbys.regions[0]: unknown zone replica \"us-west/1\""), "{err}");
+    let err = edited(path, |v| v["design"]["replication"]["sync_standbys"]["count"] = json!(3))
+        .unwrap_err();
+    assert!(err.contains("sync_standbys.count: must be 1 to 2"), "{err}");
+    let err = edited(path, |v| {
+        v["design"]["replication"]["sync_standbys"]["regions"] = json!(["eu-west", "eu-west"])
+    })
+    .unwrap_err();
+    assert!(err.contains("\"eu-west\" is already listed"), "{err}");
+    let err =
+        edited(path, |v| v["design"]["replication"]["sync_standbys"]["method"] = json!("all"))
+            .unwrap_err();
+    assert!(err.contains("method"), "{err}");
+}
+
+/// MySQL's wait point: after commit, the primary's readers see a write its replica
+/// never acknowledged, which the failover then discards (a phantom read); after sync,
+/// they do not, and linearizable holds.
+#[test]
+fn the_wait_point_decides_whether_readers_see_a_write_a_failover_discards() {
+    let commit = run_s(&load("scenarios/semi-sync-after-commit.json"));
+    let sync = run_s(&load("scenarios/semi-sync-after-sync.json"));
+    assert_eq!(invariant(&commit, "linearizable").status, Status::Violated);
+    assert_eq!(invariant(&sync, "linearizable").status, Status::Held);
+    for r in [&commit, &sync] {
+        for id in ["single_writer", "fenced_writes", "acked_durability"] {
+            assert_eq!(invariant(r, id).status, Status::Held, "{id} in {}", r.scenario.name);
+        }
+    }
+    // The reader pays for it: refused reads retry.
+    let read = |r: &RunResult| r.metrics.latency_by_op["register.read"].by_region["us-east"].p50_ms;
+    assert!(read(&sync) > read(&commit), "{} against {}", read(&sync), read(&commit));
+    let err = edited("scenarios/semi-sync-after-sync.json", |v| {
+        v["design"]["replication"]["reads_after_ack"] = json!(true)
+    })
+    .unwrap_err();
+    assert!(err.contains("is now design.replication.wait_point"), "{err}");
+    let err = edited("scenarios/semi-sync-after-sync.json", |v| {
+        v["design"]["replication"]["mode"] = json!("async")
+    })
+    .unwrap_err();
+    assert!(err.contains("design.replication.wait_point: says when"), "{err}");
+}
