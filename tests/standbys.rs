@@ -132,3 +132,36 @@ fn the_wait_point_decides_whether_readers_see_a_write_a_failover_discards() {
     .unwrap_err();
     assert!(err.contains("design.replication.wait_point: says when"), "{err}");
 }
+
+/// MySQL's semi-sync timeout: the primary stops waiting for a cut-off standby and
+/// acknowledges without it, says so, and a failover then loses what it acknowledged;
+/// without the fallback (Patroni's strict mode) writes wait and nothing is lost, at a
+/// cost in availability.
+#[test]
+fn falling_back_to_async_loses_what_it_acknowledged_and_strict_mode_pays_in_availability() {
+    let naive = run_s(&load("scenarios/semi-sync-fallback.json"));
+    let strict = run_s(&load("scenarios/semi-sync-fallback-strict.json"));
+    let lost = invariant(&naive, "acked_durability");
+    assert_eq!(lost.status, Status::Violated);
+    assert!(lost.count >= 500, "{} lost", lost.count);
+    let f = naive.metrics.async_fallback.as_ref().expect("fallback configured");
+    assert_eq!(f.periods, 1, "{f:?}");
+    // From about 25 s (5 s after the partition) to the region's loss at 32 s.
+    assert!((6.5..7.5).contains(&f.seconds), "{f:?}");
+    assert!(f.writes >= lost.count, "{f:?}");
+    assert_eq!(invariant(&strict, "acked_durability").status, Status::Held);
+    assert!(strict.metrics.async_fallback.is_none());
+    assert!(
+        strict.metrics.availability + 0.02 < naive.metrics.availability,
+        "strict {} against {}",
+        strict.metrics.availability,
+        naive.metrics.availability
+    );
+    let err = edited("scenarios/semi-sync-fallback.json", |v| {
+        v["design"]["replication"]["mode"] = json!("async");
+        v["design"]["replication"]["sync_standbys"] = Value::Null;
+        v["design"]["replication"]["wait_point"] = Value::Null;
+    })
+    .unwrap_err();
+    assert!(err.contains("design.replication.async_fallback_ms: is how long"), "{err}");
+}

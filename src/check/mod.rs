@@ -357,6 +357,18 @@ fn notable(obs: &Obs, at: SimTime, scenario: &Scenario) -> Option<Notable> {
             ),
         ),
         Obs::RunbookStep { step, start: true } => (vec![], format!("runbook: {}", step.name())),
+        Obs::SyncFallback { region, on: true, waited, released } => (
+            vec![*region],
+            format!(
+                "{} stops waiting for its synchronous replicas after {:.0} ms and acknowledges {released} waiting writes, and every new one, without them (async fallback)",
+                name(*region),
+                waited.as_ms_f64()
+            ),
+        ),
+        Obs::SyncFallback { region, on: false, .. } => (
+            vec![*region],
+            format!("{}'s replicas caught up: it waits for them again", name(*region)),
+        ),
         Obs::LeaseLapsed { region } => {
             (vec![*region], format!("{}'s lease runs out on its own clock", name(*region)))
         }
@@ -550,6 +562,18 @@ mod tests {
             Obs::RunbookStep { step: StepKind::QuarantineQueues, start: true },
             Obs::RunbookStep { step: StepKind::QuarantineQueues, start: false },
             Obs::LeaseLapsed { region: a },
+            Obs::SyncFallback {
+                region: a,
+                on: true,
+                waited: crate::engine::SimDuration::from_ms(5000),
+                released: 12,
+            },
+            Obs::SyncFallback {
+                region: a,
+                on: false,
+                waited: crate::engine::SimDuration::ZERO,
+                released: 0,
+            },
             Obs::RoutingChanged { region: a, writer: b, epoch: 2 },
             Obs::Discarded { region: a, entries: vec![gone, gone], survivor_commit_at: SimTime(1) },
             Obs::Effect { region: b, op_key: 3 },

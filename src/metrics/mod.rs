@@ -77,6 +77,12 @@ pub struct Metrics {
     /// Consensus: from a leader taking a write to a majority holding it, and (commit
     /// wait) from then to its being shown.
     quorum_wait: Option<Histogram<u64>>,
+    /// `async_fallback_ms`: per region, since when its primary is fallen back; the
+    /// totals so far.
+    fallback_since: Vec<Option<SimTime>>,
+    fallback: Option<summary::AsyncFallback>,
+    /// The time of the latest observation.
+    last_seen: SimTime,
     commit_wait: Option<Histogram<u64>>,
     ops: u64,
     attempts: u64,
@@ -184,6 +190,9 @@ impl Metrics {
             latency_all: hist(),
             latency_by_op: (0..OpKind::COUNT).map(|_| None).collect(),
             quorum_wait: scenario.design.consensus.as_ref().map(|_| hist()),
+            fallback_since: vec![None; n],
+            last_seen: SimTime::ZERO,
+            fallback: scenario.design.async_fallback.map(|_| summary::AsyncFallback::default()),
             commit_wait: scenario
                 .design
                 .consensus
@@ -275,6 +284,7 @@ impl Metrics {
             return;
         }
         self.guard(obs, world);
+        self.last_seen = world.now;
         match obs {
             Obs::Invoke { .. } => {
                 self.ops += 1;
@@ -292,7 +302,11 @@ impl Metrics {
             }
             Obs::Complete { .. } => self.complete(obs, world.now),
             Obs::RunbookStep { .. } => self.runbook_step(obs, world.now),
-            Obs::Commit { .. } | Obs::Shown { .. } => self.commit_latency(obs, world.now),
+            Obs::Commit { .. } | Obs::Shown { .. } => {
+                self.commit_latency(obs, world.now);
+                self.fallback(obs, world.now);
+            }
+            Obs::SyncFallback { .. } => self.fallback(obs, world.now),
             Obs::Superseded { .. } => self.superseded += 1,
             Obs::SnapshotSent { .. } => self.snapshots += 1,
             Obs::Merged { .. } => self.merged += 1,
@@ -325,6 +339,29 @@ impl Metrics {
                     last_write_before: self.last_write_ack,
                     rto_us: None,
                 })
+            }
+            _ => {}
+        }
+    }
+
+    /// `async_fallback_ms`: periods, their time, and the writes acknowledged in them.
+    fn fallback(&mut self, obs: &Obs, now: SimTime) {
+        let Some(f) = &mut self.fallback else { return };
+        match obs {
+            Obs::SyncFallback { region, on: true, released, .. } => {
+                f.periods += 1;
+                f.writes += u64::from(*released);
+                self.fallback_since[region.idx()] = Some(now);
+            }
+            Obs::SyncFallback { region, on: false, .. } => {
+                if let Some(since) = self.fallback_since[region.idx()].take() {
+                    f.seconds += now.since(since).as_secs_f64();
+                }
+            }
+            Obs::Commit { region, entry, .. }
+                if self.fallback_since[region.idx()].is_some() && !entry.write().is_none() =>
+            {
+                f.writes += 1;
             }
             _ => {}
         }

@@ -6,8 +6,8 @@
 //! here changes a summary.
 
 use super::summary::{
-    BlastRadius, CommitLatency, Conflicts, ErrorBudgetBurn, KindAvailability, Lag, Latencies,
-    LatencyQuantiles, Load, OpLatency, QueueDepth, RegionTimeline, Summary,
+    AsyncFallback, BlastRadius, CommitLatency, Conflicts, ErrorBudgetBurn, KindAvailability, Lag,
+    Latencies, LatencyQuantiles, Load, OpLatency, QueueDepth, RegionTimeline, Summary,
 };
 use super::Series;
 use crate::scenario::OpKind;
@@ -104,13 +104,14 @@ macro_rules! walk_fields {
 walk_fields! {
     Summary {
         operations, availability, availability_by_region, latency, latency_by_op,
-        commit_latency, retry_amplification,
+        commit_latency, async_fallback, retry_amplification,
         replication_lag, promotions, log_entries_peak, brownout_detection_ms,
         breaker_transitions, breakers, error_budget_burn, blast_radius, load,
         snapshots_sent, conflicts, by_region, runbook,
     }
     KindAvailability { availability, ok, failed, indeterminate }
     CommitLatency { quorum_wait, commit_wait }
+    AsyncFallback { periods, seconds, writes }
     LatencyQuantiles { p50_ms, p99_ms, p999_ms, count }
     Lag { max_ms, p99_ms, series_ms }
     ErrorBudgetBurn { slo, by_region }

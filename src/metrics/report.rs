@@ -74,6 +74,12 @@ impl Metrics {
                 quorum_wait: quantiles(h),
                 commit_wait: self.commit_wait.as_ref().map(quantiles),
             }),
+            async_fallback: self.fallback.clone().map(|mut f| {
+                // Periods still open at the end count up to the last event seen.
+                let open = self.fallback_since.iter().flatten();
+                f.seconds += open.map(|s| self.last_seen.since(*s).as_secs_f64()).sum::<f64>();
+                f
+            }),
             retry_amplification: if self.ops == 0 {
                 0.0
             } else {

@@ -25,6 +25,9 @@ pub struct Summary {
     /// Consensus only: where a write's time goes.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub commit_latency: Option<CommitLatency>,
+    /// With `async_fallback_ms` only: acknowledgements without replicas.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub async_fallback: Option<AsyncFallback>,
     /// Attempts per offered operation.
     pub retry_amplification: f64,
     pub replication_lag: BTreeMap<String, Lag>,
@@ -50,6 +53,17 @@ pub struct OpLatency {
     #[serde(flatten)]
     pub all: LatencyQuantiles,
     pub by_region: BTreeMap<String, LatencyQuantiles>,
+}
+
+/// `async_fallback_ms`: how often and how long primaries acknowledged writes without
+/// the replicas the design waits for, and how many.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct AsyncFallback {
+    pub periods: u64,
+    pub seconds: f64,
+    /// Writes acknowledged without a replica: those waiting when the primary gave up,
+    /// and every one it committed until its replicas caught up.
+    pub writes: u64,
 }
 
 /// Consensus: the parts of a write's latency the protocol adds.

@@ -190,6 +190,15 @@ pub enum Obs {
     LeaseLapsed {
         region: RegionId,
     },
+    /// `region`'s primary stops waiting for its synchronous replicas after `waited`
+    /// and acknowledges writes without them (`on`, releasing `released` waiting
+    /// writes), or, its replicas caught up, waits for them again.
+    SyncFallback {
+        region: RegionId,
+        on: bool,
+        waited: crate::engine::SimDuration,
+        released: u32,
+    },
     /// Commit wait: writes a majority held `waited` ago are now shown by `region`'s
     /// leader (and acknowledged), their uncertainty waited out.
     Shown {

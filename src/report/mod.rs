@@ -189,6 +189,7 @@ fn terminal_raw(run: &RunResult) -> String {
     terminal_invariants(&mut o, run);
     let _ = writeln!(o);
     terminal_metrics(&mut o, &run.metrics);
+    terminal_fallback(&mut o, &run.metrics);
     terminal_reconciliation(&mut o, run);
     if !run.metrics.runbook.is_empty() {
         let parts: Vec<String> = run
@@ -270,6 +271,17 @@ fn terminal_metrics(o: &mut String, summary: &Summary) {
             o,
             "promotion: {} to epoch {} at {:.3} s (by the {}), {rto}",
             p.region, p.epoch, p.at_s, p.by
+        );
+    }
+}
+
+/// `async_fallback_ms`: the primary's acknowledgements without replicas.
+fn terminal_fallback(o: &mut String, summary: &Summary) {
+    if let Some(f) = &summary.async_fallback {
+        let _ = writeln!(
+            o,
+            "async fallback: {} period(s), {:.1} s in all, {} writes acknowledged without a synchronous replica",
+            f.periods, f.seconds, f.writes
         );
     }
 }

@@ -295,6 +295,9 @@ pub struct Design {
     pub apply_rate_per_s: f64,
     pub repl_batch: SimDuration,
     pub repl_retransmit: SimDuration,
+    /// Semi-sync or sync: after waiting this long for acknowledgements, the primary
+    /// acknowledges without them until its replicas catch up.
+    pub async_fallback: Option<SimDuration>,
     /// `wait_point: after_sync`: the primary's strong reads do not see a write before
     /// the replicas writes wait for acknowledged it.
     pub wait_after_sync: bool,

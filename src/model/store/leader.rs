@@ -326,6 +326,7 @@ impl Store {
         self.records.prune(now, design.idempotency_ttl);
         if self.primary {
             self.check_connected(now, design);
+            self.check_fallback(now, design, out);
             for (i, p) in self.peers.iter_mut().enumerate() {
                 if i != self.region.idx()
                     && p.acked < p.sent

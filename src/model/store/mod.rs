@@ -186,6 +186,9 @@ pub struct Store {
     pending_acks: VecDeque<PendingAck>,
     /// The runbook has stopped writes here.
     pub frozen: bool,
+    /// Semi-sync fallen back to async (`async_fallback_ms`): writes are acknowledged
+    /// without waiting for replicas until they catch up.
+    fallen_back: bool,
     pub flush_scheduled: bool,
     pub apply_scheduled: bool,
     pub apply_factor: f64,
@@ -254,6 +257,7 @@ impl Store {
             peers: vec![Peer { connected: true, ..Peer::default() }; regions],
             pending_acks: VecDeque::new(),
             frozen: false,
+            fallen_back: false,
             flush_scheduled: false,
             apply_scheduled: false,
             apply_factor: 1.0,

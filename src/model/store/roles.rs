@@ -124,6 +124,7 @@ impl Store {
         self.primary = true;
         self.epoch = epoch;
         self.leader = self.region;
+        self.reset_fallback(out);
         self.drop_lease();
         self.lease_lapsed_reported = false;
         self.ready = self.applied_lsn == self.end_lsn;
@@ -155,6 +156,7 @@ impl Store {
             return;
         }
         self.primary = false;
+        self.reset_fallback(out);
         self.ready = false;
         self.drop_lease();
         self.pending_acks.clear();
@@ -162,8 +164,9 @@ impl Store {
         out.obs.push(Obs::RoleChange { region: self.region, primary: false, epoch: self.epoch });
     }
 
-    pub fn crash(&mut self) {
+    pub fn crash(&mut self, out: &mut Out) {
         self.up = false;
+        self.reset_fallback(out);
         self.drop_lease();
         self.pending_acks.clear();
         self.apply_credit = 0.0;

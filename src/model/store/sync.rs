@@ -10,6 +10,14 @@ impl Store {
     /// at or below it may be acknowledged. With `FIRST k` and fewer than `k` listed
     /// replicas connected, nothing new is (writes wait, as PostgreSQL's do).
     pub(super) fn sync_position(&self, design: &Design) -> u64 {
+        if self.fallen_back {
+            return self.end_lsn;
+        }
+        self.waited_position(design)
+    }
+
+    /// `sync_position` as the design's rule has it, fallen back or not.
+    fn waited_position(&self, design: &Design) -> u64 {
         let me = self.region.idx();
         let Some(s) = &design.sync_standbys else {
             let need = self.acks_needed(design);
@@ -50,6 +58,39 @@ impl Store {
             if now.since(p.last_heard) > s.timeout {
                 p.connected = false;
             }
+        }
+    }
+}
+
+impl Store {
+    /// `async_fallback_ms`: a primary whose oldest waiting write has waited that long
+    /// stops waiting and acknowledges what waits; once the replicas it waits for hold
+    /// its whole log, it waits for them again. Checked on every node tick.
+    pub(super) fn check_fallback(&mut self, now: SimTime, design: &Design, out: &mut Out) {
+        let Some(after) = design.async_fallback else { return };
+        if !self.fallen_back {
+            let Some(oldest) = self.pending_acks.front() else { return };
+            let waited = now.since(oldest.at);
+            if waited < after {
+                return;
+            }
+            self.fallen_back = true;
+            let released = self.pending_acks.len() as u32;
+            out.obs.push(Obs::SyncFallback { region: self.region, on: true, waited, released });
+            self.release_acks(design, out);
+        } else if self.waited_position(design) >= self.end_lsn {
+            self.fallen_back = false;
+            let waited = SimDuration::ZERO;
+            out.obs.push(Obs::SyncFallback { region: self.region, on: false, waited, released: 0 });
+        }
+    }
+
+    /// A node that stops or starts being primary, or goes down, starts out waiting
+    /// again; a fallback in progress ends there.
+    pub(super) fn reset_fallback(&mut self, out: &mut Out) {
+        if std::mem::take(&mut self.fallen_back) {
+            let waited = SimDuration::ZERO;
+            out.obs.push(Obs::SyncFallback { region: self.region, on: false, waited, released: 0 });
         }
     }
 }

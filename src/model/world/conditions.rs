@@ -62,7 +62,7 @@ impl crate::fault::Conditions for World {
             self.lease_watch(region);
             self.repl_each(region, true);
         } else {
-            self.stores[region.idx()].crash();
+            self.stores[region.idx()].crash(&mut self.out);
             if let Some(tier) = self.regions.tiers.get_mut(region.idx()) {
                 tier.region_down();
             }

@@ -258,6 +258,11 @@ pub struct ReplicationFile {
     /// reader can see a write a failover then discards; `after_sync`: only once
     /// acknowledged (MySQL's `rpl_semi_sync_master_wait_point`).
     pub wait_point: Option<WaitPointFile>,
+    /// Semi-sync or sync: after waiting this long for a write's acknowledgements, the
+    /// primary acknowledges it anyway and stops waiting for replicas until they catch
+    /// up (MySQL's `rpl_semi_sync_master_timeout`; PostgreSQL with Patroni's
+    /// `synchronous_mode` without `synchronous_mode_strict`). Default: wait forever.
+    pub async_fallback_ms: Option<f64>,
     /// Replaced by `wait_point`; refused with a pointer to it.
     #[schemars(skip)]
     pub reads_after_ack: Option<bool>,
@@ -334,6 +339,7 @@ impl Default for ReplicationFile {
             batch_ms: 2.0,
             retransmit_ms: 500.0,
             wait_point: None,
+            async_fallback_ms: None,
             reads_after_ack: None,
             voters: None,
             non_voters: None,

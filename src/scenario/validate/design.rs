@@ -32,6 +32,7 @@ impl Validator<'_> {
             repl_retransmit: self
                 .positive_ms("design.replication.retransmit_ms", r.retransmit_ms)?,
             wait_after_sync: self.wait_point(r)?,
+            async_fallback: self.async_fallback(r)?,
             fencing: d.fencing,
             lease,
             lease_renew,

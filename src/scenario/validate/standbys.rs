@@ -4,6 +4,7 @@
 use super::super::file::*;
 use super::super::types::*;
 use super::{Validator, R};
+use crate::engine::SimDuration;
 
 /// PostgreSQL's `wal_sender_timeout` default.
 const TIMEOUT_MS: f64 = 60_000.0;
@@ -45,6 +46,18 @@ impl Validator<'_> {
             );
         }
         Ok(after_sync)
+    }
+
+    pub(super) fn async_fallback(&self, r: &ReplicationFile) -> R<Option<SimDuration>> {
+        let Some(ms) = r.async_fallback_ms else { return Ok(None) };
+        let path = "design.replication.async_fallback_ms";
+        if !matches!(r.mode, ReplicationModeFile::SemiSync | ReplicationModeFile::Sync) {
+            return self.err(
+                path,
+                "is how long semi-sync or sync writes wait before the primary gives up on its replicas; this mode does not wait: remove it",
+            );
+        }
+        self.positive_ms(path, ms).map(Some)
     }
 
     pub(super) fn sync_standbys(
