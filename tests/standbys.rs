@@ -165,3 +165,91 @@ fn falling_back_to_async_loses_what_it_acknowledged_and_strict_mode_pays_in_avai
     .unwrap_err();
     assert!(err.contains("design.replication.async_fallback_ms: is how long"), "{err}");
 }
+
+/// Two standbys, one of them cut off before the primary is lost: promoting a fixed one
+/// loses what only the other held; asking both (a real round trip) promotes the one
+/// that holds the most. If that one cannot answer within the timeout, the choice falls
+/// to those that did; `require_sync_standby` keeps the choice to the named standbys.
+#[test]
+fn the_promoted_standby_is_the_fixed_one_or_the_most_advanced_that_answers() {
+    let fixed = run_s(&load("scenarios/promote-fixed-standby.json"));
+    let most = run_s(&load("scenarios/promote-most-advanced.json"));
+    assert_eq!(fixed.metrics.promotions[0].region, "eu-west");
+    let lost = invariant(&fixed, "acked_durability");
+    assert_eq!(lost.status, Status::Violated);
+    assert!(lost.count >= 300, "{} lost", lost.count);
+    assert_eq!(most.metrics.promotions[0].region, "us-west");
+    assert_eq!(invariant(&most, "acked_durability").status, Status::Held);
+    // One round trip later than the fixed choice, rounded up to a control heartbeat.
+    let delay = most.metrics.promotions[0].at_s - fixed.metrics.promotions[0].at_s;
+    assert!((0.18..0.6).contains(&delay), "{delay} s");
+    // us-west cannot answer: after the timeout, the longest of those that did.
+    let s = edited("scenarios/promote-most-advanced.json", |v| {
+        v["faults"].as_array_mut().unwrap().push(json!({"at_s": 31, "for_s": 20,
+            "kind": "partition", "between": [["ap-south"], ["us-west"]]}));
+        v["expect"] = json!({});
+    })
+    .unwrap();
+    let r = run_s(&s);
+    assert_eq!(r.metrics.promotions[0].region, "eu-west");
+    let waited = r.metrics.promotions[0].at_s - fixed.metrics.promotions[0].at_s;
+    assert!((1.0..1.6).contains(&waited), "{waited} s");
+    // Only a named synchronous standby may be promoted.
+    let s = edited("scenarios/promote-most-advanced.json", |v| {
+        v["design"]["replication"]["sync_standbys"] =
+            json!({"regions": ["eu-west"], "method": "any"});
+        v["design"]["promotion"]["require_sync_standby"] = json!(true);
+        v["expect"] = json!({});
+    })
+    .unwrap();
+    assert_eq!(run_s(&s).metrics.promotions[0].region, "eu-west");
+    let err = edited("scenarios/promote-most-advanced.json", |v| {
+        v["design"]["promotion"]["require_sync_standby"] = json!(true)
+    })
+    .unwrap_err();
+    assert!(err.contains("design.promotion.require_sync_standby: promotes only"), "{err}");
+    let err = edited("scenarios/promote-fixed-standby.json", |v| {
+        v["design"]["promotion"]["target"] = json!("ap-south")
+    })
+    .unwrap_err();
+    assert!(err.contains("\"ap-south\" is not a standby"), "{err}");
+    let err = edited("scenarios/promote-most-advanced.json", |v| {
+        v["design"]["promotion"]["target"] = json!("eu-west")
+    })
+    .unwrap_err();
+    assert!(err.contains("design.promotion.target: names the standby"), "{err}");
+}
+
+/// A planned switchover that waits until the target holds the writer's whole log loses
+/// nothing; the same runbook without the wait loses what had not been shipped.
+#[test]
+fn a_switchover_that_waits_for_the_target_to_catch_up_loses_nothing() {
+    let planned = run_s(&load("scenarios/planned-switchover.json"));
+    let unplanned = run_s(&load("scenarios/unplanned-failover.json"));
+    assert_eq!(invariant(&planned, "acked_durability").status, Status::Held);
+    let lost = invariant(&unplanned, "acked_durability");
+    assert_eq!(lost.status, Status::Violated);
+    assert!(lost.count >= 5, "{} lost", lost.count);
+    for r in [&planned, &unplanned] {
+        assert_eq!(r.metrics.promotions[0].region, "eu-west");
+        assert_eq!(r.final_writer, "eu-west");
+    }
+    // The wait: from the stop to the declaration, at least one shipment and a round
+    // trip, at most a few position rounds.
+    let step = |r: &RunResult, name: &str| {
+        r.metrics.runbook.iter().find(|s| s.step == name).and_then(|s| Some(s.end_s? - s.start_s))
+    };
+    let waited = step(&planned, "wait_caught_up").expect("the step ran");
+    assert!((0.2..2.0).contains(&waited), "{waited} s");
+    assert!(step(&unplanned, "wait_caught_up").is_none());
+    let err = edited("scenarios/planned-switchover.json", |v| {
+        v["design"]["promotion"]["planned"] = json!({"at_s": 90, "to": "eu-west"})
+    })
+    .unwrap_err();
+    assert!(err.contains("design.promotion.planned.at_s: must fall within the drill"), "{err}");
+    let err = edited("scenarios/planned-switchover.json", |v| {
+        v["design"]["promotion"]["planned"] = json!({"at_s": 30, "to": "ap-south"})
+    })
+    .unwrap_err();
+    assert!(err.contains("\"ap-south\" is not a standby"), "{err}");
+}

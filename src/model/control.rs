@@ -9,7 +9,10 @@ use super::obs::*;
 use super::types::*;
 use super::Out;
 use crate::engine::{SimDuration, SimTime};
-use crate::scenario::{Design, RegionId, Role, Scenario, StepKind};
+use crate::scenario::{Candidate, Design, RegionId, Role, Scenario, StepKind};
+
+/// How long `wait_caught_up` waits for both answers before asking again.
+const CATCH_UP_ROUND: SimDuration = SimDuration::from_ms(1_000);
 
 #[derive(Clone, Copy, Debug)]
 pub struct PendingPromotion {
@@ -38,6 +41,18 @@ pub struct Control {
     /// The runbook's reconcile step has run.
     pub reconcile: bool,
     pub detected_at: Option<SimTime>,
+    /// A most-advanced promotion's question to the standbys, in flight.
+    query: Option<PositionRound>,
+    rounds: u32,
+}
+
+/// The standbys' answers to one round of "how much log do you hold?".
+#[derive(Clone, Debug)]
+struct PositionRound {
+    round: u32,
+    started: SimTime,
+    asked: Vec<RegionId>,
+    answers: Vec<Option<u64>>,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -64,6 +79,8 @@ impl Control {
             published: (scenario.primary(), 1),
             reconcile: false,
             detected_at: None,
+            query: None,
+            rounds: 0,
         }
     }
 
@@ -124,17 +141,116 @@ impl Control {
         if design.consensus.is_some() {
             return;
         }
+        self.check_caught_up(now, design, regions, out);
         if design.automated_promotion
             && self.pending.is_none()
             && self.running.is_none()
             && now.since(self.last_heard[self.writer.idx()]) > design.detect_after
         {
-            if let Some(target) = self.least_lagged_standby(now, design) {
+            if let Some(target) = self.pick_standby(now, design, out) {
                 self.detected_at = Some(now);
                 self.plan(local_us, design, target, design.fencing, false);
             }
         }
         self.try_promote(now, local_us, design, regions, out);
+    }
+
+    /// The standby to promote, by the design's rule; `None` while a most-advanced
+    /// round waits for answers, or when no standby qualifies.
+    fn pick_standby(&mut self, now: SimTime, design: &Design, out: &mut Out) -> Option<RegionId> {
+        match design.candidate {
+            Candidate::LeastLagged => self.least_lagged_standby(now, design),
+            Candidate::Fixed(target) => (target != self.writer).then_some(target),
+            Candidate::MostAdvanced { timeout } => self.most_advanced(now, design, timeout, out),
+        }
+    }
+
+    /// Asks every standby that may be promoted for its log position, then, once all
+    /// answered or `timeout` passed, picks the longest (the first asked on a tie). A
+    /// round nobody answered is asked again.
+    fn most_advanced(
+        &mut self,
+        now: SimTime,
+        design: &Design,
+        timeout: SimDuration,
+        out: &mut Out,
+    ) -> Option<RegionId> {
+        let Some(q) = &self.query else {
+            let asked: Vec<RegionId> = (0..self.roles.len())
+                .map(|i| RegionId(i as u8))
+                .filter(|&r| self.eligible(r, design))
+                .collect();
+            self.ask_positions(now, asked, out);
+            return None;
+        };
+        if q.answers.iter().any(|a| a.is_none()) && now.since(q.started) < timeout {
+            return None;
+        }
+        let q = self.query.take()?;
+        let mut best: Option<(u64, RegionId)> = None;
+        for (r, a) in q.asked.iter().zip(&q.answers) {
+            if let Some(end) = *a {
+                if best.is_none_or(|(b, _)| end > b) {
+                    best = Some((end, *r));
+                }
+            }
+        }
+        best.map(|(_, r)| r)
+    }
+
+    /// Starts a round of "how much log do you hold?" to `asked`.
+    fn ask_positions(&mut self, now: SimTime, asked: Vec<RegionId>, out: &mut Out) {
+        self.rounds += 1;
+        for &r in &asked {
+            out.send(self.region, r, ControlMsg::PositionQuery { round: self.rounds });
+        }
+        let answers = vec![None; asked.len()];
+        self.query = Some(PositionRound { round: self.rounds, started: now, asked, answers });
+    }
+
+    /// `wait_caught_up`, on every control tick while it is the step in progress: once
+    /// the writer and the target have both answered, and the target holds as much as the
+    /// writer (whose answer comes after it was told to stop writes: one link delivers in
+    /// order), the step ends; otherwise they are asked again (after `CATCH_UP_ROUND`
+    /// without both answers, too).
+    fn check_caught_up(&mut self, now: SimTime, design: &Design, regions: usize, out: &mut Out) {
+        let Some(run) = self.running else { return };
+        if design.runbook.get(run.step).is_none_or(|s| s.kind != StepKind::WaitCaughtUp) {
+            return;
+        }
+        let asked = vec![self.writer, run.promotion.target];
+        let Some(q) = &self.query else {
+            self.ask_positions(now, asked, out);
+            return;
+        };
+        match (q.answers[0], q.answers[1]) {
+            (Some(writer), Some(target)) if target >= writer => {
+                self.query = None;
+                out.obs.push(Obs::RunbookStep { step: StepKind::WaitCaughtUp, start: false });
+                self.running = Some(RunbookRun { step: run.step + 1, ..run });
+                self.run_steps(now, design, regions, out);
+            }
+            (Some(_), Some(_)) => self.ask_positions(now, asked, out),
+            _ if now.since(q.started) >= CATCH_UP_ROUND => self.ask_positions(now, asked, out),
+            _ => {}
+        }
+    }
+
+    /// A standby's answer to a most-advanced round.
+    pub fn on_position_reply(&mut self, from: RegionId, round: u32, end_lsn: u64) {
+        let Some(q) = self.query.as_mut().filter(|q| q.round == round) else { return };
+        if let Some(i) = q.asked.iter().position(|&r| r == from) {
+            q.answers[i] = Some(end_lsn);
+        }
+    }
+
+    /// Whether `r` may be promoted: a standby, not the writer, and, when the design
+    /// requires it, named in `sync_standbys`.
+    fn eligible(&self, r: RegionId, design: &Design) -> bool {
+        r != self.writer
+            && self.roles[r.idx()] == Role::Standby
+            && (!design.require_sync_standby
+                || design.sync_standbys.as_ref().is_some_and(|s| s.sites.contains(&r)))
     }
 
     /// An operator asks for `target` to become the writer now.
@@ -176,12 +292,9 @@ impl Control {
 
     fn least_lagged_standby(&self, now: SimTime, design: &Design) -> Option<RegionId> {
         let mut best: Option<(u64, RegionId)> = None;
-        for (i, role) in self.roles.iter().enumerate() {
+        for i in 0..self.roles.len() {
             let r = RegionId(i as u8);
-            if r == self.writer
-                || *role != Role::Standby
-                || now.since(self.last_heard[i]) > design.detect_after
-            {
+            if !self.eligible(r, design) || now.since(self.last_heard[i]) > design.detect_after {
                 continue;
             }
             let end = self.reports[i].map_or(0, |x| x.end_lsn);
@@ -219,6 +332,11 @@ impl Control {
             };
             out.obs.push(Obs::RunbookStep { step: step.kind, start: true });
             self.act(step.kind, run.promotion, design, regions, out);
+            if step.kind == StepKind::WaitCaughtUp {
+                // The control tick ends it once the target holds the writer's log.
+                self.ask_positions(now, vec![self.writer, run.promotion.target], out);
+                return;
+            }
             if step.duration > SimDuration::ZERO {
                 out.timer(now + step.duration, super::Event::RunbookNext);
                 return;
@@ -302,6 +420,8 @@ impl Control {
                     out.send(self.region, RegionId(i as u8), RunbookMsg::Reconcile);
                 }
             }
+            // Asked in `run_steps`, ended by `check_caught_up`.
+            StepKind::WaitCaughtUp => {}
             StepKind::InvalidateRouting => {
                 self.published = (self.writer, self.epoch);
                 self.publish(regions, out);

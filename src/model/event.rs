@@ -51,6 +51,8 @@ pub enum Event {
     EndDrill,
     /// The control plane's current runbook step has taken its time.
     RunbookNext,
+    /// `promotion.planned`: the switchover starts.
+    Switchover,
     WorkerTick {
         region: RegionId,
     },
@@ -114,6 +116,7 @@ impl Event {
             Event::Sample => 13,
             Event::EndDrill => 14,
             Event::RunbookNext => 15,
+            Event::Switchover => 23,
             Event::WorkerTick { region } => 16 | r(*region) << 8,
             Event::ServiceDone { region, cell, job, .. } => {
                 17 | r(*region) << 8 | u64::from(*cell) << 16 | u64::from(job.meta.op.slot) << 32
@@ -143,6 +146,7 @@ impl Event {
             Event::Sample => "sample",
             Event::EndDrill => "end_drill",
             Event::RunbookNext => "runbook_next",
+            Event::Switchover => "switchover",
             Event::WorkerTick { .. } => "worker_tick",
             Event::ServiceDone { .. } => "service_done",
             Event::ServerRestart { .. } => "server_restart",

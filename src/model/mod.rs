@@ -241,6 +241,9 @@ impl World {
             sched.after(offset, Event::NodeTick { region: r });
         }
         sched.after(self.scenario.design.heartbeat, Event::ControlTick);
+        if let Some((at, _)) = self.scenario.design.planned {
+            sched.after(at.since(SimTime::ZERO), Event::Switchover);
+        }
         for r in self.scenario.region_ids() {
             sched.after(self.scenario.design.stream.tick, Event::WorkerTick { region: r });
         }
@@ -326,6 +329,12 @@ impl World {
             Event::HealthTick => self.health_tick(sched),
             Event::LeaseRenew { region, at } => self.lease_renew(region, at),
             Event::RunbookNext => self.runbook_next(),
+            Event::Switchover => {
+                if let Some((_, to)) = self.scenario.design.planned {
+                    let fenced = self.scenario.design.fencing;
+                    crate::fault::Conditions::operator_promotes(self, to, fenced);
+                }
+            }
             Event::ReplTimer { region, at } => self.repl_timer(region, at),
             Event::ReplWake { region } => self.repl_wake(region),
         }

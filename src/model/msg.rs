@@ -159,6 +159,14 @@ pub enum ControlMsg {
         epoch: u32,
         lag_us: Vec<u64>,
     },
+    /// A most-advanced promotion asks a standby how much log it holds.
+    PositionQuery {
+        round: u32,
+    },
+    PositionReply {
+        round: u32,
+        end_lsn: u64,
+    },
 }
 
 /// The failover runbook's steps that travel to the stores.
@@ -378,6 +386,8 @@ impl Wire for ControlMsg {
             ControlMsg::LeaseGrant { .. } => "lease_grant",
             ControlMsg::Config { .. } => "config",
             ControlMsg::Routing { .. } => "routing",
+            ControlMsg::PositionQuery { .. } => "position_query",
+            ControlMsg::PositionReply { .. } => "position_reply",
         }
     }
     /// Lease requests share tag 23 with successor probes: the trace hash has always
@@ -389,6 +399,8 @@ impl Wire for ControlMsg {
             ControlMsg::Config { .. } => 8,
             ControlMsg::Routing { .. } => 9,
             ControlMsg::LeaseRequest { .. } => 23,
+            ControlMsg::PositionQuery { .. } => 27,
+            ControlMsg::PositionReply { .. } => 28,
         }
     }
     fn word(&self) -> u64 {
@@ -398,6 +410,8 @@ impl Wire for ControlMsg {
             ControlMsg::LeaseGrant { epoch, .. }
             | ControlMsg::Config { epoch, .. }
             | ControlMsg::Routing { epoch, .. } => u64::from(*epoch),
+            ControlMsg::PositionQuery { round } => u64::from(*round),
+            ControlMsg::PositionReply { round, end_lsn } => u64::from(*round) << 40 ^ end_lsn,
         }
     }
 }

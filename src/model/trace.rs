@@ -78,6 +78,7 @@ pub fn event_json(w: &World, ev: &Event, out: &mut String) {
         | Event::Sample
         | Event::EndDrill
         | Event::RunbookNext
+        | Event::Switchover
         | Event::HealthTick => {}
     }
 }

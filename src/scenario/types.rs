@@ -211,6 +211,9 @@ pub enum StepKind {
     /// From now on, a store that discards acknowledged writes when it rejoins sends
     /// them to the writer, which applies them again.
     Reconcile,
+    /// Wait until the target holds the writer's whole log (asked of both, round after
+    /// round), so declaring it loses nothing.
+    WaitCaughtUp,
 }
 
 impl StepKind {
@@ -223,6 +226,7 @@ impl StepKind {
             StepKind::InvalidateRouting => "invalidate_routing",
             StepKind::ResumeTraffic => "resume_traffic",
             StepKind::Reconcile => "reconcile",
+            StepKind::WaitCaughtUp => "wait_caught_up",
         }
     }
 }
@@ -330,6 +334,12 @@ pub struct Design {
     pub emergency_successor: Option<RegionId>,
     /// The successor needs a majority of regions to agree the writer is gone.
     pub emergency_quorum: bool,
+    /// Which standby an automated promotion picks.
+    pub candidate: Candidate,
+    /// Only a standby named in `sync_standbys` may be promoted.
+    pub require_sync_standby: bool,
+    /// A planned switchover: when, and to which standby.
+    pub planned: Option<(crate::engine::SimTime, RegionId)>,
     pub breaker: Option<BreakerDesign>,
     pub detection: Option<DetectionDesign>,
     pub health: Option<HealthDesign>,
@@ -341,6 +351,18 @@ pub struct Design {
     /// Which replicas a semi-sync or sync write waits for, when the file names them.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sync_standbys: Option<SyncStandbys>,
+}
+
+/// How the control plane picks the standby to promote.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum Candidate {
+    /// The longest log by the standbys' last heartbeats.
+    LeastLagged,
+    /// Ask every standby for its log position now, wait up to the timeout, promote the
+    /// longest.
+    MostAdvanced { timeout: SimDuration },
+    /// Always this one.
+    Fixed(RegionId),
 }
 
 /// The replicas a single-leader write waits for (PostgreSQL's

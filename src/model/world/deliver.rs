@@ -77,6 +77,15 @@ impl World {
                 let apply = Event::RoutingApply { region: to, writer, epoch, lag_us };
                 self.out.timer(now + design.routing_propagation, apply);
             }
+            ControlMsg::PositionQuery { round } => {
+                let end_lsn = store.end_lsn;
+                self.out.send(to, from, ControlMsg::PositionReply { round, end_lsn });
+            }
+            ControlMsg::PositionReply { round, end_lsn } => {
+                if at_control {
+                    self.control.on_position_reply(from, round, end_lsn);
+                }
+            }
         }
     }
 

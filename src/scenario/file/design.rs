@@ -429,6 +429,37 @@ pub struct PromotionFile {
     /// (itself included) answer that they have not heard the writer or the control
     /// plane either: a successor cut off alone from the others cannot.
     pub emergency_quorum: bool,
+    /// Which standby an automated promotion picks: `least-lagged` (default: the one
+    /// whose last heartbeat reported the longest log), `most-advanced` (ask every
+    /// standby for its log position, a round trip that can time out, and promote the
+    /// one that holds the most, as Patroni and Orchestrator do) or `fixed` (always
+    /// `target`).
+    pub candidate: Option<CandidateFile>,
+    /// `fixed`: the standby to promote.
+    pub target: Option<String>,
+    /// `most-advanced`: how long to wait for the standbys' answers (default 1000 ms).
+    pub query_timeout_ms: Option<f64>,
+    /// Promote only a standby named in `replication.sync_standbys` (Patroni's
+    /// `synchronous_mode`: only a synchronous standby may take over).
+    pub require_sync_standby: bool,
+    /// A planned switchover: at `at_s` the control plane hands the writer's role to
+    /// `to` by running the runbook (which may `wait_caught_up` before declaring it).
+    pub planned: Option<PlannedFile>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PlannedFile {
+    pub at_s: f64,
+    pub to: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum CandidateFile {
+    LeastLagged,
+    MostAdvanced,
+    Fixed,
 }
 
 impl Default for PromotionFile {
@@ -440,6 +471,11 @@ impl Default for PromotionFile {
             heartbeat_ms: 250.0,
             emergency_successor: None,
             emergency_quorum: false,
+            candidate: None,
+            target: None,
+            query_timeout_ms: None,
+            require_sync_standby: false,
+            planned: None,
             runbook: vec![
                 step(StepKindFile::StopWrites),
                 step(StepKindFile::DeclareWriter),
@@ -469,6 +505,7 @@ pub enum StepKindFile {
     InvalidateRouting,
     ResumeTraffic,
     Reconcile,
+    WaitCaughtUp,
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize, schemars::JsonSchema)]

@@ -76,6 +76,9 @@ impl Validator<'_> {
             health: self.health(d)?,
             emergency_successor: self.emergency_successor(d, regions)?,
             emergency_quorum: self.emergency_quorum(d)?,
+            candidate: self.candidate(d, regions)?,
+            require_sync_standby: self.require_sync_standby(d)?,
+            planned: self.planned(d, regions)?,
             consensus: self.consensus(d, regions)?,
             sync_standbys: self.sync_standbys(r, regions)?,
         })
@@ -432,6 +435,7 @@ impl Validator<'_> {
                 StepKindFile::DrainQueues => StepKind::DrainQueues,
                 StepKindFile::Reconcile => StepKind::Reconcile,
                 StepKindFile::QuarantineQueues => StepKind::QuarantineQueues,
+                StepKindFile::WaitCaughtUp => StepKind::WaitCaughtUp,
             };
             let path = format!("design.promotion.runbook[{i}].duration_ms");
             out.push(RunbookStep { kind, duration: self.nonneg_ms(&path, s.duration_ms)? });

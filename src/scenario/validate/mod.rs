@@ -198,6 +198,16 @@ impl Validator<'_> {
         let regions = self.regions(&f.regions)?;
         let (rtt_us, jitter_mean_us) = self.network(&f.network, &regions)?;
         let design = self.design(&f.design, &regions)?;
+        if let Some((at, _)) = design.planned.filter(|(at, _)| at.as_us() >= duration.as_us()) {
+            return self.err(
+                "design.promotion.planned.at_s",
+                format!(
+                    "must fall within the drill (duration_s {}), got {}",
+                    crate::field::num(f.duration_s),
+                    crate::field::num(at.as_secs_f64())
+                ),
+            );
+        }
         let mut workload = self.workload(&f.workload, &regions)?;
         if design.topology == Topology::ActiveActiveReads {
             // Every region serves reads: those the workload leaves unclassed go to the

@@ -6,6 +6,9 @@ use super::super::types::*;
 use super::{Validator, R};
 use crate::engine::SimDuration;
 
+/// How long a most-advanced promotion waits for positions, by default.
+const QUERY_TIMEOUT_MS: f64 = 1_000.0;
+
 /// PostgreSQL's `wal_sender_timeout` default.
 const TIMEOUT_MS: f64 = 60_000.0;
 
@@ -46,6 +49,84 @@ impl Validator<'_> {
             );
         }
         Ok(after_sync)
+    }
+
+    /// `promotion.candidate` and its settings.
+    pub(super) fn candidate(&self, d: &DesignFile, regions: &[RegionSpec]) -> R<Candidate> {
+        let p = &d.promotion;
+        let candidate = p.candidate.unwrap_or(CandidateFile::LeastLagged);
+        if p.target.is_some() && candidate != CandidateFile::Fixed {
+            return self.err(
+                "design.promotion.target",
+                "names the standby a fixed promotion picks; set design.promotion.candidate to \"fixed\", or remove it",
+            );
+        }
+        if p.query_timeout_ms.is_some() && candidate != CandidateFile::MostAdvanced {
+            return self.err(
+                "design.promotion.query_timeout_ms",
+                "is how long a most-advanced promotion waits for the standbys' positions; set design.promotion.candidate to \"most-advanced\", or remove it",
+            );
+        }
+        Ok(match candidate {
+            CandidateFile::LeastLagged => Candidate::LeastLagged,
+            CandidateFile::MostAdvanced => {
+                let ms = p.query_timeout_ms.unwrap_or(QUERY_TIMEOUT_MS);
+                let timeout = self.positive_ms("design.promotion.query_timeout_ms", ms)?;
+                Candidate::MostAdvanced { timeout }
+            }
+            CandidateFile::Fixed => {
+                let path = "design.promotion.target";
+                let Some(name) = &p.target else {
+                    return self.err(
+                        path,
+                        "a fixed promotion needs the standby it promotes, e.g. \"eu-west\"",
+                    );
+                };
+                let site = self.sites(regions, path, name)?[0];
+                if regions[site.idx()].role != crate::region::Role::Standby {
+                    return self.err(
+                        path,
+                        format!(
+                            "\"{name}\" is not a standby; the control plane promotes standbys only"
+                        ),
+                    );
+                }
+                Candidate::Fixed(site)
+            }
+        })
+    }
+
+    /// `promotion.planned`: a time within the drill and a standby.
+    pub(super) fn planned(
+        &self,
+        d: &DesignFile,
+        regions: &[RegionSpec],
+    ) -> R<Option<(crate::engine::SimTime, RegionId)>> {
+        let Some(p) = &d.promotion.planned else { return Ok(None) };
+        let path = "design.promotion.planned";
+        // (That it falls within the drill is checked with the duration.)
+        let at = self.nonneg_ms(&format!("{path}.at_s"), p.at_s * 1000.0)?;
+        let to = self.sites(regions, &format!("{path}.to"), &p.to)?[0];
+        if regions[to.idx()].role != crate::region::Role::Standby {
+            return self.err(
+                format!("{path}.to"),
+                format!(
+                    "\"{}\" is not a standby; a switchover hands the writer's role to a standby",
+                    p.to
+                ),
+            );
+        }
+        Ok(Some((crate::engine::SimTime::ZERO + at, to)))
+    }
+
+    pub(super) fn require_sync_standby(&self, d: &DesignFile) -> R<bool> {
+        if d.promotion.require_sync_standby && d.replication.sync_standbys.is_none() {
+            return self.err(
+                "design.promotion.require_sync_standby",
+                "promotes only a standby named in design.replication.sync_standbys, and there is none: name them, or remove it",
+            );
+        }
+        Ok(d.promotion.require_sync_standby)
     }
 
     pub(super) fn async_fallback(&self, r: &ReplicationFile) -> R<Option<SimDuration>> {
