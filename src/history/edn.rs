@@ -128,6 +128,11 @@ impl<'a> Reader<'a> {
                     }
                 }
                 b'#' if self.bytes.get(self.pos + 1) == Some(&b'_') => {
+                    // A discard reads the form it drops: `#_ #_ #_ ...` nests, so it
+                    // counts against the same depth as brackets, before it recurses.
+                    if depth >= NESTING_MAX {
+                        return Err(self.err(format!("forms nested more than {NESTING_MAX} deep")));
+                    }
                     self.pos += 2;
                     self.read(depth + 1)?;
                 }
@@ -143,10 +148,10 @@ impl<'a> Reader<'a> {
 
     /// Reads one form; whitespace before it must already be skipped.
     pub fn read(&mut self, depth: u32) -> Result<Edn<'a>, ParseError> {
-        self.skip_ws_nested(depth)?;
         if depth > NESTING_MAX {
             return Err(self.err(format!("forms nested more than {NESTING_MAX} deep")));
         }
+        self.skip_ws_nested(depth)?;
         let Some(b) = self.peek() else {
             return Err(self.err("unexpected end of file: a form was expected"));
         };

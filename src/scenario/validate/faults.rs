@@ -77,6 +77,14 @@ impl Validator<'_> {
         for (i, k) in sw.faults.iter().enumerate() {
             kinds.push(self.swarm_kind(&format!("swarm.faults[{i}]"), k, &draw)?);
         }
+        // Each weight may be finite and their sum not: the sampler draws below the sum.
+        let total: f64 = kinds.iter().map(|k| k.weight).sum();
+        if !total.is_finite() {
+            return self.err(
+                "swarm.faults",
+                "the weights add up to more than a number can hold; they are relative (1 and 3 mean one draw in four), so use small ones",
+            );
+        }
         Ok(Some(Swarm {
             kinds,
             count: (count.0 as u32, count.1 as u32),
