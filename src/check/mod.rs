@@ -312,6 +312,17 @@ pub fn entry_text(e: &crate::model::types::Entry) -> String {
 
 /// Describes the observations worth a place in a trail: faults and changes of who
 /// writes, who routes where, and what was thrown away.
+/// A primary's async fallback starting or ending, for the trail.
+fn fallback_text(obs: &Obs, region: &str) -> String {
+    match obs {
+        Obs::SyncFallback { on: true, waited, released, .. } => format!(
+            "{region} stops waiting for its synchronous replicas after {:.0} ms and acknowledges {released} waiting writes, and every new one, without them (async fallback)",
+            waited.as_ms_f64()
+        ),
+        _ => format!("{region}'s replicas caught up: it waits for them again"),
+    }
+}
+
 fn notable(obs: &Obs, at: SimTime, scenario: &Scenario) -> Option<Notable> {
     let name = |r: RegionId| scenario.region_name(r).to_string();
     let (regions, text) = match obs {
@@ -357,18 +368,7 @@ fn notable(obs: &Obs, at: SimTime, scenario: &Scenario) -> Option<Notable> {
             ),
         ),
         Obs::RunbookStep { step, start: true } => (vec![], format!("runbook: {}", step.name())),
-        Obs::SyncFallback { region, on: true, waited, released } => (
-            vec![*region],
-            format!(
-                "{} stops waiting for its synchronous replicas after {:.0} ms and acknowledges {released} waiting writes, and every new one, without them (async fallback)",
-                name(*region),
-                waited.as_ms_f64()
-            ),
-        ),
-        Obs::SyncFallback { region, on: false, .. } => (
-            vec![*region],
-            format!("{}'s replicas caught up: it waits for them again", name(*region)),
-        ),
+        Obs::SyncFallback { region, .. } => (vec![*region], fallback_text(obs, &name(*region))),
         Obs::LeaseLapsed { region } => {
             (vec![*region], format!("{}'s lease runs out on its own clock", name(*region)))
         }

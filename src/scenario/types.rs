@@ -4,6 +4,7 @@
 use crate::engine::SimDuration;
 use serde::Serialize;
 
+pub use super::standbys::{Candidate, SyncStandbys};
 pub use crate::fault::{Fault, FaultKind};
 pub use crate::region::{RegionId, RegionSpec, Role};
 
@@ -351,31 +352,6 @@ pub struct Design {
     /// Which replicas a semi-sync or sync write waits for, when the file names them.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sync_standbys: Option<SyncStandbys>,
-}
-
-/// How the control plane picks the standby to promote.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-pub enum Candidate {
-    /// The longest log by the standbys' last heartbeats.
-    LeastLagged,
-    /// Ask every standby for its log position now, wait up to the timeout, promote the
-    /// longest.
-    MostAdvanced { timeout: SimDuration },
-    /// Always this one.
-    Fixed(RegionId),
-}
-
-/// The replicas a single-leader write waits for (PostgreSQL's
-/// `synchronous_standby_names`).
-#[derive(Clone, Debug, Serialize)]
-pub struct SyncStandbys {
-    /// Replicas (sites), in priority order.
-    pub sites: Vec<RegionId>,
-    /// `FIRST k`: the first `count` connected replicas of the list; else `ANY k`.
-    pub first: bool,
-    pub count: usize,
-    /// Unheard for this long, a replica is no longer connected.
-    pub timeout: SimDuration,
 }
 
 impl Design {

@@ -59,6 +59,26 @@ fn whole(events: &[Ev]) -> bool {
     }
 }
 
+/// An operation takes effect on the register: what a read returns, and whether a cas
+/// swapped.
+fn take_effect(state: &mut i64, f: Func, value: &Value) -> (Option<Value>, bool) {
+    match (f, value) {
+        (Func::Read, _) => (Some(Value::Int(*state)), true),
+        (Func::Write, Value::Int(v)) => {
+            *state = *v;
+            (None, true)
+        }
+        (_, Value::List(v)) => {
+            let hit = v[0] == Value::Int(*state);
+            if let (true, Value::Int(n)) = (hit, &v[1]) {
+                *state = *n;
+            }
+            (None, hit)
+        }
+        _ => (None, true),
+    }
+}
+
 /// A history of a real register (each operation takes effect at one instant inside its
 /// interval) with faults: sometimes a read returns a value it should not, and, when
 /// `info` is set, a client sometimes gives up on a write that then happens or not.
@@ -92,24 +112,7 @@ fn generate(rng: &mut ChaCha8Rng, info: bool) -> Vec<Ev> {
             1 => {
                 // The instant it takes effect.
                 let (f, value, _, _) = op[i].clone();
-                let (output, swapped) = match (f, &value) {
-                    (Func::Read, _) => (Some(Value::Int(state)), true),
-                    (Func::Write, Value::Int(v)) => {
-                        state = *v;
-                        (None, true)
-                    }
-                    (_, Value::List(v)) => {
-                        let hit = v[0] == Value::Int(state);
-                        if hit {
-                            state = match v[1] {
-                                Value::Int(n) => n,
-                                _ => state,
-                            };
-                        }
-                        (None, hit)
-                    }
-                    _ => (None, true),
-                };
+                let (output, swapped) = take_effect(&mut state, f, &value);
                 op[i] = (f, value, output, swapped);
                 phase[i] = 2;
             }

@@ -9,6 +9,14 @@ use super::{Validator, R};
 use crate::engine::SimDuration;
 use crate::field::num;
 
+/// The planted bugs a design asks for.
+fn planted(d: &DesignFile) -> PlantedBugs {
+    PlantedBugs {
+        ignore_lease: d.planted_bugs.contains(&PlantedBugFile::IgnoreLease),
+        reuse_epoch: d.planted_bugs.contains(&PlantedBugFile::ReuseEpoch),
+    }
+}
+
 impl Validator<'_> {
     pub(super) fn design(&self, d: &DesignFile, regions: &[RegionSpec]) -> R<Design> {
         let (topology, conflicts, propose_timeout) = self.topology(d)?;
@@ -49,18 +57,12 @@ impl Validator<'_> {
                 .nonneg_ms("design.routing.propagation_ms", d.routing.propagation_ms)?,
             routing_refresh: self.positive_ms("design.routing.refresh_ms", d.routing.refresh_ms)?,
             replica_checks_staleness: d.reads.replica_checks_staleness,
-            debit_check: match d.accounts.debit_check {
-                DebitCheckFile::Writer => DebitCheck::Writer,
-                DebitCheckFile::LocalRead => DebitCheck::LocalRead,
-            },
+            debit_check: check_place(d.accounts.debit_check),
             reserve_check: check_place(d.inventory.reserve_check),
             transition_check: check_place(d.workflow.transition_check),
             session_tokens: d.reads.session_tokens,
             strong_reads_local: d.reads.strong_from == StrongFromFile::NearestReplica,
-            bugs: PlantedBugs {
-                ignore_lease: d.planted_bugs.contains(&PlantedBugFile::IgnoreLease),
-                reuse_epoch: d.planted_bugs.contains(&PlantedBugFile::ReuseEpoch),
-            },
+            bugs: planted(d),
             idempotency_keys: d.idempotency.client_keys,
             idempotency_ttl: self
                 .positive_s("design.idempotency.record_ttl_s", d.idempotency.record_ttl_s)?,
