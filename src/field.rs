@@ -50,6 +50,11 @@ pub fn nonneg_ms(path: &str, ms: f64) -> Checked<SimDuration> {
     Ok(SimDuration::from_us((ms * 1e3).round() as u64))
 }
 
+pub fn nonneg_s(path: &str, s: f64) -> Checked<SimDuration> {
+    span(path, s, "seconds", true, SECONDS_MAX)?;
+    Ok(SimDuration::from_secs_f64(s))
+}
+
 pub fn positive_s(path: &str, s: f64) -> Checked<SimDuration> {
     span(path, s, "seconds", false, SECONDS_MAX)?;
     // A positive span never rounds down to nothing.

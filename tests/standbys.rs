@@ -98,6 +98,11 @@ fn sync_standbys_are_checked() {
     })
     .unwrap_err();
     assert!(err.contains("\"eu-west\" is already listed"), "{err}");
+    let err = edited(path, |v| {
+        v["design"]["replication"]["sync_standbys"]["regions"] = json!(["us-east/0"])
+    })
+    .unwrap_err();
+    assert!(err.contains("names only the primary's own replica"), "{err}");
     let err =
         edited(path, |v| v["design"]["replication"]["sync_standbys"]["method"] = json!("all"))
             .unwrap_err();
@@ -247,6 +252,11 @@ fn a_switchover_that_waits_for_the_target_to_catch_up_loses_nothing() {
     })
     .unwrap_err();
     assert!(err.contains("design.promotion.planned.at_s: must fall within the drill"), "{err}");
+    let err = edited("scenarios/planned-switchover.json", |v| {
+        v["design"]["promotion"]["planned"] = json!({"at_s": -1, "to": "eu-west"})
+    })
+    .unwrap_err();
+    assert!(err.contains("design.promotion.planned.at_s") && err.contains("seconds"), "{err}");
     let err = edited("scenarios/planned-switchover.json", |v| {
         v["design"]["promotion"]["planned"] = json!({"at_s": 30, "to": "ap-south"})
     })

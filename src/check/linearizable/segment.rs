@@ -6,19 +6,21 @@
 //! before a quiescent point completed before any operation after it was invoked, so
 //! real time orders the two groups and the whole history is linearizable exactly when
 //! the segment before the point is, ending in some state `s`, and the segment after it
-//! is, starting from `s`. A segment closes at a quiescent point where the state it
-//! ends in is known without a search: every linearization ends with the effect of the
-//! same value, because every write or cas that took effect and could be last (none
-//! that took effect was invoked after it completed) leaves one value, or none took
-//! effect and the state is the one it started from. The segment is checked from that
-//! single start state, and its operations are dropped. Where concurrent writes leave
-//! the end open, the segment goes on to the next such point.
+//! is, starting from `s`. A segment closes at a quiescent point where its end state
+//! needs no search over the writes that took effect: every write or cas that took
+//! effect and could be last (none that took effect was invoked after it completed)
+//! leaves one value, or none took effect and the state is the one it started from.
+//! Where concurrent writes leave the end open, the segment goes on to the next such
+//! point. The segment is checked from each state it may start in (usually one) and
+//! dropped; the states it may end in are that value and, when an operation given up on
+//! could have taken effect last, that operation's value, each confirmed by a probe
+//! read appended after everything else.
 //!
 //! Operations whose client never learned the outcome (`:info`) may take effect at any
 //! later time, in any later segment. Each is kept, as the value it would leave (a few
-//! bytes; identical ones as a count), and offered to every later segment that observes that value
-//! (a read returning it, a cas expecting it), as an operation invoked when the segment
-//! began. This over-approximates one way only: such an operation may be counted as
+//! bytes; identical ones as a count), and offered to every later segment that observes
+//! that value (a read returning it, a cas expecting it), as an operation invoked when
+//! the segment began. This over-approximates one way only: such an operation may be counted as
 //! taking effect in more than one segment, so a violation that needs it to take effect
 //! exactly once can be missed; nothing that is linearizable is ever called a violation.
 

@@ -176,6 +176,10 @@ impl Validator<'_> {
         self.field(field::nonneg_ms(path, ms))
     }
 
+    fn nonneg_s(&self, path: &str, s: f64) -> R<SimDuration> {
+        self.field(field::nonneg_s(path, s))
+    }
+
     fn positive_s(&self, path: &str, s: f64) -> R<SimDuration> {
         self.field(field::positive_s(path, s))
     }

@@ -105,7 +105,7 @@ impl Validator<'_> {
         let Some(p) = &d.promotion.planned else { return Ok(None) };
         let path = "design.promotion.planned";
         // (That it falls within the drill is checked with the duration.)
-        let at = self.nonneg_ms(&format!("{path}.at_s"), p.at_s * 1000.0)?;
+        let at = self.nonneg_s(&format!("{path}.at_s"), p.at_s)?;
         let to = self.sites(regions, &format!("{path}.to"), &p.to)?[0];
         if regions[to.idx()].role != crate::region::Role::Standby {
             return self.err(
@@ -174,6 +174,12 @@ impl Validator<'_> {
         let primary = regions.iter().position(|r| r.role == crate::region::Role::Primary);
         let others = sites.iter().filter(|s| Some(s.idx()) != primary).count();
         let count = s.count.unwrap_or(1);
+        if others == 0 {
+            return self.err(
+                format!("{path}.regions"),
+                "names only the primary's own replica, which never waits for itself: list a standby or a zone replica",
+            );
+        }
         if count == 0 || count as usize > others {
             return self.err(
                 format!("{path}.count"),
