@@ -263,3 +263,98 @@ fn a_switchover_that_waits_for_the_target_to_catch_up_loses_nothing() {
     .unwrap_err();
     assert!(err.contains("\"ap-south\" is not a standby"), "{err}");
 }
+
+fn write_p50(r: &RunResult) -> f64 {
+    r.metrics.latency_by_op["register.write"].by_region["us-east/0"].p50_ms
+}
+
+fn availability(r: &RunResult) -> f64 {
+    r.metrics.availability
+}
+
+/// `commit_level`: a standby that acknowledges on receipt loses, when it crashes, the
+/// writes it had not flushed yet, and a primary lost at the same moment takes the
+/// only other copy; one that acknowledges once on disk loses none, and every write
+/// pays for the flush.
+#[test]
+fn a_standby_that_acknowledges_before_its_disk_flush_loses_the_unflushed_tail() {
+    let write = run_s(&load("scenarios/standby-remote-write.json"));
+    let flush = run_s(&load("scenarios/standby-flush.json"));
+    let lost = invariant(&write, "acked_durability");
+    assert_eq!(lost.status, Status::Violated);
+    assert!((10..=100).contains(&lost.count), "{} writes lost", lost.count);
+    assert_eq!(invariant(&flush, "acked_durability").status, Status::Held);
+    // The flush (20 ms) plus on average half of one already under way.
+    let (fast, durable) = (write_p50(&write), write_p50(&flush));
+    assert!(durable - fast > 20.0 && durable - fast < 45.0, "p50 {fast} ms against {durable} ms");
+    // With no flush time, received is durable and the pair no longer differs.
+    let instant = edited("scenarios/standby-remote-write.json", |v| {
+        v["design"]["replication"]["standby_flush_ms"] = json!(0)
+    })
+    .expect("valid");
+    assert_eq!(invariant(&run_s(&instant), "acked_durability").status, Status::Held);
+}
+
+/// The commit levels order write latency: received, then durable, then applied; and
+/// `remote_apply` waits for a slow apply.
+#[test]
+fn remote_apply_waits_for_the_standby_to_apply() {
+    let level = |level: &str, apply: f64| {
+        let s = edited("scenarios/standby-flush.json", |v| {
+            let r = &mut v["design"]["replication"];
+            r["commit_level"] = json!(level);
+            r["apply_rate_per_s"] = json!(apply);
+            v["faults"] = json!([]);
+            v["expect"] = json!({});
+            v["duration_s"] = json!(20);
+        })
+        .expect("valid");
+        write_p50(&run_s(&s))
+    };
+    let (write, flush) = (level("remote_write", 20_000.0), level("flush", 20_000.0));
+    let (apply, slow_apply) = (level("remote_apply", 20_000.0), level("remote_apply", 1_100.0));
+    assert!(write + 15.0 < flush, "{write} against {flush}");
+    assert!(flush <= apply + 1.0, "{flush} against {apply}");
+    assert!(apply + 3.0 < slow_apply, "{apply} against {slow_apply}");
+}
+
+/// A standby that lost its unflushed tail in a crash comes back holding less than it
+/// acknowledged: the primary must send it the tail again, or writes that wait for it
+/// wait for good.
+#[test]
+fn a_standby_back_from_a_crash_without_its_tail_is_sent_it_again() {
+    let s = edited("scenarios/standby-remote-write.json", |v| {
+        v["faults"] = json!([{"at_s": 30, "for_s": 5, "kind": "zone_outage", "region": "us-east", "zone": 1}]);
+        v["expect"] = json!({});
+    })
+    .expect("valid");
+    let r = run_s(&s);
+    assert_eq!(invariant(&r, "acked_durability").status, Status::Held);
+    assert!(availability(&r) > 0.95, "availability {}", availability(&r));
+}
+
+#[test]
+fn commit_level_and_standby_flush_are_checked() {
+    let path = "scenarios/standby-flush.json";
+    let err = edited(path, |v| {
+        let r = &mut v["design"]["replication"];
+        r["mode"] = json!("async");
+        r.as_object_mut().unwrap().remove("sync_standbys");
+    })
+    .unwrap_err();
+    assert!(err.contains("design.replication.commit_level") && err.contains("semi-sync"), "{err}");
+    let err =
+        edited(path, |v| v["design"]["replication"]["commit_level"] = json!("fsync")).unwrap_err();
+    assert!(err.contains("remote_write") && err.contains("remote_apply"), "{err}");
+    let err =
+        edited(path, |v| v["design"]["replication"]["standby_flush_ms"] = json!(-1)).unwrap_err();
+    assert!(err.contains("design.replication.standby_flush_ms"), "{err}");
+    let err = edited("scenarios/consensus-region-survival.json", |v| {
+        v["design"]["replication"]["standby_flush_ms"] = json!(5)
+    })
+    .unwrap_err();
+    assert!(
+        err.contains("design.replication.standby_flush_ms") && err.contains("consensus"),
+        "{err}"
+    );
+}

@@ -369,6 +369,13 @@ fn notable(obs: &Obs, at: SimTime, scenario: &Scenario) -> Option<Notable> {
         ),
         Obs::RunbookStep { step, start: true } => (vec![], format!("runbook: {}", step.name())),
         Obs::SyncFallback { region, .. } => (vec![*region], fallback_text(obs, &name(*region))),
+        Obs::TailLost { region, entries } => (
+            vec![*region],
+            format!(
+                "{} crashes and loses the last {entries} log entries it had received but not yet flushed to disk",
+                name(*region)
+            ),
+        ),
         Obs::LeaseLapsed { region } => {
             (vec![*region], format!("{}'s lease runs out on its own clock", name(*region)))
         }
@@ -574,6 +581,7 @@ mod tests {
                 waited: crate::engine::SimDuration::ZERO,
                 released: 0,
             },
+            Obs::TailLost { region: b, entries: 7 },
             Obs::RoutingChanged { region: a, writer: b, epoch: 2 },
             Obs::Discarded { region: a, entries: vec![gone, gone], survivor_commit_at: SimTime(1) },
             Obs::Effect { region: b, op_key: 3 },

@@ -83,6 +83,12 @@ pub enum Event {
         region: RegionId,
         at: SimTime,
     },
+    /// A replica's disk flush, started at `at` minus the flush time, is done
+    /// (`standby_flush_ms`); a crash since then voids it.
+    DiskFlush {
+        region: RegionId,
+        at: SimTime,
+    },
     /// The replication protocol asked to be woken at `region`'s node (commit wait: the
     /// next write may be shown).
     ReplWake {
@@ -126,6 +132,7 @@ impl Event {
             Event::LeaseRenew { region, .. } => 20 | r(*region) << 8,
             Event::ReplTimer { region, .. } => 21 | r(*region) << 8,
             Event::ReplWake { region } => 22 | r(*region) << 8,
+            Event::DiskFlush { region, .. } => 24 | r(*region) << 8,
         }
     }
 
@@ -154,6 +161,7 @@ impl Event {
             Event::LeaseRenew { .. } => "lease_renew",
             Event::ReplTimer { .. } => "repl_timer",
             Event::ReplWake { .. } => "repl_wake",
+            Event::DiskFlush { .. } => "disk_flush",
         }
     }
 }

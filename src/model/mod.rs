@@ -159,6 +159,8 @@ fn initial_stores(scenario: &Scenario, clocks: &[RegionClock]) -> Vec<Store> {
             st.cells[k as usize].value = scenario.workload.initial_value(k);
         }
         st.retain_for_workers = scenario.design.stream.side_effects;
+        st.standby_flush = scenario.design.standby_flush;
+        st.commit_level = scenario.design.commit_level;
         st.consensus = scenario.design.consensus.is_some();
         if scenario.design.consensus.as_ref().is_some_and(|c| c.commit_wait.is_some()) {
             st.keep_versions();
@@ -303,6 +305,9 @@ impl World {
             Event::ApplyTick { region } => {
                 self.stores[region.idx()].apply_tick(self.now, &self.scenario.design, &mut self.out)
             }
+            Event::DiskFlush { region, at } => {
+                self.stores[region.idx()].disk_flushed(self.now, at, &mut self.out)
+            }
             Event::NodeTick { region } => self.node_tick(region, sched),
             Event::ControlTick => self.control_tick(sched),
             Event::Publish => {
@@ -373,6 +378,7 @@ impl World {
             | Event::NodeTick { region }
             | Event::LeaseRenew { region, .. }
             | Event::ReplTimer { region, .. }
+            | Event::DiskFlush { region, .. }
             | Event::ReplWake { region } => *region,
             _ => return Some(ev),
         };

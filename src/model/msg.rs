@@ -80,6 +80,9 @@ pub enum LogMsg {
     AppendAck {
         epoch: u32,
         end_lsn: u64,
+        /// How far what it holds is as replicated as the design's commit level asks
+        /// (received, durable or applied); never beyond `end_lsn`.
+        synced_lsn: u64,
         gap: bool,
         need_snapshot: bool,
         /// The `round_us` of the newest append this follower took from the leader.

@@ -199,6 +199,12 @@ pub enum Obs {
         waited: crate::engine::SimDuration,
         released: u32,
     },
+    /// `region`'s replica crashed and lost the last `entries` log entries it had
+    /// received and not yet flushed to disk (`standby_flush_ms`).
+    TailLost {
+        region: RegionId,
+        entries: u64,
+    },
     /// Commit wait: writes a majority held `waited` ago are now shown by `region`'s
     /// leader (and acknowledged), their uncertainty waited out.
     Shown {

@@ -53,6 +53,7 @@ pub fn event_json(w: &World, ev: &Event, out: &mut String) {
         | Event::WorkerTick { region }
         | Event::LeaseRenew { region, .. }
         | Event::ReplTimer { region, .. }
+        | Event::DiskFlush { region, .. }
         | Event::ReplWake { region } => line.region("region", *region),
         Event::RoutingApply { region, writer, epoch, .. } => {
             line.region("region", *region);

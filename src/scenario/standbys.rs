@@ -29,3 +29,15 @@ pub struct SyncStandbys {
     /// Unheard for this long, a replica is no longer connected.
     pub timeout: SimDuration,
 }
+
+/// What a replica's acknowledgement promises (PostgreSQL's `synchronous_commit`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub enum CommitLevel {
+    /// Received: in the replica's memory, lost if it crashes before its disk flush.
+    RemoteWrite,
+    /// Durable on the replica's disk.
+    #[default]
+    Flush,
+    /// Applied: the replica's readers see it.
+    RemoteApply,
+}

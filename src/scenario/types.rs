@@ -4,7 +4,7 @@
 use crate::engine::SimDuration;
 use serde::Serialize;
 
-pub use super::standbys::{Candidate, SyncStandbys};
+pub use super::standbys::{Candidate, CommitLevel, SyncStandbys};
 pub use crate::fault::{Fault, FaultKind};
 pub use crate::region::{RegionId, RegionSpec, Role};
 
@@ -303,6 +303,10 @@ pub struct Design {
     /// Semi-sync or sync: after waiting this long for acknowledgements, the primary
     /// acknowledges without them until its replicas catch up.
     pub async_fallback: Option<SimDuration>,
+    /// What a replica's acknowledgement promises.
+    pub commit_level: CommitLevel,
+    /// How long a replica takes to make what it received durable (zero: at once).
+    pub standby_flush: SimDuration,
     /// `wait_point: after_sync`: the primary's strong reads do not see a write before
     /// the replicas writes wait for acknowledged it.
     pub wait_after_sync: bool,

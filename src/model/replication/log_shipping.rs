@@ -6,7 +6,7 @@
 use super::{Cx, Replication};
 use crate::model::client::{Op, Router};
 use crate::model::msg::{LogMsg, ReplMsg};
-use crate::model::store::Store;
+use crate::model::store::{AckPositions, Store};
 use crate::model::types::Req;
 use crate::model::types::ReqMeta;
 use crate::scenario::{RegionId, Scenario};
@@ -58,16 +58,15 @@ impl Replication for LogShipping {
                     cx.out,
                 )
             }
-            LogMsg::AppendAck { epoch, end_lsn, gap, need_snapshot, .. } => store.on_append_ack(
-                cx.now,
-                design,
-                from,
-                epoch,
-                end_lsn,
-                gap,
-                need_snapshot,
-                cx.out,
-            ),
+            LogMsg::AppendAck { epoch, end_lsn, synced_lsn, gap, need_snapshot, .. } => store
+                .on_append_ack(
+                    cx.now,
+                    design,
+                    from,
+                    epoch,
+                    AckPositions { end_lsn, synced_lsn, gap, need_snapshot },
+                    cx.out,
+                ),
             LogMsg::Snapshot(snap) => store.on_snapshot(design, from, &snap, cx.out),
         }
     }

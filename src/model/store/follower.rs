@@ -82,6 +82,7 @@ impl Store {
         self.drain_fresh_marks();
         reply(self, false, false, out);
         self.schedule_apply(now, out);
+        self.schedule_disk_flush(now, out);
     }
 
     pub(super) fn drain_fresh_marks(&mut self) {
@@ -158,6 +159,8 @@ impl Store {
         self.first_lsn = snap.lsn + 1;
         self.end_lsn = snap.lsn;
         self.applied_lsn = snap.lsn;
+        self.flushed_lsn = snap.lsn;
+        self.disk_flush = None;
         self.epochs = snap.epochs.clone();
         self.cells.clone_from(&snap.cells);
         self.lists.clone_from(&snap.lists);
@@ -179,6 +182,7 @@ impl Store {
         let msg = LogMsg::AppendAck {
             epoch: self.epoch,
             end_lsn: self.end_lsn,
+            synced_lsn: self.synced_lsn(),
             gap,
             need_snapshot,
             round_us: self.round_seen_us,
@@ -202,14 +206,22 @@ impl Store {
         let per_tick = design.apply_rate_per_s * self.apply_factor * APPLY_TICK.as_secs_f64();
         self.apply_credit = (self.apply_credit + per_tick).min(per_tick.max(1.0) * 4.0);
         // A consensus follower applies only what it knows is committed.
+        // A replica replays only what is on its disk.
         let limit = if design.consensus.is_some() && !self.primary {
             self.end_lsn.min(self.commit_lsn)
         } else {
-            self.end_lsn
+            self.flushed_lsn
         };
+        let before = self.applied_lsn;
         while self.apply_credit >= 1.0 && self.applied_lsn < limit {
             self.apply_next(now);
             self.apply_credit -= 1.0;
+        }
+        if self.commit_level == crate::scenario::CommitLevel::RemoteApply
+            && !self.primary
+            && self.applied_lsn > before
+        {
+            self.ack(self.leader, false, false, out);
         }
         if self.applied_lsn == self.end_lsn {
             self.apply_credit = 0.0;

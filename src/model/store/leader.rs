@@ -228,11 +228,10 @@ impl Store {
         design: &Design,
         from: RegionId,
         epoch: u32,
-        end_lsn: u64,
-        gap: bool,
-        need_snapshot: bool,
+        ack: AckPositions,
         out: &mut Out,
     ) {
+        let AckPositions { end_lsn, synced_lsn, gap, need_snapshot } = ack;
         if epoch > self.epoch && design.epochs_fence() {
             // A follower has seen a newer writer: this node is fenced.
             self.epoch = epoch;
@@ -250,9 +249,20 @@ impl Store {
             self.schedule_flush(now, design, out);
             return;
         }
+        // A replica that crashed lost what it had not flushed (`standby_flush_ms`): it
+        // holds less than it said, so what it vouched for and what to send it go back.
+        let lost_tail = self.standby_flush > SimDuration::ZERO && gap && end_lsn < peer.acked;
+        if lost_tail {
+            peer.acked = end_lsn;
+            peer.sent = end_lsn;
+            peer.synced = peer.synced.min(end_lsn);
+        }
         if end_lsn > peer.acked || peer.acked > self.end_lsn {
             peer.acked = end_lsn.min(self.end_lsn);
             peer.last_progress = now;
+        }
+        if synced_lsn > peer.synced || peer.synced > self.end_lsn {
+            peer.synced = synced_lsn.min(end_lsn).min(self.end_lsn);
         }
         // Never resend what the follower has acknowledged (the log may have dropped it),
         // even when a late gap report names an older position.
@@ -269,6 +279,7 @@ impl Store {
     pub fn release_acks(&mut self, design: &Design, out: &mut Out) {
         let consensus = design.consensus.is_some();
         let synced = if consensus { 0 } else { self.sync_position(design) };
+        self.released_lsn = self.released_lsn.max(synced);
         // With commit wait, a write is acknowledged once it is shown.
         let acked_upto = match design.consensus.as_ref().and_then(|c| c.commit_wait) {
             Some(_) => self.visible,

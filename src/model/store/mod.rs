@@ -4,6 +4,7 @@
 //! a divergent tail when the leader's lineage does not hold it. It never reads another
 //! node's memory: everything it learns arrives in a message.
 
+mod durable;
 mod follower;
 mod leader;
 mod requests;
@@ -102,12 +103,26 @@ impl Journal {
 struct Peer {
     sent: u64,
     acked: u64,
+    /// How far its acknowledgements vouch for what the design's writes wait for
+    /// (`commit_level`): received, durable or applied.
+    synced: u64,
     last_progress: SimTime,
     snapshot_needed: bool,
     /// When the leader last heard from it, and whether that was recent enough for it
     /// to count as connected (`sync_standbys`).
     last_heard: SimTime,
     connected: bool,
+}
+
+/// What a replica's acknowledgement says of its log: its end, how far that is as
+/// replicated as the commit level asks, and whether it misses entries or needs a
+/// snapshot.
+#[derive(Clone, Copy, Debug)]
+pub struct AckPositions {
+    pub end_lsn: u64,
+    pub synced_lsn: u64,
+    pub gap: bool,
+    pub need_snapshot: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -139,6 +154,14 @@ pub struct Store {
     /// `(epoch, first lsn written under it)`, oldest first: the node's lineage.
     pub epochs: Vec<(u32, u64)>,
     pub applied_lsn: u64,
+    /// How far this node's log is durable on its disk (a primary's always is).
+    pub flushed_lsn: u64,
+    /// The disk flush under way: when it finishes, and how far it reaches.
+    disk_flush: Option<(SimTime, u64)>,
+    /// How long a disk flush takes at a replica (`standby_flush_ms`; zero: received is
+    /// durable at once), and what its acknowledgements promise.
+    pub standby_flush: SimDuration,
+    pub commit_level: crate::scenario::CommitLevel,
     pub cells: Vec<Cell>,
     /// The lists' elements (operation numbers, oldest first), from key `list_base` on;
     /// each list's length is also its cell's value.
@@ -189,6 +212,9 @@ pub struct Store {
     /// Semi-sync fallen back to async (`async_fallback_ms`): writes are acknowledged
     /// without waiting for replicas until they catch up.
     fallen_back: bool,
+    /// The newest log position this primary has counted as replicated enough (what
+    /// `FIRST k` with too few connected standbys keeps to).
+    released_lsn: u64,
     pub flush_scheduled: bool,
     pub apply_scheduled: bool,
     pub apply_factor: f64,
@@ -230,6 +256,10 @@ impl Store {
             end_lsn: 0,
             epochs: vec![(1, 1)],
             applied_lsn: 0,
+            flushed_lsn: 0,
+            disk_flush: None,
+            standby_flush: SimDuration::ZERO,
+            commit_level: crate::scenario::CommitLevel::Flush,
             cells: vec![Cell::default(); cells],
             lists: Vec::new(),
             list_base: Key::MAX,
@@ -258,6 +288,7 @@ impl Store {
             pending_acks: VecDeque::new(),
             frozen: false,
             fallen_back: false,
+            released_lsn: 0,
             flush_scheduled: false,
             apply_scheduled: false,
             apply_factor: 1.0,

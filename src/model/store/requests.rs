@@ -397,10 +397,7 @@ impl Store {
         }
         self.log.push_back(e);
         self.end_lsn = e.lsn;
-        if e.op_key != 0 {
-            self.journal_new.push(Journaled::Held(e.write()));
-            self.journal_held += 1;
-        }
+        self.appended();
         // A boundary no entry reached is dropped: a node promoted under an epoch it
         // never wrote in, then following a leader whose log carries on in older epochs.
         while self.epochs.last().is_some_and(|x| x.1 >= e.lsn && x.0 != e.epoch) {

@@ -121,6 +121,9 @@ impl Store {
     }
 
     pub fn promote(&mut self, now: SimTime, epoch: u32, out: &mut Out) {
+        // What it received becomes durable before it writes anything of its own.
+        self.disk_flush = None;
+        self.mark_durable(self.end_lsn);
         self.primary = true;
         self.epoch = epoch;
         self.leader = self.region;
@@ -128,11 +131,14 @@ impl Store {
         self.drop_lease();
         self.lease_lapsed_reported = false;
         self.ready = self.applied_lsn == self.end_lsn;
+        // Its log so far counts as committed; what it writes waits for its standbys.
+        self.released_lsn = self.end_lsn;
         for (i, p) in self.peers.iter_mut().enumerate() {
             if i != self.region.idx() {
                 *p = Peer {
                     sent: self.end_lsn,
                     acked: 0,
+                    synced: 0,
                     last_progress: now,
                     snapshot_needed: false,
                     // A replica connects to a new primary when it first answers it.
@@ -166,6 +172,7 @@ impl Store {
 
     pub fn crash(&mut self, out: &mut Out) {
         self.up = false;
+        self.lose_unflushed(out);
         self.reset_fallback(out);
         self.drop_lease();
         self.pending_acks.clear();

@@ -25,28 +25,28 @@ impl Store {
                 return self.end_lsn;
             }
             let others = self.peers.iter().enumerate().filter(|(i, _)| *i != me);
-            return kth_largest(others.map(|(_, p)| p.acked), need);
+            return kth_largest(others.map(|(_, p)| p.synced), need);
         };
         let listed = s.sites.iter().map(|r| r.idx()).filter(|&i| i != me);
         if s.first {
             let sync: Vec<u64> = listed
                 .filter(|&i| self.peers[i].connected)
                 .take(s.count)
-                .map(|i| self.peers[i].acked)
+                .map(|i| self.peers[i].synced)
                 .collect();
             if sync.len() < s.count {
                 return self.commit_floor();
             }
             sync.into_iter().min().unwrap_or(0)
         } else {
-            kth_largest(listed.map(|i| self.peers[i].acked), s.count)
+            kth_largest(listed.map(|i| self.peers[i].synced), s.count)
         }
     }
 
     /// What a primary that waits for no one new holds as acknowledged already: the
-    /// position writes were released up to.
+    /// newest position it counted as replicated enough.
     fn commit_floor(&self) -> u64 {
-        self.pending_acks.front().map_or(self.end_lsn, |p| p.lsn.saturating_sub(1))
+        self.released_lsn
     }
 
     /// A leader's periodic check of which replicas are still connected: one unheard

@@ -103,7 +103,8 @@ fn a_primary_ships_snapshots_only_of_its_whole_log() {
     assert_eq!((b.applied_lsn, b.end_lsn), (0, 10), "nothing applied yet");
     let mut out = Out::default();
     b.on_config(SimTime::ZERO, B, 2, &mut out);
-    b.on_append_ack(SimTime::ZERO, &d, A, 2, 0, false, true, &mut out);
+    let ack = AckPositions { end_lsn: 0, synced_lsn: 0, gap: false, need_snapshot: true };
+    b.on_append_ack(SimTime::ZERO, &d, A, 2, ack, &mut out);
     let snapshots = |out: &Out| -> Vec<u64> {
         out.sends
             .iter()

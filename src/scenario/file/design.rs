@@ -263,6 +263,15 @@ pub struct ReplicationFile {
     /// up (MySQL's `rpl_semi_sync_master_timeout`; PostgreSQL with Patroni's
     /// `synchronous_mode` without `synchronous_mode_strict`). Default: wait forever.
     pub async_fallback_ms: Option<f64>,
+    /// Semi-sync or sync: what a replica's acknowledgement promises (PostgreSQL's
+    /// `synchronous_commit`). `remote_write`: received (in the standby's memory; lost if
+    /// the standby crashes before it reaches disk); `flush` (default, PostgreSQL's `on`):
+    /// durable on the standby's disk; `remote_apply`: applied, so reads there see it.
+    pub commit_level: Option<CommitLevelFile>,
+    /// Single-leader designs: how long a replica takes to make what it received durable
+    /// (one disk flush, `fsync`). A replica that crashes loses what it received and had
+    /// not flushed. Default 0: received is durable at once.
+    pub standby_flush_ms: Option<f64>,
     /// Replaced by `wait_point`; refused with a pointer to it.
     #[schemars(skip)]
     pub reads_after_ack: Option<bool>,
@@ -299,6 +308,14 @@ pub struct ReplicationFile {
 pub enum WaitPointFile {
     AfterSync,
     AfterCommit,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CommitLevelFile {
+    RemoteWrite,
+    Flush,
+    RemoteApply,
 }
 
 /// PostgreSQL's `synchronous_standby_names`: `FIRST k (a, b, ...)` or `ANY k (...)`.
@@ -340,6 +357,8 @@ impl Default for ReplicationFile {
             retransmit_ms: 500.0,
             wait_point: None,
             async_fallback_ms: None,
+            commit_level: None,
+            standby_flush_ms: None,
             reads_after_ack: None,
             voters: None,
             non_voters: None,

@@ -41,6 +41,8 @@ impl Validator<'_> {
                 .positive_ms("design.replication.retransmit_ms", r.retransmit_ms)?,
             wait_after_sync: self.wait_point(r)?,
             async_fallback: self.async_fallback(r)?,
+            commit_level: self.commit_level(r)?,
+            standby_flush: self.standby_flush(r)?,
             fencing: d.fencing,
             lease,
             lease_renew,

@@ -141,6 +141,33 @@ impl Validator<'_> {
         self.positive_ms(path, ms).map(Some)
     }
 
+    pub(super) fn commit_level(&self, r: &ReplicationFile) -> R<CommitLevel> {
+        let Some(level) = r.commit_level else { return Ok(CommitLevel::default()) };
+        if !matches!(r.mode, ReplicationModeFile::SemiSync | ReplicationModeFile::Sync) {
+            return self.err(
+                "design.replication.commit_level",
+                "says what the replicas' acknowledgements that semi-sync or sync writes wait for promise; this mode waits for none: set design.replication.mode to \"semi-sync\" or \"sync\", or remove it",
+            );
+        }
+        Ok(match level {
+            CommitLevelFile::RemoteWrite => CommitLevel::RemoteWrite,
+            CommitLevelFile::Flush => CommitLevel::Flush,
+            CommitLevelFile::RemoteApply => CommitLevel::RemoteApply,
+        })
+    }
+
+    pub(super) fn standby_flush(&self, r: &ReplicationFile) -> R<SimDuration> {
+        let Some(ms) = r.standby_flush_ms else { return Ok(SimDuration::ZERO) };
+        let path = "design.replication.standby_flush_ms";
+        if r.mode == ReplicationModeFile::Consensus {
+            return self.err(
+                path,
+                "applies to single-leader replicas; a consensus replica makes an entry durable before it acknowledges it: remove it",
+            );
+        }
+        self.nonneg_ms(path, ms)
+    }
+
     pub(super) fn sync_standbys(
         &self,
         r: &ReplicationFile,

@@ -19,7 +19,7 @@ use crate::engine::{RngStreams, SimDuration, SimTime};
 use crate::model::client::{Op, Router};
 use crate::model::msg::{ClientMsg, ControlMsg, LogMsg, ReplMsg, VoteMsg};
 use crate::model::obs::{Grantor, Obs};
-use crate::model::store::Store;
+use crate::model::store::{AckPositions, Store};
 use crate::model::types::{Refusal, Req, ReqMeta, Res};
 use crate::model::Event;
 use crate::scenario::{ConsensusDesign, LeaseClock, ReadClass, RegionId, Scenario};
@@ -411,7 +411,9 @@ impl Consensus {
         }
         let design = &cx.scenario.design;
         let out = &mut *cx.out;
-        store.on_append_ack(cx.now, design, from, epoch, end_lsn, gap, need_snapshot, out);
+        // Consensus replicas acknowledge what they hold durably.
+        let ack = AckPositions { end_lsn, synced_lsn: end_lsn, gap, need_snapshot };
+        store.on_append_ack(cx.now, design, from, epoch, ack, out);
         if !store.primary && self.nodes[me.idx()].role == Role::Leader {
             self.follow(store, cx);
         }
@@ -525,7 +527,14 @@ impl Replication for Consensus {
                     self.heard_leader(store, cx);
                 }
             }
-            ReplMsg::Log(LogMsg::AppendAck { epoch, end_lsn, gap, need_snapshot, round_us }) => {
+            ReplMsg::Log(LogMsg::AppendAck {
+                epoch,
+                end_lsn,
+                gap,
+                need_snapshot,
+                round_us,
+                ..
+            }) => {
                 let ack = Ack { epoch, end_lsn, gap, need_snapshot, round_us };
                 self.on_ack(store, cx, from, ack);
             }
