@@ -323,6 +323,13 @@ fn fallback_text(obs: &Obs, region: &str) -> String {
     }
 }
 
+/// A replica's crash taking its unflushed tail, for the trail.
+fn tail_text(region: &str, entries: u64) -> String {
+    format!(
+        "{region} crashes and loses the last {entries} log entries it had received but not yet flushed to disk"
+    )
+}
+
 fn notable(obs: &Obs, at: SimTime, scenario: &Scenario) -> Option<Notable> {
     let name = |r: RegionId| scenario.region_name(r).to_string();
     let (regions, text) = match obs {
@@ -369,13 +376,7 @@ fn notable(obs: &Obs, at: SimTime, scenario: &Scenario) -> Option<Notable> {
         ),
         Obs::RunbookStep { step, start: true } => (vec![], format!("runbook: {}", step.name())),
         Obs::SyncFallback { region, .. } => (vec![*region], fallback_text(obs, &name(*region))),
-        Obs::TailLost { region, entries } => (
-            vec![*region],
-            format!(
-                "{} crashes and loses the last {entries} log entries it had received but not yet flushed to disk",
-                name(*region)
-            ),
-        ),
+        Obs::TailLost { region, entries } => (vec![*region], tail_text(&name(*region), *entries)),
         Obs::LeaseLapsed { region } => {
             (vec![*region], format!("{}'s lease runs out on its own clock", name(*region)))
         }
@@ -586,16 +587,17 @@ mod tests {
             Obs::Discarded { region: a, entries: vec![gone, gone], survivor_commit_at: SimTime(1) },
             Obs::Effect { region: b, op_key: 3 },
         ];
-        let lines: Vec<String> = cases
-            .iter()
-            .map(|o| match notable(o, SimTime::ZERO, &s) {
-                Some(n) => {
-                    let rs: Vec<&str> = n.regions.iter().map(|r| s.region_name(*r)).collect();
-                    format!("[{}] {}", rs.join(" "), n.text)
-                }
-                None => "(not in trails)".to_string(),
-            })
-            .collect();
-        insta::assert_snapshot!(lines.join("\n"));
+        insta::assert_snapshot!(trail_lines(&cases, &s));
+    }
+
+    fn trail_lines(cases: &[Obs], s: &Scenario) -> String {
+        let line = |o: &Obs| match notable(o, SimTime::ZERO, s) {
+            Some(n) => {
+                let rs: Vec<&str> = n.regions.iter().map(|r| s.region_name(*r)).collect();
+                format!("[{}] {}", rs.join(" "), n.text)
+            }
+            None => "(not in trails)".to_string(),
+        };
+        cases.iter().map(line).collect::<Vec<_>>().join("\n")
     }
 }
