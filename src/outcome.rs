@@ -64,6 +64,33 @@ pub fn verdict(r: &RunResult) -> Verdict {
     }
 }
 
+/// The run in one sentence: what happened (which invariants were violated) first, then
+/// whether that is what the scenario expects. The terminal's first and last lines,
+/// `--quiet`, and the report all use it.
+pub fn headline(r: &RunResult) -> String {
+    let with = |status: Status| -> Vec<&str> {
+        r.invariants.iter().filter(|i| i.status == status).map(|i| i.id).collect()
+    };
+    let (violated, unknown) = (with(Status::Violated), with(Status::Unknown));
+    let plural = |n: usize| if n == 1 { "invariant" } else { "invariants" };
+    let mut what = if violated.is_empty() {
+        format!("all {} checked invariants held", r.invariants.len() - unknown.len())
+    } else {
+        format!("{} {} violated ({})", violated.len(), plural(violated.len()), violated.join(", "))
+    };
+    if !unknown.is_empty() {
+        what += &format!(", {} undecided ({})", unknown.len(), unknown.join(", "));
+    }
+    let v = verdict(r);
+    match (v.has_expect, v.met) {
+        (true, true) => format!("{what}, as this scenario expects"),
+        (true, false) => {
+            format!("{what}; NOT what this scenario expects: {}", v.unmet.join("; "))
+        }
+        (false, _) => format!("{what} (the scenario states no expectations)"),
+    }
+}
+
 /// The command that replays this run exactly.
 pub fn replay_command(r: &RunResult) -> String {
     format!(

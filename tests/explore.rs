@@ -32,6 +32,10 @@ fn check_passes_on_the_bundled_scenarios_whatever_the_thread_count() {
     let cases = doc.descendants().filter(|n| n.has_tag_name("testcase")).count();
     assert_eq!(cases, one.lines().filter(|l| l.starts_with("PASS")).count());
     assert!(!xml.contains("<failure"));
+    for (what, text) in [("check output", &one), ("JUnit", &xml)] {
+        let names = common::debug_names(text);
+        assert!(names.is_empty(), "Rust debug names in the {what}: {names:?}");
+    }
 }
 
 #[test]

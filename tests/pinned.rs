@@ -3,6 +3,8 @@
 //! keep behaviour must leave this snapshot as it is; one that changes behaviour on
 //! purpose updates it and says why.
 
+mod common;
+
 use gameday::engine::fnv1a64;
 use gameday::report::html::report_html;
 use gameday::report::summary_json;
@@ -26,6 +28,7 @@ fn bundled() -> Vec<String> {
 #[test]
 fn every_bundled_run_is_pinned_byte_for_byte() {
     let mut lines = Vec::new();
+    let mut debug = Vec::new();
     for f in bundled() {
         let s = scenario::load(&f).expect("valid");
         let r = run(&s, &RunOptions::default()).expect("runs");
@@ -35,6 +38,12 @@ fn every_bundled_run_is_pinned_byte_for_byte() {
         o.remove("events_per_sec");
         let summary = serde_json::to_string(&summary).expect("json");
         let html = report_html(&r);
+        let terminal = gameday::report::terminal(&r);
+        for (what, text) in [("terminal", &terminal), ("summary", &summary), ("report", &html)] {
+            for name in common::debug_names(text) {
+                debug.push(format!("{f} ({what}): {name}"));
+            }
+        }
         lines.push(format!(
             "{f}  trace {:016x}  summary {:016x}  report {:016x}",
             r.trace_hash,
@@ -42,5 +51,7 @@ fn every_bundled_run_is_pinned_byte_for_byte() {
             fnv1a64(html.as_bytes())
         ));
     }
+    debug.dedup();
+    assert!(debug.is_empty(), "Rust debug names in user-facing text:\n{}", debug.join("\n"));
     insta::assert_snapshot!(lines.join("\n"));
 }

@@ -62,7 +62,7 @@ fn the_report_is_well_formed_with_plots_fault_windows_and_markers() {
     // Each plot labels the faults and marks the first violation of each invariant.
     assert!(html.contains("\npartition\n"), "fault window label");
     assert!(html.contains("✖ single_writer"), "violation marker");
-    assert!(html.contains("expectations met"));
+    assert!(html.contains("as this scenario expects"));
     assert!(html.contains("gameday run scenarios/unfenced-promotion.json --seed 7"));
 }
 

@@ -53,7 +53,7 @@ pub fn cmd_run(
     let result = sim::run(&scenario, &opts)?;
     write_reports(&result, &dir, exports.chrome_trace.as_deref())?;
     let met = report::verdict(&result).met;
-    print_verdict(&scenario, &result, &dir, met, quiet);
+    print_verdict(&scenario, &result, &dir, quiet);
     Ok(if met { ExitCode::Ok } else { ExitCode::Unmet })
 }
 
@@ -90,13 +90,12 @@ fn write_reports(
     write_json(&dir.join("reconciliation.json"), &report::reconciliation_json(result))
 }
 
-/// The verdict line alone with `--quiet`; else the terminal summary (coloured only for
+/// The headline alone with `--quiet`; else the terminal summary (coloured only for
 /// a terminal, and never when NO_COLOR is set, as no-color.org asks) and where the
 /// summary file is.
-fn print_verdict(scenario: &Scenario, result: &RunResult, dir: &Path, met: bool, quiet: bool) {
+fn print_verdict(scenario: &Scenario, result: &RunResult, dir: &Path, quiet: bool) {
     if quiet {
-        let verdict = if met { "expectations met" } else { "expectations NOT met" };
-        println!("{}: {verdict}", scenario.name);
+        println!("{}: {}", scenario.name, crate::outcome::headline(result));
         return;
     }
     use std::io::IsTerminal;

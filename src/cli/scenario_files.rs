@@ -107,7 +107,10 @@ pub fn cmd_validate(files: &[PathBuf]) -> ExitCode {
                     loaded.name,
                     count(regions, "region", "regions"),
                     count(loaded.faults.len(), "fault", "faults")
-                )
+                );
+                for w in crate::scenario::lint::warnings(&loaded) {
+                    println!("  warning: {}: {}", w.path, w.message);
+                }
             }
             Err(e) => {
                 eprintln!("error: {e}");

@@ -24,6 +24,11 @@ pub struct FaultFile {
     pub loss: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub apply_factor: Option<f64>,
+    /// `replication_stall`: instead of `apply_factor`, the replica applies each entry
+    /// only this long after it was committed, so it stays this many seconds behind
+    /// (PostgreSQL's `recovery_min_apply_delay`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lag_s: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub offset_ms: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -82,6 +82,8 @@ pub trait Conditions {
     );
     /// A replica applies at `factor` of its rate (1 is full speed).
     fn replica_apply_factor(&mut self, region: RegionId, factor: f64);
+    /// A replica applies each entry only `delay` after its commit (`None`: at once).
+    fn replica_apply_delay(&mut self, region: RegionId, delay: Option<SimDuration>);
     /// A region's clock jumps by `offset_us` and its drift changes by `drift_ppm`.
     fn clock_skew(&mut self, region: RegionId, offset_us: i64, drift_ppm: f64);
     /// A region's application tier degrades (slower, fewer servers, errors), or recovers.
@@ -377,7 +379,7 @@ fn only_fields(path: &str, f: &FaultFile, allowed: &[&str]) -> Checked<()> {
 }
 
 /// Every optional field, and whether the file gives it.
-fn present(f: &FaultFile) -> [(&'static str, bool); 19] {
+fn present(f: &FaultFile) -> [(&'static str, bool); 20] {
     [
         ("for_s", f.for_s.is_some()),
         ("region", f.region.is_some()),
@@ -386,6 +388,7 @@ fn present(f: &FaultFile) -> [(&'static str, bool); 19] {
         ("factor", f.factor.is_some()),
         ("loss", f.loss.is_some()),
         ("apply_factor", f.apply_factor.is_some()),
+        ("lag_s", f.lag_s.is_some()),
         ("offset_ms", f.offset_ms.is_some()),
         ("drift_ppm", f.drift_ppm.is_some()),
         ("fenced", f.fenced.is_some()),
@@ -450,6 +453,7 @@ pub fn blank(kind: FaultKindFile, at_s: f64) -> FaultFile {
         factor: None,
         loss: None,
         apply_factor: None,
+        lag_s: None,
         offset_ms: None,
         drift_ppm: None,
         fenced: None,

@@ -434,9 +434,9 @@ pub fn report_html(run: &RunResult) -> String {
             if c.lease_clock == crate::scenario::LeaseClock::Wall { "wall" } else { "monotonic" },
         ),
         None => format!(
-            "{:?}, replication {:?}, fencing {}, promotion {}",
-            d.topology,
-            d.replication,
+            "{}, replication {}, fencing {}, promotion {}",
+            topology_words(d.topology),
+            replication_words(d.replication),
             if d.fencing { "on" } else { "off" },
             if d.automated_promotion { "automated" } else { "by operator" },
         ),
@@ -470,21 +470,37 @@ fn figure(v: Option<f64>) -> String {
     v.filter(|x| x.is_finite()).map_or("–".to_string(), |x| format!("{x:.3}"))
 }
 
+/// A topology in the file's own words.
+fn topology_words(t: crate::scenario::Topology) -> &'static str {
+    use crate::scenario::Topology as T;
+    match t {
+        T::ActivePassive => "active-passive",
+        T::ActiveActiveReads => "active-active-reads",
+        T::ActiveActiveWrites => "active-active-writes",
+    }
+}
+
+/// A replication mode in the file's own words, with what a write waits for.
+fn replication_words(m: crate::scenario::ReplicationMode) -> String {
+    use crate::scenario::ReplicationMode as M;
+    match m {
+        M::Async => "async".into(),
+        M::SemiSync { acks } => {
+            format!(
+                "semi-sync ({acks} replica acknowledgement{})",
+                if acks == 1 { "" } else { "s" }
+            )
+        }
+        M::Sync => "sync (every replica acknowledges)".into(),
+        M::Consensus => "consensus".into(),
+    }
+}
+
 /// The verdict against the scenario's expectations, and how the run ended.
 fn html_verdict(o: &mut String, run: &RunResult) {
-    let v = verdict(run);
-    let verdict_line = if !v.has_expect {
-        if v.met {
-            "<span class=\"ok\">no invariant violated</span>".to_string()
-        } else {
-            format!("<span class=\"bad\">violated: {}</span>", escape(&v.unmet.join("; ")))
-        }
-    } else if v.met {
-        "<span class=\"ok\">expectations met</span>".to_string()
-    } else {
-        format!("<span class=\"bad\">expectations NOT met: {}</span>", escape(&v.unmet.join("; ")))
-    };
-    let _ = write!(o, "<p>verdict: {verdict_line}</p>");
+    let class = if verdict(run).met { "ok" } else { "bad" };
+    let headline = escape(&crate::outcome::headline(run));
+    let _ = write!(o, "<p>verdict: <span class=\"{class}\">{headline}</span></p>");
     let end = super::end_state(run);
     let end_class = if run.converged_at.is_some() { "ok" } else { "bad" };
     let _ = write!(o, "<p>end: <span class=\"{end_class}\">{}</span></p>", escape(&end));

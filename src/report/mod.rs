@@ -64,6 +64,8 @@ pub fn summary_json(run: &RunResult) -> Value {
         "metrics": run.metrics,
         "expect": {"present": v.has_expect, "met": v.met, "unmet": v.unmet},
         "replay": replay_command(run),
+        "headline": crate::outcome::headline(run),
+        "warnings": crate::scenario::lint::warnings(s),
     })
 }
 
@@ -100,8 +102,8 @@ pub fn terminal_coloured(run: &RunResult) -> String {
             for (word, colour) in [
                 (" VIOLATED ", RED),
                 (" held ", GREEN),
-                ("NOT met", RED),
-                ("expectations: met", GREEN),
+                ("NOT what this scenario expects", RED),
+                ("as this scenario expects", GREEN),
             ] {
                 if let Some(i) = l.find(word) {
                     l = format!(
@@ -176,6 +178,7 @@ fn terminal_raw(run: &RunResult) -> String {
     let s = &run.scenario;
     let mut o = String::new();
     let _ = writeln!(o, "gameday {} · {} · seed {}", env!("CARGO_PKG_VERSION"), s.name, run.seed);
+    let _ = writeln!(o, "{}", crate::outcome::headline(run));
     let conv = end_state(run);
     let _ = writeln!(
         o,
@@ -185,6 +188,9 @@ fn terminal_raw(run: &RunResult) -> String {
         events_per_sec(run) / 1e6,
     );
     let _ = writeln!(o, "trace {:016x} · scenario {:016x}", run.trace_hash, s.source_hash);
+    for w in crate::scenario::lint::warnings(s) {
+        let _ = writeln!(o, "warning: {}: {}", w.path, w.message);
+    }
     let _ = writeln!(o);
     terminal_invariants(&mut o, run);
     let _ = writeln!(o);
@@ -203,17 +209,8 @@ fn terminal_raw(run: &RunResult) -> String {
             .collect();
         let _ = writeln!(o, "runbook: {}", parts.join(" · "));
     }
-    let v = verdict(run);
     let _ = writeln!(o);
-    if v.has_expect {
-        if v.met {
-            let _ = writeln!(o, "expectations: met");
-        } else {
-            let _ = writeln!(o, "expectations: NOT met: {}", v.unmet.join("; "));
-        }
-    } else if !v.met {
-        let _ = writeln!(o, "no expectations given; violated: {}", v.unmet.join("; "));
-    }
+    let _ = writeln!(o, "verdict: {}", crate::outcome::headline(run));
     let _ = writeln!(o, "replay: {}", replay_command(run));
     o
 }

@@ -3,6 +3,7 @@
 //! field path, what is wrong and what would be valid. Nothing here may panic on input.
 
 pub mod file;
+pub mod lint;
 mod standbys;
 pub mod swarm;
 pub mod types;

@@ -190,6 +190,15 @@ impl Store {
         out.send(self.region, leader, msg);
     }
 
+    /// The newest entry up to `limit` committed at least `delay` before `now`.
+    fn due_for_apply(&self, now: SimTime, delay: SimDuration, limit: u64) -> u64 {
+        let mut lsn = self.applied_lsn;
+        while lsn < limit && self.entry(lsn + 1).is_some_and(|e| e.commit_at + delay <= now) {
+            lsn += 1;
+        }
+        lsn
+    }
+
     pub fn schedule_apply(&mut self, now: SimTime, out: &mut Out) {
         if !self.apply_scheduled && self.applied_lsn < self.end_lsn {
             self.apply_scheduled = true;
@@ -213,6 +222,10 @@ impl Store {
             self.flushed_lsn
         };
         let before = self.applied_lsn;
+        let limit = match self.apply_delay {
+            Some(delay) if !self.primary => self.due_for_apply(now, delay, limit),
+            _ => limit,
+        };
         while self.apply_credit >= 1.0 && self.applied_lsn < limit {
             self.apply_next(now);
             self.apply_credit -= 1.0;

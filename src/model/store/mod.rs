@@ -218,6 +218,9 @@ pub struct Store {
     pub flush_scheduled: bool,
     pub apply_scheduled: bool,
     pub apply_factor: f64,
+    /// A delayed replica (`replication_stall` with `lag_s`): each entry is applied no
+    /// sooner than this after its commit.
+    pub apply_delay: Option<SimDuration>,
     apply_credit: f64,
     /// Consensus: how far this node knows the log is committed (a leader: held by a
     /// majority of voters, through an entry of its own term; a follower: what its
@@ -292,6 +295,7 @@ impl Store {
             flush_scheduled: false,
             apply_scheduled: false,
             apply_factor: 1.0,
+            apply_delay: None,
             apply_credit: 0.0,
             commit_lsn: 0,
             round_us: 0,

@@ -107,6 +107,13 @@ impl crate::fault::Conditions for World {
             store.schedule_apply(self.now, &mut self.out);
         }
     }
+    fn replica_apply_delay(&mut self, region: RegionId, delay: Option<SimDuration>) {
+        for site in self.zones(region) {
+            let store = &mut self.stores[site.idx()];
+            store.apply_delay = delay;
+            store.schedule_apply(self.now, &mut self.out);
+        }
+    }
     fn clock_skew(&mut self, region: RegionId, offset_us: i64, drift_ppm: f64) {
         for site in self.zones(region) {
             self.regions.clocks[site.idx()].skew(self.now, offset_us, drift_ppm);
