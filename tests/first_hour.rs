@@ -197,3 +197,20 @@ fn the_verdict_says_what_happened_and_whether_it_was_expected_in_the_same_words(
     assert_eq!(full.lines().nth(1), Some(headline), "{full}");
     assert!(full.contains(&format!("verdict: {headline}")), "{full}");
 }
+
+/// A replica that is down has no lag: the summary says how long it was down, the
+/// terminal says "down", and its lag series has no samples in that time.
+#[test]
+fn a_dead_replica_is_down_not_lagging() {
+    let s = scenario::load("scenarios/standby-remote-write.json").unwrap();
+    let r = run(&s, &RunOptions::default()).unwrap();
+    let standby = &r.metrics.replication_lag["us-east/1"];
+    assert!((standby.down_s - 5.0).abs() < 0.15, "{}", standby.down_s);
+    assert!(standby.max_ms < 1_000.0, "its lag while up: {} ms", standby.max_ms);
+    let in_outage = |t: u64| (30_000_000..35_000_000).contains(&t);
+    assert!(standby.series_ms.points.iter().all(|p| !in_outage(p.0)), "no samples while down");
+    let old = &r.metrics.replication_lag["us-east/0"];
+    assert!((old.down_s - 30.0).abs() < 0.15, "{}", old.down_s);
+    let text = gameday::report::terminal(&r);
+    assert!(text.contains("us-east/1 down 5.0 s"), "{text}");
+}

@@ -37,6 +37,11 @@ fn every_bundled_run_is_pinned_byte_for_byte() {
         o.remove("perf");
         o.remove("events_per_sec");
         let summary = serde_json::to_string(&summary).expect("json");
+        let amp = r.metrics.retry_amplification;
+        assert!(
+            amp >= 1.0,
+            "{f}: retry amplification {amp}: attempts per operation are at least 1"
+        );
         let html = report_html(&r);
         let terminal = gameday::report::terminal(&r);
         for (what, text) in [("terminal", &terminal), ("summary", &summary), ("report", &html)] {

@@ -86,8 +86,12 @@ pub struct Metrics {
     commit_wait: Option<Histogram<u64>>,
     ops: u64,
     attempts: u64,
+    /// Operations that sent at least one attempt.
+    attempted_ops: u64,
     lag: Vec<Series>,
     lag_hist: Vec<Histogram<u64>>,
+    /// Per region, the samples taken while its replica was down.
+    lag_down_samples: Vec<u64>,
     last_write_ack: Option<SimTime>,
     promotions: Vec<PromotionTrack>,
     log_entries_peak: usize,
@@ -201,8 +205,10 @@ impl Metrics {
                 .map(|_| hist()),
             ops: 0,
             attempts: 0,
+            attempted_ops: 0,
             lag: (0..n).map(|_| Series::new(100_000)).collect(),
             lag_hist: (0..n).map(|_| hist()).collect(),
+            lag_down_samples: vec![0; n],
             last_write_ack: None,
             promotions: Vec::new(),
             log_entries_peak: 0,
@@ -279,7 +285,10 @@ impl Metrics {
     pub fn observe(&mut self, obs: &Obs, world: &World) {
         // The final reads check the end state; they are not load.
         if matches!(world.phase, crate::model::Phase::FinalReads { .. } | crate::model::Phase::Done)
-            && matches!(obs, Obs::Invoke { .. } | Obs::Complete { .. } | Obs::Attempt { .. })
+            && matches!(
+                obs,
+                Obs::Invoke { .. } | Obs::Complete { .. } | Obs::Attempt { .. } | Obs::Sent { .. }
+            )
         {
             return;
         }
@@ -291,8 +300,11 @@ impl Metrics {
                 self.offered.push(world.now, 1.0);
             }
             Obs::Attempt { .. } => {
-                self.attempts += 1;
                 self.attempts_series.push(world.now, 1.0);
+            }
+            Obs::Sent { first } => {
+                self.attempts += 1;
+                self.attempted_ops += u64::from(*first);
             }
             Obs::Served { region, cell, ok, crashed, .. } => {
                 let i = region.idx() * self.cells_per_region + *cell as usize;
@@ -519,9 +531,15 @@ impl Metrics {
             }
         }
         for r in world.scenario.region_ids() {
-            let lag = world.true_lag_us(r);
-            self.lag[r.idx()].push(world.now, lag as f64 / 1e3);
-            let _ = self.lag_hist[r.idx()].record(lag.max(1));
+            // A replica that is down has no lag to speak of: it is down (and its
+            // series has a gap there).
+            if world.stores[r.idx()].up {
+                let lag = world.true_lag_us(r);
+                self.lag[r.idx()].push(world.now, lag as f64 / 1e3);
+                let _ = self.lag_hist[r.idx()].record(lag.max(1));
+            } else {
+                self.lag_down_samples[r.idx()] += 1;
+            }
             self.log_entries_peak = self.log_entries_peak.max(world.stores[r.idx()].log_len());
             if let Some(tier) = world.regions.tiers.get(r.idx()) {
                 let (depth, oldest) = tier.depth(world.now);

@@ -80,10 +80,11 @@ impl Metrics {
                 f.seconds += open.map(|s| self.last_seen.since(*s).as_secs_f64()).sum::<f64>();
                 f
             }),
-            retry_amplification: if self.ops == 0 {
-                0.0
+            // Attempts sent per operation that sent any: 1 means no retries.
+            retry_amplification: if self.attempted_ops == 0 {
+                1.0
             } else {
-                self.attempts as f64 / self.ops as f64
+                self.attempts as f64 / self.attempted_ops as f64
             },
             replication_lag: self.replication_lag(),
             promotions: self.promotions.iter().map(promotion).collect(),
@@ -181,6 +182,8 @@ impl Metrics {
                 let lag = Lag {
                     max_ms: if h.is_empty() { 0.0 } else { h.max() as f64 / 1e3 },
                     p99_ms: quantile_ms(h, 0.99),
+                    down_s: self.lag_down_samples[ri] as f64
+                        * crate::model::SAMPLE_EVERY.as_secs_f64(),
                     series_ms: self.lag[ri].clone(),
                 };
                 (name.clone(), lag)

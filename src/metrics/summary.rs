@@ -145,11 +145,13 @@ impl Default for Latencies {
     }
 }
 
-/// A replica's replication lag behind the writer, in ms.
+/// A replica's replication lag behind the writer, in ms, while it was up; how long it
+/// was down (no lag is counted then: the series has a gap).
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct Lag {
     pub max_ms: f64,
     pub p99_ms: f64,
+    pub down_s: f64,
     pub series_ms: Series,
 }
 

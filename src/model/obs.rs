@@ -161,6 +161,11 @@ pub enum Obs {
     Attempt {
         region: RegionId,
     },
+    /// A client sent an attempt of an operation (`first`: its first), whether or not
+    /// the network then delivers it: retry amplification counts these.
+    Sent {
+        first: bool,
+    },
     EpochGranted {
         epoch: u32,
         region: RegionId,

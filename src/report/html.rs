@@ -207,6 +207,20 @@ pub(crate) const COLORS: [RGBColor; 6] = [
     RGBColor(23, 190, 207),
 ];
 
+/// A line's points cut wherever consecutive samples lie more than twice the usual
+/// spacing apart (nothing was sampled there).
+fn segments(points: &[(f64, f64)]) -> Vec<Vec<(f64, f64)>> {
+    let step = points.windows(2).map(|w| w[1].0 - w[0].0).fold(f64::INFINITY, f64::min);
+    let mut parts: Vec<Vec<(f64, f64)>> = vec![Vec::new()];
+    for (i, p) in points.iter().enumerate() {
+        if i > 0 && p.0 - points[i - 1].0 > 2.0 * step {
+            parts.push(Vec::new());
+        }
+        parts.last_mut().expect("one part at least").push(*p);
+    }
+    parts
+}
+
 /// One plot: lines over the run's time axis, fault windows shaded and labelled,
 /// violations marked at their first occurrence.
 pub(crate) fn plot(fr: &Frame, title: &str, unit: &str, lines: &[Line]) -> String {
@@ -234,21 +248,19 @@ pub(crate) fn plot(fr: &Frame, title: &str, unit: &str, lines: &[Line]) -> Strin
         draw_faults(&mut chart, fr, ymax, true);
         for l in lines {
             let color = COLORS[l.color % COLORS.len()];
-            let drawn = if l.dashed {
-                chart.draw_series(DashedLineSeries::new(
-                    l.points.iter().copied(),
-                    5,
-                    4,
-                    color.stroke_width(1),
-                ))
-            } else {
-                chart.draw_series(LineSeries::new(l.points.iter().copied(), color.stroke_width(2)))
-            };
-            if let Ok(s) = drawn {
-                let w = if l.dashed { 1 } else { 2 };
-                s.label(l.name.clone()).legend(move |(x, y)| {
-                    PathElement::new([(x, y), (x + 16, y)], color.stroke_width(w))
-                });
+            // A gap in the samples (a region down) stays a gap, never a diagonal.
+            for (i, part) in segments(&l.points).into_iter().enumerate() {
+                let drawn = if l.dashed {
+                    chart.draw_series(DashedLineSeries::new(part, 5, 4, color.stroke_width(1)))
+                } else {
+                    chart.draw_series(LineSeries::new(part, color.stroke_width(2)))
+                };
+                if let (0, Ok(s)) = (i, drawn) {
+                    let w = if l.dashed { 1 } else { 2 };
+                    s.label(l.name.clone()).legend(move |(x, y)| {
+                        PathElement::new([(x, y), (x + 16, y)], color.stroke_width(w))
+                    });
+                }
             }
         }
         draw_violations(&mut chart, fr, ymax, true);
@@ -645,4 +657,19 @@ fn html_reconciliation(o: &mut String, run: &RunResult) {
         count(rec.duplicate_effects.count),
         count(rec.missing_effects)
     );
+}
+
+#[cfg(test)]
+mod gap_tests {
+    use super::segments;
+
+    #[test]
+    fn a_gap_in_the_samples_splits_the_line() {
+        let pts = [(0.0, 1.0), (0.1, 1.0), (0.2, 2.0), (5.0, 3.0), (5.1, 3.0)];
+        let parts = segments(&pts);
+        assert_eq!(parts.len(), 2);
+        assert_eq!(parts[0].len(), 3);
+        assert_eq!(parts[1], vec![(5.0, 3.0), (5.1, 3.0)]);
+        assert_eq!(segments(&[(1.0, 1.0)]).len(), 1);
+    }
 }

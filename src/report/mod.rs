@@ -246,7 +246,13 @@ fn terminal_metrics(o: &mut String, summary: &Summary) {
     let parts: Vec<String> = summary
         .replication_lag
         .iter()
-        .map(|(k, v)| format!("{k} max {:.0} ms p99 {:.0} ms", v.max_ms, v.p99_ms))
+        .map(|(k, v)| match v.down_s {
+            d if d > 0.0 && v.series_ms.points.is_empty() => format!("{k} down {d:.1} s"),
+            d if d > 0.0 => {
+                format!("{k} down {d:.1} s, max {:.0} ms p99 {:.0} ms while up", v.max_ms, v.p99_ms)
+            }
+            _ => format!("{k} max {:.0} ms p99 {:.0} ms", v.max_ms, v.p99_ms),
+        })
         .collect();
     let _ = writeln!(o, "replication lag: {}", parts.join(" · "));
     for p in &summary.promotions {

@@ -76,6 +76,7 @@ impl World {
                 return;
             }
         }
+        self.out.obs.push(Obs::Sent { first: attempt == 1 });
         let customer = client::customer_of(op_key, self.scenario.workload.customers);
         let idem = self.scenario.design.idempotency_keys && req.is_write();
         let effect =
