@@ -77,8 +77,8 @@ const SNIFF_BYTES: u64 = 1 << 20;
 
 /// Strings only gameday's outputs carry (in their first `SNIFF_BYTES`): the version
 /// field of every JSON output, the generator of every HTML page, the JUnit suite name,
-/// the history's header comment, the counterexample timeline's comment and the
-/// description of a shrunk scenario.
+/// the history's header comment, the counterexample timeline's comment, the
+/// description of a shrunk scenario and the title of the scenario schema `new` writes.
 const MARKERS: &[&str] = &[
     "\"gameday_version\"",
     "<meta name=\"generator\" content=\"gameday\"/>",
@@ -86,6 +86,7 @@ const MARKERS: &[&str] = &[
     "; gameday history",
     "<!-- gameday counterexample -->",
     "\"description\": \"Shrunk by gameday shrink",
+    "\"title\": \"gameday scenario\"",
 ];
 
 /// Whether `path` holds something gameday wrote (or nothing at all).

@@ -36,6 +36,10 @@ fn bad_input_across_commands() {
     let mine =
         file("mine.json", &std::fs::read_to_string("scenarios/unfenced-promotion.json").unwrap());
     let out_dir = format!("{tmp}/reports");
+    let foreign = dir.path().join("foreign");
+    std::fs::create_dir(&foreign).unwrap();
+    std::fs::write(foreign.join("schema.json"), "{}").unwrap();
+    let foreign_schema_dir = format!("{tmp}/foreign/x.json");
     let deep =
         file("deep.json", &format!("{{\"name\": {}{}}}", "[".repeat(100_000), "]".repeat(100_000)));
     let deep_edn = file("deep.edn", &"[".repeat(100_000));
@@ -154,7 +158,9 @@ fn bad_input_across_commands() {
         ("history_unknown_model", vec!["history", "check", &edn_ok, "--model", "queue"]),
         ("history_broken_edn", vec!["history", "check", &edn_broken, "--model", "register"]),
         ("history_missing_file", vec!["history", "check", "no/such.edn", "--model", "register"]),
+        ("history_which_model", vec!["history", "check", &edn_ok]),
         ("new_name_with_slash", vec!["new", "a/b"]),
+        ("new_over_a_foreign_schema", vec!["new", "x", "--out", &foreign_schema_dir]),
         ("new_from_invalid", vec!["new", "x", "--from", &empty, "--out", "/dev/null/x.json"]),
         ("validate_typo_field", vec!["validate", &design_typo]),
         // Output paths: only gameday's own outputs are replaced without --force.

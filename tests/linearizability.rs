@@ -579,7 +579,11 @@ fn history_check_exit_codes() {
 
     let (code, _, err) = gameday(&["history", "check", g, "--model", "queue"]);
     assert_eq!(code, 2);
-    assert!(err.contains("--model queue: unknown model (valid: register, cas-register, kv, multi-register, mutex)"), "{err}");
+    assert!(err.contains("invalid value 'queue' for '--model <MODEL>'"), "{err}");
+    assert!(
+        err.contains("[possible values: register, cas-register, kv, multi-register, mutex]"),
+        "{err}"
+    );
 
     let (code, _, err) =
         gameday(&["history", "check", "/nonexistent/h.edn", "--model", "register"]);

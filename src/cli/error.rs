@@ -5,7 +5,6 @@
 
 use super::args::ArgError;
 use super::exit::ExitCode;
-use crate::check::linearizability::Model;
 use crate::compare::{CompareError, SeedsError};
 use crate::explore::check::FindError;
 use crate::explore::shard::MergeError;
@@ -115,8 +114,6 @@ pub enum HistoryArgError {
     SizeMbMax { size_mb_max: f64 },
     #[error("--ops-max: must be 1 to {} operations, got {ops_max}", history::HISTORY_OPS_MAX)]
     OpsMax { ops_max: usize },
-    #[error("--model {name}: unknown model (valid: {})", model_names())]
-    UnknownModel { name: String },
     #[error("--init {text}: {why} (valid: an integer, a \"string\", nil)")]
     Init { text: String, why: String },
     #[error(
@@ -124,17 +121,8 @@ pub enum HistoryArgError {
          multi-register)"
     )]
     NoInitialValue { model: String },
-    #[error("--format {name}: unknown format (valid: auto, edn, jepsen-log)")]
-    UnknownFormat { name: String },
-    #[error("--nil-read {name}: unknown meaning (valid: absent, unconstrained)")]
-    UnknownNilRead { name: String },
     #[error("--timeout: must be a positive number of seconds up to 86400, got {timeout_s}")]
     Timeout { timeout_s: f64 },
-}
-
-/// The models `--model` accepts, for the error message.
-fn model_names() -> String {
-    Model::NAMES.iter().map(|(name, _)| *name).collect::<Vec<_>>().join(", ")
 }
 
 /// Why `new` wrote nothing, or wrote a file that does not validate.
@@ -144,6 +132,19 @@ pub enum NewError {
     NotAPlainName { name: String },
     #[error("{}: already exists; choose another --out, or --force to overwrite it", path.display())]
     Exists { path: PathBuf },
+    #[error(
+        "{}: new writes the JSON Schema beside the scenario as schema.json; give the \
+         scenario another file name",
+        path.display()
+    )]
+    NamedLikeSchema { path: PathBuf },
+    #[error(
+        "{}: exists and is not a schema gameday wrote; new writes the scenario format's JSON \
+         Schema there, for the scenario's \"$schema\" to name: choose another --out folder, \
+         or pass --force to overwrite it",
+        path.display()
+    )]
+    ForeignSchema { path: PathBuf },
     #[error("{path}: {source}")]
     FromNotJson { path: String, source: serde_json::Error },
     #[error("{}: cannot write: {source}", path.display())]

@@ -3,12 +3,17 @@
 //! validated before any file is read; each file then gets one line (verdict, operations,
 //! time) and, when it is not linearizable, the counterexample's summary.
 //!
+//! Without `--model`, each file is checked against the model its operations fit
+//! (`history_model`), or refused with the models that would.
+//!
 //! Exit codes: 0 all linearizable, 1 any not linearizable, 2 bad input (unreadable or
 //! malformed file, unknown model or option value), 3 any verdict unknown (a limit was
 //! hit) and none not linearizable.
 
 use super::error::{CliError, HistoryArgError};
 use super::exit::{ExitCode, Ranking};
+use super::flags::ForceFlag;
+use super::history_model::{self, ModelArg};
 use crate::check::linearizability::{self, CheckConfig, Counterexample, Limits, Model, Verdict};
 use crate::history::{self, Format, History, NilRead, ParseOptions, Value};
 use clap::Subcommand;
@@ -25,19 +30,24 @@ const OPS_MAX_DEFAULT: usize = 10_000_000;
 #[derive(Subcommand, Debug)]
 pub enum HistoryCmd {
     /// Check histories for linearizability against a sequential model.
+    ///
+    /// Without --model, each file is checked against the model its operations fit
+    /// (get/put/append: kv; txn: multi-register; acquire/release: mutex); read/write/cas
+    /// fit register and cas-register, which differ in the initial value, so such a file
+    /// needs --model or --init (the simulator's own --history files are register).
     #[command(
         after_help = "Example: gameday history check history.edn --model cas-register --svg-dir cx/"
     )]
     Check {
+        /// History files: Jepsen/Knossos EDN, or Jepsen's log lines.
         #[arg(required = true)]
         files: Vec<PathBuf>,
-        /// register (initially absent), cas-register (initially 0), kv, multi-register,
-        /// mutex.
-        #[arg(long)]
-        model: String,
-        /// auto, edn (Jepsen/Knossos EDN) or jepsen-log (Jepsen's log lines).
-        #[arg(long, default_value = "auto")]
-        format: String,
+        /// The sequential model (default: the one each file's operations fit).
+        #[arg(long, value_enum)]
+        model: Option<ModelArg>,
+        /// How the files are written (default: auto, from the name and the contents).
+        #[arg(long, value_enum, default_value_t = FormatArg::Auto)]
+        format: FormatArg,
         /// Wall-clock seconds per file; past it the verdict is unknown (exit 3).
         #[arg(long, value_name = "S", default_value_t = TIMEOUT_S_DEFAULT)]
         timeout: f64,
@@ -47,10 +57,10 @@ pub enum HistoryCmd {
         /// Initial register value (an integer, a "string", or nil for absent).
         #[arg(long)]
         init: Option<String>,
-        /// What a nil read result means: absent, or unconstrained (default: the
-        /// format's convention, unconstrained for EDN, absent for Jepsen logs).
-        #[arg(long = "nil-read")]
-        nil_read: Option<String>,
+        /// What a nil read result means (default: the format's convention,
+        /// unconstrained for EDN, absent for Jepsen logs).
+        #[arg(long = "nil-read", value_enum)]
+        nil_read: Option<NilReadArg>,
         /// Memo entries one search may hold; past it the verdict is unknown.
         #[arg(long = "memo-max", default_value_t = linearizability::MEMO_ENTRIES_MAX_DEFAULT)]
         memo_max: usize,
@@ -66,13 +76,54 @@ pub enum HistoryCmd {
         /// Histories with more operations are not checked: exit 3.
         #[arg(long = "ops-max", value_name = "N", default_value_t = OPS_MAX_DEFAULT)]
         ops_max: usize,
+        #[command(flatten)]
+        output: ForceFlag,
     },
+}
+
+impl HistoryCmd {
+    /// `--force`: whether a file in --svg-dir that gameday did not write is replaced.
+    pub fn force(&self) -> bool {
+        let HistoryCmd::Check { output, .. } = self;
+        output.force
+    }
+}
+
+/// `--format`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum FormatArg {
+    /// EDN if the name ends in .edn or the text opens with [, ( or {; Jepsen log lines
+    /// otherwise
+    Auto,
+    /// Jepsen/Knossos EDN: a vector or list of op maps, or one op map after another
+    Edn,
+    /// Jepsen's log lines: INFO  jepsen.util - 3 :invoke :cas [1 4]
+    JepsenLog,
+}
+
+/// `--nil-read`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum NilReadArg {
+    /// nil is a read that found the register absent
+    Absent,
+    /// nil is a read whose value nobody recorded: it constrains nothing
+    Unconstrained,
+}
+
+/// The model to check against: the one named, or the one each file's operations fit,
+/// with `--init` as its initial value.
+#[derive(Clone, Debug)]
+enum ModelChoice {
+    Named(Model),
+    Inferred { init: Option<Value> },
 }
 
 /// A validated `history check`.
 struct CheckArgs {
     files: Vec<PathBuf>,
     parse: ParseOptions,
+    model: ModelChoice,
+    /// The check's settings; its model is replaced by each file's.
     cfg: CheckConfig,
     svg_dir: Option<PathBuf>,
     size_bytes_max: u64,
@@ -99,6 +150,7 @@ fn validate(cmd: HistoryCmd) -> Result<CheckArgs, HistoryArgError> {
         svg_dir,
         size_mb_max,
         ops_max,
+        output: _,
     } = cmd;
     if !(size_mb_max.is_finite() && size_mb_max > 0.0 && size_mb_max <= 1_048_576.0) {
         return Err(HistoryArgError::SizeMbMax { size_mb_max });
@@ -106,10 +158,16 @@ fn validate(cmd: HistoryCmd) -> Result<CheckArgs, HistoryArgError> {
     if ops_max == 0 || ops_max > history::HISTORY_OPS_MAX {
         return Err(HistoryArgError::OpsMax { ops_max });
     }
-    let model = parse_model(&model, init.as_deref())?;
-    let format = Format::from_name(&format)
-        .ok_or_else(|| HistoryArgError::UnknownFormat { name: format.clone() })?;
-    let nil_read = parse_nil_read(nil_read.as_deref())?;
+    let model = parse_model(model, init.as_deref())?;
+    let format = match format {
+        FormatArg::Auto => Format::Auto,
+        FormatArg::Edn => Format::Edn,
+        FormatArg::JepsenLog => Format::JepsenLog,
+    };
+    let nil_read = nil_read.map(|n| match n {
+        NilReadArg::Absent => NilRead::Absent,
+        NilReadArg::Unconstrained => NilRead::Unconstrained,
+    });
     if !(timeout.is_finite() && timeout > 0.0 && timeout <= 86_400.0) {
         return Err(HistoryArgError::Timeout { timeout_s: timeout });
     }
@@ -118,12 +176,13 @@ fn validate(cmd: HistoryCmd) -> Result<CheckArgs, HistoryArgError> {
         memo_entries_max: memo_max.max(1),
         ..Limits::default()
     };
-    let mut cfg = CheckConfig::new(model, limits);
+    let mut cfg = CheckConfig::new(Model::register(), limits);
     cfg.partition = !no_partition;
     cfg.minimize = !no_minimize;
     Ok(CheckArgs {
         files,
         parse: ParseOptions { format, nil_read },
+        model,
         cfg,
         svg_dir,
         size_bytes_max: (size_mb_max * 1_048_576.0) as u64,
@@ -131,25 +190,19 @@ fn validate(cmd: HistoryCmd) -> Result<CheckArgs, HistoryArgError> {
     })
 }
 
-/// `--model`, with `--init` as its initial value where the model has one.
-fn parse_model(name: &str, init: Option<&str>) -> Result<Model, HistoryArgError> {
-    let model = Model::from_name(name)
-        .ok_or_else(|| HistoryArgError::UnknownModel { name: name.to_string() })?;
-    let Some(text) = init else { return Ok(model) };
-    let value = parse_init(text)?;
-    model
+/// `--model`, with `--init` as its initial value where the model has one; without
+/// `--model`, each file's model is inferred later, from its operations.
+fn parse_model(
+    model: Option<ModelArg>,
+    init: Option<&str>,
+) -> Result<ModelChoice, HistoryArgError> {
+    let init = init.map(parse_init).transpose()?;
+    let Some(arg) = model else { return Ok(ModelChoice::Inferred { init }) };
+    let Some(value) = init else { return Ok(ModelChoice::Named(arg.model())) };
+    arg.model()
         .with_init(value)
-        .ok_or_else(|| HistoryArgError::NoInitialValue { model: name.to_string() })
-}
-
-/// `--nil-read`; absent, the format's own convention.
-fn parse_nil_read(name: Option<&str>) -> Result<Option<NilRead>, HistoryArgError> {
-    match name {
-        None => Ok(None),
-        Some("absent") => Ok(Some(NilRead::Absent)),
-        Some("unconstrained") => Ok(Some(NilRead::Unconstrained)),
-        Some(other) => Err(HistoryArgError::UnknownNilRead { name: other.to_string() }),
-    }
+        .map(ModelChoice::Named)
+        .ok_or_else(|| HistoryArgError::NoInitialValue { model: arg.name().to_string() })
 }
 
 /// `--init`: an EDN scalar; `absent` is accepted for nil.
@@ -181,33 +234,24 @@ fn check_files(args: &CheckArgs) -> ExitCode {
 fn check_file(path: &Path, args: &CheckArgs, svg_names: &mut Vec<String>) -> ExitCode {
     #[allow(clippy::disallowed_methods)] // reports how long a check took
     let started = Instant::now();
-    let size = std::fs::metadata(path).map_or(0, |m| m.len());
-    if size > args.size_bytes_max {
-        eprintln!(
-            "error: {}: limit size_mb_max hit: the file is {:.2} MB, above {:.2} MB; raise --size-mb-max to read it",
-            path.display(),
-            size as f64 / 1_048_576.0,
-            args.size_bytes_max as f64 / 1_048_576.0
-        );
-        return ExitCode::Limit;
-    }
-    let parsed = match history::load(path, &args.parse) {
+    let parsed = match load_within_limits(path, args) {
         Ok(parsed) => parsed,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::BadInput;
+        Err(code) => return code,
+    };
+    let (model, inferred) = match &args.model {
+        ModelChoice::Named(model) => (model.clone(), false),
+        ModelChoice::Inferred { init } => {
+            match history_model::infer(path, &parsed, init.as_ref()) {
+                Ok(model) => (model, true),
+                Err(why) => {
+                    eprintln!("error: {}: {why}", path.display());
+                    return ExitCode::BadInput;
+                }
+            }
         }
     };
-    if parsed.ops().len() > args.ops_max {
-        eprintln!(
-            "error: {}: limit ops_max hit: {} operations, above {}; raise --ops-max to check it",
-            path.display(),
-            parsed.ops().len(),
-            args.ops_max
-        );
-        return ExitCode::Limit;
-    }
-    let report = match linearizability::check_with(&parsed, &args.cfg) {
+    let cfg = CheckConfig { model, ..args.cfg.clone() };
+    let report = match linearizability::check_with(&parsed, &cfg) {
         Ok(report) => report,
         Err(e) => {
             let at = if e.line > 0 { format!(":{}", e.line) } else { String::new() };
@@ -216,18 +260,23 @@ fn check_file(path: &Path, args: &CheckArgs, svg_names: &mut Vec<String>) -> Exi
         }
     };
     let ms = started.elapsed().as_secs_f64() * 1e3;
-    let ops = parsed.ops().len();
+    let model = if inferred {
+        format!("model {} from its operations, ", cfg.model.name())
+    } else {
+        String::new()
+    };
+    let stats = format!("({model}{} ops, {ms:.1} ms)", parsed.ops().len());
     match &report.verdict {
         Verdict::Linearizable => {
-            println!("{}: linearizable ({ops} ops, {ms:.1} ms)", path.display());
+            println!("{}: linearizable {stats}", path.display());
             ExitCode::Ok
         }
         Verdict::Unknown { reason } => {
-            println!("{}: unknown: {reason} ({ops} ops, {ms:.1} ms)", path.display());
+            println!("{}: unknown: {reason} {stats}", path.display());
             ExitCode::Limit
         }
         Verdict::NotLinearizable(cx) => {
-            println!("{}: NOT linearizable ({ops} ops, {ms:.1} ms)", path.display());
+            println!("{}: NOT linearizable {stats}", path.display());
             for line in cx.summary(&parsed).lines() {
                 println!("  {line}");
             }
@@ -237,6 +286,35 @@ fn check_file(path: &Path, args: &CheckArgs, svg_names: &mut Vec<String>) -> Exi
             }
         }
     }
+}
+
+/// Reads and parses the history at `path`, within `--size-mb-max` and `--ops-max`; on
+/// failure, prints why and returns the exit code it means.
+fn load_within_limits(path: &Path, args: &CheckArgs) -> Result<History, ExitCode> {
+    let size = std::fs::metadata(path).map_or(0, |m| m.len());
+    if size > args.size_bytes_max {
+        eprintln!(
+            "error: {}: limit size_mb_max hit: the file is {:.2} MB, above {:.2} MB; raise --size-mb-max to read it",
+            path.display(),
+            size as f64 / 1_048_576.0,
+            args.size_bytes_max as f64 / 1_048_576.0
+        );
+        return Err(ExitCode::Limit);
+    }
+    let parsed = history::load(path, &args.parse).map_err(|e| {
+        eprintln!("error: {e}");
+        ExitCode::BadInput
+    })?;
+    if parsed.ops().len() > args.ops_max {
+        eprintln!(
+            "error: {}: limit ops_max hit: {} operations, above {}; raise --ops-max to check it",
+            path.display(),
+            parsed.ops().len(),
+            args.ops_max
+        );
+        return Err(ExitCode::Limit);
+    }
+    Ok(parsed)
 }
 
 /// Writes the counterexample's timeline into `dir` and says where; a path that cannot

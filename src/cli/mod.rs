@@ -12,7 +12,9 @@ mod compare;
 mod error;
 pub mod exit;
 mod explore;
+mod flags;
 mod history;
+mod history_model;
 mod run_command;
 mod scenario_files;
 mod write;
@@ -20,6 +22,7 @@ mod write;
 use clap::{Parser, Subcommand};
 use error::CliError;
 use exit::ExitCode;
+use flags::{ForceFlag, OutputSettings, ReportFlags};
 use std::path::PathBuf;
 
 #[derive(Parser, Debug)]
@@ -32,22 +35,23 @@ use std::path::PathBuf;
 struct Cli {
     #[command(subcommand)]
     cmd: Cmd,
-    /// Overwrite output files that gameday did not write (by default it replaces only
-    /// its own earlier outputs), and an existing file `new` would write.
-    #[arg(long, global = true)]
-    force: bool,
-    /// HTML reports larger than this are not written (exit 3).
-    #[arg(long = "report-mb-max", value_name = "MB", global = true, default_value_t = crate::output::REPORT_MB_MAX_DEFAULT)]
-    report_mb_max: f64,
 }
 
 #[derive(Subcommand, Debug)]
 enum Cmd {
-    /// Run a scenario, check every invariant, write DIR/summary.json.
+    /// Run a scenario, check every invariant, write the report folder.
+    ///
+    /// Writes, into DIR (--out, default reports/<scenario name>/): summary.json (the
+    /// verdict, every invariant and metric: what CI reads), report.html (one
+    /// self-contained page of plots, trails and key figures) and reconciliation.json
+    /// (after the liveness phase: the final writer, keys regions disagree on, lost
+    /// writes, operations applied twice). With --trace, --history and --chrome-trace,
+    /// those files too.
     #[command(
         after_help = "Example: gameday run scenarios/unfenced-promotion.json --seed 7 --trace trace.jsonl"
     )]
     Run {
+        /// The scenario file (JSON) to run.
         scenario: PathBuf,
         /// Overrides the scenario's seed.
         #[arg(long)]
@@ -76,6 +80,8 @@ enum Cmd {
         /// Overrides limits.sim_time_max_s: simulated seconds at most before exit 3.
         #[arg(long = "sim-time-max-s")]
         sim_time_max_s: Option<f64>,
+        #[command(flatten)]
+        output: ReportFlags,
     },
     /// Run several designs against one scenario's workload, faults and seeds, and write
     /// a side-by-side report (DIR/compare.json, DIR/compare.html).
@@ -88,6 +94,7 @@ enum Cmd {
         after_help = "Example: gameday compare scenarios/retry-duplicates.json --design designs/idempotency-keys.json --seeds 1..20"
     )]
     Compare {
+        /// The scenario whose workload, faults and seeds every design runs.
         scenario: PathBuf,
         /// A design file; repeat for each design.
         #[arg(long = "design")]
@@ -104,11 +111,14 @@ enum Cmd {
         /// Where the report goes (default: reports/<scenario name>-compare/).
         #[arg(long)]
         out: Option<PathBuf>,
+        #[command(flatten)]
+        output: ReportFlags,
     },
     /// Run every scenario file under PATH (default: scenarios/) with its own seed and
     /// compare it with its `expect`: one row per scenario, exit 1 if any is unmet.
     #[command(after_help = "Example: gameday check scenarios --jobs 2 --junit gameday-junit.xml")]
     Check {
+        /// Scenario files, or folders searched for them (default: scenarios/).
         paths: Vec<PathBuf>,
         /// Threads (default: every core). The output is the same for any value.
         #[arg(long)]
@@ -122,6 +132,8 @@ enum Cmd {
         /// Writes DIR/check.json (what `gameday merge` combines).
         #[arg(long)]
         out: Option<PathBuf>,
+        #[command(flatten)]
+        output: ForceFlag,
     },
     /// Run one scenario over many seeds (each drawing its own swarm schedule) and
     /// summarize: per invariant, the seeds that violated it; per metric, its spread.
@@ -129,6 +141,7 @@ enum Cmd {
         after_help = "Example: gameday sweep scenarios/swarm-fenced.json --seeds 1..1000 --out reports/sweep"
     )]
     Sweep {
+        /// The scenario file to run over every seed.
         scenario: PathBuf,
         /// Seeds, both ends included: 1..1000.
         #[arg(long, required = true)]
@@ -145,6 +158,8 @@ enum Cmd {
         /// Where sweep.json and sweep.html go (default: reports/<scenario name>-sweep/).
         #[arg(long)]
         out: Option<PathBuf>,
+        #[command(flatten)]
+        output: ReportFlags,
     },
     /// Delta-debug a failing seed to a minimal scenario that still violates the same
     /// invariant, written as a plain scenario file.
@@ -152,7 +167,9 @@ enum Cmd {
         after_help = "Example: gameday shrink scenarios/swarm-unfenced.json --seed 3 --invariant single_writer"
     )]
     Shrink {
+        /// The scenario file whose failing seed is shrunk.
         scenario: PathBuf,
+        /// The seed that fails.
         #[arg(long, required = true)]
         seed: u64,
         /// The invariant to keep violated (default: the first the run violates).
@@ -164,16 +181,21 @@ enum Cmd {
         /// Runs tried at most.
         #[arg(long, default_value_t = 400)]
         attempts: u32,
+        #[command(flatten)]
+        output: ForceFlag,
     },
     /// Combine the outputs of `sweep --shard` or `check --shard` runs into the result of
     /// one run; refuses a missing or duplicated shard.
     #[command(after_help = "Example: gameday merge shard-1 shard-2 shard-3 --out sweep")]
     Merge {
+        /// The shard output folders (each holding sweep.json or check.json).
         #[arg(required = true)]
         dirs: Vec<PathBuf>,
         /// Where the merged output goes (default: the current folder).
         #[arg(long)]
         out: Option<PathBuf>,
+        #[command(flatten)]
+        output: ReportFlags,
     },
     /// Write a starting scenario: NAME.json (or --out FILE), from a template or --from an
     /// existing scenario. Open it in an editor that reads "$schema" for field docs.
@@ -181,6 +203,7 @@ enum Cmd {
         after_help = "Example: gameday new my-drill --from scenarios/unfenced-promotion.json"
     )]
     New {
+        /// The scenario's name, a plain name such as my-drill (also the file name, NAME.json).
         name: String,
         /// Start from this scenario instead of the template.
         #[arg(long)]
@@ -188,20 +211,27 @@ enum Cmd {
         /// Where to write (default: NAME.json in the current folder).
         #[arg(long)]
         out: Option<PathBuf>,
+        /// Overwrite an existing file at the scenario's path.
+        #[arg(long)]
+        force: bool,
     },
     /// Print the JSON Schema of the scenario format (shipped as scenarios/schema.json).
     #[command(after_help = "Example: gameday schema > scenarios/schema.json")]
     Schema,
     /// Print shell completions (bash, zsh, fish, elvish, powershell) to stdout.
     #[command(after_help = "Example: gameday completions bash > /etc/bash_completion.d/gameday")]
-    Completions { shell: clap_complete::Shell },
+    Completions {
+        /// The shell to write completions for.
+        shell: clap_complete::Shell,
+    },
     /// Check scenario files without running them.
     #[command(after_help = "Example: gameday validate scenarios/gameday-naive.json my-drill.json")]
     Validate {
+        /// Scenario files to check.
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
-    /// Work with operation histories: `history check FILE... --model NAME`.
+    /// Work with operation histories: `history check FILE... [--model NAME]`.
     History {
         #[command(subcommand)]
         cmd: history::HistoryCmd,
@@ -219,10 +249,11 @@ pub fn run(args: Vec<String>) -> i32 {
             return code.code();
         }
     };
-    crate::output::set_force(cli.force);
-    let outcome = crate::output::set_report_mb_max(cli.report_mb_max)
+    let settings = cli.cmd.output_settings();
+    crate::output::set_force(settings.force);
+    let outcome = crate::output::set_report_mb_max(settings.report_mb_max)
         .map_err(CliError::from)
-        .and_then(|()| dispatch(cli.cmd, cli.force));
+        .and_then(|()| dispatch(cli.cmd));
     match outcome {
         Ok(code) => code.code(),
         Err(e) => {
@@ -233,7 +264,7 @@ pub fn run(args: Vec<String>) -> i32 {
 }
 
 /// Runs one command: each arm hands its arguments to the command's own function.
-fn dispatch(cmd: Cmd, force: bool) -> Result<ExitCode, CliError> {
+fn dispatch(cmd: Cmd) -> Result<ExitCode, CliError> {
     match cmd {
         Cmd::Run {
             scenario,
@@ -246,6 +277,7 @@ fn dispatch(cmd: Cmd, force: bool) -> Result<ExitCode, CliError> {
             quiet,
             events_max,
             sim_time_max_s,
+            output: _,
         } => {
             let limits = args::run_limits(events_max, sim_time_max_s)?;
             let exports = run_command::Exports { trace, history, chrome_trace };
@@ -253,22 +285,24 @@ fn dispatch(cmd: Cmd, force: bool) -> Result<ExitCode, CliError> {
             run_command::cmd_run(&scenario, overrides, out, exports, quiet)
         }
         Cmd::Validate { files } => Ok(scenario_files::cmd_validate(&files)),
-        Cmd::Check { paths, jobs, junit, shard, out } => {
+        Cmd::Check { paths, jobs, junit, shard, out, output: _ } => {
             explore::cmd_check(paths, jobs, junit, shard.as_deref(), out)
         }
-        Cmd::Sweep { scenario, seeds, jobs, shard, duration_s, out } => {
+        Cmd::Sweep { scenario, seeds, jobs, shard, duration_s, out, output: _ } => {
             let duration = args::parse_duration(duration_s)?;
             explore::cmd_sweep(&scenario, &seeds, jobs, shard.as_deref(), duration, out)
         }
-        Cmd::Shrink { scenario, seed, invariant, out, attempts } => {
+        Cmd::Shrink { scenario, seed, invariant, out, attempts, output: _ } => {
             explore::cmd_shrink(&scenario, seed, invariant.as_deref(), out, attempts)
         }
-        Cmd::Merge { dirs, out } => explore::cmd_merge(&dirs, out),
-        Cmd::Compare { scenario, designs, seed, seeds, duration_s, out } => {
+        Cmd::Merge { dirs, out, output: _ } => explore::cmd_merge(&dirs, out),
+        Cmd::Compare { scenario, designs, seed, seeds, duration_s, out, output: _ } => {
             compare::cmd_compare(&scenario, &designs, seed, seeds.as_deref(), duration_s, out)
         }
         Cmd::History { cmd } => history::run(cmd),
-        Cmd::New { name, from, out } => scenario_files::cmd_new(&name, from.as_deref(), out, force),
+        Cmd::New { name, from, out, force } => {
+            scenario_files::cmd_new(&name, from.as_deref(), out, force)
+        }
         Cmd::Schema => {
             print!("{}", crate::scenario::schema_json());
             Ok(ExitCode::Ok)
@@ -277,6 +311,27 @@ fn dispatch(cmd: Cmd, force: bool) -> Result<ExitCode, CliError> {
             use clap::CommandFactory;
             clap_complete::generate(shell, &mut Cli::command(), "gameday", &mut std::io::stdout());
             Ok(ExitCode::Ok)
+        }
+    }
+}
+
+impl Cmd {
+    /// What the command's `--force` and `--report-mb-max` ask for (the defaults for a
+    /// command that takes neither).
+    fn output_settings(&self) -> OutputSettings {
+        match self {
+            Cmd::Run { output, .. }
+            | Cmd::Compare { output, .. }
+            | Cmd::Sweep { output, .. }
+            | Cmd::Merge { output, .. } => (*output).into(),
+            Cmd::Check { output, .. } | Cmd::Shrink { output, .. } => {
+                OutputSettings::force_only(output.force)
+            }
+            Cmd::New { force, .. } => OutputSettings::force_only(*force),
+            Cmd::History { cmd } => OutputSettings::force_only(cmd.force()),
+            Cmd::Schema | Cmd::Completions { .. } | Cmd::Validate { .. } => {
+                OutputSettings::force_only(false)
+            }
         }
     }
 }

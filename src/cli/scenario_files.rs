@@ -1,11 +1,22 @@
 //! Commands on scenario files that run nothing: `new` writes a starting scenario (from
 //! a template or an existing file) and proves it validates; `validate` checks files and
 //! says what each holds.
+//!
+//! `new` writes the JSON Schema beside the scenario as `schema.json`, and the scenario
+//! names it `"$schema": "./schema.json"`, as every bundled scenario does: the reference
+//! then resolves wherever the file is written, with or without a gameday checkout, and
+//! the schema is the one of the binary that validated the file. A path back to the
+//! repository's `scenarios/schema.json` would break once gameday is installed or the
+//! folder moves; an absolute `file://` URL would break on any other machine.
 
 use super::error::{CliError, NewError};
 use super::exit::ExitCode;
-use crate::report;
+use crate::{output, report};
 use std::path::{Path, PathBuf};
+
+/// The schema's file name beside a new scenario, as its `$schema` names it.
+const SCHEMA_FILE: &str = "schema.json";
+const SCHEMA_REF: &str = "./schema.json";
 
 /// The template `gameday new` writes: a small drill that runs as it is, with every
 /// part a user would change first, and an expectation to edit.
@@ -53,15 +64,47 @@ pub fn cmd_new(
     if dest.exists() && !force {
         return Err(NewError::Exists { path: dest }.into());
     }
+    let schema_path = schema_beside(&dest)?;
     let text = match from {
         None => NEW_TEMPLATE.replace("\"NAME\"", &serde_json::Value::from(name).to_string()),
         Some(source) => started_from(source, name)?,
     };
+    let schema_written = write_schema(&schema_path)?;
     report::write_atomic(&dest, text.as_bytes())
         .map_err(|source| NewError::CannotWrite { path: dest.clone(), source })?;
     crate::sim::load(&dest.to_string_lossy()).map_err(NewError::TemplateInvalid)?;
-    println!("wrote {}; run it with: gameday run {}", dest.display(), dest.display());
+    let schema =
+        if schema_written { format!(" and {}", schema_path.display()) } else { String::new() };
+    println!("wrote {}{schema}; run it with: gameday run {}", dest.display(), dest.display());
     Ok(ExitCode::Ok)
+}
+
+/// Where the schema goes: `schema.json` in the scenario's folder, which may hold only
+/// an earlier gameday schema (or nothing) unless `--force`.
+fn schema_beside(dest: &Path) -> Result<PathBuf, CliError> {
+    if dest.file_name().is_some_and(|n| n == SCHEMA_FILE) {
+        return Err(NewError::NamedLikeSchema { path: dest.to_path_buf() }.into());
+    }
+    let dir = dest.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let path = dir.join(SCHEMA_FILE);
+    match output::check_file("--out", &path) {
+        Err(output::OutputError::NotGamedayOutput { .. }) => {
+            Err(NewError::ForeignSchema { path }.into())
+        }
+        checked => checked.map(|()| path).map_err(CliError::from),
+    }
+}
+
+/// Writes the scenario format's schema to `path` unless it already holds exactly that;
+/// returns whether it wrote.
+fn write_schema(path: &Path) -> Result<bool, CliError> {
+    let schema = crate::scenario::schema_json();
+    if std::fs::read_to_string(path).is_ok_and(|old| old == schema) {
+        return Ok(false);
+    }
+    report::write_atomic(path, schema.as_bytes())
+        .map_err(|source| NewError::CannotWrite { path: path.to_path_buf(), source })?;
+    Ok(true)
 }
 
 /// The scenario at `source` (which must validate) renamed `name`, its description
@@ -73,6 +116,7 @@ fn started_from(source: &Path, name: &str) -> Result<String, CliError> {
     let mut doc: serde_json::Value = serde_json::from_str(raw.trim_start_matches('\u{feff}'))
         .map_err(|e| NewError::FromNotJson { path: source_name.clone(), source: e })?;
     doc["name"] = name.into();
+    doc["$schema"] = SCHEMA_REF.into();
     let old = doc["description"].as_str().unwrap_or("").to_string();
     doc["description"] = format!("Started from {source_name}. {old}").trim().to_string().into();
     let mut text = serde_json::to_string_pretty(&doc).expect("serializes");

@@ -36,7 +36,38 @@ pub fn schema_json() -> String {
         "description".into(),
         "A gameday scenario: regions, network, design, workload, faults (or a swarm), limits and expectations. See the README's 'Scenario format'.".into(),
     );
+    let mut schema = schema.to_value();
+    unwrap_descriptions(&mut schema);
     let mut s = serde_json::to_string_pretty(&schema).expect("a schema serializes");
     s.push('\n');
     s
+}
+
+/// Joins the lines of every description the doc comments wrapped, so an editor shows
+/// each as one paragraph; a blank line (a paragraph break) is kept. Default values are
+/// data, not text, and are left alone.
+fn unwrap_descriptions(node: &mut serde_json::Value) {
+    use serde_json::Value;
+    match node {
+        Value::Object(map) => {
+            for (key, value) in map.iter_mut() {
+                match (key.as_str(), value) {
+                    ("default", _) => {}
+                    ("description", Value::String(text)) => *text = unwrap(text),
+                    (_, value) => unwrap_descriptions(value),
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(unwrap_descriptions),
+        _ => {}
+    }
+}
+
+/// `text` with each paragraph's lines joined by spaces.
+fn unwrap(text: &str) -> String {
+    let paragraphs: Vec<String> = text
+        .split("\n\n")
+        .map(|p| p.lines().map(str::trim).collect::<Vec<_>>().join(" "))
+        .collect();
+    paragraphs.join("\n\n")
 }

@@ -1,24 +1,52 @@
-//! The `design` block of a scenario file: topology, replication, promotion, control
-//! plane, routing, reads, leases, breakers, health and idempotency, as the user writes them.
+//! The `design` block of a scenario file: topology, promotion, control plane, routing,
+//! reads, breakers, health and idempotency, as the user writes them (replication and
+//! leases are in `replication.rs`).
 
 use super::*;
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct DesignFile {
+    /// active-passive (default: one writer; reads by class), active-active-reads (one writer; every
+    /// region serves reads locally within reads.default_bound_ms) or active-active-writes (every
+    /// region takes writes; conflicts says how concurrent ones resolve).
     pub topology: TopologyFile,
+    /// active-active-writes only: how concurrent writes resolve, per entity type. Absent:
+    /// last-writer-wins for every type but lists, which merge.
     pub conflicts: Option<ConflictsFile>,
+    /// How writes reach the replicas: the mode (async by default, semi-sync, sync or consensus),
+    /// what a write waits for, batching and the replicas' apply rate.
     pub replication: ReplicationFile,
+    /// Every write carries the writer's epoch, stores refuse writes under an older one, and a
+    /// writer takes writes only while it holds its lease (design.lease), so a deposed writer cannot
+    /// keep writing. Default false.
     pub fencing: bool,
+    /// The writer's lease from the control plane (used with fencing), or under consensus the leader
+    /// lease: how long it lasts, how often it is renewed and the clock bound.
     pub lease: LeaseFile,
+    /// How a standby becomes the writer: automated failover (detection time, heartbeats), the
+    /// runbook's steps, which standby is picked, an emergency successor and a planned switchover.
+    /// Default: no automation; only an operator_promote fault promotes.
     pub promotion: PromotionFile,
+    /// Where the control plane runs: it hears heartbeats, grants leases and runs promotions.
     pub control_plane: ControlPlaneFile,
+    /// How quickly routers act on a routing change, and how often the control plane republishes
+    /// routes.
     pub routing: RoutingFile,
+    /// How reads other than strong ones are served: replica staleness checks, session tokens, the
+    /// default bound, which region serves strong reads, follower reads.
     pub reads: ReadsFile,
+    /// Where a debit's or transfer's balance check happens.
     pub accounts: AccountsFile,
+    /// Where a reservation's stock check happens.
     pub inventory: InventoryFile,
+    /// Where the check that a workflow transition is legal happens.
     pub workflow: WorkflowFile,
+    /// Idempotency keys: whether clients send them, and where the datastore records them and for
+    /// how long.
     pub idempotency: IdempotencyFile,
+    /// Side effects through an event stream (the outbox): the worker pools that perform them, how
+    /// they commit progress and handle poison messages.
     pub stream: StreamFile,
     /// Absent: the application tier has no limit and takes no time.
     pub capacity: Option<CapacityFile>,
@@ -26,7 +54,12 @@ pub struct DesignFile {
     pub identity: Option<IdentityFile>,
     /// Client-side guards per target region; each absent means none.
     pub breaker: Option<BreakerFile>,
+    /// Client-side detection of a slow or failing region from its recent successes' p99 latency or
+    /// its error rate; reads move away from a region marked degraded. Absent: no detection.
     pub brownout_detection: Option<DetectionFile>,
+    /// Health checks of every target region on a cheap path that skips the application tier (so a
+    /// slow region passes them); a region that fails failure_threshold in a row is down until one
+    /// passes. Absent: no health checks.
     pub health_checks: Option<HealthFile>,
     /// Deliberate defects in the mechanism, for testing checkers: each must make one
     /// invariant fail (`scenarios/negative/`). Never part of a real design.
@@ -56,7 +89,10 @@ pub enum PlantedBugFile {
 pub struct BreakerFile {
     /// Opens when this share of the last `window` attempts failed.
     pub failure_rate: f64,
+    /// How many of the latest attempts the failure rate is taken over, 1 to 10000. Default 20.
     pub window: u32,
+    /// How long an open breaker fails attempts fast before letting probes through, in milliseconds,
+    /// above 0. Default 2000.
     pub open_ms: f64,
     /// Half-open: attempts let through; all must succeed to close.
     pub probes: u32,
@@ -71,7 +107,11 @@ impl Default for BreakerFile {
 #[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct DetectionFile {
+    /// A region is degraded while the p99 latency of its recent successes (the last 100 outcomes)
+    /// is above this, in milliseconds, above 0. Default 500.
     pub latency_p99_ms: f64,
+    /// A region is degraded while the share of its recent attempts that failed is above this, above
+    /// 0 and at most 1. Default 0.5.
     pub error_rate: f64,
 }
 
@@ -84,7 +124,11 @@ impl Default for DetectionFile {
 #[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct HealthFile {
+    /// How often each client region checks each target region, in milliseconds, above 0. Default
+    /// 1000.
     pub interval_ms: f64,
+    /// Failed checks in a row that mark a region down, 1 to 1000 (the first success marks it up).
+    /// Default 3.
     pub failure_threshold: u32,
 }
 
@@ -204,10 +248,17 @@ pub enum TopologyFile {
 #[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct ConflictsFile {
+    /// Registers: lww (default: the larger stamp of the writing region's clock wins),
+    /// reject-concurrent or home-region.
     pub register: ConflictPolicyFile,
+    /// Account balances: lww (default), merge (deltas add up), escrow (each region spends its share
+    /// of every balance), reject-concurrent or home-region.
     pub account: ConflictPolicyFile,
+    /// Inventory stock: lww (default), merge, escrow, reject-concurrent or home-region.
     pub item: ConflictPolicyFile,
+    /// Permissions: lww (default), reject-concurrent or home-region.
     pub permission: ConflictPolicyFile,
+    /// Workflow states: lww (default), reject-concurrent or home-region.
     pub workflow: ConflictPolicyFile,
     /// Lists: "lww" or "merge" (the default: each region appends what arrives, in the
     /// order it arrives, so regions can disagree on the order) or "home-region" (each
@@ -243,201 +294,16 @@ pub enum ConflictPolicyFile {
 
 #[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
-pub struct ReplicationFile {
-    pub mode: ReplicationModeFile,
-    /// Replica acknowledgements a semi-sync write waits for (sync waits for all).
-    pub acks: u32,
-    /// Entries a replica applies per second: lag grows when commits outpace it.
-    pub apply_rate_per_s: f64,
-    /// How long the primary gathers commits before shipping a batch.
-    pub batch_ms: f64,
-    /// How long the primary waits for acknowledgement progress before resending.
-    pub retransmit_ms: f64,
-    /// Semi-sync or sync: whether the primary's own readers see a write before the
-    /// replicas it waits for acknowledged it. `after_commit` (default): at once, so a
-    /// reader can see a write a failover then discards; `after_sync`: only once
-    /// acknowledged (MySQL's `rpl_semi_sync_master_wait_point`).
-    pub wait_point: Option<WaitPointFile>,
-    /// Semi-sync or sync: after waiting this long for a write's acknowledgements, the
-    /// primary acknowledges it anyway and stops waiting for replicas until they catch
-    /// up (MySQL's `rpl_semi_sync_master_timeout`; PostgreSQL with Patroni's
-    /// `synchronous_mode` without `synchronous_mode_strict`). Default: wait forever.
-    pub async_fallback_ms: Option<f64>,
-    /// Semi-sync or sync: what a replica's acknowledgement promises (PostgreSQL's
-    /// `synchronous_commit`). `remote_write`: received (in the standby's memory; lost if
-    /// the standby crashes before it reaches disk); `flush` (default, PostgreSQL's `on`):
-    /// durable on the standby's disk; `remote_apply`: applied, so reads there see it.
-    pub commit_level: Option<CommitLevelFile>,
-    /// Single-leader designs: how long a replica takes to make what it received durable
-    /// (one disk flush, `fsync`). A replica that crashes loses what it received and had
-    /// not flushed. Default 0: received is durable at once.
-    pub standby_flush_ms: Option<f64>,
-    /// Replaced by `wait_point`; refused with a pointer to it.
-    #[schemars(skip)]
-    pub reads_after_ack: Option<bool>,
-    /// Consensus only: the regions whose replicas vote in elections and count towards
-    /// a write's majority (default: every primary and standby region not listed as a
-    /// witness or non-voter).
-    pub voters: Option<Vec<String>>,
-    /// Consensus only: regions whose replicas receive the log and serve reads but never
-    /// vote (default: the read-replica regions).
-    pub non_voters: Option<Vec<String>>,
-    /// Consensus only: regions whose replicas vote and keep the log but serve no reads
-    /// and never lead.
-    pub witnesses: Option<Vec<String>>,
-    /// Consensus only: a follower that hears no leader for a time drawn from this range
-    /// (per replica, per election, from its own random stream) stands for election.
-    /// Default 1000 to 2000 ms.
-    pub election_timeout_ms: Option<RangeFile>,
-    /// Consensus only: how often the leader sends heartbeats (default 150 ms); shorter
-    /// than the election timeout's minimum.
-    pub heartbeat_ms: Option<f64>,
-    /// Consensus only: a candidate first asks whether it would win, without raising its
-    /// term, so a replica cut off and back cannot depose a healthy leader (default true).
-    pub pre_vote: Option<bool>,
-    /// Consensus only: a leader that has not heard a majority of voters within the
-    /// election timeout's minimum steps down (default true).
-    pub check_quorum: Option<bool>,
-    /// Semi-sync or sync only: which replicas a write waits for, as PostgreSQL's
-    /// `synchronous_standby_names` (other replicas are async).
-    pub sync_standbys: Option<SyncStandbysFile>,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum WaitPointFile {
-    AfterSync,
-    AfterCommit,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum CommitLevelFile {
-    RemoteWrite,
-    Flush,
-    RemoteApply,
-}
-
-/// PostgreSQL's `synchronous_standby_names`: `FIRST k (a, b, ...)` or `ANY k (...)`.
-#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct SyncStandbysFile {
-    /// Replicas that may be synchronous, in priority order: a region (every replica it
-    /// holds) or one zone replica (`"us-east/1"`).
-    pub regions: Vec<String>,
-    /// `first`: the first `count` connected replicas of the list are synchronous, and a
-    /// write waits for all of them; `any`: a write waits for any `count` of the list.
-    /// Default `first`.
-    #[serde(default)]
-    pub method: Option<SyncMethodFile>,
-    /// How many acknowledgements a write waits for (default 1).
-    #[serde(default)]
-    pub count: Option<u32>,
-    /// A replica the primary has not heard from for this long is no longer connected,
-    /// and `first` moves on to the next of the list (PostgreSQL's `wal_sender_timeout`,
-    /// default 60000 ms).
-    #[serde(default)]
-    pub timeout_ms: Option<f64>,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
-#[serde(rename_all = "kebab-case")]
-pub enum SyncMethodFile {
-    First,
-    Any,
-}
-
-impl Default for ReplicationFile {
-    fn default() -> Self {
-        ReplicationFile {
-            mode: ReplicationModeFile::Async,
-            acks: 1,
-            apply_rate_per_s: 20_000.0,
-            batch_ms: 2.0,
-            retransmit_ms: 500.0,
-            wait_point: None,
-            async_fallback_ms: None,
-            commit_level: None,
-            standby_flush_ms: None,
-            reads_after_ack: None,
-            voters: None,
-            non_voters: None,
-            witnesses: None,
-            election_timeout_ms: None,
-            heartbeat_ms: None,
-            pre_vote: None,
-            check_quorum: None,
-            sync_standbys: None,
-        }
-    }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
-#[serde(rename_all = "kebab-case")]
-pub enum ReplicationModeFile {
-    Async,
-    SemiSync,
-    Sync,
-    /// Raft-style quorum replication: a write commits once a majority of voters holds
-    /// it, and leaders are elected by vote (no control plane decides who leads).
-    Consensus,
-}
-
-#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
-#[serde(deny_unknown_fields, default)]
-pub struct LeaseFile {
-    /// How long a lease the control plane grants lasts, on the writer's own clock from
-    /// the moment it asked.
-    pub duration_ms: f64,
-    /// How often the writer asks to renew its lease, on its own clock and its own timer:
-    /// at once when it becomes the writer (or comes back from a crash), then every
-    /// renew_ms, independently of promotion.heartbeat_ms (a renew_ms shorter than the
-    /// heartbeat is kept). Must be shorter than duration_ms; leave room for a round trip
-    /// to the control plane, or the lease lapses before each renewal arrives and the
-    /// writer refuses writes meanwhile.
-    pub renew_ms: f64,
-    /// The bound on clock disagreement the control plane adds before reusing a lease.
-    pub clock_uncertainty_ms: f64,
-    /// Consensus only: the clock a leader lease is read on (default monotonic). A
-    /// wall-clock lease moves when the clock is stepped; a monotonic one does not.
-    pub clock: Option<LeaseClockFile>,
-    /// Consensus only: when the leader decides whether its lease holds (default
-    /// on-read): at every strong read, against the clock, or at every heartbeat, the
-    /// decision then trusted until the next (a gap a process pause widens).
-    pub check: Option<LeaseCheckFile>,
-}
-
-impl Default for LeaseFile {
-    fn default() -> Self {
-        LeaseFile {
-            duration_ms: 2_000.0,
-            renew_ms: 500.0,
-            clock_uncertainty_ms: 100.0,
-            clock: None,
-            check: None,
-        }
-    }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
-#[serde(rename_all = "kebab-case")]
-pub enum LeaseClockFile {
-    Monotonic,
-    Wall,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
-#[serde(rename_all = "kebab-case")]
-pub enum LeaseCheckFile {
-    OnRead,
-    OnHeartbeat,
-}
-
-#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
-#[serde(deny_unknown_fields, default)]
 pub struct PromotionFile {
+    /// The control plane promotes a standby by itself when it has not heard the writer for
+    /// detect_after_ms. Default false: only an operator_promote fault or a planned switchover
+    /// changes the writer.
     pub automated: bool,
+    /// How long the control plane goes without hearing the writer's heartbeats before it declares
+    /// the writer failed, in milliseconds, above 0. Default 3000.
     pub detect_after_ms: f64,
+    /// How often each region sends the control plane a heartbeat with its log position, in
+    /// milliseconds, above 0. Default 250.
     pub heartbeat_ms: f64,
     /// The promotion's steps, in the order the automation runs them.
     pub runbook: Vec<RunbookStepFile>,
@@ -469,7 +335,9 @@ pub struct PromotionFile {
 #[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PlannedFile {
+    /// When the switchover starts, in seconds from the start of the run, within the drill.
     pub at_s: f64,
+    /// The standby region that becomes the writer.
     pub to: String,
 }
 
@@ -508,6 +376,9 @@ impl Default for PromotionFile {
 #[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RunbookStepFile {
+    /// What the step does (README, 'A promotion runs the runbook's steps'): stop_writes,
+    /// declare_writer (new epoch), drain_queues or quarantine_queues, invalidate_routing,
+    /// resume_traffic, reconcile or wait_caught_up.
     pub step: StepKindFile,
     /// How long the step takes after its action, before the next one starts.
     #[serde(default)]
@@ -530,6 +401,8 @@ pub enum StepKindFile {
 #[derive(Clone, Debug, Default, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct ControlPlaneFile {
+    /// The region the control plane runs in. Default: the first standby region (the first region if
+    /// none is a standby).
     pub region: Option<String>,
 }
 
@@ -571,6 +444,8 @@ pub struct ReadsFile {
 #[derive(Clone, Copy, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CommitWaitFile {
+    /// The bound on every clock's error, in milliseconds, above 0 (TrueTime's epsilon): a write's
+    /// timestamp is its leader's clock plus it.
     pub epsilon_ms: f64,
     /// Wait out the uncertainty before acknowledging (default true); false keeps the
     /// timestamps and timestamp reads but acknowledges at once.
@@ -580,6 +455,9 @@ pub struct CommitWaitFile {
 #[derive(Clone, Copy, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FollowerReadsFile {
+    /// How far a follower's closed timestamp may trail its own clock, in milliseconds, for it to
+    /// serve bounded reads; further behind, it refuses them. Read classes bounded below it are
+    /// refused at validation.
     pub closed_ts_lag_ms: f64,
 }
 

@@ -5,18 +5,24 @@ use super::*;
 #[derive(Clone, Debug, Default, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct AccountsFile {
+    /// writer (default): the writer checks the balance inside the commit; local-read: the client
+    /// checks a balance read from its local replica, then sends a blind debit.
     pub debit_check: DebitCheckFile,
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct InventoryFile {
+    /// writer (default): the writer checks the stock inside the commit; local-read: the client
+    /// checks stock read from its local replica, then sends a blind reservation.
     pub reserve_check: DebitCheckFile,
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct WorkflowFile {
+    /// writer (default): the writer checks that the transition is legal inside the commit;
+    /// local-read: the client checks the state read from its local replica, then writes blindly.
     pub transition_check: DebitCheckFile,
 }
 
@@ -35,31 +41,48 @@ pub enum DebitCheckFile {
 #[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct WorkloadFile {
+    /// Operations per second from all client regions together (split evenly between them), above 0
+    /// and at most 10000000. Default 200.
     pub rate_per_s: f64,
     /// Share of operations per kind ("register.read", "account.transfer", ...); sums to 1.
     pub mix: BTreeMap<String, f64>,
     /// Regions whose clients send traffic; all regions when absent.
     pub clients: Option<Vec<String>>,
+    /// Registers that register.* operations act on, 1 to 1000000. Default 64.
     pub registers: u32,
+    /// Accounts that account.* operations act on, 1 to 1000000 (account.transfer needs 2). Default
+    /// 32.
     pub accounts: u32,
+    /// Inventory items that inventory.* operations act on, 1 to 1000000. Default 16.
     pub items: u32,
+    /// Permissions that permission.* operations act on, 1 to 1000000. Default 32.
     pub permissions: u32,
+    /// Workflows that workflow.* operations act on, 1 to 1000000. Default 32.
     pub workflows: u32,
     /// Append-only lists for "list.append" and "list.read" (each append adds a unique
     /// element; reads return the whole list), checked by append_integrity.
     pub lists: u32,
     /// Elements one list may hold; an append to a full list is declined.
     pub list_length_max: u32,
+    /// Every account's balance at the start, 0 to 1000000000000. Default 1000.
     pub initial_balance: i64,
+    /// The largest amount one credit, debit or transfer moves (each draws from 1 to it), 1 to
+    /// 1000000000000. Default 100.
     pub amount_max: i64,
     /// Units of each inventory item; reservations may never exceed it.
     pub stock: i64,
+    /// The most units one reservation or release takes (each draws from 1 to it), 1 to
+    /// 1000000000000. Default 5.
     pub qty_max: i64,
     /// Client sessions per client region (read-your-writes, monotonic reads).
     pub sessions: u32,
     /// Customers the operations belong to (for cells, shuffle shards, blast radius).
     pub customers: u32,
+    /// How long a client waits for an attempt's answer before it gives up on it (and retries, if
+    /// attempts remain), in milliseconds, above 0. Default 1000.
     pub timeout_ms: f64,
+    /// How clients retry an attempt that failed retryably or timed out: attempts, backoff, jitter
+    /// and an optional retry budget.
     pub retry: RetryFile,
     /// Freshness class per read kind; strong when absent.
     pub read_classes: BTreeMap<String, ReadClassFile>,
@@ -98,9 +121,16 @@ impl Default for WorkloadFile {
 #[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct RetryFile {
+    /// Attempts per operation, the first included, 1 to 100 (1: no retries). Default 3.
     pub attempts: u32,
+    /// The wait before the second attempt, in milliseconds, 0 or more; it doubles for each further
+    /// attempt up to backoff_max_ms, then jitter applies. Default 50.
     pub backoff_ms: f64,
+    /// The longest wait between attempts, in milliseconds, 0 or more. Default 2000.
     pub backoff_max_ms: f64,
+    /// How the wait is randomized: none (default), full (0 to the wait), equal (half the wait plus
+    /// up to the other half) or decorrelated (between backoff_ms and three times the previous wait,
+    /// at most backoff_max_ms).
     pub jitter: JitterFile,
     /// A token bucket per client region: each success earns `ratio` of a retry, up to
     /// `burst` saved; a retry without a whole token is not made.
@@ -131,7 +161,9 @@ pub enum JitterFile {
 #[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BudgetFile {
+    /// Retry tokens each success earns, above 0 and at most 1 (0.1: one retry per ten successes).
     pub ratio: f64,
+    /// The most retry tokens a client region can save up, 1 to 1000000. Default 10.
     #[serde(default = "ten")]
     pub burst: f64,
 }
@@ -144,17 +176,24 @@ fn ten() -> f64 {
 #[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct CapacityFile {
+    /// Cells per region, each with its own servers and queue, 1 to 1000. Default 1.
     pub cells: u32,
+    /// Servers per cell, each working on one request at a time, 1 to 100000. Default 16.
     pub servers: u32,
+    /// Requests a cell's FIFO queue holds at most, 1 to 10000000; a request arriving at a full
+    /// queue is refused. Default 1000.
     pub queue_max: u32,
     /// Service time of every operation, unless `service_by_op` names it.
     pub service: ServiceFile,
+    /// Service time per operation ("account.transfer", ...), in place of service for the operations
+    /// it names. Default none.
     pub service_by_op: BTreeMap<String, ServiceFile>,
     /// Servers drop work whose client has already given up.
     pub deadline_propagation: bool,
     /// How customers map to cells: one shared pool, a fixed cell each, or a shuffle
     /// shard of `shard_size` cells each (the request goes to the least busy).
     pub isolation: IsolationFile,
+    /// isolation shuffle-shard: cells in each customer's shard, 1 to cells. Default 2.
     pub shard_size: u32,
     /// How long a server crashed by a poison request takes to restart.
     pub restart_ms: f64,
@@ -194,7 +233,10 @@ impl Default for CapacityFile {
 #[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ServiceFile {
+    /// The distribution service times are drawn from: constant, exponential or lognormal (shape
+    /// sigma).
     pub dist: DistFile,
+    /// The mean service time, in milliseconds, above 0.
     pub mean_ms: f64,
     /// Lognormal shape (the log's standard deviation).
     pub sigma: Option<f64>,
@@ -211,7 +253,11 @@ pub enum DistFile {
 #[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReadClassFile {
+    /// strong (served by the writer), bounded (at most bound_ms stale), session (read-your-writes
+    /// and monotonic reads within a client session) or eventual (the nearest region, however
+    /// stale).
     pub class: ReadClassKindFile,
+    /// Class bounded only, and required there: how stale a read may be, in milliseconds, above 0.
     pub bound_ms: Option<f64>,
 }
 
