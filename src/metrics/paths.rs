@@ -113,7 +113,7 @@ walk_fields! {
     CommitLatency { quorum_wait, commit_wait }
     AsyncFallback { periods, seconds, writes }
     LatencyQuantiles { p50_ms, p99_ms, p999_ms, count }
-    Lag { max_ms, p99_ms, series_ms }
+    Lag { max_ms, p99_ms, down_s, series_ms }
     ErrorBudgetBurn { slo, by_region }
     BlastRadius { error_rate_threshold, customers, customers_hit, cells, cells_hit }
     Load {
