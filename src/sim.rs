@@ -204,13 +204,15 @@ fn open_history(s: &Scenario, opts: &RunOptions) -> Result<Option<History>, SimE
     let Some(p) = &opts.history else {
         return Ok(None);
     };
-    let f = std::fs::File::create(p).map_err(|e| SimError::TraceFile {
+    let f = crate::output::write::create_stream(p).map_err(|e| SimError::TraceFile {
         path: p.display().to_string(),
         reason: e.to_string(),
     })?;
     let mut out = std::io::BufWriter::new(f);
-    // A comment line EDN readers skip, by which gameday knows its own file.
-    let header = format!("; gameday history of {} seed {}\n", s.name, s.seed);
+    // A comment line EDN readers skip, by which gameday knows its own file. The name
+    // stays on that one line: a newline in it would end the comment.
+    let name = crate::output::text::line(&s.name);
+    let header = format!("; gameday history of {name} seed {}\n", s.seed);
     out.write_all(header.as_bytes()).map_err(|e| SimError::TraceFile {
         path: p.display().to_string(),
         reason: e.to_string(),
@@ -256,7 +258,7 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunResult, SimError
     };
     let mut engine: Engine<Event> = Engine::new(limits);
     if let Some(p) = &opts.trace {
-        let f = std::fs::File::create(p).map_err(|e| SimError::TraceFile {
+        let f = crate::output::write::create_stream(p).map_err(|e| SimError::TraceFile {
             path: p.display().to_string(),
             reason: e.to_string(),
         })?;

@@ -71,6 +71,7 @@ impl CliError {
     pub fn exit_code(&self) -> ExitCode {
         match self {
             CliError::Output(OutputError::ReportTooLarge { .. })
+            | CliError::Output(OutputError::ReportTooLargeStaleRemoved { .. })
             | CliError::Compare(CompareError::Run { .. })
             | CliError::New(NewError::TemplateInvalid(_))
             | CliError::Run(_)

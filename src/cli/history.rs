@@ -183,35 +183,35 @@ fn check_file(path: &Path, args: &CheckArgs, svg_names: &mut Vec<String>) -> Exi
     let started = Instant::now();
     let size = std::fs::metadata(path).map_or(0, |m| m.len());
     if size > args.size_bytes_max {
-        eprintln!(
+        super::say_err(&format!(
             "error: {}: limit size_mb_max hit: the file is {:.2} MB, above {:.2} MB; raise --size-mb-max to read it",
             path.display(),
             size as f64 / 1_048_576.0,
             args.size_bytes_max as f64 / 1_048_576.0
-        );
+        ));
         return ExitCode::Limit;
     }
     let parsed = match history::load(path, &args.parse) {
         Ok(parsed) => parsed,
         Err(e) => {
-            eprintln!("error: {e}");
+            super::say_err(&format!("error: {e}"));
             return ExitCode::BadInput;
         }
     };
     if parsed.ops().len() > args.ops_max {
-        eprintln!(
+        super::say_err(&format!(
             "error: {}: limit ops_max hit: {} operations, above {}; raise --ops-max to check it",
             path.display(),
             parsed.ops().len(),
             args.ops_max
-        );
+        ));
         return ExitCode::Limit;
     }
     let report = match linearizability::check_with(&parsed, &args.cfg) {
         Ok(report) => report,
         Err(e) => {
             let at = if e.line > 0 { format!(":{}", e.line) } else { String::new() };
-            eprintln!("error: {}{at}: {}", path.display(), e.msg);
+            super::say_err(&format!("error: {}{at}: {}", path.display(), e.msg));
             return ExitCode::BadInput;
         }
     };
@@ -219,17 +219,17 @@ fn check_file(path: &Path, args: &CheckArgs, svg_names: &mut Vec<String>) -> Exi
     let ops = parsed.ops().len();
     match &report.verdict {
         Verdict::Linearizable => {
-            println!("{}: linearizable ({ops} ops, {ms:.1} ms)", path.display());
+            super::say(&format!("{}: linearizable ({ops} ops, {ms:.1} ms)", path.display()));
             ExitCode::Ok
         }
         Verdict::Unknown { reason } => {
-            println!("{}: unknown: {reason} ({ops} ops, {ms:.1} ms)", path.display());
+            super::say(&format!("{}: unknown: {reason} ({ops} ops, {ms:.1} ms)", path.display()));
             ExitCode::Limit
         }
         Verdict::NotLinearizable(cx) => {
-            println!("{}: NOT linearizable ({ops} ops, {ms:.1} ms)", path.display());
+            super::say(&format!("{}: NOT linearizable ({ops} ops, {ms:.1} ms)", path.display()));
             for line in cx.summary(&parsed).lines() {
-                println!("  {line}");
+                super::say(&format!("  {line}"));
             }
             match &args.svg_dir {
                 Some(dir) => draw_counterexample(dir, path, cx, &parsed, svg_names),
@@ -251,16 +251,16 @@ fn draw_counterexample(
     let file = dir.join(svg_name(path, svg_names));
     let written =
         crate::output::check_file("--svg-dir", &file).map_err(CliError::from).and_then(|()| {
-            crate::report::write_atomic(&file, cx.svg(parsed).as_bytes())
+            crate::output::write::write_atomic(&file, cx.svg(parsed).as_bytes())
                 .map_err(|source| CliError::Svg { path: file.clone(), source })
         });
     match written {
         Ok(()) => {
-            println!("  timeline: {}", file.display());
+            super::say(&format!("  timeline: {}", file.display()));
             ExitCode::Unmet
         }
         Err(e) => {
-            eprintln!("error: {e}");
+            super::say_err(&format!("error: {e}"));
             ExitCode::BadInput
         }
     }

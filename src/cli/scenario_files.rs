@@ -4,7 +4,6 @@
 
 use super::error::{CliError, NewError};
 use super::exit::ExitCode;
-use crate::report;
 use std::path::{Path, PathBuf};
 
 /// The template `gameday new` writes: a small drill that runs as it is, with every
@@ -57,10 +56,10 @@ pub fn cmd_new(
         None => NEW_TEMPLATE.replace("\"NAME\"", &serde_json::Value::from(name).to_string()),
         Some(source) => started_from(source, name)?,
     };
-    report::write_atomic(&dest, text.as_bytes())
+    crate::output::write::write_atomic(&dest, text.as_bytes())
         .map_err(|source| NewError::CannotWrite { path: dest.clone(), source })?;
     crate::sim::load(&dest.to_string_lossy()).map_err(NewError::TemplateInvalid)?;
-    println!("wrote {}; run it with: gameday run {}", dest.display(), dest.display());
+    super::say(&format!("wrote {}; run it with: gameday run {}", dest.display(), dest.display()));
     Ok(ExitCode::Ok)
 }
 
@@ -87,7 +86,10 @@ pub fn cmd_validate(files: &[PathBuf]) -> ExitCode {
     for file in files {
         // `gameday validate scenarios/*.json` meets the shipped schema too: say so.
         if is_json_schema(file) {
-            println!("{}: skipped (the JSON Schema of scenarios, not a scenario)", file.display());
+            super::say(&format!(
+                "{}: skipped (the JSON Schema of scenarios, not a scenario)",
+                file.display()
+            ));
             continue;
         }
         match crate::sim::load(&file.to_string_lossy()) {
@@ -101,16 +103,16 @@ pub fn cmd_validate(files: &[PathBuf]) -> ExitCode {
                 } else {
                     String::new()
                 };
-                println!(
+                super::say(&format!(
                     "{}: ok ({}, {}{replicas}, {})",
                     file.display(),
                     loaded.name,
                     count(regions, "region", "regions"),
                     count(loaded.faults.len(), "fault", "faults")
-                )
+                ))
             }
             Err(e) => {
-                eprintln!("error: {e}");
+                super::say_err(&format!("error: {e}"));
                 code = ExitCode::BadInput;
             }
         }

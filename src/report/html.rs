@@ -26,7 +26,8 @@ pub fn escape(s: &str) -> String {
             '>' => o.push_str("&gt;"),
             '"' => o.push_str("&quot;"),
             '\'' => o.push_str("&#39;"),
-            _ => o.push(c),
+            // Control characters XML forbids (and a terminal would obey) become visible.
+            _ => o.push(crate::output::text::file_char(c).unwrap_or(c)),
         }
     }
     o

@@ -62,6 +62,8 @@ invariants!(
     AppendIntegrity => "append_integrity",
 );
 
+/// The longest scenario name, in characters (it names the report folder).
+pub const NAME_CHARS_MAX: usize = 200;
 const REGIONS_MAX: usize = 16;
 const KEYS_MAX: u32 = 1_000_000;
 /// The longest a list may be allowed to grow (reads return the whole list).
@@ -197,6 +199,15 @@ impl Validator<'_> {
         }
         if f.name.trim().is_empty() {
             return self.err("name", "must not be empty");
+        }
+        // The name becomes a folder (reports/<name>/): refused here, before a run, rather
+        // than failing to create the folder after it.
+        let name_chars = f.name.chars().count();
+        if name_chars > NAME_CHARS_MAX {
+            return self.err(
+                "name",
+                format!("{name_chars} characters; a name may have at most {NAME_CHARS_MAX}"),
+            );
         }
         let duration = self.positive_s("duration_s", f.duration_s)?;
         let regions = self.regions(&f.regions)?;
