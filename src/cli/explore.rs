@@ -283,7 +283,7 @@ fn read_shard_outputs(dirs: &[PathBuf]) -> Result<Vec<(String, Value)>, CliError
 }
 
 fn merge_checks(parts: Vec<(String, Value)>, dir: &Path) -> Result<ExitCode, CliError> {
-    let merged = check::merge(parts)?;
+    let merged = crate::explore::merge::checks(parts)?;
     let rows: Vec<check::CheckRow> =
         serde_json::from_value(merged["rows"].clone()).expect("rows we wrote");
     write_json(&dir.join("check.json"), &merged)?;
@@ -293,7 +293,7 @@ fn merge_checks(parts: Vec<(String, Value)>, dir: &Path) -> Result<ExitCode, Cli
 }
 
 fn merge_sweeps(parts: Vec<(String, Value)>, dir: &Path) -> Result<ExitCode, CliError> {
-    let merged = sweep::merge(parts)?;
+    let merged = crate::explore::merge::sweeps(parts)?;
     let doc = sweep::SweepDoc::read(&merged);
     write_json(&dir.join("sweep.json"), &merged)?;
     write_html(&dir.join("sweep.html"), &report::sweep::sweep_html_of(&doc))?;
