@@ -39,7 +39,7 @@ pub enum MergeError {
     OtherVersion { name: String, found: String, ours: &'static str },
     #[error("{name}: output schema version {found}, but this gameday reads version {ours}; run every shard with one gameday version")]
     OtherSchema { name: String, found: String, ours: u32 },
-    #[error("{name}: seeds {range} is not a seed range a sweep runs (A..B with A <= B, at most {} seeds)", crate::compare::SEEDS_MAX)]
+    #[error("{name}: seeds {range} is not a seed range a sweep runs (A..B with A <= B)")]
     BadRange { name: String, range: String },
     #[error("{name}: {record} does not belong to shard {}/{} of {of_what} (or is out of order or given twice); the output was edited or relabelled: run the shard again", shard.0, shard.1)]
     ForeignRecord { name: String, record: String, shard: (u32, u32), of_what: String },
