@@ -35,6 +35,7 @@ pub fn dir_roles(flag: &str, dir: &Path, names: &[&str]) -> Vec<Role> {
         .map(|n| Role::output(flag, &dir.join(n), format!("{n} of {flag} {}", dir.display())))
         .collect();
     let lock = super::lock::LOCK_NAME;
+    roles.push(Role::output(flag, dir, format!("the {flag} folder")));
     roles.push(Role::output(flag, &dir.join(lock), format!("the lock file of {flag}")));
     roles
 }
@@ -42,20 +43,30 @@ pub fn dir_roles(flag: &str, dir: &Path, names: &[&str]) -> Vec<Role> {
 /// The file `path` names: absolute, its existing part resolved (links, `..`), the rest
 /// appended as given.
 pub fn identity(path: &Path) -> PathBuf {
+    use std::path::Component;
     let abs = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
     let mut existing = abs.as_path();
-    let mut rest: Vec<&std::ffi::OsStr> = Vec::new();
+    let mut rest: Vec<Component> = Vec::new();
     while std::fs::symlink_metadata(existing).is_err() {
-        match (existing.parent(), existing.file_name()) {
-            (Some(parent), Some(name)) => {
-                rest.push(name);
+        match (existing.parent(), existing.components().next_back()) {
+            (Some(parent), Some(last)) => {
+                rest.push(last);
                 existing = parent;
             }
             _ => break,
         }
     }
     let mut id = existing.canonicalize().unwrap_or_else(|_| existing.to_path_buf());
-    id.extend(rest.iter().rev());
+    // The rest does not exist yet: it is made as folders, so `..` undoes the last one.
+    for c in rest.iter().rev() {
+        match c {
+            Component::ParentDir => {
+                id.pop();
+            }
+            Component::CurDir => {}
+            c => id.push(c),
+        }
+    }
     id
 }
 
@@ -92,6 +103,7 @@ mod tests {
         let a = d.join("out/x.json");
         let b = d.join("out/../out/./x.json");
         assert_eq!(identity(&a), identity(&b));
+        assert_eq!(identity(&d.join("new/../y")), identity(&d.join("y")));
         let roles = [
             Role::output("--trace", &a, "the --trace file"),
             Role::output("--history", &b, "the --history file"),
