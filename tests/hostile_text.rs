@@ -41,7 +41,7 @@ fn terminal_clean(what: &str, o: &Output) {
     for (stream, bytes) in [("stdout", &o.stdout), ("stderr", &o.stderr)] {
         let bad = String::from_utf8_lossy(bytes)
             .chars()
-            .find(|c| (c.is_control() && *c != '\n' && *c != '\t'));
+            .find(|c| c.is_control() && *c != '\n' && *c != '\t');
         assert!(bad.is_none(), "{what} {stream} holds {bad:?}: {}", String::from_utf8_lossy(bytes));
     }
 }
@@ -74,35 +74,27 @@ fn files_clean(dir: &Path) -> usize {
     checked
 }
 
-#[test]
-fn control_characters_never_reach_a_terminal_or_a_file_raw() {
-    let dir = tempfile::tempdir().unwrap();
-    let d = dir.path();
-    let file = nasty_scenario(d);
-    let out = d.join("out");
-    let o = gameday(&["validate", s(&file)]);
-    assert_eq!(o.status.code(), Some(0), "{o:?}");
-    terminal_clean("validate", &o);
-    assert!(String::from_utf8_lossy(&o.stdout).contains("\\u{1b}"), "{o:?}");
+/// `run` plain, quiet, and with each export, into `out`; the terminal stays clean.
+fn run_with_every_export(file: &Path, out: &Path) {
     let (o1, o2) = (out.join("run"), out.join("exports"));
     let (trace, history, chrome) = (o2.join("t.jsonl"), o2.join("h.edn"), o2.join("c.json"));
     std::fs::create_dir_all(&o2).unwrap();
     let runs: Vec<(&str, Vec<&str>)> = vec![
-        ("run", vec!["run", s(&file), "--duration-s", "10", "--out", s(&o1)]),
-        ("run -q", vec!["run", s(&file), "--duration-s", "10", "-q", "--out", s(&o1)]),
+        ("run", vec!["run", s(file), "--duration-s", "10", "--out", s(&o1)]),
+        ("run -q", vec!["run", s(file), "--duration-s", "10", "-q", "--out", s(&o1)]),
         (
             "exports",
-            vec!["run", s(&file), "--duration-s", "10", "--out", s(&o1), "--trace", s(&trace)],
+            vec!["run", s(file), "--duration-s", "10", "--out", s(&o1), "--trace", s(&trace)],
         ),
         (
             "exports",
-            vec!["run", s(&file), "--duration-s", "10", "--out", s(&o1), "--history", s(&history)],
+            vec!["run", s(file), "--duration-s", "10", "--out", s(&o1), "--history", s(&history)],
         ),
         (
             "exports",
             vec![
                 "run",
-                s(&file),
+                s(file),
                 "--duration-s",
                 "10",
                 "--out",
@@ -117,6 +109,19 @@ fn control_characters_never_reach_a_terminal_or_a_file_raw() {
         assert!(matches!(o.status.code(), Some(0 | 1)), "{what}: {o:?}");
         terminal_clean(what, &o);
     }
+}
+
+#[test]
+fn control_characters_never_reach_a_terminal_or_a_file_raw() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let file = nasty_scenario(d);
+    let out = d.join("out");
+    let o = gameday(&["validate", s(&file)]);
+    assert_eq!(o.status.code(), Some(0), "{o:?}");
+    terminal_clean("validate", &o);
+    assert!(String::from_utf8_lossy(&o.stdout).contains("\\u{1b}"), "{o:?}");
+    run_with_every_export(&file, &out);
     let junit = out.join("junit/j.xml");
     std::fs::create_dir_all(junit.parent().unwrap()).unwrap();
     let more: Vec<(&str, Vec<String>)> = vec![
