@@ -192,8 +192,9 @@ pub enum SimError {
     Run(#[from] RunError),
     #[error("a drawn swarm schedule is invalid: {0}")]
     Swarm(String),
-    #[error("opening trace file {path}: {reason}")]
-    TraceFile { path: String, reason: String },
+    /// The `--trace` or `--history` file (`flag`) could not be opened or written.
+    #[error("{flag} {path}: {reason}")]
+    TraceFile { flag: &'static str, path: String, reason: String },
     #[error("limit ops_in_flight_max hit: more than {} operations in flight at {at}; lower workload.rate_per_s or the timeouts", crate::model::client::OPS_IN_FLIGHT_MAX)]
     OpsInFlight { at: SimTime },
 }
@@ -204,14 +205,18 @@ fn open_history(s: &Scenario, opts: &RunOptions) -> Result<Option<History>, SimE
     let Some(p) = &opts.history else {
         return Ok(None);
     };
-    let f = std::fs::File::create(p).map_err(|e| SimError::TraceFile {
+    let f = crate::output::write::create_stream(p).map_err(|e| SimError::TraceFile {
+        flag: "--history",
         path: p.display().to_string(),
         reason: e.to_string(),
     })?;
     let mut out = std::io::BufWriter::new(f);
-    // A comment line EDN readers skip, by which gameday knows its own file.
-    let header = format!("; gameday history of {} seed {}\n", s.name, s.seed);
+    // A comment line EDN readers skip, by which gameday knows its own file. The name
+    // stays on that one line: a newline in it would end the comment.
+    let name = crate::output::text::line(&s.name);
+    let header = format!("; gameday history of {name} seed {}\n", s.seed);
     out.write_all(header.as_bytes()).map_err(|e| SimError::TraceFile {
+        flag: "--history",
         path: p.display().to_string(),
         reason: e.to_string(),
     })?;
@@ -256,7 +261,8 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunResult, SimError
     };
     let mut engine: Engine<Event> = Engine::new(limits);
     if let Some(p) = &opts.trace {
-        let f = std::fs::File::create(p).map_err(|e| SimError::TraceFile {
+        let f = crate::output::write::create_stream(p).map_err(|e| SimError::TraceFile {
+            flag: "--trace",
             path: p.display().to_string(),
             reason: e.to_string(),
         })?;
@@ -278,8 +284,11 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunResult, SimError
     }
     sim.checkers.finish(sim.world.now, &sim.world, sim.world.converged_at);
     if let Some(h) = sim.history.as_mut() {
-        std::io::Write::flush(&mut h.out)
-            .map_err(|e| SimError::TraceFile { path: "history".into(), reason: e.to_string() })?;
+        std::io::Write::flush(&mut h.out).map_err(|e| SimError::TraceFile {
+            flag: "--history",
+            path: "history".into(),
+            reason: e.to_string(),
+        })?;
     }
     let wall_secs = wall.elapsed().as_secs_f64();
     let (divergent_keys, divergent_examples) = divergence(&sim.world);

@@ -25,7 +25,10 @@ pub fn cmd_compare(
     let dir = out.unwrap_or_else(|| {
         PathBuf::from("reports").join(format!("{}-compare", super::safe_dir_name(&base.name)))
     });
-    crate::output::check_dir("--out", &dir, &["compare.json", "compare.html"])?;
+    let names = ["compare.json", "compare.html"];
+    crate::output::check_dir("--out", &dir, &names)?;
+    check_distinct(Path::new(&path), design_files, &dir, &names)?;
+    let _lock = crate::output::lock::DirLock::take("--out", &dir)?;
     let seeds = match (seed, seeds) {
         (Some(seed), _) => vec![seed],
         (None, Some(spec)) => compare::parse_seeds(spec)?,
@@ -39,8 +42,24 @@ pub fn cmd_compare(
     write_json(&dir.join("compare.json"), &json)?;
     write(&dir.join("compare.html"), html.as_bytes())?;
     print!("{}", report::compare::compare_terminal(&comparison));
-    println!("report: {}", dir.join("compare.html").display());
+    super::say(&format!("report: {}", dir.join("compare.html").display()));
     Ok(ExitCode::Ok)
+}
+
+/// No output of the comparison may be its scenario or a design file.
+fn check_distinct(
+    scenario: &Path,
+    design_files: &[PathBuf],
+    dir: &Path,
+    names: &[&str],
+) -> Result<(), CliError> {
+    use crate::output::collide::{self, Role};
+    let mut roles = vec![Role::input("SCENARIO", scenario, "the scenario file being compared")];
+    for f in design_files {
+        roles.push(Role::input("--design", f, format!("the design file {}", f.display())));
+    }
+    roles.extend(collide::dir_roles("--out", dir, names));
+    Ok(collide::check_distinct(&roles)?)
 }
 
 /// The designs to compare: the `--design` files (after the scenario's own design when

@@ -42,9 +42,10 @@ pub enum CliError {
     /// The run stopped at a limit (events, simulated time, operations in flight).
     #[error(transparent)]
     Run(SimError),
-    /// The `--trace` file could not be opened: the user's path, so bad input.
-    #[error("--trace {path}: {reason}")]
-    TraceFile { path: String, reason: String },
+    /// The `--trace` or `--history` file could not be opened: the user's path, so bad
+    /// input.
+    #[error("{flag} {path}: {reason}")]
+    TraceFile { flag: &'static str, path: String, reason: String },
     #[error("--chrome-trace {}: {source}", path.display())]
     ChromeTrace { path: PathBuf, source: std::io::Error },
     #[error("--svg-dir {}: {source}", path.display())]
@@ -58,7 +59,9 @@ pub enum CliError {
 impl From<SimError> for CliError {
     fn from(e: SimError) -> Self {
         match e {
-            SimError::TraceFile { path, reason } => CliError::TraceFile { path, reason },
+            SimError::TraceFile { flag, path, reason } => {
+                CliError::TraceFile { flag, path, reason }
+            }
             other => CliError::Run(other),
         }
     }
@@ -70,6 +73,7 @@ impl CliError {
     pub fn exit_code(&self) -> ExitCode {
         match self {
             CliError::Output(OutputError::ReportTooLarge { .. })
+            | CliError::Output(OutputError::ReportTooLargeStaleRemoved { .. })
             | CliError::Compare(CompareError::Run { .. })
             | CliError::New(NewError::TemplateInvalid(_))
             | CliError::Run(_)

@@ -9,6 +9,7 @@ use super::safe_dir_name;
 use super::write::{write, write_html, write_json};
 use crate::engine::SimDuration;
 use crate::explore::{check, shrink, sweep};
+use crate::output::collide::{self, Role};
 use crate::scenario::Scenario;
 use crate::{output, report};
 use serde_json::Value;
@@ -30,12 +31,7 @@ pub fn cmd_check(
         return Err(ArgError::NoScenarioFiles { paths }.into());
     }
     let mine = check::shard_of(&all, shard);
-    if let Some(junit) = &junit {
-        output::check_file("--junit", junit)?;
-    }
-    if let Some(dir) = &out {
-        output::check_dir("--out", dir, &["check.json"])?;
-    }
+    let _lock = check_check_outputs(&all, junit.as_deref(), out.as_deref())?;
     crate::explore::catch_interrupt();
     let (rows, partial) = check::check(&mine, jobs);
     print!("{}", report::check::table(&rows));
@@ -46,14 +42,37 @@ pub fn cmd_check(
         write_json(&dir.join("check.json"), &check::check_json(&all, shard, partial, &rows))?;
     }
     if partial {
-        eprintln!(
+        super::say_err(&format!(
             "interrupted: {} of {} scenarios finished; what finished is written, marked partial",
             rows.len(),
             mine.len()
-        );
+        ));
         return Ok(ExitCode::Interrupted);
     }
     Ok(rows_exit_code(&rows))
+}
+
+/// `check`'s outputs, checked before any run: `--junit` and `--out` replace only
+/// gameday's outputs and no scenario file; the `--out` folder is locked while written.
+fn check_check_outputs(
+    all: &[PathBuf],
+    junit: Option<&Path>,
+    out: Option<&Path>,
+) -> Result<Option<output::lock::DirLock>, CliError> {
+    let mut roles: Vec<Role> = all
+        .iter()
+        .map(|f| Role::input("PATHS", f, format!("the scenario {}", f.display())))
+        .collect();
+    if let Some(junit) = junit {
+        output::check_file("--junit", junit)?;
+        roles.push(Role::output("--junit", junit, "the --junit file"));
+    }
+    if let Some(dir) = out {
+        output::check_dir("--out", dir, &["check.json"])?;
+        roles.extend(collide::dir_roles("--out", dir, &["check.json"]));
+    }
+    collide::check_distinct(&roles)?;
+    Ok(out.map(|dir| output::lock::DirLock::take("--out", dir)).transpose()?)
 }
 
 /// Bad input first, then limits, then unmet expectations.
@@ -85,7 +104,12 @@ pub fn cmd_sweep(
     let dir = out.unwrap_or_else(|| {
         PathBuf::from("reports").join(format!("{}-sweep", safe_dir_name(&scenario.name)))
     });
-    output::check_dir("--out", &dir, &["sweep.json", "sweep.html"])?;
+    let names = ["sweep.json", "sweep.html"];
+    output::check_dir("--out", &dir, &names)?;
+    let mut roles = vec![Role::input("SCENARIO", path, "the scenario file being swept")];
+    roles.extend(collide::dir_roles("--out", &dir, &names));
+    collide::check_distinct(&roles)?;
+    let _lock = output::lock::DirLock::take("--out", &dir)?;
     crate::explore::catch_interrupt();
     let (records, defs, partial) =
         sweep::sweep(&scenario, &mine, duration, jobs, &|ok| progress.tick(ok));
@@ -94,13 +118,13 @@ pub fn cmd_sweep(
     write_json(&dir.join("sweep.json"), &sweep::to_json(&doc))?;
     write_html(&dir.join("sweep.html"), &report::sweep::sweep_html_of(&doc))?;
     print!("{}", report::sweep::sweep_terminal_of(&doc));
-    println!("report: {}", dir.join("sweep.html").display());
+    super::say(&format!("report: {}", dir.join("sweep.html").display()));
     if partial {
-        eprintln!(
+        super::say_err(&format!(
             "interrupted: {} of {} seeds finished; what finished is written, marked partial",
             records.len(),
             mine.len()
-        );
+        ));
         return Ok(ExitCode::Interrupted);
     }
     Ok(sweep_exit_code(&doc.summary))
@@ -192,6 +216,10 @@ pub fn cmd_shrink(
     let name = shrunk.scenario["name"].as_str().unwrap_or("shrunk").to_string();
     let dest = out.unwrap_or_else(|| PathBuf::from(format!("{}.json", safe_dir_name(&name))));
     output::check_file("--out", &dest)?;
+    collide::check_distinct(&[
+        Role::input("SCENARIO", path, "the scenario file being shrunk"),
+        Role::output("--out", &dest, "the shrunk scenario"),
+    ])?;
     let mut text = serde_json::to_string_pretty(&shrunk.scenario).expect("serializes");
     text.push('\n');
     write(&dest, text.as_bytes())?;
@@ -200,16 +228,16 @@ pub fn cmd_shrink(
 }
 
 fn print_shrunk(shrunk: &shrink::Shrunk, file: &str, seed: u64, dest: &Path) {
-    println!("shrunk {file} seed {seed}, keeping {} violated", shrunk.invariant);
-    println!("  before: {}", shrunk.before);
-    println!("  after:  {}", shrunk.after);
+    super::say(&format!("shrunk {file} seed {seed}, keeping {} violated", shrunk.invariant));
+    super::say(&format!("  before: {}", shrunk.before));
+    super::say(&format!("  after:  {}", shrunk.after));
     let limit_note = if shrunk.attempts >= shrunk.attempts_max {
         " (limit reached; raise --attempts to go on)"
     } else {
         ""
     };
-    println!("  {} of {} attempts{limit_note}", shrunk.attempts, shrunk.attempts_max);
-    println!("wrote {}; check it with: gameday run {}", dest.display(), dest.display());
+    super::say(&format!("  {} of {} attempts{limit_note}", shrunk.attempts, shrunk.attempts_max));
+    super::say(&format!("wrote {}; check it with: gameday run {}", dest.display(), dest.display()));
 }
 
 pub fn cmd_merge(dirs: &[PathBuf], out: Option<PathBuf>) -> Result<ExitCode, CliError> {
@@ -223,6 +251,13 @@ pub fn cmd_merge(dirs: &[PathBuf], out: Option<PathBuf>) -> Result<ExitCode, Cli
     let names: &[&str] =
         if checks { &["check.json", "junit.xml"] } else { &["sweep.json", "sweep.html"] };
     output::check_dir("--out", &dir, names)?;
+    let mut roles: Vec<Role> = parts
+        .iter()
+        .map(|(name, _)| Role::input("DIRS", Path::new(name), format!("the shard {name}")))
+        .collect();
+    roles.extend(collide::dir_roles("--out", &dir, names));
+    collide::check_distinct(&roles)?;
+    let _lock = output::lock::DirLock::take("--out", &dir)?;
     if checks {
         merge_checks(parts, &dir)
     } else {
@@ -248,7 +283,7 @@ fn read_shard_outputs(dirs: &[PathBuf]) -> Result<Vec<(String, Value)>, CliError
 }
 
 fn merge_checks(parts: Vec<(String, Value)>, dir: &Path) -> Result<ExitCode, CliError> {
-    let merged = check::merge(parts)?;
+    let merged = crate::explore::merge::checks(parts)?;
     let rows: Vec<check::CheckRow> =
         serde_json::from_value(merged["rows"].clone()).expect("rows we wrote");
     write_json(&dir.join("check.json"), &merged)?;
@@ -258,7 +293,7 @@ fn merge_checks(parts: Vec<(String, Value)>, dir: &Path) -> Result<ExitCode, Cli
 }
 
 fn merge_sweeps(parts: Vec<(String, Value)>, dir: &Path) -> Result<ExitCode, CliError> {
-    let merged = sweep::merge(parts)?;
+    let merged = crate::explore::merge::sweeps(parts)?;
     let doc = sweep::SweepDoc::read(&merged);
     write_json(&dir.join("sweep.json"), &merged)?;
     write_html(&dir.join("sweep.html"), &report::sweep::sweep_html_of(&doc))?;

@@ -244,7 +244,7 @@ fn check_file(path: &Path, args: &CheckArgs, svg_names: &mut Vec<String>) -> Exi
             match history_model::infer(path, &parsed, init.as_ref()) {
                 Ok(model) => (model, true),
                 Err(why) => {
-                    eprintln!("error: {}: {why}", path.display());
+                    super::say_err(&format!("error: {}: {why}", path.display()));
                     return ExitCode::BadInput;
                 }
             }
@@ -255,7 +255,7 @@ fn check_file(path: &Path, args: &CheckArgs, svg_names: &mut Vec<String>) -> Exi
         Ok(report) => report,
         Err(e) => {
             let at = if e.line > 0 { format!(":{}", e.line) } else { String::new() };
-            eprintln!("error: {}{at}: {}", path.display(), e.msg);
+            super::say_err(&format!("error: {}{at}: {}", path.display(), e.msg));
             return ExitCode::BadInput;
         }
     };
@@ -268,17 +268,17 @@ fn check_file(path: &Path, args: &CheckArgs, svg_names: &mut Vec<String>) -> Exi
     let stats = format!("({model}{} ops, {ms:.1} ms)", parsed.ops().len());
     match &report.verdict {
         Verdict::Linearizable => {
-            println!("{}: linearizable {stats}", path.display());
+            super::say(&format!("{}: linearizable {stats}", path.display()));
             ExitCode::Ok
         }
         Verdict::Unknown { reason } => {
-            println!("{}: unknown: {reason} {stats}", path.display());
+            super::say(&format!("{}: unknown: {reason} {stats}", path.display()));
             ExitCode::Limit
         }
         Verdict::NotLinearizable(cx) => {
-            println!("{}: NOT linearizable {stats}", path.display());
+            super::say(&format!("{}: NOT linearizable {stats}", path.display()));
             for line in cx.summary(&parsed).lines() {
-                println!("  {line}");
+                super::say(&format!("  {line}"));
             }
             match &args.svg_dir {
                 Some(dir) => draw_counterexample(dir, path, cx, &parsed, svg_names),
@@ -329,16 +329,16 @@ fn draw_counterexample(
     let file = dir.join(svg_name(path, svg_names));
     let written =
         crate::output::check_file("--svg-dir", &file).map_err(CliError::from).and_then(|()| {
-            crate::report::write_atomic(&file, cx.svg(parsed).as_bytes())
+            crate::output::write::write_atomic(&file, cx.svg(parsed).as_bytes())
                 .map_err(|source| CliError::Svg { path: file.clone(), source })
         });
     match written {
         Ok(()) => {
-            println!("  timeline: {}", file.display());
+            super::say(&format!("  timeline: {}", file.display()));
             ExitCode::Unmet
         }
         Err(e) => {
-            eprintln!("error: {e}");
+            super::say_err(&format!("error: {e}"));
             ExitCode::BadInput
         }
     }

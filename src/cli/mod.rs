@@ -257,7 +257,7 @@ pub fn run(args: Vec<String>) -> i32 {
     match outcome {
         Ok(code) => code.code(),
         Err(e) => {
-            eprintln!("error: {e}");
+            say_err(&format!("error: {e}"));
             e.exit_code().code()
         }
     }
@@ -336,15 +336,62 @@ impl Cmd {
     }
 }
 
-/// A scenario name as a folder name: markup and separators become dashes.
+/// Prints a line to stdout, the user's text in it made safe for a terminal (control
+/// characters escaped: a name cannot ring the bell or recolour the screen).
+fn say(line: &str) {
+    println!("{}", crate::output::text::terminal(line));
+}
+
+/// `say` for stderr.
+fn say_err(line: &str) {
+    eprintln!("{}", crate::output::text::terminal(line));
+}
+
+/// Folder names longer than this end in a hash of the whole name instead (a file
+/// name may have 255 bytes at most, and `-compare` is appended to some).
+const DIR_NAME_BYTES_MAX: usize = 120;
+
+/// A scenario name as a folder name, one folder per name: letters, digits, `-` and `_`
+/// stay; every other byte is written `~XX` (hex), so "a/b", "a-b" and "a\0b" never
+/// share a folder. A long name keeps its first bytes and ends in `~~` and a hash of
+/// the whole name (`~~` never occurs in a short one).
 fn safe_dir_name(name: &str) -> String {
-    let dir: String = name
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '-' })
-        .collect();
+    use std::fmt::Write as _;
+    let mut dir = String::with_capacity(name.len());
+    for b in name.bytes() {
+        if b.is_ascii_alphanumeric() || b == b'-' || b == b'_' {
+            dir.push(char::from(b));
+        } else {
+            let _ = write!(dir, "~{b:02x}");
+        }
+    }
     if dir.is_empty() {
-        "scenario".into()
-    } else {
-        dir
+        return "~".into();
+    }
+    if dir.len() <= DIR_NAME_BYTES_MAX {
+        return dir;
+    }
+    // FNV-1a: stable across builds and platforms, unlike the standard library's hasher.
+    let hash = crate::engine::fnv1a64(name.as_bytes());
+    dir.truncate(DIR_NAME_BYTES_MAX - 20);
+    format!("{dir}~~{hash:016x}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_dir_name;
+
+    #[test]
+    fn different_names_get_different_folders() {
+        let names = ["a/b", "a-b", "a\0b", "a b", "a~b", "a~2fb", "", "~", "..", "."];
+        let dirs: Vec<String> = names.iter().map(|n| safe_dir_name(n)).collect();
+        for (i, d) in dirs.iter().enumerate() {
+            assert!(!d.is_empty() && !d.contains(['/', '\\', '\0', '.']), "{d}");
+            assert!(!dirs[i + 1..].contains(d), "{} and another name share {d}", names[i]);
+        }
+        assert_eq!(safe_dir_name("gameday-naive"), "gameday-naive");
+        let long = safe_dir_name(&"\u{1f600}".repeat(10_000));
+        assert!(long.len() <= 120, "{long}");
+        assert_ne!(long, safe_dir_name(&"\u{1f600}".repeat(10_001)));
     }
 }

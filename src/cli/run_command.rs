@@ -41,7 +41,8 @@ pub fn cmd_run(
     args::check_sim_time_covers(overrides.limits, duration.unwrap_or(scenario.duration))?;
     let dir =
         out.unwrap_or_else(|| PathBuf::from("reports").join(super::safe_dir_name(&scenario.name)));
-    check_outputs(&dir, &exports)?;
+    check_outputs(path, &dir, &exports)?;
+    let _lock = output::lock::DirLock::take("--out", &dir)?;
     let opts = RunOptions {
         seed: overrides.seed,
         duration,
@@ -57,9 +58,13 @@ pub fn cmd_run(
     Ok(if met { ExitCode::Ok } else { ExitCode::Unmet })
 }
 
-/// Every output path, checked before the run: only gameday's own outputs are replaced.
-fn check_outputs(dir: &Path, exports: &Exports) -> Result<(), CliError> {
+/// Every output path, checked before the run: only gameday's own outputs are replaced,
+/// and no two outputs (nor an output and the scenario) are one file.
+fn check_outputs(scenario: &Path, dir: &Path, exports: &Exports) -> Result<(), CliError> {
+    use output::collide::{self, Role};
     output::check_dir("--out", dir, RUN_OUTPUTS)?;
+    let mut roles = vec![Role::input("SCENARIO", scenario, "the scenario file being run")];
+    roles.extend(collide::dir_roles("--out", dir, RUN_OUTPUTS));
     let files = [
         ("--trace", &exports.trace),
         ("--history", &exports.history),
@@ -68,26 +73,30 @@ fn check_outputs(dir: &Path, exports: &Exports) -> Result<(), CliError> {
     for (flag, path) in files {
         if let Some(path) = path {
             output::check_file(flag, path)?;
+            roles.push(Role::output(flag, path, format!("the {flag} file")));
         }
     }
+    collide::check_distinct(&roles)?;
     Ok(())
 }
 
-/// summary.json, the Chrome trace if asked for, report.html and reconciliation.json,
-/// in that order: the summary is the one output CI reads, so it goes first.
+/// summary.json, reconciliation.json, the Chrome trace if asked for, and report.html,
+/// in that order: the summary is the one output CI reads, so it goes first; the report
+/// is the one that may be refused (`--report-mb-max`), so it goes last, and then the
+/// earlier report is removed rather than left beside this run's summary.
 fn write_reports(
     result: &RunResult,
     dir: &Path,
     chrome_trace: Option<&Path>,
 ) -> Result<(), CliError> {
     write_json(&dir.join("summary.json"), &report::summary_json(result))?;
+    write_json(&dir.join("reconciliation.json"), &report::reconciliation_json(result))?;
     if let Some(path) = chrome_trace {
         let bytes = serde_json::to_vec(&report::chrome_trace(result)).expect("serializes");
-        report::write_atomic(path, &bytes)
+        output::write::write_atomic(path, &bytes)
             .map_err(|source| CliError::ChromeTrace { path: path.to_path_buf(), source })?;
     }
-    write_html(&dir.join("report.html"), &report::html::report_html(result))?;
-    write_json(&dir.join("reconciliation.json"), &report::reconciliation_json(result))
+    write_html(&dir.join("report.html"), &report::html::report_html(result))
 }
 
 /// The headline alone with `--quiet`; else the terminal summary (coloured only for
@@ -95,7 +104,11 @@ fn write_reports(
 /// summary file is.
 fn print_verdict(scenario: &Scenario, result: &RunResult, dir: &Path, quiet: bool) {
     if quiet {
-        println!("{}: {}", scenario.name, crate::outcome::headline(result));
+        println!(
+            "{}: {}",
+            output::text::terminal(&scenario.name),
+            output::text::terminal(&crate::outcome::headline(result))
+        );
         return;
     }
     use std::io::IsTerminal;
@@ -106,5 +119,6 @@ fn print_verdict(scenario: &Scenario, result: &RunResult, dir: &Path, quiet: boo
     } else {
         print!("{}", report::terminal(result));
     }
-    println!("summary: {}", dir.join("summary.json").display());
+    let summary = dir.join("summary.json");
+    println!("summary: {}", output::text::terminal(&summary.display().to_string()));
 }

@@ -11,7 +11,7 @@
 
 use super::error::{CliError, NewError};
 use super::exit::ExitCode;
-use crate::{output, report};
+use crate::output;
 use std::path::{Path, PathBuf};
 
 /// The schema's file name beside a new scenario, as its `$schema` names it.
@@ -70,12 +70,16 @@ pub fn cmd_new(
         Some(source) => started_from(source, name)?,
     };
     let schema_written = write_schema(&schema_path)?;
-    report::write_atomic(&dest, text.as_bytes())
+    crate::output::write::write_atomic(&dest, text.as_bytes())
         .map_err(|source| NewError::CannotWrite { path: dest.clone(), source })?;
     crate::sim::load(&dest.to_string_lossy()).map_err(NewError::TemplateInvalid)?;
     let schema =
         if schema_written { format!(" and {}", schema_path.display()) } else { String::new() };
-    println!("wrote {}{schema}; run it with: gameday run {}", dest.display(), dest.display());
+    super::say(&format!(
+        "wrote {}{schema}; run it with: gameday run {}",
+        dest.display(),
+        dest.display()
+    ));
     Ok(ExitCode::Ok)
 }
 
@@ -102,7 +106,7 @@ fn write_schema(path: &Path) -> Result<bool, CliError> {
     if std::fs::read_to_string(path).is_ok_and(|old| old == schema) {
         return Ok(false);
     }
-    report::write_atomic(path, schema.as_bytes())
+    crate::output::write::write_atomic(path, schema.as_bytes())
         .map_err(|source| NewError::CannotWrite { path: path.to_path_buf(), source })?;
     Ok(true)
 }
@@ -131,7 +135,10 @@ pub fn cmd_validate(files: &[PathBuf]) -> ExitCode {
     for file in files {
         // `gameday validate scenarios/*.json` meets the shipped schema too: say so.
         if is_json_schema(file) {
-            println!("{}: skipped (the JSON Schema of scenarios, not a scenario)", file.display());
+            super::say(&format!(
+                "{}: skipped (the JSON Schema of scenarios, not a scenario)",
+                file.display()
+            ));
             continue;
         }
         match crate::sim::load(&file.to_string_lossy()) {
@@ -145,19 +152,19 @@ pub fn cmd_validate(files: &[PathBuf]) -> ExitCode {
                 } else {
                     String::new()
                 };
-                println!(
+                super::say(&format!(
                     "{}: ok ({}, {}{replicas}, {})",
                     file.display(),
                     loaded.name,
                     count(regions, "region", "regions"),
                     count(loaded.faults.len(), "fault", "faults")
-                );
+                ));
                 for w in crate::scenario::lint::warnings(&loaded) {
-                    println!("  warning: {}: {}", w.path, w.message);
+                    super::say(&format!("  warning: {}: {}", w.path, w.message));
                 }
             }
             Err(e) => {
-                eprintln!("error: {e}");
+                super::say_err(&format!("error: {e}"));
                 code = ExitCode::BadInput;
             }
         }

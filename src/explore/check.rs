@@ -3,7 +3,6 @@
 //! merging shards, the same output whatever the thread count. What the rows mean for
 //! the exit code is the command line's business, not this module's.
 
-use super::shard::{MergeError, ShardTally};
 use crate::outcome;
 use crate::sim::{self, RunOptions};
 use rayon::prelude::*;
@@ -174,41 +173,4 @@ pub fn check_json(
         "shard": shard.map(|(i, n)| json!({"index": i, "of": n})),
         "rows": rows,
     })
-}
-
-/// Check shards into one result: every shard of the same file list, once each.
-pub fn merge(parts: Vec<(String, Value)>) -> Result<Value, MergeError> {
-    let files = parts[0].1["files"].clone();
-    let first_name = &parts[0].0;
-    let mut shards = ShardTally::new(first_name);
-    let mut rows: Vec<CheckRow> = Vec::new();
-    for (name, output) in &parts {
-        if output["files"] != files {
-            return Err(MergeError::OtherFiles {
-                name: name.clone(),
-                first_name: first_name.clone(),
-            });
-        }
-        let shard = &output["shard"];
-        let (Some(index), Some(of)) = (shard["index"].as_u64(), shard["of"].as_u64()) else {
-            return Err(MergeError::WholeCheck { name: name.clone() });
-        };
-        shards.take(name, index, of)?;
-        if output["partial"] == true {
-            return Err(MergeError::Partial { name: name.clone() });
-        }
-        let shard_rows: Vec<CheckRow> = serde_json::from_value(output["rows"].clone())
-            .map_err(|source| MergeError::Field { name: name.clone(), field: "rows", source })?;
-        rows.extend(shard_rows);
-    }
-    let (missing, of) = shards.missing();
-    if !missing.is_empty() {
-        return Err(MergeError::MissingCheckShards { missing, of });
-    }
-    rows.sort_by(|a, b| a.file.cmp(&b.file));
-    let all: Vec<PathBuf> = files
-        .as_array()
-        .map(|a| a.iter().filter_map(|f| f.as_str().map(PathBuf::from)).collect())
-        .unwrap_or_default();
-    Ok(check_json(&all, None, false, &rows))
 }

@@ -2,6 +2,8 @@
 //! scenario folders, sharding and merging, and shrinking a failing run.
 
 pub mod check;
+pub mod merge;
+pub mod proof;
 pub mod shard;
 pub mod shrink;
 pub mod sweep;

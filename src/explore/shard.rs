@@ -4,9 +4,15 @@
 //! Both merges count shards with one `ShardTally` and report through these errors, so
 //! the two say the same thing the same way.
 
-/// A `--shard` value that is not `I/N` with 1 <= I <= N <= 10000.
+/// The most shards a run may be split into.
+pub const SHARDS_MAX: u32 = 10_000;
+
+/// Missing shards a message lists by name; the rest are counted.
+const MISSING_SHOWN_MAX: usize = 20;
+
+/// A `--shard` value that is not `I/N` with 1 <= I <= N <= `SHARDS_MAX`.
 #[derive(Debug, PartialEq, thiserror::Error)]
-#[error("--shard {spec:?}: expected I/N with 1 <= I <= N, e.g. 2/4 (the second of four shards)")]
+#[error("--shard {spec:?}: expected I/N with 1 <= I <= N <= 10000, e.g. 2/4 (the second of four shards)")]
 pub struct ShardError {
     pub spec: String,
 }
@@ -27,6 +33,22 @@ pub enum MergeError {
     WholeSweep { name: String },
     #[error("{name}: a whole check, not a shard")]
     WholeCheck { name: String },
+    #[error("{name}: \"shard\": {shard} is not a shard; expected {{\"index\": I, \"of\": N}} with 1 <= I <= N <= {SHARDS_MAX}")]
+    BadShard { name: String, shard: String },
+    #[error("{name}: written by gameday {found}, not by this gameday ({ours}); run every shard with one gameday version")]
+    OtherVersion { name: String, found: String, ours: &'static str },
+    #[error("{name}: output schema version {found}, but this gameday reads version {ours}; run every shard with one gameday version")]
+    OtherSchema { name: String, found: String, ours: u32 },
+    #[error("{name}: seeds {range} is not a seed range a sweep runs (A..B with A <= B)")]
+    BadRange { name: String, range: String },
+    #[error("{name}: {record} does not belong to shard {}/{} of {of_what} (or is out of order or given twice); the output was edited or relabelled: run the shard again", shard.0, shard.1)]
+    ForeignRecord { name: String, record: String, shard: (u32, u32), of_what: String },
+    #[error("{name}: shard {}/{} lacks {count} of its records, from {first} on (an interrupted shard?); run it again to the end", shard.0, shard.1)]
+    MissingRecords { name: String, first: String, count: u64, shard: (u32, u32) },
+    #[error("{name}: its summary does not match its records (the output was edited); run the shard again")]
+    SummaryMismatch { name: String },
+    #[error("{name}: its metric definitions differ from {first_name}'s; run every shard with one gameday version")]
+    OtherMetrics { name: String, first_name: String },
     #[error(
         "{}: from a different sweep ({} seeds {}..{}) than {} ({} seeds {}..{})",
         this.name, this.file, this.seeds_from, this.seeds_to,
@@ -99,13 +121,18 @@ impl ShardTally {
         Ok(())
     }
 
-    /// The shards not taken, as `I/N`, and the count N.
+    /// The shards not taken, as `I/N` (the first `MISSING_SHOWN_MAX`, then how many
+    /// more), and the count N.
     pub fn missing(&self) -> (Vec<String>, u64) {
         let of = self.of.unwrap_or(1);
-        let missing = (1..=of)
-            .filter(|index| !self.seen.iter().any(|(seen, _)| seen == index))
-            .map(|index| format!("{index}/{of}"))
-            .collect();
+        debug_assert!(of <= u64::from(SHARDS_MAX), "counts are checked before the tally");
+        let all: Vec<u64> =
+            (1..=of).filter(|index| !self.seen.iter().any(|(seen, _)| seen == index)).collect();
+        let mut missing: Vec<String> =
+            all.iter().take(MISSING_SHOWN_MAX).map(|index| format!("{index}/{of}")).collect();
+        if all.len() > MISSING_SHOWN_MAX {
+            missing.push(format!("and {} more", all.len() - MISSING_SHOWN_MAX));
+        }
         (missing, of)
     }
 }

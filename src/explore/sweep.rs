@@ -3,7 +3,7 @@
 //! sorted by seed, so every output is the same whatever the thread count, and shards
 //! merge into exactly what one run would have written.
 
-use super::shard::{MergeError, ShardError, ShardTally, SweepShown};
+use super::shard::ShardError;
 use crate::check::Status;
 use crate::engine::SimDuration;
 use crate::outcome::{distribution, key_metrics, Better, Dist};
@@ -255,7 +255,7 @@ pub fn parse_shard(spec: &str) -> Result<(u32, u32), ShardError> {
     let (i, n) = spec.split_once('/').ok_or_else(bad)?;
     let i: u32 = i.trim().parse().map_err(|_| bad())?;
     let n: u32 = n.trim().parse().map_err(|_| bad())?;
-    if i == 0 || n == 0 || i > n || n > 10_000 {
+    if i == 0 || n == 0 || i > n || n > super::shard::SHARDS_MAX {
         return Err(bad());
     }
     Ok((i, n))
@@ -470,65 +470,6 @@ fn coverage_counts(records: &[SeedRecord]) -> Vec<CoverageCount> {
             count,
         })
         .collect()
-}
-
-/// Merges sweep shard outputs into the whole sweep's output, or says why they do not merge.
-pub fn merge(parts: Vec<(String, Value)>) -> Result<Value, MergeError> {
-    if parts.is_empty() {
-        return Err(MergeError::Nothing);
-    }
-    let mut id: Option<SweepId> = None;
-    let mut defs: Option<Vec<MetricDef>> = None;
-    let mut shards = ShardTally::new(&parts[0].0);
-    let mut records: Vec<SeedRecord> = Vec::new();
-    for (name, v) in &parts {
-        if v["kind"] != "gameday-sweep" {
-            return Err(MergeError::NotSweep { name: name.clone() });
-        }
-        if v["partial"] == true {
-            return Err(MergeError::Partial { name: name.clone() });
-        }
-        let field = |field: &'static str| {
-            move |source| MergeError::Field { name: name.clone(), field, source }
-        };
-        let this: SweepId = serde_json::from_value(v["sweep"].clone()).map_err(field("sweep"))?;
-        let (i, n) = match (v["shard"]["index"].as_u64(), v["shard"]["of"].as_u64()) {
-            (Some(i), Some(n)) => (i as u32, n as u32),
-            _ => return Err(MergeError::WholeSweep { name: name.clone() }),
-        };
-        match &id {
-            None => id = Some(this.clone()),
-            Some(first) if *first != this => {
-                let shown = |name: &str, of: &SweepId| {
-                    Box::new(SweepShown {
-                        name: name.to_string(),
-                        file: of.file.clone(),
-                        seeds_from: of.seeds_from,
-                        seeds_to: of.seeds_to,
-                    })
-                };
-                let (this, first) = (shown(name, &this), shown(&parts[0].0, first));
-                return Err(MergeError::OtherSweep { this, first });
-            }
-            _ => {}
-        }
-        shards.take(name, i.into(), n.into())?;
-        let d: Vec<MetricDef> =
-            serde_json::from_value(v["metric_defs"].clone()).map_err(field("metric_defs"))?;
-        if !d.is_empty() {
-            defs.get_or_insert(d);
-        }
-        let rs: Vec<SeedRecord> =
-            serde_json::from_value(v["records"].clone()).map_err(field("records"))?;
-        records.extend(rs);
-    }
-    let (missing, of) = shards.missing();
-    if !missing.is_empty() {
-        return Err(MergeError::MissingSweepShards { missing, of });
-    }
-    records.sort_by_key(|r| r.seed);
-    let id = id.expect("at least one part");
-    Ok(sweep_json(&id, None, false, &defs.unwrap_or_default(), &records))
 }
 
 #[cfg(test)]

@@ -26,7 +26,8 @@ pub fn escape(s: &str) -> String {
             '>' => o.push_str("&gt;"),
             '"' => o.push_str("&quot;"),
             '\'' => o.push_str("&#39;"),
-            _ => o.push(c),
+            // Control characters XML forbids (and a terminal would obey) become visible.
+            _ => o.push(crate::output::text::file_char(c).unwrap_or(c)),
         }
     }
     o
@@ -195,7 +196,8 @@ pub(crate) fn band(fr: &Frame, title: &str, rows: &[BandRow]) -> String {
         draw_violations(&mut chart, fr, n, false);
         let _ = root.present();
     }
-    svg
+    // plotters writes labels (region and design names) as given: no raw controls.
+    crate::output::text::file(&svg).into_owned()
 }
 
 pub(crate) const COLORS: [RGBColor; 6] = [
@@ -272,7 +274,8 @@ pub(crate) fn plot(fr: &Frame, title: &str, unit: &str, lines: &[Line]) -> Strin
             .draw();
         let _ = root.present();
     }
-    svg
+    // plotters writes labels (region and design names) as given: no raw controls.
+    crate::output::text::file(&svg).into_owned()
 }
 
 /// Two series' points summed where their times match (either alone counts as is).

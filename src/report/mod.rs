@@ -1,6 +1,6 @@
 //! Reports: `summary.json` (a versioned schema), the terminal summary, and the verdict
 //! against the scenario's `expect`. Pure functions from a `RunResult` to bytes or text;
-//! writing files is the caller's business (atomically, via `write_atomic`).
+//! writing files is the caller's business (atomically, via `output::write`).
 
 pub mod check;
 pub mod compare;
@@ -18,7 +18,6 @@ use crate::metrics::Summary;
 use crate::sim::RunResult;
 use serde_json::{json, Map, Value};
 use std::fmt::Write as _;
-use std::path::Path;
 
 pub fn events_per_sec(run: &RunResult) -> f64 {
     if run.wall_secs > 0.0 {
@@ -122,7 +121,10 @@ pub fn terminal_coloured(run: &RunResult) -> String {
 
 /// Wraps every line longer than `width` at spaces, continuing under the text it wraps
 /// (the indentation of the line's text, or of a trail step's event).
+/// Every terminal text passes here, so control characters from the user's names and
+/// files are escaped (`output::text::terminal`) before any colour is added.
 pub(crate) fn fit(text: &str, width: usize) -> String {
+    let text = crate::output::text::terminal(text);
     let mut o = String::with_capacity(text.len());
     for line in text.lines() {
         if line.chars().count() <= width {
@@ -306,17 +308,6 @@ fn terminal_reconciliation(o: &mut String, run: &RunResult) {
         count(rec.missing_effects),
         count(rec.effects_without_acknowledged_operation)
     );
-}
-
-/// Writes `bytes` to `path` through a temporary file in the same folder and a rename,
-/// so a reader never sees half a report.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir)?;
-    let tmp =
-        dir.join(format!(".{}.tmp", path.file_name().and_then(|n| n.to_str()).unwrap_or("report")));
-    std::fs::write(&tmp, bytes)?;
-    std::fs::rename(&tmp, path)
 }
 
 /// The run as Chrome trace-event JSON, for Perfetto or chrome://tracing: a track per

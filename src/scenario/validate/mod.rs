@@ -62,6 +62,8 @@ invariants!(
     AppendIntegrity => "append_integrity",
 );
 
+/// The longest scenario name, in characters (it names the report folder).
+pub const NAME_CHARS_MAX: usize = 200;
 const REGIONS_MAX: usize = 16;
 const KEYS_MAX: u32 = 1_000_000;
 /// The longest a list may be allowed to grow (reads return the whole list).
@@ -188,6 +190,23 @@ impl Validator<'_> {
         self.field(field::region(regions, path, name))
     }
 
+    /// The scenario's name: not blank, and short enough to name its report folder.
+    fn name(&self, name: &str) -> R<()> {
+        if name.trim().is_empty() {
+            return self.err("name", "must not be empty");
+        }
+        // The name becomes a folder (reports/<name>/): refused here, before a run, rather
+        // than failing to create the folder after it.
+        let name_chars = name.chars().count();
+        if name_chars > NAME_CHARS_MAX {
+            return self.err(
+                "name",
+                format!("{name_chars} characters; a name may have at most {NAME_CHARS_MAX}"),
+            );
+        }
+        Ok(())
+    }
+
     fn scenario(&mut self, f: ScenarioFile) -> R<Scenario> {
         if f.version != 1 {
             return self.err(
@@ -195,9 +214,7 @@ impl Validator<'_> {
                 format!("unsupported version {}; this gameday reads version 1", f.version),
             );
         }
-        if f.name.trim().is_empty() {
-            return self.err("name", "must not be empty");
-        }
+        self.name(&f.name)?;
         let duration = self.positive_s("duration_s", f.duration_s)?;
         let regions = self.regions(&f.regions)?;
         let (rtt_us, jitter_mean_us) = self.network(&f.network, &regions)?;

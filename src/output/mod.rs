@@ -1,6 +1,14 @@
 //! Output paths. gameday overwrites its own earlier outputs (a rerun replaces last
 //! run's report), but refuses to overwrite any other file, a scenario or a history
-//! the user passed by mistake above all, unless `--force` is given.
+//! the user passed by mistake above all, unless `--force` is given. It never writes
+//! through a symbolic link (`write`), never lets two outputs or an output and an input
+//! share a file (`collide`), lets one process at a time write a folder (`lock`), and
+//! keeps control characters of the user's text out of every output (`text`).
+
+pub mod collide;
+pub mod lock;
+pub mod text;
+pub mod write;
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -37,6 +45,15 @@ pub enum OutputError {
         path.display()
     )]
     ReportTooLarge { path: PathBuf, size_mb: f64, max_mb: f64 },
+    /// The same, once the earlier report at that path was removed (so the folder holds
+    /// only the new run's outputs).
+    #[error(
+        "limit report_mb_max hit: {} would be {size_mb:.2} MB, above {max_mb:.2} MB, so it is \
+         not written and the earlier report there was removed (the folder's other outputs \
+         are this run's); raise --report-mb-max, or shorten the drill or the seed range",
+        path.display()
+    )]
+    ReportTooLargeStaleRemoved { path: PathBuf, size_mb: f64, max_mb: f64 },
     #[error("{flag} {}: is a folder; give a file name", path.display())]
     IsFolder { flag: String, path: PathBuf },
     #[error(
@@ -47,6 +64,25 @@ pub enum OutputError {
     NotGamedayOutput { flag: String, path: PathBuf },
     #[error("{flag} {}: is a file; give a folder", path.display())]
     IsFile { flag: String, path: PathBuf },
+    #[error(
+        "{flag} {}: is a symbolic link; gameday does not write through links (remove it, or \
+         give another path)",
+        path.display()
+    )]
+    Link { flag: String, path: PathBuf },
+    #[error("{flag} {}: is also {other}; give each output a path of its own", path.display())]
+    Collision { flag: String, path: PathBuf, other: String },
+    #[error(
+        "another gameday run is writing to {}{}; wait for it to finish, or use another --out \
+         (if no gameday run is going on, delete {}/{})",
+        path.display(),
+        pid.map_or(String::new(), |pid| format!(" (process {pid})")),
+        path.display(),
+        lock::LOCK_NAME
+    )]
+    Locked { path: PathBuf, pid: Option<u32> },
+    #[error("{flag} {}: cannot create the folder or its lock: {source}", path.display())]
+    CannotLock { flag: String, path: PathBuf, source: std::io::Error },
 }
 
 /// Sets `--report-mb-max`.
@@ -69,6 +105,17 @@ pub fn check_report_size(path: &Path, len: usize) -> Result<(), OutputError> {
         path: path.to_path_buf(),
         size_mb: len as f64 / MB as f64,
         max_mb: max as f64 / MB as f64,
+    })
+}
+
+/// `check_report_size`, and past the limit the earlier report at `path` is removed: a
+/// folder never holds this run's summary beside last run's report.
+pub fn check_report_size_or_remove(path: &Path, len: usize) -> Result<(), OutputError> {
+    check_report_size(path, len).map_err(|e| match e {
+        OutputError::ReportTooLarge { path, size_mb, max_mb } if write::remove_stale(&path) => {
+            OutputError::ReportTooLargeStaleRemoved { path, size_mb, max_mb }
+        }
+        e => e,
     })
 }
 
@@ -107,7 +154,10 @@ fn is_gameday_output(path: &Path) -> bool {
 /// Checks that writing the file `path` (given with `flag`) replaces nothing but an
 /// earlier gameday output, unless `--force`.
 pub fn check_file(flag: &str, path: &Path) -> Result<(), OutputError> {
-    let Ok(meta) = std::fs::metadata(path) else { return Ok(()) };
+    let Ok(meta) = std::fs::symlink_metadata(path) else { return Ok(()) };
+    if meta.file_type().is_symlink() {
+        return Err(OutputError::Link { flag: flag.to_string(), path: path.to_path_buf() });
+    }
     if meta.is_dir() {
         return Err(OutputError::IsFolder { flag: flag.to_string(), path: path.to_path_buf() });
     }
@@ -150,5 +200,8 @@ mod tests {
         assert!(e.to_string().contains("is a file"), "{e}");
         assert!(check_dir("--out", dir.path(), &["summary.json", "absent"]).is_ok());
         assert!(check_dir("--out", dir.path(), &["mine.json"]).is_err());
+        std::os::unix::fs::symlink(p("summary.json"), p("link.json")).unwrap();
+        let e = check_file("--out", &p("link.json")).unwrap_err().to_string();
+        assert!(e.contains("symbolic link"), "{e}");
     }
 }
