@@ -283,13 +283,7 @@ impl Metrics {
     }
 
     pub fn observe(&mut self, obs: &Obs, world: &World) {
-        // The final reads check the end state; they are not load.
-        if matches!(world.phase, crate::model::Phase::FinalReads { .. } | crate::model::Phase::Done)
-            && matches!(
-                obs,
-                Obs::Invoke { .. } | Obs::Complete { .. } | Obs::Attempt { .. } | Obs::Sent { .. }
-            )
-        {
+        if is_final_read(obs, world) {
             return;
         }
         self.guard(obs, world);
@@ -548,6 +542,15 @@ impl Metrics {
             }
         }
     }
+}
+
+/// The final reads check the end state; they are not load.
+fn is_final_read(obs: &Obs, world: &World) -> bool {
+    matches!(world.phase, crate::model::Phase::FinalReads { .. } | crate::model::Phase::Done)
+        && matches!(
+            obs,
+            Obs::Invoke { .. } | Obs::Complete { .. } | Obs::Attempt { .. } | Obs::Sent { .. }
+        )
 }
 
 #[cfg(test)]
