@@ -214,3 +214,32 @@ fn a_dead_replica_is_down_not_lagging() {
     let text = gameday::report::terminal(&r);
     assert!(text.contains("us-east/1 down 5.0 s"), "{text}");
 }
+
+/// Each violation ends with the change that prevents it, in the design's own terms:
+/// for every bundled pair that flips on one change, the advice on the violating side
+/// names that change.
+#[test]
+fn a_violation_ends_with_the_change_that_prevents_it() {
+    for (path, id, needle) in [
+        ("scenarios/standby-remote-write.json", "acked_durability", "commit_level to \"flush\""),
+        (
+            "scenarios/semi-sync-fallback.json",
+            "acked_durability",
+            "remove design.replication.async_fallback_ms",
+        ),
+        (
+            "scenarios/promote-fixed-standby.json",
+            "acked_durability",
+            "candidate to \"most-advanced\"",
+        ),
+        ("scenarios/semi-sync-after-commit.json", "linearizable", "wait_point to \"after_sync\""),
+        ("scenarios/unfenced-promotion.json", "single_writer", "design.fencing to true"),
+        ("scenarios/pg-sync-standby-same-region.json", "acked_durability", "outside us-east"),
+    ] {
+        let r = run(&scenario::load(path).unwrap(), &RunOptions::default()).unwrap();
+        let inv = r.invariants.iter().find(|i| i.id == id).unwrap();
+        let advice = inv.prevention.as_deref().unwrap_or("");
+        assert!(advice.contains(needle), "{path} {id}: {advice:?}");
+        assert!(gameday::report::terminal(&r).contains("to prevent it: "), "{path}");
+    }
+}

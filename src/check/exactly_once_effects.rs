@@ -264,6 +264,10 @@ impl Invariant for ExactlyOnceEffects {
     fn id(&self) -> &'static str {
         "exactly_once_effects"
     }
+    fn causes(&self) -> &'static [super::trail::Cause] {
+        use super::trail::Cause;
+        Cause::ALL
+    }
 
     fn observe(&mut self, obs: &Obs, view: &View, found: &mut Vec<Finding>) {
         match obs {

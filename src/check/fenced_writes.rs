@@ -41,6 +41,10 @@ impl Invariant for FencedWrites {
     fn id(&self) -> &'static str {
         "fenced_writes"
     }
+    fn causes(&self) -> &'static [super::trail::Cause] {
+        use super::trail::Cause;
+        &[Cause::Fault, Cause::Writer]
+    }
 
     fn observe(&mut self, obs: &Obs, view: &View, found: &mut Vec<Finding>) {
         match obs {

@@ -19,13 +19,15 @@ mod recovery;
 mod session;
 mod single_writer;
 
+pub mod advice;
 pub mod ledger;
 pub mod linearizability;
 pub mod probe;
 pub mod register_history;
+pub(crate) mod trail;
 
 use crate::engine::SimTime;
-use crate::model::obs::{Grantor, Obs};
+use crate::model::obs::Obs;
 use crate::scenario::{FaultKind, InvariantId, RegionId, Scenario};
 pub use details::{details, Details, InvariantDetails};
 use ledger::Ledger;
@@ -33,11 +35,10 @@ use probe::Probe;
 use serde::Serialize;
 use std::collections::VecDeque;
 use std::sync::Arc;
+use trail::{notable, Cause, Notable};
 
 /// Notable events remembered for trails.
 const TRAIL_RECENT_MAX: usize = 64;
-/// Notable events shown in one trail, before the offending one.
-const TRAIL_SHOWN_MAX: usize = 8;
 
 /// A violation as a checker reports it.
 #[derive(Clone, Debug)]
@@ -81,6 +82,11 @@ pub trait Invariant {
     fn undecided(&self) -> bool {
         false
     }
+    /// The kinds of notable event that can lead to its violations: its trails keep
+    /// those (and the faults).
+    fn causes(&self) -> &'static [Cause] {
+        Cause::DATA
+    }
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -123,14 +129,12 @@ pub struct InvariantReport {
     pub first_at_us: Option<u64>,
     pub count: u64,
     pub trail: Vec<TrailStep>,
+    /// When violated: the change to the design that would prevent it, if there is one
+    /// (see `advice`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub prevention: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub details: Option<Details>,
-}
-
-struct Notable {
-    at: SimTime,
-    regions: Vec<RegionId>,
-    text: String,
 }
 
 struct Slot {
@@ -146,6 +150,8 @@ pub struct Checkers {
     slots: Vec<Slot>,
     ledger: Ledger,
     recent: VecDeque<Notable>,
+    /// Every fault start and heal so far (a drill has a bounded number of faults).
+    faults: Vec<Notable>,
     found: Vec<Finding>,
 }
 
@@ -178,6 +184,7 @@ impl Checkers {
             slots: invs.map(|inv| Slot { inv, first: None, count: 0 }).collect(),
             ledger: Ledger::new(scenario),
             recent: VecDeque::new(),
+            faults: Vec::new(),
             found: Vec::new(),
         }
     }
@@ -208,6 +215,10 @@ impl Checkers {
     }
 
     fn remember(&mut self, n: Notable) {
+        if n.cause == Cause::Fault {
+            self.faults.push(n);
+            return;
+        }
         // Runbook steps that start at the same instant read as one line.
         if let Some(last) = self.recent.back_mut() {
             if last.at == n.at
@@ -262,18 +273,7 @@ impl Checkers {
         let described = self.found.iter().filter(|f| !f.what.is_empty());
         let f = described.min_by_key(|f| f.at).unwrap_or(&self.found[0]);
         if slot.first.as_ref().is_none_or(|(at, _)| f.at < *at) {
-            let mut trail: Vec<TrailStep> = self
-                .recent
-                .iter()
-                .filter(|n| {
-                    n.at <= f.at
-                        && (n.regions.is_empty() || n.regions.iter().any(|r| f.regions.contains(r)))
-                })
-                .map(|n| TrailStep { at_us: n.at.as_us(), event: n.text.clone() })
-                .collect();
-            if trail.len() > TRAIL_SHOWN_MAX {
-                trail.drain(..trail.len() - TRAIL_SHOWN_MAX);
-            }
+            let mut trail = trail::causal(&self.faults, &self.recent, slot.inv.causes(), f);
             trail.push(TrailStep { at_us: f.at.as_us(), event: f.what.clone() });
             slot.first = Some((f.at, trail));
         }
@@ -296,6 +296,9 @@ impl Checkers {
                 first_at_us: s.first.as_ref().map(|f| f.0.as_us()),
                 count: s.count,
                 trail: s.first.as_ref().map(|f| f.1.clone()).unwrap_or_default(),
+                prevention: (s.count > 0)
+                    .then(|| advice::prevention(s.inv.id(), &self.scenario))
+                    .flatten(),
                 details: s.inv.details(),
             })
             .collect()
@@ -308,114 +311,6 @@ pub fn entry_text(e: &crate::model::types::Entry) -> String {
         w if w.is_none() => "a worker's record (consumer offset or effect record)".to_string(),
         w => format!("write {w}"),
     }
-}
-
-/// Describes the observations worth a place in a trail: faults and changes of who
-/// writes, who routes where, and what was thrown away.
-/// A primary's async fallback starting or ending, for the trail.
-fn fallback_text(obs: &Obs, region: &str) -> String {
-    match obs {
-        Obs::SyncFallback { on: true, waited, released, .. } => format!(
-            "{region} stops waiting for its synchronous replicas after {:.0} ms and acknowledges {released} waiting writes, and every new one, without them (async fallback)",
-            waited.as_ms_f64()
-        ),
-        _ => format!("{region}'s replicas caught up: it waits for them again"),
-    }
-}
-
-/// A replica's crash taking its unflushed tail, for the trail.
-fn tail_text(region: &str, entries: u64) -> String {
-    format!(
-        "{region} crashes and loses the last {entries} log entries it had received but not yet flushed to disk"
-    )
-}
-
-fn notable(obs: &Obs, at: SimTime, scenario: &Scenario) -> Option<Notable> {
-    let name = |r: RegionId| scenario.region_name(r).to_string();
-    let (regions, text) = match obs {
-        Obs::FaultStarted { index } | Obs::FaultEnded { index } => {
-            let f = &scenario.faults[*index];
-            if matches!(f.kind, FaultKind::OperatorPromote(_)) {
-                // The promotion it causes is notable on its own (EpochGranted).
-                return None;
-            }
-            let verb = if matches!(obs, Obs::FaultStarted { .. }) { "starts" } else { "heals" };
-            (
-                f.kind.regions(),
-                format!("fault {} ({}) {verb}", f.kind.name(), describe_fault(&f.kind, scenario)),
-            )
-        }
-        Obs::EpochGranted { .. } => (vec![], grant_text(obs, scenario)?),
-        Obs::RoleChange { region, primary, epoch } => {
-            let what = if *primary { "becomes primary" } else { "steps down" };
-            (vec![*region], format!("{} {what} (epoch {epoch})", name(*region)))
-        }
-        Obs::WorkersStart { region, from, paused } => {
-            let how = if *paused { ", paused until the runbook's queue step" } else { "" };
-            (
-                vec![*region],
-                format!("{}'s workers start from log position {from}{how}", name(*region)),
-            )
-        }
-        Obs::Quarantined { region, events } => (
-            vec![*region],
-            format!("{}'s workers set {events} backlog events aside", name(*region)),
-        ),
-        Obs::DeadLettered { region, op_key } => {
-            (vec![*region], format!("{}'s workers dead-letter operation #{op_key}", name(*region)))
-        }
-        Obs::Guard { region, target, state } => (
-            vec![*region, *target],
-            format!(
-                "{}'s {} for {} turns {}",
-                name(*region),
-                state.guard(),
-                name(*target),
-                state.name()
-            ),
-        ),
-        Obs::RunbookStep { step, start: true } => (vec![], format!("runbook: {}", step.name())),
-        Obs::SyncFallback { region, .. } => (vec![*region], fallback_text(obs, &name(*region))),
-        Obs::TailLost { region, entries } => (vec![*region], tail_text(&name(*region), *entries)),
-        Obs::LeaseLapsed { region } => {
-            (vec![*region], format!("{}'s lease runs out on its own clock", name(*region)))
-        }
-        Obs::RoutingChanged { region, writer, epoch } => (
-            vec![*region, *writer],
-            format!(
-                "router in {} now sends writes to {} (epoch {epoch})",
-                name(*region),
-                name(*writer)
-            ),
-        ),
-        Obs::Discarded { region, entries, .. } => (
-            vec![*region],
-            format!(
-                "{} discards {} divergent log entries on rejoining",
-                name(*region),
-                entries.len()
-            ),
-        ),
-        _ => return None,
-    };
-    Some(Notable { at, regions, text })
-}
-
-/// A promotion in words: who granted which epoch to whom, fenced or not, and why.
-fn grant_text(obs: &Obs, scenario: &Scenario) -> Option<String> {
-    let Obs::EpochGranted { epoch, region, fenced, by, detected_at } = obs else {
-        return None;
-    };
-    let name = scenario.region_name(*region);
-    let how = if *fenced { "fenced" } else { "unfenced" };
-    let why = detected_at.map_or(String::new(), |t| format!("; failure detected at {t}"));
-    Some(match by {
-        Grantor::EmergencySuccessor => format!(
-            "{name} promotes itself to writer at epoch {epoch}, as the emergency successor ({how}; it heard neither the control plane nor the writer)"
-        ),
-        Grantor::Election => format!("{name} is elected leader for term {epoch} by a majority of voters{why}"),
-        _ => format!("{} promotes {name} to writer at epoch {epoch} ({how}{why})", by.name()),
-    })
 }
 
 /// One line describing a fault, with region names.
@@ -513,91 +408,5 @@ pub mod testkit {
         pub fn what(&self) -> Vec<&str> {
             self.found.iter().map(|f| f.what.as_str()).collect()
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::model::obs::Discarded;
-    use crate::model::obs::{BreakerPhase, GuardState};
-    use crate::model::types::{Version, WriteId};
-    use crate::scenario::StepKind;
-
-    /// Every observation worth a place in a trail reads as one line that names its
-    /// regions, and carries the regions it concerns: a trail keeps only the steps that
-    /// share a region with the violation, or concern everyone (no regions).
-    #[test]
-    fn every_notable_observation_reads_as_a_trail_line() {
-        let s = crate::scenario::load("scenarios/gameday-naive.json").unwrap();
-        let (a, b) = (RegionId(0), RegionId(1));
-        let gone = Discarded {
-            version: Version { epoch: 1, lsn: 7 },
-            write: WriteId::new(7, 1),
-            commit_at: SimTime(5),
-        };
-        let cases = [
-            Obs::FaultStarted { index: 0 },
-            Obs::FaultEnded { index: 0 },
-            Obs::EpochGranted {
-                epoch: 2,
-                region: b,
-                fenced: true,
-                by: Grantor::ControlPlane,
-                detected_at: Some(SimTime(1_500_000)),
-            },
-            Obs::EpochGranted {
-                epoch: 3,
-                region: a,
-                fenced: false,
-                by: Grantor::Operator,
-                detected_at: None,
-            },
-            Obs::EpochGranted {
-                epoch: 3,
-                region: b,
-                fenced: true,
-                by: Grantor::EmergencySuccessor,
-                detected_at: Some(SimTime(2_000_000)),
-            },
-            Obs::RoleChange { region: b, primary: true, epoch: 2 },
-            Obs::RoleChange { region: a, primary: false, epoch: 2 },
-            Obs::WorkersStart { region: b, from: 40, paused: true },
-            Obs::WorkersStart { region: b, from: 41, paused: false },
-            Obs::Quarantined { region: b, events: 12 },
-            Obs::DeadLettered { region: b, op_key: 99 },
-            Obs::Guard { region: a, target: b, state: GuardState::Breaker(BreakerPhase::Open) },
-            Obs::RunbookStep { step: StepKind::QuarantineQueues, start: true },
-            Obs::RunbookStep { step: StepKind::QuarantineQueues, start: false },
-            Obs::LeaseLapsed { region: a },
-            Obs::SyncFallback {
-                region: a,
-                on: true,
-                waited: crate::engine::SimDuration::from_ms(5000),
-                released: 12,
-            },
-            Obs::SyncFallback {
-                region: a,
-                on: false,
-                waited: crate::engine::SimDuration::ZERO,
-                released: 0,
-            },
-            Obs::TailLost { region: b, entries: 7 },
-            Obs::RoutingChanged { region: a, writer: b, epoch: 2 },
-            Obs::Discarded { region: a, entries: vec![gone, gone], survivor_commit_at: SimTime(1) },
-            Obs::Effect { region: b, op_key: 3 },
-        ];
-        insta::assert_snapshot!(trail_lines(&cases, &s));
-    }
-
-    fn trail_lines(cases: &[Obs], s: &Scenario) -> String {
-        let line = |o: &Obs| match notable(o, SimTime::ZERO, s) {
-            Some(n) => {
-                let rs: Vec<&str> = n.regions.iter().map(|r| s.region_name(*r)).collect();
-                format!("[{}] {}", rs.join(" "), n.text)
-            }
-            None => "(not in trails)".to_string(),
-        };
-        cases.iter().map(line).collect::<Vec<_>>().join("\n")
     }
 }

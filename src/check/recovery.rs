@@ -76,6 +76,10 @@ impl Invariant for Recovery {
     fn id(&self) -> &'static str {
         "recovery"
     }
+    fn causes(&self) -> &'static [super::trail::Cause] {
+        use super::trail::Cause;
+        Cause::ALL
+    }
 
     fn observe(&mut self, obs: &Obs, view: &View, _found: &mut Vec<Finding>) {
         match obs {

@@ -31,6 +31,10 @@ impl Invariant for SingleWriter {
     fn id(&self) -> &'static str {
         "single_writer"
     }
+    fn causes(&self) -> &'static [super::trail::Cause] {
+        use super::trail::Cause;
+        &[Cause::Fault, Cause::Writer]
+    }
 
     fn observe(&mut self, obs: &Obs, view: &View, found: &mut Vec<Finding>) {
         let Obs::Commit { region, entry, .. } = obs else { return };

@@ -541,6 +541,9 @@ fn html_invariants(o: &mut String, run: &RunResult) {
             );
         }
         trail.push_str("</ol>");
+        if let Some(p) = &i.prevention {
+            let _ = write!(trail, "<p><b>To prevent it:</b> {}</p>", escape(p));
+        }
         let _ = write!(o, "<tr><td><code>{}</code></td><td>{status}</td><td>{first}</td><td>{}</td><td>{}</td></tr>", i.id, i.count, if i.trail.is_empty() { String::new() } else { trail });
     }
     o.push_str("</table>");

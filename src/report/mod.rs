@@ -230,6 +230,9 @@ fn terminal_invariants(o: &mut String, run: &RunResult) {
         for step in &i.trail {
             let _ = writeln!(o, "    {:>9.3} s  {}", step.at_us as f64 / 1e6, step.event);
         }
+        if let Some(p) = &i.prevention {
+            let _ = writeln!(o, "    to prevent it: {p}");
+        }
     }
 }
 

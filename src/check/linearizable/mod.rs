@@ -131,9 +131,10 @@ impl Linearizable {
         found.push(Finding {
             at: SimTime(at.max(0) as u64),
             what: format!(
-                "the strong register history is not linearizable: {} (operation #{}) cannot be placed after the {} operations before it; {} operations are not linearizable on their own ({since})",
-                op.describe(),
+                "the strong register history is not linearizable: operation #{} ({}) cannot be placed after the {} operations before it; {} operations are not linearizable on their own ({since})",
                 op.process.0,
+                // The history names the operation by its process, which is the operation.
+                op.describe().split_once(' ').map_or(String::new(), |d| d.1.to_string()),
                 cx.prefix.len(),
                 cx.minimal.len()
             ),
