@@ -95,16 +95,7 @@ pub fn notable(obs: &Obs, at: SimTime, scenario: &Scenario) -> Option<Notable> {
     let name = |r: RegionId| scenario.region_name(r).to_string();
     let (regions, text) = match obs {
         Obs::FaultStarted { index } | Obs::FaultEnded { index } => {
-            let f = &scenario.faults[*index];
-            if matches!(f.kind, FaultKind::OperatorPromote(_)) {
-                // The promotion it causes is notable on its own (EpochGranted).
-                return None;
-            }
-            let verb = if matches!(obs, Obs::FaultStarted { .. }) { "starts" } else { "heals" };
-            (
-                f.kind.regions(),
-                format!("fault {} ({}) {verb}", f.kind.name(), describe_fault(&f.kind, scenario)),
-            )
+            fault_line(*index, matches!(obs, Obs::FaultStarted { .. }), scenario)?
         }
         Obs::EpochGranted { .. } => (vec![], grant_text(obs, scenario)?),
         Obs::RoleChange { region, primary, epoch } => {
@@ -162,7 +153,24 @@ pub fn notable(obs: &Obs, at: SimTime, scenario: &Scenario) -> Option<Notable> {
         ),
         _ => return None,
     };
-    let cause = match obs {
+    Some(Notable { at, regions, text, cause: cause_of(obs) })
+}
+
+/// A fault starting or healing, for the trail (an operator's promotion is notable by
+/// the promotion it causes).
+fn fault_line(index: usize, start: bool, scenario: &Scenario) -> Option<(Vec<RegionId>, String)> {
+    let f = &scenario.faults[index];
+    if matches!(f.kind, FaultKind::OperatorPromote(_)) {
+        return None;
+    }
+    let verb = if start { "starts" } else { "heals" };
+    let text = format!("fault {} ({}) {verb}", f.kind.name(), describe_fault(&f.kind, scenario));
+    Some((f.kind.regions(), text))
+}
+
+/// The kind of cause a notable observation is.
+fn cause_of(obs: &Obs) -> Cause {
+    match obs {
         Obs::FaultStarted { .. } | Obs::FaultEnded { .. } => Cause::Fault,
         Obs::WorkersStart { .. } | Obs::Quarantined { .. } | Obs::DeadLettered { .. } => {
             Cause::Workers
@@ -170,8 +178,7 @@ pub fn notable(obs: &Obs, at: SimTime, scenario: &Scenario) -> Option<Notable> {
         Obs::Guard { .. } => Cause::Guard,
         Obs::SyncFallback { .. } | Obs::TailLost { .. } | Obs::Discarded { .. } => Cause::Log,
         _ => Cause::Writer,
-    };
-    Some(Notable { at, regions, text, cause })
+    }
 }
 
 /// A promotion in words: who granted which epoch to whom, fenced or not, and why.
