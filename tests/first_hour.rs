@@ -243,3 +243,31 @@ fn a_violation_ends_with_the_change_that_prevents_it() {
         assert!(gameday::report::terminal(&r).contains("to prevent it: "), "{path}");
     }
 }
+
+/// A run with another seed than the file's writes under `seed-<n>/`, so it does not
+/// overwrite the file's own run; the file's seed keeps the plain folder.
+#[test]
+fn runs_of_other_seeds_get_their_own_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("scenarios")).unwrap();
+    let file = dir.path().join("scenarios/a.json");
+    std::fs::copy("scenarios/active-passive-healthy.json", &file).unwrap();
+    let run_in = |extra: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_gameday"))
+            .current_dir(dir.path())
+            .args([&["run", "scenarios/a.json", "-q"], extra].concat())
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    };
+    run_in(&[]);
+    run_in(&["--seed", "3"]);
+    let summary = |p: &str| -> Value {
+        serde_json::from_slice(&std::fs::read(dir.path().join(p)).unwrap()).unwrap()
+    };
+    let name = "reports/active-passive-healthy";
+    let own = summary(&format!("{name}/summary.json"));
+    let other = summary(&format!("{name}/seed-3/summary.json"));
+    assert_ne!(own["seed"], 3);
+    assert_eq!(other["seed"], 3);
+}

@@ -39,8 +39,7 @@ pub fn cmd_run(
     let scenario = crate::sim::load(&path.to_string_lossy())?;
     let duration = args::parse_duration(overrides.duration_s)?;
     args::check_sim_time_covers(overrides.limits, duration.unwrap_or(scenario.duration))?;
-    let dir =
-        out.unwrap_or_else(|| PathBuf::from("reports").join(super::safe_dir_name(&scenario.name)));
+    let dir = out.unwrap_or_else(|| default_dir(&scenario, overrides.seed));
     check_outputs(path, &dir, &exports)?;
     let _lock = output::lock::DirLock::take("--out", &dir)?;
     let opts = RunOptions {
@@ -56,6 +55,16 @@ pub fn cmd_run(
     let met = report::verdict(&result).met;
     print_verdict(&scenario, &result, &dir, quiet);
     Ok(if met { ExitCode::Ok } else { ExitCode::Unmet })
+}
+
+/// `reports/<name>/`, or `reports/<name>/seed-<n>/` for a seed other than the file's, so
+/// runs of other seeds do not overwrite the file's own.
+fn default_dir(scenario: &Scenario, seed: Option<u64>) -> PathBuf {
+    let dir = PathBuf::from("reports").join(super::safe_dir_name(&scenario.name));
+    match seed {
+        Some(seed) if seed != scenario.seed => dir.join(format!("seed-{seed}")),
+        _ => dir,
+    }
 }
 
 /// Every output path, checked before the run: only gameday's own outputs are replaced,
