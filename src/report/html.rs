@@ -14,6 +14,8 @@ use plotters::prelude::*;
 use std::fmt::Write as _;
 
 const PLOT_W: u32 = 960;
+/// The left margin every plot and band shares, so their time axes line up.
+const Y_LABEL_W: u32 = 110;
 const PLOT_H: u32 = 220;
 
 /// Escapes text for HTML (and XML) content and attributes.
@@ -105,8 +107,9 @@ impl Frame {
 /// Shades every fault window and labels it, the way Jepsen shades nemesis activity;
 /// labels step down in rows so overlapping windows stay readable.
 fn draw_faults(chart: &mut Chart, fr: &Frame, ymax: f64, labels: bool) {
-    for (i, (a, b, name)) in fr.faults.iter().enumerate() {
-        let row = 0.97 - 0.07 * (i % 4) as f64;
+    let lanes = lanes(fr.faults.iter().map(|f| (f.0, f.2.as_str())), fr.end);
+    for ((a, b, name), lane) in fr.faults.iter().zip(lanes) {
+        let row = 0.97 - 0.07 * (lane % 4) as f64;
         let _ = chart.draw_series(std::iter::once(Rectangle::new(
             [(*a, 0.0), (*b, ymax)],
             RGBColor(230, 85, 13).mix(0.12).filled(),
@@ -122,10 +125,34 @@ fn draw_faults(chart: &mut Chart, fr: &Frame, ymax: f64, labels: bool) {
     }
 }
 
+/// A lane (text row) for each label at time `x`, the first in which it overlaps no
+/// label before it (labels are about 6.5 px a character, on a plot about
+/// `PLOT_W - Y_LABEL_W` px wide for `end` seconds).
+fn lanes<'a>(labels: impl Iterator<Item = (f64, &'a str)>, end: f64) -> Vec<usize> {
+    let px_per_s = f64::from(PLOT_W - Y_LABEL_W - 24) / end.max(1e-9);
+    let spans: Vec<(f64, f64)> = labels
+        .map(|(x, text)| (x * px_per_s, x * px_per_s + 6.5 * text.chars().count() as f64 + 6.0))
+        .collect();
+    let mut order: Vec<usize> = (0..spans.len()).collect();
+    order.sort_by(|a, b| spans[*a].0.total_cmp(&spans[*b].0));
+    let (mut lane_ends, mut lanes) = (Vec::<f64>::new(), vec![0; spans.len()]);
+    for i in order {
+        let (from, to) = spans[i];
+        let lane = lane_ends.iter().position(|e| *e <= from).unwrap_or(lane_ends.len());
+        match lane_ends.get_mut(lane) {
+            Some(e) => *e = to,
+            None => lane_ends.push(to),
+        }
+        lanes[i] = lane;
+    }
+    lanes
+}
+
 /// A rule and label where each violated invariant first failed.
 fn draw_violations(chart: &mut Chart, fr: &Frame, ymax: f64, labels: bool) {
-    for (i, (x, label, color)) in fr.marks.iter().enumerate() {
-        let row = 0.70 - 0.06 * (i % 10) as f64;
+    let lanes = lanes(fr.marks.iter().map(|m| (m.0, m.1.as_str())), fr.end);
+    for ((x, label, color), lane) in fr.marks.iter().zip(lanes) {
+        let row = 0.70 - 0.06 * (lane % 10) as f64;
         let _ = chart.draw_series(std::iter::once(PathElement::new(
             [(*x, 0.0), (*x, ymax)],
             color.stroke_width(1),
@@ -155,7 +182,7 @@ pub(crate) fn band(fr: &Frame, title: &str, rows: &[BandRow]) -> String {
             .caption(title, ("sans-serif", 15))
             .margin(8)
             .x_label_area_size(28)
-            .y_label_area_size(120)
+            .y_label_area_size(Y_LABEL_W)
             .build_cartesian_2d(0f64..end, 0f64..n)
         else {
             return String::new();
@@ -237,7 +264,7 @@ pub(crate) fn plot(fr: &Frame, title: &str, unit: &str, lines: &[Line]) -> Strin
             .caption(format!("{title} ({unit})"), ("sans-serif", 15))
             .margin(8)
             .x_label_area_size(28)
-            .y_label_area_size(60)
+            .y_label_area_size(Y_LABEL_W)
             .build_cartesian_2d(0f64..end, 0f64..ymax)
         else {
             return String::new();
@@ -668,6 +695,16 @@ fn html_reconciliation(o: &mut String, run: &RunResult) {
 #[cfg(test)]
 mod gap_tests {
     use super::segments;
+
+    #[test]
+    fn labels_close_in_time_take_different_lanes() {
+        let l =
+            super::lanes([(10.0, "partition"), (10.5, "brownout"), (60.0, "x")].into_iter(), 90.0);
+        assert_eq!(l, vec![0, 1, 0]);
+        let l =
+            super::lanes([(50.0, "late"), (10.0, "a very long label indeed")].into_iter(), 90.0);
+        assert_eq!(l, vec![0, 0]);
+    }
 
     #[test]
     fn a_gap_in_the_samples_splits_the_line() {
