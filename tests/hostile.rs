@@ -46,3 +46,37 @@ fn deeply_nested_edn_discards_are_refused() {
         common::gameday(&["history", "check", path.to_str().unwrap(), "--model", "register"]);
     assert_ne!(code, 2, "{err}");
 }
+
+/// Ctrl-C in the middle of one long seed stops the sweep within a second, and what
+/// it writes says it is partial and which seeds ran.
+#[test]
+fn ctrl_c_stops_a_sweep_within_a_second_even_mid_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("s");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_gameday"))
+        .args(["sweep", "scenarios/gameday-naive.json", "--seeds", "1..3", "--jobs", "1"])
+        .args(["--duration-s", "80000", "--out", out.to_str().unwrap()])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    // SAFETY: sends SIGINT to the child we spawned.
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    let asked = std::time::Instant::now();
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        assert!(asked.elapsed().as_secs_f64() < 5.0, "still running 5 s after Ctrl-C");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    let took = asked.elapsed().as_secs_f64();
+    assert!(took < 1.0, "stopped {took:.2} s after Ctrl-C");
+    assert_eq!(status.code(), Some(130));
+    let html = std::fs::read_to_string(out.join("sweep.html")).unwrap();
+    assert!(html.contains("Partial: the sweep was interrupted"), "{html}");
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("sweep.json")).unwrap()).unwrap();
+    assert_eq!(json["partial"], true);
+}

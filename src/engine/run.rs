@@ -131,6 +131,11 @@ impl<E> Engine<E> {
             if self.events >= self.limits.events_max {
                 return Err(LimitError::EventsMax { events: self.events, at }.into());
             }
+            if self.events % INTERRUPT_CHECK_EVERY == 0
+                && INTERRUPTED.load(std::sync::atomic::Ordering::Relaxed)
+            {
+                return Err(RunError::Interrupted);
+            }
             let (at, seq, ev) = self.sched.queue.pop().expect("peeked");
             debug_assert!(at >= self.sched.now, "time went backwards");
             self.sched.now = at;
@@ -166,10 +171,19 @@ fn write_trace_line<M: Model>(
     w.write_all(line.as_bytes())
 }
 
+/// Set by Ctrl-C (where a command routes it here): a run in progress stops within a few
+/// thousand events, and no new one starts.
+pub static INTERRUPTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// How many events pass between looks at `INTERRUPTED` (a few milliseconds of work).
+const INTERRUPT_CHECK_EVERY: u64 = 4_096;
+
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
     #[error(transparent)]
     Limit(#[from] LimitError),
+    #[error("interrupted (Ctrl-C)")]
+    Interrupted,
     #[error("writing the trace: {0}")]
     Trace(#[from] std::io::Error),
 }

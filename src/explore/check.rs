@@ -133,7 +133,15 @@ pub fn check(files: &[PathBuf], jobs: usize) -> (Vec<CheckRow>, bool) {
     let pool =
         rayon::ThreadPoolBuilder::new().num_threads(jobs.max(1)).build().expect("thread pool");
     let rows: Vec<Option<CheckRow>> = pool.install(|| {
-        files.par_iter().map(|f| (!super::interrupted()).then(|| check_one(f))).collect()
+        files
+            .par_iter()
+            .map(|f| {
+                let row = (!super::interrupted()).then(|| check_one(f))?;
+                // A run Ctrl-C stopped part way did not run, rather than hit a limit.
+                let stopped = row.status == CheckStatus::Limit && super::interrupted();
+                (!stopped).then_some(row)
+            })
+            .collect()
     });
     let partial = rows.iter().any(Option::is_none);
     (rows.into_iter().flatten().collect(), partial)

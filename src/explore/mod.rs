@@ -8,9 +8,9 @@ pub mod shard;
 pub mod shrink;
 pub mod sweep;
 
-/// Set by Ctrl-C during `sweep` or `check`: no new run starts; what finished is written,
-/// marked partial.
-pub static INTERRUPTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+/// Set by Ctrl-C during `sweep` or `check`: the runs in progress stop within a few
+/// thousand events, no new run starts; what finished is written, marked partial.
+pub use crate::engine::run::INTERRUPTED;
 
 /// Routes Ctrl-C to `INTERRUPTED` (once per process; later calls do nothing).
 pub fn catch_interrupt() {

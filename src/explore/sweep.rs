@@ -223,6 +223,10 @@ pub fn sweep(
                     return None;
                 }
                 let r = run_seed(scenario, seed, duration);
+                if r.0.error.is_some() && super::interrupted() {
+                    // Stopped part way: it did not run, rather than failing.
+                    return None;
+                }
                 tick(r.0.met && r.0.error.is_none());
                 Some(r)
             })

@@ -225,6 +225,15 @@ pub fn sweep_html_of(doc: &SweepDoc) -> String {
         "<p>{} of {} seeds missed the scenario's expectations.</p>",
         s.failed_expectations, s.seeds
     );
+    if doc.partial {
+        let seeds: Vec<String> = doc.records.iter().map(|r| r.seed.to_string()).collect();
+        let _ = write!(
+            o,
+            "<p style=\"color:#c62828;font-weight:bold\">Partial: the sweep was interrupted (Ctrl-C); only these {} seeds ran: {}.</p>",
+            seeds.len(),
+            escape(&seeds.join(", "))
+        );
+    }
     html_invariants(&mut o, s);
     html_metrics(&mut o, doc);
     if !s.coverage.is_empty() {
