@@ -143,6 +143,14 @@ fn sweeps_are_identical_across_thread_counts_and_shards() {
             .unwrap()
             .starts_with("gameday run scenarios/swarm-unfenced.json --seed "));
     }
+    // The first failure is the smallest seed that missed its expectations, for any
+    // --jobs (the two files above are identical).
+    let smallest = recs
+        .iter()
+        .filter(|r| r["met"] == false)
+        .map(|r| r["seed"].clone())
+        .min_by_key(|s| s.as_u64().unwrap());
+    assert_eq!(v["summary"]["first_failure"]["seed"], smallest.unwrap_or_default());
     assert!(!v["summary"]["coverage"].as_array().unwrap().is_empty());
     let html = std::fs::read_to_string(dir.path().join("j1/sweep.html")).unwrap();
     roxmltree::Document::parse(html.strip_prefix("<!DOCTYPE html>\n").unwrap()).unwrap();
