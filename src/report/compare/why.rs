@@ -109,9 +109,9 @@ fn reasons(n: &str, wm: &Summary, ww: Tally, b: &str, bm: &Summary, bw: Tally) -
     }
     if wm.breaker_transitions > 0 && bm.breaker_transitions == 0 {
         out.push(format!(
-            "  {n}'s circuit breakers changed state {} times; an open breaker fails calls at \
-             once instead of sending them to a struggling region.",
-            wm.breaker_transitions
+            "  {n}'s circuit breakers changed state {}; an open breaker fails calls at once \
+             instead of sending them to a struggling region.",
+            crate::report::words::count(wm.breaker_transitions as usize, "time", "times")
         ));
     }
     out
