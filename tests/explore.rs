@@ -143,6 +143,14 @@ fn sweeps_are_identical_across_thread_counts_and_shards() {
             .unwrap()
             .starts_with("gameday run scenarios/swarm-unfenced.json --seed "));
     }
+    // The first failure is the smallest seed that missed its expectations, for any
+    // --jobs (the two files above are identical).
+    let smallest = recs
+        .iter()
+        .filter(|r| r["met"] == false)
+        .map(|r| r["seed"].clone())
+        .min_by_key(|s| s.as_u64().unwrap());
+    assert_eq!(v["summary"]["first_failure"]["seed"], smallest.unwrap_or_default());
     assert!(!v["summary"]["coverage"].as_array().unwrap().is_empty());
     let html = std::fs::read_to_string(dir.path().join("j1/sweep.html")).unwrap();
     roxmltree::Document::parse(html.strip_prefix("<!DOCTYPE html>\n").unwrap()).unwrap();
@@ -257,4 +265,48 @@ fn ctrl_c_during_a_sweep_writes_what_finished_marked_partial() {
     // A partial shard does not merge.
     let (code, _, err) = gameday(&["merge", s(&out)]);
     assert_eq!(code, 2, "{err}");
+}
+
+/// A folder of drills holds their reports and designs too: `check` runs the scenario,
+/// skips a run's summary, a design file and the schema with one line each saying what
+/// they are (recognized by content: the summary is renamed), and passes.
+#[test]
+fn check_skips_gamedays_outputs_designs_and_the_schema() {
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().join("drills");
+    std::fs::create_dir(&folder).unwrap();
+    let scenario = folder.join("drill.json");
+    std::fs::copy("scenarios/unfenced-promotion.json", &scenario).unwrap();
+    let run = dir.path().join("run");
+    let (code, ..) = gameday(&["run", s(&scenario), "--duration-s", "20", "--out", s(&run)]);
+    assert!(code == 0 || code == 1);
+    std::fs::copy(run.join("summary.json"), folder.join("last-run.json")).unwrap();
+    std::fs::copy("designs/idempotency-keys.json", folder.join("keys.json")).unwrap();
+    std::fs::copy("scenarios/schema.json", folder.join("schema.json")).unwrap();
+    let out = dir.path().join("out");
+    let (code, stdout, stderr) = gameday(&["check", s(&folder), "--out", s(&out)]);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    // Long lines wrap at 100 columns, continued under an indent: joined again here.
+    let stdout = stdout.replace("\n  ", " ");
+    assert_eq!(stdout.lines().filter(|l| l.starts_with("PASS")).count(), 1, "{stdout}");
+    for (file, what) in [
+        ("keys.json", "a design (gameday compare --design takes it), not a scenario"),
+        ("last-run.json", "a run's summary (gameday run writes it), not a scenario"),
+        ("schema.json", "the JSON Schema of scenarios"),
+    ] {
+        let line = stdout.lines().find(|l| l.contains(file)).unwrap_or_default();
+        assert!(line.starts_with("skipped") && line.contains(what), "{file}: {stdout}");
+    }
+    assert!(
+        stdout
+            .contains("1 scenario: 1 passed, 0 failed, 0 invalid, 0 hit a limit; 3 files skipped"),
+        "{stdout}"
+    );
+    let v: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("check.json")).unwrap()).unwrap();
+    assert_eq!(v["skipped"].as_array().unwrap().len(), 3);
+    // `check` reads its own check.json as an output, not a broken scenario.
+    let (code, stdout, _) = gameday(&["check", s(&folder), s(&out.join("check.json"))]);
+    assert_eq!(code, 0, "{stdout}");
+    assert!(stdout.contains("a check's results (gameday check writes it)"), "{stdout}");
 }

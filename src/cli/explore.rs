@@ -25,8 +25,9 @@ pub fn cmd_check(
 ) -> Result<ExitCode, CliError> {
     let (jobs, shard) = args::jobs_and_shard(jobs, shard)?;
     let paths = if paths.is_empty() { vec![PathBuf::from("scenarios")] } else { paths };
-    let all = check::find(&paths)?;
+    let (all, skipped) = check::split(check::find(&paths)?);
     if all.is_empty() {
+        print!("{}", report::check::skipped_lines(&skipped));
         let paths = paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ");
         return Err(ArgError::NoScenarioFiles { paths }.into());
     }
@@ -34,18 +35,21 @@ pub fn cmd_check(
     let _lock = check_check_outputs(&all, junit.as_deref(), out.as_deref())?;
     crate::explore::catch_interrupt();
     let (rows, partial) = check::check(&mine, jobs);
-    print!("{}", report::check::table(&rows));
+    print!("{}", report::check::table(&rows, &skipped));
     if let Some(junit) = junit {
         write(&junit, report::check::junit(&rows).as_bytes())?;
     }
     if let Some(dir) = out {
-        write_json(&dir.join("check.json"), &check::check_json(&all, shard, partial, &rows))?;
+        write_json(
+            &dir.join("check.json"),
+            &check::check_json(&all, &skipped, shard, partial, &rows),
+        )?;
     }
     if partial {
         super::say_err(&format!(
-            "interrupted: {} of {} scenarios finished; what finished is written, marked partial",
+            "interrupted: {} of {} finished; what finished is written, marked partial",
             rows.len(),
-            mine.len()
+            crate::report::words::count(mine.len(), "scenario", "scenarios")
         ));
         return Ok(ExitCode::Interrupted);
     }
@@ -121,9 +125,9 @@ pub fn cmd_sweep(
     super::say(&format!("report: {}", dir.join("sweep.html").display()));
     if partial {
         super::say_err(&format!(
-            "interrupted: {} of {} seeds finished; what finished is written, marked partial",
+            "interrupted: {} of {} finished; what finished is written, marked partial",
             records.len(),
-            mine.len()
+            crate::report::words::count(mine.len(), "seed", "seeds")
         ));
         return Ok(ExitCode::Interrupted);
     }
@@ -286,9 +290,11 @@ fn merge_checks(parts: Vec<(String, Value)>, dir: &Path) -> Result<ExitCode, Cli
     let merged = crate::explore::merge::checks(parts)?;
     let rows: Vec<check::CheckRow> =
         serde_json::from_value(merged["rows"].clone()).expect("rows we wrote");
+    let skipped: Vec<check::Skipped> =
+        serde_json::from_value(merged["skipped"].clone()).expect("skipped files we wrote");
     write_json(&dir.join("check.json"), &merged)?;
     write(&dir.join("junit.xml"), report::check::junit(&rows).as_bytes())?;
-    print!("{}", report::check::table(&rows));
+    print!("{}", report::check::table(&rows, &skipped));
     Ok(rows_exit_code(&rows))
 }
 

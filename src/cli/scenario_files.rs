@@ -133,12 +133,10 @@ fn started_from(source: &Path, name: &str) -> Result<String, CliError> {
 pub fn cmd_validate(files: &[PathBuf]) -> ExitCode {
     let mut code = ExitCode::Ok;
     for file in files {
-        // `gameday validate scenarios/*.json` meets the shipped schema too: say so.
-        if is_json_schema(file) {
-            super::say(&format!(
-                "{}: skipped (the JSON Schema of scenarios, not a scenario)",
-                file.display()
-            ));
+        // `gameday validate scenarios/*.json` meets the shipped schema too, and a
+        // folder of drills holds their reports and designs: say what each is.
+        if let Some(reason) = crate::scenario::sniff::not_a_scenario(file) {
+            super::say(&format!("{}: skipped: {reason}", file.display()));
             continue;
         }
         match crate::sim::load(&file.to_string_lossy()) {
@@ -170,14 +168,4 @@ pub fn cmd_validate(files: &[PathBuf]) -> ExitCode {
         }
     }
     code
-}
-
-/// Whether `file` is a JSON Schema document rather than a scenario.
-fn is_json_schema(file: &Path) -> bool {
-    std::fs::read_to_string(file)
-        .ok()
-        .and_then(|text| serde_json::from_str::<serde_json::Value>(&text).ok())
-        .is_some_and(|doc| {
-            doc["$schema"].as_str().is_some_and(|schema| schema.contains("json-schema.org"))
-        })
 }

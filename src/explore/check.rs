@@ -83,13 +83,34 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
     for p in entries {
         if p.is_dir() {
             walk(&p, out)?;
-        } else if p.extension().is_some_and(|x| x == "json")
-            && p.file_name().is_some_and(|n| n != "schema.json")
-        {
+        } else if p.extension().is_some_and(|x| x == "json") {
             out.push(p);
         }
     }
     Ok(())
+}
+
+/// A file `check` found but did not run: one of gameday's outputs, the schema or a
+/// design file, recognized by its content (see `scenario::sniff`).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct Skipped {
+    pub file: String,
+    /// What the file holds instead, e.g. "a run's summary (gameday run writes it), not
+    /// a scenario".
+    pub reason: String,
+}
+
+/// The found files split into scenarios to run and files skipped, with the reason.
+pub fn split(found: Vec<PathBuf>) -> (Vec<PathBuf>, Vec<Skipped>) {
+    let mut scenarios = Vec::new();
+    let mut skipped = Vec::new();
+    for path in found {
+        match crate::scenario::sniff::not_a_scenario(&path) {
+            Some(reason) => skipped.push(Skipped { file: path.display().to_string(), reason }),
+            None => scenarios.push(path),
+        }
+    }
+    (scenarios, skipped)
 }
 
 /// Runs one file.
@@ -165,10 +186,12 @@ pub fn shard_of(files: &[PathBuf], shard: Option<(u32, u32)>) -> Vec<PathBuf> {
     }
 }
 
-/// `check.json`: the files the check was given (all shards'), the shard (null for a
-/// whole check), whether Ctrl-C cut it short, and the rows.
+/// `check.json`: the scenario files the check was given (all shards'), the files it
+/// skipped and why, the shard (null for a whole check), whether Ctrl-C cut it short,
+/// and the rows.
 pub fn check_json(
     all: &[PathBuf],
+    skipped: &[Skipped],
     shard: Option<(u32, u32)>,
     partial: bool,
     rows: &[CheckRow],
@@ -178,6 +201,7 @@ pub fn check_json(
         "partial": partial,
         "gameday_version": env!("CARGO_PKG_VERSION"),
         "files": all.iter().map(|p| p.to_string_lossy()).collect::<Vec<_>>(),
+        "skipped": skipped,
         "shard": shard.map(|(i, n)| json!({"index": i, "of": n})),
         "rows": rows,
     })

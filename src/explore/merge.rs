@@ -129,5 +129,8 @@ pub fn checks(parts: Vec<(String, Value)>) -> Result<Value, MergeError> {
         .as_array()
         .map(|a| a.iter().filter_map(|f| f.as_str().map(PathBuf::from)).collect())
         .unwrap_or_default();
-    Ok(check::check_json(&all, None, false, &rows))
+    // Every shard skipped the same files (they share the file list): any one says which.
+    let skipped: Vec<check::Skipped> =
+        serde_json::from_value(first["skipped"].clone()).unwrap_or_default();
+    Ok(check::check_json(&all, &skipped, None, false, &rows))
 }

@@ -308,6 +308,10 @@ pub struct SweepDoc {
 pub struct SweepSummary {
     pub seeds: usize,
     pub failed_expectations: usize,
+    /// The smallest seed that missed the scenario's expectations or hit a limit: the
+    /// same whatever the thread count or sharding, because it is chosen by seed.
+    #[serde(default)]
+    pub first_failure: Option<FailingSeed>,
     pub limit_hit: Vec<LimitHit>,
     pub invariants: Vec<InvariantRate>,
     pub metrics: Vec<MetricDistribution>,
@@ -408,11 +412,13 @@ pub fn summary(id: &SweepId, defs: &[MetricDef], records: &[SeedRecord]) -> Swee
     let invariants = crate::scenario::KNOWN_INVARIANTS
         .iter()
         .map(|inv| {
-            let seeds: Vec<u64> = records
+            let mut seeds: Vec<u64> = records
                 .iter()
                 .filter(|r| r.violated.iter().any(|v| v == inv))
                 .map(|r| r.seed)
                 .collect();
+            // Smallest first, whatever order the records came in.
+            seeds.sort_unstable();
             InvariantRate {
                 id: inv.to_string(),
                 violated_seeds: seeds.len(),
@@ -429,9 +435,16 @@ pub fn summary(id: &SweepId, defs: &[MetricDef], records: &[SeedRecord]) -> Swee
             }
         })
         .collect();
+    let first_failure = records
+        .iter()
+        .filter(|r| !r.met || r.error.is_some())
+        .map(|r| r.seed)
+        .min()
+        .map(|seed| FailingSeed { seed, replay: replay(seed) });
     SweepSummary {
         seeds: records.len(),
         failed_expectations: records.iter().filter(|r| !r.met).count(),
+        first_failure,
         limit_hit: records
             .iter()
             .filter(|r| r.error.is_some())
@@ -544,6 +557,39 @@ mod tests {
                 ("region_outage", CoveragePhase::Steady, 2)
             ]
         );
+    }
+
+    /// The first failure is the smallest failing seed, not the first invariant's first
+    /// seed nor the first record: records that arrive out of order (as threads finish)
+    /// name the same seed, in sweep.json and on the terminal.
+    #[test]
+    fn the_first_failure_is_the_smallest_failing_seed() {
+        let mut late = record(5, false, None);
+        late.violated = vec!["single_writer".into()];
+        let records = [late, record(3, true, None), record(2, false, None)];
+        let doc = sweep_doc(&id(), None, false, &defs(), &records);
+        assert_eq!(doc.summary.first_failure.as_ref().map(|f| f.seed), Some(2));
+        let firsts = |inv: &str| -> Vec<u64> {
+            let rate = doc.summary.invariants.iter().find(|i| i.id == inv).unwrap();
+            rate.first_failing.iter().map(|f| f.seed).collect()
+        };
+        assert_eq!(firsts("single_writer"), [5]);
+        assert_eq!(firsts("acked_durability"), [2]);
+        // Wrapped lines joined again: the terminal fits its lines to 100 columns.
+        let text = crate::report::sweep::sweep_terminal_of(&doc).replace("\n  ", " ");
+        assert!(
+            text.contains(
+                "first failure: seed 2 (missed the expectations; violated acked_durability)"
+            ),
+            "{text}"
+        );
+        assert!(text.contains("replay: gameday run s.json --seed 2 "), "{text}");
+        assert!(text.contains("2 of 3 seeds missed"), "{text}");
+        let one = sweep_doc(&id(), None, false, &defs(), &[record(1, true, None)]);
+        assert_eq!(one.summary.first_failure, None);
+        let text = crate::report::sweep::sweep_terminal_of(&one);
+        assert!(text.contains("(1 run)") && text.contains("0 of 1 seed missed"), "{text}");
+        assert!(!text.contains("first failure"), "{text}");
     }
 
     /// What the command line's exit code comes from: seeds that missed their

@@ -1,12 +1,14 @@
 //! `gameday check`'s rows as a terminal table and as JUnit XML.
 
 use super::html::escape;
-use crate::explore::check::{count, CheckRow, CheckStatus};
+use super::words;
+use crate::explore::check::{count, CheckRow, CheckStatus, Skipped};
 
-/// The rows as a table for a terminal (one line per scenario, then what differed).
-pub fn table(rows: &[CheckRow]) -> String {
+/// The rows as a table for a terminal: one line per file skipped and why, one per
+/// scenario with what differed, then the counts.
+pub fn table(rows: &[CheckRow], skipped: &[Skipped]) -> String {
     use std::fmt::Write as _;
-    let mut o = String::new();
+    let mut o = skipped_lines(skipped);
     for r in rows {
         let _ = writeln!(o, "{:<8} {}", r.status.label(), r.file);
         for d in &r.detail {
@@ -16,16 +18,28 @@ pub fn table(rows: &[CheckRow]) -> String {
             let _ = writeln!(o, "         replay: {}", r.replay);
         }
     }
+    let skipped = if skipped.is_empty() {
+        String::new()
+    } else {
+        format!("; {} skipped", words::count(skipped.len(), "file", "files"))
+    };
     let _ = writeln!(
         o,
-        "\n{} scenarios: {} passed, {} failed, {} invalid, {} hit a limit",
-        rows.len(),
+        "\n{}: {} passed, {} failed, {} invalid, {} hit a limit{skipped}",
+        words::count(rows.len(), "scenario", "scenarios"),
         count(rows, CheckStatus::Pass),
         count(rows, CheckStatus::Fail),
         count(rows, CheckStatus::Invalid),
         count(rows, CheckStatus::Limit)
     );
     super::fit(&o, super::TERMINAL_COLUMNS)
+}
+
+/// One line per file `check` skipped, saying what it holds instead of a scenario.
+pub fn skipped_lines(skipped: &[Skipped]) -> String {
+    let lines: String =
+        skipped.iter().map(|s| format!("{:<8} {}: {}\n", "skipped", s.file, s.reason)).collect();
+    super::fit(&lines, super::TERMINAL_COLUMNS)
 }
 
 /// JUnit XML, as GitHub Actions and GitLab display it: one test case per scenario.

@@ -2,14 +2,20 @@
 //! `compare.html` with overlaid time plots. Every invariant and headline metric gets
 //! one row and one column per design; where designs differ, the better is marked.
 
+mod noise;
+mod terminal;
+mod why;
+
 use super::html::{band, escape, plot, spans, BandRow, Frame, Line, COLORS};
-use super::{format_metric, Better, KeyMetric};
+use super::{format_metric, KeyMetric};
 use crate::check::Status;
 use crate::compare;
 use crate::metrics::{RegionTimeline, Series, Summary};
 pub use crate::outcome::{distribution, Dist};
+pub use noise::{Difference, Rule};
 use serde_json::{json, Value};
 use std::fmt::Write as _;
+pub use terminal::compare_terminal;
 
 /// The comparison this module renders: each run's headline metrics as `key_metrics`
 /// gives them (the command line asks `compare::compare` for exactly those).
@@ -27,7 +33,14 @@ pub struct InvariantRow {
 pub struct MetricRow {
     pub metric: KeyMetric,
     pub per_design: Vec<Option<Dist>>,
+    /// Designs better beyond run-to-run noise (see `noise`); empty when none is.
     pub best: Vec<usize>,
+    pub difference: Difference,
+}
+
+/// The rule that decides which differences count, from the comparison's seed count.
+pub fn rule(comparison: &Comparison) -> Rule {
+    Rule::for_seeds(comparison.seeds.len())
 }
 
 /// The designs whose `key` is best, or none when all are equal.
@@ -63,7 +76,9 @@ pub fn invariant_rows(comparison: &Comparison) -> Vec<InvariantRow> {
                     })
                 })
                 .collect();
-            let keys: Vec<Option<(usize, u64)>> = per_design.iter().copied().map(Some).collect();
+            // Fewer violating seeds is better; how many violations a violating seed
+            // had is not (one violation already breaks the invariant).
+            let keys: Vec<Option<usize>> = per_design.iter().map(|p| Some(p.0)).collect();
             InvariantRow { id, best: best_of(&keys, true), per_design }
         })
         .collect()
@@ -83,13 +98,9 @@ pub fn metric_rows(comparison: &Comparison) -> Vec<MetricRow> {
                     distribution(&vals)
                 })
                 .collect();
-            let keys: Vec<Option<f64>> = per_design.iter().map(|d| d.map(|d| d.p50)).collect();
-            let best = if per_design.iter().all(Option::is_some) {
-                best_of(&keys, m.better == Better::Lower)
-            } else {
-                Vec::new()
-            };
-            MetricRow { metric: KeyMetric { value: None, ..m.clone() }, per_design, best }
+            let (best, difference) = noise::best(&per_design, m, rule(comparison));
+            let metric = KeyMetric { value: None, ..m.clone() };
+            MetricRow { metric, per_design, best, difference }
         })
         .collect()
 }
@@ -117,6 +128,25 @@ fn metric_cell(comparison: &Comparison, metric: &KeyMetric, d: Option<Dist>) -> 
             format_metric(metric, Some(d.max))
         ),
     }
+}
+
+/// Why the less available designs are less available (see `why`), when availability
+/// differs beyond noise; empty otherwise.
+pub fn availability_explained(comparison: &Comparison, rows: &[MetricRow]) -> Vec<String> {
+    let Some(row) = rows.iter().find(|r| r.metric.id == "availability") else { return Vec::new() };
+    let Some(&better) = row.best.first() else { return Vec::new() };
+    let worse: Vec<usize> = (0..comparison.designs.len())
+        .filter(|d| !row.best.contains(d) && row.per_design[*d].is_some())
+        .collect();
+    why::less_available(comparison, better, &worse)
+}
+
+/// Metrics whose values differ between designs but within run-to-run noise.
+pub fn within_noise(rows: &[MetricRow]) -> Vec<&'static str> {
+    rows.iter()
+        .filter(|r| r.difference == Difference::WithinNoise)
+        .map(|r| r.metric.label)
+        .collect()
 }
 
 /// How the designs differ on invariants, in one sentence.
@@ -147,13 +177,15 @@ pub fn compare_json(comparison: &Comparison) -> Value {
             })
         })
         .collect();
-    let met: Vec<Value> = metric_rows(comparison)
+    let rows = metric_rows(comparison);
+    let met: Vec<Value> = rows
         .iter()
         .map(|r| {
             json!({
                 "id": r.metric.id, "label": r.metric.label, "unit": r.metric.unit, "better": r.metric.better,
                 "designs": r.per_design,
                 "best": r.best.iter().map(|&i| &comparison.designs[i].name).collect::<Vec<_>>(),
+                "difference": r.difference.id(),
             })
         })
         .collect();
@@ -164,6 +196,8 @@ pub fn compare_json(comparison: &Comparison) -> Value {
         "seeds": comparison.seeds,
         "designs": comparison.designs.iter().map(|d| json!({"name": d.name, "description": d.description, "from": d.origin, "design_patch": d.patch})).collect::<Vec<_>>(),
         "differences": differences(comparison),
+        "rule": {"id": rule(comparison).id(), "text": rule(comparison).describe()},
+        "availability_explained": availability_explained(comparison, &rows),
         "invariants": inv,
         "metrics": met,
         "runs": comparison.outcomes.iter().zip(&comparison.designs).map(|(runs, d)| json!({
@@ -186,74 +220,6 @@ fn seeds_text(comparison: &Comparison) -> String {
         }
         [] => "no seeds".to_string(),
     }
-}
-
-/// The side-by-side table for a terminal: `*` marks the better design where they differ.
-pub fn compare_terminal(comparison: &Comparison) -> String {
-    let mut o = String::new();
-    let seeds = seeds_text(comparison);
-    let _ = writeln!(
-        o,
-        "gameday {} · compare · {} · {seeds}",
-        env!("CARGO_PKG_VERSION"),
-        comparison.scenario.name
-    );
-    for (i, d) in comparison.designs.iter().enumerate() {
-        let mut patch = d.patch.to_string();
-        if patch.chars().count() > 60 {
-            patch = patch.chars().take(57).collect::<String>() + "...";
-        }
-        let _ = writeln!(o, "  {} {}: {patch} ({})", (b'A' + i as u8) as char, d.name, d.origin);
-    }
-    let w =
-        if comparison.designs.len() <= 2 { 24 } else { (66 / comparison.designs.len()).max(12) };
-    let head = |o: &mut String, first: &str| {
-        let _ = write!(o, "\n{first:<40}");
-        for (i, _) in comparison.designs.iter().enumerate() {
-            let _ = write!(o, " {:<w$}", format!("{}", (b'A' + i as u8) as char));
-        }
-        let _ = writeln!(o);
-    };
-    head(&mut o, "invariant");
-    for r in invariant_rows(comparison) {
-        let _ = write!(o, "{:<40}", r.id);
-        for (i, p) in r.per_design.iter().enumerate() {
-            let mark = if r.best.contains(&i) { " *" } else { "" };
-            let _ = write!(o, " {:<w$}", format!("{}{mark}", invariant_cell(comparison, *p)));
-        }
-        let _ = writeln!(o);
-    }
-    head(&mut o, if comparison.seeds.len() == 1 { "metric" } else { "metric (p50 [min–max])" });
-    for r in metric_rows(comparison) {
-        if r.per_design.iter().all(Option::is_none) {
-            continue;
-        }
-        let unit =
-            if r.metric.unit == "share" { String::new() } else { format!(" ({})", r.metric.unit) };
-        let _ = write!(o, "{:<40}", format!("{}{unit}", r.metric.label));
-        for (i, d) in r.per_design.iter().enumerate() {
-            let mark = if r.best.contains(&i) { " *" } else { "" };
-            let _ =
-                write!(o, " {:<w$}", format!("{}{mark}", metric_cell(comparison, &r.metric, *d)));
-        }
-        let _ = writeln!(o);
-    }
-    let diff = differences(comparison);
-    let _ = writeln!(o);
-    if diff.is_empty() {
-        let _ = writeln!(o, "the designs agree on every invariant");
-    } else {
-        let _ = writeln!(
-            o,
-            "the designs differ on {}:",
-            if diff.len() == 1 { "one invariant" } else { "these invariants" }
-        );
-        for d in diff {
-            let _ = writeln!(o, "  {d}");
-        }
-    }
-    let _ = writeln!(o, "(* marks the better design where they differ)");
-    super::fit(&o, super::TERMINAL_COLUMNS)
 }
 
 /// `(seconds, value)` points of a series; none for a series the run does not have.
@@ -300,8 +266,17 @@ pub fn compare_html(comparison: &Comparison) -> String {
         }
         o.push_str("</ul>");
     }
+    let rows = metric_rows(comparison);
+    let why = availability_explained(comparison, &rows);
+    if !why.is_empty() {
+        o.push_str("<p>");
+        for line in why {
+            let _ = write!(o, "{}<br/>", escape(line.trim()));
+        }
+        o.push_str("</p>");
+    }
     invariants_html(&mut o, comparison);
-    metrics_html(&mut o, comparison);
+    metrics_html(&mut o, comparison, &rows);
     o.push_str(&overlaid(comparison));
     o.push_str("</body></html>\n");
     o
@@ -372,14 +347,14 @@ fn invariants_html(o: &mut String, comparison: &Comparison) {
 }
 
 /// Key metrics, one row each, the better designs starred.
-fn metrics_html(o: &mut String, comparison: &Comparison) {
+fn metrics_html(o: &mut String, comparison: &Comparison, rows: &[MetricRow]) {
     o.push_str("<h2>Metrics</h2>");
     if comparison.seeds.len() > 1 {
         o.push_str("<p class=\"muted\">median over seeds [min–max]; p99 in compare.json</p>");
     }
     o.push_str("<table>");
     header_html(o, comparison, "metric");
-    for r in metric_rows(comparison) {
+    for r in rows {
         if r.per_design.iter().all(Option::is_none) {
             continue;
         }
@@ -396,7 +371,20 @@ fn metrics_html(o: &mut String, comparison: &Comparison) {
         }
         o.push_str("</tr>");
     }
-    o.push_str("</table><p class=\"muted\">★ marks the better design where they differ.</p>");
+    o.push_str("</table>");
+    let noise = within_noise(rows);
+    if !noise.is_empty() {
+        let _ = write!(
+            o,
+            "<p>No clear difference (within run-to-run noise): {}.</p>",
+            escape(&noise.join("; "))
+        );
+    }
+    let _ = write!(
+        o,
+        "<p class=\"muted\">★ marks the better design; {}.</p>",
+        escape(&rule(comparison).describe())
+    );
 }
 
 /// The designs' first-seed runs on shared plots: one colour per design.

@@ -7,6 +7,7 @@ pub mod compare;
 pub mod html;
 mod reconciliation;
 pub mod sweep;
+pub(crate) mod words;
 
 pub use crate::outcome::{
     key_metrics, replay_command, verdict, Better, KeyMetric, Verdict, SUMMARY_SCHEMA_VERSION,

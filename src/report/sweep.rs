@@ -6,6 +6,7 @@
 
 use super::compare::Dist;
 use super::html::escape;
+use super::words::{count, seeds_of};
 use crate::explore::sweep::{CoverageCount, CoveragePhase, InvariantRate, SweepDoc, SweepSummary};
 use serde_json::Value;
 use std::fmt::Write as _;
@@ -28,10 +29,10 @@ fn json_number(x: f64) -> String {
 
 fn title(doc: &SweepDoc) -> String {
     let shard = doc.shard.map_or(String::new(), |s| format!(", shard {}/{}", s.index, s.of));
-    format!(
-        "{} · seeds {}..{} ({} runs{shard})",
-        doc.sweep.scenario, doc.sweep.seeds_from, doc.sweep.seeds_to, doc.summary.seeds
-    )
+    let (from, to) = (doc.sweep.seeds_from, doc.sweep.seeds_to);
+    let seeds = if from == to { format!("seed {from}") } else { format!("seeds {from}..{to}") };
+    let runs = count(doc.summary.seeds, "run", "runs");
+    format!("{} · {seeds} ({runs}{shard})", doc.sweep.scenario)
 }
 
 /// A metric's label with its unit, as the tables head it.
@@ -53,43 +54,61 @@ pub fn sweep_terminal_of(doc: &SweepDoc) -> String {
     let mut o = String::new();
     let _ = writeln!(o, "gameday {} · sweep · {}", env!("CARGO_PKG_VERSION"), title(doc));
     let _ =
-        writeln!(o, "\n{:<22} {:>9} {:>8}  first failing seeds", "invariant", "violated", "rate");
+        writeln!(o, "\n{:<22} {:>9} {:>8}  first violating seeds", "invariant", "violated", "rate");
     for i in &s.invariants {
         let seeds: Vec<String> = i.first_failing.iter().map(|x| x.seed.to_string()).collect();
-        let _ = writeln!(
-            o,
+        let line = format!(
             "{:<22} {:>9} {:>7.1}%  {}",
             i.id,
             i.violated_seeds,
             i.rate * 100.0,
             seeds.join(", ")
         );
+        let _ = writeln!(o, "{}", line.trim_end());
     }
+    // The label column as wide as its longest label, so long labels keep the figures
+    // in their columns.
+    let measured = || s.metrics.iter().filter(|m| m.distribution.is_some());
+    let w = measured().map(|m| labelled(&m.label, &m.unit).chars().count()).max().unwrap_or(0);
+    let w = w.max("metric".len());
     let _ =
-        writeln!(o, "\n{:<40} {:>10} {:>10} {:>10} {:>10}", "metric", "min", "p50", "p99", "max");
-    for m in &s.metrics {
+        writeln!(o, "\n{:<w$} {:>10} {:>10} {:>10} {:>10}", "metric", "min", "p50", "p99", "max");
+    for m in measured() {
         let Some(d) = m.distribution else { continue };
         let label = labelled(&m.label, &m.unit);
         let (min, p50, p99, max) = (f(Some(d.min)), f(Some(d.p50)), f(Some(d.p99)), f(Some(d.max)));
-        let _ = writeln!(o, "{label:<40} {min:>10} {p50:>10} {p99:>10} {max:>10}");
+        let _ = writeln!(o, "{label:<w$} {min:>10} {p50:>10} {p99:>10} {max:>10}");
     }
     if !s.coverage.is_empty() {
-        let _ = writeln!(o, "\ncoverage: {} (fault kind, region, phase) combinations; table and heatmap in sweep.html", s.coverage.len());
+        let combinations = count(s.coverage.len(), "combination", "combinations");
+        let _ = writeln!(o, "\ncoverage: {combinations} of fault kind, region and phase; table and heatmap in sweep.html");
     }
     let limits = s.limit_hit.len();
     let _ = writeln!(
         o,
-        "\n{} of {} seeds missed the scenario's expectations{}",
-        s.failed_expectations,
-        s.seeds,
+        "\n{} missed the scenario's expectations{}",
+        seeds_of(s.failed_expectations, s.seeds),
         if limits > 0 { format!("; {limits} hit a limit") } else { String::new() }
     );
-    // The first invariant in the checkers' order that failed anywhere.
-    let first_replay = s.invariants.iter().find_map(|i| i.first_failing.first());
-    if let Some(r) = first_replay {
-        let _ = writeln!(o, "replay the first failure: {}", r.replay);
+    if let Some(line) = first_failure_text(doc) {
+        let _ = writeln!(o, "{line}");
     }
     super::fit(&o, super::TERMINAL_COLUMNS)
+}
+
+/// The smallest seed that missed the scenario's expectations (or hit a limit), what
+/// went wrong in it and the command that replays it; none when every seed met them.
+fn first_failure_text(doc: &SweepDoc) -> Option<String> {
+    let first = doc.summary.first_failure.as_ref()?;
+    let record = doc.records.iter().find(|r| r.seed == first.seed);
+    let what = match record {
+        Some(r) if r.error.is_some() => "hit a limit".to_string(),
+        Some(r) if !r.violated.is_empty() => {
+            format!("missed the expectations; violated {}", r.violated.join(", "))
+        }
+        _ => "missed the expectations".to_string(),
+    };
+    Some(format!("first failure: seed {} ({what}); replay: {}", first.seed, first.replay))
 }
 
 /// A horizontal bar per invariant: the share of seeds that violated it.
@@ -222,8 +241,8 @@ pub fn sweep_html_of(doc: &SweepDoc) -> String {
     );
     let _ = write!(
         o,
-        "<p>{} of {} seeds missed the scenario's expectations.</p>",
-        s.failed_expectations, s.seeds
+        "<p>{} missed the scenario's expectations.</p>",
+        seeds_of(s.failed_expectations, s.seeds)
     );
     if doc.partial {
         let seeds: Vec<String> = doc.records.iter().map(|r| r.seed.to_string()).collect();
@@ -233,6 +252,9 @@ pub fn sweep_html_of(doc: &SweepDoc) -> String {
             seeds.len(),
             escape(&seeds.join(", "))
         );
+    }
+    if let Some(line) = first_failure_text(doc) {
+        let _ = write!(o, "<p>{}</p>", escape(&line));
     }
     html_invariants(&mut o, s);
     html_metrics(&mut o, doc);
@@ -248,7 +270,7 @@ pub fn sweep_html_of(doc: &SweepDoc) -> String {
 fn html_invariants(o: &mut String, s: &SweepSummary) {
     o.push_str("<h2>Failure rate per invariant</h2>");
     o.push_str(&rate_bars(&s.invariants));
-    o.push_str("<table><tr><th>invariant</th><th>seeds violating</th><th>first failing seeds (replay)</th></tr>");
+    o.push_str("<table><tr><th>invariant</th><th>seeds violating</th><th>first violating seeds (replay)</th></tr>");
     for i in &s.invariants {
         let firsts: Vec<String> = i
             .first_failing

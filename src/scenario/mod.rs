@@ -4,6 +4,7 @@
 
 pub mod file;
 pub mod lint;
+pub mod sniff;
 mod standbys;
 pub mod swarm;
 pub mod types;
