@@ -131,7 +131,7 @@ impl<E> Engine<E> {
             if self.events >= self.limits.events_max {
                 return Err(LimitError::EventsMax { events: self.events, at }.into());
             }
-            if self.events % INTERRUPT_CHECK_EVERY == 0
+            if self.events.is_multiple_of(INTERRUPT_CHECK_EVERY)
                 && INTERRUPTED.load(std::sync::atomic::Ordering::Relaxed)
             {
                 return Err(RunError::Interrupted);

@@ -13,9 +13,10 @@ use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use std::fmt::Write as _;
 
-const PLOT_W: u32 = 960;
+pub(crate) const PLOT_W: u32 = 960;
 /// The left margin every plot and band shares, so their time axes line up.
-const Y_LABEL_W: u32 = 110;
+pub(crate) const Y_LABEL_W: u32 = 110;
+use super::layout::{lanes, segments};
 const PLOT_H: u32 = 220;
 
 /// Escapes text for HTML (and XML) content and attributes.
@@ -125,29 +126,6 @@ fn draw_faults(chart: &mut Chart, fr: &Frame, ymax: f64, labels: bool) {
     }
 }
 
-/// A lane (text row) for each label at time `x`, the first in which it overlaps no
-/// label before it (labels are about 6.5 px a character, on a plot about
-/// `PLOT_W - Y_LABEL_W` px wide for `end` seconds).
-fn lanes<'a>(labels: impl Iterator<Item = (f64, &'a str)>, end: f64) -> Vec<usize> {
-    let px_per_s = f64::from(PLOT_W - Y_LABEL_W - 24) / end.max(1e-9);
-    let spans: Vec<(f64, f64)> = labels
-        .map(|(x, text)| (x * px_per_s, x * px_per_s + 6.5 * text.chars().count() as f64 + 6.0))
-        .collect();
-    let mut order: Vec<usize> = (0..spans.len()).collect();
-    order.sort_by(|a, b| spans[*a].0.total_cmp(&spans[*b].0));
-    let (mut lane_ends, mut lanes) = (Vec::<f64>::new(), vec![0; spans.len()]);
-    for i in order {
-        let (from, to) = spans[i];
-        let lane = lane_ends.iter().position(|e| *e <= from).unwrap_or(lane_ends.len());
-        match lane_ends.get_mut(lane) {
-            Some(e) => *e = to,
-            None => lane_ends.push(to),
-        }
-        lanes[i] = lane;
-    }
-    lanes
-}
-
 /// A rule and label where each violated invariant first failed.
 fn draw_violations(chart: &mut Chart, fr: &Frame, ymax: f64, labels: bool) {
     let lanes = lanes(fr.marks.iter().map(|m| (m.0, m.1.as_str())), fr.end);
@@ -235,20 +213,6 @@ pub(crate) const COLORS: [RGBColor; 6] = [
     RGBColor(140, 86, 75),
     RGBColor(23, 190, 207),
 ];
-
-/// A line's points cut wherever consecutive samples lie more than twice the usual
-/// spacing apart (nothing was sampled there).
-fn segments(points: &[(f64, f64)]) -> Vec<Vec<(f64, f64)>> {
-    let step = points.windows(2).map(|w| w[1].0 - w[0].0).fold(f64::INFINITY, f64::min);
-    let mut parts: Vec<Vec<(f64, f64)>> = vec![Vec::new()];
-    for (i, p) in points.iter().enumerate() {
-        if i > 0 && p.0 - points[i - 1].0 > 2.0 * step {
-            parts.push(Vec::new());
-        }
-        parts.last_mut().expect("one part at least").push(*p);
-    }
-    parts
-}
 
 /// One plot: lines over the run's time axis, fault windows shaded and labelled,
 /// violations marked at their first occurrence.
@@ -690,29 +654,4 @@ fn html_reconciliation(o: &mut String, run: &RunResult) {
         count(rec.duplicate_effects.count),
         count(rec.missing_effects)
     );
-}
-
-#[cfg(test)]
-mod gap_tests {
-    use super::segments;
-
-    #[test]
-    fn labels_close_in_time_take_different_lanes() {
-        let l =
-            super::lanes([(10.0, "partition"), (10.5, "brownout"), (60.0, "x")].into_iter(), 90.0);
-        assert_eq!(l, vec![0, 1, 0]);
-        let l =
-            super::lanes([(50.0, "late"), (10.0, "a very long label indeed")].into_iter(), 90.0);
-        assert_eq!(l, vec![0, 0]);
-    }
-
-    #[test]
-    fn a_gap_in_the_samples_splits_the_line() {
-        let pts = [(0.0, 1.0), (0.1, 1.0), (0.2, 2.0), (5.0, 3.0), (5.1, 3.0)];
-        let parts = segments(&pts);
-        assert_eq!(parts.len(), 2);
-        assert_eq!(parts[0].len(), 3);
-        assert_eq!(parts[1], vec![(5.0, 3.0), (5.1, 3.0)]);
-        assert_eq!(segments(&[(1.0, 1.0)]).len(), 1);
-    }
 }

@@ -5,6 +5,7 @@
 pub mod check;
 pub mod compare;
 pub mod html;
+mod layout;
 mod reconciliation;
 pub mod sweep;
 pub(crate) mod words;
