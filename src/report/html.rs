@@ -430,7 +430,7 @@ pub fn report_html(run: &RunResult) -> String {
     let s = &run.scenario;
     let mut o = String::new();
     let _ = write!(o, "<!DOCTYPE html>\n<html xmlns=\"http://www.w3.org/1999/xhtml\"><head><meta charset=\"utf-8\"/><meta name=\"generator\" content=\"gameday\"/><title>gameday · {}</title>", escape(&s.name));
-    o.push_str("<style>body{font-family:sans-serif;margin:24px;color:#222;max-width:1000px}h1{margin-bottom:4px}.muted{color:#666}.ok{color:#1a7f37}.bad{color:#c62828;font-weight:bold}table{border-collapse:collapse;margin:8px 0 16px}td,th{border:1px solid #ddd;padding:4px 8px;text-align:left;vertical-align:top}th{background:#f4f4f4}code{background:#f4f4f4;padding:1px 4px}ol{margin:4px 0}</style></head><body>");
+    o.push_str("<style>body{font-family:sans-serif;margin:24px;color:#222;max-width:1000px}h1{margin-bottom:4px}.muted{color:#666}.ok{color:#1a7f37}.bad{color:#c62828;font-weight:bold}table{border-collapse:collapse;margin:8px 0 16px}td,th{border:1px solid #ddd;padding:4px 8px;text-align:left;vertical-align:top}th{background:#f4f4f4}code{background:#f4f4f4;padding:1px 4px}ol{margin:4px 0}.cx svg{max-width:100%;height:auto}</style></head><body>");
     let _ = write!(o, "<h1>{}</h1><p>{}</p>", escape(&s.name), escape(&s.description));
     let d = &s.design;
     let design = match &d.consensus {
@@ -549,7 +549,7 @@ fn html_counterexamples(o: &mut String, run: &RunResult) {
             let text = lin.counterexample.as_deref().unwrap_or("");
             let _ = write!(
                 o,
-                "<h3>Counterexample: <code>{}</code></h3><pre>{}</pre><div style=\"overflow-x:auto;border:1px solid #ddd\">{svg}</div>",
+                "<h3>Counterexample: <code>{}</code></h3><pre>{}</pre><div class=\"cx\" style=\"border:1px solid #ddd\">{svg}</div>",
                 i.id,
                 escape(text)
             );

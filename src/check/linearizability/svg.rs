@@ -181,9 +181,10 @@ fn header(s: &mut String, cx: &Counterexample, h: &History, drawn: usize) {
     );
     let legend2 = format!(
         "Green #n: the longest linearizable prefix ({} ops), in order. Dashed: outcome \
-         unknown. {drawn} ops drawn (failed ones never happened and are not).",
+         unknown.",
         cx.prefix.len()
     );
+    let legend3 = format!("{drawn} ops drawn (failed ones never happened and are not).");
     let _ = writeln!(
         s,
         r##"<text x="8" y="20" font-size="13" fill="#000000">{}</text>"##,
@@ -191,6 +192,7 @@ fn header(s: &mut String, cx: &Counterexample, h: &History, drawn: usize) {
     );
     let _ = writeln!(s, r##"<text x="8" y="40" fill="#555555">{}</text>"##, escape(&legend));
     let _ = writeln!(s, r##"<text x="8" y="56" fill="#555555">{}</text>"##, escape(&legend2));
+    let _ = writeln!(s, r##"<text x="8" y="72" fill="#555555">{}</text>"##, escape(&legend3));
 }
 
 fn bar(
