@@ -271,3 +271,49 @@ fn runs_of_other_seeds_get_their_own_folder() {
     assert_ne!(own["seed"], 3);
     assert_eq!(other["seed"], 3);
 }
+
+/// Advice names a real knob and a value the format takes: applied to the file, every
+/// `set design.X to V` that any bundled scenario can get still validates.
+#[test]
+fn every_piece_of_advice_names_a_knob_and_a_value_the_format_takes() {
+    let mut tried = 0;
+    for e in std::fs::read_dir("scenarios").unwrap() {
+        let p = e.unwrap().path().display().to_string();
+        if !p.ends_with(".json") || p.ends_with("schema.json") {
+            continue;
+        }
+        let s = scenario::load(&p).unwrap();
+        for id in scenario::KNOWN_INVARIANTS {
+            let Some(advice) = gameday::check::advice::prevention(id, &s) else { continue };
+            let Some(rest) = advice.strip_prefix("set design.") else { continue };
+            let Some((path, value)) = rest.split_once(" to ") else { continue };
+            let value: Value = if let Some(v) = value.strip_prefix('"') {
+                json!(v.split('"').next().unwrap())
+            } else {
+                json!(value.starts_with("true"))
+            };
+            let text = std::fs::read_to_string(&p).unwrap();
+            let mut v: Value = serde_json::from_str(&text).unwrap();
+            let mut at = &mut v["design"];
+            for part in path.split(", ").next().unwrap().split('.') {
+                at = &mut at[part];
+            }
+            *at = value;
+            if let Some((_, removed)) = advice.split_once(" and remove design.") {
+                let path: Vec<&str> =
+                    removed.split([':', ' ']).next().unwrap().split('.').collect();
+                let (last, parents) = path.split_last().unwrap();
+                let mut at = &mut v["design"];
+                for part in parents {
+                    at = &mut at[*part];
+                }
+                at.as_object_mut().unwrap().remove(*last);
+            }
+            if let Err(e) = scenario::from_str(&p, &v.to_string()) {
+                panic!("{p}: advice {advice:?} gives an invalid file: {e}");
+            }
+            tried += 1;
+        }
+    }
+    assert!(tried >= 20, "only {tried} pieces of advice tried");
+}

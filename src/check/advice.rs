@@ -38,7 +38,7 @@ pub fn prevention(id: &str, s: &Scenario) -> Option<String> {
             "set design.idempotency.client_keys to true: a retried write is then recognised by its key and applied once".into(),
         ),
         "exactly_once_effects" if d.stream.side_effects && d.stream.worker_record != WorkerRecord::ProviderKey => Some(
-            "set design.stream.worker_record to \"provider_key\": the provider then performs each operation's effect once, whatever is replayed".into(),
+            "set design.stream.worker_record to \"provider-key\": the provider then performs each operation's effect once, whatever is replayed".into(),
         ),
         "no_lost_update" | "append_integrity" if d.topology == Topology::ActiveActiveWrites => Some(
             "give the entity a conflict policy that keeps every writer's intent (design.conflicts: merge for counters and lists, reject-concurrent, home-region or escrow) instead of last-writer-wins".into(),
@@ -62,7 +62,7 @@ fn durability(s: &Scenario) -> Option<String> {
         return Some("set design.replication.commit_level to \"flush\": a standby then acknowledges only what is on its disk".into());
     }
     if matches!(d.candidate, Candidate::Fixed(_)) {
-        return Some("set design.promotion.candidate to \"most-advanced\": the failover then promotes the standby that holds the most".into());
+        return Some("set design.promotion.candidate to \"most-advanced\" and remove design.promotion.target: the failover then promotes the standby that holds the most".into());
     }
     if let Some(ss) = &d.sync_standbys {
         let primary = s.regions[s.primary().idx()].region.clone();
