@@ -97,6 +97,9 @@ fn domain(s: &Scenario) -> Option<String> {
     }
     let check = s.workload.read_class[crate::scenario::OpKind::PermissionCheck.idx()];
     (check != crate::scenario::ReadClass::Strong).then(|| {
-        "check permissions with strong reads (workload.read_classes: \"permission.check\": \"strong\"), so a check never misses an acknowledged revoke".into()
+        format!(
+            "check permissions with strong reads (set workload.read_classes.\"{}\".class to \"strong\"), so a check never misses an acknowledged revoke",
+            s.workload.op_name(crate::scenario::OpKind::PermissionCheck)
+        )
     })
 }

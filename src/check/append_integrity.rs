@@ -99,7 +99,8 @@ impl AppendIntegrity {
         self.final_reads += u64::from(is_final);
         let list = key - view.scenario.workload.list_base();
         let who = format!(
-            "read #{op_key} of list {list} (from {}, served by {})",
+            "{} #{op_key} of list {list} (from {}, served by {})",
+            view.op_word(OpKind::ListRead, "read"),
             view.region_name(region),
             view.region_name(r.served_by)
         );

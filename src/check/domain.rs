@@ -177,11 +177,13 @@ impl Domain {
                     let f = Finding {
                         at: view.at,
                         what: format!(
-                            "permission {} granted to check #{op_key} from {} (served by {}) that began at {} after its revoke {revoke} was acknowledged at {}: the check did not see the revoke",
+                            "permission {} granted to {} #{op_key} from {} (served by {}) that began at {} after its {} {revoke} was acknowledged at {}: the check did not see the revoke",
                             key - view.scenario.workload.permission_base(),
+                            view.op_word(OpKind::PermissionCheck, "check"),
                             view.region_name(*region),
                             view.region_name(r.served_by),
                             invoked_at,
+                            view.op_word(OpKind::PermissionRevoke, "revoke"),
                             acked_at,
                         ),
                         regions: vec![*region, r.served_by],

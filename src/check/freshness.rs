@@ -14,13 +14,14 @@ use super::{Details, Finding, Invariant, View};
 use crate::engine::SimTime;
 use crate::model::obs::Obs;
 use crate::model::types::Key;
-use crate::scenario::{ReadClass, RegionId, Scenario};
+use crate::scenario::{OpKind, ReadClass, RegionId, Scenario};
 use hdrhistogram::Histogram;
 use serde::Serialize;
 
 /// A read that missed a write, until the write's fate decides whether it was stale.
 struct Missed {
     at: SimTime,
+    kind: OpKind,
     class: ReadClass,
     op_key: u64,
     key: Key,
@@ -83,8 +84,9 @@ impl Freshness {
         found.push(Finding {
             at: m.at,
             what: format!(
-                "{} read #{} of key {} (from {}, served by {}) missed write {}, acknowledged {:.1} ms before the read began (bound {:.1} ms)",
+                "{} {} #{} of key {} (from {}, served by {}) missed write {}, acknowledged {:.1} ms before the read began (bound {:.1} ms)",
                 class_name(m.class),
+                view.op_word(m.kind, "read"),
                 m.op_key,
                 m.key,
                 view.region_name(m.region),
@@ -121,6 +123,7 @@ impl Invariant for Freshness {
         let Some(ack) = view.ledger.missed(*key, &r.seen, *invoked_at) else { return };
         let m = Missed {
             at: view.at,
+            kind: *kind,
             class: view.scenario.workload.read_class[kind.idx()],
             op_key: *op_key,
             key: *key,

@@ -64,6 +64,12 @@ impl View<'_> {
     pub fn region_name(&self, r: RegionId) -> &str {
         self.scenario.region_name(r)
     }
+
+    /// How a finding calls an operation of `kind`: the workload's label for it, else
+    /// `word` (the checker's own plain word, as "read" or "check").
+    pub fn op_word<'w>(&'w self, kind: crate::scenario::OpKind, word: &'w str) -> &'w str {
+        self.scenario.workload.labels[kind.idx()].as_deref().unwrap_or(word)
+    }
 }
 
 /// One invariant. `observe` runs after every event, once per observation.

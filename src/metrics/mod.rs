@@ -68,6 +68,8 @@ type KindLatency = (Histogram<u64>, Vec<Histogram<u64>>);
 
 pub struct Metrics {
     regions: Vec<String>,
+    /// What outputs call each operation kind (its label, if the workload gave one).
+    op_names: Vec<String>,
     counts: Vec<[Counts; OpKind::COUNT]>,
     latency: Vec<Histogram<u64>>,
     latency_all: Histogram<u64>,
@@ -189,6 +191,10 @@ impl Metrics {
         let n = scenario.regions.len();
         Metrics {
             regions: scenario.regions.iter().map(|r| r.name.clone()).collect(),
+            op_names: OpKind::ALL
+                .iter()
+                .map(|k| scenario.workload.op_name(*k).to_string())
+                .collect(),
             counts: vec![[Counts::default(); OpKind::COUNT]; n],
             latency: (0..n).map(|_| hist()).collect(),
             latency_all: hist(),

@@ -136,7 +136,7 @@ impl Metrics {
                     failed: c.failed,
                     indeterminate: c.unknown,
                 };
-                per.insert(k.name().to_string(), kind);
+                per.insert(self.op_names[k.idx()].clone(), kind);
             }
             if !per.is_empty() {
                 by_region.insert(name.clone(), per);
@@ -168,7 +168,7 @@ impl Metrics {
                 .filter(|(_, h)| !h.is_empty())
                 .map(|(name, h)| (name.clone(), quantiles(h)))
                 .collect();
-            out.insert(kind.name().to_string(), OpLatency { all: quantiles(all), by_region });
+            out.insert(self.op_names[kind.idx()].clone(), OpLatency { all: quantiles(all), by_region });
         }
         out
     }

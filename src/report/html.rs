@@ -464,6 +464,7 @@ pub fn report_html(run: &RunResult) -> String {
     html_counterexamples(&mut o, run);
     html_key_figures(&mut o, run);
     html_regions(&mut o, run);
+    super::operations::html_operations(&mut o, &run.scenario, &run.metrics);
     html_promotions(&mut o, &run.metrics);
     html_runbook(&mut o, &run.metrics);
     html_reconciliation(&mut o, run);

@@ -6,6 +6,7 @@ pub mod check;
 pub mod compare;
 pub mod html;
 mod layout;
+mod operations;
 mod reconciliation;
 pub mod sweep;
 pub(crate) mod words;

@@ -403,6 +403,15 @@ pub struct Workload {
     pub budget: Option<RetryBudget>,
     /// Indexed by `OpKind::idx`.
     pub read_class: [ReadClass; OpKind::COUNT],
+    /// The workload's own name for each kind, if it gave one (`workload.labels`).
+    pub labels: [Option<String>; OpKind::COUNT],
+}
+
+impl Workload {
+    /// What outputs call an operation kind: the workload's label for it, else its name.
+    pub fn op_name(&self, kind: OpKind) -> &str {
+        self.labels[kind.idx()].as_deref().unwrap_or(kind.name())
+    }
 }
 
 /// How a retry's backoff is randomised.

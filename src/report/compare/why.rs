@@ -11,7 +11,7 @@
 
 use super::Comparison;
 use crate::metrics::Summary;
-use crate::scenario::OpKind;
+use crate::scenario::{OpKind, Workload};
 
 /// Completions of one class of operations (reads or writes), every client region.
 #[derive(Clone, Copy, Default)]
@@ -44,11 +44,13 @@ impl Tally {
 }
 
 /// Reads (`reads`) or writes of a run, summed over client regions and kinds.
-fn tally(m: &Summary, reads: bool) -> Tally {
+/// The summary names kinds as outputs do (by label, if the workload gave one).
+fn tally(m: &Summary, w: &Workload, reads: bool) -> Tally {
     let mut t = Tally::default();
+    let kind_of = |name: &str| OpKind::ALL.into_iter().find(|k| w.op_name(*k) == name);
     for kinds in m.availability_by_region.values() {
         for (kind, k) in kinds {
-            if OpKind::parse(kind).is_some_and(|op| op.is_read() == reads) {
+            if kind_of(kind).is_some_and(|op| op.is_read() == reads) {
                 t.ok += k.ok;
                 t.failed += k.failed;
                 t.unanswered += k.indeterminate;
@@ -76,8 +78,9 @@ pub fn less_available(comparison: &Comparison, better: usize, worse: &[usize]) -
             wm.availability * 100.0,
             bm.availability * 100.0
         ));
-        let (ww, bw) = (tally(wm, false), tally(bm, false));
-        let (wr, br) = (tally(wm, true), tally(bm, true));
+        let wl = &comparison.scenario.workload;
+        let (ww, bw) = (tally(wm, wl, false), tally(bm, wl, false));
+        let (wr, br) = (tally(wm, wl, true), tally(bm, wl, true));
         if ww.total() > 0 {
             out.push(format!("  writes: {n} {}; {b} {}.", ww.text(), bw.text()));
         }

@@ -44,8 +44,14 @@ pub struct WorkloadFile {
     /// Operations per second from all client regions together (split evenly between them), above 0
     /// and at most 10000000. Default 200.
     pub rate_per_s: f64,
-    /// Share of operations per kind ("register.read", "account.transfer", ...); sums to 1.
+    /// Share of operations per kind ("register.read", "account.transfer", ...) or per label
+    /// (see labels); sums to 1.
     pub mix: BTreeMap<String, f64>,
+    /// Your own names for operation kinds, shown in every output in place of the kind's:
+    /// {"account.history": "register.read"}. The mix, read_classes and
+    /// design.capacity.service_by_op may then name the operation by its label. One label per
+    /// kind.
+    pub labels: BTreeMap<String, String>,
     /// Regions whose clients send traffic; all regions when absent.
     pub clients: Option<Vec<String>>,
     /// Registers that register.* operations act on, 1 to 1000000. Default 64.
@@ -84,7 +90,7 @@ pub struct WorkloadFile {
     /// How clients retry an attempt that failed retryably or timed out: attempts, backoff, jitter
     /// and an optional retry budget.
     pub retry: RetryFile,
-    /// Freshness class per read kind; strong when absent.
+    /// Freshness class per read kind (or its label); strong when absent.
     pub read_classes: BTreeMap<String, ReadClassFile>,
 }
 
@@ -97,6 +103,7 @@ impl Default for WorkloadFile {
                 ("register.write".to_string(), 0.3),
                 ("register.cas".to_string(), 0.2),
             ]),
+            labels: BTreeMap::new(),
             clients: None,
             registers: 64,
             accounts: 32,

@@ -315,11 +315,11 @@ impl Validator<'_> {
         }
         let default = self.dist("design.capacity.service", &c.service)?;
         let mut service = [default; OpKind::COUNT];
+        self.once_each("design.capacity.service_by_op", &c.service_by_op)?;
         for (op, sf) in &c.service_by_op {
             let path = format!("design.capacity.service_by_op.\"{op}\"");
-            let Some(kind) = OpKind::parse(op) else {
-                let known: Vec<&str> = OpKind::ALL.iter().map(|k| k.name()).collect();
-                return self.err(path, format!("unknown operation; known: {}", known.join(", ")));
+            let Some(kind) = self.op_kind(op) else {
+                return self.unknown_op(path, op);
             };
             service[kind.idx()] = self.dist(&path, sf)?;
         }

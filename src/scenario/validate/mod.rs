@@ -7,6 +7,7 @@ mod consensus;
 mod design;
 mod expect;
 mod faults;
+mod labels;
 mod parse;
 mod patch;
 mod regions;
@@ -125,7 +126,7 @@ pub fn from_str(file: &str, text: &str) -> Result<Scenario, ScenarioError> {
         });
     }
     let raw = parse::parse(file, body)?;
-    let mut v = Validator { file, source_hash };
+    let mut v = Validator::new(file, source_hash);
     let s = v.scenario(raw.clone())?;
     // Every variant must make a valid scenario too, or `compare` would fail late.
     for (i, var) in s.variants.iter().enumerate() {
@@ -148,11 +149,17 @@ pub fn from_str(file: &str, text: &str) -> Result<Scenario, ScenarioError> {
 struct Validator<'a> {
     file: &'a str,
     source_hash: u64,
+    /// The workload's own names for operation kinds (`workload.labels`), by label.
+    labels: std::collections::BTreeMap<String, OpKind>,
 }
 
 type R<T> = Result<T, ScenarioError>;
 
-impl Validator<'_> {
+impl<'a> Validator<'a> {
+    fn new(file: &'a str, source_hash: u64) -> Self {
+        Validator { file, source_hash, labels: Default::default() }
+    }
+
     fn err<T>(&self, path: impl Into<String>, msg: impl Into<String>) -> R<T> {
         Err(ScenarioError::Invalid {
             file: self.file.to_string(),
@@ -215,6 +222,7 @@ impl Validator<'_> {
             );
         }
         self.name(&f.name)?;
+        self.labels = self.labels_of(&f.workload)?;
         let duration = self.positive_s("duration_s", f.duration_s)?;
         let regions = self.regions(&f.regions)?;
         let (rtt_us, jitter_mean_us) = self.network(&f.network, &regions)?;
@@ -236,7 +244,7 @@ impl Validator<'_> {
             let bound =
                 self.positive_ms("design.reads.default_bound_ms", f.design.reads.default_bound_ms)?;
             for kind in OpKind::ALL.into_iter().filter(|k| k.is_read()) {
-                if !f.workload.read_classes.contains_key(kind.name()) {
+                if self.file_key(&f.workload.read_classes, kind).is_none() {
                     workload.read_class[kind.idx()] = ReadClass::Bounded(bound);
                 }
             }

@@ -12,7 +12,7 @@ use crate::scenario::file::{DesignFile, ScenarioFile};
 /// `s` with `extra` faults (as a swarm draws them) added to its fixed ones; each is
 /// validated as if it were in the file.
 pub fn with_faults(scenario: &Scenario, extra: &[FaultFile]) -> Result<Scenario, ScenarioError> {
-    let v = Validator { file: &scenario.source_path, source_hash: scenario.source_hash };
+    let v = Validator::new(&scenario.source_path, scenario.source_hash);
     let mut out = scenario.clone();
     for (i, f) in extra.iter().enumerate() {
         let path = format!("swarm schedule[{i}]");
@@ -83,7 +83,7 @@ pub fn with_design(
     patched.design = design;
     patched.variants.clear();
     let source_hash = fnv1a64(format!("{base_hash:016x}{patch}").as_bytes());
-    let mut scenario = Validator { file: label, source_hash }.scenario(patched)?;
+    let mut scenario = Validator::new(label, source_hash).scenario(patched)?;
     scenario.source_path = base_file.to_string();
     Ok(scenario)
 }

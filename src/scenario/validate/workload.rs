@@ -5,7 +5,6 @@ use super::super::file::*;
 use super::super::types::*;
 use super::{Validator, R};
 use super::{KEYS_MAX, LIST_LENGTH_MAX, MONEY_MAX};
-use crate::field::closest;
 use crate::field::num;
 
 impl Validator<'_> {
@@ -51,6 +50,7 @@ impl Validator<'_> {
             },
             budget: self.budget(w)?,
             read_class,
+            labels: self.labels_by_kind(),
         })
     }
 
@@ -135,9 +135,10 @@ impl Validator<'_> {
     /// Each read operation's freshness class: strong unless the workload says otherwise.
     fn read_classes(&self, w: &WorkloadFile) -> R<[ReadClass; OpKind::COUNT]> {
         let mut read_class = [ReadClass::Strong; OpKind::COUNT];
+        self.once_each("workload.read_classes", &w.read_classes)?;
         for (key, rc) in &w.read_classes {
             let path = format!("workload.read_classes.\"{key}\"");
-            let kind = match OpKind::parse(key) {
+            let kind = match self.op_kind(key) {
                 Some(k) if k.is_read() => k,
                 _ => {
                     return self.err(
@@ -195,18 +196,14 @@ impl Validator<'_> {
         if mix.is_empty() {
             return self.err("workload.mix", "name at least one operation");
         }
+        self.once_each("workload.mix", mix)?;
         let mut out = Vec::new();
         let mut sum = 0.0;
         let mut cumulative: u32 = 0;
         for (key, p) in mix {
             let path = format!("workload.mix.\"{key}\"");
-            let Some(kind) = OpKind::parse(key) else {
-                let known: Vec<&str> = OpKind::ALL.iter().map(|k| k.name()).collect();
-                let mut msg = format!("unknown operation \"{key}\"; known: {}", known.join(", "));
-                if let Some(close) = closest(key, known.iter().copied()) {
-                    msg.push_str(&format!("; did you mean \"{close}\"?"));
-                }
-                return self.err(path, msg);
+            let Some(kind) = self.op_kind(key) else {
+                return self.unknown_op(path, key);
             };
             if !p.is_finite() || !(0.0..=1.0).contains(p) {
                 return self.err(
@@ -245,7 +242,7 @@ impl Validator<'_> {
         if let Some(&(kind, _)) = w.mix.iter().find(|(k, _)| k.entity() == KeyKind::List) {
             if commit_wait {
                 return self.err(
-                    format!("workload.mix.\"{}\"", kind.name()),
+                    format!("workload.mix.\"{}\"", self.key_in(&wf.mix, kind)),
                     "lists are not read at timestamps yet; with design.commit_wait use registers, accounts, items, permissions or workflows",
                 );
             }
@@ -256,7 +253,10 @@ impl Validator<'_> {
                 if let ReadClass::Bounded(bound) = w.read_class[kind.idx()] {
                     if bound < lag {
                         return self.err(
-                            format!("workload.read_classes.\"{}\".bound_ms", kind.name()),
+                            format!(
+                                "workload.read_classes.\"{}\".bound_ms",
+                                self.key_in(&wf.read_classes, kind)
+                            ),
                             format!(
                                 "{} ms is below design.reads.follower_reads.closed_ts_lag_ms ({} ms): a follower read may be that stale; raise the bound or lower the lag",
                                 bound.as_us() / 1_000,
@@ -278,10 +278,9 @@ impl Validator<'_> {
             if d.conflicts[entity as usize] == ConflictPolicy::HomeRegion {
                 continue;
             }
-            let path = if wf.read_classes.contains_key(kind.name()) {
-                format!("workload.read_classes.\"{}\"", kind.name())
-            } else {
-                format!("workload.mix.\"{}\"", kind.name())
+            let path = match self.file_key(&wf.read_classes, kind) {
+                Some(key) => format!("workload.read_classes.\"{key}\""),
+                None => format!("workload.mix.\"{}\"", self.key_in(&wf.mix, kind)),
             };
             return self.err(
                 path,
