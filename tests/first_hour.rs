@@ -283,8 +283,9 @@ fn every_piece_of_advice_names_a_knob_and_a_value_the_format_takes() {
             continue;
         }
         let s = scenario::load(&p).unwrap();
-        for id in scenario::KNOWN_INVARIANTS {
-            let Some(advice) = gameday::check::advice::prevention(id, &s) else { continue };
+        let causes = ["", "operation #1's external effect happens twice"];
+        for (id, what) in scenario::KNOWN_INVARIANTS.iter().flat_map(|id| causes.map(|c| (id, c))) {
+            let Some(advice) = gameday::check::advice::prevention(id, &s, what) else { continue };
             let Some(rest) = advice.strip_prefix("set design.") else { continue };
             let Some((path, value)) = rest.split_once(" to ") else { continue };
             let value: Value = if let Some(v) = value.strip_prefix('"') {

@@ -67,7 +67,11 @@ fn error(edit: impl FnOnce(&mut Value)) -> String {
 #[test]
 fn a_bad_label_is_refused_with_the_field_and_the_fix() {
     let e = error(|v| v["workload"]["labels"] = json!({"access.verify": "permission.chek"}));
-    assert!(e.contains("workload.labels.\"access.verify\"") && e.contains("did you mean \"permission.check\""), "{e}");
+    assert!(
+        e.contains("workload.labels.\"access.verify\"")
+            && e.contains("did you mean \"permission.check\""),
+        "{e}"
+    );
     let e = error(|v| {
         v["workload"]["labels"] =
             json!({"access.verify": "permission.check", "authz": "permission.check"});
@@ -79,7 +83,11 @@ fn a_bad_label_is_refused_with_the_field_and_the_fix() {
         labels(v);
         v["workload"]["mix"] = json!({"permission.grant": 0.2, "permission.revoke": 0.2, "permission.check": 0.3, "access.verify": 0.3});
     });
-    assert!(e.contains("workload.mix.\"permission.check\"") && e.contains("names the same operation as \"access.verify\""), "{e}");
+    assert!(
+        e.contains("workload.mix.\"permission.check\"")
+            && e.contains("names the same operation as \"access.verify\""),
+        "{e}"
+    );
     let e = error(|v| v["workload"]["mix"] = json!({"acess.verify": 1.0}));
     assert!(e.contains("unknown operation"), "{e}");
     let e = error(|v| v["workload"]["labels"] = json!({"bad\u{1b}name": "permission.check"}));

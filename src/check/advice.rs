@@ -8,8 +8,8 @@ use crate::scenario::{
 };
 
 /// The change that would prevent a violation of invariant `id` under `s`'s design, if
-/// the design offers one.
-pub fn prevention(id: &str, s: &Scenario) -> Option<String> {
+/// the design offers one; `what` is the first violation, as its trail ends.
+pub fn prevention(id: &str, s: &Scenario, what: &str) -> Option<String> {
     let d = &s.design;
     match id {
         "single_writer" | "fenced_writes" if !d.fencing && d.consensus.is_none() => Some(
@@ -34,11 +34,18 @@ pub fn prevention(id: &str, s: &Scenario) -> Option<String> {
         "session" if !d.session_tokens => Some(
             "set design.reads.session_tokens to true: a replica then refuses a session read it has not caught up with".into(),
         ),
+        // A worker called the provider twice: only the provider can recognise the repeat.
+        "exactly_once_effects"
+            if what.contains("external effect happens twice")
+                && d.stream.worker_record != WorkerRecord::ProviderKey =>
+        {
+            Some(PROVIDER_KEY.into())
+        }
         "exactly_once_effects" if !d.idempotency_keys => Some(
             "set design.idempotency.client_keys to true: a retried write is then recognised by its key and applied once".into(),
         ),
         "exactly_once_effects" if d.stream.side_effects && d.stream.worker_record != WorkerRecord::ProviderKey => Some(
-            "set design.stream.worker_record to \"provider-key\": the provider then performs each operation's effect once, whatever is replayed".into(),
+            PROVIDER_KEY.into(),
         ),
         "no_lost_update" | "append_integrity" if d.topology == Topology::ActiveActiveWrites => Some(
             "give the entity a conflict policy that keeps every writer's intent (design.conflicts: merge for counters and lists, reject-concurrent, home-region or escrow) instead of last-writer-wins".into(),
@@ -46,6 +53,8 @@ pub fn prevention(id: &str, s: &Scenario) -> Option<String> {
         _ => None,
     }
 }
+
+const PROVIDER_KEY: &str = "set design.stream.worker_record to \"provider-key\": the provider then performs each operation's effect once, whatever is replayed or called again";
 
 fn durability(s: &Scenario) -> Option<String> {
     let d = &s.design;

@@ -302,9 +302,10 @@ impl Checkers {
                 first_at_us: s.first.as_ref().map(|f| f.0.as_us()),
                 count: s.count,
                 trail: s.first.as_ref().map(|f| f.1.clone()).unwrap_or_default(),
-                prevention: (s.count > 0)
-                    .then(|| advice::prevention(s.inv.id(), &self.scenario))
-                    .flatten(),
+                prevention: s.first.as_ref().and_then(|(_, trail)| {
+                    let what = trail.last().map_or("", |t| t.event.as_str());
+                    advice::prevention(s.inv.id(), &self.scenario, what)
+                }),
                 details: s.inv.details(),
             })
             .collect()

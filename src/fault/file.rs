@@ -72,13 +72,17 @@ pub struct FaultFile {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub probability: Option<f64>,
     /// region_brownout: how many times slower the application tier serves, 1 to 10000. Default 1.
+    /// provider_outage: how many times slower the provider answers (the workers get through that
+    /// many times fewer calls), 1 to 10000. Default 1.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub latency_factor: Option<f64>,
     /// region_brownout: the share of the region's servers left, 0 to 1. Default 1.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub capacity_factor: Option<f64>,
     /// region_brownout: the share of requests that fail, 0 to 1. Default 0. A brownout needs
-    /// latency_factor above 1, capacity_factor below 1 or error_rate above 0.
+    /// latency_factor above 1, capacity_factor below 1 or error_rate above 0. provider_outage: the
+    /// share of calls that fail, 0 to 1; default 1 (an outage), or 0 when latency_factor is given
+    /// (a slowdown).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error_rate: Option<f64>,
     /// region_brownout: seconds over which the brownout reaches full strength, 0 or more. Default
@@ -89,6 +93,11 @@ pub struct FaultFile {
     /// them. Default 0.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub customer: Option<u32>,
+    /// provider_outage: of the calls that fail, the share the provider performed anyway (it
+    /// charged, but the answer came after the worker stopped waiting, so the worker calls again),
+    /// 0 to 1. Default 0.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub performed_rate: Option<f64>,
     /// zone_outage (required) and process_pause (optional; absent: every zone): the zone of region,
     /// numbered from 0.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -116,4 +125,5 @@ pub enum FaultKindFile {
     IdentityOutage,
     ProcessPause,
     ZoneOutage,
+    ProviderOutage,
 }

@@ -90,6 +90,8 @@ pub trait Conditions {
     fn tier_degraded(&mut self, region: RegionId, degradation: Option<Degradation>);
     fn control_plane_running(&mut self, up: bool);
     fn identity_running(&mut self, up: bool);
+    /// The external provider the workers call fails or slows (`None`: it is well again).
+    fn provider_trouble(&mut self, trouble: Option<dependencies::ProviderTrouble>);
     /// Requests of this customer crash the server that takes them (or nobody's do).
     fn poison_customer(&mut self, customer: Option<u32>);
     /// Client arrivals of one region (or all) grow by `factor`, or shrink back.
@@ -266,6 +268,7 @@ kinds! {
     IdentityOutage => dependencies::IdentityOutage,
     ProcessPause => pause::ProcessPause,
     ZoneOutage => outage::ZoneOutage,
+    ProviderOutage => dependencies::ProviderOutage,
 }
 
 /// A kind's traits, looked up by its file spelling.
@@ -321,6 +324,7 @@ pub fn kind_name(k: FaultKindFile) -> &'static str {
         FaultKindFile::IdentityOutage => "identity_outage",
         FaultKindFile::ProcessPause => "process_pause",
         FaultKindFile::ZoneOutage => "zone_outage",
+        FaultKindFile::ProviderOutage => "provider_outage",
     }
 }
 
@@ -379,7 +383,7 @@ fn only_fields(path: &str, f: &FaultFile, allowed: &[&str]) -> Checked<()> {
 }
 
 /// Every optional field, and whether the file gives it.
-fn present(f: &FaultFile) -> [(&'static str, bool); 20] {
+fn present(f: &FaultFile) -> [(&'static str, bool); 21] {
     [
         ("for_s", f.for_s.is_some()),
         ("region", f.region.is_some()),
@@ -401,6 +405,7 @@ fn present(f: &FaultFile) -> [(&'static str, bool); 20] {
         ("ramp_s", f.ramp_s.is_some()),
         ("customer", f.customer.is_some()),
         ("zone", f.zone.is_some()),
+        ("performed_rate", f.performed_rate.is_some()),
     ]
 }
 
@@ -466,5 +471,6 @@ pub fn blank(kind: FaultKindFile, at_s: f64) -> FaultFile {
         ramp_s: None,
         customer: None,
         zone: None,
+        performed_rate: None,
     }
 }

@@ -168,7 +168,10 @@ impl Metrics {
                 .filter(|(_, h)| !h.is_empty())
                 .map(|(name, h)| (name.clone(), quantiles(h)))
                 .collect();
-            out.insert(self.op_names[kind.idx()].clone(), OpLatency { all: quantiles(all), by_region });
+            out.insert(
+                self.op_names[kind.idx()].clone(),
+                OpLatency { all: quantiles(all), by_region },
+            );
         }
         out
     }

@@ -14,6 +14,7 @@ pub mod guard;
 pub mod msg;
 pub mod network;
 pub mod obs;
+pub mod provider;
 pub mod replication;
 pub mod store;
 pub mod stream;
@@ -123,7 +124,7 @@ pub struct Services {
     pub control_up: bool,
     pub identity_up: bool,
     /// The external provider the workers call (the outside world).
-    pub provider: stream::Provider,
+    pub provider: provider::Provider,
     /// The customer whose requests crash servers, while a poison_customer fault lasts.
     pub poison_customer: Option<u32>,
 }
@@ -216,7 +217,7 @@ impl World {
                 poison_customer: None,
                 control_up: true,
                 identity_up: true,
-                provider: stream::Provider::default(),
+                provider: provider::Provider::default(),
             },
             control,
             replication: replication::build(&scenario, &streams),

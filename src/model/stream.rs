@@ -8,6 +8,7 @@
 //! the design's writes; an event whose record it finds is skipped.
 
 use super::obs::*;
+use super::provider::Provider;
 use super::store::Store;
 use super::types::*;
 use super::Out;
@@ -22,33 +23,6 @@ use std::collections::VecDeque;
 const AWAITING_MAX: usize = 10_000;
 /// Quarantined poison messages kept for a later retry.
 const PARKED_MAX: usize = 10_000;
-
-/// The outside world's side of a provider that honours idempotency keys: it keeps each
-/// key it has performed for `PROVIDER_KEY_TTL` and performs a repeat as a no-op.
-#[derive(Default)]
-pub struct Provider {
-    keys: std::collections::BTreeMap<u64, SimTime>,
-    fifo: VecDeque<(SimTime, u64)>,
-}
-
-/// How long the provider remembers an idempotency key (a bounded, named retention).
-pub const PROVIDER_KEY_TTL: SimDuration = SimDuration::from_secs(120);
-
-impl Provider {
-    /// Whether a call with `key` performs the effect (false for a key seen before).
-    pub fn perform(&mut self, key: u64, now: SimTime) -> bool {
-        while self.fifo.front().is_some_and(|(t, _)| now.since(*t) > PROVIDER_KEY_TTL) {
-            let (_, k) = self.fifo.pop_front().expect("non-empty");
-            self.keys.remove(&k);
-        }
-        if self.keys.contains_key(&key) {
-            return false;
-        }
-        self.keys.insert(key, now);
-        self.fifo.push_back((now, key));
-        true
-    }
-}
 
 pub struct Workers {
     pub region: RegionId,
@@ -225,11 +199,19 @@ impl Workers {
             if !st.replicated(mark, design) {
                 break;
             }
+            // The record is written; the call may still fail, and is then made again.
+            let call = provider.call(op_key, false, now, rng);
+            if call.performed {
+                out.obs.push(Obs::Effect { region: self.region, op_key });
+            }
+            if !call.answered {
+                return;
+            }
             self.awaiting.pop_front();
-            out.obs.push(Obs::Effect { region: self.region, op_key });
         }
-        self.budget = (self.budget + design.stream.effects_per_s * tick.as_secs_f64())
-            .min(design.stream.effects_per_s);
+        // A slow provider holds each worker longer: fewer calls get through.
+        let rate = design.stream.effects_per_s * provider.pace();
+        self.budget = (self.budget + rate * tick.as_secs_f64()).min(rate);
         // Only events as replicated as an acknowledged write are consumed, so no effect
         // follows a write that a failover could still discard (in async mode, all are).
         let hw = st.high_watermark(design);
@@ -326,13 +308,17 @@ impl Workers {
             1
         };
         for _ in 0..deliveries {
-            self.deliver(store, provider, op_key, now, local_us, design, out);
+            // A call without an answer leaves the pool on this event: it calls again.
+            if !self.deliver(store, provider, op_key, now, local_us, design, rng, out) {
+                return false;
+            }
         }
         self.advance(store, lsn, now, local_us, design, out);
         true
     }
 
-    /// One delivery of an event to a worker: with a record, check it first.
+    /// One delivery of an event to a worker: with a record, check it first. False when
+    /// the worker called the provider and heard no success.
     #[allow(clippy::too_many_arguments)]
     fn deliver(
         &mut self,
@@ -342,31 +328,57 @@ impl Workers {
         now: SimTime,
         local_us: i64,
         design: &Design,
+        rng: &mut ChaCha8Rng,
         out: &mut Out,
-    ) {
-        match design.stream.worker_record {
-            WorkerRecord::None => {
-                out.obs.push(Obs::Effect { region: self.region, op_key });
-                return;
+    ) -> bool {
+        let keyed = match design.stream.worker_record {
+            WorkerRecord::None => false,
+            // The provider remembers keys; a key it has seen changes nothing.
+            WorkerRecord::ProviderKey => true,
+            WorkerRecord::Datastore => {
+                let (at, local) = (now, local_us);
+                return self.record_then_call(store, provider, op_key, at, local, design, rng, out);
             }
-            WorkerRecord::ProviderKey => {
-                // The provider remembers keys; a key it has seen changes nothing.
-                if provider.perform(op_key, now) {
-                    out.obs.push(Obs::Effect { region: self.region, op_key });
-                }
-                return;
-            }
-            WorkerRecord::Datastore => {}
+        };
+        let call = provider.call(op_key, keyed, now, rng);
+        if call.performed {
+            out.obs.push(Obs::Effect { region: self.region, op_key });
         }
+        call.answered
+    }
+
+    /// With a record in the datastore: skip an event whose record exists, else write
+    /// the record; the call follows once the record is as replicated as the design's
+    /// writes (see `tick`).
+    #[allow(clippy::too_many_arguments)]
+    fn record_then_call(
+        &mut self,
+        store: &mut Store,
+        provider: &mut Provider,
+        op_key: u64,
+        now: SimTime,
+        local_us: i64,
+        design: &Design,
+        rng: &mut ChaCha8Rng,
+        out: &mut Out,
+    ) -> bool {
         if store.records.get(EFFECT_RECORD_BIT | op_key).is_some() {
-            return;
+            return true;
         }
         let mark = store.commit_internal(now, local_us, design, EntryOp::Mark, op_key as i64, out);
-        if store.replicated(mark.lsn, design) {
+        if !store.replicated(mark.lsn, design) {
+            self.awaiting.push_back((mark.lsn, op_key));
+            return true;
+        }
+        let call = provider.call(op_key, false, now, rng);
+        if call.performed {
             out.obs.push(Obs::Effect { region: self.region, op_key });
-        } else {
+        }
+        // The record is written: a call without an answer is made again from `awaiting`.
+        if !call.answered {
             self.awaiting.push_back((mark.lsn, op_key));
         }
+        true
     }
 
     fn advance(

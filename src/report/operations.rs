@@ -2,8 +2,8 @@
 //! if the workload gave one), how many succeeded, failed or went unanswered, and its
 //! latency. An architect reads their own operation names here, not only the model's.
 
-use crate::metrics::Summary;
 use super::html::escape;
+use crate::metrics::Summary;
 use crate::scenario::{OpKind, Scenario};
 use std::fmt::Write as _;
 
@@ -26,7 +26,9 @@ pub fn html_operations(o: &mut String, scenario: &Scenario, m: &Summary) {
             continue;
         }
         let shown = match &w.labels[kind.idx()] {
-            Some(label) => format!("{} <span class=\"muted\">({})</span>", escape(label), kind.name()),
+            Some(label) => {
+                format!("{} <span class=\"muted\">({})</span>", escape(label), kind.name())
+            }
             None => kind.name().to_string(),
         };
         let lat = m.latency_by_op.get(name).map(|l| &l.all);

@@ -96,6 +96,9 @@ fn fault_warning(s: &Scenario, f: &Fault) -> Option<String> {
         {
             Some("cannot bite: it acts on the workers that perform side effects from the log, and this design runs none; set design.stream.side_effects to true".into())
         }
+        FaultKind::ProviderOutage(_) if !d.stream.side_effects || !has_effects(s) => Some(
+            "cannot bite: the external provider is called only by the workers that perform side effects (account.transfer, permission.grant/revoke, workflow.advance) from the log; set design.stream.side_effects to true and give the mix one of those operations".into(),
+        ),
         FaultKind::IdentityOutage(_) if d.identity.is_none() => Some(
             "cannot bite: this design checks no identity service (design.identity), so nothing calls it; add design.identity".into(),
         ),
@@ -107,6 +110,11 @@ fn fault_warning(s: &Scenario, f: &Fault) -> Option<String> {
         }
         _ => None,
     }
+}
+
+/// Whether the mix holds an operation with an external side effect.
+fn has_effects(s: &Scenario) -> bool {
+    s.workload.mix.iter().any(|(k, _)| k.has_effect())
 }
 
 /// A stall that leaves the replica applying faster than the writes arrive builds no lag.

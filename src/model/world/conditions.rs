@@ -146,6 +146,13 @@ impl crate::fault::Conditions for World {
     fn identity_running(&mut self, up: bool) {
         self.services.identity_up = up;
     }
+    fn provider_trouble(&mut self, trouble: Option<crate::fault::dependencies::ProviderTrouble>) {
+        self.services.provider.trouble = trouble.map(|t| crate::model::provider::Trouble {
+            error_rate: t.error_rate,
+            performed_rate: t.performed_rate,
+            latency_factor: t.latency_factor,
+        });
+    }
     fn poison_customer(&mut self, customer: Option<u32>) {
         self.services.poison_customer = customer;
     }
