@@ -1,4 +1,6 @@
-//! An external dependency as a fault target: `provider_outage` makes the provider the
+//! Slow and failing dependencies: the datastore as a server pool of its own
+//! (`design.database`, slowed by a `region_brownout` with `tier: "database"`), and an
+//! external dependency as a fault target: `provider_outage` makes the provider the
 //! event workers call (the card processor behind the outbox) fail, answer after the
 //! worker stopped waiting, or slow down. What follows is the design's doing, found by
 //! the checkers: a worker that calls again after a lost answer charges twice unless the
@@ -109,6 +111,63 @@ fn a_provider_fault_that_cannot_bite_is_warned_and_bad_values_refused() {
     ] {
         v["faults"] = json!([fault]);
         let e = scenario::from_str(BASE, &v.to_string()).err().expect("refused").to_string();
+        assert!(e.contains(needle), "{needle}: {e}");
+    }
+}
+
+const HEALTHY: &str = "scenarios/active-passive-healthy.json";
+
+fn database_drill(servers: Option<u32>, brownout: bool) -> Scenario {
+    let text = std::fs::read_to_string(HEALTHY).unwrap();
+    let mut v: Value = serde_json::from_str(&text).unwrap();
+    v.as_object_mut().unwrap().remove("expect");
+    if let Some(n) = servers {
+        v["design"]["database"] =
+            json!({"servers": n, "service": {"dist": "exponential", "mean_ms": 2}});
+    }
+    if brownout {
+        v["faults"] = json!([{"at_s": 20, "for_s": 15, "kind": "region_brownout", "region": "us-east", "tier": "database", "latency_factor": 10}]);
+    }
+    scenario::from_str(HEALTHY, &v.to_string()).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// The datastore's own servers (`design.database`): a database ten times slower in the
+/// writer's region queues the requests it must handle past their clients' timeouts, so
+/// availability drops and latency climbs; without database servers the same fault is
+/// warned about and changes nothing.
+#[test]
+fn a_slow_database_queues_requests_past_their_timeouts() {
+    let quiet = run(&database_drill(Some(4), false), &RunOptions::default()).unwrap();
+    let slow = run(&database_drill(Some(4), true), &RunOptions::default()).unwrap();
+    assert!(quiet.metrics.availability > 0.999, "{}", quiet.metrics.availability);
+    assert!(slow.metrics.availability < 0.95, "{}", slow.metrics.availability);
+    let p99 = |r: &RunResult| r.metrics.latency.all().p99_ms;
+    assert!(p99(&slow) > 2.0 * p99(&quiet), "{} against {}", p99(&slow), p99(&quiet));
+    assert!(lint::warnings(&database_drill(Some(4), true)).is_empty());
+
+    let bare = database_drill(None, true);
+    let w = lint::warnings(&bare);
+    assert!(w.iter().any(|w| w.message.contains("design.database")), "{w:?}");
+    let plain = run(&database_drill(None, false), &RunOptions::default()).unwrap();
+    let faulted = run(&bare, &RunOptions::default()).unwrap();
+    assert_eq!(p99(&plain), p99(&faulted), "the warning is true: nothing changed");
+}
+
+#[test]
+fn bad_database_settings_are_refused_with_the_field() {
+    let text = std::fs::read_to_string(HEALTHY).unwrap();
+    let mut v: Value = serde_json::from_str(&text).unwrap();
+    for (db, needle) in [
+        (json!({"servers": 0}), "design.database.servers"),
+        (json!({"queue_max": 0}), "design.database.queue_max"),
+        (
+            json!({"service_by_op": {"acount.read": {"dist": "constant", "mean_ms": 1}}}),
+            "did you mean \"account.read\"",
+        ),
+        (json!({"connections": 3}), "connections"),
+    ] {
+        v["design"]["database"] = db;
+        let e = scenario::from_str(HEALTHY, &v.to_string()).err().expect("refused").to_string();
         assert!(e.contains(needle), "{needle}: {e}");
     }
 }

@@ -2,7 +2,7 @@
 //! share of requests, reaching full strength over `ramp_s`. Only a design with an
 //! application tier (`design.capacity`) feels it.
 
-use super::file::{FaultFile, FaultKindFile};
+use super::file::{FaultFile, FaultKindFile, TierFile};
 use super::{Conditions, Context, Kind, Names, Window};
 use crate::engine::SimDuration;
 use crate::field::{self, err, num, Checked};
@@ -21,13 +21,14 @@ pub struct Degradation {
 #[derive(Clone, Debug, Serialize)]
 pub struct RegionBrownout {
     pub region: RegionId,
+    pub tier: TierFile,
     pub degradation: Degradation,
 }
 
 impl Kind for RegionBrownout {
     const FILE: FaultKindFile = FaultKindFile::RegionBrownout;
     const FIELDS: &'static [&'static str] =
-        &["region", "latency_factor", "capacity_factor", "error_rate", "ramp_s", "for_s"];
+        &["region", "tier", "latency_factor", "capacity_factor", "error_rate", "ramp_s", "for_s"];
     const WINDOW: Window = Window::Required;
 
     fn validate(fault: &FaultFile, cx: &Context) -> Checked<Self> {
@@ -68,13 +69,15 @@ impl Kind for RegionBrownout {
             None => SimDuration::ZERO,
         };
         let degradation = Degradation { latency_factor, capacity_factor, error_rate, ramp };
-        Ok(RegionBrownout { region, degradation })
+        let tier = fault.tier.unwrap_or(TierFile::Application);
+        Ok(RegionBrownout { region, tier, degradation })
     }
     fn describe(&self, names: &Names) -> String {
         let d = &self.degradation;
         format!(
-            "{} service x{}, servers x{}, errors {:.0}%{}",
+            "{}{} service x{}, servers x{}, errors {:.0}%{}",
             names.region(self.region),
+            if self.tier == TierFile::Database { " database" } else { "" },
             d.latency_factor,
             d.capacity_factor,
             d.error_rate * 100.0,
@@ -89,6 +92,6 @@ impl Kind for RegionBrownout {
         vec![self.region]
     }
     fn apply(&self, start: bool, world: &mut dyn Conditions) {
-        world.tier_degraded(self.region, start.then_some(self.degradation));
+        world.tier_degraded(self.region, self.tier, start.then_some(self.degradation));
     }
 }

@@ -93,6 +93,10 @@ pub struct FaultFile {
     /// them. Default 0.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub customer: Option<u32>,
+    /// region_brownout: the tier that degrades, "application" (default: design.capacity's servers)
+    /// or "database" (the datastore's own servers, design.database).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tier: Option<TierFile>,
     /// provider_outage: of the calls that fail, the share the provider performed anyway (it
     /// charged, but the answer came after the worker stopped waiting, so the worker calls again),
     /// 0 to 1. Default 0.
@@ -102,6 +106,16 @@ pub struct FaultFile {
     /// numbered from 0.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub zone: Option<u32>,
+}
+
+/// Which of a region's server pools a brownout degrades.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TierFile {
+    /// The application tier (design.capacity).
+    Application,
+    /// The datastore's own servers (design.database).
+    Database,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, schemars::JsonSchema)]

@@ -86,8 +86,14 @@ pub trait Conditions {
     fn replica_apply_delay(&mut self, region: RegionId, delay: Option<SimDuration>);
     /// A region's clock jumps by `offset_us` and its drift changes by `drift_ppm`.
     fn clock_skew(&mut self, region: RegionId, offset_us: i64, drift_ppm: f64);
-    /// A region's application tier degrades (slower, fewer servers, errors), or recovers.
-    fn tier_degraded(&mut self, region: RegionId, degradation: Option<Degradation>);
+    /// A region's application tier or datastore servers degrade (slower, fewer servers,
+    /// errors), or recover.
+    fn tier_degraded(
+        &mut self,
+        region: RegionId,
+        tier: file::TierFile,
+        degradation: Option<Degradation>,
+    );
     fn control_plane_running(&mut self, up: bool);
     fn identity_running(&mut self, up: bool);
     /// The external provider the workers call fails or slows (`None`: it is well again).
@@ -383,7 +389,7 @@ fn only_fields(path: &str, f: &FaultFile, allowed: &[&str]) -> Checked<()> {
 }
 
 /// Every optional field, and whether the file gives it.
-fn present(f: &FaultFile) -> [(&'static str, bool); 21] {
+fn present(f: &FaultFile) -> [(&'static str, bool); 22] {
     [
         ("for_s", f.for_s.is_some()),
         ("region", f.region.is_some()),
@@ -406,6 +412,7 @@ fn present(f: &FaultFile) -> [(&'static str, bool); 21] {
         ("customer", f.customer.is_some()),
         ("zone", f.zone.is_some()),
         ("performed_rate", f.performed_rate.is_some()),
+        ("tier", f.tier.is_some()),
     ]
 }
 
@@ -472,5 +479,6 @@ pub fn blank(kind: FaultKindFile, at_s: f64) -> FaultFile {
         customer: None,
         zone: None,
         performed_rate: None,
+        tier: None,
     }
 }

@@ -64,6 +64,13 @@ pub enum Event {
         job: Job,
         incarnation: u32,
     },
+    /// A server of `region`'s datastore (`design.database`) finished `job`, started in the
+    /// region's `incarnation`.
+    DbDone {
+        region: RegionId,
+        job: Job,
+        incarnation: u32,
+    },
     /// A crashed server of the cell is back.
     ServerRestart {
         region: RegionId,
@@ -127,6 +134,9 @@ impl Event {
             Event::ServiceDone { region, cell, job, .. } => {
                 17 | r(*region) << 8 | u64::from(*cell) << 16 | u64::from(job.meta.op.slot) << 32
             }
+            Event::DbDone { region, job, .. } => {
+                25 | r(*region) << 8 | u64::from(job.meta.op.slot) << 32
+            }
             Event::ServerRestart { region, cell } => 18 | r(*region) << 8 | u64::from(*cell) << 16,
             Event::HealthTick => 19,
             Event::LeaseRenew { region, .. } => 20 | r(*region) << 8,
@@ -156,6 +166,7 @@ impl Event {
             Event::Switchover => "switchover",
             Event::WorkerTick { .. } => "worker_tick",
             Event::ServiceDone { .. } => "service_done",
+            Event::DbDone { .. } => "database_done",
             Event::ServerRestart { .. } => "server_restart",
             Event::HealthTick => "health_tick",
             Event::LeaseRenew { .. } => "lease_renew",

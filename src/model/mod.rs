@@ -111,6 +111,8 @@ pub struct Regions {
     pub clocks: Vec<RegionClock>,
     /// Each region's application tier (empty without `design.capacity`).
     pub tiers: Vec<apptier::AppTier>,
+    /// Each region's datastore servers (empty without `design.database`).
+    pub db: Vec<apptier::AppTier>,
     pub workers: Vec<stream::Workers>,
     /// Per region and customer: until when a checked token is cached.
     pub token_cache: BTreeMap<(RegionId, u32), SimTime>,
@@ -205,6 +207,10 @@ impl World {
                 paused: (0..n).map(|_| None).collect(),
                 workers: scenario.region_ids().map(stream::Workers::new).collect(),
                 tiers: match &scenario.design.capacity {
+                    Some(c) => scenario.region_ids().map(|_| apptier::AppTier::new(c)).collect(),
+                    None => Vec::new(),
+                },
+                db: match &scenario.design.database {
                     Some(c) => scenario.region_ids().map(|_| apptier::AppTier::new(c)).collect(),
                     None => Vec::new(),
                 },
@@ -331,6 +337,7 @@ impl World {
             Event::ServiceDone { region, cell, job, incarnation } => {
                 self.service_done(region, cell as usize, job, incarnation)
             }
+            Event::DbDone { region, job, incarnation } => self.db_done(region, job, incarnation),
             Event::ServerRestart { region, cell } => self.start_service(region, cell as usize),
             Event::HealthTick => self.health_tick(sched),
             Event::LeaseRenew { region, at } => self.lease_renew(region, at),
@@ -380,6 +387,7 @@ impl World {
             | Event::LeaseRenew { region, .. }
             | Event::ReplTimer { region, .. }
             | Event::DiskFlush { region, .. }
+            | Event::DbDone { region, .. }
             | Event::ReplWake { region } => *region,
             _ => return Some(ev),
         };

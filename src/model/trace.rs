@@ -70,6 +70,15 @@ pub fn event_json(w: &World, ev: &Event, out: &mut String) {
                 job.meta.attempt
             ));
         }
+        Event::DbDone { region, job, .. } => {
+            line.region("region", *region);
+            line.push(format_args!(
+                ",\"op\":{},\"op_kind\":\"{}\",\"attempt\":{}",
+                job.meta.op_key,
+                job.meta.kind.name(),
+                job.meta.attempt
+            ));
+        }
         Event::ServerRestart { region, cell } => {
             line.region("region", *region);
             line.push(format_args!(",\"cell\":{cell}"));

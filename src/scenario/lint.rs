@@ -6,6 +6,7 @@
 //! summary lists them.
 
 use super::Scenario;
+use crate::fault::file::TierFile;
 use crate::fault::{Fault, FaultKind};
 use crate::region::Role;
 use serde::Serialize;
@@ -76,6 +77,9 @@ fn fault_warning(s: &Scenario, f: &Fault) -> Option<String> {
     let d = &s.design;
     let no_tier = "this design has no application tier (design.capacity), so requests take no time there and nothing can slow, shrink or fail it";
     match &f.kind {
+        FaultKind::RegionBrownout(b) if b.tier == TierFile::Database => d.database.is_none().then(|| {
+            "cannot bite: a database brownout degrades the datastore's own servers, and this design gives it none (design.database), so the store answers at once whatever happens to it; add design.database (servers and service time)".to_string()
+        }),
         FaultKind::RegionBrownout(_) if d.capacity.is_none() => Some(format!(
             "cannot bite: a brownout degrades a region's application tier, and {no_tier}; add design.capacity (servers and service_ms per operation) to model the tier"
         )),

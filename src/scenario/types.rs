@@ -335,6 +335,8 @@ pub struct Design {
     pub records_replicated: bool,
     pub stream: StreamDesign,
     pub capacity: Option<Capacity>,
+    /// The datastore's own server pool in each region (one cell, shared by everyone).
+    pub database: Option<Capacity>,
     pub identity: Option<Identity>,
     pub emergency_successor: Option<RegionId>,
     /// The successor needs a majority of regions to agree the writer is gone.

@@ -66,6 +66,9 @@ impl crate::fault::Conditions for World {
             if let Some(tier) = self.regions.tiers.get_mut(region.idx()) {
                 tier.region_down();
             }
+            if let Some(db) = self.regions.db.get_mut(region.idx()) {
+                db.region_down();
+            }
         }
     }
     fn process_paused(&mut self, region: RegionId, zone_only: bool, paused: bool) {
@@ -122,9 +125,24 @@ impl crate::fault::Conditions for World {
     fn tier_degraded(
         &mut self,
         region: RegionId,
+        which: crate::fault::file::TierFile,
         degradation: Option<crate::fault::brownout::Degradation>,
     ) {
         let now = self.now;
+        if which == crate::fault::file::TierFile::Database {
+            let Some(db) = self.regions.db.get_mut(region.idx()) else { return };
+            db.brownout = degradation.map(|d| apptier::Brownout {
+                latency_factor: d.latency_factor,
+                capacity_factor: d.capacity_factor,
+                error_rate: d.error_rate,
+                start: now,
+                ramp: d.ramp,
+            });
+            if degradation.is_none() {
+                self.start_db(region);
+            }
+            return;
+        }
         let Some(tier) = self.regions.tiers.get_mut(region.idx()) else { return };
         tier.brownout = degradation.map(|d| apptier::Brownout {
             latency_factor: d.latency_factor,

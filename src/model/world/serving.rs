@@ -136,7 +136,8 @@ impl World {
         self.start_service(region, cell);
     }
 
-    /// The store (or, with every region writing, the active-active path) handles it.
+    /// The store (or, with every region writing, the active-active path) handles it:
+    /// first waiting for one of the datastore's servers, when the design gives it some.
     pub(in crate::model) fn execute(
         &mut self,
         to: RegionId,
@@ -144,6 +145,57 @@ impl World {
         meta: ReqMeta,
         req: Req,
     ) {
+        let Some(c) = &self.scenario.design.database else {
+            self.store_request(to, from, meta, req);
+            return;
+        };
+        let job = Job { from, meta, req, enqueued_at: self.now };
+        match self.regions.db[to.idx()].admit(c, job, self.now) {
+            Ok(_) => self.start_db(to),
+            Err(_) => {
+                let res = Res::Refused(Refusal::Overloaded);
+                let m = meta;
+                self.out.send(to, from, ClientMsg::Response { op: m.op, attempt: m.attempt, res });
+            }
+        }
+    }
+
+    fn store_request(&mut self, to: RegionId, from: RegionId, meta: ReqMeta, req: Req) {
         self.repl(to, |protocol, store, cx| protocol.request(store, cx, from, meta, req));
+    }
+
+    /// Starts what waits for the region's datastore servers on those free.
+    pub(in crate::model) fn start_db(&mut self, region: RegionId) {
+        if !self.regions.up[region.idx()] {
+            return;
+        }
+        let c = self.scenario.design.database.as_ref().expect("database servers");
+        let db = &mut self.regions.db[region.idx()];
+        let incarnation = db.incarnation;
+        for (job, service) in db.start(c, 0, self.now, &mut self.regions.rng_tiers) {
+            self.out.timer(self.now + service, Event::DbDone { region, job, incarnation });
+        }
+    }
+
+    /// A datastore server finished its part: the store handles the request, unless a
+    /// database brownout fails it.
+    pub(in crate::model) fn db_done(&mut self, region: RegionId, job: Job, incarnation: u32) {
+        // Work started before the region's latest outage died with it.
+        if incarnation != self.regions.db[region.idx()].incarnation {
+            return;
+        }
+        let failed = self.regions.db[region.idx()].finish(0, self.now, &mut self.regions.rng_tiers);
+        if failed {
+            let res = Res::Refused(Refusal::ServerError);
+            let m = job.meta;
+            self.out.send(
+                region,
+                job.from,
+                ClientMsg::Response { op: m.op, attempt: m.attempt, res },
+            );
+        } else {
+            self.store_request(region, job.from, job.meta, job.req);
+        }
+        self.start_db(region);
     }
 }

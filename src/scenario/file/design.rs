@@ -50,6 +50,10 @@ pub struct DesignFile {
     pub stream: StreamFile,
     /// Absent: the application tier has no limit and takes no time.
     pub capacity: Option<CapacityFile>,
+    /// The datastore's own servers in each region: every request a region's store handles
+    /// (reads it serves, writes it commits) waits for one of them and holds it for a service
+    /// time. Absent: the store answers at once, and only the network and replication take time.
+    pub database: Option<DatabaseFile>,
     /// Absent: requests need no identity check.
     pub identity: Option<IdentityFile>,
     /// Client-side guards per target region; each absent means none.

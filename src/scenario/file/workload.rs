@@ -211,6 +211,34 @@ pub struct CapacityFile {
     pub rate_limit_per_s: Option<f64>,
 }
 
+/// The datastore of every region as a server pool: connections that each handle one request
+/// at a time, and a queue in front of them.
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct DatabaseFile {
+    /// Requests one region's store handles at once (its connections or worker processes), 1 to
+    /// 100000. Default 16.
+    pub servers: u32,
+    /// Requests waiting for a server, at most, 1 to 10000000; a request arriving at a full queue
+    /// is refused as overloaded. Default 1000.
+    pub queue_max: u32,
+    /// How long the store takes for one request, unless `service_by_op` names its operation.
+    pub service: ServiceFile,
+    /// Service time per operation ("account.transfer", or its label), in place of service.
+    pub service_by_op: BTreeMap<String, ServiceFile>,
+}
+
+impl Default for DatabaseFile {
+    fn default() -> Self {
+        DatabaseFile {
+            servers: 16,
+            queue_max: 1_000,
+            service: ServiceFile { dist: DistFile::Exponential, mean_ms: 1.0, sigma: None },
+            service_by_op: BTreeMap::new(),
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum IsolationFile {

@@ -74,6 +74,10 @@ impl Validator<'_> {
                 None => None,
                 Some(c) => Some(self.capacity(c)?),
             },
+            database: match &d.database {
+                None => None,
+                Some(db) => Some(self.database(db)?),
+            },
             identity: self.identity(d, regions, control_region)?,
             breaker: self.breaker(d)?,
             detection: self.detection(d)?,
@@ -298,6 +302,42 @@ impl Validator<'_> {
         let propose_timeout =
             self.positive_ms("design.conflicts.propose_timeout_ms", c.propose_timeout_ms)?;
         Ok((topology, out, propose_timeout))
+    }
+
+    /// The datastore's server pool, as one cell of servers every request shares.
+    pub(super) fn database(&self, db: &DatabaseFile) -> R<Capacity> {
+        for (field, n, max) in
+            [("servers", db.servers, 100_000), ("queue_max", db.queue_max, 10_000_000)]
+        {
+            if n == 0 || n > max {
+                return self.err(
+                    format!("design.database.{field}"),
+                    format!("must be between 1 and {max}, got {n}"),
+                );
+            }
+        }
+        let default = self.dist("design.database.service", &db.service)?;
+        let mut service = [default; OpKind::COUNT];
+        self.once_each("design.database.service_by_op", &db.service_by_op)?;
+        for (op, sf) in &db.service_by_op {
+            let path = format!("design.database.service_by_op.\"{op}\"");
+            let Some(kind) = self.op_kind(op) else {
+                return self.unknown_op(path, op);
+            };
+            service[kind.idx()] = self.dist(&path, sf)?;
+        }
+        Ok(Capacity {
+            cells: 1,
+            servers: db.servers,
+            queue_max: db.queue_max,
+            service,
+            deadline_propagation: false,
+            isolation: Isolation::Shared,
+            // Nothing crashes a database server (poison customers act on the application tier).
+            restart: SimDuration::from_secs(1),
+            shed_after: None,
+            rate_limit_per_s: None,
+        })
     }
 
     pub(super) fn capacity(&self, c: &CapacityFile) -> R<Capacity> {
