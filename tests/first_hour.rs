@@ -318,3 +318,41 @@ fn every_piece_of_advice_names_a_knob_and_a_value_the_format_takes() {
     }
     assert!(tried >= 20, "only {tried} pieces of advice tried");
 }
+
+/// Blast radius names the customers it counts and says why: with shuffle sharding, the
+/// customers hit are exactly those whose every cell crashed; with a shared pool, all.
+#[test]
+fn blast_radius_names_which_customers_and_why() {
+    let r = run(
+        &scenario::load("scenarios/poison-customer-shuffle-shard.json").unwrap(),
+        &RunOptions::default(),
+    )
+    .unwrap();
+    let b = &r.metrics.blast_radius;
+    assert_eq!(b.customers_named.len(), b.customers_hit, "{b:?}");
+    assert!(b.customers_hit > 0 && b.customers_hit < 10, "{b:?}");
+    assert!(
+        b.why.contains("shuffle shard of 2 of 8 cells") && b.why.contains("spared"),
+        "{}",
+        b.why
+    );
+    let named: Vec<String> = b.customers_named.iter().map(|c| format!("#{c}")).collect();
+    assert!(b.why.contains(&named.join(", ")), "{}", b.why);
+    // Every named customer's shard is among the cells the trail of crashes names.
+    for c in &b.customers_named {
+        for cell in gameday::model::apptier::shard(*c, 8, 2) {
+            assert!(
+                b.why.contains(&format!("us-east cell {cell}: servers crashed")),
+                "#{c}: {}",
+                b.why
+            );
+        }
+    }
+    let shared = run(
+        &scenario::load("scenarios/poison-customer-shared.json").unwrap(),
+        &RunOptions::default(),
+    )
+    .unwrap();
+    let why = &shared.metrics.blast_radius.why;
+    assert!(why.starts_with("all 100 customers") && why.contains("isolation \"shared\""), "{why}");
+}

@@ -14,6 +14,7 @@ use crate::model::World;
 use crate::scenario::{OpKind, Scenario};
 use hdrhistogram::Histogram;
 
+mod blast;
 mod paths;
 mod report;
 mod series;
@@ -111,6 +112,8 @@ pub struct Metrics {
     /// A cell that lost servers to crashes counts as hit, whatever its error rate.
     cell_crashed: Vec<bool>,
     cells_per_region: usize,
+    /// How customers map to cells, and cells per region (with an application tier).
+    isolation: Option<(crate::scenario::Isolation, u32)>,
     brownout_started: Option<SimTime>,
     detected: Option<crate::engine::SimDuration>,
     /// Breaker state over time per "client->target" (0 closed, 1 half-open, 2 open).
@@ -236,6 +239,7 @@ impl Metrics {
             breakers: Vec::new(),
             breaker_transitions: 0,
             cells_per_region: scenario.design.capacity.as_ref().map_or(0, |c| c.cells as usize),
+            isolation: scenario.design.capacity.as_ref().map(|c| (c.isolation, c.cells)),
             queue_oldest_ms: (0..n).map(|_| Series::new(100_000)).collect(),
             superseded: 0,
             merged: 0,

@@ -217,10 +217,13 @@ impl Metrics {
     fn blast_radius_summary(&self) -> BlastRadius {
         let (customers, customers_hit) = blast_radius(&self.by_customer, BLAST_ERROR_RATE);
         let cells_active = self.by_cell.iter().filter(|(ok, bad)| ok + bad > 0).count();
+        let (customers_named, why) = self.blast_why();
         BlastRadius {
             error_rate_threshold: BLAST_ERROR_RATE,
             customers,
             customers_hit,
+            customers_named,
+            why,
             cells: self.cells_hit() as f64 / cells_active.max(1) as f64,
             cells_hit: self.cells_hit(),
         }

@@ -185,6 +185,10 @@ pub struct BlastRadius {
     pub error_rate_threshold: f64,
     pub customers: f64,
     pub customers_hit: usize,
+    /// The hit customers (numbered from 0), most failed first, at most 20.
+    pub customers_named: Vec<u32>,
+    /// Which customers were hit and why, in words.
+    pub why: String,
     pub cells: f64,
     pub cells_hit: usize,
 }

@@ -570,6 +570,10 @@ fn html_key_figures(o: &mut String, run: &RunResult) {
         );
     }
     o.push_str("</table>");
+    let blast = &run.metrics.blast_radius;
+    if blast.customers_hit > 0 {
+        let _ = write!(o, "<p><b>Blast radius:</b> {}.</p>", escape(&blast.why));
+    }
 }
 
 /// Per client region: availability, latency, error-budget burn and replication lag.

@@ -263,6 +263,9 @@ fn terminal_metrics(o: &mut String, summary: &Summary) {
         })
         .collect();
     let _ = writeln!(o, "replication lag: {}", parts.join(" · "));
+    if summary.blast_radius.customers_hit > 0 {
+        let _ = writeln!(o, "blast radius: {}", summary.blast_radius.why);
+    }
     for p in &summary.promotions {
         let rto = p
             .write_rto_ms
