@@ -103,8 +103,12 @@ impl Metrics {
                         share * 100.0
                     );
                 }
+                let shared = match self.isolation {
+                    Some((Isolation::Shared, _)) | None => "every customer's requests there share its servers (no cell isolation)",
+                    Some(_) => "no cell failed on its own: the whole region did, and cells cannot confine that",
+                };
                 format!(
-                    "{:.0}% of the failed operations were sent from {region}, and every customer's requests there share its servers (no cell isolation): the failure hit a region, not particular customers, and any customer with operations there was exposed",
+                    "{:.0}% of the failed operations were sent from {region}, and {shared}: the failure hit a region, not particular customers, and any customer with operations there was exposed",
                     share * 100.0
                 )
             }
