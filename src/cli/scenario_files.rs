@@ -115,8 +115,8 @@ fn write_schema(path: &Path) -> Result<bool, CliError> {
 /// saying where it started.
 fn started_from(source: &Path, name: &str) -> Result<String, CliError> {
     let source_name = source.to_string_lossy().into_owned();
-    crate::sim::load(&source_name)?;
-    let raw = std::fs::read_to_string(source).unwrap_or_default();
+    let raw = crate::scenario::read_text(&source_name)?;
+    crate::sim::from_str(&source_name, &raw)?;
     let mut doc: serde_json::Value = serde_json::from_str(raw.trim_start_matches('\u{feff}'))
         .map_err(|e| NewError::FromNotJson { path: source_name.clone(), source: e })?;
     doc["name"] = name.into();
