@@ -32,7 +32,7 @@ pub fn cmd_check(
         return Err(ArgError::NoScenarioFiles { paths }.into());
     }
     let mine = check::shard_of(&all, shard);
-    let _lock = check_check_outputs(&all, junit.as_deref(), out.as_deref())?;
+    let _locks = check_check_outputs(&all, junit.as_deref(), out.as_deref())?;
     crate::explore::catch_interrupt();
     let (rows, partial) = check::check(&mine, jobs);
     print!("{}", report::check::table(&rows, &skipped));
@@ -57,12 +57,13 @@ pub fn cmd_check(
 }
 
 /// `check`'s outputs, checked before any run: `--junit` and `--out` replace only
-/// gameday's outputs and no scenario file; the `--out` folder is locked while written.
+/// gameday's outputs and no scenario file; the `--out` folder and the `--junit` file
+/// are locked while written.
 fn check_check_outputs(
     all: &[PathBuf],
     junit: Option<&Path>,
     out: Option<&Path>,
-) -> Result<Option<output::lock::DirLock>, CliError> {
+) -> Result<Vec<output::lock::Lock>, CliError> {
     let mut roles: Vec<Role> = all
         .iter()
         .map(|f| Role::input("PATHS", f, format!("the scenario {}", f.display())))
@@ -76,7 +77,14 @@ fn check_check_outputs(
         roles.extend(collide::dir_roles("--out", dir, &["check.json"]));
     }
     collide::check_distinct(&roles)?;
-    Ok(out.map(|dir| output::lock::DirLock::take("--out", dir)).transpose()?)
+    let mut locks = Vec::new();
+    if let Some(dir) = out {
+        locks.push(output::lock::Lock::take("--out", dir)?);
+    }
+    if let Some(junit) = junit {
+        locks.push(output::lock::Lock::take_file("--junit", junit)?);
+    }
+    Ok(locks)
 }
 
 /// Bad input first, then limits, then unmet expectations.
@@ -113,7 +121,7 @@ pub fn cmd_sweep(
     let mut roles = vec![Role::input("SCENARIO", path, "the scenario file being swept")];
     roles.extend(collide::dir_roles("--out", &dir, &names));
     collide::check_distinct(&roles)?;
-    let _lock = output::lock::DirLock::take("--out", &dir)?;
+    let _lock = output::lock::Lock::take("--out", &dir)?;
     crate::explore::catch_interrupt();
     let (records, defs, partial) =
         sweep::sweep(&scenario, &mine, duration, jobs, &|ok| progress.tick(ok));
@@ -224,6 +232,7 @@ pub fn cmd_shrink(
         Role::input("SCENARIO", path, "the scenario file being shrunk"),
         Role::output("--out", &dest, "the shrunk scenario"),
     ])?;
+    let _lock = output::lock::Lock::take_file("--out", &dest)?;
     let mut text = serde_json::to_string_pretty(&shrunk.scenario).expect("serializes");
     text.push('\n');
     write(&dest, text.as_bytes())?;
@@ -261,7 +270,7 @@ pub fn cmd_merge(dirs: &[PathBuf], out: Option<PathBuf>) -> Result<ExitCode, Cli
         .collect();
     roles.extend(collide::dir_roles("--out", &dir, names));
     collide::check_distinct(&roles)?;
-    let _lock = output::lock::DirLock::take("--out", &dir)?;
+    let _lock = output::lock::Lock::take("--out", &dir)?;
     if checks {
         merge_checks(parts, &dir)
     } else {
