@@ -278,16 +278,34 @@ pub fn cmd_merge(dirs: &[PathBuf], out: Option<PathBuf>) -> Result<ExitCode, Cli
     }
 }
 
-/// Each folder's `sweep.json` (or else `check.json`), named by its path and parsed.
+/// The largest shard output `merge` reads: a sweep shard holds at most
+/// `compare::SEEDS_MAX` (100,000) seeds at about 2 KB each (a swarm drill's record,
+/// pretty-printed), some 200 MB; a file five times that is not a shard gameday wrote,
+/// and reading it whole could take all the memory there is.
+pub const SHARD_BYTES_MAX: u64 = 1 << 30;
+
+/// Each folder's `sweep.json` (or else `check.json`), named by its path and parsed;
+/// each file is read within `SHARD_BYTES_MAX`.
 fn read_shard_outputs(dirs: &[PathBuf]) -> Result<Vec<(String, Value)>, CliError> {
+    use crate::input::{ReadError, TextError};
+    let limit = crate::input::Limit {
+        name: "shard_bytes_max",
+        bytes_max: SHARD_BYTES_MAX,
+        hint: "a shard gameday wrote is far smaller; check the folder, or split the sweep \
+               into more shards (--shard i/n with a larger n)",
+    };
     let mut parts: Vec<(String, Value)> = Vec::new();
     for dir in dirs {
         let file = ["sweep.json", "check.json"].iter().map(|f| dir.join(f)).find(|p| p.is_file());
         let Some(file) = file else {
             return Err(ShardFolderError::NoOutput { dir: dir.clone() }.into());
         };
-        let text = std::fs::read_to_string(&file)
-            .map_err(|source| ShardFolderError::Unreadable { file: file.clone(), source })?;
+        let text = crate::input::read_text(&file, limit).map_err(|e| match e {
+            TextError::Read(e @ ReadError::TooLarge { .. }) => {
+                ShardFolderError::TooLarge { file: file.clone(), reason: e.to_string() }
+            }
+            e => ShardFolderError::Unreadable { file: file.clone(), reason: e.to_string() },
+        })?;
         let value = serde_json::from_str(&text)
             .map_err(|source| ShardFolderError::NotJson { file: file.clone(), source })?;
         parts.push((file.display().to_string(), value));
