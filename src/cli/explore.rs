@@ -250,7 +250,9 @@ fn print_shrunk(shrunk: &shrink::Shrunk, file: &str, seed: u64, dest: &Path) {
         ""
     };
     super::say(&format!("  {} of {} attempts{limit_note}", shrunk.attempts, shrunk.attempts_max));
-    super::say(&format!("wrote {}; check it with: gameday run {}", dest.display(), dest.display()));
+    let shown = dest.display().to_string();
+    let word = output::text::shell_word(&shown);
+    super::say(&format!("wrote {shown}; check it with: gameday run {word}"));
 }
 
 pub fn cmd_merge(dirs: &[PathBuf], out: Option<PathBuf>) -> Result<ExitCode, CliError> {

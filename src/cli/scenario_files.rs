@@ -75,11 +75,9 @@ pub fn cmd_new(
     crate::sim::load(&dest.to_string_lossy()).map_err(NewError::TemplateInvalid)?;
     let schema =
         if schema_written { format!(" and {}", schema_path.display()) } else { String::new() };
-    super::say(&format!(
-        "wrote {}{schema}; run it with: gameday run {}",
-        dest.display(),
-        dest.display()
-    ));
+    let shown = dest.display().to_string();
+    let word = crate::output::text::shell_word(&shown);
+    super::say(&format!("wrote {shown}{schema}; run it with: gameday run {word}"));
     Ok(ExitCode::Ok)
 }
 
