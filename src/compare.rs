@@ -35,8 +35,7 @@ pub struct DesignSpec {
 /// Reads a design file: `{"name"?, "description"?, "design": {...}}`, or a bare design
 /// object. The name defaults to the file's stem.
 pub fn load_design(path: &str) -> Result<DesignSpec, ScenarioError> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| ScenarioError::Io { file: path.to_string(), reason: e.to_string() })?;
+    let text = scenario::read_text(path)?;
     let body = text.strip_prefix('\u{feff}').unwrap_or(&text);
     let invalid = |p: &str, msg: String| ScenarioError::Invalid {
         file: path.to_string(),
@@ -188,8 +187,7 @@ pub fn compare<M: Send>(
     headline: impl Fn(&RunResult) -> M + Sync,
 ) -> Result<Comparison<M>, CompareError> {
     check_designs(path, &designs)?;
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| ScenarioError::Io { file: path.to_string(), reason: e.to_string() })?;
+    let text = scenario::read_text(path)?;
     let base = crate::sim::from_str(path, &text)?;
     let source = scenario::parse_file(path, &text)?;
     let scenarios: Vec<Scenario> = designs

@@ -9,6 +9,7 @@ pub mod explore;
 pub mod fault;
 pub mod field;
 pub mod history;
+pub mod input;
 pub mod metrics;
 pub mod model;
 pub mod outcome;

@@ -95,7 +95,7 @@ pub fn headline(r: &RunResult) -> String {
 pub fn replay_command(r: &RunResult) -> String {
     format!(
         "gameday run {} --seed {} --duration-s {}",
-        r.scenario.source_path,
+        crate::output::text::shell_word(&r.scenario.source_path),
         r.seed,
         r.scenario.duration.as_secs_f64()
     )

@@ -61,6 +61,7 @@ fn top_level_modules_import_each_other_in_one_direction_only() {
 /// own layer's neighbours). `history` (the history file parsers)
 /// is a leaf; so is the linearizability search inside `check`.
 const LAYERS: &[&[&str]] = &[
+    &["input"],
     &["engine", "history", "output"],
     &["region"],
     &["field"],

@@ -28,7 +28,7 @@ pub fn cmd_compare(
     let names = ["compare.json", "compare.html"];
     crate::output::check_dir("--out", &dir, &names)?;
     check_distinct(Path::new(&path), design_files, &dir, &names)?;
-    let _lock = crate::output::lock::DirLock::take("--out", &dir)?;
+    let _lock = crate::output::lock::Lock::take("--out", &dir)?;
     let seeds = match (seed, seeds) {
         (Some(seed), _) => vec![seed],
         (None, Some(spec)) => compare::parse_seeds(spec)?,

@@ -76,6 +76,7 @@ impl CliError {
             | CliError::Output(OutputError::ReportTooLargeStaleRemoved { .. })
             | CliError::Compare(CompareError::Run { .. })
             | CliError::New(NewError::TemplateInvalid(_))
+            | CliError::ShardFolder(ShardFolderError::TooLarge { .. })
             | CliError::Run(_)
             | CliError::Write { .. } => ExitCode::Limit,
             CliError::Args(_)
@@ -101,8 +102,11 @@ impl CliError {
 pub enum ShardFolderError {
     #[error("{}: holds neither sweep.json nor check.json", dir.display())]
     NoOutput { dir: PathBuf },
-    #[error("{}: cannot read: {source}", file.display())]
-    Unreadable { file: PathBuf, source: std::io::Error },
+    #[error("{}: cannot read: {reason}", file.display())]
+    Unreadable { file: PathBuf, reason: String },
+    /// The file is longer than `merge` reads: exit 3, as for every limit.
+    #[error("{}: {reason}", file.display())]
+    TooLarge { file: PathBuf, reason: String },
     #[error("{}: not JSON: {source}", file.display())]
     NotJson { file: PathBuf, source: serde_json::Error },
     #[error("the folders mix sweep and check outputs; merge one kind at a time")]

@@ -32,7 +32,7 @@ pub fn cmd_check(
         return Err(ArgError::NoScenarioFiles { paths }.into());
     }
     let mine = check::shard_of(&all, shard);
-    let _lock = check_check_outputs(&all, junit.as_deref(), out.as_deref())?;
+    let _locks = check_check_outputs(&all, junit.as_deref(), out.as_deref())?;
     crate::explore::catch_interrupt();
     let (rows, partial) = check::check(&mine, jobs);
     print!("{}", report::check::table(&rows, &skipped));
@@ -57,12 +57,13 @@ pub fn cmd_check(
 }
 
 /// `check`'s outputs, checked before any run: `--junit` and `--out` replace only
-/// gameday's outputs and no scenario file; the `--out` folder is locked while written.
+/// gameday's outputs and no scenario file; the `--out` folder and the `--junit` file
+/// are locked while written.
 fn check_check_outputs(
     all: &[PathBuf],
     junit: Option<&Path>,
     out: Option<&Path>,
-) -> Result<Option<output::lock::DirLock>, CliError> {
+) -> Result<Vec<output::lock::Lock>, CliError> {
     let mut roles: Vec<Role> = all
         .iter()
         .map(|f| Role::input("PATHS", f, format!("the scenario {}", f.display())))
@@ -76,7 +77,14 @@ fn check_check_outputs(
         roles.extend(collide::dir_roles("--out", dir, &["check.json"]));
     }
     collide::check_distinct(&roles)?;
-    Ok(out.map(|dir| output::lock::DirLock::take("--out", dir)).transpose()?)
+    let mut locks = Vec::new();
+    if let Some(dir) = out {
+        locks.push(output::lock::Lock::take("--out", dir)?);
+    }
+    if let Some(junit) = junit {
+        locks.push(output::lock::Lock::take_file("--junit", junit)?);
+    }
+    Ok(locks)
 }
 
 /// Bad input first, then limits, then unmet expectations.
@@ -113,7 +121,7 @@ pub fn cmd_sweep(
     let mut roles = vec![Role::input("SCENARIO", path, "the scenario file being swept")];
     roles.extend(collide::dir_roles("--out", &dir, &names));
     collide::check_distinct(&roles)?;
-    let _lock = output::lock::DirLock::take("--out", &dir)?;
+    let _lock = output::lock::Lock::take("--out", &dir)?;
     crate::explore::catch_interrupt();
     let (records, defs, partial) =
         sweep::sweep(&scenario, &mine, duration, jobs, &|ok| progress.tick(ok));
@@ -224,6 +232,7 @@ pub fn cmd_shrink(
         Role::input("SCENARIO", path, "the scenario file being shrunk"),
         Role::output("--out", &dest, "the shrunk scenario"),
     ])?;
+    let _lock = output::lock::Lock::take_file("--out", &dest)?;
     let mut text = serde_json::to_string_pretty(&shrunk.scenario).expect("serializes");
     text.push('\n');
     write(&dest, text.as_bytes())?;
@@ -241,7 +250,9 @@ fn print_shrunk(shrunk: &shrink::Shrunk, file: &str, seed: u64, dest: &Path) {
         ""
     };
     super::say(&format!("  {} of {} attempts{limit_note}", shrunk.attempts, shrunk.attempts_max));
-    super::say(&format!("wrote {}; check it with: gameday run {}", dest.display(), dest.display()));
+    let shown = dest.display().to_string();
+    let word = output::text::shell_word(&shown);
+    super::say(&format!("wrote {shown}; check it with: gameday run {word}"));
 }
 
 pub fn cmd_merge(dirs: &[PathBuf], out: Option<PathBuf>) -> Result<ExitCode, CliError> {
@@ -261,7 +272,7 @@ pub fn cmd_merge(dirs: &[PathBuf], out: Option<PathBuf>) -> Result<ExitCode, Cli
         .collect();
     roles.extend(collide::dir_roles("--out", &dir, names));
     collide::check_distinct(&roles)?;
-    let _lock = output::lock::DirLock::take("--out", &dir)?;
+    let _lock = output::lock::Lock::take("--out", &dir)?;
     if checks {
         merge_checks(parts, &dir)
     } else {
@@ -269,16 +280,34 @@ pub fn cmd_merge(dirs: &[PathBuf], out: Option<PathBuf>) -> Result<ExitCode, Cli
     }
 }
 
-/// Each folder's `sweep.json` (or else `check.json`), named by its path and parsed.
+/// The largest shard output `merge` reads: a sweep shard holds at most
+/// `compare::SEEDS_MAX` (100,000) seeds at about 2 KB each (a swarm drill's record,
+/// pretty-printed), some 200 MB; a file five times that is not a shard gameday wrote,
+/// and reading it whole could take all the memory there is.
+pub const SHARD_BYTES_MAX: u64 = 1 << 30;
+
+/// Each folder's `sweep.json` (or else `check.json`), named by its path and parsed;
+/// each file is read within `SHARD_BYTES_MAX`.
 fn read_shard_outputs(dirs: &[PathBuf]) -> Result<Vec<(String, Value)>, CliError> {
+    use crate::input::{ReadError, TextError};
+    let limit = crate::input::Limit {
+        name: "shard_bytes_max",
+        bytes_max: SHARD_BYTES_MAX,
+        hint: "a shard gameday wrote is far smaller; check the folder, or split the sweep \
+               into more shards (--shard i/n with a larger n)",
+    };
     let mut parts: Vec<(String, Value)> = Vec::new();
     for dir in dirs {
         let file = ["sweep.json", "check.json"].iter().map(|f| dir.join(f)).find(|p| p.is_file());
         let Some(file) = file else {
             return Err(ShardFolderError::NoOutput { dir: dir.clone() }.into());
         };
-        let text = std::fs::read_to_string(&file)
-            .map_err(|source| ShardFolderError::Unreadable { file: file.clone(), source })?;
+        let text = crate::input::read_text(&file, limit).map_err(|e| match e {
+            TextError::Read(e @ ReadError::TooLarge { .. }) => {
+                ShardFolderError::TooLarge { file: file.clone(), reason: e.to_string() }
+            }
+            e => ShardFolderError::Unreadable { file: file.clone(), reason: e.to_string() },
+        })?;
         let value = serde_json::from_str(&text)
             .map_err(|source| ShardFolderError::NotJson { file: file.clone(), source })?;
         parts.push((file.display().to_string(), value));

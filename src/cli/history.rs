@@ -23,7 +23,7 @@ use std::time::{Duration, Instant};
 /// Seconds a file may take by default.
 const TIMEOUT_S_DEFAULT: f64 = 60.0;
 /// The largest history file read by default (memory is a few times the file's size).
-const SIZE_MB_MAX_DEFAULT: f64 = 1024.0;
+const SIZE_MB_MAX_DEFAULT: f64 = (history::HISTORY_BYTES_MAX_DEFAULT >> 20) as f64;
 /// The most operations one history may hold by default.
 const OPS_MAX_DEFAULT: usize = 10_000_000;
 
@@ -133,6 +133,11 @@ struct CheckArgs {
 /// Runs a `history` command.
 pub fn run(cmd: HistoryCmd) -> Result<ExitCode, CliError> {
     let args = validate(cmd)?;
+    // A file where the folder should be is refused before any history is read, not
+    // once per counterexample.
+    if let Some(dir) = &args.svg_dir {
+        crate::output::check_dir("--svg-dir", dir, &[])?;
+    }
     Ok(check_files(&args))
 }
 
@@ -293,25 +298,43 @@ fn check_file(path: &Path, args: &CheckArgs, svg_names: &mut Vec<String>) -> Exi
 fn load_within_limits(path: &Path, args: &CheckArgs) -> Result<History, ExitCode> {
     let size = std::fs::metadata(path).map_or(0, |m| m.len());
     if size > args.size_bytes_max {
-        eprintln!(
+        super::say_err(&format!(
             "error: {}: limit size_mb_max hit: the file is {:.2} MB, above {:.2} MB; raise --size-mb-max to read it",
             path.display(),
             size as f64 / 1_048_576.0,
             args.size_bytes_max as f64 / 1_048_576.0
-        );
+        ));
         return Err(ExitCode::Limit);
     }
-    let parsed = history::load(path, &args.parse).map_err(|e| {
-        eprintln!("error: {e}");
-        ExitCode::BadInput
+    let limit = crate::input::Limit {
+        name: "size_mb_max",
+        bytes_max: args.size_bytes_max,
+        hint: "raise --size-mb-max to read it",
+    };
+    let parsed = history::load_within(path, &args.parse, limit).map_err(|e| {
+        super::say_err(&format!("error: {e}"));
+        match e {
+            history::LoadError::TooLarge { .. } => ExitCode::Limit,
+            _ => ExitCode::BadInput,
+        }
     })?;
+    if parsed.ops().is_empty() {
+        // Nothing to check is not a pass: an empty file (or a pipe no one wrote to) is
+        // far more likely the wrong path than a run that did nothing.
+        super::say_err(&format!(
+            "error: {}: holds no operations; a history lists operations such as \
+             {{:process 0, :type :invoke, :f :read, :value nil}} (is this the right file?)",
+            path.display()
+        ));
+        return Err(ExitCode::BadInput);
+    }
     if parsed.ops().len() > args.ops_max {
-        eprintln!(
+        super::say_err(&format!(
             "error: {}: limit ops_max hit: {} operations, above {}; raise --ops-max to check it",
             path.display(),
             parsed.ops().len(),
             args.ops_max
-        );
+        ));
         return Err(ExitCode::Limit);
     }
     Ok(parsed)

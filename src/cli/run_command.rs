@@ -22,6 +22,18 @@ pub struct Exports {
     pub chrome_trace: Option<PathBuf>,
 }
 
+impl Exports {
+    /// Each export asked for, with its flag.
+    fn files(&self) -> impl Iterator<Item = (&'static str, &Path)> {
+        let files = [
+            ("--trace", &self.trace),
+            ("--history", &self.history),
+            ("--chrome-trace", &self.chrome_trace),
+        ];
+        files.into_iter().filter_map(|(flag, path)| Some((flag, path.as_deref()?)))
+    }
+}
+
 /// What the flags change about the scenario's run.
 pub struct Overrides {
     pub seed: Option<u64>,
@@ -41,7 +53,7 @@ pub fn cmd_run(
     args::check_sim_time_covers(overrides.limits, duration.unwrap_or(scenario.duration))?;
     let dir = out.unwrap_or_else(|| default_dir(&scenario, overrides.seed));
     check_outputs(path, &dir, &exports)?;
-    let _lock = output::lock::DirLock::take("--out", &dir)?;
+    let _locks = take_locks(&dir, &exports)?;
     let opts = RunOptions {
         seed: overrides.seed,
         duration,
@@ -74,19 +86,25 @@ fn check_outputs(scenario: &Path, dir: &Path, exports: &Exports) -> Result<(), C
     output::check_dir("--out", dir, RUN_OUTPUTS)?;
     let mut roles = vec![Role::input("SCENARIO", scenario, "the scenario file being run")];
     roles.extend(collide::dir_roles("--out", dir, RUN_OUTPUTS));
-    let files = [
-        ("--trace", &exports.trace),
-        ("--history", &exports.history),
-        ("--chrome-trace", &exports.chrome_trace),
-    ];
-    for (flag, path) in files {
-        if let Some(path) = path {
-            output::check_file(flag, path)?;
-            roles.push(Role::output(flag, path, format!("the {flag} file")));
-        }
+    for (flag, path) in exports.files() {
+        output::check_file(flag, path)?;
+        roles.push(Role::output(flag, path, format!("the {flag} file")));
+        let lock = output::lock::file_lock_path(path);
+        roles.push(Role::output(flag, &lock, format!("the lock file of {flag}")));
     }
     collide::check_distinct(&roles)?;
     Ok(())
+}
+
+/// The `--out` folder's lock and one for each export, so that no other run writes any
+/// of them until this one is done: two runs never interleave one trace, nor leave a
+/// trace from one run beside a history from another.
+fn take_locks(dir: &Path, exports: &Exports) -> Result<Vec<output::lock::Lock>, CliError> {
+    let mut locks = vec![output::lock::Lock::take("--out", dir)?];
+    for (flag, path) in exports.files() {
+        locks.push(output::lock::Lock::take_file(flag, path)?);
+    }
+    Ok(locks)
 }
 
 /// summary.json, reconciliation.json, the Chrome trace if asked for, and report.html,

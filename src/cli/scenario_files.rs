@@ -75,11 +75,9 @@ pub fn cmd_new(
     crate::sim::load(&dest.to_string_lossy()).map_err(NewError::TemplateInvalid)?;
     let schema =
         if schema_written { format!(" and {}", schema_path.display()) } else { String::new() };
-    super::say(&format!(
-        "wrote {}{schema}; run it with: gameday run {}",
-        dest.display(),
-        dest.display()
-    ));
+    let shown = dest.display().to_string();
+    let word = crate::output::text::shell_word(&shown);
+    super::say(&format!("wrote {shown}{schema}; run it with: gameday run {word}"));
     Ok(ExitCode::Ok)
 }
 
@@ -115,8 +113,8 @@ fn write_schema(path: &Path) -> Result<bool, CliError> {
 /// saying where it started.
 fn started_from(source: &Path, name: &str) -> Result<String, CliError> {
     let source_name = source.to_string_lossy().into_owned();
-    crate::sim::load(&source_name)?;
-    let raw = std::fs::read_to_string(source).unwrap_or_default();
+    let raw = crate::scenario::read_text(&source_name)?;
+    crate::sim::from_str(&source_name, &raw)?;
     let mut doc: serde_json::Value = serde_json::from_str(raw.trim_start_matches('\u{feff}'))
         .map_err(|e| NewError::FromNotJson { path: source_name.clone(), source: e })?;
     doc["name"] = name.into();

@@ -61,9 +61,10 @@ pub enum FindError {
 /// each once. A path that does not exist is an error.
 pub fn find(paths: &[PathBuf]) -> Result<Vec<PathBuf>, FindError> {
     let mut out = Vec::new();
+    let mut seen = std::collections::BTreeSet::new();
     for p in paths {
         if p.is_dir() {
-            walk(p, &mut out)
+            walk(p, &mut out, &mut seen)
                 .map_err(|source| FindError::Unreadable { path: p.clone(), source })?;
         } else if p.is_file() {
             out.push(p.clone());
@@ -76,13 +77,23 @@ pub fn find(paths: &[PathBuf]) -> Result<Vec<PathBuf>, FindError> {
     Ok(out)
 }
 
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+/// Searches `dir` unless it was searched already (`seen` holds every folder searched,
+/// resolved): a link to a folder above it (`ln -s . self`) would otherwise make the
+/// search go round until the path is too long, finding each file hundreds of times.
+fn walk(
+    dir: &Path,
+    out: &mut Vec<PathBuf>,
+    seen: &mut std::collections::BTreeSet<PathBuf>,
+) -> std::io::Result<()> {
+    if !seen.insert(dir.canonicalize()?) {
+        return Ok(());
+    }
     let mut entries: Vec<PathBuf> =
         std::fs::read_dir(dir)?.map(|e| e.map(|e| e.path())).collect::<Result<_, _>>()?;
     entries.sort();
     for p in entries {
         if p.is_dir() {
-            walk(&p, out)?;
+            walk(&p, out, seen)?;
         } else if p.extension().is_some_and(|x| x == "json") {
             out.push(p);
         }

@@ -54,8 +54,6 @@ pub struct Shrunk {
 /// for. Each message names the file or the flag.
 #[derive(Debug, thiserror::Error)]
 pub enum ShrinkError {
-    #[error("{path}: cannot read: {source}")]
-    Unreadable { path: String, source: std::io::Error },
     #[error(transparent)]
     Scenario(#[from] ScenarioError),
     #[error("{path}: {source}")]
@@ -343,8 +341,7 @@ pub fn shrink(
 /// schedule becomes a fixed fault list, and the swarm, the variants and the
 /// expectations go (the shrunk file states its own).
 fn with_fixed_schedule(path: &str, seed: u64) -> Result<Value, ShrinkError> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|source| ShrinkError::Unreadable { path: path.to_string(), source })?;
+    let text = scenario::read_text(path)?;
     let parsed = scenario::from_str(path, &text)?;
     let mut doc: Value = serde_json::from_str(text.strip_prefix('\u{feff}').unwrap_or(&text))
         .map_err(|source| ShrinkError::Json { path: path.to_string(), source })?;

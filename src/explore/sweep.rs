@@ -407,8 +407,9 @@ pub fn to_json(doc: &SweepDoc) -> Value {
 /// Per invariant: seeds violating it and the first of them with their replay commands;
 /// per metric: its distribution over seeds; the coverage of fault kind x region x phase.
 pub fn summary(id: &SweepId, defs: &[MetricDef], records: &[SeedRecord]) -> SweepSummary {
+    let file = crate::output::text::shell_word(&id.file);
     let replay =
-        |seed: u64| format!("gameday run {} --seed {seed} --duration-s {}", id.file, id.duration_s);
+        |seed: u64| format!("gameday run {file} --seed {seed} --duration-s {}", id.duration_s);
     let invariants = crate::scenario::KNOWN_INVARIANTS
         .iter()
         .map(|inv| {

@@ -493,12 +493,18 @@ impl ParseError {
 pub enum LoadError {
     #[error("{path}: cannot read: {reason}")]
     Read { path: String, reason: String },
+    /// The file is longer than the limit allows: exit 3, as for every limit.
+    #[error("{path}: {reason}")]
+    TooLarge { path: String, reason: String },
     #[error("{path}:{line}: {msg}")]
     Parse { path: String, line: u32, msg: String },
 }
 
 /// Parses a history from text. `path`, if known, helps `Format::Auto` decide.
 pub fn parse(text: &str, path: Option<&Path>, opts: &ParseOptions) -> Result<History, ParseError> {
+    // Some editors start UTF-8 files with a byte-order mark; it is not EDN, and not an
+    // error.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     match opts.format.resolve(path, text) {
         Format::Edn | Format::Auto => {
             edn::parse_history(text, opts.nil_read.unwrap_or(NilRead::Unconstrained))
@@ -509,17 +515,36 @@ pub fn parse(text: &str, path: Option<&Path>, opts: &ParseOptions) -> Result<His
     }
 }
 
-/// Reads and parses the history file at `path`.
+/// The largest history file `load` reads (`history check --size-mb-max` sets its own).
+pub const HISTORY_BYTES_MAX_DEFAULT: u64 = 1 << 30;
+
+/// Reads and parses the history file at `path`, within `HISTORY_BYTES_MAX_DEFAULT`.
 pub fn load(path: &Path, opts: &ParseOptions) -> Result<History, LoadError> {
+    let limit = crate::input::Limit {
+        name: "history_bytes_max",
+        bytes_max: HISTORY_BYTES_MAX_DEFAULT,
+        hint: "a history that large is not read",
+    };
+    load_within(path, opts, limit)
+}
+
+/// Reads and parses the history file at `path`, reading no more than `limit` allows
+/// (a folder, a device or a file past the limit is refused before it is parsed).
+pub fn load_within(
+    path: &Path,
+    opts: &ParseOptions,
+    limit: crate::input::Limit,
+) -> Result<History, LoadError> {
+    use crate::input::{ReadError, TextError};
     let name = path.display().to_string();
-    let bytes = std::fs::read(path)
-        .map_err(|e| LoadError::Read { path: name.clone(), reason: e.to_string() })?;
-    let text = String::from_utf8(bytes).map_err(|e| {
-        let line = 1 + e.as_bytes()[..e.utf8_error().valid_up_to()]
-            .iter()
-            .filter(|&&b| b == b'\n')
-            .count();
-        LoadError::Parse { path: name.clone(), line: line as u32, msg: "not UTF-8 text".into() }
+    let text = crate::input::read_text(path, limit).map_err(|e| match e {
+        TextError::Read(e @ ReadError::TooLarge { .. }) => {
+            LoadError::TooLarge { path: name.clone(), reason: e.to_string() }
+        }
+        TextError::NotUtf8 { line, .. } => {
+            LoadError::Parse { path: name.clone(), line: line as u32, msg: "not UTF-8 text".into() }
+        }
+        e => LoadError::Read { path: name.clone(), reason: e.to_string() },
     })?;
     parse(&text, Some(path), opts).map_err(|e| LoadError::Parse {
         path: name,

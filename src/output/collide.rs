@@ -2,7 +2,9 @@
 //! at one file (`--trace X --history X`) would leave one of them clobbered by the
 //! other, and an output at an input (`merge --out` onto a shard) destroys what it was
 //! made from. Paths are compared as the files they name, whichever way they are spelt
-//! (`out/../out/x`, a link to the folder, a relative or an absolute path).
+//! (`out/../out/x`, a link to the folder, a relative or an absolute path), and an
+//! existing file is also known by its device and inode, so two hard links to one file
+//! are one file too.
 
 use super::OutputError;
 use std::path::{Path, PathBuf};
@@ -70,23 +72,39 @@ pub fn identity(path: &Path) -> PathBuf {
     id
 }
 
-/// Refuses any output that is the same file as another output or as an input.
+/// The file an existing `path` is on disk (device and inode, links followed): every
+/// hard link to a file shares it, whatever its name.
+#[cfg(unix)]
+fn file_id(path: &Path) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(path).ok().map(|m| (m.dev(), m.ino()))
+}
+
+#[cfg(not(unix))]
+fn file_id(_path: &Path) -> Option<(u64, u64)> {
+    None
+}
+
+/// Refuses any output that is the same file as another output or as an input: the
+/// same path however spelt, or another name (a hard link) of the same file.
 pub fn check_distinct(roles: &[Role]) -> Result<(), OutputError> {
     let ids: Vec<PathBuf> = roles.iter().map(|r| identity(&r.path)).collect();
+    let files: Vec<Option<(u64, u64)>> = roles.iter().map(|r| file_id(&r.path)).collect();
+    let same_path = |i: usize, j: usize| ids[i] == ids[j];
+    let same_file = |i: usize, j: usize| files[i].is_some() && files[i] == files[j];
     // Each output against every path before it and every input after it: a check has
     // hundreds of inputs and few outputs, and two inputs may well be one file.
     for (i, this) in roles.iter().enumerate().filter(|(_, r)| r.output) {
-        let clash = roles
-            .iter()
-            .enumerate()
-            .find(|(j, other)| *j != i && (*j < i || !other.output) && ids[*j] == ids[i]);
-        if let Some((_, other)) = clash {
-            return Err(OutputError::Collision {
-                flag: this.flag.clone(),
-                path: this.path.clone(),
-                other: other.what.clone(),
-            });
-        }
+        let clash = roles.iter().enumerate().find(|(j, other)| {
+            *j != i && (*j < i || !other.output) && (same_path(i, *j) || same_file(i, *j))
+        });
+        let Some((j, other)) = clash else { continue };
+        let (flag, path, other) = (this.flag.clone(), this.path.clone(), other.what.clone());
+        return Err(if same_path(i, j) {
+            OutputError::Collision { flag, path, other }
+        } else {
+            OutputError::HardLink { flag, path, other }
+        });
     }
     Ok(())
 }
@@ -113,5 +131,25 @@ mod tests {
         let roles =
             [Role::input("SCENARIO", &a, "the scenario"), Role::input("X", &b, "the scenario")];
         assert!(check_distinct(&roles).is_ok(), "two inputs may be one file");
+    }
+
+    #[test]
+    fn two_hard_links_to_one_file_collide() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        std::fs::write(d.join("scenario.json"), "{}").unwrap();
+        std::fs::hard_link(d.join("scenario.json"), d.join("trace.jsonl")).unwrap();
+        std::fs::write(d.join("other.json"), "{}").unwrap();
+        let roles = [
+            Role::input("SCENARIO", &d.join("scenario.json"), "the scenario"),
+            Role::output("--trace", &d.join("trace.jsonl"), "the --trace file"),
+        ];
+        let e = check_distinct(&roles).unwrap_err().to_string();
+        assert!(e.contains("--trace") && e.contains("hard link") && e.contains("the scenario"));
+        let roles = [
+            Role::input("SCENARIO", &d.join("scenario.json"), "the scenario"),
+            Role::output("--trace", &d.join("other.json"), "the --trace file"),
+        ];
+        assert!(check_distinct(&roles).is_ok(), "two files with equal contents are two files");
     }
 }

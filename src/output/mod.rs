@@ -62,6 +62,12 @@ pub enum OutputError {
         path.display()
     )]
     NotGamedayOutput { flag: String, path: PathBuf },
+    #[error(
+        "{flag} {}: is {what}, not a file; gameday writes only files (to skip this output, \
+         leave {flag} out)",
+        path.display()
+    )]
+    NotAFile { flag: String, path: PathBuf, what: &'static str },
     #[error("{flag} {}: is a file; give a folder", path.display())]
     IsFile { flag: String, path: PathBuf },
     #[error(
@@ -73,14 +79,19 @@ pub enum OutputError {
     #[error("{flag} {}: is also {other}; give each output a path of its own", path.display())]
     Collision { flag: String, path: PathBuf, other: String },
     #[error(
-        "another gameday run is writing to {}{}; wait for it to finish, or use another --out \
-         (if no gameday run is going on, delete {}/{})",
+        "{flag} {}: is a hard link to {other} (one file under two names); give each output a \
+         file of its own (remove the link, or choose another path)",
+        path.display()
+    )]
+    HardLink { flag: String, path: PathBuf, other: String },
+    #[error(
+        "another gameday run is writing to {}{}; wait for it to finish, or give {flag} \
+         another path (if no gameday run is going on, delete {})",
         path.display(),
         pid.map_or(String::new(), |pid| format!(" (process {pid})")),
-        path.display(),
-        lock::LOCK_NAME
+        lock.display()
     )]
-    Locked { path: PathBuf, pid: Option<u32> },
+    Locked { flag: String, path: PathBuf, lock: PathBuf, pid: Option<u32> },
     #[error("{flag} {}: cannot create the folder or its lock: {source}", path.display())]
     CannotLock { flag: String, path: PathBuf, source: std::io::Error },
 }
@@ -160,6 +171,16 @@ pub fn check_file(flag: &str, path: &Path) -> Result<(), OutputError> {
     }
     if meta.is_dir() {
         return Err(OutputError::IsFolder { flag: flag.to_string(), path: path.to_path_buf() });
+    }
+    // A device, a named pipe or a socket: replacing it (`/dev/null` run as root) or
+    // waiting on it (a pipe nobody reads) is never what the user meant.
+    if !meta.is_file() {
+        let what = crate::input::what(&meta.file_type());
+        return Err(OutputError::NotAFile {
+            flag: flag.to_string(),
+            path: path.to_path_buf(),
+            what,
+        });
     }
     if force() || is_gameday_output(path) {
         return Ok(());

@@ -63,6 +63,18 @@ pub fn line(s: &str) -> Cow<'_, str> {
     Cow::Owned(s.chars().map(pictured).collect())
 }
 
+/// `s` as one word of a POSIX shell command: as it is when it holds only characters
+/// no shell treats specially, else in single quotes (a `'` inside written `'\''`). A
+/// replay command gameday prints is pasted into a shell: a scenario path with a space,
+/// a `;` or a newline must stay one argument, never become a second command.
+pub fn shell_word(s: &str) -> Cow<'_, str> {
+    let plain = |c: char| c.is_ascii_alphanumeric() || "_./:=@%+,-".contains(c);
+    if !s.is_empty() && s.chars().all(plain) {
+        return Cow::Borrowed(s);
+    }
+    Cow::Owned(format!("'{}'", s.replace('\'', "'\\''")))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -76,5 +88,14 @@ mod tests {
         assert_eq!(f, "a\u{241b}[31mb\u{2407}\u{240d}\n\tc\u{fffd}d\u{2400}");
         assert!(matches!(terminal("plain text"), Cow::Borrowed(_)));
         assert!(matches!(file("plain text\n"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn a_path_stays_one_shell_word() {
+        assert_eq!(shell_word("scenarios/a-b_c.json"), "scenarios/a-b_c.json");
+        assert_eq!(shell_word("my drill.json"), "'my drill.json'");
+        assert_eq!(shell_word("x;rm -rf ~\n.json"), "'x;rm -rf ~\n.json'");
+        assert_eq!(shell_word("it's.json"), "'it'\\''s.json'");
+        assert_eq!(shell_word(""), "''");
     }
 }

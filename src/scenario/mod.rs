@@ -12,8 +12,8 @@ mod validate;
 
 pub use types::*;
 pub use validate::{
-    from_str, load, merge_patch, parse_file, with_design, with_faults, InvariantId,
-    KNOWN_INVARIANTS, SWARM_FAULTS_MAX,
+    from_str, load, merge_patch, parse_file, read_text, with_design, with_faults, InvariantId,
+    KNOWN_INVARIANTS, SCENARIO_BYTES_MAX, SWARM_FAULTS_MAX,
 };
 
 /// What a user can get wrong in a scenario file. Every variant names the file.

@@ -16,7 +16,7 @@ use std::path::Path;
 /// Why `path` is not a scenario, in a few plain words ("a run's summary (gameday run
 /// writes it)"); `None` when it may be one (or cannot be read: the loader says why).
 pub fn not_a_scenario(path: &Path) -> Option<String> {
-    let text = std::fs::read_to_string(path).ok()?;
+    let text = super::read_text(&path.to_string_lossy()).ok()?;
     let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
     what_else(text).map(|what| format!("{what}, not a scenario"))
 }

@@ -75,21 +75,32 @@ const MONEY_MAX: i64 = 1_000_000_000_000;
 /// Faults one swarm schedule may hold at most.
 pub const SWARM_FAULTS_MAX: u32 = 64;
 
+/// The largest scenario or design file read, in bytes: far above any real one (the
+/// bundled scenarios are a few kilobytes), low enough that a wrong path (a log, a disk
+/// image, `/dev/urandom`) is refused at once.
+pub const SCENARIO_BYTES_MAX: u64 = 16 << 20;
+
+/// The text of the scenario (or design) file at `path`, read within
+/// `SCENARIO_BYTES_MAX`: a folder, a device or a file that is not UTF-8 is an error
+/// naming the file, never a hang.
+pub fn read_text(path: &str) -> Result<String, ScenarioError> {
+    let limit = crate::input::Limit {
+        name: "scenario_bytes_max",
+        bytes_max: SCENARIO_BYTES_MAX,
+        hint: "a scenario file is far smaller; check that the path names a scenario",
+    };
+    crate::input::read_text(std::path::Path::new(path), limit).map_err(|e| {
+        let mut reason = e.to_string();
+        if matches!(e, crate::input::TextError::NotUtf8 { .. }) {
+            reason.push_str("; scenario files are UTF-8 JSON");
+        }
+        ScenarioError::Io { file: path.to_string(), reason }
+    })
+}
+
 /// Reads and validates the scenario at `path`.
 pub fn load(path: &str) -> Result<Scenario, ScenarioError> {
-    let bytes = std::fs::read(path)
-        .map_err(|e| ScenarioError::Io { file: path.to_string(), reason: e.to_string() })?;
-    let text = String::from_utf8(bytes).map_err(|e| {
-        let at = e.utf8_error().valid_up_to();
-        let line = 1 + e.as_bytes()[..at].iter().filter(|&&b| b == b'\n').count();
-        ScenarioError::Io {
-            file: path.to_string(),
-            reason: format!(
-                "not UTF-8 text (line {line}, byte {at}); scenario files are UTF-8 JSON"
-            ),
-        }
-    })?;
-    from_str(path, &text)
+    from_str(path, &read_text(path)?)
 }
 
 /// Parses and validates scenario text; `file` names it in errors.
