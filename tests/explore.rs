@@ -29,7 +29,8 @@ fn check_passes_on_the_bundled_scenarios_whatever_the_thread_count() {
     assert!(a.matches("\"trace_hash\": \"").count() >= 44, "{a}");
     let xml = std::fs::read_to_string(&junit).unwrap();
     let doc = roxmltree::Document::parse(&xml).unwrap();
-    let cases = doc.descendants().filter(|n| n.has_tag_name("testcase")).count();
+    let ran = |n: &roxmltree::Node| !n.children().any(|c| c.has_tag_name("skipped"));
+    let cases = doc.descendants().filter(|n| n.has_tag_name("testcase") && ran(n)).count();
     assert_eq!(cases, one.lines().filter(|l| l.starts_with("PASS")).count());
     assert!(!xml.contains("<failure"));
     for (what, text) in [("check output", &one), ("JUnit", &xml)] {
@@ -284,8 +285,17 @@ fn check_skips_gamedays_outputs_designs_and_the_schema() {
     std::fs::copy("designs/idempotency-keys.json", folder.join("keys.json")).unwrap();
     std::fs::copy("scenarios/schema.json", folder.join("schema.json")).unwrap();
     let out = dir.path().join("out");
-    let (code, stdout, stderr) = gameday(&["check", s(&folder), "--out", s(&out)]);
+    let junit = dir.path().join("junit.xml");
+    let (code, stdout, stderr) =
+        gameday(&["check", s(&folder), "--out", s(&out), "--junit", s(&junit)]);
     assert_eq!(code, 0, "{stdout}{stderr}");
+    // JUnit lists the skipped files too, as skipped test cases with the reason.
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    let doc = roxmltree::Document::parse(&xml).expect("well-formed JUnit");
+    let skipped: Vec<_> = doc.descendants().filter(|n| n.has_tag_name("skipped")).collect();
+    assert_eq!(skipped.len(), 3, "{xml}");
+    assert!(skipped.iter().any(|n| n.attribute("message").unwrap().contains("a design")), "{xml}");
+    assert!(xml.contains("tests=\"4\"") && xml.contains("skipped=\"3\""), "{xml}");
     // Long lines wrap at 100 columns, continued under an indent: joined again here.
     let stdout = stdout.replace("\n  ", " ");
     assert_eq!(stdout.lines().filter(|l| l.starts_with("PASS")).count(), 1, "{stdout}");

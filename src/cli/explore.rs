@@ -37,7 +37,7 @@ pub fn cmd_check(
     let (rows, partial) = check::check(&mine, jobs);
     print!("{}", report::check::table(&rows, &skipped));
     if let Some(junit) = junit {
-        write(&junit, report::check::junit(&rows).as_bytes())?;
+        write(&junit, report::check::junit(&rows, &skipped).as_bytes())?;
     }
     if let Some(dir) = out {
         write_json(
@@ -322,7 +322,7 @@ fn merge_checks(parts: Vec<(String, Value)>, dir: &Path) -> Result<ExitCode, Cli
     let skipped: Vec<check::Skipped> =
         serde_json::from_value(merged["skipped"].clone()).expect("skipped files we wrote");
     write_json(&dir.join("check.json"), &merged)?;
-    write(&dir.join("junit.xml"), report::check::junit(&rows).as_bytes())?;
+    write(&dir.join("junit.xml"), report::check::junit(&rows, &skipped).as_bytes())?;
     print!("{}", report::check::table(&rows, &skipped));
     Ok(rows_exit_code(&rows))
 }

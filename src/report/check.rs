@@ -43,21 +43,32 @@ pub fn skipped_lines(skipped: &[Skipped]) -> String {
 }
 
 /// JUnit XML, as GitHub Actions and GitLab display it: one test case per scenario.
-pub fn junit(rows: &[CheckRow]) -> String {
+pub fn junit(rows: &[CheckRow], skipped: &[Skipped]) -> String {
     use std::fmt::Write as _;
     let failures = count(rows, CheckStatus::Fail);
     let errors = count(rows, CheckStatus::Invalid) + count(rows, CheckStatus::Limit);
+    let (tests, n_skipped) = (rows.len() + skipped.len(), skipped.len());
     let mut o = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     let _ = writeln!(
         o,
-        "<testsuites name=\"gameday\" tests=\"{}\" failures=\"{failures}\" errors=\"{errors}\">",
-        rows.len(),
+        "<testsuites name=\"gameday\" tests=\"{tests}\" failures=\"{failures}\" errors=\"{errors}\" skipped=\"{n_skipped}\">",
     );
     let _ = writeln!(
         o,
-        "  <testsuite name=\"gameday check\" tests=\"{}\" failures=\"{failures}\" errors=\"{errors}\">",
-        rows.len(),
+        "  <testsuite name=\"gameday check\" tests=\"{tests}\" failures=\"{failures}\" errors=\"{errors}\" skipped=\"{n_skipped}\">",
     );
+    // A file that is not a scenario (gameday's own output, a design) is listed as
+    // skipped, with why, so a CI page shows every file the check looked at.
+    for s in skipped {
+        let _ = writeln!(
+            o,
+            "    <testcase classname=\"gameday.{}\" name=\"{}\" file=\"{}\">\n      <skipped message=\"{}\"/>\n    </testcase>",
+            escape(s.file.replace(['/', '\\'], ".").trim_end_matches(".json")),
+            escape(&s.file),
+            escape(&s.file),
+            escape(&s.reason)
+        );
+    }
     for r in rows {
         let name = if r.scenario.is_empty() { &r.file } else { &r.scenario };
         let _ = write!(
