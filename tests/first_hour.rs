@@ -356,3 +356,28 @@ fn blast_radius_names_which_customers_and_why() {
     let why = &shared.metrics.blast_radius.why;
     assert!(why.starts_with("all 100 customers") && why.contains("isolation \"shared\""), "{why}");
 }
+
+/// One operation id scheme: the linearizable finding, its counterexample text and its
+/// timeline all name operations `operation #N` / `#N`, never a process `pN` or `(op i)`.
+#[test]
+fn the_counterexample_names_operations_as_the_trail_does() {
+    let r = run(&scenario::load("scenarios/gameday-naive.json").unwrap(), &RunOptions::default())
+        .unwrap();
+    let lin = r.invariants.iter().find(|i| i.id == "linearizable").unwrap();
+    let what = &lin.trail.last().unwrap().event;
+    let named = what.split("operation #").nth(1).unwrap().split(')').next().unwrap();
+    let details = serde_json::to_value(lin.details.as_ref().unwrap()).unwrap();
+    let text = details["counterexample"].as_str().unwrap();
+    let svg = details["counterexample_svg"].as_str().unwrap();
+    assert!(text.contains(&format!("operation #{named})")), "{what}\n{text}");
+    assert!(svg.contains(&format!("operation #{named})")), "{svg}");
+    let process = regex_lite_p(text) || regex_lite_p(svg);
+    assert!(!process && !text.contains("(op "), "{text}");
+}
+
+/// Whether `s` names a process as Jepsen does: `p` and digits after a space or `>`.
+fn regex_lite_p(s: &str) -> bool {
+    s.split([' ', '>']).any(|w| {
+        w.strip_prefix('p').is_some_and(|d| !d.is_empty() && d.chars().all(|c| c.is_ascii_digit()))
+    })
+}

@@ -239,20 +239,35 @@ impl Counterexample {
     /// unplaceable operation in red, the rest of the minimized set in orange, the
     /// prefix's operations in green with their place in the linearization.
     pub fn svg(&self, h: &History) -> String {
-        svg::render(self, h)
+        svg::render(self, h, false)
+    }
+
+    /// `svg` for a simulated run's history, whose operations are its processes: lanes
+    /// and title name operations as the run's trails do.
+    pub fn svg_of_operations(&self, h: &History) -> String {
+        svg::render(self, h, true)
     }
 
     /// A few lines for a terminal: the prefix length, the unplaceable operation and the
     /// minimized set, each operation with its source line.
     pub fn summary(&self, h: &History) -> String {
-        let at = |id: OpId| {
-            let op = h.op(id);
+        self.summary_naming(h, &|op| {
             if op.invoke.line > 0 {
                 format!("{} (line {})", op.describe(), op.invoke.line)
             } else {
-                format!("{} (op {})", op.describe(), id.0)
+                format!("{} (op {})", op.describe(), op.id.0)
             }
-        };
+        })
+    }
+
+    /// `summary`, with each operation named by `name` (a simulated run names them as
+    /// its trails do, `operation #N`).
+    pub fn summary_naming(
+        &self,
+        h: &History,
+        name: &dyn Fn(&crate::history::Op) -> String,
+    ) -> String {
+        let at = |id: OpId| name(h.op(id));
         let key = self.key.as_ref().map_or(String::new(), |k| format!(" in key {k}"));
         let mut s = format!(
             "longest linearizable prefix{key}: {} ops; cannot place: {}\n",

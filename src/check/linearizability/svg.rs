@@ -107,8 +107,10 @@ fn chosen(cx: &Counterexample, h: &History) -> Vec<(OpId, Role)> {
     picked
 }
 
-/// Renders the counterexample of `h`.
-pub(super) fn render(cx: &Counterexample, h: &History) -> String {
+/// Renders the counterexample of `h`. With `ops_are_processes` (a simulated run's
+/// history, where each operation is its own process), lanes and the title name
+/// operations as the run's trails do (`#N`, `operation #N`), not processes.
+pub(super) fn render(cx: &Counterexample, h: &History, ops_are_processes: bool) -> String {
     let ops = chosen(cx, h);
     let lanes: BTreeMap<u64, usize> = {
         let mut ps: Vec<u64> = ops.iter().map(|(id, _)| h.op(*id).process.0).collect();
@@ -139,13 +141,14 @@ pub(super) fn render(cx: &Counterexample, h: &History) -> String {
     s.push_str("\n<!-- gameday counterexample -->\n");
     let _ =
         writeln!(s, r##"<rect x="0" y="0" width="{width}" height="{height}" fill="#ffffff"/>"##);
-    header(&mut s, cx, h, ops.len());
+    header(&mut s, cx, h, ops.len(), ops_are_processes);
     for (p, lane) in &lanes {
         let y = TOP + LANE_H * *lane as u32;
         let _ = writeln!(
             s,
-            r##"<text x="8" y="{}" fill="#333333">p{p}</text><line x1="{LEFT}" y1="{}" x2="{}" y2="{}" stroke="#eeeeee"/>"##,
+            r##"<text x="8" y="{}" fill="#333333">{}{p}</text><line x1="{LEFT}" y1="{}" x2="{}" y2="{}" stroke="#eeeeee"/>"##,
             y + BAR_H - 5,
+            if ops_are_processes { "#" } else { "p" },
             y + BAR_H / 2,
             width - RIGHT,
             y + BAR_H / 2
@@ -159,20 +162,27 @@ pub(super) fn render(cx: &Counterexample, h: &History) -> String {
             .find(|(o, _)| h.op(*o).process == op.process)
             .map_or(width, |(o, _)| x_of(h.op(*o).invoke.index));
         let room_chars = (room_end.saturating_sub(x_of(op.invoke.index) + 6) / 7).max(3) as usize;
-        bar(&mut s, op, *role, lanes[&op.process.0], &x_of, width - RIGHT, room_chars);
+        let lane = (lanes[&op.process.0], ops_are_processes);
+        bar(&mut s, op, *role, lane, &x_of, width - RIGHT, room_chars);
     }
     s.push_str("</svg>\n");
     s
 }
 
-fn header(s: &mut String, cx: &Counterexample, h: &History, drawn: usize) {
+fn header(s: &mut String, cx: &Counterexample, h: &History, drawn: usize, ops_are_processes: bool) {
     let un = h.op(cx.unplaceable);
     let key = cx.key.as_ref().map_or(String::new(), |k| format!(" (key {k})"));
     let line =
         if un.invoke.line > 0 { format!(" (line {})", un.invoke.line) } else { String::new() };
-    let title = format!(
-        "Not linearizable{key}: no linearization places {}{line} before its completion.",
+    let name = if ops_are_processes {
+        let what = un.describe();
+        let what = what.split_once(' ').map_or(what.clone(), |d| d.1.to_string());
+        format!("operation #{} ({what})", un.process.0)
+    } else {
         un.describe()
+    };
+    let title = format!(
+        "Not linearizable{key}: no linearization places {name}{line} before its completion."
     );
     let legend = format!(
         "Red: cannot be placed. Orange: with red, a minimized set of {} ops, not linearizable \
@@ -199,7 +209,7 @@ fn bar(
     s: &mut String,
     op: &Op,
     role: Role,
-    lane: usize,
+    (lane, ops_are_processes): (usize, bool),
     x_of: &dyn Fn(u32) -> u32,
     x_max: u32,
     room_chars: usize,
@@ -225,7 +235,11 @@ fn bar(
     let _ = writeln!(
         s,
         r##"<g><title>{}</title><rect x="{x1}" y="{y}" width="{w}" height="{BAR_H}" rx="3" fill="{}" fill-opacity="{opacity}" stroke="#333333"{dash}/><text x="{}" y="{}" fill="#000000">{}</text></g>"##,
-        escape(&format!("{}{line}", op.describe())),
+        escape(&if ops_are_processes {
+            format!("operation #{} ({body}){line}", op.process.0)
+        } else {
+            format!("{}{line}", op.describe())
+        }),
         role.fill(),
         x1 + 3,
         y + BAR_H - 5,

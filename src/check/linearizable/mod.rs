@@ -126,8 +126,14 @@ impl Linearizable {
             f.since_us as f64 / 1e6,
             or_list(&f.starts)
         );
-        self.summary = format!("{since}\n{}", cx.summary(h));
-        self.svg = cx.svg(h);
+        // Each operation is its own process here, numbered as the trails number it.
+        let name = |op: &crate::history::Op| {
+            let what = op.describe();
+            let what = what.split_once(' ').map_or(what.as_str(), |d| d.1);
+            format!("operation #{} ({what})", op.process.0)
+        };
+        self.summary = format!("{since}\n{}", cx.summary_naming(h, &name));
+        self.svg = cx.svg_of_operations(h);
         found.push(Finding {
             at: SimTime(at.max(0) as u64),
             what: format!(
