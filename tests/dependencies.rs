@@ -7,7 +7,6 @@
 //! provider honours an idempotency key.
 
 mod common;
-use common::gameday;
 
 use gameday::check::Status;
 use gameday::scenario::{self, lint, Scenario};
@@ -110,7 +109,7 @@ fn a_provider_fault_that_cannot_bite_is_warned_and_bad_values_refused() {
         ),
     ] {
         v["faults"] = json!([fault]);
-        let e = scenario::from_str(BASE, &v.to_string()).err().expect("refused").to_string();
+        let e = refused(scenario::from_str(BASE, &v.to_string()));
         assert!(e.contains(needle), "{needle}: {e}");
     }
 }
@@ -167,7 +166,14 @@ fn bad_database_settings_are_refused_with_the_field() {
         (json!({"connections": 3}), "connections"),
     ] {
         v["design"]["database"] = db;
-        let e = scenario::from_str(HEALTHY, &v.to_string()).err().expect("refused").to_string();
+        let e = refused(scenario::from_str(HEALTHY, &v.to_string()));
         assert!(e.contains(needle), "{needle}: {e}");
+    }
+}
+
+fn refused(r: Result<Scenario, scenario::ScenarioError>) -> String {
+    match r {
+        Err(e) => e.to_string(),
+        Ok(_) => panic!("accepted"),
     }
 }

@@ -3,7 +3,6 @@
 //! findings, the advice and the report. A label only renames: the model runs the same.
 
 mod common;
-use common::gameday;
 
 use gameday::scenario::{self, Scenario, ScenarioError};
 use gameday::sim::{run, RunOptions};

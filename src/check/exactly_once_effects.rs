@@ -30,13 +30,17 @@ struct Suspect {
     at: SimTime,
     op_key: u64,
     region: RegionId,
-    first: (RegionId, WriteId),
+    first: (RegionId, WriteId, SimTime),
     again: WriteId,
+    /// When the client gave up on the first attempt, if it timed out.
+    gave_up: Option<SimTime>,
 }
 
 pub struct ExactlyOnceEffects {
     suspects: Vec<Suspect>,
-    first: BTreeMap<u64, (RegionId, WriteId)>,
+    first: BTreeMap<u64, (RegionId, WriteId, SimTime)>,
+    /// For operations in `first`: when the client timed out on the committed attempt.
+    timed_out: BTreeMap<u64, SimTime>,
     fifo: VecDeque<(SimTime, u64)>,
     window: SimDuration,
     duplicates: u64,
@@ -116,6 +120,7 @@ impl ExactlyOnceEffects {
         ExactlyOnceEffects {
             suspects: Vec::new(),
             first: BTreeMap::new(),
+            timed_out: BTreeMap::new(),
             fifo: VecDeque::new(),
             window: horizon + LATE_DELIVERY_SLACK,
             duplicates: 0,
@@ -195,9 +200,17 @@ impl ExactlyOnceEffects {
         self.effects_fifo.push_back((view.at, op_key));
     }
 
+    /// A client timed out on an attempt whose write had committed: the retry that may
+    /// follow is how a write can apply twice.
+    fn timed_out(&mut self, op_key: u64, attempt: u32, at: SimTime) {
+        if self.first.get(&op_key).is_some_and(|f| f.1.attempt() == attempt) {
+            self.timed_out.insert(op_key, at);
+        }
+    }
+
     fn confirm(&mut self, s: &Suspect, view: &View, found: &mut Vec<Finding>) {
         self.duplicates += 1;
-        let (r0, w0) = s.first;
+        let (r0, w0, t0) = s.first;
         if self.examples.len() < EXAMPLES_MAX {
             self.examples.push(DuplicateWrite {
                 operation: s.op_key,
@@ -215,12 +228,18 @@ impl ExactlyOnceEffects {
         found.push(Finding {
             at: s.at,
             what: format!(
-                "operation #{} took effect twice: attempt {} committed in {}, and attempt {} again in {}, which already held the first",
+                "operation #{} took effect twice: attempt {} committed in {} at {}{}; attempt {} committed again in {} at {}, which already held the first",
                 s.op_key,
                 w0.attempt(),
                 view.region_name(r0),
+                t0,
+                s.gave_up.map_or(String::new(), |t| format!(
+                    ", but its client heard no answer within its {} ms timeout, gave up on it at {t} and retried",
+                    view.scenario.workload.timeout.as_ms_f64()
+                )),
                 s.again.attempt(),
-                view.region_name(s.region)
+                view.region_name(s.region),
+                s.at
             ),
             regions: vec![s.region, r0],
         });
@@ -237,23 +256,25 @@ impl ExactlyOnceEffects {
         while self.fifo.front().is_some_and(|(t, _)| view.at.since(*t) > self.window) {
             let (_, k) = self.fifo.pop_front().expect("non-empty");
             self.first.remove(&k);
+            self.timed_out.remove(&k);
         }
         match self.first.get(&entry.op_key) {
             // Another attempt of the operation commits where the first is already held.
-            Some(&(r0, w0)) if w0 != again && view.ledger.held(*region, w0) => {
+            Some(&(r0, w0, t0)) if w0 != again && view.ledger.held(*region, w0) => {
                 if self.suspects.len() < SUSPECTS_MAX {
                     self.suspects.push(Suspect {
                         at: view.at,
                         op_key: entry.op_key,
                         region: *region,
-                        first: (r0, w0),
+                        first: (r0, w0, t0),
                         again,
+                        gave_up: self.timed_out.get(&entry.op_key).copied(),
                     });
                 }
             }
             Some(_) => {}
             None => {
-                self.first.insert(entry.op_key, (*region, again));
+                self.first.insert(entry.op_key, (*region, again, view.at));
                 self.fifo.push_back((view.at, entry.op_key));
             }
         }
@@ -272,6 +293,7 @@ impl Invariant for ExactlyOnceEffects {
     fn observe(&mut self, obs: &Obs, view: &View, found: &mut Vec<Finding>) {
         match obs {
             Obs::Commit { .. } => self.commit(obs, view),
+            Obs::TimedOut { op_key, attempt, .. } => self.timed_out(*op_key, *attempt, view.at),
             Obs::Effect { region, op_key } => self.effect(*region, *op_key, view, found),
             Obs::Complete { kind, write, op_key, .. } if self.side_effects && kind.has_effect() => {
                 match write {

@@ -161,6 +161,13 @@ pub enum Obs {
     Attempt {
         region: RegionId,
     },
+    /// A client gave up waiting for an attempt's answer (its timeout passed); it retries
+    /// or fails the operation next.
+    TimedOut {
+        region: RegionId,
+        op_key: u64,
+        attempt: u32,
+    },
     /// A client sent an attempt of an operation (`first`: its first), whether or not
     /// the network then delivers it: retry amplification counts these.
     Sent {

@@ -162,6 +162,8 @@ impl World {
             op.maybe_applied = true;
         }
         let (region, target, took) = (op.region, op.target, self.now.since(op.sent_at));
+        let op_key = op.key;
+        self.out.obs.push(Obs::TimedOut { region, op_key, attempt });
         self.guard_outcome(region, target, false, took);
         self.retry_or_fail(id);
     }
