@@ -99,6 +99,9 @@ pub struct RunResult {
     pub divergent_examples: Vec<serde_json::Value>,
     pub final_writer: String,
     pub final_epoch: u32,
+    /// The most each checker (and the ledger) held at once, by name: for tests that
+    /// memory does not grow with simulated time. In no output.
+    pub held_max: Vec<(&'static str, usize)>,
 }
 
 /// Divergent keys listed by name in the reconciliation report (all are counted).
@@ -303,6 +306,7 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunResult, SimError
         drill_end: SimTime::ZERO + s.duration,
         converged_at: sim.world.converged_at,
         invariants: sim.checkers.reports(),
+        held_max: sim.checkers.held_max(),
         metrics: sim.metrics.report(),
         divergent_keys,
         divergent_examples,

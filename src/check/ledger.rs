@@ -7,7 +7,10 @@
 //! only read it. It is bounded: a write is followed until every store holds it (then
 //! it is safe: nothing but a store discarding it can lose it) or until none does (then
 //! it is gone, and remembered for `GONE_WINDOW` so a late acknowledgement is seen);
-//! per key only the last few commits and acknowledgements are kept.
+//! per key only the last few commits and acknowledgements are kept. A write a conflict
+//! dropped is remembered while it is among its key's last few such writes, or for as
+//! long as an operation may still be acknowledged. So what it holds depends on the keys
+//! and on the operations in flight, not on how long the run goes on.
 
 use super::probe::Probe;
 use crate::engine::{SimDuration, SimTime};
@@ -23,6 +26,18 @@ const NOT_HELD: u64 = u64::MAX;
 const KEY_COMMITS_MAX: usize = 32;
 /// Acknowledged writes remembered per key, for judging later reads.
 const KEY_ACKS_MAX: usize = 16;
+/// Writes a conflict dropped that are remembered per key, however old: the checkers
+/// ask about a key's last `KEY_ACKS_MAX` acknowledged writes and about a session's or
+/// a permission's last write to it, and a write with this many later losses on its key
+/// lies far back in the key's history (which keeps only its last `KEY_COMMITS_MAX`
+/// commit times, so a read whose value lists a full ring of newer writes is judged
+/// unknown, not stale, for missing it). Younger ones are all remembered (`lost_for`).
+/// Before, every one was remembered for `GONE_WINDOW`: in aa-accounts-lww, over a
+/// hundred a second for ten minutes.
+const KEY_LOST_MAX: usize = 64;
+/// Slack beyond the retry horizon for remembering a write a conflict dropped: its
+/// acknowledgement may still be on its way (a request can sit on a slow link).
+const LATE_ACK_SLACK: SimDuration = SimDuration::from_secs(60);
 /// How long, and how many, writes that no store holds any more are remembered.
 const GONE_WINDOW: SimDuration = SimDuration::from_secs(600);
 const GONE_MAX: usize = 1 << 20;
@@ -63,6 +78,8 @@ struct KeyLog {
     /// `(write, first commit time, the other key it touched)`, newest last.
     commits: VecDeque<(WriteId, SimTime, Key)>,
     acks: VecDeque<Ack>,
+    /// Writes to the key a conflict dropped (in some region), newest last.
+    lost: VecDeque<WriteId>,
 }
 
 impl KeyLog {
@@ -93,9 +110,14 @@ pub struct Ledger {
     tracked: BTreeMap<WriteId, Track>,
     gone: BTreeMap<WriteId, SimTime>,
     gone_fifo: VecDeque<(SimTime, WriteId)>,
-    /// Writes a conflict dropped (in some region), remembered like gone ones.
-    superseded: BTreeMap<WriteId, SimTime>,
+    /// Writes a conflict dropped (in some region), with how many of the two reasons to
+    /// remember them still hold: younger than `lost_for` (`superseded_fifo`), and among
+    /// their key's last `KEY_LOST_MAX` (`KeyLog::lost`).
+    superseded: BTreeMap<WriteId, u8>,
     superseded_fifo: VecDeque<(SimTime, WriteId)>,
+    /// How long a dropped write is remembered whatever its key: as long as an operation
+    /// may be retried, and then some.
+    lost_for: SimDuration,
     /// Per key touched so far.
     keys: BTreeMap<Key, KeyLog>,
     /// The newest commit time among writes every store has held.
@@ -106,6 +128,8 @@ pub struct Ledger {
     /// Writes that reached every store, and the most followed at once.
     pub confirmed: u64,
     pub tracked_max: usize,
+    /// The most writes remembered as lost (gone or superseded) at once.
+    lost_max: usize,
 }
 
 impl Ledger {
@@ -122,12 +146,22 @@ impl Ledger {
             gone_fifo: VecDeque::new(),
             superseded: BTreeMap::new(),
             superseded_fifo: VecDeque::new(),
+            lost_for: {
+                let w = &scenario.workload;
+                (w.timeout + w.backoff_max).times(u64::from(w.attempts)) + LATE_ACK_SLACK
+            },
             keys: BTreeMap::new(),
             safe_commit_at: SimTime::ZERO,
             decided: Vec::new(),
             confirmed: 0,
             tracked_max: 0,
+            lost_max: 0,
         }
+    }
+
+    /// The most writes remembered as lost at once (`held_max` of the checkers).
+    pub fn held_max(&self) -> usize {
+        self.lost_max
     }
 
     /// Reads the world's journal from where it stopped.
@@ -207,19 +241,45 @@ impl Ledger {
                 self.gone.insert(w, at);
                 self.gone_fifo.push_back((at, w));
             }
+            self.lost_max = self.lost_max.max(self.gone.len() + self.superseded.len());
         }
     }
 
     fn expire_gone(&mut self, at: SimTime) {
-        for (set, fifo) in [
-            (&mut self.gone, &mut self.gone_fifo),
-            (&mut self.superseded, &mut self.superseded_fifo),
-        ] {
-            while fifo.front().is_some_and(|(t, _)| at.since(*t) > GONE_WINDOW) {
-                let (t, w) = fifo.pop_front().expect("non-empty");
-                if set.get(&w) == Some(&t) {
-                    set.remove(&w);
-                }
+        while self.gone_fifo.front().is_some_and(|(t, _)| at.since(*t) > GONE_WINDOW) {
+            let (t, w) = self.gone_fifo.pop_front().expect("non-empty");
+            if self.gone.get(&w) == Some(&t) {
+                self.gone.remove(&w);
+            }
+        }
+        while self.superseded_fifo.front().is_some_and(|(t, _)| at.since(*t) > self.lost_for) {
+            let (_, w) = self.superseded_fifo.pop_front().expect("non-empty");
+            self.forget_superseded(w);
+        }
+    }
+
+    /// A conflict dropped `w`, a write to `key` (in some region; the first time counts).
+    fn superseded(&mut self, at: SimTime, key: Key, w: WriteId) {
+        if self.superseded.len() >= GONE_MAX || self.superseded.contains_key(&w) {
+            return;
+        }
+        let lost = &mut self.keys.entry(key).or_default().lost;
+        let evicted = (lost.len() == KEY_LOST_MAX).then(|| lost.pop_front()).flatten();
+        lost.push_back(w);
+        if let Some(old) = evicted {
+            self.forget_superseded(old);
+        }
+        self.superseded.insert(w, 2);
+        self.superseded_fifo.push_back((at, w));
+        self.lost_max = self.lost_max.max(self.gone.len() + self.superseded.len());
+    }
+
+    /// One reason to remember a dropped write no longer holds.
+    fn forget_superseded(&mut self, w: WriteId) {
+        if let Some(n) = self.superseded.get_mut(&w) {
+            *n -= 1;
+            if *n == 0 {
+                self.superseded.remove(&w);
             }
         }
     }
@@ -256,12 +316,9 @@ impl Ledger {
                     }
                 }
             }
-            Obs::Superseded { loser, .. } => {
-                if self.superseded.len() < GONE_MAX && !self.superseded.contains_key(loser) {
-                    self.superseded.insert(*loser, at);
-                    self.superseded_fifo.push_back((at, *loser));
-                }
+            Obs::Superseded { key, loser, .. } => {
                 self.expire_gone(at);
+                self.superseded(at, *key, *loser);
             }
             _ => {}
         }
@@ -423,5 +480,43 @@ impl<T> Deferred<T> {
         }
         self.len = 0;
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A write a conflict dropped is known lost while it is among its key's last
+    /// `KEY_LOST_MAX` such writes, or younger than the retry horizon; past both it is
+    /// forgotten, so a busy key holds a fixed number and the ledger does not grow with
+    /// the run.
+    #[test]
+    fn writes_a_conflict_dropped_are_remembered_per_key_and_within_the_horizon() {
+        let s = crate::scenario::load("scenarios/aa-accounts-lww.json").expect("bundled");
+        let mut ledger = Ledger::new(&s);
+        let (busy, quiet) = (1, 2);
+        let drop = |ledger: &mut Ledger, ms: u64, key: Key, op: u64| {
+            let (region, winner) = (RegionId(0), WriteId::new(1 << 40, 1));
+            let obs = Obs::Superseded { region, key, loser: WriteId::new(op, 1), winner };
+            ledger.observe(SimTime(ms * 1_000), &obs);
+        };
+        drop(&mut ledger, 0, quiet, 1);
+        for op in 0..1_000 {
+            drop(&mut ledger, 1_000 * op, busy, 100 + op);
+        }
+        let lost = |ledger: &Ledger, op: u64| ledger.fate(WriteId::new(op, 1)) == Fate::Lost;
+        // The quiet key's one loss is among its last: kept, however old.
+        assert!(lost(&ledger, 1));
+        // The busy key's oldest are past its last 64 and the horizon: forgotten.
+        assert!(!lost(&ledger, 100));
+        let horizon_s = ledger.lost_for.as_us() / 1_000_000;
+        assert!(horizon_s > 64 && horizon_s < 900, "{horizon_s}");
+        // Within the horizon, all are kept, even past the key's last 64.
+        assert!(lost(&ledger, 100 + 999 - horizon_s + 1));
+        assert!((100 + 999 - 64..1_100).all(|op| lost(&ledger, op)));
+        // The quiet key's loss and the busy key's last horizon's worth (one a second).
+        let held = ledger.superseded.len();
+        assert!(held >= 1 + horizon_s as usize && held <= 2 + horizon_s as usize, "{held}");
     }
 }

@@ -154,6 +154,11 @@ pub struct Limits {
     /// Memo bytes one search may hold (approximate: the arena may overshoot by its
     /// last growth).
     pub memo_bytes_max: usize,
+    /// Memo bytes past which a search stops remembering configurations and goes on
+    /// without: it prunes less, so it may run into its step limit sooner, but memory
+    /// stays bounded and the verdict never depends on it otherwise (`memo_bytes_max`
+    /// instead stops the search). The default keeps everything.
+    pub memo_keep_bytes_max: usize,
 }
 
 impl Default for Limits {
@@ -164,6 +169,7 @@ impl Default for Limits {
             steps_max: None,
             memo_entries_max: MEMO_ENTRIES_MAX_DEFAULT,
             memo_bytes_max: MEMO_BYTES_MAX_DEFAULT,
+            memo_keep_bytes_max: usize::MAX,
         }
     }
 }
@@ -323,6 +329,7 @@ pub fn check_with(h: &History, cfg: &CheckConfig) -> Result<Report, ModelError> 
         deadline,
         memo_entries_max: cfg.limits.memo_entries_max.max(1),
         memo_bytes_max: cfg.limits.memo_bytes_max,
+        memo_keep_bytes_max: cfg.limits.memo_keep_bytes_max,
         steps_taken: 0,
         memo_entries_peak: 0,
     };

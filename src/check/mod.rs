@@ -31,6 +31,7 @@ use crate::model::obs::Obs;
 use crate::scenario::{FaultKind, InvariantId, RegionId, Scenario};
 pub use details::{details, Details, InvariantDetails};
 use ledger::Ledger;
+pub use linearizable::SEGMENT_OPS_MAX;
 use probe::Probe;
 use serde::Serialize;
 use std::collections::VecDeque;
@@ -92,6 +93,11 @@ pub trait Invariant {
     /// those (and the faults).
     fn causes(&self) -> &'static [Cause] {
         Cause::DATA
+    }
+    /// The most items it held at once in a structure that must not grow with simulated
+    /// time (0 where there is none), for tests that hold it to its bound.
+    fn held_max(&self) -> usize {
+        0
     }
 }
 
@@ -284,6 +290,14 @@ impl Checkers {
             slot.first = Some((f.at, trail));
         }
         self.found.clear();
+    }
+
+    /// What each checker, and the ledger, held at most at once (`Invariant::held_max`),
+    /// by name.
+    pub fn held_max(&self) -> Vec<(&'static str, usize)> {
+        let mut out = vec![("ledger", self.ledger.held_max())];
+        out.extend(self.slots.iter().map(|s| (s.inv.id(), s.inv.held_max())));
+        out
     }
 
     pub fn reports(&self) -> Vec<InvariantReport> {

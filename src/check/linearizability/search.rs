@@ -42,6 +42,7 @@ pub(super) struct Budget {
     pub deadline: Option<Instant>,
     pub memo_entries_max: usize,
     pub memo_bytes_max: usize,
+    pub memo_keep_bytes_max: usize,
     /// Steps taken, for the report.
     pub steps_taken: u64,
     /// The largest memo table any search built.
@@ -83,17 +84,36 @@ const MEMO_CHUNK_ENTRIES: usize = 1 << 14;
 
 /// Configurations seen: (linearized set, state) packed into an arena of fixed-size
 /// chunks, indexed by an open-addressing table of (hash, entry index + 1) pairs, 0
-/// meaning empty.
+/// meaning empty. Past `keep_bytes_max` it stops remembering: a configuration seen
+/// again is explored again, so the search is slower but its verdict is the same.
 struct Memo {
     slots: Vec<(u64, u32)>,
     chunks: Vec<Vec<u64>>,
     stride: usize,
     len: usize,
+    keep_bytes_max: usize,
+    full: bool,
 }
 
 impl Memo {
     fn new(stride: usize) -> Memo {
-        Memo { slots: vec![(0, 0); 1024], chunks: Vec::new(), stride, len: 0 }
+        Memo {
+            slots: vec![(0, 0); 1024],
+            chunks: Vec::new(),
+            stride,
+            len: 0,
+            keep_bytes_max: usize::MAX,
+            full: false,
+        }
+    }
+
+    /// Whether `more` bytes on top of what is held stay within `keep_bytes_max`; once
+    /// they would not, nothing more is remembered.
+    fn room(&mut self, more: usize) -> bool {
+        if self.bytes().saturating_add(more) > self.keep_bytes_max {
+            self.full = true;
+        }
+        !self.full
     }
 
     fn bytes(&self) -> usize {
@@ -129,9 +149,17 @@ impl Memo {
             }
             i = (i + 1) & mask;
         }
+        // The table grows (old and new held at once) when this entry fills it past half.
+        let grows = (self.len + 1) * 2 > self.slots.len();
+        if self.full || (grows && !self.room(self.slots.len() * 2 * 16)) {
+            return true;
+        }
         if self.len.is_multiple_of(MEMO_CHUNK_ENTRIES) {
             // The first chunk starts small (most searches are): it grows like a Vec.
             let entries = if self.chunks.is_empty() { 64 } else { MEMO_CHUNK_ENTRIES };
+            if !self.room(entries * self.stride * 8) {
+                return true;
+            }
             self.chunks.push(Vec::with_capacity(entries * self.stride));
         }
         let chunk = self.chunks.last_mut().expect("a chunk was just ensured");
@@ -410,6 +438,7 @@ impl Search {
         quantum: u64,
         other_bytes: usize,
     ) -> Option<Outcome> {
+        self.memo.keep_bytes_max = budget.memo_keep_bytes_max;
         let start = self.steps;
         let stop = start.saturating_add(quantum.min(budget.steps_left));
         let out = self.walk(c, budget, stop, other_bytes);
@@ -590,38 +619,68 @@ mod tests {
     use super::*;
     use crate::history::{Func, History, ProcessId, Value};
 
+    /// `n` crashed writes of distinct values, then a read of none of them.
+    fn crashed_writes(n: u64) -> (Compiled, Vec<Item>) {
+        let mut h = History::new();
+        for i in 0..n {
+            h.invoke(ProcessId(i), Func::Write, None, Value::Int(i as i64)).unwrap();
+        }
+        for i in 0..n {
+            h.info(ProcessId(i)).unwrap();
+        }
+        h.invoke(ProcessId(n), Func::Read, None, Value::Nil).unwrap();
+        h.ok(ProcessId(n), Some(Value::Int(-1))).unwrap();
+        let ids: Vec<_> = h.ops().iter().map(|o| o.id).collect();
+        let c = models::compile(&h, &Model::register(), &ids).unwrap();
+        let items = (0..c.ops.len() as u32).map(|k| Item::new(k, Mode::Definite)).collect();
+        (c, items)
+    }
+
+    fn budget(steps_left: u64, memo_keep_bytes_max: usize) -> Budget {
+        Budget {
+            steps_left,
+            deadline: None,
+            memo_entries_max: usize::MAX,
+            memo_bytes_max: usize::MAX,
+            memo_keep_bytes_max,
+            steps_taken: 0,
+            memo_entries_peak: 0,
+        }
+    }
+
     /// The memo is what keeps a search over operations of unknown outcome to the
     /// subsets it must try, not their orders: twelve crashed writes of distinct values
     /// then a read of none of them (4096 subsets, 479 million orders) are decided well
     /// within a million steps.
     #[test]
     fn the_memo_keeps_crashed_writes_to_their_subsets() {
-        let mut h = History::new();
-        for i in 0..12 {
-            h.invoke(ProcessId(i), Func::Write, None, Value::Int(i as i64)).unwrap();
-        }
-        for i in 0..12 {
-            h.info(ProcessId(i)).unwrap();
-        }
-        h.invoke(ProcessId(12), Func::Read, None, Value::Nil).unwrap();
-        h.ok(ProcessId(12), Some(Value::Int(-1))).unwrap();
-        let ids: Vec<_> = h.ops().iter().map(|o| o.id).collect();
-        let mut c = models::compile(&h, &Model::register(), &ids).unwrap();
-        let items: Vec<Item> =
-            (0..c.ops.len() as u32).map(|k| Item::new(k, Mode::Definite)).collect();
-        let mut budget = Budget {
-            steps_left: 1_000_000,
-            deadline: None,
-            memo_entries_max: usize::MAX,
-            memo_bytes_max: usize::MAX,
-            steps_taken: 0,
-            memo_entries_peak: 0,
-        };
+        let (mut c, items) = crashed_writes(12);
+        let mut budget = budget(1_000_000, usize::MAX);
         match search(&mut c, &items, &mut budget, false) {
             Outcome::NotLinearizable { furthest, .. } => assert_eq!(furthest, 12),
             Outcome::Linearizable => panic!("linearizable"),
             Outcome::Limit(hit) => panic!("{hit:?} after {} steps", budget.steps_taken),
         }
         assert!(budget.memo_entries_peak >= 4096, "{}", budget.memo_entries_peak);
+    }
+
+    /// A memo that stops remembering (here, at once) only makes the search slower:
+    /// eight crashed writes and a read of none of them are still not linearizable, past
+    /// the same operation, in many more steps.
+    #[test]
+    fn a_memo_past_its_keep_cap_slows_the_search_but_keeps_its_verdict() {
+        let (mut c, items) = crashed_writes(8);
+        let mut steps = Vec::new();
+        for keep in [usize::MAX, 0] {
+            let mut budget = budget(50_000_000, keep);
+            let mut s = Search::new(&c, &items, false);
+            match s.run(&mut c, &mut budget, u64::MAX, 0) {
+                Some(Outcome::NotLinearizable { furthest, .. }) => assert_eq!(furthest, 8),
+                _ => panic!("not decided as not linearizable with keep cap {keep}"),
+            }
+            assert!(keep > 0 || s.memo.len == 0, "nothing is remembered past the cap");
+            steps.push(budget.steps_taken);
+        }
+        assert!(steps[1] > steps[0] * 10, "{steps:?}");
     }
 }

@@ -6,7 +6,9 @@
 //! the verdict is as deterministic as the run); what is decided is dropped, so memory
 //! is bounded by the operations in flight, not by simulated time. Operations whose
 //! outcome the client never learned may take effect at any point after their
-//! invocation, or never. Past the limits the verdict is `unknown`, reported in the
+//! invocation, or never. A register that never pauses has its segment cut where it
+//! stands at `SEGMENT_OPS_MAX` operations, so what is held stays bounded even then.
+//! Past the limits the verdict is `unknown`, reported in the
 //! details, and the invariant is not counted as violated: it cannot show a violation
 //! it did not find.
 
@@ -20,6 +22,7 @@ use crate::engine::SimTime;
 use crate::history::{Func, Outcome, Value};
 use crate::model::obs::Obs;
 use crate::scenario::Scenario;
+pub use segment::SEGMENT_OPS_MAX;
 use segment::{KeyLog, SegmentVerdict};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -66,6 +69,8 @@ pub struct Linearizable {
     /// Operations recorded, and held in segments not yet checked.
     operations: usize,
     held: usize,
+    /// The most operations held at once.
+    held_max: usize,
     segments: u64,
     /// Recording stopped: the held operations reached the cap, or a violation was found.
     stopped: bool,
@@ -83,6 +88,7 @@ impl Linearizable {
             keys: BTreeMap::new(),
             operations: 0,
             held: 0,
+            held_max: 0,
             segments: 0,
             stopped: false,
             truncated: false,
@@ -93,12 +99,12 @@ impl Linearizable {
         }
     }
 
-    /// Checks `key`'s open segment and drops it.
-    fn close(&mut self, key: i64, found: &mut Vec<Finding>) {
+    /// Checks `key`'s open segment and drops it; `last` at the end of the run.
+    fn close(&mut self, key: i64, last: bool, found: &mut Vec<Finding>) {
         let Some(log) = self.keys.get_mut(&key) else { return };
         self.held -= log.recorded();
         self.segments += 1;
-        match log.close() {
+        match log.close(!last) {
             SegmentVerdict::Linearizable => {}
             SegmentVerdict::Unknown(reason) => {
                 if self.verdict == LinearizableVerdict::Linearizable {
@@ -177,7 +183,15 @@ impl Invariant for Linearizable {
                     self.stopped = true;
                     return;
                 }
+                if self.keys.get(&key).is_some_and(|l| l.recorded() >= SEGMENT_OPS_MAX) {
+                    // The register has not paused for a whole segment: cut it here.
+                    self.close(key, false, found);
+                    if self.stopped {
+                        return;
+                    }
+                }
                 self.held += 1;
+                self.held_max = self.held_max.max(self.held);
                 let log = self.keys.entry(key).or_insert_with(|| KeyLog::new(key, Value::Int(0)));
                 log.invoke(process, f, value, now);
             }
@@ -186,11 +200,16 @@ impl Invariant for Linearizable {
                 let output = (f == Func::Read && outcome == Outcome::Ok).then_some(value);
                 let Some(log) = self.keys.get_mut(&key) else { return };
                 if log.complete(process, outcome, output, now) {
-                    self.close(key, found);
+                    self.close(key, false, found);
                 }
             }
             None => {}
         }
+    }
+
+    /// Operations held at once in open segments.
+    fn held_max(&self) -> usize {
+        self.held_max
     }
 
     fn undecided(&self) -> bool {
@@ -205,7 +224,7 @@ impl Invariant for Linearizable {
             if self.verdict == LinearizableVerdict::NotLinearizable {
                 break;
             }
-            self.close(key, found);
+            self.close(key, true, found);
         }
         if self.operations == 0 {
             self.verdict = LinearizableVerdict::Empty;

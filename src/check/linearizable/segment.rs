@@ -16,6 +16,18 @@
 //! could have taken effect last, that operation's value, each confirmed by a probe
 //! read appended after everything else.
 //!
+//! A register may never be quiescent: under a retry storm its operations overlap without
+//! a gap for the rest of the run. So a segment is also cut where it stands once it holds
+//! `SEGMENT_OPS_MAX` operations, and the operations in flight there are treated as given
+//! up on (below): on the cut's near side they are pending (each may take effect or not),
+//! on its far side they are carried (each may take effect later, or not), and their
+//! completions are not recorded. A real linearization places each of them on one side,
+//! so both sides' checks admit it; the states the register may hold at the cut are
+//! every value the writes that could be last leave, each confirmed by a probe. What is
+//! lost is only the check of those operations' own results (a read in flight at the cut
+//! is not checked), never soundness: memory stays bounded by the segment cap, and a
+//! linearizable history is still never called a violation.
+//!
 //! Operations whose client never learned the outcome (`:info`) may take effect at any
 //! later time, in any later segment. Each is kept, as the value it would leave (a few
 //! bytes; identical ones as a count), and offered to every later segment that observes
@@ -32,6 +44,24 @@ use std::collections::BTreeMap;
 
 /// Search steps one segment's check may spend.
 pub const SEGMENT_STEPS_MAX: u64 = 1_000_000;
+/// Operations one register's open segment may hold before it is cut where it stands. It
+/// bounds what is held (64 registers hold at most 65,536 operations, about what
+/// retry-storm held at the end of its 60 s before) and the size of each memo entry of a
+/// segment's search (one bit per operation). Bundled scenarios reach it only where a
+/// register never pauses, and once in standby-flush (a segment of 1,109 operations: it
+/// checks one segment more, and its verdict stays unknown).
+pub const SEGMENT_OPS_MAX: usize = 1024;
+/// Memo bytes one segment's search remembers (by default a search keeps everything up
+/// to 1 GiB, meant for one history checked alone). Past it the search goes on without
+/// remembering more: only its step limit decides when it gives up. Every bundled
+/// segment decided within its steps needs a few MiB at most; the ones that need more
+/// run out of steps either way.
+pub const SEGMENT_MEMO_KEEP_BYTES_MAX: usize = 8 << 20;
+
+/// The limits of one segment's search, or of a probe of `steps_max` steps.
+fn segment_limits(steps_max: u64) -> Limits {
+    Limits { memo_keep_bytes_max: SEGMENT_MEMO_KEEP_BYTES_MAX, ..Limits::deterministic(steps_max) }
+}
 
 /// What a segment's check found.
 pub enum SegmentVerdict {
@@ -146,26 +176,33 @@ impl KeyLog {
     }
 
     /// Checks the open segment (operations still pending count as given up on) and
-    /// starts the next one from the states it may end in.
-    pub fn close(&mut self) -> SegmentVerdict {
+    /// starts the next one from the states it may end in; `ends_needed` is false at the
+    /// end of the run, when no segment follows.
+    pub fn close(&mut self, ends_needed: bool) -> SegmentVerdict {
         if self.seg.ops().is_empty() {
             return SegmentVerdict::Linearizable;
         }
         let seg = std::mem::take(&mut self.seg);
         let h = self.with_carried(&seg);
         self.carry(&seg);
-        let last = self.frontier.first().map(|(_, v)| v.clone());
+        // What the writes that could be last leave: one value at a quiescent point, any
+        // of several where the segment is cut with writes in flight.
+        let mut lasts: Vec<Value> = self.frontier.drain(..).map(|(_, v)| v).collect();
+        lasts.sort();
+        lasts.dedup();
         self.latest_invoke = None;
-        self.frontier.clear();
-        let limits = Limits::deterministic(SEGMENT_STEPS_MAX);
         let (mut ends, mut unknown, mut failure) = (Vec::new(), None, None);
         for s in &self.starts {
             let model = Model::Register { init: s.clone() };
-            let candidates = end_candidates(&h, last.as_ref().unwrap_or(s));
-            let checked = lin::check_with(&h, &CheckConfig::new(model.clone(), limits.clone()));
+            let from_start = std::slice::from_ref(s);
+            let candidates = end_candidates(&h, if lasts.is_empty() { from_start } else { &lasts });
+            let limits = segment_limits(SEGMENT_STEPS_MAX);
+            let checked = lin::check_with(&h, &CheckConfig::new(model.clone(), limits));
             let spent = checked.as_ref().map_or(0, |r| r.steps);
             match checked.map(|r| r.verdict) {
-                Ok(Verdict::Linearizable) if candidates.len() == 1 => ends.extend(candidates),
+                Ok(Verdict::Linearizable) if candidates.len() == 1 || !ends_needed => {
+                    ends.extend(candidates)
+                }
                 Ok(Verdict::Linearizable) => {
                     ends.extend(reachable(&h, &model, candidates, spent));
                 }
@@ -203,13 +240,12 @@ impl KeyLog {
     /// The segment with the carried operations it observes in front, each invoked when
     /// the segment began and never completed.
     fn with_carried(&self, seg: &History) -> History {
-        let seen = observed(seg);
         let mut h = History::new();
         let key = Some(Value::Int(self.key));
         let at = Some(self.since_us);
         let mut process = u64::MAX;
-        for (c, n) in self.carried.iter().filter(|(c, _)| seen.contains(c.leaves())) {
-            for _ in 0..*n {
+        for (c, n) in self.offered(seg) {
+            for _ in 0..n {
                 let p = ProcessId(process);
                 process -= 1;
                 let _ = h.invoke_at(p, c.func, key.clone(), c.value.clone(), at, 0);
@@ -218,6 +254,41 @@ impl KeyLog {
         }
         replay(seg, &mut h);
         h
+    }
+
+    /// How many times each carried operation is offered to `seg`: as many as there are
+    /// observations of the value it leaves, at most as many as were given up on. A value
+    /// needs taking effect again only before something observes it (writing the value
+    /// the register holds changes nothing), so this is all a linearization can use, and
+    /// what is offered is bounded by the segment, not by how long the run has gone on.
+    /// A cas that may take effect (given up on here, or carried and offered) needs its
+    /// expected value too, which may bring in another carried operation that leaves that
+    /// value: repeated until nothing changes.
+    fn offered(&self, seg: &History) -> Vec<(&Carried, u32)> {
+        let mut seen = observations(seg);
+        for op in seg.ops().iter().filter(|o| o.outcome() == Outcome::Info) {
+            if let (Func::Cas, Value::List(v)) = (op.func, &op.value) {
+                *seen.entry(v[0].clone()).or_insert(0) += 1;
+            }
+        }
+        let mut offered: BTreeMap<&Carried, u32> = BTreeMap::new();
+        let mut changed = true;
+        while changed {
+            changed = false;
+            for (c, n) in &self.carried {
+                let want = (*n).min(seen.get(c.leaves()).copied().unwrap_or(0));
+                let had = offered.get(c).copied().unwrap_or(0);
+                if want <= had {
+                    continue;
+                }
+                offered.insert(c, want);
+                changed = true;
+                if let (Func::Cas, Value::List(v)) = (c.func, &c.value) {
+                    *seen.entry(v[0].clone()).or_insert(0) += want - had;
+                }
+            }
+        }
+        offered.into_iter().collect()
     }
 
     /// Keeps the segment's operations given up on for later segments.
@@ -231,31 +302,34 @@ impl KeyLog {
 }
 
 /// Values the segment's operations observe: what ok reads returned and what ok cas
-/// expected.
-fn observed(seg: &History) -> Vec<Value> {
-    let mut seen: Vec<Value> = Vec::new();
+/// expected, each with how many operations observed it.
+fn observations(seg: &History) -> BTreeMap<Value, u32> {
+    let mut seen: BTreeMap<Value, u32> = BTreeMap::new();
     for op in seg.ops().iter().filter(|o| o.outcome() == Outcome::Ok) {
-        match (op.func, &op.output, &op.value) {
-            (Func::Read, Some(v), _) => seen.push(v.clone()),
-            (Func::Cas, _, Value::List(v)) if !op.is_failed_compare() && v.len() == 2 => {
-                seen.push(v[0].clone())
-            }
-            _ => {}
-        }
+        let v = match (op.func, &op.output, &op.value) {
+            (Func::Read, Some(v), _) => v,
+            (Func::Cas, _, Value::List(v)) if !op.is_failed_compare() && v.len() == 2 => &v[0],
+            _ => continue,
+        };
+        *seen.entry(v.clone()).or_insert(0) += 1;
     }
-    seen.sort();
-    seen.dedup();
     seen
 }
 
+/// The values the segment's operations observe, in order.
+fn observed(seg: &History) -> Vec<Value> {
+    observations(seg).into_keys().collect()
+}
+
 /// Values the register may hold after `h`: what the last write or cas that took effect
-/// left (`last`, or the start state when none did), or what an operation given up on
-/// leaves, if it took effect after it and the segment observed its value. (One whose
-/// value no operation of the segment observed is left out: it is carried into the next
-/// segment, where taking effect first is the same as having taken effect last here.)
-fn end_candidates(h: &History, last: &Value) -> Vec<Value> {
+/// left (any of `lasts`, the values the writes that could be last leave, or the start
+/// state when none took effect), or what an operation given up on leaves, if it took
+/// effect after it and the segment observed its value. (One whose value no operation of
+/// the segment observed is left out: it is carried into the next segment, where taking
+/// effect first is the same as having taken effect last here.)
+fn end_candidates(h: &History, lasts: &[Value]) -> Vec<Value> {
     let seen = observed(h);
-    let mut out = vec![last.clone()];
+    let mut out = lasts.to_vec();
     let given_up = h.ops().iter().filter(|o| o.outcome() == Outcome::Info && o.func != Func::Read);
     out.extend(given_up.map(|o| leaves(o.func, &o.value).clone()).filter(|v| seen.contains(v)));
     out.sort();
@@ -283,7 +357,7 @@ fn reachable(h: &History, model: &Model, candidates: Vec<Value>, spent: u64) -> 
             let mut h2 = h.clone();
             let _ = h2.invoke(probe, Func::Read, key.clone(), Value::Nil);
             let _ = h2.ok(probe, Some(c.clone()));
-            let mut cfg = CheckConfig::new(model.clone(), Limits::deterministic(left));
+            let mut cfg = CheckConfig::new(model.clone(), segment_limits(left));
             cfg.minimize = false;
             if let Ok(r) = lin::check_with(&h2, &cfg) {
                 left = left.saturating_sub(r.steps);
