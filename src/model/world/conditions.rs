@@ -129,28 +129,23 @@ impl crate::fault::Conditions for World {
         degradation: Option<crate::fault::brownout::Degradation>,
     ) {
         let now = self.now;
-        if which == crate::fault::file::TierFile::Database {
-            let Some(db) = self.regions.db.get_mut(region.idx()) else { return };
-            db.brownout = degradation.map(|d| apptier::Brownout {
-                latency_factor: d.latency_factor,
-                capacity_factor: d.capacity_factor,
-                error_rate: d.error_rate,
-                start: now,
-                ramp: d.ramp,
-            });
-            if degradation.is_none() {
-                self.start_db(region);
-            }
-            return;
-        }
-        let Some(tier) = self.regions.tiers.get_mut(region.idx()) else { return };
-        tier.brownout = degradation.map(|d| apptier::Brownout {
+        let brownout = degradation.map(|d| apptier::Brownout {
             latency_factor: d.latency_factor,
             capacity_factor: d.capacity_factor,
             error_rate: d.error_rate,
             start: now,
             ramp: d.ramp,
         });
+        if which == crate::fault::file::TierFile::Database {
+            let Some(db) = self.regions.db.get_mut(region.idx()) else { return };
+            db.brownout = brownout;
+            if degradation.is_none() {
+                self.start_db(region);
+            }
+            return;
+        }
+        let Some(tier) = self.regions.tiers.get_mut(region.idx()) else { return };
+        tier.brownout = brownout;
         // Servers come back: start what waited for them.
         if degradation.is_none() {
             for cell in 0..self.regions.tiers[region.idx()].cells.len() {

@@ -304,6 +304,26 @@ impl Validator<'_> {
         Ok((topology, out, propose_timeout))
     }
 
+    /// Service times per operation kind: `by_op`'s (named by kind or label), else the
+    /// default; `at` is the block's path.
+    fn service(
+        &self,
+        at: &str,
+        default: &ServiceFile,
+        by_op: &std::collections::BTreeMap<String, ServiceFile>,
+    ) -> R<[Dist; OpKind::COUNT]> {
+        let mut service = [self.dist(&format!("{at}.service"), default)?; OpKind::COUNT];
+        self.once_each(&format!("{at}.service_by_op"), by_op)?;
+        for (op, sf) in by_op {
+            let path = format!("{at}.service_by_op.\"{op}\"");
+            let Some(kind) = self.op_kind(op) else {
+                return self.unknown_op(path, op);
+            };
+            service[kind.idx()] = self.dist(&path, sf)?;
+        }
+        Ok(service)
+    }
+
     /// The datastore's server pool, as one cell of servers every request shares.
     pub(super) fn database(&self, db: &DatabaseFile) -> R<Capacity> {
         for (field, n, max) in
@@ -316,16 +336,7 @@ impl Validator<'_> {
                 );
             }
         }
-        let default = self.dist("design.database.service", &db.service)?;
-        let mut service = [default; OpKind::COUNT];
-        self.once_each("design.database.service_by_op", &db.service_by_op)?;
-        for (op, sf) in &db.service_by_op {
-            let path = format!("design.database.service_by_op.\"{op}\"");
-            let Some(kind) = self.op_kind(op) else {
-                return self.unknown_op(path, op);
-            };
-            service[kind.idx()] = self.dist(&path, sf)?;
-        }
+        let service = self.service("design.database", &db.service, &db.service_by_op)?;
         Ok(Capacity {
             cells: 1,
             servers: db.servers,
@@ -353,16 +364,7 @@ impl Validator<'_> {
                 );
             }
         }
-        let default = self.dist("design.capacity.service", &c.service)?;
-        let mut service = [default; OpKind::COUNT];
-        self.once_each("design.capacity.service_by_op", &c.service_by_op)?;
-        for (op, sf) in &c.service_by_op {
-            let path = format!("design.capacity.service_by_op.\"{op}\"");
-            let Some(kind) = self.op_kind(op) else {
-                return self.unknown_op(path, op);
-            };
-            service[kind.idx()] = self.dist(&path, sf)?;
-        }
+        let service = self.service("design.capacity", &c.service, &c.service_by_op)?;
         let isolation = match c.isolation {
             IsolationFile::Shared => Isolation::Shared,
             IsolationFile::Cells => Isolation::Cells,
